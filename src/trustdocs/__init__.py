@@ -1,0 +1,1 @@
+"""trustdocs: a static site generator for training courses."""

@@ -1,0 +1,7 @@
+"""`python -m trustdocs`."""
+
+import sys
+
+from trustdocs.cli import main
+
+sys.exit(main())

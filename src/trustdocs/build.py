@@ -1,0 +1,352 @@
+"""Run the stages in order (discover, parse, tree, resolve, render) and write the output atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pygments.formatters import HtmlFormatter
+
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic, error, sort_diagnostics
+from trustdocs.links import ASSETS_DIR, PageSummary, SiteSnapshot, output_path
+from trustdocs.markdown import parse_markdown, plain_text
+from trustdocs.render import ParsedPage, RenderedPage, Theme, render_page, render_special
+from trustdocs.source import PageSource, parse_page_source
+from trustdocs.tree import CourseTree, build_course_tree
+
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
+CODE_STYLE_LIGHT = "friendly"
+CODE_STYLE_DARK = "github-dark"
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics show it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class SourceFiles:
+    """What the content folder holds: page candidates, files to copy, and ignored glob matches."""
+
+    pages: tuple[Path, ...]
+    copies: dict[str, Path]  # output rel path -> file
+    skipped: int = 0
+
+
+def discover(config: SiteConfig) -> SourceFiles:
+    """Find the page files and the other files a site copies to its output."""
+    excluded = {config.output_dir.resolve()}
+    if config.page_glob != ("**/*.md",) or config.static_dir is not None:
+        # A bit-docs site: pages by glob; only the static folder is copied.
+        pages: set[Path] = set()
+        skipped = 0
+        for pattern in config.page_glob:
+            for path in config.content_dir.glob(pattern):
+                if not path.is_file() or _excluded(path, config.content_dir, excluded):
+                    continue
+                if path.suffix.lower() == ".md":
+                    pages.add(path)
+                else:
+                    skipped += 1
+        copies: dict[str, Path] = {}
+        if config.static_dir is not None and config.static_dir.is_dir():
+            for path in sorted(config.static_dir.rglob("*")):
+                if path.is_file() and not _excluded(path, config.static_dir, excluded):
+                    copies["static/" + path.relative_to(config.static_dir).as_posix()] = path
+        return SourceFiles(tuple(sorted(pages)), copies, skipped)
+
+    found_pages: list[Path] = []
+    found_copies: dict[str, Path] = {}
+    for path in sorted(config.content_dir.rglob("*")):
+        if not path.is_file() or _excluded(path, config.content_dir, excluded):
+            continue
+        if path.suffix.lower() == ".md":
+            found_pages.append(path)
+        else:
+            found_copies[path.relative_to(config.content_dir).as_posix()] = path
+    return SourceFiles(tuple(found_pages), found_copies)
+
+
+def _excluded(path: Path, base: Path, outputs: set[Path]) -> bool:
+    parts = path.relative_to(base).parts
+    if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts):
+        return True
+    return any(path.resolve().is_relative_to(out) for out in outputs)
+
+
+def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[Diagnostic]]:
+    """Read one page file from disk and parse its tags."""
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [error(shown, 1, 1, f"not UTF-8 text (byte {exc.start})")]
+    except OSError as exc:
+        return None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")]
+    return parse_page_source(shown, path.relative_to(config.content_dir).as_posix(), text)
+
+
+def parse_page(config: SiteConfig, source: PageSource, names: frozenset[str]) -> tuple[ParsedPage, list[Diagnostic]]:
+    """Parse a page's body and description Markdown."""
+    folder = config.content_dir / source.source_dir
+    body, body_problems = parse_markdown(source.body, source.path, source.body_lines, names, folder)
+    description, description_problems = parse_markdown(
+        source.description, source.path, source.description_lines, names, folder
+    )
+    return ParsedPage(source, body, description), body_problems + description_problems
+
+
+def pygments_css() -> str:
+    """Code highlighting colours: a light style, and a dark one under prefers-color-scheme."""
+    light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=CODE_STYLE_DARK).get_style_defs(".highlight")
+    dark = "\n".join("  " + line for line in dark.splitlines())
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+@dataclass
+class SiteBuild:
+    """A site loaded and rendered in memory: the state a full build writes and serve keeps up to date."""
+
+    config: SiteConfig
+    preview: bool = False
+    theme: Theme = field(init=False)
+    files: SourceFiles = field(init=False)
+    sources: dict[Path, PageSource | None] = field(default_factory=dict)
+    source_problems: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    pages: dict[str, ParsedPage] = field(default_factory=dict)
+    parse_problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    site_problems: list[Diagnostic] = field(default_factory=list)
+    tree: CourseTree | None = None
+    snapshot: SiteSnapshot | None = None
+    rendered: dict[str, RenderedPage] = field(default_factory=dict)
+    extras: dict[str, str] = field(default_factory=dict)  # 404.html, sitemap.xml
+    extra_problems: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.theme = Theme(self.config.site_theme_dir)
+
+    # --- stages ---------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Discover, read and parse every page, then build the tree and the snapshot."""
+        self.files = discover(self.config)
+        self.sources, self.source_problems = {}, {}
+        for path in self.files.pages:
+            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+        self.parse_all()
+
+    def parse_all(self) -> None:
+        """Parse every page's Markdown against the current set of page names."""
+        names = self.page_names()
+        self.pages, self.parse_problems = {}, {}
+        for source in self._unique_sources():
+            self.pages[source.name], self.parse_problems[source.name] = parse_page(
+                self.config, source, names
+            )
+        self.resolve()
+
+    def page_names(self) -> frozenset[str]:
+        """Names of all pages found."""
+        return frozenset(s.name for s in self.sources.values() if s is not None)
+
+    def _unique_sources(self) -> list[PageSource]:
+        seen: dict[str, PageSource] = {}
+        for path in sorted(self.sources):
+            source = self.sources[path]
+            if source is not None and source.name not in seen:
+                seen[source.name] = source
+        return list(seen.values())
+
+    def resolve(self) -> None:
+        """Build the course tree and the read-only site snapshot from the parsed pages."""
+        problems = self._duplicate_names()
+        config_shown = display_path(self.config.config_path)
+        self.tree, tree_problems = build_course_tree(
+            (p.source for p in self.pages.values()), self.config.root, config_shown
+        )
+        problems += tree_problems
+        root = self.tree.root
+        titles = {name: page.source.title for name, page in self.pages.items()}
+        summaries: dict[str, PageSummary] = {}
+        outputs: dict[str, str] = {}
+        for name, page in sorted(self.pages.items()):
+            out = output_path(name, root)
+            if out in outputs:
+                problems.append(
+                    error(page.source.path, page.source.tag_lines.get("page", 1), 1,
+                          f"page '{name}' would be written to {out}, like page '{outputs[out]}'")
+                )
+            outputs[out] = name
+            summaries[name] = PageSummary(
+                name=name,
+                title=page.source.title,
+                description_text=plain_text(page.description, titles),
+                output=out,
+                source=page.source.rel_path,
+                anchors=page.body.anchors | page.description.anchors,
+            )
+        assets = {f"{ASSETS_DIR}/{name}" for name in self.theme.asset_files()} | {
+            f"{ASSETS_DIR}/pygments.css"
+        }
+        extra_outputs = {"404.html"} | ({"sitemap.xml"} if self.config.base_url else set())
+        title = self.config.title
+        if self.config.title_from_root and root in summaries:
+            title = summaries[root].title
+        self.snapshot = SiteSnapshot(
+            title=title,
+            pages=summaries,
+            tree=self.tree,
+            content_files=frozenset(self.files.copies),
+            output_files=frozenset(outputs) | frozenset(self.files.copies) | assets | extra_outputs,
+            base_url=self.config.base_url,
+            preview=self.preview,
+            codepen_replacements=self.config.codepen_replacements,
+            page_sources={s.source: s.name for s in summaries.values()},
+        )
+        self.site_problems = problems
+
+    def _duplicate_names(self) -> list[Diagnostic]:
+        first: dict[str, PageSource] = {}
+        problems = []
+        for path in sorted(self.sources):
+            source = self.sources[path]
+            if source is None:
+                continue
+            if source.name in first:
+                other = first[source.name]
+                line = source.tag_lines.get("page", 1)
+                problems.append(
+                    error(source.path, line, 1, f"duplicate page name '{source.name}'",
+                          f"also defined in {other.path}:{other.tag_lines.get('page', 1)}")
+                )
+            else:
+                first[source.name] = source
+        return problems
+
+    def render_all(self) -> None:
+        """Render every page and the site-wide files."""
+        assert self.snapshot is not None
+        self.rendered = {
+            name: render_page(page, self.snapshot, self.theme) for name, page in sorted(self.pages.items())
+        }
+        self.render_extras()
+
+    def render_extras(self) -> None:
+        """Render 404.html and, with a base_url, sitemap.xml."""
+        assert self.snapshot is not None
+        self.extras, self.extra_problems = {}, []
+        specials = [("404.html", "404.html")]
+        if self.config.base_url:
+            specials.append(("sitemap.xml", "sitemap.xml"))
+        for template, output in specials:
+            html, problems = render_special(template, output, self.snapshot, self.theme)
+            self.extras[output] = html
+            self.extra_problems += problems
+
+    # --- results --------------------------------------------------------------------------------
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every problem of the site, sorted by file and line."""
+        found: list[Diagnostic] = []
+        for problems in self.source_problems.values():
+            found += problems
+        for problems in self.parse_problems.values():
+            found += problems
+        found += self.site_problems
+        for page in self.rendered.values():
+            found += page.diagnostics
+        found += self.extra_problems
+        return sort_diagnostics(found)
+
+    def output_files(self) -> dict[str, bytes | Path]:
+        """Every output file: rel path → its bytes, or the source file to copy."""
+        out: dict[str, bytes | Path] = dict(self.files.copies)
+        for name, path in self.theme.asset_files().items():
+            out[f"{ASSETS_DIR}/{name}"] = path
+        out[f"{ASSETS_DIR}/pygments.css"] = pygments_css().encode()
+        for page in self.rendered.values():
+            out[page.output] = page.html.encode()
+        for name, text in self.extras.items():
+            out[name] = text.encode()
+        return out
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The outcome of a build or a check."""
+
+    diagnostics: list[Diagnostic]
+    pages: int
+    seconds: float
+    skipped: int
+    written: bool
+
+
+def check_output_location(config: SiteConfig, output_dir: Path) -> Diagnostic | None:
+    """Refuse an output folder that holds the sources: swapping it in would delete them."""
+    output = output_dir.resolve()
+    for precious in (config.root_dir, config.content_dir, config.config_path.parent):
+        if precious.resolve().is_relative_to(output):
+            return error(display_path(config.config_path), 1, 1,
+                         f"output folder {output} contains the site's sources",
+                         "choose an output folder of its own, such as 'site'")
+    return None
+
+
+def build_site(config: SiteConfig, output_dir: Path | None = None, *, write: bool = True,
+               strict: bool = False, preview: bool = False) -> BuildResult:
+    """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
+    started = time.perf_counter()
+    site = SiteBuild(config, preview=preview)
+    site.load()
+    site.render_all()
+    diagnostics = site.diagnostics()
+    failed = any(d.severity == "error" or strict for d in diagnostics)
+    written = False
+    if write and not failed:
+        target = output_dir or config.output_dir
+        problem = check_output_location(config, target)
+        if problem:
+            diagnostics.append(problem)
+        else:
+            write_output(target, site.output_files())
+            written = True
+    return BuildResult(diagnostics, len(site.pages), time.perf_counter() - started,
+                       site.files.skipped, written)
+
+
+def write_output(output_dir: Path, files: dict[str, bytes | Path]) -> None:
+    """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one."""
+    output_dir = output_dir.resolve()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
+    try:
+        for rel in sorted(files):
+            target = fresh / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            content = files[rel]
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_bytes(content)
+        fresh.chmod(0o755)
+        if output_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+            os.replace(output_dir, old / "site")
+            os.replace(fresh, output_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(fresh, output_dir)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+

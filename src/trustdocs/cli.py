@@ -1,0 +1,125 @@
+"""The `trustdocs` command: build, check, serve; exit codes 0 (ok), 1 (content), 2 (usage/config)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from trustdocs.build import BuildResult, build_site
+from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
+from trustdocs.diagnostics import Diagnostic, count, plural
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _version() -> str:
+    try:
+        return version("trustdocs")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="trustdocs", description="Build a course site from Markdown lessons."
+    )
+    parser.add_argument("--version", action="version", version=f"trustdocs {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", type=Path, metavar="FILE",
+                         help="site.yaml (or a bit-docs package.json); default: the one in this folder")
+        return sub
+
+    build = with_config(commands.add_parser("build", help="build the site into its output folder",
+                                            description="Build the site into its output folder."))
+    build.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)")
+    build.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    check = with_config(commands.add_parser("check", help="report every problem, write nothing",
+                                            description="Report every problem in the sources; write nothing."))
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    serve = with_config(commands.add_parser("serve", help="preview the site, rebuilding on every save",
+                                            description="Preview the site, rebuilding on every save."))
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; next free one if taken)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    return parser
+
+
+def load_site_config(path: Path | None) -> SiteConfig:
+    """The config named by --config, or the one found in the working folder."""
+    if path is None:
+        path = find_config(Path.cwd())
+        if path is None:
+            raise SystemExit(
+                _usage_error("no site.yaml here (nor a package.json with a \"bit-docs\" section); "
+                             "run trustdocs in a site's folder or pass --config FILE")
+            )
+    elif not path.is_file():
+        raise SystemExit(_usage_error(f"config file not found: {path}"))
+    return load_config(path)
+
+
+def _usage_error(message: str) -> int:
+    print(f"trustdocs: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    """Print each diagnostic on its own line, compiler style."""
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def summary_line(verb: str, result: BuildResult) -> str:
+    """`built 42 pages in 0.31 s, 2 warnings` and the like."""
+    errors, warnings = count(result.diagnostics, "error"), count(result.diagnostics, "warning")
+    parts = [f"{verb} {plural(result.pages, 'page')} in {result.seconds:.2f} s"]
+    if errors:
+        parts.append(plural(errors, "error"))
+    if warnings:
+        parts.append(plural(warnings, "warning"))
+    if result.skipped:
+        parts.append(f"{result.skipped} non-Markdown {'file' if result.skipped == 1 else 'files'} skipped")
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `trustdocs` command."""
+    args = make_parser().parse_args(argv)
+    try:
+        config = load_site_config(args.config)
+    except ConfigError as exc:
+        print_diagnostics(exc.diagnostics)
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+    if args.command == "serve":
+        from trustdocs.serve import serve
+
+        return serve(config, host=args.host, port=args.port, open_browser=args.open)
+
+    strict = args.strict or config.strict
+    if args.command == "check":
+        result = build_site(config, write=False, strict=strict)
+        verb = "checked"
+    else:
+        result = build_site(config, args.output, strict=strict)
+        verb = "built" if result.written else "not built:"
+    print_diagnostics(result.diagnostics)
+    line = summary_line(verb, result)
+    if args.command == "build" and not result.written:
+        line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
+    print(line, file=sys.stderr)
+    failed = any(d.severity == "error" or strict for d in result.diagnostics)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Read and validate a site's configuration: `site.yaml`, or a bit-docs `package.json`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+
+CONFIG_NAME = "site.yaml"
+PACKAGE_JSON = "package.json"
+DEFAULT_GLOB = "**/*.md"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything a build needs to know about a site, with defaults filled in."""
+
+    root_dir: Path
+    config_path: Path
+    title: str
+    content_dir: Path
+    output_dir: Path
+    theme: str = "default"
+    root: str | None = None
+    base_url: str | None = None
+    strict: bool = False
+    page_glob: tuple[str, ...] = (DEFAULT_GLOB,)
+    static_dir: Path | None = None
+    codepen_replacements: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    title_from_root: bool = False
+
+    @property
+    def site_theme_dir(self) -> Path:
+        """The site's own themes folder, whose templates override the default theme."""
+        return self.root_dir / "themes" / self.theme
+
+
+# key: (type, required); the one table of what site.yaml may hold
+_KEYS: dict[str, tuple[type, bool]] = {
+    "title": (str, True),
+    "content": (str, False),
+    "output": (str, False),
+    "theme": (str, False),
+    "root": (str, False),
+    "base_url": (str, False),
+    "strict": (bool, False),
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; carries its diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def find_config(start: Path) -> Path | None:
+    """Return `site.yaml` in START, else a `package.json` with a bit-docs section, else None."""
+    if (start / CONFIG_NAME).is_file():
+        return start / CONFIG_NAME
+    package = start / PACKAGE_JSON
+    if package.is_file():
+        try:
+            data = json.loads(package.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return None
+        if isinstance(data, dict) and isinstance(data.get("bit-docs"), dict):
+            return package
+    return None
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Load a config file (site.yaml or package.json); raise ConfigError on any problem."""
+    if path.name == PACKAGE_JSON:
+        return _load_bitdocs_package(path)
+    return _load_site_yaml(path)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _load_site_yaml(path: Path) -> SiteConfig:
+    shown = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError([error(shown, 1, 1, f"cannot read configuration: {exc.strerror}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([error(shown, line, col, f"invalid YAML: {problem}")]) from None
+    if data is None:
+        data, node = {}, None
+    if not isinstance(data, dict):
+        raise ConfigError([error(shown, 1, 1, "site.yaml must be a mapping of keys to values")])
+
+    lines = _key_lines(node)
+    problems = []
+    for key, value in data.items():
+        line = lines.get(str(key), 1)
+        if key not in _KEYS:
+            hint = did_you_mean(str(key), _KEYS) or f"known keys: {', '.join(_KEYS)}"
+            problems.append(error(shown, line, 1, f"unknown key '{key}'", hint))
+            continue
+        expected, _ = _KEYS[key]
+        if not isinstance(value, expected):
+            problems.append(
+                error(shown, line, 1, f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}")
+            )
+    for key, (_, required) in _KEYS.items():
+        if required and key not in data:
+            problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
+    if problems:
+        raise ConfigError(problems)
+
+    root_dir = path.parent.resolve()
+    return SiteConfig(
+        root_dir=root_dir,
+        config_path=path.resolve(),
+        title=data["title"],
+        content_dir=root_dir / data.get("content", "content"),
+        output_dir=root_dir / data.get("output", "site"),
+        theme=data.get("theme", "default"),
+        root=data.get("root"),
+        base_url=data.get("base_url"),
+        strict=data.get("strict", False),
+    )
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _type_name(kind: type) -> str:
+    return {str: "string", bool: "boolean (true or false)", int: "number", float: "number"}.get(
+        kind, "mapping" if kind is dict else "list" if kind is list else kind.__name__
+    )
+
+
+def _load_bitdocs_package(path: Path) -> SiteConfig:
+    shown = _display(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except ValueError as exc:
+        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+        raise ConfigError([error(shown, line, col, f"invalid JSON: {exc}")]) from None
+    section: dict[str, Any] = data.get("bit-docs") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        raise ConfigError([error(shown, 1, 1, "package.json has no \"bit-docs\" section")])
+    problems = [
+        error(shown, 1, 1, f"the \"bit-docs\" section needs \"{key}\"")
+        for key in ("parent", "dest")
+        if not isinstance(section.get(key), str)
+    ]
+    if problems:
+        raise ConfigError(problems)
+    root_dir = path.parent.resolve()
+    static = section.get("static")
+    return SiteConfig(
+        root_dir=root_dir,
+        config_path=path.resolve(),
+        title=section["parent"],
+        content_dir=root_dir,
+        output_dir=(root_dir / section["dest"]).resolve(),
+        root=section["parent"],
+        page_glob=_bitdocs_patterns(section.get("glob")),
+        static_dir=root_dir / static if isinstance(static, str) else None,
+        codepen_replacements=tuple(
+            (str(pair[0]), str(pair[1]))
+            for pair in section.get("codepen") or []
+            if isinstance(pair, list) and len(pair) == 2
+        ),
+        title_from_root=True,
+    )
+
+
+def _bitdocs_patterns(glob: Any) -> tuple[str, ...]:
+    """bit-docs' glob is a string or {"pattern": ...}; expand `{a,b}` braces into several patterns."""
+    pattern = glob.get("pattern") if isinstance(glob, dict) else glob
+    if not isinstance(pattern, str):
+        return (DEFAULT_GLOB,)
+    return tuple(_expand_braces(pattern))
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    start = pattern.find("{")
+    end = pattern.find("}", start)
+    if start < 0 or end < 0:
+        return [pattern]
+    head, options, tail = pattern[:start], pattern[start + 1 : end], pattern[end + 1 :]
+    return [p for option in options.split(",") for p in _expand_braces(head + option + tail)]

@@ -1,0 +1,221 @@
+"""One page file's text → a `PageSource`: its tags, description and body, with line numbers kept."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trustdocs.diagnostics import Diagnostic, did_you_mean, warning
+
+# A tag line: first non-blank char `@`, then a letter, digit or `_`.
+TAG_LINE = re.compile(r"^[ \t]*@([A-Za-z0-9_]\w*)[ \t]*(.*?)\s*$")
+FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+ESCAPED_AT = re.compile(r"^([ \t]*)@@")
+
+# Body directives stay in the body, where the Markdown stage renders them in place.
+DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
+LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
+KNOWN_TAGS = frozenset(
+    {"page", "parent", "description", "body", "hide", "outline", "metaogimage"}
+    | {f"hide{flag}" for flag in LAYOUT_FLAGS}
+    | DIRECTIVES
+)
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """A page as written: tag values, description and body text, and where each came from."""
+
+    path: str  # as shown in diagnostics
+    rel_path: str  # posix path relative to the content folder
+    name: str
+    title: str
+    parent: str | None = None
+    order: int | None = None
+    description: str = ""
+    description_lines: tuple[int, ...] = ()  # file line of each description line
+    body: str = ""
+    body_lines: tuple[int, ...] = ()  # file line of each body line
+    hide: bool = False
+    hidden_parts: frozenset[str] = frozenset()
+    outline_depth: int = 1
+    outline_ordered: bool = False
+    og_image: str | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    tag_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def source_dir(self) -> str:
+        """The page's folder relative to the content folder ('' at the top)."""
+        return self.rel_path.rpartition("/")[0]
+
+
+@dataclass
+class _Reader:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tags: dict[str, tuple[str, int]] = field(default_factory=dict)
+    hide: bool = False
+    hidden_parts: set[str] = field(default_factory=set)
+    properties: dict[str, str] = field(default_factory=dict)
+
+    def take_tag(self, name: str, value: str, line: int, col: int) -> None:
+        if name == "hide" and value.lower() in LAYOUT_FLAGS:
+            self.hidden_parts.add(value.lower())
+        elif name == "hide":
+            self.hide = True
+        elif name.startswith("hide") and name[4:] in LAYOUT_FLAGS:
+            self.hidden_parts.add(name[4:])
+        elif name in KNOWN_TAGS:
+            self.tags[name] = (value, line)
+        else:
+            self.properties[name] = value
+            hint = did_you_mean(name, KNOWN_TAGS, cutoff=0.7)
+            if hint:
+                self.diagnostics.append(
+                    warning(self.path, line, col, f"unknown tag '@{name}'", hint.replace("'", "'@", 1))
+                )
+
+
+def parse_page_source(path: str, rel_path: str, text: str) -> tuple[PageSource | None, list[Diagnostic]]:
+    """Parse one file's text; return None (with a warning) when it has no `@page`."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    reader = _Reader(path)
+
+    body_at = next((i for i, line in enumerate(lines) if _tag_name(line) == "body"), None)
+    header_end = body_at if body_at is not None else len(lines)
+
+    # Header: tag lines, and text that belongs to @description (or stands before @body).
+    description: list[tuple[int, str]] = []
+    loose: list[tuple[int, str]] = []
+    in_description = False
+    first_loose = None
+    for i in range(header_end):
+        line = lines[i]
+        match = TAG_LINE.match(line)
+        if match and not (body_at is None and first_loose is not None and not in_description):
+            name = match.group(1).lower()
+            reader.take_tag(name, match.group(2), i + 1, line.index("@") + 1)
+            if name == "description":
+                in_description = True
+                if match.group(2):
+                    description.append((i + 1, match.group(2)))
+            continue
+        if in_description:
+            description.append((i + 1, line))
+        else:
+            if first_loose is None and line.strip():
+                first_loose = i
+            if first_loose is not None:
+                loose.append((i + 1, line))
+
+    if body_at is not None:
+        body_source = [(i + 1, lines[i]) for i in range(body_at + 1, len(lines))]
+        if not description:
+            description = loose
+    elif "description" in reader.tags:
+        body_source = []
+    else:
+        # Neither @description nor @body: the first paragraph describes, the rest is the body.
+        split = next((k for k, (_, line) in enumerate(loose) if not line.strip()), len(loose))
+        description, body_source = loose[:split], loose[split:]
+
+    body = _read_body(body_source, reader)
+
+    if "page" not in reader.tags:
+        return None, [warning(path, 1, 1, "no @page tag: not a page, skipped")]
+    diagnostics = reader.diagnostics
+    page_value, page_line = reader.tags["page"]
+    name, _, title = page_value.partition(" ")
+    if not name:
+        diagnostics.append(warning(path, page_line, 1, "@page needs a name"))
+        return None, diagnostics
+
+    parent = order = None
+    if "parent" in reader.tags:
+        parent_value, parent_line = reader.tags["parent"]
+        parent, _, order_text = parent_value.partition(" ")
+        parent = parent or None
+        order_text = order_text.strip().split(" ")[0]
+        if order_text:
+            try:
+                order = int(order_text)
+            except ValueError:
+                diagnostics.append(
+                    warning(path, parent_line, 1, f"@parent order '{order_text}' is not an integer")
+                )
+
+    depth, ordered = 1, False
+    if "outline" in reader.tags:
+        outline_value, outline_line = reader.tags["outline"]
+        words = outline_value.split()
+        try:
+            depth = int(words[0]) if words else 1
+        except ValueError:
+            diagnostics.append(
+                warning(path, outline_line, 1, f"@outline depth '{words[0]}' is not a number")
+            )
+        ordered = len(words) > 1 and words[1].lower() == "ol"
+
+    description_text = _trim_blank([text for _, text in description])
+    description_start = next((n for n, text in description if text.strip()), 0)
+    start = [n for n, _ in description].index(description_start) if description_start else 0
+    source = PageSource(
+        path=path,
+        rel_path=rel_path,
+        name=name,
+        title=title.strip() or name,
+        parent=parent,
+        order=order,
+        description=description_text,
+        description_lines=tuple(n for n, _ in description[start:]),
+        body="\n".join(text for _, text in body),
+        body_lines=tuple(n for n, _ in body),
+        hide=reader.hide,
+        hidden_parts=frozenset(reader.hidden_parts),
+        outline_depth=max(1, min(depth, 5)),
+        outline_ordered=ordered,
+        og_image=reader.tags["metaogimage"][0] or None if "metaogimage" in reader.tags else None,
+        properties=reader.properties,
+        tag_lines={tag: line for tag, (_, line) in reader.tags.items()},
+    )
+    return source, diagnostics
+
+
+def _tag_name(line: str) -> str | None:
+    match = TAG_LINE.match(line)
+    return match.group(1).lower() if match else None
+
+
+def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int, str]]:
+    """Drop tag lines outside code fences (keeping directives) and unescape `@@` lines."""
+    body: list[tuple[int, str]] = []
+    fence: str | None = None
+    for number, line in source:
+        fence_match = FENCE.match(line)
+        if fence is not None:
+            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
+                if not line.strip().lstrip(">").strip().strip(fence[0]):
+                    fence = None
+            body.append((number, line))
+            continue
+        if fence_match:
+            fence = fence_match.group(1)
+            body.append((number, line))
+            continue
+        escaped = ESCAPED_AT.match(line)
+        if escaped:
+            # An entity keeps the line from being read as a tag or directive downstream.
+            body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end():]}"))
+            continue
+        match = TAG_LINE.match(line)
+        if match and match.group(1).lower() not in DIRECTIVES:
+            reader.take_tag(match.group(1).lower(), match.group(2), number, line.index("@") + 1)
+            continue
+        body.append((number, line))
+    return body
+
+
+def _trim_blank(lines: list[str]) -> str:
+    return "\n".join(lines).strip("\n").strip()

@@ -1,0 +1,165 @@
+"""All pages → the course tree: parents, ordered children, breadcrumbs, previous and next."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+from trustdocs.source import PageSource
+
+
+@dataclass(frozen=True)
+class CourseTree:
+    """The course as a tree of page names; read-only once built."""
+
+    root: str | None
+    parents: dict[str, str]  # child -> parent, for every page whose parent exists
+    children: dict[str, tuple[str, ...]]  # parent -> ordered children (hidden ones included)
+    hidden: frozenset[str]  # pages with @hide and their whole subtrees
+    reading_order: tuple[str, ...]  # depth-first order of the visible tree
+
+    def children_of(self, name: str, include_hidden: bool = False) -> tuple[str, ...]:
+        """The ordered children of a page."""
+        kids = self.children.get(name, ())
+        return kids if include_hidden else tuple(k for k in kids if k not in self.hidden)
+
+    def ancestors_of(self, name: str) -> tuple[str, ...]:
+        """The page's ancestors from the root down, without the page itself."""
+        chain: list[str] = []
+        seen = {name}
+        current = self.parents.get(name)
+        while current is not None and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = self.parents.get(current)
+        return tuple(reversed(chain))
+
+    def previous_of(self, name: str) -> str | None:
+        """The page before this one in reading order."""
+        index = self._index().get(name)
+        return self.reading_order[index - 1] if index else None
+
+    def next_of(self, name: str) -> str | None:
+        """The page after this one in reading order."""
+        index = self._index().get(name)
+        if index is None or index + 1 >= len(self.reading_order):
+            return None
+        return self.reading_order[index + 1]
+
+    def _index(self) -> dict[str, int]:
+        cached = self.__dict__.get("_order_index")
+        if cached is None:
+            cached = {name: i for i, name in enumerate(self.reading_order)}
+            object.__setattr__(self, "_order_index", cached)
+        return cached
+
+
+def _sibling_key(page: PageSource) -> tuple[int, int, str]:
+    # ORDER first, ties by name; pages without ORDER after, by name.
+    return (0, page.order, page.name) if page.order is not None else (1, 0, page.name)
+
+
+def build_course_tree(
+    pages: Iterable[PageSource], configured_root: str | None = None, config_path: str = "site.yaml"
+) -> tuple[CourseTree, list[Diagnostic]]:
+    """Build the tree from `@parent` tags; unknown parents, cycles and several roots are errors."""
+    by_name = {page.name: page for page in pages}
+    diagnostics: list[Diagnostic] = []
+    parents: dict[str, str] = {}
+    for page in by_name.values():
+        if page.parent is None:
+            continue
+        if page.parent not in by_name:
+            line = page.tag_lines.get("parent", 1)
+            hint = did_you_mean(page.parent, by_name)
+            diagnostics.append(error(page.path, line, 1, f"unknown parent '{page.parent}'", hint))
+        elif page.parent == page.name:
+            diagnostics.append(
+                error(page.path, page.tag_lines.get("parent", 1), 1, "a page cannot be its own parent")
+            )
+        else:
+            parents[page.name] = page.parent
+
+    for cycle in _find_cycles(parents):
+        listing = " -> ".join([*cycle, cycle[0]])
+        for member in cycle:
+            page = by_name[member]
+            line = page.tag_lines.get("parent", 1)
+            diagnostics.append(error(page.path, line, 1, f"parent cycle: {listing}"))
+            del parents[member]
+
+    root = configured_root
+    if root is not None and root not in by_name:
+        hint = did_you_mean(root, by_name)
+        diagnostics.append(error(config_path, 1, 1, f"root page '{root}' does not exist", hint))
+        root = None
+    if configured_root is None:
+        top = sorted(p.name for p in by_name.values() if p.parent is None)
+        if len(top) == 1:
+            root = top[0]
+        elif len(top) > 1:
+            for name in top:
+                page = by_name[name]
+                diagnostics.append(
+                    error(
+                        page.path,
+                        page.tag_lines.get("page", 1),
+                        1,
+                        f"several pages have no @parent: {', '.join(top)}",
+                        f"set 'root:' in {config_path} or give all but one a @parent",
+                    )
+                )
+
+    children: dict[str, list[PageSource]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(by_name[child])
+    ordered = {
+        parent: tuple(p.name for p in sorted(kids, key=_sibling_key)) for parent, kids in children.items()
+    }
+
+    hidden: set[str] = set()
+
+    def hide_subtree(name: str) -> None:
+        hidden.add(name)
+        for kid in ordered.get(name, ()):
+            hide_subtree(kid)
+
+    for page in by_name.values():
+        if page.hide:
+            hide_subtree(page.name)
+
+    reading: list[str] = []
+    if root is not None and root not in hidden:
+        stack = [root]
+        while stack:
+            name = stack.pop()
+            reading.append(name)
+            stack.extend(reversed([k for k in ordered.get(name, ()) if k not in hidden]))
+
+    tree = CourseTree(
+        root=root,
+        parents=parents,
+        children=ordered,
+        hidden=frozenset(hidden),
+        reading_order=tuple(reading),
+    )
+    return tree, diagnostics
+
+
+def _find_cycles(parents: dict[str, str]) -> list[list[str]]:
+    """Every cycle of the child -> parent map, each listed once from its first member."""
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(parents):
+        path: list[str] = []
+        name: str | None = start
+        while name is not None and name not in state:
+            state[name] = 1
+            path.append(name)
+            name = parents.get(name)
+        if name is not None and state[name] == 1:
+            cycles.append(path[path.index(name) :])
+        for visited in path:
+            state[visited] = 2
+    return cycles
