@@ -94,7 +94,9 @@ def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[D
     return parse_page_source(shown, path.relative_to(config.content_dir).as_posix(), text)
 
 
-def parse_page(config: SiteConfig, source: PageSource, names: frozenset[str]) -> tuple[ParsedPage, list[Diagnostic]]:
+def parse_page(
+    config: SiteConfig, source: PageSource, names: frozenset[str]
+) -> tuple[ParsedPage, list[Diagnostic]]:
     """Parse a page's body and description Markdown."""
     folder = config.content_dir / source.source_dir
     body, body_problems = parse_markdown(source.body, source.path, source.body_lines, names, folder)
@@ -182,8 +184,12 @@ class SiteBuild:
             out = output_path(name, root)
             if out in outputs:
                 problems.append(
-                    error(page.source.path, page.source.tag_lines.get("page", 1), 1,
-                          f"page '{name}' would be written to {out}, like page '{outputs[out]}'")
+                    error(
+                        page.source.path,
+                        page.source.tag_lines.get("page", 1),
+                        1,
+                        f"page '{name}' would be written to {out}, like page '{outputs[out]}'",
+                    )
                 )
             outputs[out] = name
             summaries[name] = PageSummary(
@@ -225,8 +231,13 @@ class SiteBuild:
                 other = first[source.name]
                 line = source.tag_lines.get("page", 1)
                 problems.append(
-                    error(source.path, line, 1, f"duplicate page name '{source.name}'",
-                          f"also defined in {other.path}:{other.tag_lines.get('page', 1)}")
+                    error(
+                        source.path,
+                        line,
+                        1,
+                        f"duplicate page name '{source.name}'",
+                        f"also defined in {other.path}:{other.tag_lines.get('page', 1)}",
+                    )
                 )
             else:
                 first[source.name] = source
@@ -236,7 +247,8 @@ class SiteBuild:
         """Render every page and the site-wide files."""
         assert self.snapshot is not None
         self.rendered = {
-            name: render_page(page, self.snapshot, self.theme) for name, page in sorted(self.pages.items())
+            name: render_page(page, self.snapshot, self.theme)
+            for name, page in sorted(self.pages.items())
         }
         self.render_extras()
 
@@ -296,14 +308,24 @@ def check_output_location(config: SiteConfig, output_dir: Path) -> Diagnostic | 
     output = output_dir.resolve()
     for precious in (config.root_dir, config.content_dir, config.config_path.parent):
         if precious.resolve().is_relative_to(output):
-            return error(display_path(config.config_path), 1, 1,
-                         f"output folder {output} contains the site's sources",
-                         "choose an output folder of its own, such as 'site'")
+            return error(
+                display_path(config.config_path),
+                1,
+                1,
+                f"output folder {output} contains the site's sources",
+                "choose an output folder of its own, such as 'site'",
+            )
     return None
 
 
-def build_site(config: SiteConfig, output_dir: Path | None = None, *, write: bool = True,
-               strict: bool = False, preview: bool = False) -> BuildResult:
+def build_site(
+    config: SiteConfig,
+    output_dir: Path | None = None,
+    *,
+    write: bool = True,
+    strict: bool = False,
+    preview: bool = False,
+) -> BuildResult:
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
     started = time.perf_counter()
     site = SiteBuild(config, preview=preview)
@@ -320,8 +342,9 @@ def build_site(config: SiteConfig, output_dir: Path | None = None, *, write: boo
         else:
             write_output(target, site.output_files())
             written = True
-    return BuildResult(diagnostics, len(site.pages), time.perf_counter() - started,
-                       site.files.skipped, written)
+    return BuildResult(
+        diagnostics, len(site.pages), time.perf_counter() - started, site.files.skipped, written
+    )
 
 
 def write_output(output_dir: Path, files: dict[str, bytes | Path]) -> None:
@@ -349,4 +372,3 @@ def write_output(output_dir: Path, files: dict[str, bytes | Path]) -> None:
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-

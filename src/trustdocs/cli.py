@@ -7,7 +7,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from trustdocs.build import BuildResult, build_site
+from trustdocs.build import BuildResult, build_site, check_output_location
 from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
 
@@ -30,23 +30,48 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sub.add_argument("--config", type=Path, metavar="FILE",
-                         help="site.yaml (or a bit-docs package.json); default: the one in this folder")
+        sub.add_argument(
+            "--config",
+            type=Path,
+            metavar="FILE",
+            help="site.yaml (or a bit-docs package.json); default: the one in this folder",
+        )
         return sub
 
-    build = with_config(commands.add_parser("build", help="build the site into its output folder",
-                                            description="Build the site into its output folder."))
-    build.add_argument("--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)")
+    build = with_config(
+        commands.add_parser(
+            "build",
+            help="build the site into its output folder",
+            description="Build the site into its output folder.",
+        )
+    )
+    build.add_argument(
+        "--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)"
+    )
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
 
-    check = with_config(commands.add_parser("check", help="report every problem, write nothing",
-                                            description="Report every problem in the sources; write nothing."))
+    check = with_config(
+        commands.add_parser(
+            "check",
+            help="report every problem, write nothing",
+            description="Report every problem in the sources; write nothing.",
+        )
+    )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
 
-    serve = with_config(commands.add_parser("serve", help="preview the site, rebuilding on every save",
-                                            description="Preview the site, rebuilding on every save."))
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; next free one if taken)")
+    serve = with_config(
+        commands.add_parser(
+            "serve",
+            help="preview the site, rebuilding on every save",
+            description="Preview the site, rebuilding on every save.",
+        )
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000; next free one if taken)"
+    )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
     return parser
 
@@ -57,8 +82,10 @@ def load_site_config(path: Path | None) -> SiteConfig:
         path = find_config(Path.cwd())
         if path is None:
             raise SystemExit(
-                _usage_error("no site.yaml here (nor a package.json with a \"bit-docs\" section); "
-                             "run trustdocs in a site's folder or pass --config FILE")
+                _usage_error(
+                    'no site.yaml here (nor a package.json with a "bit-docs" section); '
+                    "run trustdocs in a site's folder or pass --config FILE"
+                )
             )
     elif not path.is_file():
         raise SystemExit(_usage_error(f"config file not found: {path}"))
@@ -85,7 +112,9 @@ def summary_line(verb: str, result: BuildResult) -> str:
     if warnings:
         parts.append(plural(warnings, "warning"))
     if result.skipped:
-        parts.append(f"{result.skipped} non-Markdown {'file' if result.skipped == 1 else 'files'} skipped")
+        parts.append(
+            f"{result.skipped} non-Markdown {'file' if result.skipped == 1 else 'files'} skipped"
+        )
     return ", ".join(parts)
 
 
@@ -106,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
         return serve(config, host=args.host, port=args.port, open_browser=args.open)
 
     strict = args.strict or config.strict
+    if args.command == "build":
+        location_problem = check_output_location(config, args.output or config.output_dir)
+        if location_problem:
+            print_diagnostics([location_problem])
+            return EXIT_USAGE
     if args.command == "check":
         result = build_site(config, write=False, strict=strict)
         verb = "checked"

@@ -94,7 +94,9 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError([error(shown, 1, 1, f"cannot read configuration: {exc.strerror}")]) from None
+        raise ConfigError(
+            [error(shown, 1, 1, f"cannot read configuration: {exc.strerror}")]
+        ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -119,7 +121,12 @@ def _load_site_yaml(path: Path) -> SiteConfig:
         expected, _ = _KEYS[key]
         if not isinstance(value, expected):
             problems.append(
-                error(shown, line, 1, f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}")
+                error(
+                    shown,
+                    line,
+                    1,
+                    f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}",
+                )
             )
     for key, (_, required) in _KEYS.items():
         if required and key not in data:
@@ -162,9 +169,9 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         raise ConfigError([error(shown, line, col, f"invalid JSON: {exc}")]) from None
     section: dict[str, Any] = data.get("bit-docs") if isinstance(data, dict) else None
     if not isinstance(section, dict):
-        raise ConfigError([error(shown, 1, 1, "package.json has no \"bit-docs\" section")])
+        raise ConfigError([error(shown, 1, 1, 'package.json has no "bit-docs" section')])
     problems = [
-        error(shown, 1, 1, f"the \"bit-docs\" section needs \"{key}\"")
+        error(shown, 1, 1, f'the "bit-docs" section needs "{key}"')
         for key in ("parent", "dest")
         if not isinstance(section.get(key), str)
     ]

@@ -92,7 +92,9 @@ class SiteSnapshot:
             return LocalLink(url)
         parts = urlsplit(url)
         path = unquote(parts.path)
-        tail = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        tail = (f"?{parts.query}" if parts.query else "") + (
+            f"#{parts.fragment}" if parts.fragment else ""
+        )
         source_dir = posixpath.dirname(page.source)
         from_source = posixpath.normpath(posixpath.join(source_dir, path))
         if from_source in self.page_sources:
@@ -108,4 +110,3 @@ class SiteSnapshot:
         if from_output not in self.output_files:
             return LocalLink(url, f"link target '{url}' does not exist")
         return LocalLink(url)
-

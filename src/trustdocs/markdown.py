@@ -82,8 +82,13 @@ def markdown_parser() -> MarkdownIt:
     return md
 
 
-def parse_markdown(text: str, path: str, line_map: tuple[int, ...], page_names: frozenset[str],
-                   source_dir: Path | None = None) -> tuple[ParsedMarkdown, list[Diagnostic]]:
+def parse_markdown(
+    text: str,
+    path: str,
+    line_map: tuple[int, ...],
+    page_names: frozenset[str],
+    source_dir: Path | None = None,
+) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH."""
     env: dict[str, Any] = {
         "path": path,
@@ -97,7 +102,9 @@ def parse_markdown(text: str, path: str, line_map: tuple[int, ...], page_names: 
     tokens = markdown_parser().parse(text, env)
     headings = tuple(_headings(tokens))
     anchors = {h.id for h in headings} | _raw_html_ids(tokens)
-    parsed = ParsedMarkdown(tuple(tokens), headings, frozenset(anchors), frozenset(env["files_read"]))
+    parsed = ParsedMarkdown(
+        tuple(tokens), headings, frozenset(anchors), frozenset(env["files_read"])
+    )
     return parsed, env["diagnostics"]
 
 
@@ -136,7 +143,9 @@ def _file_position(env: dict[str, Any], body_line: int, needle: str) -> tuple[in
     return line_map[index], max(col, 1)
 
 
-def _report(env: dict[str, Any], body_line: int, needle: str, make: Any, message: str, hint: str = "") -> None:
+def _report(
+    env: dict[str, Any], body_line: int, needle: str, make: Any, message: str, hint: str = ""
+) -> None:
     line, col = _file_position(env, body_line, needle)
     env["diagnostics"].append(make(env["path"], line, col, message, hint))
 
@@ -234,14 +243,26 @@ def _check_spaced_destination(state: StateInline, start: int, end: int, raw: str
     """`[text](my page.html)` is not a link in Markdown; say so rather than print it literally."""
     close = state.src.find(")", end)
     destination = state.src[end + 2 : close] if close > 0 else ""
-    if close > 0 and " " in destination.strip() and "\n" not in destination and '"' not in destination:
+    if (
+        close > 0
+        and " " in destination.strip()
+        and "\n" not in destination
+        and '"' not in destination
+    ):
         line = _inline_line(state, start)
-        _report(state.env, line, raw, warning, f"link destination '{destination}' contains a space",
-                "write it as <my%20page.html> or %20")
+        _report(
+            state.env,
+            line,
+            raw,
+            warning,
+            f"link destination '{destination}' contains a space",
+            "write it as <my%20page.html> or %20",
+        )
 
 
-def render_cross_link_open(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict,
-                           env: dict[str, Any]) -> str:
+def render_cross_link_open(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """`<a href=… title=…>` for a cross-link, with the anchor checked against the target."""
     meta = tokens[idx].meta
     site, page = env["site"], env["page"]
@@ -251,15 +272,22 @@ def render_cross_link_open(self: RendererHTML, tokens: list[Token], idx: int, op
     if anchor and anchor not in target.anchors:
         close = close_names(anchor, target.anchors, limit=3)
         hint = f"closest: {', '.join(close)}" if close else ""
-        _report(env, meta["line"], meta["needle"], error,
-                f"page '{target.name}' has no anchor '#{anchor}'", hint)
+        _report(
+            env,
+            meta["line"],
+            meta["needle"],
+            error,
+            f"page '{target.name}' has no anchor '#{anchor}'",
+            hint,
+        )
     href = escapeHtml(site.url_of(page.name, target.name, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
 
 
-def render_cross_link_title(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict,
-                            env: dict[str, Any]) -> str:
+def render_cross_link_title(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """The target page's title, as the text of `[NAME]`."""
     return escapeHtml(env["site"].pages[tokens[idx].meta["name"]].title)
 
@@ -303,14 +331,16 @@ def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     return copy
 
 
-def render_link_open(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict,
-                     env: dict[str, Any]) -> str:
+def render_link_open(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """A Markdown link, with a relative URL rewritten to reach its target from the output page."""
     return self.renderToken([_rewrite(tokens[idx], "href", env)], 0, options, env)
 
 
-def render_image(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict,
-                 env: dict[str, Any]) -> str:
+def render_image(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """An image, its path resolved like a link's."""
     token = _rewrite(tokens[idx], "src", env)
     alt = self.renderInlineAsText(token.children or [], options, env)
@@ -363,7 +393,10 @@ def _raw_html_ids(tokens: list[Token]) -> set[str]:
 def directive_plugin(md: MarkdownIt) -> None:
     """Directive lines become tokens; a core rule then turns them into (or onto) code blocks."""
     md.block.ruler.before(
-        "paragraph", "directive", directive_block_rule, {"alt": ["paragraph", "reference", "blockquote"]}
+        "paragraph",
+        "directive",
+        directive_block_rule,
+        {"alt": ["paragraph", "reference", "blockquote"]},
     )
     md.core.ruler.after("block", "apply_directives", apply_directives)
 
@@ -438,7 +471,9 @@ def _fence_for(path: str, content: str, like: Token) -> Token:
     return fence
 
 
-def _sourceref(args: str, token: Token, env: dict[str, Any], line: int, needle: str) -> Token | None:
+def _sourceref(
+    args: str, token: Token, env: dict[str, Any], line: int, needle: str
+) -> Token | None:
     path = args.split()[0] if args.split() else ""
     if not path:
         _report(env, line, needle, error, "@sourceref needs a file path")
@@ -480,7 +515,9 @@ def changed_lines(old: str, new: str) -> frozenset[int]:
     return frozenset(marked)
 
 
-def _parse_highlight(spec: str, env: dict[str, Any], line: int, needle: str) -> tuple[frozenset[int], bool]:
+def _parse_highlight(
+    spec: str, env: dict[str, Any], line: int, needle: str
+) -> tuple[frozenset[int], bool]:
     marked: set[int] = set()
     only = False
     for part in re.split(r"[,\s]+", re.sub(r"\s*-\s*", "-", spec.strip())):
@@ -494,8 +531,14 @@ def _parse_highlight(spec: str, env: dict[str, Any], line: int, needle: str) -> 
             low, high = (int(n) for n in part.split("-"))
             marked.update(range(min(low, high), max(low, high) + 1))
         else:
-            _report(env, line, needle, warning, f"@highlight: cannot read '{part}'",
-                    "write line numbers and ranges, e.g. @highlight 1,3-5 only")
+            _report(
+                env,
+                line,
+                needle,
+                warning,
+                f"@highlight: cannot read '{part}'",
+                "write line numbers and ranges, e.g. @highlight 1,3-5 only",
+            )
     return frozenset(marked), only
 
 
@@ -528,11 +571,14 @@ def highlighted_lines(code: str, language: str) -> list[str]:
 
 
 def _visible_lines(marked: frozenset[int], total: int) -> set[int]:
-    return {n for m in marked for n in range(m - FOLD_CONTEXT, m + FOLD_CONTEXT + 1) if 1 <= n <= total}
+    return {
+        n for m in marked for n in range(m - FOLD_CONTEXT, m + FOLD_CONTEXT + 1) if 1 <= n <= total
+    }
 
 
-def render_fence(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict,
-                 env: dict[str, Any]) -> str:
+def render_fence(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """A code block highlighted by Pygments, with marked lines, folds and a CodePen button."""
     token = tokens[idx]
     info = unescapeAll(token.info).strip() if token.info else ""

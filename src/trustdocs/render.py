@@ -70,7 +70,9 @@ class Theme:
     """A theme's templates: the site's theme folder first, then the default theme, file by file."""
 
     def __init__(self, site_theme_dir: Path | None = None) -> None:
-        self.folders = [d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()]
+        self.folders = [
+            d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()
+        ]
         self.environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.folders]),
             autoescape=True,
@@ -91,7 +93,9 @@ class Theme:
                         assets[path.relative_to(base).as_posix()] = path
         return assets
 
-    def render(self, template: str, context: dict[str, Any], path_hint: str) -> tuple[str, list[Diagnostic]]:
+    def render(
+        self, template: str, context: dict[str, Any], path_hint: str
+    ) -> tuple[str, list[Diagnostic]]:
         """Render a template; a broken template is a diagnostic at its own file and line."""
         try:
             return self.environment.get_template(template).render(context), []
@@ -130,7 +134,9 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
             "description": summary.description_text,
             "description_html": description_html,
             "body_html": body_html,
-            "outline": [h for h in page.body.headings if 2 <= h.level <= page.source.outline_depth + 1],
+            "outline": [
+                h for h in page.body.headings if 2 <= h.level <= page.source.outline_depth + 1
+            ],
             "outline_ordered": page.source.outline_ordered,
             "hidden_parts": page.source.hidden_parts,
             "properties": page.source.properties,
@@ -149,7 +155,9 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
     )
 
 
-def render_special(template: str, output: str, site: SiteSnapshot, theme: Theme) -> tuple[str, list[Diagnostic]]:
+def render_special(
+    template: str, output: str, site: SiteSnapshot, theme: Theme
+) -> tuple[str, list[Diagnostic]]:
     """Render a site-wide file that is not a page (404.html, sitemap.xml)."""
     context = {
         **_layout(None, None, site, set(), output=output),
@@ -163,8 +171,13 @@ def render_special(template: str, output: str, site: SiteSnapshot, theme: Theme)
     return theme.render(template, context, template)
 
 
-def _layout(page: ParsedPage | None, summary: PageSummary | None, site: SiteSnapshot,
-            dependencies: set[str], output: str | None = None) -> dict[str, Any]:
+def _layout(
+    page: ParsedPage | None,
+    summary: PageSummary | None,
+    site: SiteSnapshot,
+    dependencies: set[str],
+    output: str | None = None,
+) -> dict[str, Any]:
     """Everything of the page's frame: site, sidebar, breadcrumbs, previous/next, asset URLs."""
     here = summary.output if summary else (output or "index.html")
     name = summary.name if summary else None
@@ -208,7 +221,9 @@ def _layout(page: ParsedPage | None, summary: PageSummary | None, site: SiteSnap
     }
 
 
-def _og_image(page: ParsedPage, summary: PageSummary, site: SiteSnapshot, env: dict[str, Any]) -> str | None:
+def _og_image(
+    page: ParsedPage, summary: PageSummary, site: SiteSnapshot, env: dict[str, Any]
+) -> str | None:
     url = page.source.og_image
     if not url:
         return None

@@ -73,11 +73,15 @@ class _Reader:
             hint = did_you_mean(name, KNOWN_TAGS, cutoff=0.7)
             if hint:
                 self.diagnostics.append(
-                    warning(self.path, line, col, f"unknown tag '@{name}'", hint.replace("'", "'@", 1))
+                    warning(
+                        self.path, line, col, f"unknown tag '@{name}'", hint.replace("'", "'@", 1)
+                    )
                 )
 
 
-def parse_page_source(path: str, rel_path: str, text: str) -> tuple[PageSource | None, list[Diagnostic]]:
+def parse_page_source(
+    path: str, rel_path: str, text: str
+) -> tuple[PageSource | None, list[Diagnostic]]:
     """Parse one file's text; return None (with a warning) when it has no `@page`."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -195,9 +199,8 @@ def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int
     for number, line in source:
         fence_match = FENCE.match(line)
         if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0] and len(fence_match.group(1)) >= len(fence):
-                if not line.strip().lstrip(">").strip().strip(fence[0]):
-                    fence = None
+            if _closes_fence(fence_match, fence, line):
+                fence = None
             body.append((number, line))
             continue
         if fence_match:
@@ -207,7 +210,7 @@ def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int
         escaped = ESCAPED_AT.match(line)
         if escaped:
             # An entity keeps the line from being read as a tag or directive downstream.
-            body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end():]}"))
+            body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end() :]}"))
             continue
         match = TAG_LINE.match(line)
         if match and match.group(1).lower() not in DIRECTIVES:
@@ -215,6 +218,13 @@ def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int
             continue
         body.append((number, line))
     return body
+
+
+def _closes_fence(match: re.Match[str] | None, fence: str, line: str) -> bool:
+    """A closing fence: the same character, at least as long, and nothing else on the line."""
+    if match is None or match.group(1)[0] != fence[0] or len(match.group(1)) < len(fence):
+        return False
+    return not line.strip().lstrip(">").strip().strip(fence[0])
 
 
 def _trim_blank(lines: list[str]) -> str:

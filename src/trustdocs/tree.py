@@ -76,7 +76,9 @@ def build_course_tree(
             diagnostics.append(error(page.path, line, 1, f"unknown parent '{page.parent}'", hint))
         elif page.parent == page.name:
             diagnostics.append(
-                error(page.path, page.tag_lines.get("parent", 1), 1, "a page cannot be its own parent")
+                error(
+                    page.path, page.tag_lines.get("parent", 1), 1, "a page cannot be its own parent"
+                )
             )
         else:
             parents[page.name] = page.parent
@@ -115,7 +117,8 @@ def build_course_tree(
     for child, parent in parents.items():
         children.setdefault(parent, []).append(by_name[child])
     ordered = {
-        parent: tuple(p.name for p in sorted(kids, key=_sibling_key)) for parent, kids in children.items()
+        parent: tuple(p.name for p in sorted(kids, key=_sibling_key))
+        for parent, kids in children.items()
     }
 
     hidden: set[str] = set()

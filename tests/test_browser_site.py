@@ -1,0 +1,69 @@
+"""The built site in a real browser, opened from file:// with no server and no network."""
+
+import pytest
+from browser import chromium, screenshot
+from conftest import CONSULTING, REPO, make_site
+
+pytestmark = pytest.mark.browser
+
+
+def test_follow_sidebar_cross_link_and_next_from_file_url(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING)
+    assert trustdocs(site, "build").code == 0
+    with chromium() as browser:
+        page = browser.new_page()
+        blocked = []
+        page.route("http*://**", lambda route: (blocked.append(route.request.url), route.abort()))
+        page.goto((site / "site" / "index.html").as_uri())
+        assert page.locator("h1").inner_text() == "Learn Technology Consulting"
+
+        page.get_by_role("navigation", name="Course").get_by_role(
+            "link", name="Building Trust and Rapport"
+        ).click()
+        assert page.url.endswith("/learn-technology-consulting/building-rapport.html")
+        assert page.locator("h1").inner_text() == "Building Trust and Rapport"
+        current = page.locator("nav.sidebar [aria-current=page]")
+        assert current.inner_text() == "Building Trust and Rapport"
+
+        page.locator(".body").get_by_role("link", name="App Summary Document").click()
+        assert page.url.endswith("/transitioning-to-delivery.html#app-summary-document")
+        assert page.locator("#app-summary-document").is_visible()
+
+        page.go_back()
+        page.locator("a[rel=next]").click()
+        assert page.locator("h1").inner_text() == "Transitioning to Delivery"
+        # Stylesheet and script load from a relative path under file://.
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.sidebar')).position")
+            == "sticky"
+        )
+        assert blocked == []
+
+
+def test_bundled_course_desktop_and_phone(tmp_path, trustdocs):
+    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
+    lesson = (tmp_path / "out" / "client-trust" / "communication.html").as_uri()
+    with chromium() as browser:
+        desktop = browser.new_page(viewport={"width": 1366, "height": 900})
+        desktop.goto(lesson)
+        assert desktop.locator("aside.outline").is_visible()
+        screenshot(desktop, "lesson-desktop")
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        phone.goto(lesson)
+        assert (
+            not phone.locator("nav.sidebar").is_visible()
+            or phone.locator("nav.sidebar").bounding_box()["x"] < 0
+        )
+        phone.locator("button.menu-toggle").click()
+        phone.wait_for_timeout(300)
+        assert phone.locator("nav.sidebar").bounding_box()["x"] >= 0
+        screenshot(phone, "lesson-phone-menu")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page scrolls sideways on a phone"
+
+        dark = browser.new_page(viewport={"width": 1366, "height": 900}, color_scheme="dark")
+        dark.goto(lesson)
+        background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background != "rgb(251, 250, 248)"
+        screenshot(dark, "lesson-dark")

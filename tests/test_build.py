@@ -1,0 +1,229 @@
+"""End to end: build small sites in temporary folders and read the HTML as a browser would."""
+
+import hashlib
+
+from bs4 import BeautifulSoup
+from conftest import CONSULTING, make_site
+
+
+def soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def tree_digest(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_consulting_site_links_ids_pager_and_sidebar(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert "built 5 pages" in run.err
+    out = site / "site"
+    assert (out / "index.html").is_file()
+    page = soup(out / "learn-technology-consulting" / "building-rapport.html")
+
+    body = page.select_one(".body")
+    links = {a.get_text(): a["href"] for a in body.find_all("a")}
+    assert links["Communicating with Clients"] == "communication.html"
+    assert links["App Summary Document"] == "transitioning-to-delivery.html#app-summary-document"
+    assert body.find("a", string="Communicating with Clients")["title"] == "Raise problems early."
+
+    assert [h["id"] for h in body.find_all(["h2", "h3"])] == [
+        "trust",
+        "whats-next",
+        "step-1--dont-panic",
+        "trust-1",
+    ]
+    assert page.title.string == "Building Trust and Rapport · Test Course"
+    assert page.find("meta", attrs={"name": "description"})["content"].startswith("Best practices")
+    assert page.select_one("a[rel=prev]")["href"] == "communication.html"
+    assert page.select_one("a[rel=next]")["href"] == "transitioning-to-delivery.html"
+
+    sidebar = page.find("nav", attrs={"aria-label": "Course"})
+    assert [a.get_text() for a in sidebar.select("ul a")] == [
+        "Kickoff",
+        "Communicating with Clients",
+        "Building Trust and Rapport",
+        "Transitioning to Delivery",
+    ]
+    assert sidebar.select_one("[aria-current=page]").get_text() == "Building Trust and Rapport"
+    crumbs = page.find("nav", attrs={"aria-label": "Breadcrumb"})
+    assert crumbs.find("a")["href"] == "../index.html"
+    outline = page.find("nav", attrs={"aria-label": "On this page"})
+    assert [a["href"] for a in outline.find_all("a")] == [
+        "#trust",
+        "#whats-next",
+        "#step-1--dont-panic",
+        "#trust-1",
+    ]
+    # The anchor target really exists.
+    target = soup(out / "learn-technology-consulting" / "transitioning-to-delivery.html")
+    assert target.find(id="app-summary-document") is not None
+
+
+def test_broken_site_reports_everything_and_keeps_previous_output(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING)
+    assert trustdocs(site, "build").code == 0
+    before = tree_digest(site / "site")
+    broken = dict(CONSULTING)
+    broken["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consuling 1
+        @body
+        See [learn-technology-consulting/comunication] and
+        [learn-technology-consulting/communication#bad-news-erly the news].
+        """
+    broken["consulting/copy.md"] = """
+        @page learn-technology-consulting/communication Another
+        @parent learn-technology-consulting 9
+        """
+    make_site(tmp_path, broken)
+    run = trustdocs(site, "build")
+    assert run.code == 1
+    lines = run.err.splitlines()
+    assert (
+        "content/consulting/kickoff.md:2:1: error: unknown parent 'learn-technology-consuling' "
+        "(did you mean 'learn-technology-consulting'?)" in lines
+    )
+    assert (
+        "content/consulting/kickoff.md:4:5: warning: unknown page 'learn-technology-consulting/comunication' "
+        "(did you mean 'learn-technology-consulting/communication'?)" in lines
+    )
+    assert (
+        "content/consulting/kickoff.md:5:1: error: page 'learn-technology-consulting/communication' "
+        "has no anchor '#bad-news-erly' (closest: bad-news-early)" in lines
+    )
+    duplicate = [line for line in lines if "duplicate page name" in line]
+    assert len(duplicate) == 1
+    assert (
+        "content/consulting/communication.md" in duplicate[0]
+        and "content/consulting/copy.md" in duplicate[0]
+    )
+    assert lines[-1].startswith("not built (previous output left as it was)")
+    assert tree_digest(site / "site") == before
+
+
+def test_strict_fails_on_warnings_and_check_writes_nothing(tmp_path, trustdocs):
+    pages = dict(CONSULTING)
+    pages["notes/README.md"] = "# Notes for authors\n"
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "check")
+    assert run.code == 0 and "content/notes/README.md:1:1: warning: no @page tag" in run.err
+    assert not (site / "site").exists()
+    assert trustdocs(site, "build", "--strict").code == 1
+    assert not (site / "site").exists()
+
+
+def test_builds_are_byte_identical(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING)
+    trustdocs(site, "build", "--output", "one")
+    trustdocs(site, "build", "--output", "two")
+    assert tree_digest(site / "one") == tree_digest(site / "two")
+
+
+def test_images_files_and_relative_links(tmp_path, trustdocs):
+    pages = dict(CONSULTING)
+    pages["consulting/img/chart.png"] = "not really a png"
+    pages["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @metaogimage img/chart.png
+        @body
+        ![Chart](img/chart.png) and [the lesson](communication.md#bad-news-early)
+        and [old](old-page.html) and [up](../../../outside.html) and ![gone](img/nope.png)
+        """
+    site = make_site(tmp_path, pages, "title: T\nbase_url: https://courses.example.org/trust/\n")
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert (
+        "content/consulting/kickoff.md:6:11: warning: link target 'old-page.html' does not exist"
+        in run.err
+    )
+    assert "warning: link '../../../outside.html' goes above the site root" in run.err
+    assert "warning: link target 'img/nope.png' does not exist" in run.err
+    page = soup(site / "site" / "learn-technology-consulting" / "kickoff.html")
+    assert page.find("img", alt="Chart")["src"] == "../consulting/img/chart.png"
+    assert (site / "site" / "consulting" / "img" / "chart.png").is_file()
+    assert page.find("a", string="the lesson")["href"] == "communication.html#bad-news-early"
+    assert page.find("meta", property="og:image")["content"] == (
+        "https://courses.example.org/trust/consulting/img/chart.png"
+    )
+    assert page.find("link", rel="canonical")["href"] == (
+        "https://courses.example.org/trust/learn-technology-consulting/kickoff.html"
+    )
+    sitemap = (site / "site" / "sitemap.xml").read_text()
+    assert "<loc>https://courses.example.org/trust/index.html</loc>" in sitemap
+    assert (site / "site" / "404.html").is_file()
+
+
+def test_hidden_page_is_built_but_left_out_of_sidebar_and_pager(tmp_path, trustdocs):
+    pages = dict(CONSULTING)
+    pages["consulting/secret.md"] = """
+        @page learn-technology-consulting/secret Instructor Notes
+        @parent learn-technology-consulting 2
+        @hide
+        @body
+        Notes.
+        """
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    out = site / "site" / "learn-technology-consulting"
+    assert (out / "secret.html").is_file()
+    kickoff = soup(out / "kickoff.html")
+    assert "Instructor Notes" not in kickoff.select_one("nav.sidebar").get_text()
+    assert kickoff.select_one("a[rel=next]")["href"] == "communication.html"
+
+
+def test_layout_flags_hide_parts_of_the_page(tmp_path, trustdocs):
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": """
+            @page home Landing
+            @hidetitle
+            @hidesidebar
+            @hidedescription
+            @hidecontentnav
+            @description Not shown.
+            @body
+            <div class="landing"><h1>Welcome</h1></div>
+            """,
+            "a.md": "@page a A\n@parent home 1\n@body\n## One\n",
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    page = soup(site / "site" / "index.html")
+    assert page.select_one("h1.page-title") is None
+    assert page.select_one("nav.sidebar") is None
+    assert page.select_one(".description") is None
+    assert page.select_one("nav.pager") is None
+    assert page.select_one("div.landing h1").get_text() == "Welcome"
+
+
+def test_site_theme_overrides_default_templates_file_by_file(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING)
+    (site / "themes" / "default" / "partials").mkdir(parents=True)
+    (site / "themes" / "default" / "partials" / "sidebar.html").write_text(
+        "<nav class='mine'>custom</nav>"
+    )
+    assert trustdocs(site, "build").code == 0
+    page = soup(site / "site" / "index.html")
+    assert page.select_one("nav.mine").get_text() == "custom"
+    assert page.select_one("h1.page-title") is not None  # the rest still from the default theme
+
+
+def test_code_is_highlighted_at_build_time(tmp_path, trustdocs):
+    site = make_site(
+        tmp_path, {"index.md": "@page home Home\n@body\n```python\ndef f():\n    return 1\n```\n"}
+    )
+    assert trustdocs(site, "build").code == 0
+    page = soup(site / "site" / "index.html")
+    code = page.select_one("pre.highlight code.language-python")
+    assert code.select_one("span.k").get_text() == "def"
+    css = (site / "site" / "_assets" / "pygments.css").read_text()
+    assert "prefers-color-scheme: dark" in css

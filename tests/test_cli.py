@@ -1,0 +1,56 @@
+"""cli.py: commands, exit codes and messages."""
+
+import pytest
+from conftest import CONSULTING, make_site
+
+from trustdocs.cli import main
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.startswith("trustdocs ")
+    for command in ("build", "check", "serve"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "--config" in capsys.readouterr().out
+
+
+def test_no_config_is_a_usage_error(tmp_path, trustdocs):
+    run = trustdocs(tmp_path, "build")
+    assert run.code == 2 and "no site.yaml here" in run.err
+
+
+def test_bad_config_exits_2_with_key_and_line(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING, "title: X\noutptu: public\n")
+    run = trustdocs(site, "check")
+    assert run.code == 2
+    assert "site.yaml:2:1: error: unknown key 'outptu' (did you mean 'output'?)" in run.err
+
+
+def test_config_option_and_output_option(tmp_path, trustdocs):
+    make_site(tmp_path / "course", CONSULTING)
+    run = trustdocs(tmp_path, "build", "--config", "course/site.yaml", "--output", "public")
+    assert run.code == 0, run.err
+    assert (tmp_path / "public" / "index.html").is_file()
+
+
+def test_output_folder_that_holds_the_sources_is_refused(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING, "title: X\noutput: .\n")
+    run = trustdocs(site, "build")
+    assert run.code == 2 and "contains the site's sources" in run.err
+    assert (site / "content" / "index.md").is_file()
+
+
+def test_strict_in_site_yaml(tmp_path, trustdocs):
+    pages = {**CONSULTING, "README.md": "plain readme\n"}
+    site = make_site(tmp_path, pages, "title: X\nstrict: true\n")
+    assert trustdocs(site, "check").code == 1
+
+
+def test_bundled_course_is_clean_under_strict(trustdocs):
+    from conftest import REPO
+
+    run = trustdocs(REPO, "check", "--strict")
+    assert run.code == 0, run.err
+    assert "checked 10 pages" in run.err

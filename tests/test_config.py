@@ -1,0 +1,61 @@
+"""config.py: site.yaml and package.json."""
+
+import json
+
+import pytest
+
+from trustdocs.config import ConfigError, find_config, load_config
+
+
+def test_minimal_site_yaml_gets_defaults(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: My Course\n")
+    config = load_config(tmp_path / "site.yaml")
+    assert config.title == "My Course"
+    assert config.content_dir == tmp_path / "content"
+    assert config.output_dir == tmp_path / "site"
+    assert (config.theme, config.root, config.base_url, config.strict) == (
+        "default",
+        None,
+        None,
+        False,
+    )
+
+
+def test_unknown_key_and_wrong_type_name_key_and_line(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: X\nroot: home\ntheem: dark\nstrict: yes please\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "site.yaml")
+    problems = {(d.line, d.message) for d in caught.value.diagnostics}
+    assert (3, "unknown key 'theem'") in problems
+    assert (4, "'strict' must be a boolean (true or false), not string") in problems
+    assert "did you mean 'theme'?" in caught.value.diagnostics[0].hint
+
+
+def test_missing_title_and_bad_yaml(tmp_path):
+    (tmp_path / "site.yaml").write_text("content: pages\n")
+    with pytest.raises(ConfigError, match="missing required key 'title'"):
+        load_config(tmp_path / "site.yaml")
+    (tmp_path / "site.yaml").write_text("title: [unclosed\n")
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_config(tmp_path / "site.yaml")
+
+
+def test_bitdocs_package_json(tmp_path):
+    section = {
+        "glob": {"pattern": "src/**/*.{js,md}"},
+        "parent": "academy",
+        "dest": "./out",
+        "static": "static",
+        "codepen": [['"react"', '"//unpkg.com/react"']],
+    }
+    (tmp_path / "package.json").write_text(json.dumps({"name": "a", "bit-docs": section}))
+    assert find_config(tmp_path) == tmp_path / "package.json"
+    config = load_config(tmp_path / "package.json")
+    assert config.root == "academy" and config.output_dir == tmp_path / "out"
+    assert config.page_glob == ("src/**/*.js", "src/**/*.md")
+    assert config.codepen_replacements == (('"react"', '"//unpkg.com/react"'),)
+
+
+def test_package_json_without_bitdocs_is_not_a_site(tmp_path):
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    assert find_config(tmp_path) is None

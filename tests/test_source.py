@@ -1,0 +1,87 @@
+"""source.py: one file's text → PageSource."""
+
+from trustdocs.source import parse_page_source
+
+
+def parse(text: str):
+    return parse_page_source("content/p.md", "p.md", text)
+
+
+def test_tags_title_and_body_line_numbers():
+    page, problems = parse(
+        "@page a/b Building Trust\n@parent a 6\n@outline 2 ol\n@description Best practices.\n\n@body\n## Trust\nText\n"
+    )
+    assert problems == []
+    assert (page.name, page.title, page.parent, page.order) == ("a/b", "Building Trust", "a", 6)
+    assert page.description == "Best practices."
+    assert page.body.split("\n")[:2] == ["## Trust", "Text"]
+    assert page.body_lines[:2] == (7, 8)
+    assert (page.outline_depth, page.outline_ordered) == (2, True)
+
+
+def test_title_defaults_to_name_and_bom_and_crlf_are_handled():
+    page, _ = parse("\ufeff@page solo\r\n@body\r\nHello\r\n")
+    assert page.title == "solo"
+    assert page.body.strip() == "Hello"
+
+
+def test_description_runs_to_body_with_blank_lines_and_tags_inside():
+    page, _ = parse("@page p\n@description First line.\n\nSecond para.\n@hide\n@body\nBody")
+    assert page.description == "First line.\n\nSecond para."
+    assert page.hide
+
+
+def test_text_before_body_is_the_description_without_description_tag():
+    page, _ = parse("@page p\nA summary here.\n@body\nBody")
+    assert page.description == "A summary here."
+
+
+def test_without_description_or_body_the_first_paragraph_describes():
+    page, _ = parse("@page p\n\nThe summary.\nStill summary.\n\n## Body\nMore\n")
+    assert page.description == "The summary.\nStill summary."
+    assert "## Body" in page.body and "summary" not in page.body
+
+
+def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
+    page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
+    assert "@Component({" in page.body
+    assert "@sometag" not in page.body
+    assert page.properties["sometag"] == "value"
+
+
+def test_double_at_escape_only_at_line_start_outside_code():
+    page, _ = parse("@page p\n@body\n@@NgModule here\nkeep @@map\n```\n@@map\n```\n")
+    lines = page.body.split("\n")
+    assert lines[0] == "&#64;NgModule here"  # renders as @NgModule
+    assert lines[1] == "keep @@map"
+    assert lines[3] == "@@map"
+
+
+def test_hide_flags_both_spellings():
+    page, _ = parse("@page p\n@hidetitle\n@hide sidebar\n@hidecontentnav\n@body\n")
+    assert page.hidden_parts == {"title", "sidebar", "contentnav"}
+    assert not page.hide
+
+
+def test_directives_stay_in_the_body():
+    page, _ = parse("@page p\n@body\n```js\nx\n```\n@highlight 1\n  @sourceref ../x.js\n")
+    assert "@highlight 1" in page.body and "@sourceref ../x.js" in page.body
+
+
+def test_file_without_page_is_a_warning():
+    page, problems = parse("# Just a readme\n")
+    assert page is None
+    assert problems[0].severity == "warning" and "no @page" in problems[0].message
+
+
+def test_misspelled_tag_warns_with_suggestion_and_unknown_tag_is_a_property():
+    page, problems = parse("@page p\n@parnet home 1\n@signature foo()\n@body\n")
+    assert [p.message for p in problems] == ["unknown tag '@parnet'"]
+    assert "@parent" in problems[0].hint and problems[0].line == 2
+    assert page.properties["signature"] == "foo()"
+
+
+def test_outline_extra_words_ignored_and_order_must_be_integer():
+    page, problems = parse("@page p\n@parent x first\n@outline 3 whatever\n@body\n")
+    assert page.outline_depth == 3 and not page.outline_ordered
+    assert "not an integer" in problems[0].message and problems[0].line == 2
