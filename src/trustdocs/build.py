@@ -19,6 +19,8 @@ from trustdocs.render import ParsedPage, RenderedPage, Theme, render_page, rende
 from trustdocs.source import PageSource, parse_page_source
 from trustdocs.tree import CourseTree, build_course_tree
 
+OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
+
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
 CODE_STYLE_LIGHT = "friendly"
 CODE_STYLE_DARK = "github-dark"
@@ -279,17 +281,113 @@ class SiteBuild:
         found += self.extra_problems
         return sort_diagnostics(found)
 
-    def output_files(self) -> dict[str, bytes | Path]:
-        """Every output file: rel path → its bytes, or the source file to copy."""
-        out: dict[str, bytes | Path] = dict(self.files.copies)
-        for name, path in self.theme.asset_files().items():
-            out[f"{ASSETS_DIR}/{name}"] = path
-        out[f"{ASSETS_DIR}/pygments.css"] = pygments_css().encode()
+    def output_files(self) -> dict[str, OutputContent]:
+        """Every output file: rel path → its text, its bytes, or the source file to copy."""
+        out: dict[str, OutputContent] = dict(self.files.copies)
+        out.update(self._theme_outputs())
         for page in self.rendered.values():
-            out[page.output] = page.html.encode()
-        for name, text in self.extras.items():
-            out[name] = text.encode()
+            out[page.output] = page.html
+        out.update(self.extras)
         return out
+
+    def _theme_outputs(self) -> dict[str, OutputContent]:
+        cached = self.__dict__.get("_theme_cache")
+        if cached is None:
+            cached = {
+                f"{ASSETS_DIR}/{name}": path for name, path in self.theme.asset_files().items()
+            }
+            cached[f"{ASSETS_DIR}/pygments.css"] = pygments_css()
+            self.__dict__["_theme_cache"] = cached
+        return cached
+
+    # --- incremental rebuilds -------------------------------------------------------------------
+
+    def update(self, paths: set[Path]) -> None:
+        """Take edits to content files into account, re-rendering only pages whose HTML can change.
+
+        The result equals a fresh full build; the tests hold it to that, byte for byte.
+        """
+        assert self.snapshot is not None and self.tree is not None
+        reread: set[Path] = set()
+        reparse: set[str] = set()
+        rediscover = False
+        copies_by_source = {source: rel for rel, source in self.files.copies.items()}
+        for path in paths:
+            if path in self.sources:
+                reread.add(path)
+                rediscover |= not path.exists()
+            elif path in copies_by_source:
+                rediscover |= not path.exists()
+            elif self._could_be_discovered(path):
+                rediscover = True
+            reparse |= {
+                name for name, page in self.pages.items() if str(path) in page.body.files_read
+            }
+
+        old_copies = set(self.files.copies)
+        names_before = self.page_names()
+        gone: set[Path] = set()
+        if rediscover:
+            self.files = discover(self.config)
+            known = set(self.files.pages)
+            gone = set(self.sources) - known
+            reread = (reread & known) | (known - set(self.sources))
+        old_sources = {path: self.sources.get(path) for path in reread | gone}
+        for path in gone:
+            del self.sources[path]
+            self.source_problems.pop(path, None)
+        for path in reread:
+            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+        if self.page_names() != names_before or set(self.files.copies) != old_copies:
+            # Cross-links and link checks depend on which pages and files exist: start over.
+            self.parse_all()
+            self.render_all()
+            return
+
+        for path, old in old_sources.items():
+            new = self.sources.get(path)
+            reparse |= {s.name for s in (old, new) if s is not None}
+        winners = {source.name: source for source in self._unique_sources()}
+        names = self.page_names()
+        for name in reparse & set(winners):
+            self.pages[name], self.parse_problems[name] = parse_page(
+                self.config, winners[name], names
+            )
+
+        old_tree, old_pages = self.tree, self.snapshot.pages
+        self.resolve()
+        assert self.snapshot is not None and self.tree is not None
+        if _tree_shape(old_tree) != _tree_shape(self.tree):
+            self.render_all()
+            return
+        affected = set(reparse)
+        changed_summaries = {
+            name for name in reparse if old_pages.get(name) != self.snapshot.pages.get(name)
+        }
+        if changed_summaries:
+            affected |= {
+                name
+                for name, rendered in self.rendered.items()
+                if rendered.dependencies & changed_summaries
+            }
+        for name in sorted(affected & set(self.pages)):
+            self.rendered[name] = render_page(self.pages[name], self.snapshot, self.theme)
+        if changed_summaries:
+            self.render_extras()
+
+    def _could_be_discovered(self, path: Path) -> bool:
+        """Whether a file the site does not know yet may belong to it (a new page or file)."""
+        roots = [self.config.content_dir] + (
+            [self.config.static_dir] if self.config.static_dir else []
+        )
+        for root in roots:
+            if path.is_relative_to(root):
+                return not _excluded(path, root, {self.config.output_dir.resolve()})
+        return False
+
+
+def _tree_shape(tree: CourseTree) -> tuple[object, ...]:
+    return (tree.root, tree.children, tree.hidden, tree.reading_order)
 
 
 @dataclass(frozen=True)
@@ -347,7 +445,17 @@ def build_site(
     )
 
 
-def write_output(output_dir: Path, files: dict[str, bytes | Path]) -> None:
+def write_file(target: Path, content: OutputContent) -> None:
+    """Write one output file: text as UTF-8, bytes as they are, a Path by copying it."""
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+    elif isinstance(content, str):
+        target.write_bytes(content.encode("utf-8"))
+    else:
+        target.write_bytes(content)
+
+
+def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
     """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one."""
     output_dir = output_dir.resolve()
     output_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -356,11 +464,7 @@ def write_output(output_dir: Path, files: dict[str, bytes | Path]) -> None:
         for rel in sorted(files):
             target = fresh / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            content = files[rel]
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
-                target.write_bytes(content)
+            write_file(target, files[rel])
         fresh.chmod(0o755)
         if output_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))

@@ -1,0 +1,491 @@
+"""The preview server: watch the sources, rebuild what changed, tell open pages to reload."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import mimetypes
+import os
+import queue
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from trustdocs.build import OutputContent, SiteBuild, display_path, write_file, write_output
+from trustdocs.config import ConfigError, SiteConfig, load_config
+from trustdocs.diagnostics import Diagnostic, count, plural
+from trustdocs.render import PREVIEW_PREFIX, default_theme_dir
+
+QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
+KEEPALIVE_SECONDS = 15.0
+PORT_ATTEMPTS = 20
+# Reading a file raises "opened"/"closed_no_write" events too; only writes matter.
+WRITE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What one rebuild did: for the terminal and for open pages."""
+
+    version: int
+    changed: tuple[str, ...]  # URL paths whose content changed, e.g. /lesson/a.html
+    errors: tuple[str, ...]  # `file:line:col: message` lines while the sources have errors
+    seconds: float
+
+    def as_json(self) -> str:
+        """The SSE payload."""
+        return json.dumps({"version": self.version, "changed": self.changed, "errors": self.errors})
+
+
+class Preview:
+    """The site as served: an output folder kept equal to the last good build."""
+
+    def __init__(self, config: SiteConfig, output_dir: Path) -> None:
+        self.config = config
+        self.output_dir = output_dir
+        self.lock = threading.Lock()
+        self.site: SiteBuild | None = None
+        self.served: dict[str, OutputContent] = {}
+        self.version = 0
+        self.last = RebuildReport(0, (), (), 0.0)
+        self.subscribers: set[queue.Queue[RebuildReport]] = set()
+
+    # --- building -------------------------------------------------------------------------------
+
+    def full_build(self) -> RebuildReport:
+        """(Re)load the configuration and build everything."""
+        started = time.perf_counter()
+        try:
+            config = load_config(self.config.config_path)
+        except ConfigError as exc:
+            return self._publish(exc.diagnostics, {}, started)
+        self.config = config
+        site = SiteBuild(config, preview=True)
+        site.load()
+        site.render_all()
+        self.site = site
+        return self._publish(site.diagnostics(), site.output_files(), started)
+
+    def rebuild(self, paths: set[Path]) -> RebuildReport:
+        """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
+        started = time.perf_counter()
+        with self.lock:
+            if self.site is None or self._needs_full_build(paths):
+                return self.full_build()
+            self.site.update(paths)
+            return self._publish(self.site.diagnostics(), self.site.output_files(), started)
+
+    def _needs_full_build(self, paths: set[Path]) -> bool:
+        theme_dirs = [d.resolve() for d in (self.config.site_theme_dir, default_theme_dir())]
+        return any(
+            path == self.config.config_path or any(path.is_relative_to(d) for d in theme_dirs)
+            for path in paths
+        )
+
+    def _publish(
+        self, diagnostics: list[Diagnostic], files: dict[str, OutputContent], started: float
+    ) -> RebuildReport:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        changed: list[str] = []
+        if not errors:
+            changed = self._sync(files)
+        self.version += 1
+        report = RebuildReport(
+            self.version,
+            tuple(changed),
+            tuple(d.format() for d in errors),
+            time.perf_counter() - started,
+        )
+        self.last = report
+        for subscriber in list(self.subscribers):
+            subscriber.put(report)
+        _print_report(report, diagnostics)
+        return report
+
+    def _sync(self, files: dict[str, OutputContent]) -> list[str]:
+        """Make the output folder hold FILES, touching only what differs; return changed URLs."""
+        if not self.served:
+            write_output(self.output_dir, files)
+            self.served = dict(files)
+            return sorted("/" + rel for rel in files)
+        changed = []
+        for rel, content in files.items():
+            old = self.served.get(rel)
+            if old is content or (old == content and not isinstance(content, Path)):
+                continue
+            target = self.output_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.tmp")
+            write_file(temporary, content)
+            os.replace(temporary, target)
+            changed.append("/" + rel)
+        for rel in set(self.served) - set(files):
+            with contextlib.suppress(FileNotFoundError):
+                (self.output_dir / rel).unlink()
+            changed.append("/" + rel)
+        self.served = dict(files)
+        return sorted(changed)
+
+    def copy_changed(self, paths: set[Path]) -> None:
+        """Files copied as they are (images, downloads) may change without a rebuild: recopy them."""
+        with self.lock:
+            for rel, content in self.served.items():
+                if isinstance(content, Path) and content in paths and content.exists():
+                    write_file(self.output_dir / rel, content)
+
+    # --- announcing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
+        """A queue receiving every rebuild report while the caller listens."""
+        inbox: queue.Queue[RebuildReport] = queue.Queue()
+        self.subscribers.add(inbox)
+        try:
+            yield inbox
+        finally:
+            self.subscribers.discard(inbox)
+
+
+def _print_report(report: RebuildReport, diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+    errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
+    pages = [url for url in report.changed if url.endswith(".html")]
+    summary = f"rebuilt in {report.seconds * 1000:.0f} ms: {plural(len(pages), 'page')} changed"
+    if errors:
+        summary = f"not updated, {plural(errors, 'error')} (still serving the last good build)"
+    if warnings:
+        summary += f", {plural(warnings, 'warning')}"
+    print(summary, file=sys.stderr, flush=True)
+
+
+# --- watching ------------------------------------------------------------------------------------
+
+
+class ChangeCollector(FileSystemEventHandler):
+    """Collects changed paths; a worker rebuilds once a burst of events has gone quiet."""
+
+    def __init__(self, on_batch: callable) -> None:  # type: ignore[valid-type]
+        self.on_batch = on_batch
+        self.pending: set[Path] = set()
+        self.condition = threading.Condition()
+        self.last_event = 0.0
+        self.stopped = False
+        self.worker = threading.Thread(target=self._run, name="trustdocs-rebuild", daemon=True)
+        self.worker.start()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Record the paths an event touched (both ends of a move)."""
+        if event.event_type not in WRITE_EVENTS or (
+            event.is_directory and event.event_type == "modified"
+        ):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        with self.condition:
+            for raw in paths:
+                if raw:
+                    path = Path(os.fsdecode(raw))
+                    if not _is_editor_noise(path):
+                        self.pending.add(path.absolute())
+            self.last_event = time.monotonic()
+            self.condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self.condition:
+                while not self.pending and not self.stopped:
+                    self.condition.wait()
+                if self.stopped:
+                    return
+                while (quiet := time.monotonic() - self.last_event) < QUIET_SECONDS:
+                    self.condition.wait(QUIET_SECONDS - quiet)
+                batch, self.pending = self.pending, set()
+            try:
+                self.on_batch(batch)
+            except Exception as exc:  # a bug must not kill the preview; say so and go on
+                print(f"trustdocs: internal error during rebuild: {exc!r}", file=sys.stderr)
+
+    def stop(self) -> None:
+        """Let the worker finish."""
+        with self.condition:
+            self.stopped = True
+            self.condition.notify()
+
+
+def _is_editor_noise(path: Path) -> bool:
+    name = path.name
+    return name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913" or name.startswith(".#")
+
+
+def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
+    """Folders to watch (and whether recursively): content, theme, the config file's folder."""
+    roots: list[tuple[Path, bool]] = [(config.config_path.parent, False)]
+    if config.content_dir != config.root_dir:
+        roots.append((config.content_dir, True))
+    else:
+        # A bit-docs site keeps pages under the repository: watch the folders its globs start in.
+        for pattern in config.page_glob:
+            prefix = pattern.split("*")[0].rsplit("/", 1)[0]
+            roots.append((config.root_dir / prefix if prefix else config.root_dir, True))
+        for child in sorted(config.root_dir.iterdir()):
+            if child.is_dir() and not child.name.startswith(".") and child.name != "node_modules":
+                roots.append((child, True))
+    if config.static_dir is not None:
+        roots.append((config.static_dir, True))
+    for theme in (config.site_theme_dir, default_theme_dir()):
+        roots.append((theme, True))
+    unique: dict[Path, bool] = {}
+    for folder, recursive in roots:
+        if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
+            unique[folder.resolve()] = unique.get(folder.resolve(), False) or recursive
+    return sorted(unique.items())
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """GET and HEAD of the output folder, plus the live-reload script and event stream."""
+
+    preview: Preview
+    server_version = "trustdocs"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the terminal for rebuild reports."""
+
+    def do_GET(self) -> None:
+        """Serve a file, the event stream or the reload script."""
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        """Like GET, without the body."""
+        self._respond(send_body=False)
+
+    def _refuse(self) -> None:
+        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+        self.send_header("Allow", "GET, HEAD")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
+
+    def _respond(self, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path == PREVIEW_PREFIX + "events" and send_body:
+            self._stream_events()
+            return
+        if path == PREVIEW_PREFIX + "livereload.js":
+            script = default_theme_dir() / "preview" / "livereload.js"
+            self._send_file(script, HTTPStatus.OK, send_body)
+            return
+        if path == PREVIEW_PREFIX + "status":
+            body = self.preview.last.as_json().encode()
+            self._send_bytes(body, "application/json", HTTPStatus.OK, send_body)
+            return
+        target, status = resolve_request_path(self.preview.output_dir, path)
+        if status == HTTPStatus.MOVED_PERMANENTLY:
+            self.send_response(status)
+            self.send_header("Location", path + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if target is None:
+            not_found = self.preview.output_dir / "404.html"
+            if status == HTTPStatus.NOT_FOUND and not_found.is_file():
+                self._send_file(not_found, status, send_body)
+            else:
+                self._send_bytes(status.phrase.encode(), "text/plain", status, send_body)
+            return
+        self._send_file(target, HTTPStatus.OK, send_body)
+
+    def _send_file(self, path: Path, status: HTTPStatus, send_body: bool) -> None:
+        try:
+            body = path.read_bytes()
+        except OSError:
+            self._send_bytes(b"Not Found", "text/plain", HTTPStatus.NOT_FOUND, send_body)
+            return
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        self._send_bytes(body, kind, status, send_body)
+
+    def _send_bytes(self, body: bytes, kind: str, status: HTTPStatus, send_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _stream_events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "keep-alive")
+        self.end_headers()
+        self.close_connection = True
+        with self.preview.subscription() as inbox:
+            try:
+                hello = self.preview.last
+                self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello.as_json()}\n\n".encode())
+                self.wfile.flush()
+                while not getattr(self.server, "stopping", False):
+                    try:
+                        report = inbox.get(timeout=KEEPALIVE_SECONDS)
+                        self.wfile.write(f"event: rebuild\ndata: {report.as_json()}\n\n".encode())
+                    except queue.Empty:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, ValueError):
+                return
+
+
+def resolve_request_path(root: Path, url_path: str) -> tuple[Path | None, HTTPStatus]:
+    """Map a URL path to a file inside ROOT; never anything outside it, whatever the encoding."""
+    decoded = unquote(url_path)
+    if not decoded.startswith("/") or "\x00" in decoded or "\\" in decoded:
+        return None, HTTPStatus.BAD_REQUEST
+    parts = [part for part in decoded.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        return None, HTTPStatus.FORBIDDEN
+    base = root.resolve()
+    candidate = base.joinpath(*parts)
+    if candidate.is_dir():
+        if not decoded.endswith("/") and parts:
+            return None, HTTPStatus.MOVED_PERMANENTLY
+        candidate = candidate / "index.html"
+    elif not candidate.exists() and candidate.with_name(candidate.name + ".html").is_file():
+        candidate = candidate.with_name(candidate.name + ".html")
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, HTTPStatus.NOT_FOUND
+    if not resolved.is_relative_to(base):
+        return None, HTTPStatus.FORBIDDEN
+    if not resolved.is_file():
+        return None, HTTPStatus.NOT_FOUND
+    return resolved, HTTPStatus.OK
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose handler threads end with it."""
+
+    daemon_threads = True
+    allow_reuse_address = False
+    stopping = False
+
+
+def bind_server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> PreviewServer:
+    """Bind to PORT, or the next free one; port 0 picks any free port."""
+    last_error: OSError | None = None
+    for candidate in range(port, port + PORT_ATTEMPTS) if port else [0]:
+        try:
+            return PreviewServer((host, candidate), handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            last_error = exc
+    raise last_error or OSError(errno.EADDRINUSE, "no free port")
+
+
+@dataclass
+class RunningPreview:
+    """A started preview: the server, the watcher and the folder they share."""
+
+    preview: Preview
+    server: PreviewServer
+    observer: Observer
+    collector: ChangeCollector
+    thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The address to open."""
+        host, port = self.server.server_address[:2]
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        return f"http://{shown}:{port}/"
+
+    def stop(self) -> None:
+        """Stop watching and serving, and delete the preview folder."""
+        self.server.stopping = True
+        self.observer.stop()
+        self.collector.stop()
+        self.server.shutdown()
+        self.server.server_close()
+        self.observer.join(timeout=5)
+        shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
+
+
+def start_preview(config: SiteConfig, host: str = "127.0.0.1", port: int = 8000) -> RunningPreview:
+    """Build the site, start serving it in a background thread, and watch its sources."""
+    workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
+    preview = Preview(config, workdir / "site")
+    preview.full_build()
+    if not preview.served:
+        preview.output_dir.mkdir(parents=True, exist_ok=True)
+
+    handler = type("Handler", (PreviewHandler,), {"preview": preview})
+    server = bind_server(host, port, handler)
+
+    def on_batch(paths: set[Path]) -> None:
+        preview.copy_changed(paths)
+        preview.rebuild(paths)
+
+    collector = ChangeCollector(on_batch)
+    observer = Observer()
+    for folder, recursive in watch_roots(config):
+        observer.schedule(collector, str(folder), recursive=recursive)
+    observer.start()
+    thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
+    thread.start()
+    return RunningPreview(preview, server, observer, collector, thread)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(
+    config: SiteConfig, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False
+) -> int:
+    """`trustdocs serve`: run until Ctrl-C."""
+    try:
+        running = start_preview(config, host, port)
+    except OSError as exc:
+        print(f"trustdocs: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    actual_port = running.server.server_address[1]
+    if port and actual_port != port:
+        print(f"port {port} is in use; using {actual_port} instead", file=sys.stderr)
+    print(
+        f"serving {display_path(config.root_dir) or '.'} at {running.url} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
+    if open_browser:
+        webbrowser.open(running.url)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while running.thread is not None and running.thread.is_alive():
+            running.thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+    finally:
+        running.stop()
+    return 0

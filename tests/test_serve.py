@@ -1,0 +1,238 @@
+"""serve.py: the preview server over real HTTP on a free port, with real file watching."""
+
+import hashlib
+import http.client
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CONSULTING, make_site, write_files
+
+from trustdocs.build import build_site
+from trustdocs.config import load_config
+from trustdocs.serve import start_preview
+
+
+def wait_for(predicate, timeout=8.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for the preview to update")
+
+
+@pytest.fixture
+def preview(tmp_path):
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    running.site_dir = site
+    yield running
+    running.stop()
+
+
+def request(running, path, method="GET"):
+    host, port = running.server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=5)
+    connection.putrequest(method, path, skip_host=False, skip_accept_encoding=True)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body.decode("utf-8", "replace")
+
+
+def status(running):
+    return json.loads(request(running, "/_trustdocs/status")[1])
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+class EventStream:
+    """Reads the server-sent events of /_trustdocs/events in a thread."""
+
+    def __init__(self, running):
+        host, port = running.server.server_address[:2]
+        self.connection = http.client.HTTPConnection(host, port, timeout=10)
+        self.connection.request("GET", "/_trustdocs/events")
+        self.response = self.connection.getresponse()
+        self.events = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        event = {}
+        try:
+            for raw in self.response:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event["event"] = line[7:]
+                elif line.startswith("data: "):
+                    event["data"] = json.loads(line[6:])
+                elif not line and event:
+                    self.events.append(event)
+                    event = {}
+        except (OSError, ValueError):
+            return
+
+
+def test_page_is_served_with_reload_script_and_edits_show_up(preview):
+    lesson = "/learn-technology-consulting/kickoff.html"
+    code, html = request(preview, lesson)
+    assert code == 200 and "Hello." in html
+    assert "/_trustdocs/livereload.js" in html
+    stream = EventStream(preview)
+    wait_for(lambda: stream.events)
+    assert stream.events[0]["event"] == "hello"
+
+    edit(preview.site_dir / "content/consulting/kickoff.md", "Hello.", "Welcome to the kickoff.")
+    wait_for(lambda: "Welcome to the kickoff." in request(preview, lesson)[1])
+    rebuild = wait_for(lambda: [e for e in stream.events if e["event"] == "rebuild"])
+    assert rebuild[-1]["data"]["changed"] == [lesson]
+    assert rebuild[-1]["data"]["errors"] == []
+
+
+def test_new_page_and_deleted_page(preview):
+    content = preview.site_dir / "content"
+    write_files(
+        content,
+        {
+            "consulting/wrapup.md": """
+        @page learn-technology-consulting/wrapup Wrapping Up
+        @parent learn-technology-consulting 9
+        @body
+        Done.
+        """
+        },
+    )
+    wait_for(lambda: request(preview, "/learn-technology-consulting/wrapup.html")[0] == 200)
+    kickoff = request(preview, "/learn-technology-consulting/kickoff.html")[1]
+    assert "Wrapping Up" in kickoff  # the sidebar of other pages shows it
+
+    (content / "consulting/wrapup.md").unlink()
+    wait_for(lambda: request(preview, "/learn-technology-consulting/wrapup.html")[0] == 404)
+    assert "Wrapping Up" not in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+
+
+def test_broken_link_shows_errors_and_keeps_last_good_page(preview):
+    lesson = preview.site_dir / "content/consulting/kickoff.md"
+    edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
+    report = wait_for(lambda: status(preview)["errors"])
+    assert len(report) == 1
+    assert report[0].endswith(
+        "content/consulting/kickoff.md:5:5: error: page 'learn-technology-consulting/communication' "
+        "has no anchor '#no-such-part'"
+    )
+    code, html = request(preview, "/learn-technology-consulting/kickoff.html")
+    assert code == 200 and "Hello." in html  # the last good build
+
+    edit(lesson, "#no-such-part", "#bad-news-early")
+    wait_for(lambda: not status(preview)["errors"])
+    assert (
+        'href="communication.html#bad-news-early"'
+        in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+    )
+
+
+def test_missing_page_gets_the_404_page_and_only_get_and_head_are_allowed(preview):
+    code, html = request(preview, "/no/such/page.html")
+    assert code == 404 and "Page not found" in html
+    assert request(preview, "/index.html", "HEAD") == (200, "")
+    assert request(preview, "/index.html", "POST")[0] == 405
+    assert request(preview, "/index.html", "DELETE")[0] == 405
+    assert request(preview, "/learn-technology-consulting/kickoff")[0] == 200  # .html is optional
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../site.yaml",
+        "/%2e%2e/site.yaml",
+        "/%2E%2E/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc/passwd",
+        "/learn-technology-consulting/../../site.yaml",
+        "//etc/passwd",
+        "/%5c..%5csite.yaml",
+    ],
+)
+def test_paths_never_leave_the_output_folder(preview, path):
+    code, body = request(preview, path)
+    assert code in (400, 403, 404)
+    assert "root:" not in body and "title: Test Course" not in body
+
+
+def test_symlink_out_of_the_output_folder_is_refused(preview, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    (preview.preview.output_dir / "leak.txt").symlink_to(secret)
+    code, body = request(preview, "/leak.txt")
+    assert code == 403 and "private" not in body
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_incremental_output_equals_a_full_build(preview, tmp_path):
+    content = preview.site_dir / "content"
+    steps = [
+        lambda: edit(
+            content / "consulting/kickoff.md",
+            "Hello.",
+            "Hello, [learn-technology-consulting/communication].",
+        ),
+        lambda: edit(
+            content / "consulting/communication.md",
+            "Communicating with Clients",
+            "Talking to Clients",
+        ),
+        lambda: edit(
+            content / "consulting/communication.md", "## Bad news early", "## Bad news first"
+        ),
+        lambda: edit(content / "consulting/kickoff.md", "consulting 1", "consulting 8"),
+        lambda: write_files(
+            content,
+            {
+                "consulting/extra.md": "@page learn-technology-consulting/extra Extra\n@parent learn-technology-consulting 3\n@body\nMore.\n"
+            },
+        ),
+        lambda: edit(
+            content / "consulting/transitioning-to-delivery.md",
+            "@description Hand",
+            "@hide\n@description Hand",
+        ),
+        lambda: (content / "consulting/extra.md").unlink(),
+    ]
+    for step in steps:
+        before = status(preview)["version"]
+        step()
+        wait_for(lambda before=before: status(preview)["version"] > before)
+        # Equal after every step, not only at the end.
+        full = tmp_path / f"full-{before}"
+        result = build_site(load_config(preview.site_dir / "site.yaml"), full, preview=True)
+        assert result.written, [d.format() for d in result.diagnostics]
+        assert digest(preview.preview.output_dir) == digest(full)
+
+
+def test_burst_of_saves_coalesces_into_one_rebuild(preview):
+    lesson = preview.site_dir / "content/consulting/kickoff.md"
+    before = status(preview)["version"]
+    for n in range(5):
+        temporary = lesson.with_name("kickoff.md.tmp")
+        temporary.write_text(lesson.read_text().replace("Hello.", f"Hello {n}."))
+        temporary.replace(lesson)
+        lesson.write_text(lesson.read_text().replace(f"Hello {n}.", "Hello."))
+    edit(lesson, "Hello.", "Final text.")
+    wait_for(
+        lambda: "Final text." in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+    )
+    time.sleep(0.3)
+    assert status(preview)["version"] - before <= 2

@@ -1,0 +1,61 @@
+// Preview only (trustdocs serve): reload this page when its HTML changes, show build errors on top.
+(function () {
+  "use strict";
+  var here = location.pathname.endsWith("/") ? location.pathname + "index.html" : location.pathname;
+  var scrollKey = "trustdocs-scroll:" + here;
+  var saved = sessionStorage.getItem(scrollKey);
+  if (saved !== null) {
+    sessionStorage.removeItem(scrollKey);
+    window.addEventListener("load", function () { window.scrollTo(0, parseInt(saved, 10) || 0); });
+  }
+  var overlay = null;
+
+  function reload() {
+    sessionStorage.setItem(scrollKey, String(window.scrollY));
+    location.reload();
+  }
+
+  function showErrors(errors) {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "trustdocs-errors";
+      overlay.setAttribute("role", "alert");
+      overlay.style.cssText =
+        "position:fixed;inset:auto 1rem 1rem 1rem;max-height:60vh;overflow:auto;z-index:2147483647;" +
+        "background:#2b1214;color:#ffe3e3;border:2px solid #ff6b6b;border-radius:10px;padding:1rem 1.25rem;" +
+        "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;box-shadow:0 10px 40px rgba(0,0,0,.4)";
+      document.body.appendChild(overlay);
+    }
+    overlay.textContent = "";
+    var title = document.createElement("strong");
+    title.textContent = "The site has " + errors.length + " error" + (errors.length === 1 ? "" : "s") +
+      ": showing the last good build";
+    title.style.cssText = "display:block;margin-bottom:.5rem;color:#ff8787;font-family:system-ui,sans-serif";
+    overlay.appendChild(title);
+    var list = document.createElement("ul");
+    list.style.cssText = "margin:0;padding-left:1.2rem";
+    errors.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    overlay.appendChild(list);
+  }
+
+  function handle(report, initial) {
+    if (report.errors.length) {
+      showErrors(report.errors);
+      return;
+    }
+    var hadErrors = overlay !== null;
+    if (overlay) {
+      overlay.remove();
+      overlay = null;
+    }
+    if (!initial && (hadErrors || report.changed.indexOf(here) !== -1)) reload();
+  }
+
+  var source = new EventSource("/_trustdocs/events");
+  source.addEventListener("hello", function (event) { handle(JSON.parse(event.data), true); });
+  source.addEventListener("rebuild", function (event) { handle(JSON.parse(event.data), false); });
+})();
