@@ -45,7 +45,7 @@ class SourceFiles:
 
 def discover(config: SiteConfig) -> SourceFiles:
     """Find the page files and the other files a site copies to its output."""
-    excluded = {config.output_dir.resolve()}
+    excluded = {config.output_dir, config.output_dir.resolve()}
     if config.page_glob != ("**/*.md",) or config.static_dir is not None:
         # A bit-docs site: pages by glob; only the static folder is copied.
         pages: set[Path] = set()
@@ -81,7 +81,7 @@ def _excluded(path: Path, base: Path, outputs: set[Path]) -> bool:
     parts = path.relative_to(base).parts
     if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts):
         return True
-    return any(path.resolve().is_relative_to(out) for out in outputs)
+    return any(path.is_relative_to(out) for out in outputs)
 
 
 def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[Diagnostic]]:
@@ -318,8 +318,10 @@ class SiteBuild:
                 rediscover |= not path.exists()
             elif path in copies_by_source:
                 rediscover |= not path.exists()
-            elif self._could_be_discovered(path):
-                rediscover = True
+            elif path.exists() and self._could_be_discovered(path):
+                rediscover = (
+                    True  # a new file (an editor's short-lived temporary one is gone by now)
+                )
             reparse |= {
                 name for name, page in self.pages.items() if str(path) in page.body.files_read
             }

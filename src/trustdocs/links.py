@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -22,8 +23,19 @@ def relative_url(from_output: str, to_output: str, fragment: str = "") -> str:
     suffix = f"#{fragment}" if fragment else ""
     if to_output == from_output and suffix:
         return suffix
-    start = posixpath.dirname(from_output) or "."
-    return quote(posixpath.relpath(to_output, start), safe="/:@!$&'()*+,;=-._~") + suffix
+    return _relative_path(posixpath.dirname(from_output), to_output) + suffix
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relative_path(from_folder: str, to_output: str) -> str:
+    """Both paths are normalised and relative to the site root, so no file system is consulted."""
+    start = from_folder.split("/") if from_folder else []
+    target = to_output.split("/")
+    common = 0
+    while common < min(len(start), len(target) - 1) and start[common] == target[common]:
+        common += 1
+    parts = [".."] * (len(start) - common) + target[common:]
+    return quote("/".join(parts), safe="/:@!$&'()*+,;=-._~")
 
 
 def is_external(url: str) -> bool:

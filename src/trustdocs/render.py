@@ -188,19 +188,21 @@ def _layout(
         return LinkedPage(site.pages[to].title, relative_url(here, site.pages[to].output))
 
     open_path = set(tree.ancestors_of(name)) | {name} if name else set()
+    folder = here.rpartition("/")[0]
 
     def nav_item(child: str) -> NavItem:
-        kids = tree.children_of(child)
-        expanded = child in open_path
         dependencies.add(child)
-        return NavItem(
-            title=site.pages[child].title,
-            url=relative_url(here, site.pages[child].output),
-            current=child == name,
-            open=expanded and bool(kids),
-            has_children=bool(kids),
-            children=tuple(nav_item(k) for k in kids) if expanded else (),
-        )
+        if child in open_path:
+            kids = tree.children_of(child)
+            return NavItem(
+                title=site.pages[child].title,
+                url=relative_url(here, site.pages[child].output),
+                current=child == name,
+                open=bool(kids),
+                has_children=bool(kids),
+                children=tuple(nav_item(k) for k in kids),
+            )
+        return _closed_nav_item(site, folder, child)
 
     root = tree.root
     nav = tuple(nav_item(k) for k in tree.children_of(root)) if root else ()
@@ -219,6 +221,22 @@ def _layout(
         "preview": site.preview,
         "preview_prefix": PREVIEW_PREFIX,
     }
+
+
+def _closed_nav_item(site: SiteSnapshot, folder: str, name: str) -> NavItem:
+    """A collapsed sidebar entry looks the same from every page of a folder: make it once."""
+    cache: dict[tuple[str, str], NavItem] = site.__dict__.setdefault("_nav_cache", {})
+    item = cache.get((folder, name))
+    if item is None:
+        item = NavItem(
+            title=site.pages[name].title,
+            url=relative_url(f"{folder}/x" if folder else "x", site.pages[name].output),
+            current=False,
+            open=False,
+            has_children=bool(site.tree.children_of(name)),
+        )
+        cache[(folder, name)] = item
+    return item
 
 
 def _og_image(

@@ -21,8 +21,16 @@ class CourseTree:
 
     def children_of(self, name: str, include_hidden: bool = False) -> tuple[str, ...]:
         """The ordered children of a page."""
-        kids = self.children.get(name, ())
-        return kids if include_hidden else tuple(k for k in kids if k not in self.hidden)
+        if include_hidden:
+            return self.children.get(name, ())
+        visible = self.__dict__.get("_visible")
+        if visible is None:
+            visible = {
+                parent: tuple(k for k in kids if k not in self.hidden)
+                for parent, kids in self.children.items()
+            }
+            object.__setattr__(self, "_visible", visible)
+        return visible.get(name, ())
 
     def ancestors_of(self, name: str) -> tuple[str, ...]:
         """The page's ancestors from the root down, without the page itself."""

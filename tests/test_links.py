@@ -1,0 +1,41 @@
+"""links.py: relative URLs and local link resolution."""
+
+import pytest
+
+from trustdocs.links import is_external, looks_like_page_reference, output_path, relative_url
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "expected"),
+    [
+        ("index.html", "a/b.html", "a/b.html"),
+        ("a/b.html", "index.html", "../index.html"),
+        ("a/b.html", "a/c.html", "c.html"),
+        ("a/b/c.html", "a/d/e.html", "../d/e.html"),
+        ("a/b.html", "a/b/c.html", "b/c.html"),
+        ("x/y/z.html", "_assets/style.css", "../../_assets/style.css"),
+        ("a/b.html", "a/my page.html", "a/my%20page.html".removeprefix("a/")),
+    ],
+)
+def test_relative_url(start, target, expected):
+    assert relative_url(start, target) == expected
+
+
+def test_same_page_anchor_is_a_fragment_only():
+    assert relative_url("a/b.html", "a/b.html", "top") == "#top"
+    assert relative_url("a/b.html", "a/c.html", "top") == "c.html#top"
+
+
+def test_output_path_and_external_urls():
+    assert output_path("course/intro", "course") == "course/intro.html"
+    assert output_path("course", "course") == "index.html"
+    assert all(map(is_external, ["https://x.org", "mailto:a@b", "/abs", "#frag", "//cdn.x/y"]))
+    assert not is_external("img/a.png")
+
+
+def test_page_reference_heuristic():
+    names = frozenset({"academy", "learn-react/setup"})
+    assert looks_like_page_reference("learn-react/setpu", names)
+    assert looks_like_page_reference("acadmey", names)
+    assert not looks_like_page_reference("it", names)
+    assert not looks_like_page_reference("https://example.com/a/b", names)
