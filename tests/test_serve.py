@@ -210,6 +210,7 @@ def test_incremental_output_equals_a_full_build(preview, tmp_path):
             "@hide\n@description Hand",
         ),
         lambda: (content / "consulting/extra.md").unlink(),
+        lambda: (content / "consulting/kickoff.md").rename(content / "consulting/first-meeting.md"),
     ]
     for step in steps:
         before = status(preview)["version"]
@@ -236,3 +237,50 @@ def test_burst_of_saves_coalesces_into_one_rebuild(preview):
     )
     time.sleep(0.3)
     assert status(preview)["version"] - before <= 2
+
+
+def test_site_yaml_and_template_changes_rebuild_everything(preview):
+    edit(preview.site_dir / "site.yaml", "title: Test Course", "title: Renamed Course")
+    wait_for(
+        lambda: (
+            "Kickoff · Renamed Course"
+            in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+        )
+    )
+    partial = preview.site_dir / "themes" / "default" / "partials" / "sidebar.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("<nav class='sidebar'>my own sidebar</nav>")
+    wait_for(lambda: "my own sidebar" in request(preview, "/index.html")[1])
+
+
+def test_taken_port_moves_to_the_next_free_one(preview):
+    taken = preview.server.server_address[1]
+    second = start_preview(load_config(preview.site_dir / "site.yaml"), port=taken)
+    try:
+        assert second.server.server_address[1] != taken
+        assert request(second, "/index.html")[0] == 200
+    finally:
+        second.stop()
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path, CONSULTING)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustdocs", "serve", "--port", "0"],
+        cwd=site,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stderr.readline()
+    while "serving" not in line:
+        line = process.stderr.readline()
+        assert line, "the server exited before serving"
+    assert "http://127.0.0.1:" in line
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "Traceback" not in rest and "stopped" in rest

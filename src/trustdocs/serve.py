@@ -90,7 +90,7 @@ class Preview:
             return self._publish(self.site.diagnostics(), self.site.output_files(), started)
 
     def _needs_full_build(self, paths: set[Path]) -> bool:
-        theme_dirs = [d.resolve() for d in (self.config.site_theme_dir, default_theme_dir())]
+        theme_dirs = [d.resolve() for d in (self.config.root_dir / "themes", default_theme_dir())]
         return any(
             path == self.config.config_path or any(path.is_relative_to(d) for d in theme_dirs)
             for path in paths
@@ -246,7 +246,7 @@ def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
                 roots.append((child, True))
     if config.static_dir is not None:
         roots.append((config.static_dir, True))
-    for theme in (config.site_theme_dir, default_theme_dir()):
+    for theme in (config.root_dir / "themes", default_theme_dir()):
         roots.append((theme, True))
     unique: dict[Path, bool] = {}
     for folder, recursive in roots:
@@ -443,14 +443,23 @@ def start_preview(config: SiteConfig, host: str = "127.0.0.1", port: int = 8000)
     handler = type("Handler", (PreviewHandler,), {"preview": preview})
     server = bind_server(host, port, handler)
 
+    watched: set[Path] = set()
+
+    def watch_new_roots() -> None:
+        # Folders such as the site's themes/ may appear while serving: watch them once they exist.
+        for folder, recursive in watch_roots(preview.config):
+            if folder not in watched:
+                observer.schedule(collector, str(folder), recursive=recursive)
+                watched.add(folder)
+
     def on_batch(paths: set[Path]) -> None:
         preview.copy_changed(paths)
         preview.rebuild(paths)
+        watch_new_roots()
 
     collector = ChangeCollector(on_batch)
     observer = Observer()
-    for folder, recursive in watch_roots(config):
-        observer.schedule(collector, str(folder), recursive=recursive)
+    watch_new_roots()
     observer.start()
     thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
     thread.start()
@@ -465,27 +474,28 @@ def serve(
     config: SiteConfig, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False
 ) -> int:
     """`trustdocs serve`: run until Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    running: RunningPreview | None = None
     try:
         running = start_preview(config, host, port)
-    except OSError as exc:
-        print(f"trustdocs: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-        return 2
-    actual_port = running.server.server_address[1]
-    if port and actual_port != port:
-        print(f"port {port} is in use; using {actual_port} instead", file=sys.stderr)
-    print(
-        f"serving {display_path(config.root_dir) or '.'} at {running.url} (Ctrl-C to stop)",
-        file=sys.stderr,
-        flush=True,
-    )
-    if open_browser:
-        webbrowser.open(running.url)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
+        actual_port = running.server.server_address[1]
+        if port and actual_port != port:
+            print(f"port {port} is in use; using {actual_port} instead", file=sys.stderr)
+        print(
+            f"serving {display_path(config.root_dir) or '.'} at {running.url} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        if open_browser:
+            webbrowser.open(running.url)
         while running.thread is not None and running.thread.is_alive():
             running.thread.join(timeout=0.5)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
+    except OSError as exc:
+        print(f"trustdocs: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
     finally:
-        running.stop()
+        if running is not None:
+            running.stop()
     return 0
