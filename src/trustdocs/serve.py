@@ -166,6 +166,8 @@ def _print_report(report: RebuildReport, diagnostics: list[Diagnostic]) -> None:
     errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
     pages = [url for url in report.changed if url.endswith(".html")]
     summary = f"rebuilt in {report.seconds * 1000:.0f} ms: {plural(len(pages), 'page')} changed"
+    if report.version == 1:
+        summary = f"built in {report.seconds * 1000:.0f} ms"
     if errors:
         summary = f"not updated, {plural(errors, 'error')} (still serving the last good build)"
     if warnings:

@@ -1,0 +1,47 @@
+"""render.py: a page renders from the page and the snapshot alone; themes override file by file."""
+
+from conftest import CONSULTING, make_site
+
+from trustdocs.build import SiteBuild
+from trustdocs.config import load_config
+from trustdocs.render import Theme, render_page
+
+
+def loaded_site(tmp_path, pages=CONSULTING):
+    site = SiteBuild(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.load()
+    return site
+
+
+def test_render_is_pure_and_records_the_pages_it_shows(tmp_path):
+    site = loaded_site(tmp_path)
+    name = "learn-technology-consulting/building-rapport"
+    first = render_page(site.pages[name], site.snapshot, site.theme)
+    second = render_page(site.pages[name], site.snapshot, site.theme)
+    assert first.html == second.html  # rendering twice changes nothing (tokens are not mutated)
+    assert first.output == "learn-technology-consulting/building-rapport.html"
+    assert {
+        "learn-technology-consulting/communication",  # cross-link, previous, sidebar
+        "learn-technology-consulting/transitioning-to-delivery",  # anchor link, next
+        "learn-technology-consulting",  # breadcrumb
+    } <= first.dependencies
+    assert name not in first.dependencies
+
+
+def test_broken_template_is_a_diagnostic_at_its_file_and_line(tmp_path):
+    theme_dir = tmp_path / "mytheme"
+    theme_dir.mkdir()
+    (theme_dir / "page.html").write_text("<h1>{{ page.title }}</h1>\n{% if %}\n")
+    html, problems = Theme(theme_dir).render("page.html", {"page": {"title": "x"}}, "p.md")
+    assert html == ""
+    assert problems[0].line == 2 and problems[0].path.endswith("page.html")
+    assert "template error" in problems[0].message
+
+
+def test_site_theme_assets_override_default_ones(tmp_path):
+    theme_dir = tmp_path / "mytheme"
+    (theme_dir / "assets").mkdir(parents=True)
+    (theme_dir / "assets" / "style.css").write_text("body { color: red }")
+    assets = Theme(theme_dir).asset_files()
+    assert assets["style.css"] == theme_dir / "assets" / "style.css"
+    assert "trustdocs.js" in assets  # still from the default theme
