@@ -92,7 +92,7 @@ def test_page_is_served_with_reload_script_and_edits_show_up(preview):
     edit(preview.site_dir / "content/consulting/kickoff.md", "Hello.", "Welcome to the kickoff.")
     wait_for(lambda: "Welcome to the kickoff." in request(preview, lesson)[1])
     rebuild = wait_for(lambda: [e for e in stream.events if e["event"] == "rebuild"])
-    assert rebuild[-1]["data"]["changed"] == [lesson]
+    assert rebuild[-1]["data"]["changed"] == ["/_assets/search-index.js", lesson]
     assert rebuild[-1]["data"]["errors"] == []
 
 

@@ -16,6 +16,7 @@ from trustdocs.diagnostics import Diagnostic, error, sort_diagnostics
 from trustdocs.links import ASSETS_DIR, PageSummary, SiteSnapshot, output_path
 from trustdocs.markdown import parse_markdown, plain_text
 from trustdocs.render import ParsedPage, RenderedPage, Theme, render_page, render_special
+from trustdocs.search import INDEX_FILE, search_entry, search_index_script
 from trustdocs.source import PageSource, parse_page_source
 from trustdocs.tree import CourseTree, build_course_tree
 
@@ -203,7 +204,8 @@ class SiteBuild:
                 anchors=page.body.anchors | page.description.anchors,
             )
         assets = {f"{ASSETS_DIR}/{name}" for name in self.theme.asset_files()} | {
-            f"{ASSETS_DIR}/pygments.css"
+            f"{ASSETS_DIR}/pygments.css",
+            INDEX_FILE,
         }
         extra_outputs = {"404.html"} | ({"sitemap.xml"} if self.config.base_url else set())
         title = self.config.title
@@ -288,7 +290,26 @@ class SiteBuild:
         for page in self.rendered.values():
             out[page.output] = page.html
         out.update(self.extras)
+        out[INDEX_FILE] = self._search_index()
         return out
+
+    def _search_index(self) -> str:
+        """Entries of every page in the course tree, cached while a page and its summary stand."""
+        assert self.snapshot is not None and self.tree is not None
+        cache: dict[str, tuple[ParsedPage, PageSummary, str]] = self.__dict__.setdefault(
+            "_search_cache", {}
+        )
+        entries = []
+        for name in sorted(self.pages):
+            if name in self.tree.hidden:
+                continue
+            page, summary = self.pages[name], self.snapshot.pages[name]
+            cached = cache.get(name)
+            if cached is None or cached[0] is not page or cached[1] != summary:
+                cached = (page, summary, search_entry(page, summary))
+                cache[name] = cached
+            entries.append(cached[2])
+        return search_index_script(entries)
 
     def _theme_outputs(self) -> dict[str, OutputContent]:
         cached = self.__dict__.get("_theme_cache")

@@ -114,8 +114,8 @@ def render_markdown(parsed: ParsedMarkdown, env: dict[str, Any]) -> str:
     return md.renderer.render(list(parsed.tokens), md.options, env)
 
 
-def plain_text(parsed: ParsedMarkdown, titles: dict[str, str]) -> str:
-    """The text a reader sees, without markup: for meta descriptions and link titles."""
+def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
+    """The text a reader sees, without markup; `[NAME]` links read as TITLES[NAME], or not at all."""
     words: list[str] = []
     for token in parsed.tokens:
         for child in token.children or ():
@@ -123,7 +123,7 @@ def plain_text(parsed: ParsedMarkdown, titles: dict[str, str]) -> str:
                 words.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 words.append(" ")
-            elif child.type == "cross_link_title":
+            elif child.type == "cross_link_title" and titles is not None:
                 words.append(titles.get(child.meta["name"], child.meta["name"]))
         if token.type.endswith("_close") and token.block:
             words.append(" ")

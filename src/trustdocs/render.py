@@ -218,6 +218,7 @@ def _layout(
         "previous": link(previous) if previous else None,
         "next": link(following) if following else None,
         "asset": functools.partial(site.asset_url, here),
+        "root_url": relative_url(here, "index.html").removesuffix("index.html"),
         "preview": site.preview,
         "preview_prefix": PREVIEW_PREFIX,
     }
