@@ -29,7 +29,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trustdocs {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=f"{summary.capitalize()}.")
         sub.add_argument(
             "--config",
             type=Path,
@@ -38,34 +39,14 @@ def make_parser() -> argparse.ArgumentParser:
         )
         return sub
 
-    build = with_config(
-        commands.add_parser(
-            "build",
-            help="build the site into its output folder",
-            description="Build the site into its output folder.",
-        )
-    )
+    build = command("build", "build the site into its output folder")
     build.add_argument(
         "--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)"
     )
     build.add_argument("--strict", action="store_true", help="fail on warnings too")
-
-    check = with_config(
-        commands.add_parser(
-            "check",
-            help="report every problem, write nothing",
-            description="Report every problem in the sources; write nothing.",
-        )
-    )
+    check = command("check", "report every problem in the sources, write nothing")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
-
-    serve = with_config(
-        commands.add_parser(
-            "serve",
-            help="preview the site, rebuilding on every save",
-            description="Preview the site, rebuilding on every save.",
-        )
-    )
+    serve = command("serve", "preview the site, rebuilding on every save")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
