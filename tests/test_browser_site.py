@@ -89,3 +89,32 @@ def test_search_finds_lessons_and_headings_from_file_url(tmp_path, trustdocs):
         assert "No lesson mentions" in page.locator("#search-results").inner_text()
         page.keyboard.press("Escape")
         assert page.locator("#search-results").is_hidden()
+
+
+def test_learner_progress_is_kept_across_pages(tmp_path, trustdocs):
+    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
+    lessons = tmp_path / "out" / "client-trust"
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((lessons / "building-rapport.html").as_uri())
+        button = page.locator("button.mark-done")
+        assert button.inner_text() == "Mark this lesson as done"
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true"
+        assert "done" in page.locator("nav.sidebar li", has_text="Building Rapport").get_attribute(
+            "class"
+        )
+
+        page.goto((lessons / "communication.html").as_uri())
+        page.locator("a[rel=next]").click()  # finishing a lesson by moving on marks it done
+        page.wait_for_url("**/setting-expectations.html")
+        done = page.locator("nav.sidebar li.done").all_inner_texts()
+        assert [t.strip() for t in done] == ["Building Rapport", "Communicating Openly"]
+
+        page.goto((tmp_path / "out" / "index.html").as_uri())
+        assert (
+            page.locator(".course-progress-text").inner_text()
+            == "You have finished 2 of 9 lessons."
+        )
+        assert page.locator(".course-progress progress").evaluate("p => p.value") == 2
+        screenshot(page, "course-progress")

@@ -6,7 +6,9 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
@@ -22,6 +24,8 @@ from trustdocs.tree import CourseTree, build_course_tree
 
 OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
 
+MAX_WORKERS = 4
+PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
 CODE_STYLE_LIGHT = "friendly"
 CODE_STYLE_DARK = "github-dark"
@@ -247,13 +251,16 @@ class SiteBuild:
                 first[source.name] = source
         return problems
 
-    def render_all(self) -> None:
-        """Render every page and the site-wide files."""
+    def render_all(self, workers: int = 1) -> None:
+        """Render every page (in WORKERS processes when worth it) and the site-wide files."""
         assert self.snapshot is not None
-        self.rendered = {
-            name: render_page(page, self.snapshot, self.theme)
-            for name, page in sorted(self.pages.items())
-        }
+        names = sorted(self.pages)
+        if workers > 1 and len(names) >= PARALLEL_MINIMUM and "fork" in get_all_start_methods():
+            self.rendered = _render_in_processes(self, names, workers)
+        else:
+            self.rendered = {
+                name: render_page(self.pages[name], self.snapshot, self.theme) for name in names
+            }
         self.render_extras()
 
     def render_extras(self) -> None:
@@ -409,6 +416,31 @@ class SiteBuild:
         return False
 
 
+_FORKED_SITE: SiteBuild | None = None  # what forked render workers read; set only around a pool
+
+
+def _render_in_processes(
+    site: SiteBuild, names: list[str], workers: int
+) -> dict[str, RenderedPage]:
+    """Render pages in forked workers: they inherit the parsed site, so only HTML travels back."""
+    global _FORKED_SITE
+    chunks = [names[i :: workers * 4] for i in range(workers * 4)]
+    _FORKED_SITE = site
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            rendered = [page for chunk in pool.map(_render_chunk, chunks) for page in chunk]
+    finally:
+        _FORKED_SITE = None
+    by_name = {page.name: page for page in rendered}
+    return {name: by_name[name] for name in names}
+
+
+def _render_chunk(names: list[str]) -> list[RenderedPage]:
+    site = _FORKED_SITE
+    assert site is not None and site.snapshot is not None
+    return [render_page(site.pages[name], site.snapshot, site.theme) for name in names]
+
+
 def _tree_shape(tree: CourseTree) -> tuple[object, ...]:
     return (tree.root, tree.children, tree.hidden, tree.reading_order)
 
@@ -451,7 +483,7 @@ def build_site(
     started = time.perf_counter()
     site = SiteBuild(config, preview=preview)
     site.load()
-    site.render_all()
+    site.render_all(workers=min(os.cpu_count() or 1, MAX_WORKERS))
     diagnostics = site.diagnostics()
     failed = any(d.severity == "error" or strict for d in diagnostics)
     written = False
