@@ -81,7 +81,9 @@ def measure_edits(
 ) -> dict[str, list[float]]:
     """Body and title edits of SOURCE; the title must also reach SIBLING_URL (its sidebar)."""
     original = source.read_text(encoding="utf-8")
-    times: dict[str, list[float]] = {"body": [], "title": [], "title (sidebar of a sibling)": []}
+    times: dict[str, list[float]] = {"body": [], "title": []}
+    if sibling_url:
+        times["title (sidebar of a sibling)"] = []
     try:
         for n in range(edits):
             marker = f"Benchmark paragraph {n} {time.time_ns()}"
