@@ -77,9 +77,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def measure_edits(
-    source: Path, page_url: str, sibling_url: str, edits: int
+    source: Path, page_url: str, sibling_url: str | None, edits: int
 ) -> dict[str, list[float]]:
-    """Body and title edits of SOURCE; the title must also reach SIBLING_URL (its sidebar)."""
+    """Body and title edits of SOURCE; with SIBLING_URL, the title must reach its sidebar too."""
     original = source.read_text(encoding="utf-8")
     times: dict[str, list[float]] = {"body": [], "title": []}
     if sibling_url:
