@@ -202,7 +202,7 @@ class SiteBuild:
             summaries[name] = PageSummary(
                 name=name,
                 title=page.source.title,
-                description_text=plain_text(page.description, titles),
+                description_text=self._description_text(page, titles),
                 output=out,
                 source=page.source.rel_path,
                 anchors=page.body.anchors | page.description.anchors,
@@ -227,6 +227,23 @@ class SiteBuild:
             page_sources={s.source: s.name for s in summaries.values()},
         )
         self.site_problems = problems
+
+    def _description_text(self, page: ParsedPage, titles: dict[str, str]) -> str:
+        """A page's summary as plain text; recomputed only when it or a title it shows changes."""
+        cache: dict[str, tuple[ParsedPage, tuple[str | None, ...], str]] = self.__dict__.setdefault(
+            "_description_cache", {}
+        )
+        key = tuple(
+            titles.get(child.meta["name"])
+            for token in page.description.tokens
+            for child in token.children or ()
+            if child.type == "cross_link_title"
+        )
+        cached = cache.get(page.source.name)
+        if cached is None or cached[0] is not page or cached[1] != key:
+            cached = (page, key, plain_text(page.description, titles))
+            cache[page.source.name] = cached
+        return cached[2]
 
     def _duplicate_names(self) -> list[Diagnostic]:
         first: dict[str, PageSource] = {}
@@ -290,18 +307,19 @@ class SiteBuild:
         found += self.extra_problems
         return sort_diagnostics(found)
 
-    def output_files(self) -> dict[str, OutputContent]:
+    def output_files(self, search_index: bool = True) -> dict[str, OutputContent]:
         """Every output file: rel path → its text, its bytes, or the source file to copy."""
         out: dict[str, OutputContent] = dict(self.files.copies)
         out.update(self._theme_outputs())
         for page in self.rendered.values():
             out[page.output] = page.html
         out.update(self.extras)
-        out[INDEX_FILE] = self._search_index()
+        if search_index:
+            out[INDEX_FILE] = self.search_index()
         return out
 
-    def _search_index(self) -> str:
-        """Entries of every page in the course tree, cached while a page and its summary stand."""
+    def search_index(self) -> str:
+        """Entries of every page in the course tree, each cached while its page and summary stand."""
         assert self.snapshot is not None and self.tree is not None
         cache: dict[str, tuple[ParsedPage, PageSummary, str]] = self.__dict__.setdefault(
             "_search_cache", {}
@@ -316,7 +334,15 @@ class SiteBuild:
                 cached = (page, summary, search_entry(page, summary))
                 cache[name] = cached
             entries.append(cached[2])
-        return search_index_script(entries)
+        previous = self.__dict__.get("_search_index_text")
+        if (
+            previous is None
+            or len(previous[0]) != len(entries)
+            or any(a is not b for a, b in zip(previous[0], entries, strict=True))
+        ):
+            previous = (entries, search_index_script(entries))
+            self.__dict__["_search_index_text"] = previous
+        return previous[1]
 
     def _theme_outputs(self) -> dict[str, OutputContent]:
         cached = self.__dict__.get("_theme_cache")

@@ -9,7 +9,7 @@ from trustdocs.markdown import plain_text
 from trustdocs.render import ParsedPage
 
 INDEX_FILE = f"{ASSETS_DIR}/search-index.js"
-BODY_CHARACTERS = 6000  # enough for a lesson's prose; keeps the index small on large courses
+BODY_CHARACTERS = 2500  # the opening of a lesson's prose; keeps the index small on large courses
 
 
 def search_entry(page: ParsedPage, summary: PageSummary) -> str:

@@ -29,6 +29,7 @@ from trustdocs.build import OutputContent, SiteBuild, display_path, write_file, 
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
 from trustdocs.render import PREVIEW_PREFIX, default_theme_dir
+from trustdocs.search import INDEX_FILE
 
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 KEEPALIVE_SECONDS = 15.0
@@ -78,7 +79,7 @@ class Preview:
         site.load()
         site.render_all()
         self.site = site
-        return self._publish(site.diagnostics(), site.output_files(), started)
+        return self._publish(site.diagnostics(), site.output_files(search_index=False), started)
 
     def rebuild(self, paths: set[Path]) -> RebuildReport:
         """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
@@ -87,7 +88,8 @@ class Preview:
             if self.site is None or self._needs_full_build(paths):
                 return self.full_build()
             self.site.update(paths)
-            return self._publish(self.site.diagnostics(), self.site.output_files(), started)
+            files = self.site.output_files(search_index=False)
+            return self._publish(self.site.diagnostics(), files, started)
 
     def _needs_full_build(self, paths: set[Path]) -> bool:
         theme_dirs = [d.resolve() for d in (self.config.root_dir / "themes", default_theme_dir())]
@@ -139,6 +141,11 @@ class Preview:
             changed.append("/" + rel)
         self.served = dict(files)
         return sorted(changed)
+
+    def search_index(self) -> bytes | None:
+        """The search index, made when a learner searches rather than on every save."""
+        with self.lock:
+            return None if self.site is None else self.site.search_index().encode("utf-8")
 
     def copy_changed(self, paths: set[Path]) -> None:
         """Files copied as they are (images, downloads) may change without a rebuild: recopy them."""
@@ -295,6 +302,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             script = default_theme_dir() / "preview" / "livereload.js"
             self._send_file(script, HTTPStatus.OK, send_body)
             return
+        if path == "/" + INDEX_FILE:
+            index = self.preview.search_index()
+            if index is not None:
+                self._send_bytes(index, "text/javascript; charset=utf-8", HTTPStatus.OK, send_body)
+                return
         if path == PREVIEW_PREFIX + "status":
             body = self.preview.last.as_json().encode()
             self._send_bytes(body, "application/json", HTTPStatus.OK, send_body)
