@@ -28,6 +28,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
+from pygments import token as pygments_token
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
@@ -39,6 +40,8 @@ from trustdocs.links import close_names, looks_like_page_reference
 FOLD_CONTEXT = 3  # lines kept visible around marked lines by `only`
 SOURCEREF_LANGUAGES = {"stache": "html", "mustache": "html", "component": "html"}
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
+# when a block's own lexer finds errors, the lexer of the superset language it may be written in
+SUPERSET_LANGUAGES = {"js": "jsx", "javascript": "jsx", "ts": "tsx", "typescript": "tsx"}
 CODEPEN_LANGUAGES = {"html": "html", "css": "css", "js": "js", "javascript": "js", "jsx": "js"}
 
 
@@ -457,6 +460,16 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     env["files_read"].add(str(path))
     try:
         return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    except FileNotFoundError:
+        _report(
+            env,
+            line,
+            needle,
+            error,
+            f"{needle} file '{relative}' does not exist",
+            f"looked for {path}",
+        )
+        return None
     except (OSError, UnicodeDecodeError):
         _report(env, line, needle, error, f"cannot read '{relative}'", f"looked for {path}")
         return None
@@ -561,9 +574,25 @@ def _lexer(language: str) -> Lexer:
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+def _error_count(lexer: Lexer, code: str) -> int:
+    return sum(1 for kind, _ in lexer.get_tokens(code) if kind in pygments_token.Error)
+
+
+def lexer_for(code: str, language: str) -> Lexer:
+    """The lexer for LANGUAGE, or its superset's when only that reads the code (JSX in a .js file)."""
+    lexer = _lexer(language)
+    superset = SUPERSET_LANGUAGES.get(language)
+    if superset is None:
+        return lexer
+    errors = _error_count(lexer, code)
+    if errors and _error_count(_lexer(superset), code) < errors:
+        return _lexer(superset)
+    return lexer
+
+
 def highlighted_lines(code: str, language: str) -> list[str]:
     """The code as HTML, one string per source line, tags balanced within each line."""
-    html = highlight(code, _lexer(language.lower()), _FORMATTER)
+    html = highlight(code, lexer_for(code, language.lower()), _FORMATTER)
     lines = html.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -603,7 +632,7 @@ def render_fence(
 
     for number, html in enumerate(lines, start=1):
         css = "line marked" if number in marked else "line"
-        rendered = f'<span class="{css}">{html}\n</span>' if marked else f"{html}\n"
+        rendered = f'<span class="{css}">{html}</span>\n' if marked else f"{html}\n"
         if number in visible:
             flush_hidden()
             parts.append(rendered)
