@@ -565,12 +565,6 @@ def test_every_deliberate_mistake_is_reported_at_its_line(tmp_path, trustdocs):
     assert "2 errors" in built.err
 
 
-@pytest.mark.xfail(
-    reason="no anchor is close to 'no-such-heading', so the error names none of the page's "
-    "anchors; listing them in the hint would break tests/test_serve.py, which pins that line "
-    "without a hint",
-    strict=True,
-)
 def test_missing_anchor_names_the_anchors_the_page_has(tmp_path, trustdocs):
     built = build(trustdocs, copy_academy(tmp_path, with_mistakes=True))
     (line_12,) = [

@@ -123,10 +123,10 @@ def test_broken_link_shows_errors_and_keeps_last_good_page(preview):
     edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
     report = wait_for(lambda: status(preview)["errors"])
     assert len(report) == 1
-    assert report[0].endswith(
+    assert (
         "content/consulting/kickoff.md:5:5: error: page 'learn-technology-consulting/communication' "
-        "has no anchor '#no-such-part'"
-    )
+        "has no anchor '#no-such-part' (anchors on that page: bad-news-early)"
+    ) in report[0]
     code, html = request(preview, "/learn-technology-consulting/kickoff.html")
     assert code == 200 and "Hello." in html  # the last good build
 

@@ -274,7 +274,7 @@ def render_cross_link_open(
     anchor = meta["anchor"]
     if anchor and anchor not in target.anchors:
         close = close_names(anchor, target.anchors, limit=3)
-        hint = f"closest: {', '.join(close)}" if close else ""
+        hint = f"closest: {', '.join(close)}" if close else _anchor_listing(target.anchors)
         _report(
             env,
             meta["line"],
@@ -286,6 +286,15 @@ def render_cross_link_open(
     href = escapeHtml(site.url_of(page.name, target.name, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
+
+
+def _anchor_listing(anchors: frozenset[str], limit: int = 8) -> str:
+    """Name the anchors a page has, for a missing anchor with no close match."""
+    if not anchors:
+        return "that page has no headings or ids"
+    names = sorted(anchors)
+    more = ", …" if len(names) > limit else ""
+    return f"anchors on that page: {', '.join(names[:limit])}{more}"
 
 
 def render_cross_link_title(
