@@ -288,3 +288,24 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     _, rest = process.communicate(timeout=15)
     assert process.returncode == 0
     assert "Traceback" not in rest and "stopped" in rest
+
+
+def test_edits_are_seen_in_a_course_with_thousands_of_folders(tmp_path):
+    # Watching a folder tree opens every folder; those opens must not flood the kernel's event
+    # queue (16,384 by default), or every later edit is lost.
+    site = make_site(tmp_path, CONSULTING)
+    archive = site / "content" / "archive"
+    for n in range(20000):
+        (archive / f"{n:05d}").mkdir(parents=True)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        edit(site / "content/consulting/kickoff.md", "Hello.", "Seen in a big tree.")
+        wait_for(
+            lambda: (
+                "Seen in a big tree."
+                in request(running, "/learn-technology-consulting/kickoff.html")[1]
+            ),
+            timeout=20,
+        )
+    finally:
+        running.stop()

@@ -22,7 +22,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 
 from trustdocs.build import OutputContent, SiteBuild, display_path, write_file, write_output
@@ -34,8 +45,19 @@ from trustdocs.search import INDEX_FILE
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 KEEPALIVE_SECONDS = 15.0
 PORT_ATTEMPTS = 20
-# Reading a file raises "opened"/"closed_no_write" events too; only writes matter.
+# Only writes matter. Asking the kernel for these alone also keeps reads (ours, and watchdog's own
+# walk of thousands of folders) from flooding the inotify queue on large courses.
 WRITE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
+WRITE_EVENT_TYPES: list[type[FileSystemEvent]] = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    FileClosedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
 
 
 @dataclass(frozen=True)
@@ -463,7 +485,9 @@ def start_preview(config: SiteConfig, host: str = "127.0.0.1", port: int = 8000)
         # Folders such as the site's themes/ may appear while serving: watch them once they exist.
         for folder, recursive in watch_roots(preview.config):
             if folder not in watched:
-                observer.schedule(collector, str(folder), recursive=recursive)
+                observer.schedule(
+                    collector, str(folder), recursive=recursive, event_filter=WRITE_EVENT_TYPES
+                )
                 watched.add(folder)
 
     def on_batch(paths: set[Path]) -> None:
