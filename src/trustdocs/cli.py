@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site, check_output_location
@@ -15,6 +14,8 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # only --version needs it
+
     try:
         return version("trustdocs")
     except PackageNotFoundError:

@@ -27,7 +27,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
-from pygments import highlight
+from pygments import format as format_tokens
 from pygments import token as pygments_token
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -583,25 +583,23 @@ def _lexer(language: str) -> Lexer:
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
-def _error_count(lexer: Lexer, code: str) -> int:
-    return sum(1 for kind, _ in lexer.get_tokens(code) if kind in pygments_token.Error)
-
-
-def lexer_for(code: str, language: str) -> Lexer:
-    """The lexer for LANGUAGE, or its superset's when only that reads the code (JSX in a .js file)."""
-    lexer = _lexer(language)
-    superset = SUPERSET_LANGUAGES.get(language)
-    if superset is None:
-        return lexer
-    errors = _error_count(lexer, code)
-    if errors and _error_count(_lexer(superset), code) < errors:
-        return _lexer(superset)
-    return lexer
+def _errors(tokens: list[tuple[Any, str]]) -> int:
+    return sum(1 for kind, _ in tokens if kind in pygments_token.Error)
 
 
 def highlighted_lines(code: str, language: str) -> list[str]:
-    """The code as HTML, one string per source line, tags balanced within each line."""
-    html = highlight(code, lexer_for(code, language.lower()), _FORMATTER)
+    """The code as HTML, one string per source line, tags balanced within each line.
+
+    A block whose lexer stumbles is tried with its superset language's lexer (JSX in a .js file).
+    """
+    language = language.lower()
+    tokens = list(_lexer(language).get_tokens(code))
+    superset = SUPERSET_LANGUAGES.get(language)
+    if superset is not None and _errors(tokens):
+        alternative = list(_lexer(superset).get_tokens(code))
+        if _errors(alternative) < _errors(tokens):
+            tokens = alternative
+    html = format_tokens(tokens, _FORMATTER)
     lines = html.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
