@@ -227,3 +227,22 @@ def test_code_is_highlighted_at_build_time(tmp_path, trustdocs):
     assert code.select_one("span.k").get_text() == "def"
     css = (site / "site" / "_assets" / "pygments.css").read_text()
     assert "prefers-color-scheme: dark" in css
+
+
+def test_parallel_build_equals_serial_build(tmp_path):
+    from trustdocs.build import SiteBuild, write_output
+    from trustdocs.config import load_config
+
+    broken = {
+        **CONSULTING,
+        "consulting/extra.md": "@page x/extra Extra\n@parent learn-technology-consulting 2\n@body\n[learn-technology-consulting/kickoff#nope]\n",
+    }
+    config = load_config(make_site(tmp_path / "src", broken) / "site.yaml")
+    builds = {}
+    for workers in (1, 2):
+        site = SiteBuild(config)
+        site.build_all(workers=workers, minimum=0)
+        write_output(tmp_path / f"out{workers}", site.output_files())
+        builds[workers] = (tree_digest(tmp_path / f"out{workers}"), site.diagnostics())
+    assert builds[1] == builds[2]
+    assert any("has no anchor '#nope'" in d.message for d in builds[2][1])

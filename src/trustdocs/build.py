@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+import traceback
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from pygments.formatters import HtmlFormatter
 
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error, sort_diagnostics
 from trustdocs.links import ASSETS_DIR, PageSummary, SiteSnapshot, output_path
-from trustdocs.markdown import parse_markdown, plain_text
+from trustdocs.markdown import (
+    ParsedMarkdown,
+    highlighted_lines,
+    markdown_parser,
+    parse_markdown,
+    plain_text,
+)
 from trustdocs.render import ParsedPage, RenderedPage, Theme, render_page, render_special
 from trustdocs.search import INDEX_FILE, search_entry, search_index_script
 from trustdocs.source import PageSource, parse_page_source
@@ -268,17 +277,27 @@ class SiteBuild:
                 first[source.name] = source
         return problems
 
-    def render_all(self, workers: int = 1) -> None:
-        """Render every page (in WORKERS processes when worth it) and the site-wide files."""
+    def render_all(self) -> None:
+        """Render every page and the site-wide files."""
         assert self.snapshot is not None
-        names = sorted(self.pages)
-        if workers > 1 and len(names) >= PARALLEL_MINIMUM and "fork" in get_all_start_methods():
-            self.rendered = _render_in_processes(self, names, workers)
-        else:
-            self.rendered = {
-                name: render_page(self.pages[name], self.snapshot, self.theme) for name in names
-            }
+        self.rendered = {
+            name: render_page(self.pages[name], self.snapshot, self.theme)
+            for name in sorted(self.pages)
+        }
         self.render_extras()
+
+    def build_all(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> None:
+        """Load and render everything; with WORKERS > 1 and enough pages, in forked processes."""
+        self.files = discover(self.config)
+        self.sources, self.source_problems = {}, {}
+        for path in self.files.pages:
+            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+        fork = "fork" in get_all_start_methods()
+        if workers > 1 and fork and len(self._unique_sources()) >= max(minimum, workers):
+            _build_in_processes(self, workers)
+        else:
+            self.parse_all()
+            self.render_all()
 
     def render_extras(self) -> None:
         """Render 404.html and, with a base_url, sitemap.xml."""
@@ -442,29 +461,114 @@ class SiteBuild:
         return False
 
 
-_FORKED_SITE: SiteBuild | None = None  # what forked render workers read; set only around a pool
+_FORKED_SITE: SiteBuild | None = None  # what forked workers start from; set only while forking
 
 
-def _render_in_processes(
-    site: SiteBuild, names: list[str], workers: int
-) -> dict[str, RenderedPage]:
-    """Render pages in forked workers: they inherit the parsed site, so only HTML travels back."""
+def _build_in_processes(site: SiteBuild, workers: int) -> None:
+    """Parse and render with forked workers, each owning a share of the pages.
+
+    Parsed pages never cross a process boundary (pickling them costs more than parsing): workers
+    send back what the snapshot needs, receive the snapshot, and send back HTML.
+    """
     global _FORKED_SITE
-    chunks = [names[i :: workers * 4] for i in range(workers * 4)]
+    names = site.page_names()
+    shares = [[s.name for s in site._unique_sources()[i::workers]] for i in range(workers)]
+    context = get_context("fork")
+    connections, processes = [], []
+    _warm_up(site)
+    gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
     _FORKED_SITE = site
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            rendered = [page for chunk in pool.map(_render_chunk, chunks) for page in chunk]
+        for share in shares:
+            here, there = context.Pipe()
+            process = context.Process(target=_share_worker, args=(there, share, names), daemon=True)
+            process.start()
+            there.close()
+            connections.append(here)
+            processes.append(process)
     finally:
         _FORKED_SITE = None
-    by_name = {page.name: page for page in rendered}
-    return {name: by_name[name] for name in names}
+        gc.unfreeze()
+    try:
+        site.pages, site.parse_problems = {}, {}
+        for connection in connections:
+            for name, page, problems in _receive(connection):
+                site.pages[name], site.parse_problems[name] = page, problems
+        site.resolve()
+        for connection in connections:
+            connection.send(site.snapshot)
+        rendered: dict[str, RenderedPage] = {}
+        search_cache = site.__dict__.setdefault("_search_cache", {})
+        for connection in connections:
+            pages, entries = _receive(connection)
+            rendered.update((page.name, page) for page in pages)
+            for name, entry in entries.items():
+                search_cache[name] = (site.pages[name], site.snapshot.pages[name], entry)
+    finally:
+        for process in processes:
+            process.join()
+    site.rendered = {name: rendered[name] for name in sorted(rendered)}
+    site.render_extras()
 
 
-def _render_chunk(names: list[str]) -> list[RenderedPage]:
+def _warm_up(site: SiteBuild) -> None:
+    """Do once, before forking, what every worker would otherwise do on its own."""
+    markdown_parser()
+    site.theme.environment.get_template("page.html")
+    for fence in {
+        line.strip().lstrip("`~").split()[0].lower()
+        for source in site.sources.values()
+        if source is not None
+        for line in source.body.split("\n")
+        if line.strip().startswith(("```", "~~~")) and line.strip().lstrip("`~").strip()
+    }:
+        highlighted_lines("", fence)
+
+
+def _receive(connection: Connection) -> Any:
+    status, payload = connection.recv()
+    if status != "ok":
+        raise RuntimeError(f"a build worker failed:\n{payload}")
+    return payload
+
+
+def _share_worker(connection: Connection, share: list[str], names: frozenset[str]) -> None:
     site = _FORKED_SITE
-    assert site is not None and site.snapshot is not None
-    return [render_page(site.pages[name], site.snapshot, site.theme) for name in names]
+    try:
+        assert site is not None
+        sources = {source.name: source for source in site._unique_sources()}
+        parsed = {name: parse_page(site.config, sources[name], names) for name in share}
+        connection.send(
+            (
+                "ok",
+                [
+                    (name, _without_body_tokens(page), problems)
+                    for name, (page, problems) in parsed.items()
+                ],
+            )
+        )
+        snapshot: SiteSnapshot = connection.recv()
+        pages = [render_page(parsed[name][0], snapshot, site.theme) for name in share]
+        entries = {
+            name: search_entry(parsed[name][0], snapshot.pages[name])
+            for name in share
+            if name not in snapshot.tree.hidden
+        }
+        connection.send(("ok", (pages, entries)))
+    except BaseException:
+        connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def _without_body_tokens(page: ParsedPage) -> ParsedPage:
+    """What the main process needs of a parsed page: its source, description, headings, anchors."""
+    body = page.body
+    return ParsedPage(
+        page.source,
+        ParsedMarkdown((), body.headings, body.anchors, body.files_read),
+        page.description,
+    )
 
 
 def _tree_shape(tree: CourseTree) -> tuple[object, ...]:
@@ -508,8 +612,7 @@ def build_site(
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
     started = time.perf_counter()
     site = SiteBuild(config, preview=preview)
-    site.load()
-    site.render_all(workers=min(os.cpu_count() or 1, MAX_WORKERS))
+    site.build_all(workers=min(os.cpu_count() or 1, MAX_WORKERS))
     diagnostics = site.diagnostics()
     failed = any(d.severity == "error" or strict for d in diagnostics)
     written = False
