@@ -81,6 +81,7 @@ def test_external_bracket_link_keeps_fragment():
 def test_markdown_link_with_space_in_destination_warns():
     _, problems = parse("[guide](my guide.html)")
     assert problems[0].message == "link destination 'my guide.html' contains a space"
+    assert problems[0].hint == "write <my guide.html> or my%20guide.html"
 
 
 def test_changed_lines_ignores_whitespace_semicolons_and_blank_lines():

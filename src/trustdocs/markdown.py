@@ -259,7 +259,7 @@ def _check_spaced_destination(state: StateInline, start: int, end: int, raw: str
             raw,
             warning,
             f"link destination '{destination}' contains a space",
-            "write it as <my%20page.html> or %20",
+            f"write <{destination}> or {destination.replace(' ', '%20')}",
         )
 
 
