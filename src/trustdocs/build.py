@@ -148,6 +148,15 @@ class SiteBuild:
     rendered: dict[str, RenderedPage] = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)  # 404.html, sitemap.xml
     extra_problems: list[Diagnostic] = field(default_factory=list)
+    # Caches for incremental rebuilds, each entry valid while the objects it was made from stand.
+    description_cache: dict[str, tuple[ParsedPage, tuple[str | None, ...], str]] = field(
+        default_factory=dict, repr=False
+    )
+    search_cache: dict[str, tuple[ParsedPage, PageSummary, str]] = field(
+        default_factory=dict, repr=False
+    )
+    search_text: tuple[list[str], str] | None = field(default=None, repr=False)
+    theme_files: dict[str, OutputContent] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.theme = Theme(self.config.site_theme_dir)
@@ -239,9 +248,7 @@ class SiteBuild:
 
     def _description_text(self, page: ParsedPage, titles: dict[str, str]) -> str:
         """A page's summary as plain text; recomputed only when it or a title it shows changes."""
-        cache: dict[str, tuple[ParsedPage, tuple[str | None, ...], str]] = self.__dict__.setdefault(
-            "_description_cache", {}
-        )
+        cache = self.description_cache
         key = tuple(
             titles.get(child.meta["name"])
             for token in page.description.tokens
@@ -340,9 +347,7 @@ class SiteBuild:
     def search_index(self) -> str:
         """Entries of every page in the course tree, each cached while its page and summary stand."""
         assert self.snapshot is not None and self.tree is not None
-        cache: dict[str, tuple[ParsedPage, PageSummary, str]] = self.__dict__.setdefault(
-            "_search_cache", {}
-        )
+        cache = self.search_cache
         entries = []
         for name in sorted(self.pages):
             if name in self.tree.hidden:
@@ -353,24 +358,24 @@ class SiteBuild:
                 cached = (page, summary, search_entry(page, summary))
                 cache[name] = cached
             entries.append(cached[2])
-        previous = self.__dict__.get("_search_index_text")
+        previous = self.search_text
         if (
             previous is None
             or len(previous[0]) != len(entries)
             or any(a is not b for a, b in zip(previous[0], entries, strict=True))
         ):
             previous = (entries, search_index_script(entries))
-            self.__dict__["_search_index_text"] = previous
+            self.search_text = previous
         return previous[1]
 
     def _theme_outputs(self) -> dict[str, OutputContent]:
-        cached = self.__dict__.get("_theme_cache")
+        cached = self.theme_files
         if cached is None:
             cached = {
                 f"{ASSETS_DIR}/{name}": path for name, path in self.theme.asset_files().items()
             }
             cached[f"{ASSETS_DIR}/pygments.css"] = pygments_css()
-            self.__dict__["_theme_cache"] = cached
+            self.theme_files = cached
         return cached
 
     # --- incremental rebuilds -------------------------------------------------------------------
@@ -498,7 +503,7 @@ def _build_in_processes(site: SiteBuild, workers: int) -> None:
         for connection in connections:
             connection.send(site.snapshot)
         rendered: dict[str, RenderedPage] = {}
-        search_cache = site.__dict__.setdefault("_search_cache", {})
+        search_cache = site.search_cache
         for connection in connections:
             pages, entries = _receive(connection)
             rendered.update((page.name, page) for page in pages)

@@ -90,6 +90,11 @@ class SiteSnapshot:
     codepen_replacements: tuple[tuple[str, str], ...] = ()
     page_sources: dict[str, str] = field(default_factory=dict)  # .md rel path -> page name
 
+    @functools.cached_property
+    def memo(self) -> dict[object, object]:
+        """Results that renders of many pages would compute alike (collapsed sidebar entries)."""
+        return {}
+
     def url_of(self, from_page: str, to_page: str, anchor: str = "") -> str:
         """Relative URL from one page to another (and one of its anchors)."""
         return relative_url(self.pages[from_page].output, self.pages[to_page].output, anchor)

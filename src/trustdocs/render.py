@@ -226,8 +226,8 @@ def _layout(
 
 def _closed_nav_item(site: SiteSnapshot, folder: str, name: str) -> NavItem:
     """A collapsed sidebar entry looks the same from every page of a folder: make it once."""
-    cache: dict[tuple[str, str], NavItem] = site.__dict__.setdefault("_nav_cache", {})
-    item = cache.get((folder, name))
+    key = ("nav", folder, name)
+    item = site.memo.get(key)
     if item is None:
         item = NavItem(
             title=site.pages[name].title,
@@ -236,7 +236,7 @@ def _closed_nav_item(site: SiteSnapshot, folder: str, name: str) -> NavItem:
             open=False,
             has_children=bool(site.tree.children_of(name)),
         )
-        cache[(folder, name)] = item
+        site.memo[key] = item
     return item
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,14 +24,14 @@ class CourseTree:
         """The ordered children of a page."""
         if include_hidden:
             return self.children.get(name, ())
-        visible = self.__dict__.get("_visible")
-        if visible is None:
-            visible = {
-                parent: tuple(k for k in kids if k not in self.hidden)
-                for parent, kids in self.children.items()
-            }
-            object.__setattr__(self, "_visible", visible)
-        return visible.get(name, ())
+        return self._visible_children.get(name, ())
+
+    @functools.cached_property
+    def _visible_children(self) -> dict[str, tuple[str, ...]]:
+        return {
+            parent: tuple(k for k in kids if k not in self.hidden)
+            for parent, kids in self.children.items()
+        }
 
     def ancestors_of(self, name: str) -> tuple[str, ...]:
         """The page's ancestors from the root down, without the page itself."""
@@ -45,22 +46,19 @@ class CourseTree:
 
     def previous_of(self, name: str) -> str | None:
         """The page before this one in reading order."""
-        index = self._index().get(name)
+        index = self._positions.get(name)
         return self.reading_order[index - 1] if index else None
 
     def next_of(self, name: str) -> str | None:
         """The page after this one in reading order."""
-        index = self._index().get(name)
+        index = self._positions.get(name)
         if index is None or index + 1 >= len(self.reading_order):
             return None
         return self.reading_order[index + 1]
 
-    def _index(self) -> dict[str, int]:
-        cached = self.__dict__.get("_order_index")
-        if cached is None:
-            cached = {name: i for i, name in enumerate(self.reading_order)}
-            object.__setattr__(self, "_order_index", cached)
-        return cached
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.reading_order)}
 
 
 def _sibling_key(page: PageSource) -> tuple[int, int, str]:
