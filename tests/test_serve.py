@@ -309,3 +309,16 @@ def test_edits_are_seen_in_a_course_with_thousands_of_folders(tmp_path):
         )
     finally:
         running.stop()
+
+
+def test_terminal_lists_problems_when_they_change_not_on_every_save(preview, capsys):
+    lesson = preview.site_dir / "content/consulting/kickoff.md"
+    edit(lesson, "Hello.", "Hello, see [learn-technology-consulting/kickof].")
+    wait_for(lambda: "unknown page" in capsys.readouterr().err)
+    before = status(preview)["version"]
+    edit(preview.site_dir / "content/consulting/communication.md", "Say it soon.", "Say it now.")
+    wait_for(lambda: status(preview)["version"] > before)
+    time.sleep(0.1)
+    output = capsys.readouterr().err
+    assert "rebuilt in" in output and "1 warning" in output
+    assert "unknown page" not in output  # the same warning is not printed again

@@ -86,6 +86,7 @@ class Preview:
         self.version = 0
         self.last = RebuildReport(0, (), (), 0.0)
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
+        self.printed: list[Diagnostic] = []
 
     # --- building -------------------------------------------------------------------------------
 
@@ -137,7 +138,10 @@ class Preview:
         self.last = report
         for subscriber in list(self.subscribers):
             subscriber.put(report)
-        _print_report(report, diagnostics)
+        # The terminal lists the problems when they change, not again on every save.
+        shown = diagnostics if diagnostics != self.printed else []
+        self.printed = diagnostics
+        _print_report(report, diagnostics, shown)
         return report
 
     def _sync(self, files: dict[str, OutputContent]) -> list[str]:
@@ -189,8 +193,10 @@ class Preview:
             self.subscribers.discard(inbox)
 
 
-def _print_report(report: RebuildReport, diagnostics: list[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
+def _print_report(
+    report: RebuildReport, diagnostics: list[Diagnostic], shown: list[Diagnostic]
+) -> None:
+    for diagnostic in shown:
         print(diagnostic.format(), file=sys.stderr)
     errors, warnings = count(diagnostics, "error"), count(diagnostics, "warning")
     pages = [url for url in report.changed if url.endswith(".html")]
