@@ -40,6 +40,7 @@ def test_consulting_site_links_ids_pager_and_sidebar(tmp_path, trustdocs):
         "trust-1",
     ]
     assert page.title.string == "Building Trust and Rapport · Test Course"
+    assert "livereload" not in str(page)  # the preview's reload script stays out of built sites
     assert page.find("meta", attrs={"name": "description"})["content"].startswith("Best practices")
     assert page.select_one("a[rel=prev]")["href"] == "communication.html"
     assert page.select_one("a[rel=next]")["href"] == "transitioning-to-delivery.html"

@@ -54,3 +54,12 @@ def test_bundled_course_is_clean_under_strict(trustdocs):
     run = trustdocs(REPO, "check", "--strict")
     assert run.code == 0, run.err
     assert "checked 10 pages" in run.err
+
+
+def test_unwritable_output_is_a_clear_error_not_a_traceback(tmp_path, trustdocs):
+    site = make_site(tmp_path / "course", CONSULTING)
+    (tmp_path / "a-file").write_text("not a folder")
+    run = trustdocs(site, "build", "--output", str(tmp_path / "a-file" / "site"))
+    assert run.code == 1
+    assert "error: cannot write the output folder" in run.err
+    assert "Traceback" not in run.err

@@ -624,11 +624,20 @@ def build_site(
     if write and not failed:
         target = output_dir or config.output_dir
         problem = check_output_location(config, target)
-        if problem:
+        if problem is None:
+            try:
+                write_output(target, site.output_files())
+                written = True
+            except OSError as exc:
+                reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+                problem = error(
+                    display_path(config.config_path),
+                    1,
+                    1,
+                    f"cannot write the output folder {target}: {reason}",
+                )
+        if problem is not None:
             diagnostics.append(problem)
-        else:
-            write_output(target, site.output_files())
-            written = True
     return BuildResult(
         diagnostics, len(site.pages), time.perf_counter() - started, site.files.skipped, written
     )
