@@ -85,3 +85,9 @@ def test_outline_extra_words_ignored_and_order_must_be_integer():
     page, problems = parse("@page p\n@parent x first\n@outline 3 whatever\n@body\n")
     assert page.outline_depth == 3 and not page.outline_ordered
     assert "not an integer" in problems[0].message and problems[0].line == 2
+
+
+def test_parent_without_a_name_is_a_warning():
+    page, problems = parse("@page p\n@parent\n@body\n")
+    assert page.parent is None
+    assert [(d.line, d.message) for d in problems] == [(2, "@parent needs a page name")]

@@ -141,6 +141,8 @@ def parse_page_source(
         parent_value, parent_line = reader.tags["parent"]
         parent, _, order_text = parent_value.partition(" ")
         parent = parent or None
+        if parent is None:
+            diagnostics.append(warning(path, parent_line, 1, "@parent needs a page name"))
         order_text = order_text.strip().split(" ")[0]
         if order_text:
             try:
