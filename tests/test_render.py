@@ -45,3 +45,24 @@ def test_site_theme_assets_override_default_ones(tmp_path):
     assets = Theme(theme_dir).asset_files()
     assert assets["style.css"] == theme_dir / "assets" / "style.css"
     assert "trustdocs.js" in assets  # still from the default theme
+
+
+def test_outline_nests_subsections_under_their_sections():
+    from trustdocs.markdown import Heading
+    from trustdocs.render import outline_tree
+
+    headings = (
+        Heading(3, "orphan", "Orphan"),
+        Heading(2, "a", "A"),
+        Heading(3, "a1", "A1"),
+        Heading(4, "a1x", "A1x"),
+        Heading(3, "a2", "A2"),
+        Heading(2, "b", "B"),
+    )
+    shape = lambda entries: [(e.id, shape(e.children)) for e in entries]  # noqa: E731
+    assert shape(outline_tree(headings, 1)) == [("a", []), ("b", [])]
+    assert shape(outline_tree(headings, 3)) == [
+        ("orphan", []),
+        ("a", [("a1", [("a1x", [])]), ("a2", [])]),
+        ("b", []),
+    ]

@@ -12,7 +12,7 @@ import jinja2
 
 from trustdocs.diagnostics import Diagnostic, error, warning
 from trustdocs.links import PageSummary, SiteSnapshot, is_external, relative_url
-from trustdocs.markdown import ParsedMarkdown, render_markdown
+from trustdocs.markdown import Heading, ParsedMarkdown, render_markdown
 from trustdocs.source import PageSource
 
 PREVIEW_PREFIX = "/_trustdocs/"
@@ -106,6 +106,42 @@ class Theme:
             return "", [error(path_hint, 1, 1, f"template {template}: {exc}")]
 
 
+@dataclass(frozen=True)
+class OutlineEntry:
+    """A heading in the "On this page" outline, with the headings below it."""
+
+    level: int
+    id: str
+    text: str
+    children: tuple[OutlineEntry, ...] = ()
+
+
+def outline_tree(headings: tuple[Heading, ...], depth: int) -> tuple[OutlineEntry, ...]:
+    """Nest h2 to h(DEPTH+1) under their parents; a deeper heading without one stays at the top."""
+    top: list[OutlineEntry] = []
+    stack: list[
+        tuple[int, list[OutlineEntry], list[OutlineEntry]]
+    ] = []  # level, children, siblings
+    for heading in headings:
+        if not 2 <= heading.level <= depth + 1:
+            continue
+        while stack and stack[-1][0] >= heading.level:
+            _close(stack)
+        siblings = stack[-1][1] if stack else top
+        siblings.append(OutlineEntry(heading.level, heading.id, heading.text))
+        stack.append((heading.level, [], siblings))
+    while stack:
+        _close(stack)
+    return tuple(top)
+
+
+def _close(stack: list[tuple[int, list[OutlineEntry], list[OutlineEntry]]]) -> None:
+    _, children, siblings = stack.pop()
+    if children:
+        entry = siblings[-1]
+        siblings[-1] = OutlineEntry(entry.level, entry.id, entry.text, tuple(children))
+
+
 def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedPage:
     """Render one page: reads only the page and the snapshot, so pages can render in any order."""
     summary = site.pages[page.source.name]
@@ -134,9 +170,7 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
             "description": summary.description_text,
             "description_html": description_html,
             "body_html": body_html,
-            "outline": [
-                h for h in page.body.headings if 2 <= h.level <= page.source.outline_depth + 1
-            ],
+            "outline": outline_tree(page.body.headings, page.source.outline_depth),
             "outline_ordered": page.source.outline_ordered,
             "hidden_parts": page.source.hidden_parts,
             "properties": page.source.properties,
