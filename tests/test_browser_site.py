@@ -118,3 +118,19 @@ def test_learner_progress_is_kept_across_pages(tmp_path, trustdocs):
         )
         assert page.locator(".course-progress progress").evaluate("p => p.value") == 2
         screenshot(page, "course-progress")
+
+
+def test_outline_marks_the_section_being_read(tmp_path, trustdocs):
+    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 800})
+        page.goto((tmp_path / "out" / "client-trust" / "communication.html").as_uri())
+        current = page.locator(".outline a[aria-current=location]")
+        assert current.count() == 0  # nothing read yet at the top of the page
+        page.evaluate(
+            "document.getElementById('confirm-it-in-writing').scrollIntoView({block: 'start'})"
+        )
+        page.wait_for_function(
+            "document.querySelector('.outline a[aria-current=location]') !== null"
+        )
+        assert current.inner_text() == "Confirm it in writing"

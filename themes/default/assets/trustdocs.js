@@ -18,6 +18,26 @@
     fold.classList.add("open");
     button.setAttribute("aria-expanded", "true");
   });
+  // The outline marks the section being read: the last heading above the top fifth of the window.
+  var outlineLinks = Array.prototype.slice.call(document.querySelectorAll(".outline a[href^='#']"));
+  var targets = outlineLinks.map(function (a) {
+    return document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
+  });
+  function markReading() {
+    var line = window.innerHeight / 5, reading = -1;
+    targets.forEach(function (heading, i) {
+      if (heading && heading.getBoundingClientRect().top <= line) reading = i;
+    });
+    outlineLinks.forEach(function (a, i) {
+      if (i === reading) a.setAttribute("aria-current", "location");
+      else a.removeAttribute("aria-current");
+    });
+  }
+  if (outlineLinks.length) {
+    window.addEventListener("scroll", markReading, { passive: true });
+    markReading();
+  }
+
   var current = sidebar && sidebar.querySelector("[aria-current=page]");
   if (current && current.scrollIntoView && sidebar.scrollHeight > sidebar.clientHeight) {
     current.scrollIntoView({ block: "center" });
