@@ -254,7 +254,8 @@ def test_site_title_is_the_root_pages_title(academy):
 
 def test_every_page_is_written_at_its_output_path_with_its_title(academy):
     written = {str(path.relative_to(academy.site)) for path in academy.site.rglob("*.html")} - {
-        "404.html"
+        "404.html",
+        "print.html",
     }
     assert written == set(OUTPUTS)
     for name, title, output, _ in PAGES:
@@ -266,7 +267,7 @@ def test_every_page_is_written_at_its_output_path_with_its_title(academy):
 
 def test_sidebar_shows_visible_pages_in_course_order(academy):
     git = academy.page("learn-git/basics.html")
-    assert [a.get_text(strip=True) for a in git.select("nav.sidebar a")] == [
+    assert [a.get_text(strip=True) for a in git.select("nav.sidebar a:not(.sidebar-print)")] == [
         "Example Academy",
         "Learn React",
         "Learn Git",
@@ -276,7 +277,7 @@ def test_sidebar_shows_visible_pages_in_course_order(academy):
         "Git Cheat Sheet",
     ]
     react = academy.page("learn-react/setup.html")
-    assert [a.get_text(strip=True) for a in react.select("nav.sidebar a")] == [
+    assert [a.get_text(strip=True) for a in react.select("nav.sidebar a:not(.sidebar-print)")] == [
         "Example Academy",
         "Learn React",
         "Setting Up",

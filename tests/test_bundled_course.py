@@ -95,3 +95,17 @@ def test_each_lesson_has_the_parts_of_a_lesson(course):
         assert len({a["href"].split("#")[0] for a in links}) >= 2, name
     delivery = read(course / "client-trust" / "transitioning-to-delivery.html")
     assert delivery.find(id="app-summary-document").get_text() == "App Summary Document"
+
+
+def test_print_page_holds_the_whole_course_in_reading_order(course):
+    page = read(course / "print.html")
+    chapters = [h.get_text() for h in page.select("section.chapter > h1.chapter-title")]
+    home = read(course / "index.html").select_one("h1.page-title").get_text()
+    lessons = [
+        read(course / "client-trust" / f"{n}.html").select_one("h1").get_text() for n in LESSONS
+    ]
+    assert chapters == [home, *lessons]
+    contents = [a["href"] for a in page.select("nav.print-contents a")]
+    assert all(page.find(id=href[1:]) is not None for href in contents)
+    lesson = read(course / "client-trust" / "agreements.html")
+    assert lesson.select_one("a.sidebar-print")["href"] == "../print.html"

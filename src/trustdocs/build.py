@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
@@ -26,12 +27,22 @@ from trustdocs.markdown import (
     parse_markdown,
     plain_text,
 )
-from trustdocs.render import ParsedPage, RenderedPage, Theme, render_page, render_special
+from trustdocs.render import (
+    PRINT_PAGE,
+    ParsedPage,
+    RenderedPage,
+    Theme,
+    render_page,
+    render_print_chapter,
+    render_print_page,
+    render_special,
+)
 from trustdocs.search import INDEX_FILE, search_entry, search_index_script
 from trustdocs.source import PageSource, parse_page_source
 from trustdocs.tree import CourseTree, build_course_tree
 
 OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
+ON_REQUEST_FILES = (INDEX_FILE, PRINT_PAGE)  # outputs that read every page
 
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
@@ -157,6 +168,7 @@ class SiteBuild:
     )
     search_text: tuple[list[str], str] | None = field(default=None, repr=False)
     theme_files: dict[str, OutputContent] | None = field(default=None, repr=False)
+    print_chapters: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.theme = Theme(self.config.site_theme_dir)
@@ -229,7 +241,9 @@ class SiteBuild:
             f"{ASSETS_DIR}/pygments.css",
             INDEX_FILE,
         }
-        extra_outputs = {"404.html"} | ({"sitemap.xml"} if self.config.base_url else set())
+        extra_outputs = {"404.html", PRINT_PAGE} | (
+            {"sitemap.xml"} if self.config.base_url else set()
+        )
         title = self.config.title
         if self.config.title_from_root and root in summaries:
             title = summaries[root].title
@@ -333,16 +347,31 @@ class SiteBuild:
         found += self.extra_problems
         return sort_diagnostics(found)
 
-    def output_files(self, search_index: bool = True) -> dict[str, OutputContent]:
+    def output_files(self, on_request: bool = True) -> dict[str, OutputContent]:
         """Every output file: rel path → its text, its bytes, or the source file to copy."""
         out: dict[str, OutputContent] = dict(self.files.copies)
         out.update(self._theme_outputs())
         for page in self.rendered.values():
             out[page.output] = page.html
         out.update(self.extras)
-        if search_index:
-            out[INDEX_FILE] = self.search_index()
+        if on_request:  # files a preview makes only when they are asked for
+            out.update({name: make() for name, make in self.on_request_files().items()})
         return out
+
+    def on_request_files(self) -> dict[str, Callable[[], str]]:
+        """Files that read every page: the search index and the print page."""
+        makers = {INDEX_FILE: self.search_index, PRINT_PAGE: self.print_page}
+        return {name: makers[name] for name in ON_REQUEST_FILES}
+
+    def print_page(self) -> str:
+        """The whole visible course on one page (chapters made by build workers are reused)."""
+        assert self.snapshot is not None and self.tree is not None
+        chapters = [
+            self.print_chapters.get(name) or render_print_chapter(self.pages[name], self.snapshot)
+            for name in self.tree.reading_order
+        ]
+        html, _ = render_print_page(chapters, self.snapshot, self.theme)
+        return html
 
     def search_index(self) -> str:
         """Entries of every page in the course tree, each cached while its page and summary stand."""
@@ -386,6 +415,7 @@ class SiteBuild:
         The result equals a fresh full build; the tests hold it to that, byte for byte.
         """
         assert self.snapshot is not None and self.tree is not None
+        self.print_chapters.clear()  # made by build workers for one full build only
         reread: set[Path] = set()
         reparse: set[str] = set()
         rediscover = False
@@ -505,8 +535,9 @@ def _build_in_processes(site: SiteBuild, workers: int) -> None:
         rendered: dict[str, RenderedPage] = {}
         search_cache = site.search_cache
         for connection in connections:
-            pages, entries = _receive(connection)
+            pages, entries, chapters = _receive(connection)
             rendered.update((page.name, page) for page in pages)
+            site.print_chapters.update(chapters)
             for name, entry in entries.items():
                 search_cache[name] = (site.pages[name], site.snapshot.pages[name], entry)
     finally:
@@ -554,12 +585,10 @@ def _share_worker(connection: Connection, share: list[str], names: frozenset[str
         )
         snapshot: SiteSnapshot = connection.recv()
         pages = [render_page(parsed[name][0], snapshot, site.theme) for name in share]
-        entries = {
-            name: search_entry(parsed[name][0], snapshot.pages[name])
-            for name in share
-            if name not in snapshot.tree.hidden
-        }
-        connection.send(("ok", (pages, entries)))
+        visible = [name for name in share if name not in snapshot.tree.hidden]
+        entries = {name: search_entry(parsed[name][0], snapshot.pages[name]) for name in visible}
+        chapters = {name: render_print_chapter(parsed[name][0], snapshot) for name in visible}
+        connection.send(("ok", (pages, entries, chapters)))
     except BaseException:
         connection.send(("error", traceback.format_exc()))
     finally:

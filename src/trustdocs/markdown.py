@@ -35,7 +35,7 @@ from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
-from trustdocs.links import close_names, looks_like_page_reference
+from trustdocs.links import close_names, looks_like_page_reference, relative_url
 
 FOLD_CONTEXT = 3  # lines kept visible around marked lines by `only`
 SOURCEREF_LANGUAGES = {"stache": "html", "mustache": "html", "component": "html"}
@@ -283,7 +283,7 @@ def render_cross_link_open(
             f"page '{target.name}' has no anchor '#{anchor}'",
             hint,
         )
-    href = escapeHtml(site.url_of(page.name, target.name, anchor))
+    href = escapeHtml(relative_url(page.output, target.output, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ import jinja2
 
 from trustdocs.diagnostics import Diagnostic, error, warning
 from trustdocs.links import PageSummary, SiteSnapshot, is_external, relative_url
-from trustdocs.markdown import Heading, ParsedMarkdown, render_markdown
+from trustdocs.markdown import Heading, ParsedMarkdown, heading_id, render_markdown
 from trustdocs.source import PageSource
 
 PREVIEW_PREFIX = "/_trustdocs/"
@@ -205,6 +206,38 @@ def render_special(
     return theme.render(template, context, template)
 
 
+PRINT_PAGE = "print.html"
+
+
+def render_print_chapter(page: ParsedPage, site: SiteSnapshot) -> dict[str, object]:
+    """One page as a chapter of the print page, its links written from print.html."""
+    summary = site.pages[page.source.name]
+    env: dict[str, Any] = {
+        "site": site,
+        "page": dataclasses.replace(summary, output=PRINT_PAGE),
+        "path": page.source.path,
+        "lines": page.source.body.split("\n"),
+        "line_map": page.source.body_lines,
+        "diagnostics": [],  # already reported by the page itself
+        "dependencies": set(),
+    }
+    return {
+        "id": "chapter-" + heading_id(summary.name.replace("/", "-")),
+        "title": summary.title,
+        "depth": len(site.tree.ancestors_of(summary.name)),
+        "description_html": render_markdown(page.description, env),
+        "body_html": render_markdown(page.body, env),
+    }
+
+
+def render_print_page(
+    chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
+) -> tuple[str, list[Diagnostic]]:
+    """The whole visible course on one page, in reading order, for printing or saving as PDF."""
+    context = {**_layout(None, None, site, set(), output=PRINT_PAGE), "chapters": chapters}
+    return theme.render(PRINT_PAGE, context, PRINT_PAGE)
+
+
 def _layout(
     page: ParsedPage | None,
     summary: PageSummary | None,
@@ -253,6 +286,7 @@ def _layout(
         "next": link(following) if following else None,
         "asset": functools.partial(site.asset_url, here),
         "root_url": relative_url(here, "index.html").removesuffix("index.html"),
+        "print_url": relative_url(here, PRINT_PAGE) if root else None,
         "preview": site.preview,
         "preview_prefix": PREVIEW_PREFIX,
     }

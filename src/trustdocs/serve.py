@@ -36,11 +36,17 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from trustdocs.build import OutputContent, SiteBuild, display_path, write_file, write_output
+from trustdocs.build import (
+    ON_REQUEST_FILES,
+    OutputContent,
+    SiteBuild,
+    display_path,
+    write_file,
+    write_output,
+)
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
 from trustdocs.render import PREVIEW_PREFIX, default_theme_dir
-from trustdocs.search import INDEX_FILE
 
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 KEEPALIVE_SECONDS = 15.0
@@ -102,7 +108,7 @@ class Preview:
         site.load()
         site.render_all()
         self.site = site
-        return self._publish(site.diagnostics(), site.output_files(search_index=False), started)
+        return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
 
     def rebuild(self, paths: set[Path]) -> RebuildReport:
         """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
@@ -111,7 +117,7 @@ class Preview:
             if self.site is None or self._needs_full_build(paths):
                 return self.full_build()
             self.site.update(paths)
-            files = self.site.output_files(search_index=False)
+            files = self.site.output_files(on_request=False)
             return self._publish(self.site.diagnostics(), files, started)
 
     def _needs_full_build(self, paths: set[Path]) -> bool:
@@ -168,10 +174,14 @@ class Preview:
         self.served = dict(files)
         return sorted(changed)
 
-    def search_index(self) -> bytes | None:
-        """The search index, made when a learner searches rather than on every save."""
+    def made_on_request(self, rel: str) -> bytes | None:
+        """A file that reads every page (search index, print page), made when asked for, not on every save."""
+        if rel not in ON_REQUEST_FILES:
+            return None
         with self.lock:
-            return None if self.site is None else self.site.search_index().encode("utf-8")
+            if self.site is None:
+                return None
+            return self.site.on_request_files()[rel]().encode("utf-8")
 
     def copy_changed(self, paths: set[Path]) -> None:
         """Files copied as they are (images, downloads) may change without a rebuild: recopy them."""
@@ -330,11 +340,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             script = default_theme_dir() / "preview" / "livereload.js"
             self._send_file(script, HTTPStatus.OK, send_body)
             return
-        if path == "/" + INDEX_FILE:
-            index = self.preview.search_index()
-            if index is not None:
-                self._send_bytes(index, "text/javascript; charset=utf-8", HTTPStatus.OK, send_body)
-                return
+        made = self.preview.made_on_request(unquote(path).lstrip("/"))
+        if made is not None:
+            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            self._send_bytes(made, f"{kind}; charset=utf-8", HTTPStatus.OK, send_body)
+            return
         if path == PREVIEW_PREFIX + "status":
             body = self.preview.last.as_json().encode()
             self._send_bytes(body, "application/json", HTTPStatus.OK, send_body)

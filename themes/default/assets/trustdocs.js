@@ -18,6 +18,12 @@
     fold.classList.add("open");
     button.setAttribute("aria-expanded", "true");
   });
+  var printNow = document.querySelector(".print-now");
+  if (printNow) {
+    printNow.hidden = false;
+    printNow.addEventListener("click", function () { window.print(); });
+  }
+
   // The outline marks the section being read: the last heading above the top fifth of the window.
   var outlineLinks = Array.prototype.slice.call(document.querySelectorAll(".outline a[href^='#']"));
   var targets = outlineLinks.map(function (a) {
