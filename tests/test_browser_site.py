@@ -20,17 +20,19 @@ def test_follow_sidebar_cross_link_and_next_from_file_url(tmp_path, trustdocs):
         page.get_by_role("navigation", name="Course").get_by_role(
             "link", name="Building Trust and Rapport"
         ).click()
-        assert page.url.endswith("/learn-technology-consulting/building-rapport.html")
+        page.wait_for_url("**/learn-technology-consulting/building-rapport.html")
         assert page.locator("h1").inner_text() == "Building Trust and Rapport"
         current = page.locator("nav.sidebar [aria-current=page]")
         assert current.inner_text() == "Building Trust and Rapport"
 
         page.locator(".body").get_by_role("link", name="App Summary Document").click()
-        assert page.url.endswith("/transitioning-to-delivery.html#app-summary-document")
+        page.wait_for_url("**/transitioning-to-delivery.html#app-summary-document")
         assert page.locator("#app-summary-document").is_visible()
 
         page.go_back()
+        page.wait_for_url("**/building-rapport.html")
         page.locator("a[rel=next]").click()
+        page.wait_for_url("**/transitioning-to-delivery.html")
         assert page.locator("h1").inner_text() == "Transitioning to Delivery"
         # Stylesheet and script load from a relative path under file://.
         assert (
