@@ -177,11 +177,15 @@ class SiteBuild:
 
     def load(self) -> None:
         """Discover, read and parse every page, then build the tree and the snapshot."""
+        self.read_all()
+        self.parse_all()
+
+    def read_all(self) -> None:
+        """Discover the site's files and read every page's tags."""
         self.files = discover(self.config)
         self.sources, self.source_problems = {}, {}
         for path in self.files.pages:
             self.sources[path], self.source_problems[path] = read_page(self.config, path)
-        self.parse_all()
 
     def parse_all(self) -> None:
         """Parse every page's Markdown against the current set of page names."""
@@ -309,10 +313,7 @@ class SiteBuild:
 
     def build_all(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> None:
         """Load and render everything; with WORKERS > 1 and enough pages, in forked processes."""
-        self.files = discover(self.config)
-        self.sources, self.source_problems = {}, {}
-        for path in self.files.pages:
-            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+        self.read_all()
         fork = "fork" in get_all_start_methods()
         if workers > 1 and fork and len(self._unique_sources()) >= max(minimum, workers):
             _build_in_processes(self, workers)
