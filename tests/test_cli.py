@@ -63,3 +63,22 @@ def test_unwritable_output_is_a_clear_error_not_a_traceback(tmp_path, trustdocs)
     assert run.code == 1
     assert "error: cannot write the output folder" in run.err
     assert "Traceback" not in run.err
+
+
+def test_new_course_builds_cleanly_and_is_never_overwritten(tmp_path, trustdocs):
+    run = trustdocs(tmp_path, "new", "course", "--title", "Negotiation Basics")
+    assert run.code == 0 and "next: cd course && trustdocs serve" in run.err
+    course = tmp_path / "course"
+    assert (
+        course / "site.yaml"
+    ).read_text() == "title: Negotiation Basics\nroot: negotiation-basics\n"
+    check = trustdocs(course, "check", "--strict")
+    assert check.code == 0, check.err
+    assert trustdocs(course, "build").code == 0
+    lesson = (course / "site" / "negotiation-basics" / "first-lesson.html").read_text()
+    assert 'href="../index.html"' in lesson and 'href="#try-it"' in lesson
+
+    (course / "site.yaml").write_text("title: Mine\n")
+    again = trustdocs(tmp_path, "new", "course")
+    assert again.code == 2 and "already exists" in again.err
+    assert (course / "site.yaml").read_text() == "title: Mine\n"

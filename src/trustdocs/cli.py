@@ -48,6 +48,11 @@ def make_parser() -> argparse.ArgumentParser:
     check = command("check", "report every problem in the sources, write nothing")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     serve = command("serve", "preview the site, rebuilding on every save")
+    new = commands.add_parser(
+        "new", help="start a new course in a folder", description="Start a new course in a folder."
+    )
+    new.add_argument("folder", type=Path, help="where to create the course")
+    new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
@@ -103,6 +108,8 @@ def summary_line(verb: str, result: BuildResult) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `trustdocs` command."""
     args = make_parser().parse_args(argv)
+    if args.command == "new":
+        return _new_course(args.folder, args.title)
     try:
         config = load_site_config(args.config)
     except ConfigError as exc:
@@ -135,6 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     print(line, file=sys.stderr)
     failed = any(d.severity == "error" or strict for d in result.diagnostics)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _new_course(folder: Path, title: str) -> int:
+    from trustdocs.starter import write_starter_site
+
+    try:
+        written = write_starter_site(folder, title)
+    except OSError as exc:
+        print(f"trustdocs: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"created {path}", file=sys.stderr)
+    print(f"next: cd {folder} && trustdocs serve", file=sys.stderr)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

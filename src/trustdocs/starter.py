@@ -1,0 +1,76 @@
+"""A new course folder: site.yaml, a home page and a first lesson that show the format at work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trustdocs.config import CONFIG_NAME
+from trustdocs.markdown import heading_id
+
+HOME = """@page {root} {title}
+@description What this course teaches, in one sentence.
+@body
+Welcome to **{title}**. Say who the course is for and what learners will be able to do at the end.
+
+## Lessons
+
+1. [{root}/first-lesson]
+"""
+
+LESSON = """@page {root}/first-lesson Your First Lesson
+@parent {root} 1
+@outline 2
+@description A short lesson showing the page format: tags, sections, links and code.
+@body
+Each lesson is a Markdown file that opens with `@tags`. `@parent` places it in the course tree,
+and its number orders it among its siblings.
+
+## Link to other lessons
+
+Write a page's name in brackets: [{root}] links back to the course home with its title as text,
+and [{root}/first-lesson#try-it the exercise below] links to a heading of a page.
+
+## Show code
+
+```python
+def greet(name):
+    return f"Hello, {{name}}!"
+```
+@highlight 2
+
+## Try it
+
+Add a second lesson: copy this file to `second-lesson.md`, change its `@page` name and title,
+give it `@parent {root} 2`, and save. `trustdocs serve` shows it in the sidebar at once.
+
+## Key takeaways
+
+- One file per lesson; tags first, then `@body` and Markdown.
+- Broken links and unknown parents are reported with file and line.
+"""
+
+
+def starter_files(title: str) -> dict[str, str]:
+    """The files of a new course titled TITLE, by path relative to its folder."""
+    root = heading_id(title) or "course"
+    values = {"root": root, "title": title}
+    return {
+        CONFIG_NAME: f"title: {title}\nroot: {root}\n",
+        f"content/{root}/index.md": HOME.format(**values),
+        f"content/{root}/first-lesson.md": LESSON.format(**values),
+    }
+
+
+def write_starter_site(folder: Path, title: str) -> list[Path]:
+    """Write a new course into FOLDER (created if needed); refuse to overwrite an existing site."""
+    files = starter_files(title)
+    existing = [folder / rel for rel in files if (folder / rel).exists()]
+    if existing:
+        raise FileExistsError(f"{existing[0]} already exists")
+    written = []
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
