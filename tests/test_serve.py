@@ -25,10 +25,12 @@ def wait_for(predicate, timeout=8.0):
     raise AssertionError("timed out waiting for the preview to update")
 
 
-@pytest.fixture
-def preview(tmp_path):
+@pytest.fixture(params=["in-process", "workers"])
+def preview(tmp_path, request):
+    # "workers": the first build runs in forked workers, as on large courses.
     site = make_site(tmp_path / "course", CONSULTING)
-    running = start_preview(load_config(site / "site.yaml"), port=0)
+    minimum = 0 if request.param == "workers" else 10**9
+    running = start_preview(load_config(site / "site.yaml"), port=0, parallel_minimum=minimum)
     running.site_dir = site
     yield running
     running.stop()

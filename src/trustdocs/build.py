@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
@@ -169,6 +169,8 @@ class SiteBuild:
     search_text: tuple[list[str], str] | None = field(default=None, repr=False)
     theme_files: dict[str, OutputContent] | None = field(default=None, repr=False)
     print_chapters: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
+    # Pages parsed by build workers: the main process holds their headings, not their bodies.
+    light: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.theme = Theme(self.config.site_theme_dir)
@@ -190,7 +192,7 @@ class SiteBuild:
     def parse_all(self) -> None:
         """Parse every page's Markdown against the current set of page names."""
         names = self.page_names()
-        self.pages, self.parse_problems = {}, {}
+        self.pages, self.parse_problems, self.light = {}, {}, set()
         for source in self._unique_sources():
             self.pages[source.name], self.parse_problems[source.name] = parse_page(
                 self.config, source, names
@@ -302,9 +304,20 @@ class SiteBuild:
                 first[source.name] = source
         return problems
 
+    def _parse_light(self, names: Iterable[str]) -> None:
+        """Parse again, here, pages whose bodies stayed in a build worker."""
+        page_names = self.page_names()
+        for name in sorted(self.light.intersection(names)):
+            source = self.pages[name].source
+            self.pages[name], self.parse_problems[name] = parse_page(
+                self.config, source, page_names
+            )
+            self.light.discard(name)
+
     def render_all(self) -> None:
         """Render every page and the site-wide files."""
         assert self.snapshot is not None
+        self._parse_light(list(self.pages))
         self.rendered = {
             name: render_page(self.pages[name], self.snapshot, self.theme)
             for name in sorted(self.pages)
@@ -367,6 +380,7 @@ class SiteBuild:
     def print_page(self) -> str:
         """The whole visible course on one page (chapters made by build workers are reused)."""
         assert self.snapshot is not None and self.tree is not None
+        self._parse_light(n for n in self.tree.reading_order if n not in self.print_chapters)
         chapters = [
             self.print_chapters.get(name) or render_print_chapter(self.pages[name], self.snapshot)
             for name in self.tree.reading_order
@@ -464,6 +478,7 @@ class SiteBuild:
             self.pages[name], self.parse_problems[name] = parse_page(
                 self.config, winners[name], names
             )
+            self.light.discard(name)
 
         old_tree, old_pages = self.tree, self.snapshot.pages
         self.resolve()
@@ -481,6 +496,7 @@ class SiteBuild:
                 for name, rendered in self.rendered.items()
                 if rendered.dependencies & changed_summaries
             }
+        self._parse_light(affected)
         for name in sorted(affected & set(self.pages)):
             self.rendered[name] = render_page(self.pages[name], self.snapshot, self.theme)
         if changed_summaries:
@@ -530,6 +546,7 @@ def _build_in_processes(site: SiteBuild, workers: int) -> None:
         for connection in connections:
             for name, page, problems in _receive(connection):
                 site.pages[name], site.parse_problems[name] = page, problems
+        site.light = set(site.pages)
         site.resolve()
         for connection in connections:
             connection.send(site.snapshot)

@@ -37,7 +37,9 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from trustdocs.build import (
+    MAX_WORKERS,
     ON_REQUEST_FILES,
+    PARALLEL_MINIMUM,
     OutputContent,
     SiteBuild,
     display_path,
@@ -96,8 +98,8 @@ class Preview:
 
     # --- building -------------------------------------------------------------------------------
 
-    def full_build(self) -> RebuildReport:
-        """(Re)load the configuration and build everything."""
+    def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
+        """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
         started = time.perf_counter()
         try:
             config = load_config(self.config.config_path)
@@ -105,8 +107,7 @@ class Preview:
             return self._publish(exc.diagnostics, {}, started)
         self.config = config
         site = SiteBuild(config, preview=True)
-        site.load()
-        site.render_all()
+        site.build_all(workers=workers, minimum=minimum)
         self.site = site
         return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
 
@@ -484,11 +485,17 @@ class RunningPreview:
         shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
 
 
-def start_preview(config: SiteConfig, host: str = "127.0.0.1", port: int = 8000) -> RunningPreview:
+def start_preview(
+    config: SiteConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    parallel_minimum: int = PARALLEL_MINIMUM,
+) -> RunningPreview:
     """Build the site, start serving it in a background thread, and watch its sources."""
     workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
     preview = Preview(config, workdir / "site")
-    preview.full_build()
+    # Forking is safe only here, before the server and the watcher start their threads.
+    preview.full_build(workers=min(os.cpu_count() or 1, MAX_WORKERS), minimum=parallel_minimum)
     if not preview.served:
         preview.output_dir.mkdir(parents=True, exist_ok=True)
 
