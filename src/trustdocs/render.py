@@ -143,12 +143,13 @@ def _close(stack: list[tuple[int, list[OutlineEntry], list[OutlineEntry]]]) -> N
         siblings[-1] = OutlineEntry(entry.level, entry.id, entry.text, tuple(children))
 
 
-def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedPage:
-    """Render one page: reads only the page and the snapshot, so pages can render in any order."""
-    summary = site.pages[page.source.name]
+def _render_markdown_of(
+    page: ParsedPage, here: PageSummary, site: SiteSnapshot
+) -> tuple[str, str, dict[str, Any]]:
+    """Body and description HTML of PAGE with links written from HERE, and the render's findings."""
     env: dict[str, Any] = {
         "site": site,
-        "page": summary,
+        "page": here,
         "path": page.source.path,
         "lines": page.source.body.split("\n"),
         "line_map": page.source.body_lines,
@@ -156,12 +157,18 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
         "dependencies": set(),
     }
     body_html = render_markdown(page.body, env)
-    description_env = {
+    description_env = {  # shares the diagnostics and dependencies
         **env,
         "lines": page.source.description.split("\n"),
         "line_map": page.source.description_lines,
     }
-    description_html = render_markdown(page.description, description_env)
+    return body_html, render_markdown(page.description, description_env), env
+
+
+def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedPage:
+    """Render one page: reads only the page and the snapshot, so pages can render in any order."""
+    summary = site.pages[page.source.name]
+    body_html, description_html, env = _render_markdown_of(page, summary, site)
     layout = _layout(page, summary, site, env["dependencies"])
     context = {
         **layout,
@@ -212,21 +219,16 @@ PRINT_PAGE = "print.html"
 def render_print_chapter(page: ParsedPage, site: SiteSnapshot) -> dict[str, object]:
     """One page as a chapter of the print page, its links written from print.html."""
     summary = site.pages[page.source.name]
-    env: dict[str, Any] = {
-        "site": site,
-        "page": dataclasses.replace(summary, output=PRINT_PAGE),
-        "path": page.source.path,
-        "lines": page.source.body.split("\n"),
-        "line_map": page.source.body_lines,
-        "diagnostics": [],  # already reported by the page itself
-        "dependencies": set(),
-    }
+    # Its diagnostics were already reported when the page itself was rendered.
+    body_html, description_html, _ = _render_markdown_of(
+        page, dataclasses.replace(summary, output=PRINT_PAGE), site
+    )
     return {
         "id": "chapter-" + heading_id(summary.name.replace("/", "-")),
         "title": summary.title,
         "depth": len(site.tree.ancestors_of(summary.name)),
-        "description_html": render_markdown(page.description, env),
-        "body_html": render_markdown(page.body, env),
+        "description_html": description_html,
+        "body_html": body_html,
     }
 
 
