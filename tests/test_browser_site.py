@@ -7,6 +7,17 @@ from conftest import CONSULTING, REPO, make_site
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def course_site(tmp_path_factory):
+    """The bundled course, built once for the tests of this module."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    out = tmp_path_factory.mktemp("course") / "out"
+    assert build_site(load_config(REPO / "site.yaml"), out).written
+    return out
+
+
 def test_follow_sidebar_cross_link_and_next_from_file_url(tmp_path, trustdocs):
     site = make_site(tmp_path, CONSULTING)
     assert trustdocs(site, "build").code == 0
@@ -42,9 +53,8 @@ def test_follow_sidebar_cross_link_and_next_from_file_url(tmp_path, trustdocs):
         assert blocked == []
 
 
-def test_bundled_course_desktop_and_phone(tmp_path, trustdocs):
-    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
-    lesson = (tmp_path / "out" / "client-trust" / "communication.html").as_uri()
+def test_bundled_course_desktop_and_phone(course_site):
+    lesson = (course_site / "client-trust" / "communication.html").as_uri()
     with chromium() as browser:
         desktop = browser.new_page(viewport={"width": 1366, "height": 900})
         desktop.goto(lesson)
@@ -71,11 +81,10 @@ def test_bundled_course_desktop_and_phone(tmp_path, trustdocs):
         screenshot(dark, "lesson-dark")
 
 
-def test_search_finds_lessons_and_headings_from_file_url(tmp_path, trustdocs):
-    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
+def test_search_finds_lessons_and_headings_from_file_url(course_site):
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto((tmp_path / "out" / "client-trust" / "agreements.html").as_uri())
+        page.goto((course_site / "client-trust" / "agreements.html").as_uri())
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.id") == "search-input"
         page.keyboard.type("app summary")
@@ -93,9 +102,8 @@ def test_search_finds_lessons_and_headings_from_file_url(tmp_path, trustdocs):
         assert page.locator("#search-results").is_hidden()
 
 
-def test_learner_progress_is_kept_across_pages(tmp_path, trustdocs):
-    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
-    lessons = tmp_path / "out" / "client-trust"
+def test_learner_progress_is_kept_across_pages(course_site):
+    lessons = course_site / "client-trust"
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto((lessons / "building-rapport.html").as_uri())
@@ -113,7 +121,7 @@ def test_learner_progress_is_kept_across_pages(tmp_path, trustdocs):
         done = page.locator("nav.sidebar li.done").all_inner_texts()
         assert [t.strip() for t in done] == ["Building Rapport", "Communicating Openly"]
 
-        page.goto((tmp_path / "out" / "index.html").as_uri())
+        page.goto((course_site / "index.html").as_uri())
         assert (
             page.locator(".course-progress-text").inner_text()
             == "You have finished 2 of 9 lessons."
@@ -122,11 +130,10 @@ def test_learner_progress_is_kept_across_pages(tmp_path, trustdocs):
         screenshot(page, "course-progress")
 
 
-def test_outline_marks_the_section_being_read(tmp_path, trustdocs):
-    assert trustdocs(REPO, "build", "--output", str(tmp_path / "out")).code == 0
+def test_outline_marks_the_section_being_read(course_site):
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 800})
-        page.goto((tmp_path / "out" / "client-trust" / "communication.html").as_uri())
+        page.goto((course_site / "client-trust" / "communication.html").as_uri())
         current = page.locator(".outline a[aria-current=location]")
         assert current.count() == 0  # nothing read yet at the top of the page
         page.evaluate(

@@ -18,7 +18,7 @@ from typing import Any
 from pygments.formatters import HtmlFormatter
 
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, error, sort_diagnostics
+from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
 from trustdocs.links import ASSETS_DIR, PageSummary, SiteSnapshot, output_path
 from trustdocs.markdown import (
     ParsedMarkdown,
@@ -666,7 +666,7 @@ def build_site(
     site = SiteBuild(config, preview=preview)
     site.build_all(workers=min(os.cpu_count() or 1, MAX_WORKERS))
     diagnostics = site.diagnostics()
-    failed = any(d.severity == "error" or strict for d in diagnostics)
+    failed = has_errors(diagnostics, strict)
     written = False
     if write and not failed:
         target = output_dir or config.output_dir

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site, check_output_location
 from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
-from trustdocs.diagnostics import Diagnostic, count, plural
+from trustdocs.diagnostics import Diagnostic, count, has_errors, plural
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build" and not result.written:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
     print(line, file=sys.stderr)
-    failed = any(d.severity == "error" or strict for d in result.diagnostics)
+    failed = has_errors(result.diagnostics, strict)
     return EXIT_CONTENT if failed else EXIT_OK
 
 

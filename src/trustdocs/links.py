@@ -95,10 +95,6 @@ class SiteSnapshot:
         """Results that renders of many pages would compute alike (collapsed sidebar entries)."""
         return {}
 
-    def url_of(self, from_page: str, to_page: str, anchor: str = "") -> str:
-        """Relative URL from one page to another (and one of its anchors)."""
-        return relative_url(self.pages[from_page].output, self.pages[to_page].output, anchor)
-
     def asset_url(self, from_page_output: str, asset: str) -> str:
         """Relative URL of a theme asset from a page's output file."""
         return relative_url(from_page_output, f"{ASSETS_DIR}/{asset}")
