@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from trustdocs.config import CONFIG_NAME
@@ -50,6 +51,25 @@ give it `@parent {root} 2`, and save. `trustdocs serve` shows it in the sidebar 
 """
 
 
+# The one copy of the GitHub Pages workflow: new courses get it, and this repository's own
+# .github/workflows/publish.yml is the same file (a test holds them equal).
+PUBLISH_WORKFLOW = Path(__file__).with_name("publish-workflow.yml")
+WORKFLOW_PATH = ".github/workflows/publish.yml"
+
+
+def publish_workflow() -> str:
+    """The GitHub Actions workflow that checks, builds and publishes a course to GitHub Pages."""
+    return PUBLISH_WORKFLOW.read_text(encoding="utf-8")
+
+
+def requirements() -> str:
+    """requirements.txt of a new course: the trustdocs release that created it, for repeatable builds."""
+    try:
+        return f"trustdocs=={version('trustdocs')}\n"
+    except PackageNotFoundError:
+        return "trustdocs\n"
+
+
 def starter_files(title: str) -> dict[str, str]:
     """The files of a new course titled TITLE, by path relative to its folder."""
     root = heading_id(title) or "course"
@@ -58,6 +78,8 @@ def starter_files(title: str) -> dict[str, str]:
         CONFIG_NAME: f"title: {title}\nroot: {root}\n",
         f"content/{root}/index.md": HOME.format(**values),
         f"content/{root}/first-lesson.md": LESSON.format(**values),
+        "requirements.txt": requirements(),
+        WORKFLOW_PATH: publish_workflow(),
     }
 
 

@@ -1,0 +1,77 @@
+"""starter.py: what `trustdocs new` writes, and the publishing workflow it shares with this repository."""
+
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+from trustdocs.cli import main
+from trustdocs.starter import WORKFLOW_PATH
+
+CHECK_JSONSCHEMA = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture
+def new_course(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "course", "--title", "Negotiation Basics"]) == 0
+    return tmp_path / "course"
+
+
+def test_new_course_gets_the_workflow_of_this_repository(new_course):
+    written = (new_course / WORKFLOW_PATH).read_text(encoding="utf-8")
+    assert written == (REPO / WORKFLOW_PATH).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["repository", "new course"])
+def test_workflow_is_valid_for_github_actions(where, new_course):
+    assert CHECK_JSONSCHEMA, "check-jsonschema is a test dependency: pip install -e '.[test]'"
+    workflow = (REPO if where == "repository" else new_course) / WORKFLOW_PATH
+    checked = subprocess.run(
+        [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_workflow_steps_build_what_it_uploads_and_deploys(new_course, monkeypatch, capsys):
+    workflow = yaml.safe_load((new_course / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    steps = {step.get("uses", "").partition("@")[0]: step for step in build["steps"]}
+
+    setup = steps["actions/setup-python"]["with"]
+    assert setup["cache"] == "pip"
+    assert (new_course / setup["cache-dependency-path"]).is_file()
+    assert tuple(int(n) for n in setup["python-version"].split(".")) >= (3, 11)
+
+    # Run the workflow's trustdocs commands, as the runner would, in the new course.
+    monkeypatch.chdir(new_course)
+    commands = [
+        step["run"] for step in build["steps"] if step.get("run", "").startswith("trustdocs")
+    ]
+    assert [shlex.split(c)[1] for c in commands] == ["check", "build"]
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().err
+    uploaded = new_course / steps["actions/upload-pages-artifact"]["with"]["path"]
+    assert (uploaded / "index.html").is_file()
+    assert (uploaded / "negotiation-basics" / "first-lesson.html").is_file()
+
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert [s["uses"].partition("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+    # Pull requests are checked and built, never deployed.
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert deploy["if"] == "github.event_name != 'pull_request'"
+
+
+def test_new_course_pins_the_trustdocs_that_made_it(new_course):
+    from importlib.metadata import version
+
+    requirements = (new_course / "requirements.txt").read_text(encoding="utf-8")
+    assert requirements == f"trustdocs=={version('trustdocs')}\n"
