@@ -2,7 +2,7 @@
 
 import pytest
 
-from trustdocs.markdown import changed_lines, heading_id, parse_markdown
+from trustdocs.markdown import changed_lines, heading_id, looks_like_page_reference, parse_markdown
 
 NAMES = frozenset({"course/intro", "course/setup", "academy"})
 
@@ -88,3 +88,11 @@ def test_changed_lines_ignores_whitespace_semicolons_and_blank_lines():
     old = "a = 1;\nb = 2\n\nc()\n"
     new = "  a = 1\nb = 3\n\nc()\nc()\n"
     assert changed_lines(old, new) == {2, 5}
+
+
+def test_page_reference_heuristic():
+    names = frozenset({"academy", "learn-react/setup"})
+    assert looks_like_page_reference("learn-react/setpu", names)
+    assert looks_like_page_reference("acadmey", names)
+    assert not looks_like_page_reference("it", names)
+    assert not looks_like_page_reference("https://example.com/a/b", names)

@@ -20,12 +20,16 @@ def test_render_is_pure_and_records_the_pages_it_shows(tmp_path):
     second = render_page(site.pages[name], site.snapshot, site.theme)
     assert first.html == second.html  # rendering twice changes nothing (tokens are not mutated)
     assert first.output == "learn-technology-consulting/building-rapport.html"
+    course = "learn-technology-consulting"
     assert {
-        "learn-technology-consulting/communication",  # cross-link, previous, sidebar
-        "learn-technology-consulting/transitioning-to-delivery",  # anchor link, next
-        "learn-technology-consulting",  # breadcrumb
-    } <= first.dependencies
-    assert name not in first.dependencies
+        (f"{course}/communication", "description"),  # cross-link's title= attribute
+        (f"{course}/communication", "title"),  # cross-link text, previous, sidebar
+        (f"{course}/transitioning-to-delivery", "anchors"),  # anchor link
+        (f"{course}/transitioning-to-delivery", "title"),  # next
+        (course, "title"),  # breadcrumb
+    } <= first.uses
+    assert (f"{course}/communication", "anchors") not in first.uses  # no anchor asked of it
+    assert name not in {shown for shown, _ in first.uses}
 
 
 def test_broken_template_is_a_diagnostic_at_its_file_and_line(tmp_path):

@@ -12,7 +12,7 @@ from conftest import CONSULTING, make_site, write_files
 
 from trustdocs.build import build_site
 from trustdocs.config import load_config
-from trustdocs.serve import start_preview
+from trustdocs.serve import RELOAD_SCRIPT, start_preview
 
 
 def wait_for(predicate, timeout=8.0):
@@ -175,9 +175,16 @@ def test_symlink_out_of_the_output_folder_is_refused(preview, tmp_path):
     assert code == 403 and "private" not in body
 
 
-def digest(folder: Path) -> dict[str, str]:
+def digest(folder: Path, served: bool = False) -> dict[str, str]:
+    """File → hash; for a preview folder, of each file as built, without what serve adds."""
+
+    def built(data: bytes) -> bytes:
+        if served:
+            data = data.replace(RELOAD_SCRIPT.encode(), b"").replace(b'<base href="/">\n', b"")
+        return data
+
     return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        p.relative_to(folder).as_posix(): hashlib.sha256(built(p.read_bytes())).hexdigest()
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
@@ -220,9 +227,9 @@ def test_incremental_output_equals_a_full_build(preview, tmp_path):
         wait_for(lambda before=before: status(preview)["version"] > before)
         # Equal after every step, not only at the end.
         full = tmp_path / f"full-{before}"
-        result = build_site(load_config(preview.site_dir / "site.yaml"), full, preview=True)
+        result = build_site(load_config(preview.site_dir / "site.yaml"), full)
         assert result.written, [d.format() for d in result.diagnostics]
-        served = digest(preview.preview.output_dir)
+        served = digest(preview.preview.output_dir, served=True)
         for made_on_request in ("_assets/search-index.js", "print.html"):
             served[made_on_request] = hashlib.sha256(
                 request(preview, "/" + made_on_request)[1].encode()

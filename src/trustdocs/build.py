@@ -19,7 +19,6 @@ from pygments.formatters import HtmlFormatter
 
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
-from trustdocs.links import ASSETS_DIR, PageSummary, SiteSnapshot, output_path
 from trustdocs.markdown import (
     ParsedMarkdown,
     highlighted_lines,
@@ -38,8 +37,10 @@ from trustdocs.render import (
     render_special,
 )
 from trustdocs.search import INDEX_FILE, search_entry, search_index_script
+from trustdocs.snapshot import PageSummary, SiteSnapshot
 from trustdocs.source import PageSource, parse_page_source
 from trustdocs.tree import CourseTree, build_course_tree
+from trustdocs.urls import ASSETS_DIR, output_path
 
 OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
 ON_REQUEST_FILES = (INDEX_FILE, PRINT_PAGE)  # outputs that read every page
@@ -146,7 +147,6 @@ class SiteBuild:
     """A site loaded and rendered in memory: the state a full build writes and serve keeps up to date."""
 
     config: SiteConfig
-    preview: bool = False
     theme: Theme = field(init=False)
     files: SourceFiles = field(init=False)
     sources: dict[Path, PageSource | None] = field(default_factory=dict)
@@ -260,7 +260,6 @@ class SiteBuild:
             content_files=frozenset(self.files.copies),
             output_files=frozenset(outputs) | frozenset(self.files.copies) | assets | extra_outputs,
             base_url=self.config.base_url,
-            preview=self.preview,
             codepen_replacements=self.config.codepen_replacements,
             page_sources={s.source: s.name for s in summaries.values()},
         )
@@ -494,7 +493,7 @@ class SiteBuild:
             affected |= {
                 name
                 for name, rendered in self.rendered.items()
-                if rendered.dependencies & changed_summaries
+                if {name for name, _ in rendered.uses} & changed_summaries
             }
         self._parse_light(affected)
         for name in sorted(affected & set(self.pages)):
@@ -659,11 +658,10 @@ def build_site(
     *,
     write: bool = True,
     strict: bool = False,
-    preview: bool = False,
 ) -> BuildResult:
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
     started = time.perf_counter()
-    site = SiteBuild(config, preview=preview)
+    site = SiteBuild(config)
     site.build_all(workers=min(os.cpu_count() or 1, MAX_WORKERS))
     diagnostics = site.diagnostics()
     failed = has_errors(diagnostics, strict)

@@ -37,9 +37,16 @@ def warning(path: str, line: int, col: int, message: str, hint: str = "") -> Dia
     return Diagnostic(path, line, col, "warning", message, hint)
 
 
+def closest(
+    word: str, candidates: Iterable[str], limit: int = 1, cutoff: float = 0.75
+) -> list[str]:
+    """The candidates closest to WORD, best first: the one fuzzy match every suggestion uses."""
+    return difflib.get_close_matches(word, list(candidates), n=limit, cutoff=cutoff)
+
+
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str:
     """Return a "did you mean 'x'?" hint for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    close = closest(word, candidates, cutoff=cutoff)
     return f"did you mean '{close[0]}'?" if close else ""
 
 

@@ -1,7 +1,8 @@
 """The one configured MarkdownIt: cross-links, heading ids, highlighting and body directives.
 
 Each extension is a small plugin function over markdown-it's state, as markdown-it-py's own rules are.
-Parsing needs only the set of page names; rendering reads the site snapshot from `env["site"]`.
+Parsing reads a `ParseContext` from `env["parse"]` (the page names, where the text sits); rendering
+reads the typed `RenderContext` from `env["context"]` and records into it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import functools
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,9 @@ from pygments.lexer import Lexer
 from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
-from trustdocs.links import close_names, looks_like_page_reference, relative_url
+from trustdocs.diagnostics import Diagnostic, closest, did_you_mean, error, warning
+from trustdocs.snapshot import RenderContext
+from trustdocs.urls import relative_url
 
 FOLD_CONTEXT = 3  # lines kept visible around marked lines by `only`
 SOURCEREF_LANGUAGES = {"stache": "html", "mustache": "html", "component": "html"}
@@ -69,6 +71,19 @@ class ParsedMarkdown:
     files_read: frozenset[str]  # absolute paths read by directives, for incremental rebuilds
 
 
+@dataclass
+class ParseContext:
+    """One parse of Markdown: what it needs to know and what it finds."""
+
+    path: str  # the source file, as diagnostics show it
+    lines: list[str]
+    line_map: tuple[int, ...]  # file line of each Markdown line
+    page_names: frozenset[str]
+    source_dir: Path | None = None  # where directives read files from; None: they read nothing
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_read: set[str] = field(default_factory=set)
+
+
 @functools.cache
 def markdown_parser() -> MarkdownIt:
     """The configured parser: CommonMark, GFM tables and more, and trustdocs' own rules."""
@@ -93,28 +108,20 @@ def parse_markdown(
     source_dir: Path | None = None,
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH."""
-    env: dict[str, Any] = {
-        "path": path,
-        "line_map": line_map,
-        "lines": text.split("\n"),
-        "page_names": page_names,
-        "source_dir": source_dir,
-        "diagnostics": [],
-        "files_read": set(),
-    }
-    tokens = markdown_parser().parse(text, env)
+    context = ParseContext(path, text.split("\n"), line_map, page_names, source_dir)
+    tokens = markdown_parser().parse(text, {"parse": context})
     headings = tuple(_headings(tokens))
     anchors = {h.id for h in headings} | _raw_html_ids(tokens)
     parsed = ParsedMarkdown(
-        tuple(tokens), headings, frozenset(anchors), frozenset(env["files_read"])
+        tuple(tokens), headings, frozenset(anchors), frozenset(context.files_read)
     )
-    return parsed, env["diagnostics"]
+    return parsed, context.diagnostics
 
 
-def render_markdown(parsed: ParsedMarkdown, env: dict[str, Any]) -> str:
-    """Render parsed Markdown to HTML; env carries `site`, `page`, `diagnostics`, `dependencies`."""
+def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
+    """Render parsed Markdown to HTML against the snapshot in CONTEXT, recording into it."""
     md = markdown_parser()
-    return md.renderer.render(list(parsed.tokens), md.options, env)
+    return md.renderer.render(list(parsed.tokens), md.options, {"context": context})
 
 
 def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
@@ -136,9 +143,15 @@ def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
 # --- where things are: file line and column for tokens ------------------------------------------
 
 
-def _file_position(env: dict[str, Any], body_line: int, needle: str) -> tuple[int, int]:
-    line_map: tuple[int, ...] = env["line_map"]
-    lines: list[str] = env["lines"]
+Where = ParseContext | RenderContext
+
+
+def _where(env: dict[str, Any]) -> Where:
+    return env["context"] if "context" in env else env["parse"]
+
+
+def _file_position(where: Where, body_line: int, needle: str) -> tuple[int, int]:
+    line_map, lines = where.line_map, where.lines
     if not line_map:
         return 1, 1
     index = min(max(body_line, 0), len(line_map) - 1)
@@ -149,8 +162,9 @@ def _file_position(env: dict[str, Any], body_line: int, needle: str) -> tuple[in
 def _report(
     env: dict[str, Any], body_line: int, needle: str, make: Any, message: str, hint: str = ""
 ) -> None:
-    line, col = _file_position(env, body_line, needle)
-    env["diagnostics"].append(make(env["path"], line, col, message, hint))
+    where = _where(env)
+    line, col = _file_position(where, body_line, needle)
+    where.diagnostics.append(make(where.path, line, col, message, hint))
 
 
 def line_numbers_plugin(md: MarkdownIt) -> None:
@@ -175,6 +189,13 @@ def _inline_line(state: StateInline, pos: int) -> int:
 # --- cross-links: [NAME], [NAME text], [NAME#ANCHOR text], [https://… text] ------------------------
 
 
+def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
+    """A bracketed word that was probably meant as a cross-link: a path, an anchor or a near miss."""
+    if "/" in word or "#" in word:
+        return not word.startswith(("http:", "https:", "mailto:"))
+    return len(word) >= 4 and bool(closest(word, names, cutoff=0.85))
+
+
 def cross_link_plugin(md: MarkdownIt) -> None:
     """Add the bracket cross-link rule and its renderers."""
     md.inline.ruler.push("cross_link", cross_link_rule)
@@ -197,7 +218,7 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
         return False
     first = words[0]
     text = words[1] if len(words) > 1 else ""
-    names: frozenset[str] = state.env.get("page_names", frozenset())
+    names = state.env["parse"].page_names
     raw = state.src[start : end + 1]
     followed_by = state.src[end + 1 : end + 2]
 
@@ -268,12 +289,13 @@ def render_cross_link_open(
 ) -> str:
     """`<a href=… title=…>` for a cross-link, with the anchor checked against the target."""
     meta = tokens[idx].meta
-    site, page = env["site"], env["page"]
-    target = site.pages[meta["name"]]
-    env["dependencies"].add(target.name)
+    context: RenderContext = env["context"]
+    target = context.show(meta["name"], "description")
     anchor = meta["anchor"]
+    if anchor:
+        context.uses.add((target.name, "anchors"))
     if anchor and anchor not in target.anchors:
-        close = close_names(anchor, target.anchors, limit=3)
+        close = closest(anchor, target.anchors, limit=3)
         hint = f"closest: {', '.join(close)}" if close else _anchor_listing(target.anchors)
         _report(
             env,
@@ -283,7 +305,7 @@ def render_cross_link_open(
             f"page '{target.name}' has no anchor '#{anchor}'",
             hint,
         )
-    href = escapeHtml(relative_url(page.output, target.output, anchor))
+    href = escapeHtml(relative_url(context.page.output, target.output, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
 
@@ -301,7 +323,8 @@ def render_cross_link_title(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """The target page's title, as the text of `[NAME]`."""
-    return escapeHtml(env["site"].pages[tokens[idx].meta["name"]].title)
+    context: RenderContext = env["context"]
+    return escapeHtml(context.show(tokens[idx].meta["name"], "title").title)
 
 
 # --- relative links and images (FORMAT.md §6) ----------------------------------------------------
@@ -330,10 +353,10 @@ def local_link_plugin(md: MarkdownIt) -> None:
 
 def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     url = str(token.attrGet(attr) or "")
-    site = env.get("site")
-    if site is None or not url:
+    if not url:
         return token
-    link = site.resolve_local(env["page"], url)
+    context: RenderContext = env["context"]
+    link = context.site.resolve_local(context.page, url)
     if link.problem:
         _report(env, token.meta.get("line", 0), token.meta.get("needle", ""), warning, link.problem)
     if link.url == url:
@@ -462,11 +485,11 @@ def apply_directives(state: StateCore) -> None:
 
 
 def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str) -> str | None:
-    source_dir: Path | None = env.get("source_dir")
-    if source_dir is None:
+    parse: ParseContext = env["parse"]
+    if parse.source_dir is None:
         return None
-    path = (source_dir / relative).resolve()
-    env["files_read"].add(str(path))
+    path = (parse.source_dir / relative).resolve()
+    parse.files_read.add(str(path))
     try:
         return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     except FileNotFoundError:
@@ -655,12 +678,12 @@ def render_fence(
 
 
 def _codepen_form(code: str, language: str, env: dict[str, Any]) -> str:
-    site = env.get("site")
-    for old, new in getattr(site, "codepen_replacements", ()):
+    context: RenderContext = env["context"]
+    for old, new in context.site.codepen_replacements:
         code = code.replace(old, new)
-    field = CODEPEN_LANGUAGES.get(language.lower(), "js")
-    data: dict[str, str] = {"title": env["page"].title if "page" in env else "", field: code}
-    if language.lower() in ("jsx", "tsx") or (field == "js" and "<" in code and "React" in code):
+    editor = CODEPEN_LANGUAGES.get(language.lower(), "js")
+    data: dict[str, str] = {"title": context.page.title, editor: code}
+    if language.lower() in ("jsx", "tsx") or (editor == "js" and "<" in code and "React" in code):
         data["js_pre_processor"] = "babel"
     value = escapeHtml(json.dumps(data, sort_keys=True))
     return (

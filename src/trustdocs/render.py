@@ -12,11 +12,10 @@ from urllib.parse import urljoin
 import jinja2
 
 from trustdocs.diagnostics import Diagnostic, error, warning
-from trustdocs.links import PageSummary, SiteSnapshot, is_external, relative_url
 from trustdocs.markdown import Heading, ParsedMarkdown, heading_id, render_markdown
+from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot
 from trustdocs.source import PageSource
-
-PREVIEW_PREFIX = "/_trustdocs/"
+from trustdocs.urls import INDEX_HTML, asset_path, is_external, relative_url
 
 
 def default_theme_dir() -> Path:
@@ -44,7 +43,7 @@ class RenderedPage:
     output: str
     html: str
     diagnostics: tuple[Diagnostic, ...] = ()
-    dependencies: frozenset[str] = frozenset()
+    uses: frozenset[tuple[str, Aspect]] = frozenset()  # what it showed of other pages
 
 
 @dataclass(frozen=True)
@@ -145,32 +144,21 @@ def _close(stack: list[tuple[int, list[OutlineEntry], list[OutlineEntry]]]) -> N
 
 def _render_markdown_of(
     page: ParsedPage, here: PageSummary, site: SiteSnapshot
-) -> tuple[str, str, dict[str, Any]]:
+) -> tuple[str, str, RenderContext]:
     """Body and description HTML of PAGE with links written from HERE, and the render's findings."""
-    env: dict[str, Any] = {
-        "site": site,
-        "page": here,
-        "path": page.source.path,
-        "lines": page.source.body.split("\n"),
-        "line_map": page.source.body_lines,
-        "diagnostics": [],
-        "dependencies": set(),
-    }
-    body_html = render_markdown(page.body, env)
-    description_env = {  # shares the diagnostics and dependencies
-        **env,
-        "lines": page.source.description.split("\n"),
-        "line_map": page.source.description_lines,
-    }
-    return body_html, render_markdown(page.description, description_env), env
+    source = page.source
+    context = RenderContext(site, here, source.path, source.body.split("\n"), source.body_lines)
+    body_html = render_markdown(page.body, context)
+    description = context.for_text(source.description.split("\n"), source.description_lines)
+    return body_html, render_markdown(page.description, description), context
 
 
 def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedPage:
     """Render one page: reads only the page and the snapshot, so pages can render in any order."""
     summary = site.pages[page.source.name]
-    body_html, description_html, env = _render_markdown_of(page, summary, site)
-    layout = _layout(page, summary, site, env["dependencies"])
-    context = {
+    body_html, description_html, context = _render_markdown_of(page, summary, site)
+    layout = _layout(summary, site, context)
+    values = {
         **layout,
         "page": {
             "name": summary.name,
@@ -182,18 +170,17 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
             "outline_ordered": page.source.outline_ordered,
             "hidden_parts": page.source.hidden_parts,
             "properties": page.source.properties,
-            "og_image": _og_image(page, summary, site, env),
+            "og_image": _og_image(page, summary, site, context),
             "canonical_url": urljoin(site.base_url, summary.output) if site.base_url else None,
         },
     }
-    html, template_problems = theme.render("page.html", context, page.source.path)
-    diagnostics = env["diagnostics"] + template_problems  # the description shares the list
+    html, template_problems = theme.render("page.html", values, page.source.path)
     return RenderedPage(
         name=summary.name,
         output=summary.output,
         html=html,
-        diagnostics=tuple(diagnostics),
-        dependencies=frozenset(env["dependencies"] - {summary.name}),
+        diagnostics=tuple(context.diagnostics + template_problems),
+        uses=frozenset(use for use in context.uses if use[0] != summary.name),
     )
 
 
@@ -202,7 +189,7 @@ def render_special(
 ) -> tuple[str, list[Diagnostic]]:
     """Render a site-wide file that is not a page (404.html, sitemap.xml)."""
     context = {
-        **_layout(None, None, site, set(), output=output),
+        **_layout(None, site, None, output=output),
         "pages": [
             urljoin(site.base_url, summary.output)
             for summary in sorted(site.pages.values(), key=lambda s: s.output)
@@ -236,42 +223,47 @@ def render_print_page(
     chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
 ) -> tuple[str, list[Diagnostic]]:
     """The whole visible course on one page, in reading order, for printing or saving as PDF."""
-    context = {**_layout(None, None, site, set(), output=PRINT_PAGE), "chapters": chapters}
+    context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
     return theme.render(PRINT_PAGE, context, PRINT_PAGE)
 
 
 def _layout(
-    page: ParsedPage | None,
     summary: PageSummary | None,
     site: SiteSnapshot,
-    dependencies: set[str],
+    context: RenderContext | None,
     output: str | None = None,
 ) -> dict[str, Any]:
     """Everything of the page's frame: site, sidebar, breadcrumbs, previous/next, asset URLs."""
-    here = summary.output if summary else (output or "index.html")
+    here = summary.output if summary else (output or INDEX_HTML)
     name = summary.name if summary else None
     tree = site.tree
 
+    def title_of(to: str) -> str:
+        if context is not None:
+            context.uses.add((to, "title"))
+        return site.pages[to].title
+
     def link(to: str) -> LinkedPage:
-        dependencies.add(to)
-        return LinkedPage(site.pages[to].title, relative_url(here, site.pages[to].output))
+        return LinkedPage(title_of(to), relative_url(here, site.pages[to].output))
 
     open_path = set(tree.ancestors_of(name)) | {name} if name else set()
     folder = here.rpartition("/")[0]
 
     def nav_item(child: str) -> NavItem:
-        dependencies.add(child)
+        title = title_of(child)
         if child in open_path:
             kids = tree.children_of(child)
             return NavItem(
-                title=site.pages[child].title,
+                title=title,
                 url=relative_url(here, site.pages[child].output),
                 current=child == name,
                 open=bool(kids),
                 has_children=bool(kids),
                 children=tuple(nav_item(k) for k in kids),
             )
-        return _closed_nav_item(site, folder, child)
+        return _closed_nav_item(
+            folder, title, site.pages[child].output, bool(tree.children_of(child))
+        )
 
     root = tree.root
     nav = tuple(nav_item(k) for k in tree.children_of(root)) if root else ()
@@ -286,32 +278,26 @@ def _layout(
         "breadcrumbs": [link(a) for a in tree.ancestors_of(name)] if in_tree else [],
         "previous": link(previous) if previous else None,
         "next": link(following) if following else None,
-        "asset": functools.partial(site.asset_url, here),
-        "root_url": relative_url(here, "index.html").removesuffix("index.html"),
+        "asset": lambda asset: relative_url(here, asset_path(asset)),
+        "root_url": relative_url(here, INDEX_HTML).removesuffix(INDEX_HTML),
         "print_url": relative_url(here, PRINT_PAGE) if root else None,
-        "preview": site.preview,
-        "preview_prefix": PREVIEW_PREFIX,
     }
 
 
-def _closed_nav_item(site: SiteSnapshot, folder: str, name: str) -> NavItem:
+@functools.lru_cache(maxsize=1 << 14)
+def _closed_nav_item(folder: str, title: str, output: str, has_children: bool) -> NavItem:
     """A collapsed sidebar entry looks the same from every page of a folder: make it once."""
-    key = ("nav", folder, name)
-    item = site.memo.get(key)
-    if item is None:
-        item = NavItem(
-            title=site.pages[name].title,
-            url=relative_url(f"{folder}/x" if folder else "x", site.pages[name].output),
-            current=False,
-            open=False,
-            has_children=bool(site.tree.children_of(name)),
-        )
-        site.memo[key] = item
-    return item
+    return NavItem(
+        title=title,
+        url=relative_url(f"{folder}/x" if folder else "x", output),
+        current=False,
+        open=False,
+        has_children=has_children,
+    )
 
 
 def _og_image(
-    page: ParsedPage, summary: PageSummary, site: SiteSnapshot, env: dict[str, Any]
+    page: ParsedPage, summary: PageSummary, site: SiteSnapshot, context: RenderContext
 ) -> str | None:
     url = page.source.og_image
     if not url:
@@ -320,6 +306,6 @@ def _og_image(
         resolved = site.resolve_local(summary, url)
         if resolved.problem:
             line = page.source.tag_lines.get("metaogimage", 1)
-            env["diagnostics"].append(warning(page.source.path, line, 1, resolved.problem))
+            context.diagnostics.append(warning(page.source.path, line, 1, resolved.problem))
         url = resolved.url
     return urljoin(urljoin(site.base_url, summary.output), url) if site.base_url else url

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from trustdocs.links import ASSETS_DIR, PageSummary
 from trustdocs.markdown import plain_text
 from trustdocs.render import ParsedPage
+from trustdocs.snapshot import PageSummary
+from trustdocs.urls import ASSETS_DIR
 
 INDEX_FILE = f"{ASSETS_DIR}/search-index.js"
 BODY_CHARACTERS = 2500  # the opening of a lesson's prose; keeps the index small on large courses

@@ -48,8 +48,11 @@ from trustdocs.build import (
 )
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
-from trustdocs.render import PREVIEW_PREFIX, default_theme_dir
+from trustdocs.render import default_theme_dir
+from trustdocs.urls import PREVIEW_PREFIX
 
+RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
+NOT_FOUND_PAGE = "404.html"
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 KEEPALIVE_SECONDS = 15.0
 PORT_ATTEMPTS = 20
@@ -95,6 +98,7 @@ class Preview:
         self.last = RebuildReport(0, (), (), 0.0)
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
         self.printed: list[Diagnostic] = []
+        self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -106,7 +110,7 @@ class Preview:
         except ConfigError as exc:
             return self._publish(exc.diagnostics, {}, started)
         self.config = config
-        site = SiteBuild(config, preview=True)
+        site = SiteBuild(config)
         site.build_all(workers=workers, minimum=minimum)
         self.site = site
         return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
@@ -151,8 +155,22 @@ class Preview:
         _print_report(report, diagnostics, shown)
         return report
 
+    def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
+        """A page as the preview serves it: with the reload script (and, for 404, a root base)."""
+        if not rel.endswith(".html") or not isinstance(content, str):
+            return content
+        known = self.injected.get(rel)
+        if known is not None and known[0] is content:
+            return known[1]
+        served = content.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
+        if rel == NOT_FOUND_PAGE:  # answered at any depth: its relative links start from the root
+            served = served.replace("<head>", '<head>\n<base href="/">', 1)
+        self.injected[rel] = (content, served)
+        return served
+
     def _sync(self, files: dict[str, OutputContent]) -> list[str]:
         """Make the output folder hold FILES, touching only what differs; return changed URLs."""
+        files = {rel: self._served_form(rel, content) for rel, content in files.items()}
         if not self.served:
             write_output(self.output_dir, files)
             self.served = dict(files)

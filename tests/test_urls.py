@@ -1,8 +1,8 @@
-"""links.py: relative URLs and local link resolution."""
+"""urls.py: output paths and relative URLs."""
 
 import pytest
 
-from trustdocs.links import is_external, looks_like_page_reference, output_path, relative_url
+from trustdocs.urls import is_external, output_path, relative_url
 
 
 @pytest.mark.parametrize(
@@ -31,11 +31,3 @@ def test_output_path_and_external_urls():
     assert output_path("course", "course") == "index.html"
     assert all(map(is_external, ["https://x.org", "mailto:a@b", "/abs", "#frag", "//cdn.x/y"]))
     assert not is_external("img/a.png")
-
-
-def test_page_reference_heuristic():
-    names = frozenset({"academy", "learn-react/setup"})
-    assert looks_like_page_reference("learn-react/setpu", names)
-    assert looks_like_page_reference("acadmey", names)
-    assert not looks_like_page_reference("it", names)
-    assert not looks_like_page_reference("https://example.com/a/b", names)

@@ -1,0 +1,106 @@
+"""Resolve: the read-only `SiteSnapshot` a render consults, and the `RenderContext` a render records into."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from trustdocs.diagnostics import Diagnostic
+from trustdocs.tree import CourseTree
+from trustdocs.urls import INDEX_HTML, is_external, relative_url
+
+# What a render may show of another page; an edit to that part of the page re-renders the shower.
+Aspect = Literal["title", "description", "anchors"]
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    """What other pages may show of a page: its title, summary, URL and anchors."""
+
+    name: str
+    title: str
+    description_text: str
+    output: str
+    source: str  # rel path of the .md file in the content folder
+    anchors: frozenset[str]
+
+    def aspect(self, aspect: Aspect) -> object:
+        """The part of this summary that ASPECT names."""
+        if aspect == "title":
+            return self.title
+        if aspect == "description":
+            return self.description_text
+        return self.anchors
+
+
+@dataclass(frozen=True)
+class LocalLink:
+    """A relative link from a page, resolved: the URL to write and, if broken, why."""
+
+    url: str
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class SiteSnapshot:
+    """The read-only view of the whole site that rendering one page may consult."""
+
+    title: str
+    pages: dict[str, PageSummary]
+    tree: CourseTree
+    content_files: frozenset[str]  # non-page files copied from the content folder
+    output_files: frozenset[str]  # every file the site writes
+    base_url: str | None = None
+    codepen_replacements: tuple[tuple[str, str], ...] = ()
+    page_sources: dict[str, str] = field(default_factory=dict)  # .md rel path -> page name
+
+    def resolve_local(self, page: PageSummary, url: str) -> LocalLink:
+        """Rewrite a relative link or image path of PAGE (see FORMAT.md §6) and check its target."""
+        if is_external(url):
+            return LocalLink(url)
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        tail = (f"?{parts.query}" if parts.query else "") + (
+            f"#{parts.fragment}" if parts.fragment else ""
+        )
+        source_dir = posixpath.dirname(page.source)
+        from_source = posixpath.normpath(posixpath.join(source_dir, path))
+        if from_source in self.page_sources:
+            target = self.pages[self.page_sources[from_source]]
+            return LocalLink(relative_url(page.output, target.output, parts.fragment))
+        if from_source in self.content_files:
+            return LocalLink(relative_url(page.output, from_source) + tail)
+        from_output = posixpath.normpath(posixpath.join(posixpath.dirname(page.output), path))
+        if from_output == ".." or from_output.startswith("../"):
+            return LocalLink(url, f"link '{url}' goes above the site root")
+        if path.endswith("/") or from_output == ".":
+            from_output = posixpath.join(from_output, INDEX_HTML).removeprefix("./")
+        if from_output not in self.output_files:
+            return LocalLink(url, f"link target '{url}' does not exist")
+        return LocalLink(url)
+
+
+@dataclass
+class RenderContext:
+    """One render of Markdown: what it reads (the snapshot, the page written) and what it records."""
+
+    site: SiteSnapshot
+    page: PageSummary  # the page being written: links are made relative to page.output
+    path: str  # the source file, as diagnostics show it
+    lines: list[str]  # the Markdown's lines, to find columns
+    line_map: tuple[int, ...]  # file line of each Markdown line
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    uses: set[tuple[str, Aspect]] = field(default_factory=set)
+
+    def show(self, name: str, aspect: Aspect) -> PageSummary:
+        """The summary of page NAME, remembering that this render showed its ASPECT."""
+        self.uses.add((name, aspect))
+        return self.site.pages[name]
+
+    def for_text(self, lines: list[str], line_map: tuple[int, ...]) -> RenderContext:
+        """The same render, for another text of the page (its description): shared records."""
+        return RenderContext(
+            self.site, self.page, self.path, lines, line_map, self.diagnostics, self.uses
+        )

@@ -1,0 +1,47 @@
+"""Page names and site files → output paths → relative URLs: the only place a URL is made."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from urllib.parse import quote, urlsplit
+
+ASSETS_DIR = "_assets"
+INDEX_HTML = "index.html"
+PREVIEW_PREFIX = "/_trustdocs/"  # what only the preview server answers: reload script, events
+
+
+def output_path(name: str, root: str | None) -> str:
+    """The output file of page NAME: `NAME.html`, or `index.html` for the root page."""
+    return INDEX_HTML if name == root else f"{name}.html"
+
+
+def asset_path(asset: str) -> str:
+    """The output path of a theme asset."""
+    return f"{ASSETS_DIR}/{asset}"
+
+
+def relative_url(from_output: str, to_output: str, fragment: str = "") -> str:
+    """A URL reaching TO_OUTPUT from the page written at FROM_OUTPUT (both relative to the site)."""
+    suffix = f"#{fragment}" if fragment else ""
+    if to_output == from_output and suffix:
+        return suffix
+    return _relative_path(posixpath.dirname(from_output), to_output) + suffix
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _relative_path(from_folder: str, to_output: str) -> str:
+    """Both paths are normalised and relative to the site root, so no file system is consulted."""
+    start = from_folder.split("/") if from_folder else []
+    target = to_output.split("/")
+    common = 0
+    while common < min(len(start), len(target) - 1) and start[common] == target[common]:
+        common += 1
+    parts = [".."] * (len(start) - common) + target[common:]
+    return quote("/".join(parts), safe="/:@!$&'()*+,;=-._~")
+
+
+def is_external(url: str) -> bool:
+    """True for URLs with a scheme or host, site-absolute paths and pure fragments."""
+    parts = urlsplit(url)
+    return bool(parts.scheme or parts.netloc or url.startswith(("/", "#", "?")) or not parts.path)
