@@ -1,5 +1,8 @@
 """cli.py: commands, exit codes and messages."""
 
+import json
+import textwrap
+
 import pytest
 from conftest import CONSULTING, make_site
 
@@ -82,3 +85,94 @@ def test_new_course_builds_cleanly_and_is_never_overwritten(tmp_path, trustdocs)
     again = trustdocs(tmp_path, "new", "course")
     assert again.code == 2 and "already exists" in again.err
     assert (course / "site.yaml").read_text() == "title: Mine\n"
+
+
+# One warning (an unknown page whose name holds a %) and one error, in a file whose name has a comma.
+ONE_OF_EACH = {
+    "index.md": "@page home Home\n@body\nWelcome.\n",
+    "q&a, part 1.md": "@page qa Q&A\n@parent home 1\n@body\nSee [100%/done].\n[home#nope]\n",
+}
+
+
+def test_check_format_github_prints_workflow_annotations(tmp_path, trustdocs):
+    site = make_site(tmp_path, ONE_OF_EACH)
+    run = trustdocs(site, "check", "--format", "github")
+    assert run.code == 1
+    assert run.out == (
+        "::warning file=content/q&a%2C part 1.md,line=4,col=5::unknown page '100%25/done'\n"
+        "::error file=content/q&a%2C part 1.md,line=5,col=1::"
+        "page 'home' has no anchor '#nope' (that page has no headings or ids)\n"
+    )
+    assert run.err.startswith("checked 2 pages in ") and run.err.endswith(", 1 error, 1 warning\n")
+
+
+def test_check_format_json_prints_one_document(tmp_path, trustdocs):
+    site = make_site(tmp_path, ONE_OF_EACH)
+    run = trustdocs(site, "check", "--format", "json")
+    assert run.code == 1 and run.err == ""
+    assert run.out == textwrap.dedent(
+        """\
+        {
+          "diagnostics": [
+            {
+              "path": "content/q&a, part 1.md",
+              "line": 4,
+              "col": 5,
+              "severity": "warning",
+              "message": "unknown page '100%/done'",
+              "hint": ""
+            },
+            {
+              "path": "content/q&a, part 1.md",
+              "line": 5,
+              "col": 1,
+              "severity": "error",
+              "message": "page 'home' has no anchor '#nope'",
+              "hint": "that page has no headings or ids"
+            }
+          ],
+          "summary": {
+            "pages": 2,
+            "errors": 1,
+            "warnings": 1,
+            "failed": true
+          }
+        }
+        """
+    )
+
+
+def test_text_stays_the_default_and_build_takes_a_format_too(tmp_path, trustdocs):
+    site = make_site(tmp_path, ONE_OF_EACH)
+    run = trustdocs(site, "check")
+    assert run.out == ""
+    assert run.err.startswith(
+        "content/q&a, part 1.md:4:5: warning: unknown page '100%/done'\n"
+        "content/q&a, part 1.md:5:1: error: page 'home' has no anchor '#nope' "
+        "(that page has no headings or ids)\n"
+        "checked 2 pages in "
+    )
+    (site / "content" / "q&a, part 1.md").write_text("@page qa Q&A\n@parent home 1\n@body\nOK.\n")
+    built = trustdocs(site, "build", "--format", "json")
+    assert built.code == 0 and built.err == ""
+    assert json.loads(built.out) == {
+        "diagnostics": [],
+        "summary": {"pages": 2, "errors": 0, "warnings": 0, "failed": False},
+    }
+    assert (site / "site" / "qa.html").is_file()
+
+
+def test_bad_config_in_json_is_still_one_document(tmp_path, trustdocs):
+    site = make_site(tmp_path, ONE_OF_EACH, "title: X\noutptu: public\n")
+    run = trustdocs(site, "check", "--format", "json")
+    assert run.code == 2
+    assert json.loads(run.out)["diagnostics"] == [
+        {
+            "path": "site.yaml",
+            "line": 2,
+            "col": 1,
+            "severity": "error",
+            "message": "unknown key 'outptu'",
+            "hint": "did you mean 'output'?",
+        }
+    ]

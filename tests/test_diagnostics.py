@@ -1,6 +1,12 @@
 """diagnostics.py: the compiler-style lines authors read."""
 
-from trustdocs.diagnostics import did_you_mean, error, sort_diagnostics, warning
+from trustdocs.diagnostics import (
+    did_you_mean,
+    error,
+    github_annotation,
+    sort_diagnostics,
+    warning,
+)
 
 
 def test_format_with_and_without_hint():
@@ -30,3 +36,11 @@ def test_did_you_mean_only_for_close_names():
         == "did you mean 'communication'?"
     )
     assert did_you_mean("zebra", ["communication", "agreements"]) == ""
+
+
+def test_github_annotation_escapes_as_the_actions_toolkit_does():
+    # Properties also escape ':' and ',' (they separate properties); the message keeps them.
+    problem = warning("C:\\course\\a,b.md", 2, 3, "50% done:\r\nnext line", "try 'x, y'")
+    assert github_annotation(problem) == (
+        "::warning file=C%3A\\course\\a%2Cb.md,line=2,col=3::50%25 done:%0D%0Anext line (try 'x, y')"
+    )

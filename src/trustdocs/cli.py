@@ -8,7 +8,14 @@ from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site, check_output_location
 from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
-from trustdocs.diagnostics import Diagnostic, count, has_errors, plural
+from trustdocs.diagnostics import (
+    REPORT_FORMATS,
+    Report,
+    ReportFormat,
+    count,
+    has_errors,
+    plural,
+)
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -44,9 +51,16 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)"
     )
-    build.add_argument("--strict", action="store_true", help="fail on warnings too")
     check = command("check", "report every problem in the sources, write nothing")
-    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    for sub in (build, check):
+        sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+        sub.add_argument(
+            "--format",
+            choices=REPORT_FORMATS,
+            default="text",
+            help="how problems are reported: text (path:line:col, the default), "
+            "github (workflow annotations on the lines of a pull request), json (for tools)",
+        )
     serve = command("serve", "preview the site, rebuilding on every save")
     new = commands.add_parser(
         "new", help="start a new course in a folder", description="Start a new course in a folder."
@@ -84,10 +98,11 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
-    """Print each diagnostic on its own line, compiler style."""
-    for diagnostic in diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+def print_report(report: Report, report_format: ReportFormat = "text") -> None:
+    """Print the problems and the summary in the chosen format."""
+    out, err = report.render(report_format)
+    sys.stdout.write(out)
+    sys.stderr.write(err)
 
 
 def summary_line(verb: str, result: BuildResult) -> str:
@@ -110,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "new":
         return _new_course(args.folder, args.title)
+    report_format: ReportFormat = getattr(args, "format", "text")
     try:
         config = load_site_config(args.config)
     except ConfigError as exc:
-        print_diagnostics(exc.diagnostics)
+        print_report(Report(exc.diagnostics, "", failed=True), report_format)
         return EXIT_USAGE
     except SystemExit as exc:
         return int(exc.code or 0)
@@ -127,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         location_problem = check_output_location(config, args.output or config.output_dir)
         if location_problem:
-            print_diagnostics([location_problem])
+            print_report(Report([location_problem], "", failed=True), report_format)
             return EXIT_USAGE
     if args.command == "check":
         result = build_site(config, write=False, strict=strict)
@@ -135,12 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result = build_site(config, args.output, strict=strict)
         verb = "built" if result.written else "not built:"
-    print_diagnostics(result.diagnostics)
     line = summary_line(verb, result)
     if args.command == "build" and not result.written:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
-    print(line, file=sys.stderr)
     failed = has_errors(result.diagnostics, strict)
+    print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
     return EXIT_CONTENT if failed else EXIT_OK
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+ReportFormat = Literal["text", "github", "json"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "github", "json")
 
 
 @dataclass(frozen=True, order=True)
@@ -68,3 +72,58 @@ def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
 def plural(n: int, word: str) -> str:
     """`1 warning`, `2 warnings`."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a run tells its reader: every problem found, and how the run went."""
+
+    diagnostics: Sequence[Diagnostic]
+    summary: str  # `checked 10 pages in 0.05 s, 1 error`, for people
+    pages: int = 0
+    failed: bool = False
+
+    def render(self, report_format: ReportFormat) -> tuple[str, str]:
+        """The text for standard output and for standard error, in one of REPORT_FORMATS."""
+        if report_format == "json":
+            return self.json() + "\n", ""
+        summary = self.summary + "\n" if self.summary else ""
+        if report_format == "github":
+            return "".join(github_annotation(d) + "\n" for d in self.diagnostics), summary
+        return "", "".join(d.format() + "\n" for d in self.diagnostics) + summary
+
+    def json(self) -> str:
+        """One JSON document: the diagnostics as objects, then counts, for editors and tools."""
+        document = {
+            "diagnostics": [dataclasses.asdict(d) for d in self.diagnostics],
+            "summary": {
+                "pages": self.pages,
+                "errors": count(self.diagnostics, "error"),
+                "warnings": count(self.diagnostics, "warning"),
+                "failed": self.failed,
+            },
+        }
+        return json.dumps(document, indent=2)
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """A GitHub Actions workflow command that shows the problem on its file and line."""
+    properties = ",".join(
+        f"{key}={_escape_property(str(value))}"
+        for key, value in (
+            ("file", diagnostic.path),
+            ("line", diagnostic.line),
+            ("col", diagnostic.col),
+        )
+    )
+    message = f"{diagnostic.message} ({diagnostic.hint})" if diagnostic.hint else diagnostic.message
+    return f"::{diagnostic.severity} {properties}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    # The escapes of GitHub's own toolkit (@actions/core, command.ts): the runner decodes these.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
