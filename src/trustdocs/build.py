@@ -72,7 +72,7 @@ class SourceFiles:
 def discover(config: SiteConfig) -> SourceFiles:
     """Find the page files and the other files a site copies to its output."""
     excluded = {config.output_dir, config.output_dir.resolve()}
-    if config.page_glob != ("**/*.md",) or config.static_dir is not None:
+    if config.layout == "bitdocs":
         # A bit-docs site: pages by glob; only the static folder is copied.
         pages: set[Path] = set()
         skipped = 0
@@ -251,7 +251,7 @@ class SiteBuild:
             {"sitemap.xml"} if self.config.base_url else set()
         )
         title = self.config.title
-        if self.config.title_from_root and root in summaries:
+        if self.config.layout == "bitdocs" and root in summaries:
             title = summaries[root].title
         self.snapshot = SiteSnapshot(
             title=title,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -32,7 +32,9 @@ class SiteConfig:
     page_glob: tuple[str, ...] = (DEFAULT_GLOB,)
     static_dir: Path | None = None
     codepen_replacements: tuple[tuple[str, str], ...] = field(default_factory=tuple)
-    title_from_root: bool = False
+    # "site": site.yaml, every .md under content/ is a page and other files are copied beside it;
+    # "bitdocs": package.json, pages by glob, only the static folder copied, title from the root page.
+    layout: Literal["site", "bitdocs"] = "site"
 
     @property
     def site_theme_dir(self) -> Path:
@@ -193,7 +195,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
             for pair in section.get("codepen") or []
             if isinstance(pair, list) and len(pair) == 2
         ),
-        title_from_root=True,
+        layout="bitdocs",
     )
 
 

@@ -300,7 +300,7 @@ def _is_editor_noise(path: Path) -> bool:
 def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
     """Folders to watch (and whether recursively): content, theme, the config file's folder."""
     roots: list[tuple[Path, bool]] = [(config.config_path.parent, False)]
-    if config.content_dir != config.root_dir:
+    if config.layout == "site":
         roots.append((config.content_dir, True))
     else:
         # A bit-docs site keeps pages under the repository: watch the folders its globs start in.
