@@ -1,9 +1,10 @@
-"""The `trustdocs` command: build, check, serve; exit codes 0 (ok), 1 (content), 2 (usage/config)."""
+"""The `trustdocs` command: build, check, serve, deploy, new; exit codes 0 (ok), 1 (content), 2 (usage/config)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site, check_output_location
@@ -61,6 +62,23 @@ def make_parser() -> argparse.ArgumentParser:
             help="how problems are reported: text (path:line:col, the default), "
             "github (workflow annotations on the lines of a pull request), json (for tools)",
         )
+    deploy = command("deploy", "build the site and publish it to a branch of a git remote")
+    deploy.add_argument("--strict", action="store_true", help="refuse on warnings too")
+    deploy.add_argument(
+        "--branch", default="gh-pages", help="the branch that holds the site (default: gh-pages)"
+    )
+    deploy.add_argument(
+        "--remote", default="origin", help="the remote to publish to (default: origin)"
+    )
+    deploy.add_argument(
+        "--message", help="the commit message (default: the source commit it was built from)"
+    )
+    deploy.add_argument(
+        "--no-push",
+        dest="push",
+        action="store_false",
+        help="commit to the branch but push nothing",
+    )
     serve = command("serve", "preview the site, rebuilding on every save")
     new = commands.add_parser(
         "new", help="start a new course in a folder", description="Start a new course in a folder."
@@ -140,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(config, host=args.host, port=args.port, open_browser=args.open)
 
     strict = args.strict or config.strict
+    if args.command == "deploy":
+        return _deploy(config, args, strict)
     if args.command == "build":
         location_problem = check_output_location(config, args.output or config.output_dir)
         if location_problem:
@@ -157,6 +177,35 @@ def main(argv: list[str] | None = None) -> int:
     failed = has_errors(result.diagnostics, strict)
     print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
+    """Build into a temporary folder and, only when the build is clean, publish that."""
+    from trustdocs.deploy import DeployError, find_target, publish
+
+    try:
+        target = find_target(config.root_dir, args.branch, args.remote, args.push)
+    except DeployError as exc:
+        return _usage_error(str(exc))
+    with tempfile.TemporaryDirectory(prefix="trustdocs-deploy-") as scratch:
+        output = Path(scratch) / "site"
+        result = build_site(config, output, strict=strict)
+        failed = has_errors(result.diagnostics, strict)
+        verb = "not deployed:" if failed else "built"
+        print_report(Report(result.diagnostics, summary_line(verb, result), result.pages, failed))
+        if failed or not result.written:
+            return EXIT_CONTENT
+        try:
+            deployed = publish(target, output, args.message)
+        except DeployError as exc:
+            return _usage_error(str(exc))
+    where = f", pushed to {deployed.pushed_to}" if deployed.pushed_to else " (not pushed)"
+    print(
+        f"deployed {plural(deployed.files, 'file')} to branch {deployed.branch} "
+        f"as commit {deployed.commit[:12]}{where}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _new_course(folder: Path, title: str) -> int:

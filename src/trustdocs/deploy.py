@@ -1,0 +1,189 @@
+"""Publish a built site to a branch of a git repository (for GitHub Pages and other static hosts).
+
+Like `mkdocs gh-deploy`, but the commit is made with git's plumbing and a temporary index, so the
+author's working branch, index and working tree are never touched: the built files go straight from
+the output folder into git's object store.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+NO_JEKYLL = ".nojekyll"  # GitHub Pages would otherwise run Jekyll and drop `_assets/`
+
+
+class DeployError(Exception):
+    """Publishing cannot go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class DeployTarget:
+    """Where a deploy goes: a repository, the branch that holds the site, and maybe a remote."""
+
+    repository: Path  # the top of the work tree
+    branch: str
+    remote: str  # where the branch is fetched from (when it exists there) and pushed to
+    push: bool = True
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What a deploy did."""
+
+    commit: str
+    branch: str
+    files: int
+    pushed_to: str | None
+
+
+def _git(repository: Path, *args: str, stdin: str | None = None, index: Path | None = None) -> str:
+    """Run git in REPOSITORY and return its output; a failure raises DeployError with git's words."""
+    env = dict(os.environ)
+    if index is not None:
+        env["GIT_INDEX_FILE"] = str(index)
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=repository,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise DeployError("git is not installed (deploy commits the site with git)") from None
+    if done.returncode != 0:
+        reason = done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}"
+        raise DeployError(f"git {args[0]} failed: {reason}")
+    return done.stdout
+
+
+def _succeeds(repository: Path, *args: str) -> bool:
+    try:
+        _git(repository, *args)
+    except DeployError:
+        return False
+    return True
+
+
+def find_target(folder: Path, branch: str, remote: str, push: bool = True) -> DeployTarget:
+    """The repository holding FOLDER and the branch to publish to, checked before any build."""
+    try:
+        top = _git(folder, "rev-parse", "--show-toplevel").strip()
+    except DeployError:
+        raise DeployError(
+            f"{folder} is not in a git repository: deploy commits the site to a branch of the "
+            "course's repository (run `git init` and add a remote, or publish the output of "
+            "`trustdocs build` with any static host)"
+        ) from None
+    repository = Path(top)
+    if not _succeeds(repository, "check-ref-format", f"refs/heads/{branch}"):
+        raise DeployError(f"'{branch}' is not a valid branch name")
+    ref = f"refs/heads/{branch}"
+    for line in _git(repository, "worktree", "list", "--porcelain").splitlines():
+        if line == f"branch {ref}":
+            raise DeployError(
+                f"branch '{branch}' is checked out; deploy replaces its files with the built site, "
+                "so run it from another branch or pass --branch"
+            )
+    if push and not _has_remote(repository, remote):
+        raise DeployError(
+            f"no git remote named '{remote}' (add one with `git remote add {remote} URL`, "
+            "choose one with --remote, or commit without pushing with --no-push)"
+        )
+    return DeployTarget(repository, branch, remote, push)
+
+
+def publish(target: DeployTarget, site: Path, message: str | None = None) -> Deployed:
+    """Commit the files of SITE as the next commit of the target branch, then push it."""
+    repository, ref = target.repository, f"refs/heads/{target.branch}"
+    local = _commit_of(repository, ref)
+    parent = _parent_commit(target, local)
+    files = sorted(p for p in site.rglob("*") if p.is_file())
+    awkward = next((p for p in files if "\n" in str(p) or "\r" in str(p)), None)
+    if awkward is not None:
+        raise DeployError(f"cannot publish a file whose name holds a line break: {awkward!r}")
+    # Blobs are written as the bytes on disk: no end-of-line or attribute filters.
+    blobs = _git(
+        repository,
+        "hash-object",
+        "-w",
+        "--no-filters",
+        "--stdin-paths",
+        stdin="".join(f"{path}\n" for path in files),
+    ).split()
+    entries = {p.relative_to(site).as_posix(): blob for p, blob in zip(files, blobs, strict=True)}
+    if NO_JEKYLL not in entries:
+        entries[NO_JEKYLL] = _git(repository, "hash-object", "-w", "--stdin", stdin="").strip()
+    with tempfile.TemporaryDirectory(prefix="trustdocs-deploy-") as scratch:
+        index = Path(scratch) / "index"
+        _git(
+            repository,
+            "update-index",
+            "--add",
+            "-z",
+            "--index-info",
+            stdin="".join(f"100644 {blob}\t{path}\0" for path, blob in sorted(entries.items())),
+            index=index,
+        )
+        tree = _git(repository, "write-tree", index=index).strip()
+    parents = ["-p", parent] if parent else []
+    commit = _git(
+        repository,
+        "commit-tree",
+        tree,
+        *parents,
+        "-m",
+        message or _default_message(repository),
+    ).strip()
+    # Moves the branch only if nobody else moved it meanwhile.
+    _git(repository, "update-ref", "-m", "trustdocs deploy", ref, commit, local or "0" * 40)
+    if target.push:
+        _git(repository, "push", "--quiet", target.remote, f"{ref}:{ref}")
+    return Deployed(commit, target.branch, len(entries), target.remote if target.push else None)
+
+
+def _parent_commit(target: DeployTarget, local: str | None) -> str | None:
+    """The branch's latest commit: the remote's (fetched first) unless the local one is ahead of it."""
+    repository, branch = target.repository, target.branch
+    remote, remote_tip = target.remote, None
+    if _has_remote(repository, remote) and _remote_has_branch(repository, remote, branch):
+        tracking = f"refs/remotes/{remote}/{branch}"
+        _git(
+            repository, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}"
+        )
+        remote_tip = _commit_of(repository, tracking)
+    if remote_tip is None:
+        return local
+    if local is None or local == remote_tip:
+        return remote_tip
+    if _succeeds(repository, "merge-base", "--is-ancestor", remote_tip, local):
+        return local  # earlier deploys made with --no-push, not pushed yet
+    return remote_tip
+
+
+def _commit_of(repository: Path, ref: str) -> str | None:
+    try:
+        return _git(repository, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    except DeployError:
+        return None
+
+
+def _has_remote(repository: Path, remote: str) -> bool:
+    return _succeeds(repository, "remote", "get-url", remote)
+
+
+def _remote_has_branch(repository: Path, remote: str, branch: str) -> bool:
+    listed = _git(repository, "ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    return bool(listed.strip())
+
+
+def _default_message(repository: Path) -> str:
+    """`Publish 1a2b3c4`: the commit of the sources the site was built from, when there is one."""
+    source = _commit_of(repository, "HEAD")
+    return f"Publish {source[:12]}" if source else "Publish the course"
