@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import mimetypes
 import os
 import queue
 import shutil
@@ -17,10 +15,7 @@ import time
 import webbrowser
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -48,14 +43,18 @@ from trustdocs.build import (
 )
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
+from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
+    PreviewHandler,
+    PreviewServer,
+    bind_server,
+    resolve_request_path,
+)
 from trustdocs.render import default_theme_dir
 from trustdocs.urls import PREVIEW_PREFIX
 
 RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
 NOT_FOUND_PAGE = "404.html"
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
-KEEPALIVE_SECONDS = 15.0
-PORT_ATTEMPTS = 20
 # Only writes matter. Asking the kernel for these alone also keeps reads (ours, and watchdog's own
 # walk of thousands of folders) from flooding the inotify queue on large courses.
 WRITE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
@@ -319,160 +318,6 @@ def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
         if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
             unique[folder.resolve()] = unique.get(folder.resolve(), False) or recursive
     return sorted(unique.items())
-
-
-# --- HTTP ---------------------------------------------------------------------------------------
-
-
-class PreviewHandler(BaseHTTPRequestHandler):
-    """GET and HEAD of the output folder, plus the live-reload script and event stream."""
-
-    preview: Preview
-    server_version = "trustdocs"
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep the terminal for rebuild reports."""
-
-    def do_GET(self) -> None:
-        """Serve a file, the event stream or the reload script."""
-        self._respond(send_body=True)
-
-    def do_HEAD(self) -> None:
-        """Like GET, without the body."""
-        self._respond(send_body=False)
-
-    def _refuse(self) -> None:
-        self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
-        self.send_header("Allow", "GET, HEAD")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
-
-    def _respond(self, send_body: bool) -> None:
-        path = urlsplit(self.path).path
-        if path == PREVIEW_PREFIX + "events" and send_body:
-            self._stream_events()
-            return
-        if path == PREVIEW_PREFIX + "livereload.js":
-            script = default_theme_dir() / "preview" / "livereload.js"
-            self._send_file(script, HTTPStatus.OK, send_body)
-            return
-        made = self.preview.made_on_request(unquote(path).lstrip("/"))
-        if made is not None:
-            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            self._send_bytes(made, f"{kind}; charset=utf-8", HTTPStatus.OK, send_body)
-            return
-        if path == PREVIEW_PREFIX + "status":
-            body = self.preview.last.as_json().encode()
-            self._send_bytes(body, "application/json", HTTPStatus.OK, send_body)
-            return
-        target, status = resolve_request_path(self.preview.output_dir, path)
-        if status == HTTPStatus.MOVED_PERMANENTLY:
-            self.send_response(status)
-            self.send_header("Location", path + "/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if target is None:
-            not_found = self.preview.output_dir / "404.html"
-            if status == HTTPStatus.NOT_FOUND and not_found.is_file():
-                self._send_file(not_found, status, send_body)
-            else:
-                self._send_bytes(status.phrase.encode(), "text/plain", status, send_body)
-            return
-        self._send_file(target, HTTPStatus.OK, send_body)
-
-    def _send_file(self, path: Path, status: HTTPStatus, send_body: bool) -> None:
-        try:
-            body = path.read_bytes()
-        except OSError:
-            self._send_bytes(b"Not Found", "text/plain", HTTPStatus.NOT_FOUND, send_body)
-            return
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
-            kind += "; charset=utf-8"
-        self._send_bytes(body, kind, status, send_body)
-
-    def _send_bytes(self, body: bytes, kind: str, status: HTTPStatus, send_body: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if send_body:
-            self.wfile.write(body)
-
-    def _stream_events(self) -> None:
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "keep-alive")
-        self.end_headers()
-        self.close_connection = True
-        with self.preview.subscription() as inbox:
-            try:
-                hello = self.preview.last
-                self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello.as_json()}\n\n".encode())
-                self.wfile.flush()
-                while not getattr(self.server, "stopping", False):
-                    try:
-                        report = inbox.get(timeout=KEEPALIVE_SECONDS)
-                        self.wfile.write(f"event: rebuild\ndata: {report.as_json()}\n\n".encode())
-                    except queue.Empty:
-                        self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError, ValueError):
-                return
-
-
-def resolve_request_path(root: Path, url_path: str) -> tuple[Path | None, HTTPStatus]:
-    """Map a URL path to a file inside ROOT; never anything outside it, whatever the encoding."""
-    decoded = unquote(url_path)
-    if not decoded.startswith("/") or "\x00" in decoded or "\\" in decoded:
-        return None, HTTPStatus.BAD_REQUEST
-    parts = [part for part in decoded.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        return None, HTTPStatus.FORBIDDEN
-    base = root.resolve()
-    candidate = base.joinpath(*parts)
-    if candidate.is_dir():
-        if not decoded.endswith("/") and parts:
-            return None, HTTPStatus.MOVED_PERMANENTLY
-        candidate = candidate / "index.html"
-    elif not candidate.exists() and candidate.with_name(candidate.name + ".html").is_file():
-        candidate = candidate.with_name(candidate.name + ".html")
-    try:
-        resolved = candidate.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None, HTTPStatus.NOT_FOUND
-    if not resolved.is_relative_to(base):
-        return None, HTTPStatus.FORBIDDEN
-    if not resolved.is_file():
-        return None, HTTPStatus.NOT_FOUND
-    return resolved, HTTPStatus.OK
-
-
-class PreviewServer(ThreadingHTTPServer):
-    """A threaded HTTP server whose handler threads end with it."""
-
-    daemon_threads = True
-    allow_reuse_address = False
-    stopping = False
-
-
-def bind_server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> PreviewServer:
-    """Bind to PORT, or the next free one; port 0 picks any free port."""
-    last_error: OSError | None = None
-    for candidate in range(port, port + PORT_ATTEMPTS) if port else [0]:
-        try:
-            return PreviewServer((host, candidate), handler)
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                raise
-            last_error = exc
-    raise last_error or OSError(errno.EADDRINUSE, "no free port")
 
 
 @dataclass
