@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import mimetypes
 import queue
+import socket
+import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +22,11 @@ if TYPE_CHECKING:
 
 KEEPALIVE_SECONDS = 15.0
 PORT_ATTEMPTS = 20
+# A keep-alive connection left idle this long is closed, so idle sockets never pile up.
+IDLE_SECONDS = 5.0
+# Host names a loopback preview answers to: a page on another domain that resolves to 127.0.0.1
+# (DNS rebinding) sends its own name, and is refused.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
@@ -27,6 +35,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
     preview: Preview
     server_version = "trustdocs"
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS
+    server: PreviewServer
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep the terminal for rebuild reports."""
@@ -48,6 +58,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
     def _respond(self, send_body: bool) -> None:
+        if not self._host_allowed():
+            body = b"Unknown host name: open the preview at the address trustdocs serve printed.\n"
+            self.close_connection = True
+            self._send_bytes(body, "text/plain; charset=utf-8", HTTPStatus.BAD_REQUEST, send_body)
+            return
         path = urlsplit(self.path).path
         if path == PREVIEW_PREFIX + "events" and send_body:
             self._stream_events()
@@ -80,6 +95,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send_bytes(status.phrase.encode(), "text/plain", status, send_body)
             return
         self._send_file(target, HTTPStatus.OK, send_body)
+
+    def _host_allowed(self) -> bool:
+        allowed = self.server.host_names
+        host = self.headers.get("Host")
+        if (
+            allowed is None or host is None
+        ):  # no Host header: not a browser, so not a rebinding page
+            return True
+        try:
+            name = urlsplit("//" + host.strip()).hostname
+        except ValueError:
+            return False
+        return name is not None and name.rstrip(".") in allowed
 
     def _send_file(self, path: Path, status: HTTPStatus, send_body: bool) -> None:
         try:
@@ -134,13 +162,13 @@ def resolve_request_path(root: Path, url_path: str) -> tuple[Path | None, HTTPSt
         return None, HTTPStatus.FORBIDDEN
     base = root.resolve()
     candidate = base.joinpath(*parts)
-    if candidate.is_dir():
-        if not decoded.endswith("/") and parts:
-            return None, HTTPStatus.MOVED_PERMANENTLY
-        candidate = candidate / "index.html"
-    elif not candidate.exists() and candidate.with_name(candidate.name + ".html").is_file():
-        candidate = candidate.with_name(candidate.name + ".html")
-    try:
+    try:  # a name the file system refuses (over 255 bytes, say) is simply not there
+        if candidate.is_dir():
+            if not decoded.endswith("/") and parts:
+                return None, HTTPStatus.MOVED_PERMANENTLY
+            candidate = candidate / "index.html"
+        elif not candidate.exists() and candidate.with_name(candidate.name + ".html").is_file():
+            candidate = candidate.with_name(candidate.name + ".html")
         resolved = candidate.resolve(strict=True)
     except (OSError, RuntimeError):
         return None, HTTPStatus.NOT_FOUND
@@ -156,17 +184,66 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = False
+    # A page load opens many connections at once; with the default backlog of 5 the kernel drops
+    # the rest and the browser retries a second later.
+    request_queue_size = 128
     stopping = False
+    host_names: frozenset[str] | None = LOOPBACK_NAMES  # None: any name (listening on a network)
+
+    @property
+    def is_public(self) -> bool:
+        """Whether other machines can reach it (bound to a network address or to all of them)."""
+        return not ipaddress.ip_address(self.server_address[0]).is_loopback
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up is normal; anything else is reported in one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        print(f"trustdocs: internal error while answering a request: {error!r}", file=sys.stderr)
+
+
+class PreviewServerIPv6(PreviewServer):
+    """The preview on an IPv6 address (`--host ::1`)."""
+
+    address_family = socket.AF_INET6
+
+
+class ListenError(Exception):
+    """The preview cannot listen on the address asked for; the message says why."""
+
+
+def check_port(port: int) -> None:
+    """Refuse a port number outside 0-65535 (0: any free port)."""
+    if not 0 <= port <= 65535:
+        raise ListenError(f"--port {port}: a port is a number from 0 to 65535")
 
 
 def bind_server(host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> PreviewServer:
     """Bind to PORT, or the next free one; port 0 picks any free port."""
+    host = host.removeprefix("[").removesuffix("]")
+    shown = f"[{host}]" if ":" in host else host
+    check_port(port)
+    server_class = PreviewServerIPv6 if ":" in host else PreviewServer
     last_error: OSError | None = None
-    for candidate in range(port, port + PORT_ATTEMPTS) if port else [0]:
+    for candidate in range(port, min(port + PORT_ATTEMPTS, 65536)) if port else [0]:
         try:
-            return PreviewServer((host, candidate), handler)
+            server = server_class((host, candidate), handler)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
-                raise
+                raise ListenError(f"cannot listen on {shown}:{candidate}: {_reason(exc)}") from exc
             last_error = exc
-    raise last_error or OSError(errno.EADDRINUSE, "no free port")
+            continue
+        if server.is_public:
+            server.host_names = None
+        else:
+            server.host_names = LOOPBACK_NAMES | {host.lower().rstrip(".")}
+        return server
+    last = min(port + PORT_ATTEMPTS, 65536) - 1
+    raise ListenError(
+        f"cannot listen on {shown}: ports {port} to {last} are all in use"
+    ) from last_error
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

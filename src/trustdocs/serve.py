@@ -41,12 +41,15 @@ from trustdocs.build import (
     write_file,
     write_output,
 )
+from trustdocs.cli import EXIT_USAGE
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
+    ListenError,
     PreviewHandler,
     PreviewServer,
     bind_server,
+    check_port,
     resolve_request_path,
 )
 from trustdocs.render import default_theme_dir
@@ -334,18 +337,21 @@ class RunningPreview:
     def url(self) -> str:
         """The address to open."""
         host, port = self.server.server_address[:2]
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        return f"http://{shown}:{port}/"
+        shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+        return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
     def stop(self) -> None:
         """Stop watching and serving, and delete the preview folder."""
         self.server.stopping = True
-        self.observer.stop()
-        self.collector.stop()
-        self.server.shutdown()
-        self.server.server_close()
-        self.observer.join(timeout=5)
-        shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
+        try:
+            self.observer.stop()
+            self.collector.stop()
+            if self.thread is not None and self.thread.is_alive():
+                self.server.shutdown()  # waits for serve_forever, so only while it runs
+            self.server.server_close()
+            self.observer.join(timeout=5)
+        finally:
+            shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
 
 
 def start_preview(
@@ -356,6 +362,17 @@ def start_preview(
 ) -> RunningPreview:
     """Build the site, start serving it in a background thread, and watch its sources."""
     workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
+    try:
+        return _start_preview_in(workdir, config, host, port, parallel_minimum)
+    except BaseException:
+        # A start that fails (address, port, Ctrl-C during the first build) leaves no folder behind.
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+
+
+def _start_preview_in(
+    workdir: Path, config: SiteConfig, host: str, port: int, parallel_minimum: int
+) -> RunningPreview:
     preview = Preview(config, workdir / "site")
     # Forking is safe only here, before the server and the watcher start their threads.
     preview.full_build(workers=min(os.cpu_count() or 1, MAX_WORKERS), minimum=parallel_minimum)
@@ -397,8 +414,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def serve(
     config: SiteConfig, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False
 ) -> int:
-    """`trustdocs serve`: run until Ctrl-C."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    """`trustdocs serve`: run until Ctrl-C (or SIGTERM), then remove the preview folder."""
+    try:
+        check_port(port)
+    except ListenError as exc:
+        print(f"trustdocs: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     running: RunningPreview | None = None
     try:
         running = start_preview(config, host, port)
@@ -410,16 +432,29 @@ def serve(
             file=sys.stderr,
             flush=True,
         )
+        if running.server.is_public:
+            print(
+                f"warning: listening on {host}, a network address: anyone on your network can "
+                "read the preview",
+                file=sys.stderr,
+                flush=True,
+            )
         if open_browser:
             webbrowser.open(running.url)
         while running.thread is not None and running.thread.is_alive():
             running.thread.join(timeout=0.5)
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
-    except OSError as exc:
-        print(f"trustdocs: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
-        return 2
+    except ListenError as exc:
+        print(f"trustdocs: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
-        if running is not None:
-            running.stop()
+        # A second Ctrl-C while stopping must not leave the preview folder behind.
+        previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            if running is not None:
+                running.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous_sigint)
+            signal.signal(signal.SIGTERM, previous_sigterm)
     return 0
