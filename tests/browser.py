@@ -44,3 +44,38 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """FOLDER over HTTP on the loopback address, as a web host would serve a built site."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def failed_requests(page: object) -> list[str]:
+    """A list that fills with every request of PAGE that fails or gets an error status."""
+    failures: list[str] = []
+
+    def on_response(response: object) -> None:
+        if response.status >= 400:
+            failures.append(f"{response.url} {response.status}")
+
+    page.on("requestfailed", lambda request: failures.append(f"{request.url} {request.failure}"))
+    page.on("response", on_response)
+    return failures
