@@ -124,7 +124,7 @@ def test_learner_progress_is_kept_across_pages(course_site):
         page.goto((course_site / "index.html").as_uri())
         assert (
             page.locator(".course-progress-text").inner_text()
-            == "You have finished 2 of 9 lessons."
+            == "You have finished 2 of 11 lessons."
         )
         assert page.locator(".course-progress progress").evaluate("p => p.value") == 2
         screenshot(page, "course-progress")

@@ -9,14 +9,37 @@ from conftest import REPO
 
 LESSONS = [
     "why-trust-matters",
+    "transitioning-to-delivery",
     "building-rapport",
     "communication",
     "setting-expectations",
-    "transitioning-to-delivery",
     "agreements",
     "transformational-relationships",
     "signs-of-trust",
     "practice-plan",
+]
+ROLE_PLAYS = [
+    "bad-news",
+    "saying-no",
+    "holding-to-account",
+    "admitting-a-mistake",
+    "asking-for-feedback",
+]
+TOOLS = [
+    "summary-template",
+    "status-report",
+    "bad-news-card",
+    "agreements-log",
+    "saying-no",
+    "self-assessment",
+]
+# Every page after the home page, in reading order: the lessons, then each section and its pages.
+READING_ORDER = [
+    *LESSONS,
+    "role-plays",
+    *(f"role-plays/{name}" for name in ROLE_PLAYS),
+    "toolkit",
+    *(f"toolkit/{name}" for name in TOOLS),
 ]
 
 
@@ -35,32 +58,46 @@ def read(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-def local_target(page: Path, href: str, root: Path) -> tuple[Path, str]:
+def page_of(course: Path, name: str) -> Path:
+    return course / "client-trust" / f"{name}.html"
+
+
+def local_target(page: Path, href: str) -> tuple[Path, str]:
     parts = urlsplit(urljoin(page.as_uri(), href))
     return Path(parts.path), parts.fragment
 
 
-def test_every_lesson_is_in_the_sidebar_in_order(course):
+def name_of(course: Path, page: Path) -> str:
+    return page.relative_to(course / "client-trust").with_suffix("").as_posix()
+
+
+def test_lessons_then_role_plays_then_toolkit_in_the_sidebar(course):
     home = read(course / "index.html")
     sidebar = home.find("nav", attrs={"aria-label": "Course"})
     hrefs = [a["href"] for a in sidebar.select("ul a")]
-    assert hrefs == [f"client-trust/{name}.html" for name in LESSONS]
+    top = [*LESSONS, "role-plays", "toolkit"]
+    assert hrefs == [f"client-trust/{name}.html" for name in top]
+
+
+def test_section_pages_are_listed_under_their_section_in_the_sidebar(course):
+    for section, names in (("toolkit", TOOLS), ("role-plays", ROLE_PLAYS)):
+        sidebar = read(page_of(course, section)).find("nav", attrs={"aria-label": "Course"})
+        current = sidebar.find("a", attrs={"aria-current": "page"})
+        nested = [a["href"] for a in current.find_parent("li").find("ul").find_all("a")]
+        assert nested == [f"{section}/{name}.html" for name in names], section
 
 
 def test_next_links_walk_the_whole_course_and_previous_walks_back(course):
     page, seen = course / "index.html", []
-    while True:
-        link = read(page).select_one("a[rel=next]")
-        if link is None:
-            break
-        page = local_target(page, link["href"], course)[0]
-        seen.append(page.stem)
-    assert seen == LESSONS
+    while (link := read(page).select_one("a[rel=next]")) is not None:
+        page = local_target(page, link["href"])[0]
+        seen.append(name_of(course, page))
+    assert seen == READING_ORDER
     back = []
     while (link := read(page).select_one("a[rel=prev]")) is not None:
-        page = local_target(page, link["href"], course)[0]
-        back.append(page.stem)
-    assert back == [*LESSONS[-2::-1], "index"]
+        page = local_target(page, link["href"])[0]
+        back.append(page.stem if page.parent == course else name_of(course, page))
+    assert back == [*READING_ORDER[-2::-1], "index"]
 
 
 def test_every_link_and_anchor_resolves(course):
@@ -71,7 +108,7 @@ def test_every_link_and_anchor_resolves(course):
             href = a["href"]
             if urlsplit(href).scheme in ("http", "https", "mailto"):
                 continue
-            target, fragment = local_target(page, href, course)
+            target, fragment = local_target(page, href)
             assert target.is_file(), f"{page.name}: broken link {href}"
             if fragment:
                 assert read(target).find(id=fragment) is not None, (
@@ -83,7 +120,7 @@ def test_every_link_and_anchor_resolves(course):
 
 def test_each_lesson_has_the_parts_of_a_lesson(course):
     for name in LESSONS:
-        soup = read(course / "client-trust" / f"{name}.html")
+        soup = read(page_of(course, name))
         body = soup.select_one(".body")
         headings = [h.get_text().lower() for h in body.find_all(["h2", "h3"])]
         assert any("takeaway" in h for h in headings), name
@@ -93,19 +130,46 @@ def test_each_lesson_has_the_parts_of_a_lesson(course):
             a for a in body.find_all("a", href=True) if not a["href"].startswith(("#", "http"))
         ]
         assert len({a["href"].split("#")[0] for a in links}) >= 2, name
-    delivery = read(course / "client-trust" / "transitioning-to-delivery.html")
+    delivery = read(page_of(course, "transitioning-to-delivery"))
     assert delivery.find(id="app-summary-document").get_text() == "App Summary Document"
+
+
+def test_every_tool_is_a_page_with_its_download_beside_it(course):
+    toolkit = read(page_of(course, "toolkit")).select_one(".body")
+    listed = {a["href"] for a in toolkit.find_all("a", href=True)}
+    for name in TOOLS:
+        page = page_of(course, f"toolkit/{name}")
+        assert f"toolkit/{name}.html" in listed, name
+        links = read(page).select_one(".body").find_all("a", href=True)
+        downloads = [
+            local_target(page, a["href"])[0]
+            for a in links
+            if not urlsplit(a["href"]).scheme and not a["href"].split("#")[0].endswith(".html")
+        ]
+        assert downloads, f"{name} offers nothing to download"
+        for file in downloads:
+            assert file.parent == page.parent, f"{name}: {file.name} is not beside the page"
+            assert file.read_text(encoding="utf-8").strip(), file
+
+
+def test_every_role_play_has_briefs_checklist_and_debrief_with_the_hidden_brief_last(course):
+    for name in ROLE_PLAYS:
+        body = read(page_of(course, f"role-plays/{name}")).select_one(".body")
+        headings = [h.get_text().lower() for h in body.find_all("h2")]
+        parts = ["situation", "consultant's brief", "checklist", "debrief", "hidden brief"]
+        found = [next((i for i, h in enumerate(headings) if part in h), None) for part in parts]
+        assert None not in found, (name, headings)
+        # The consultant reads from the top and stops before the client's hidden brief.
+        assert found == sorted(found) and found[-1] == len(headings) - 1, (name, headings)
 
 
 def test_print_page_holds_the_whole_course_in_reading_order(course):
     page = read(course / "print.html")
     chapters = [h.get_text() for h in page.select("section.chapter > h1.chapter-title")]
     home = read(course / "index.html").select_one("h1.page-title").get_text()
-    lessons = [
-        read(course / "client-trust" / f"{n}.html").select_one("h1").get_text() for n in LESSONS
-    ]
-    assert chapters == [home, *lessons]
+    titles = [read(page_of(course, n)).select_one("h1").get_text() for n in READING_ORDER]
+    assert chapters == [home, *titles]
     contents = [a["href"] for a in page.select("nav.print-contents a")]
     assert all(page.find(id=href[1:]) is not None for href in contents)
-    lesson = read(course / "client-trust" / "agreements.html")
+    lesson = read(page_of(course, "agreements"))
     assert lesson.select_one("a.sidebar-print")["href"] == "../print.html"
