@@ -1,12 +1,16 @@
 """Write a synthetic course site for benchmarks.
 
-    python benchmarks/synthetic.py DEST --lessons N [--directives] [--mkdocs]
+    python benchmarks/synthetic.py DEST --lessons N [--directives] [--mkdocs] [--hugo]
+    python benchmarks/synthetic.py DEST --academy [--pages 250]
 
 DEST gets a trustdocs site (`site.yaml` and `content/`) in the bit-docs page format: a root page,
 courses of about 20 lessons, and N lessons in all, each with headings, prose, a list, a table, code
 and cross-links to real pages and heading ids. `--directives` adds an `exercises/` folder and uses
 `@sourceref`, `@highlight`, `@diff` and `@codepen` in some lessons. `--mkdocs` also writes the same
-course as a MkDocs project (`mkdocs.yml` and `docs/`, built into `mkdocs-site/`) for comparison.
+course as a MkDocs project (`mkdocs.yml` and `docs/`, built into `mkdocs-site/`; Zensical reads it
+too) and `--hugo` as a Hugo project (`hugo/`, built into `hugo/public/`), for comparison. Both twins have
+the same lessons in the same order with the same text and links, highlight code at build time and mark
+the same lines.
 
 The output depends only on the arguments (the random generator is seeded), and the script uses the
 standard library only.
@@ -15,14 +19,18 @@ standard library only.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import random
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SEED = 2024
+# the Hugo twin's templates: a sidebar of the courses with the current one's lessons, an outline
+HUGO_LAYOUTS = Path(__file__).parent / "hugo-layouts"
 LESSONS_PER_COURSE = 20
 ROOT_NAME = "academy"
 SITE_TITLE = "Synthetic Academy"
@@ -644,13 +652,19 @@ def _mkdocs_lesson(lesson: Lesson, blocks: list[Block]) -> str:
         elif kind in ("list", "table"):
             out.append(_list_or_table(block))
         elif kind == "code":
-            out.append(f"```{block[1].language}\n{block[1].text}```")
+            code = block[1]
+            attributes = ""
+            if code.highlight:
+                marked = " ".join(str(n) for n in highlighted_lines(code.highlight))
+                attributes = f' hl_lines="{marked}"'
+            out.append(f"```{code.language}{attributes}\n{code.text}```")
         elif kind == "exercise":
             exercise, language = block[1], lesson.course.language
+            marked = " ".join(str(n) for n in changed_lines(exercise.problem, exercise.solution))
             out.append(
                 f"Open the starter file:\n\n```{language}\n{exercise.problem}```\n\n"
                 "Change it until it skips the missing values and prints them in order.\n\n"
-                f"The solution:\n\n```{language}\n{exercise.solution}```"
+                f'The solution:\n\n```{language} hl_lines="{marked}"\n{exercise.solution}```'
             )
         out.append("")
     return "\n".join(out)
@@ -669,7 +683,9 @@ def _write_mkdocs(dest: Path, courses: list[Course], bodies: dict[str, list[Bloc
         ]
     _write(
         dest / "mkdocs.yml",
-        f"site_name: {SITE_TITLE}\ndocs_dir: docs\nsite_dir: mkdocs-site\n" + "\n".join(nav) + "\n",
+        f"site_name: {SITE_TITLE}\ndocs_dir: docs\nsite_dir: mkdocs-site\n"
+        # highlighting on, at build time like trustdocs and Hugo (Python-Markdown's own extension)
+        "markdown_extensions:\n  - codehilite:\n      guess_lang: false\n" + "\n".join(nav) + "\n",
     )
     course_list = "\n".join(f"- [{course.title}]({course.name}/index.md)" for course in courses)
     _write(docs / "index.md", f"# {SITE_TITLE}\n\n## Courses\n\n{course_list}\n")
@@ -688,6 +704,150 @@ def _write_mkdocs(dest: Path, courses: list[Course], bodies: dict[str, list[Bloc
         )
         for lesson in course.lessons:
             _write(folder / f"{lesson.slug}.md", _mkdocs_lesson(lesson, bodies[lesson.name]))
+
+
+# ---- shared by the twins ----
+
+
+def highlighted_lines(spec: str) -> list[int]:
+    """The line numbers an `@highlight` SPEC marks (`2,4-5` or `3 only`), in order."""
+    numbers: list[int] = []
+    for part in spec.replace("only", "").split(","):
+        first, _, last = part.strip().partition("-")
+        if first:
+            numbers += range(int(first), int(last or first) + 1)
+    return numbers
+
+
+def changed_lines(old: str, new: str) -> list[int]:
+    """The lines of NEW that are new or changed against OLD, as `@diff` marks them (1-based)."""
+    matcher = difflib.SequenceMatcher(
+        a=[line.strip() for line in old.splitlines()],
+        b=[line.strip() for line in new.splitlines()],
+        autojunk=False,
+    )
+    return [
+        number + 1
+        for tag, _, _, start, end in matcher.get_opcodes()
+        if tag in ("replace", "insert")
+        for number in range(start, end)
+    ]
+
+
+# ---- Hugo ----
+
+
+def _hugo_link(link: Link) -> str:
+    target = link.target
+    ref = f"/{target.course.name}/{target.slug}.md"
+    if link.anchor:
+        ref += f"#{link.anchor.anchor}"
+    return f'[{link.text or target.title}]({{{{< relref "{ref}" >}}}})'
+
+
+def _front_matter(**fields: object) -> str:
+    # JSON strings are valid YAML and need no escaping rules of their own
+    lines = [f"{key}: {json.dumps(value)}" for key, value in fields.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+def _hugo_exercise(exercise: Exercise) -> str:
+    lesson = exercise.lesson
+    folder = f"exercises/{lesson.course.name}/{lesson.folder}"
+    ext, language = lesson.course.extension, lesson.course.language
+    marked = " ".join(str(n) for n in changed_lines(exercise.problem, exercise.solution))
+    return (
+        "1. Open the starter file:\n\n"
+        f'   {{{{< sourceref path="{folder}/problem.{ext}" lang="{language}" >}}}}\n\n'
+        "2. Change it until it skips the missing values and prints them in order.\n\n"
+        "<details>\n<summary>Click to see the solution</summary>\n\n"
+        f'{{{{< sourceref path="{folder}/solution.{ext}" lang="{language}" hl_lines="{marked}" >}}}}'
+        "\n\n</details>"
+    )
+
+
+def _hugo_lesson(lesson: Lesson, blocks: list[Block]) -> str:
+    description = f"{lesson.title} in {lesson.course.topic}: what it is, when to use it, and how."
+    out = [_front_matter(title=lesson.title, weight=lesson.number, description=description)]
+    for block in blocks:
+        kind = block[0]
+        if kind == "heading":
+            out.append(f"{'#' * block[1].level} {block[1].text}")
+        elif kind == "para":
+            out.append("".join(p if isinstance(p, str) else _hugo_link(p) for p in block[1]))
+        elif kind in ("list", "table"):
+            out.append(_list_or_table(block))
+        elif kind == "code":
+            code = block[1]
+            attributes = ""
+            if code.highlight:
+                marked = ",".join(str(n) for n in highlighted_lines(code.highlight))
+                attributes = f" {{hl_lines=[{marked}]}}"
+            out.append(f"```{code.language}{attributes}\n{code.text}```")
+        elif kind == "exercise":
+            out.append(_hugo_exercise(block[1]))
+        out.append("")
+    return "\n".join(out)
+
+
+HUGO_CONFIG = """\
+baseURL = "/"
+title = "{title}"
+uglyURLs = true
+relativeURLs = true
+# trustdocs writes no feeds or tag pages; its sitemap has its counterpart here
+disableKinds = ["taxonomy", "term", "rss"]
+
+[markup.highlight]
+noClasses = false
+
+[markup.goldmark.renderer]
+unsafe = true
+
+[markup.tableOfContents]
+startLevel = 2
+endLevel = 3
+"""
+
+
+def _write_hugo(dest: Path, courses: list[Course], bodies: dict[str, list[Block]]) -> None:
+    project = dest / "hugo"
+    content = project / "content"
+    content.mkdir(parents=True, exist_ok=True)
+    _write(project / "hugo.toml", HUGO_CONFIG.format(title=SITE_TITLE))
+    shutil.copytree(HUGO_LAYOUTS, project / "layouts", dirs_exist_ok=True)
+    course_list = "\n".join(
+        f'- [{course.title}]({{{{< relref "/{course.name}" >}}}})' for course in courses
+    )
+    _write(
+        content / "_index.md",
+        _front_matter(title=SITE_TITLE, description="Generated courses for benchmarking trustdocs.")
+        + f"## Courses\n\n{course_list}\n",
+    )
+    for course in courses:
+        folder = content / course.name
+        folder.mkdir(exist_ok=True)
+        lesson_list = "\n".join(
+            f'{lesson.number}. [{lesson.title}]({{{{< relref "/{lesson.name}.md" >}}}})'
+            for lesson in course.lessons
+        )
+        _write(
+            folder / "_index.md",
+            _front_matter(
+                title=course.title,
+                weight=course.number,
+                description=f"A hands-on {course.topic} course in {len(course.lessons)} lessons.",
+            )
+            + "## Overview\n\n"
+            "Each lesson takes about half an hour and ends with something to try.\n\n"
+            f"## Lessons\n\n{lesson_list}\n",
+        )
+        for lesson in course.lessons:
+            blocks = bodies[lesson.name]
+            _write(folder / f"{lesson.slug}.md", _hugo_lesson(lesson, blocks))
+            for block in blocks:
+                if block[0] == "exercise":
+                    _write_exercise(project, block[1])
 
 
 # ---- entry points ----
@@ -712,8 +872,13 @@ def generate_mkdocs_site(dest: Path, lessons: int, directives: bool = False) -> 
     _write_mkdocs(dest, *_plan_site(lessons, directives))
 
 
+def generate_hugo_site(dest: Path, lessons: int, directives: bool = False) -> None:
+    """Write the same synthetic course as a Hugo project (DEST/hugo/, built into hugo/public/)."""
+    _write_hugo(dest, *_plan_site(lessons, directives))
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: python benchmarks/synthetic.py DEST --lessons N [--directives] [--mkdocs]."""
+    """Command line: write the course and, on request, its twins."""
     parser = argparse.ArgumentParser(description="Write a synthetic course site for benchmarks.")
     parser.add_argument("dest", type=Path, help="folder to write the site into")
     parser.add_argument("--lessons", type=int, required=True, help="number of lessons in all")
@@ -727,6 +892,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also write the same course as a MkDocs project (mkdocs.yml, docs/)",
     )
+    parser.add_argument(
+        "--hugo", action="store_true", help="also write the same course as a Hugo project (hugo/)"
+    )
     args = parser.parse_args(argv)
     if args.lessons < 1:
         parser.error("--lessons must be at least 1")
@@ -734,6 +902,8 @@ def main(argv: list[str] | None = None) -> None:
     _write_trustdocs(args.dest, courses, bodies)
     if args.mkdocs:
         _write_mkdocs(args.dest, courses, bodies)
+    if args.hugo:
+        _write_hugo(args.dest, courses, bodies)
 
 
 if __name__ == "__main__":
