@@ -12,6 +12,11 @@ too) and `--hugo` as a Hugo project (`hugo/`, built into `hugo/public/`), for co
 the same lessons in the same order with the same text and links, highlight code at build time and mark
 the same lines.
 
+`--academy` writes instead an academy shaped like a real bit-docs one: `package.json` with a
+"bit-docs" section, about PAGES pages under `src/` (courses of about 20 lessons), and beside each
+lesson the exercise files it reads with `@sourceref` and `@diff` (JS, TS, JSX, HTML and CSS files of
+20 to 200 lines, starters with TODOs and their solutions): about 1,300 code blocks at 250 pages.
+
 The output depends only on the arguments (the random generator is seeded), and the script uses the
 standard library only.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import random
 import re
 import shutil
@@ -850,6 +856,579 @@ def _write_hugo(dest: Path, courses: list[Course], bodies: dict[str, list[Block]
                     _write_exercise(project, block[1])
 
 
+# ---- an academy in bit-docs form ----
+
+# (course name, title, the kinds of exercise file its lessons use)
+ACADEMY_COURSES = [
+    ("learn-react", "Learn React", ("jsx", "css", "js")),
+    ("learn-typescript", "Learn TypeScript", ("ts", "js")),
+    ("advanced-javascript", "Advanced JavaScript", ("js", "html")),
+    ("learn-css-layout", "CSS Layout", ("css", "html")),
+    ("accessible-html", "Accessible HTML", ("html", "css")),
+    ("learn-node", "Node.js APIs", ("js", "ts")),
+    ("testing-web-apps", "Testing Web Apps", ("jsx", "js", "ts")),
+    ("web-components", "Web Components", ("js", "html", "css")),
+    ("learn-angular", "Learn Angular", ("ts", "html", "css")),
+    ("react-data-fetching", "Data Fetching in React", ("jsx", "ts")),
+    ("web-performance", "Web Performance", ("js", "html", "css")),
+    ("design-systems", "Design Systems", ("css", "jsx", "html")),
+]
+ACADEMY_NOUNS = [
+    "task", "order", "product", "user", "cart", "invoice", "message", "booking", "note",
+    "photo", "comment", "playlist", "recipe", "ticket", "report", "account", "event", "review",
+]  # fmt: skip
+COMMENT_SYNTAX = {
+    "js": "// {}",
+    "ts": "// {}",
+    "jsx": "// {}",
+    "html": "<!-- {} -->",
+    "css": "/* {} */",
+}
+# the fenced-block language that @sourceref gives each extension
+ACADEMY_LANGUAGES = {"js": "js", "ts": "ts", "jsx": "jsx", "html": "html", "css": "css"}
+# (language, text) of short blocks written in the page itself
+INLINE_SNIPPETS = [
+    ("bash", "npm install\nnpm run dev\n"),
+    ("bash", "npm install --save-dev {kebab}-toolkit\nnpx {kebab}-toolkit init\ngit add .\n"
+     'git commit -m "Add {kebab}"\n'),
+    ("json", '{{\n  "name": "{kebab}-app",\n  "private": true,\n  "scripts": {{\n'
+     '    "start": "vite",\n    "test": "vitest"\n  }}\n}}\n'),
+    ("js", "const {camel}s = await fetch{pascal}s();\nconsole.log({camel}s.length);\n"),
+    ("jsx", "<{pascal}List\n  items={{{camel}s}}\n  onSelect={{(item) => setSelected(item.id)}}\n/>\n"),
+    ("ts", "type {pascal}Id = string;\n\ninterface {pascal} {{\n  id: {pascal}Id;\n"
+     "  name: string;\n}}\n"),
+    ("html", '<button type="button" class="{kebab}-toggle" aria-expanded="false">\n'
+     "  Show {camel}s\n</button>\n"),
+    ("css", ".{kebab} {{\n  display: grid;\n  gap: var(--space-2);\n}}\n"),
+]  # fmt: skip
+ACADEMY_STEPS = [
+    "Render the list",
+    "Handle the click",
+    "Load the data",
+    "Show a loading state",
+    "Handle errors",
+    "Style the layout",
+    "Add a form",
+    "Validate the input",
+    "Extract a component",
+    "Write a test",
+    "Make it accessible",
+    "Cache the result",
+]
+
+
+@dataclass(frozen=True)
+class Names:
+    """One noun in the spellings code uses."""
+
+    camel: str
+    pascal: str
+    kebab: str
+
+
+def _names(rng: random.Random) -> Names:
+    first, second = rng.sample(ACADEMY_NOUNS, 2)
+    return Names(first + second.title(), first.title() + second.title(), f"{first}-{second}")
+
+
+def _fragment(rng: random.Random, kind: str, n: Names) -> list[str]:
+    """A block of code (a function, a component, a rule set, an element) of KIND, as lines."""
+    field_names = rng.sample(["id", "name", "title", "status", "price", "createdAt", "owner"], 3)
+    a, b, c = field_names
+    size = rng.randint(2, 6)
+    if kind == "js":
+        return rng.choice(
+            [
+                [
+                    f"export function filter{n.pascal}s({n.camel}s, query) {{",
+                    "  const needle = query.trim().toLowerCase();",
+                    f"  return {n.camel}s",
+                    f"    .filter((item) => item.{a}.toString().toLowerCase().includes(needle))",
+                    f"    .sort((left, right) => left.{b} > right.{b} ? 1 : -1);",
+                    "}",
+                ],
+                [
+                    f"export async function fetch{n.pascal}(id) {{",
+                    f"  const response = await fetch(`/api/{n.kebab}s/${{id}}`);",
+                    "  if (!response.ok) {",
+                    "    throw new Error(`Request failed: ${response.status}`);",
+                    "  }",
+                    "  const data = await response.json();",
+                    f"  return {{ ...data, {c}: data.{c} ?? null }};",
+                    "}",
+                ],
+                [
+                    f"class {n.pascal}Store {{",
+                    "  #items = new Map();",
+                    "",
+                    "  add(item) {",
+                    f"    this.#items.set(item.{a}, item);",
+                    "    return this;",
+                    "  }",
+                    "",
+                    "  remove(key) {",
+                    "    return this.#items.delete(key);",
+                    "  }",
+                    "",
+                    "  get size() {",
+                    "    return this.#items.size;",
+                    "  }",
+                    "}",
+                ],
+                [
+                    f"document.querySelector('.{n.kebab}').addEventListener('click', (event) => {{",
+                    "  const button = event.target.closest('button');",
+                    "  if (!button) return;",
+                    *[f"  button.dataset.step{i} = String({i * 10});" for i in range(size)],
+                    "  button.setAttribute('aria-pressed', 'true');",
+                    "});",
+                ],
+                [
+                    f"function {n.camel}Reducer(state, action) {{",
+                    "  switch (action.type) {",
+                    *[
+                        line
+                        for i in range(size)
+                        for line in (
+                            f"    case '{n.kebab}/step-{i}':",
+                            f"      return {{ ...state, {a}: action.payload, step: {i} }};",
+                        )
+                    ],
+                    "    default:",
+                    "      return state;",
+                    "  }",
+                    "}",
+                ],
+            ]
+        )
+    if kind == "ts":
+        return rng.choice(
+            [
+                [
+                    f"export interface {n.pascal} {{",
+                    f"  {a}: string;",
+                    f"  {b}: number;",
+                    f"  {c}?: Date;",
+                    *[f"  extra{i}: boolean;" for i in range(size - 2)],
+                    "}",
+                ],
+                [
+                    f"export function summarize{n.pascal}s(items: {n.pascal}[]): Summary {{",
+                    "  const total = items.reduce((sum, item) => sum + item.price, 0);",
+                    "  const average = items.length ? total / items.length : 0;",
+                    "  return { count: items.length, total, average };",
+                    "}",
+                ],
+                [
+                    f"export class {n.pascal}Repository<T extends {{ id: string }}> {{",
+                    "  private readonly items = new Map<string, T>();",
+                    "",
+                    "  constructor(private readonly endpoint: string) {}",
+                    "",
+                    "  async load(id: string): Promise<T | undefined> {",
+                    "    if (this.items.has(id)) {",
+                    "      return this.items.get(id);",
+                    "    }",
+                    "    const response = await fetch(`${this.endpoint}/${id}`);",
+                    "    const item = (await response.json()) as T;",
+                    "    this.items.set(id, item);",
+                    "    return item;",
+                    "  }",
+                    "}",
+                ],
+                [
+                    f"type {n.pascal}Event =",
+                    *[f"  | {{ kind: 'step-{i}'; value: number }}" for i in range(size)],
+                    "  | { kind: 'reset' };",
+                    "",
+                    f"function describe(event: {n.pascal}Event): string {{",
+                    "  switch (event.kind) {",
+                    "    case 'reset':",
+                    "      return 'reset';",
+                    "    default:",
+                    "      return `${event.kind}: ${event.value}`;",
+                    "  }",
+                    "}",
+                ],
+            ]
+        )
+    if kind == "jsx":
+        return rng.choice(
+            [
+                [
+                    f"export function {n.pascal}List({{ {n.camel}s, onSelect }}) {{",
+                    "  const [selected, setSelected] = useState(null);",
+                    "",
+                    f"  if ({n.camel}s.length === 0) {{",
+                    f'    return <p className="empty">No {n.kebab.replace("-", " ")}s yet.</p>;',
+                    "  }",
+                    "",
+                    "  return (",
+                    f'    <ul className="{n.kebab}-list">',
+                    f"      {{{n.camel}s.map((item) => (",
+                    f"        <li key={{item.{a}}} className={{item.{a} === selected ? 'selected' : ''}}>",
+                    '          <button type="button" onClick={() => { setSelected(item.id); onSelect(item); }}>',
+                    f"            {{item.{b}}}",
+                    "          </button>",
+                    "        </li>",
+                    "      ))}",
+                    "    </ul>",
+                    "  );",
+                    "}",
+                ],
+                [
+                    f"export function {n.pascal}Form({{ onSubmit }}) {{",
+                    f"  const [{a}, set{a.title()}] = useState('');",
+                    "  const [error, setError] = useState(null);",
+                    "",
+                    "  function handleSubmit(event) {",
+                    "    event.preventDefault();",
+                    f"    if (!{a}.trim()) {{",
+                    f"      setError('Please enter a {a}.');",
+                    "      return;",
+                    "    }",
+                    f"    onSubmit({{ {a} }});",
+                    "  }",
+                    "",
+                    "  return (",
+                    "    <form onSubmit={handleSubmit}>",
+                    f'      <label htmlFor="{n.kebab}-{a}">{a.title()}</label>',
+                    f'      <input id="{n.kebab}-{a}" value={{{a}}} onChange={{(e) => set{a.title()}(e.target.value)}} />',
+                    '      {error && <p role="alert">{error}</p>}',
+                    '      <button type="submit">Save</button>',
+                    "    </form>",
+                    "  );",
+                    "}",
+                ],
+                [
+                    f"export function use{n.pascal}(id) {{",
+                    "  const [state, setState] = useState({ status: 'loading' });",
+                    "",
+                    "  useEffect(() => {",
+                    "    let cancelled = false;",
+                    f"    fetch{n.pascal}(id)",
+                    "      .then((data) => !cancelled && setState({ status: 'done', data }))",
+                    "      .catch((error) => !cancelled && setState({ status: 'error', error }));",
+                    "    return () => {",
+                    "      cancelled = true;",
+                    "    };",
+                    "  }, [id]);",
+                    "",
+                    "  return state;",
+                    "}",
+                ],
+                [
+                    f"function {n.pascal}Card({{ {a}, {b}, children }}) {{",
+                    "  return (",
+                    f'    <article className="{n.kebab}-card">',
+                    f"      <h3>{{{a}}}</h3>",
+                    *[
+                        f'      <p className="line-{i}">{{{b}}} {{children}}</p>'
+                        for i in range(size)
+                    ],
+                    "    </article>",
+                    "  );",
+                    "}",
+                ],
+            ]
+        )
+    if kind == "html":
+        return rng.choice(
+            [
+                [
+                    f'<section class="{n.kebab}" aria-labelledby="{n.kebab}-title">',
+                    f'  <h2 id="{n.kebab}-title">{n.pascal} overview</h2>',
+                    *[
+                        f"  <p>Step {i + 1}: review the {a} and the {b} before you go on.</p>"
+                        for i in range(size)
+                    ],
+                    "</section>",
+                ],
+                [
+                    f'<form class="{n.kebab}-form" method="post" action="/{n.kebab}s">',
+                    *[
+                        line
+                        for field_name in field_names
+                        for line in (
+                            f'  <label for="{n.kebab}-{field_name}">{field_name.title()}</label>',
+                            f'  <input id="{n.kebab}-{field_name}" name="{field_name}" required>',
+                        )
+                    ],
+                    '  <button type="submit">Save</button>',
+                    "</form>",
+                ],
+                [
+                    f'<nav aria-label="{n.pascal} sections">',
+                    "  <ul>",
+                    *[
+                        f'    <li><a href="#{n.kebab}-{i}">Part {i + 1}</a></li>'
+                        for i in range(size)
+                    ],
+                    "  </ul>",
+                    "</nav>",
+                ],
+                [
+                    f'<table class="{n.kebab}-table">',
+                    f"  <caption>{n.pascal}s this week</caption>",
+                    f"  <thead><tr><th>{a}</th><th>{b}</th><th>{c}</th></tr></thead>",
+                    "  <tbody>",
+                    *[
+                        f"    <tr><td>{i}</td><td>{i * 3}</td><td>{i * 7}</td></tr>"
+                        for i in range(size)
+                    ],
+                    "  </tbody>",
+                    "</table>",
+                ],
+            ]
+        )
+    # css
+    properties = [
+        "display: flex;", "gap: var(--space-2);", "padding: 1rem 1.5rem;", "margin-block: 0 1rem;",
+        "border-radius: 0.5rem;", "color: var(--text);", "background: var(--surface);",
+        "font-size: clamp(1rem, 2vw, 1.25rem);", "grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr));",
+        "transition: transform 150ms ease-out;", "box-shadow: 0 1px 3px rgb(0 0 0 / 0.2);",
+    ]  # fmt: skip
+    selector = rng.choice(
+        [
+            f".{n.kebab}",
+            f".{n.kebab}__{a}",
+            f".{n.kebab} > li",
+            f".{n.kebab}:hover",
+            f"#{n.kebab}-title",
+        ]
+    )
+    rule = [f"{selector} {{", *[f"  {p}" for p in rng.sample(properties, size)], "}"]
+    if rng.random() < 0.25:
+        return ["@media (min-width: 48rem) {", *[f"  {line}" for line in rule], "}"]
+    return rule
+
+
+def _file_header(kind: str, n: Names) -> list[str]:
+    if kind == "jsx":
+        return [
+            "import { useEffect, useState } from 'react';",
+            f"import {{ fetch{n.pascal} }} from './api';",
+            f"import './{n.kebab}.css';",
+        ]
+    if kind == "ts":
+        return ["import type { Summary } from './types';"]
+    if kind == "js":
+        return ["'use strict';"]
+    if kind == "html":
+        return ["<!doctype html>", '<html lang="en">', "<head>", '  <meta charset="utf-8">',
+                f"  <title>{n.pascal}s</title>", f'  <link rel="stylesheet" href="{n.kebab}.css">',
+                "</head>", "<body>"]  # fmt: skip
+    return [":root {", "  --space-2: 0.5rem;", "  --text: #1d1d1f;", "  --surface: #fff;", "}"]
+
+
+def _exercise_file(rng: random.Random, kind: str, n: Names) -> tuple[str, str]:
+    """A (starter, solution) pair of 20 to 200 lines: the starter leaves a few blocks as TODOs."""
+    wanted = min(200, max(20, round(rng.lognormvariate(math.log(60), 0.6))))
+    header = _file_header(kind, n)
+    fragments: list[list[str]] = []
+    while len(fragments) < 2 or len(header) + sum(len(f) + 1 for f in fragments) < wanted:
+        # the first block uses the file's own names, the others names of their own, like real files
+        fragments.append(_fragment(rng, kind, _names(rng) if fragments else n))
+    todo = set(rng.sample(range(len(fragments)), min(len(fragments) - 1, rng.randint(1, 3))))
+    comment = COMMENT_SYNTAX[kind]
+    starter, solution = list(header), list(header)
+    for index, fragment in enumerate(fragments):
+        starter.append("")
+        solution.append("")
+        solution += fragment
+        if index in todo:
+            indent = "  " * (len(fragment) > 2)
+            starter += [
+                fragment[0],
+                indent + comment.format(f"TODO: step {index + 1}"),
+                *fragment[-1:],
+            ]
+        else:
+            starter += fragment
+    if kind == "html":
+        starter += ["</body>", "</html>"]
+        solution += ["</body>", "</html>"]
+    return "\n".join(starter) + "\n", "\n".join(solution) + "\n"
+
+
+@dataclass
+class AcademyLesson:
+    course: str
+    number: int
+    slug: str
+    title: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.course}/{self.slug}"
+
+
+def _academy_plan(pages: int) -> list[tuple[str, str, tuple[str, ...], list[AcademyLesson]]]:
+    lessons = pages - 1 - len(ACADEMY_COURSES)
+    if lessons < len(ACADEMY_COURSES):
+        raise ValueError(f"an academy needs at least {2 * len(ACADEMY_COURSES) + 1} pages")
+    plan = []
+    for index, (name, title, kinds) in enumerate(ACADEMY_COURSES):
+        count = lessons // len(ACADEMY_COURSES) + (index < lessons % len(ACADEMY_COURSES))
+        titles = [LESSON_TITLES[i % len(LESSON_TITLES)] for i in range(index, index + count)]
+        titles = [f"{t}, part {i // len(LESSON_TITLES) + 1}" if i >= len(LESSON_TITLES) else t
+                  for i, t in enumerate(titles)]  # fmt: skip
+        plan.append(
+            (
+                name,
+                title,
+                kinds,
+                [AcademyLesson(name, n, _slug(t), t) for n, t in enumerate(titles, start=1)],
+            )
+        )
+    return plan
+
+
+def _academy_lesson(
+    rng: random.Random,
+    lesson: AcademyLesson,
+    kinds: tuple[str, ...],
+    others: list[str],
+    folder: Path,
+) -> tuple[str, int]:
+    """The page text of one lesson (writing its exercise files into FOLDER), and its code blocks."""
+    n = _names(rng)
+    words = {
+        "topic": lesson.course.replace("-", " "),
+        "lesson": lesson.title.lower(),
+        "term": n.kebab,
+    }
+    out = [
+        f"@page {lesson.name} {lesson.title}",
+        f"@parent {lesson.course} {lesson.number}",
+        "@outline 2",
+        f"@description Learn {lesson.title.lower()} by building a small {n.kebab.replace('-', ' ')} app.",
+        "",
+        "@body",
+        "",
+        "## Overview",
+        "",
+        " ".join(s.format(**words) for s in rng.sample(SENTENCES, 3)),
+        "",
+        "\n".join(f"- {item}" for item in rng.sample(LIST_ITEMS, 3)),
+        "",
+    ]
+    blocks = 0
+    for _ in range(rng.randint(1, 2)):
+        language, snippet = rng.choice(INLINE_SNIPPETS)
+        out += [f"```{language}\n{snippet.format(**vars(n))}```", ""]
+        blocks += 1
+    for step, heading in enumerate(rng.sample(ACADEMY_STEPS, rng.randint(1, 2)), start=1):
+        out += [f"## Problem {step}: {heading}", ""]
+        out += [" ".join(s.format(**words) for s in rng.sample(SENTENCES, 2)), ""]
+        kind = rng.choice(kinds)
+        starter, solution = _exercise_file(rng, kind, n)
+        stem = f"{step}-{n.kebab}"
+        _write(folder / f"{stem}-problem.{kind}", starter)
+        _write(folder / f"{stem}-solution.{kind}", solution)
+        for extra in range(rng.choice([0, 0, 0, 1, 1, 2])):
+            other_kind = rng.choice(kinds)
+            _, text = _exercise_file(rng, other_kind, n)
+            path = f"{stem}-support-{extra}.{other_kind}"
+            _write(folder / path, text)
+            out += [f"The support file `{path}` is ready to use:", "", f"@sourceref ./{path}"]
+            if rng.random() < 0.3:
+                out.append("@highlight 2-4 only")
+            out.append("")
+            blocks += 1
+        out += [
+            "### Setup",
+            "",
+            "1. Open the starter file:",
+            "",
+            f"   @sourceref ./{stem}-problem.{kind}",
+            "",
+            "2. Replace each TODO until the tests pass.",
+            "",
+            "### Solution",
+            "",
+            "<details>",
+            "<summary>Click to see the solution</summary>",
+            "",
+            f"@diff ./{stem}-problem.{kind} ./{stem}-solution.{kind} only",
+            "",
+            "</details>",
+            "",
+        ]
+        blocks += 2
+    links = rng.sample(others, min(2, len(others)))
+    out += [
+        "## Next steps",
+        "",
+        f"Continue with [{links[0]}], or review [{links[-1]} an earlier lesson].",
+        "",
+    ]
+    return "\n".join(out), blocks
+
+
+def generate_academy(dest: Path, pages: int = 250) -> int:
+    """Write an academy of about PAGES pages in bit-docs form into DEST; return its code blocks.
+
+    package.json with a "bit-docs" section, pages under src/, and exercise files of 20 to 200
+    lines (JS, TS, JSX, HTML, CSS) beside their lessons, read with `@sourceref` and `@diff`.
+    """
+    rng = random.Random(f"{SEED}:academy:{pages}")
+    plan = _academy_plan(pages)
+    package = {
+        "name": "synthetic-academy",
+        "version": "1.0.0",
+        "private": True,
+        "scripts": {"document": "bit-docs -d"},
+        "devDependencies": {"bit-docs": "0.2.0"},
+        "bit-docs": {
+            "dependencies": {
+                "bit-docs-glob-finder": "^0.0.5",
+                "bit-docs-tag-sourceref": "^0.0.3",
+                "bit-docs-tag-diff": "^0.1.0",
+                "bit-docs-html-highlight-line": "^0.5.4",
+                "bit-docs-html-toc": "^1.1.1",
+            },
+            "glob": {"pattern": "src/**/*.md"},
+            "parent": "academy",
+            "static": "static",
+            "dest": "./academy-site",
+        },
+    }
+    dest.mkdir(parents=True, exist_ok=True)
+    _write(dest / "package.json", json.dumps(package, indent=2) + "\n")
+    (dest / "static" / "img").mkdir(parents=True, exist_ok=True)
+    _write(dest / "static" / "img" / "logo.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    src = dest / "src"
+    src.mkdir(exist_ok=True)
+    course_list = "\n".join(f"- [{name}]" for name, _, _, _ in plan)
+    _write(
+        src / "academy.md",
+        "@page academy Synthetic Academy\n@description Courses for web developers.\n\n@body\n\n"
+        f"## Courses\n\n{course_list}\n",
+    )
+    everyone = [lesson.name for _, _, _, lessons in plan for lesson in lessons]
+    blocks = 0
+    for number, (name, title, kinds, lessons) in enumerate(plan, start=1):
+        folder = src / name
+        folder.mkdir(exist_ok=True)
+        lesson_list = "\n".join(f"{lesson.number}. [{lesson.name}]" for lesson in lessons)
+        _write(
+            folder / f"{name}.md",
+            f"@page {name} {title}\n@parent academy {number}\n"
+            f"@description {title} in {len(lessons)} hands-on lessons.\n\n@body\n\n"
+            "## Before you begin\n\n```bash\nnode --version\nnpm --version\n```\n\n"
+            f"## Lessons\n\n{lesson_list}\n",
+        )
+        blocks += 1
+        for lesson in lessons:
+            lesson_folder = folder / f"{lesson.number}-{lesson.slug}"
+            lesson_folder.mkdir(exist_ok=True)
+            text, count = _academy_lesson(rng, lesson, kinds, everyone, lesson_folder)
+            _write(lesson_folder / f"{lesson.slug}.md", text)
+            blocks += count
+    return blocks
+
+
 # ---- entry points ----
 
 
@@ -881,7 +1460,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: write the course and, on request, its twins."""
     parser = argparse.ArgumentParser(description="Write a synthetic course site for benchmarks.")
     parser.add_argument("dest", type=Path, help="folder to write the site into")
-    parser.add_argument("--lessons", type=int, required=True, help="number of lessons in all")
+    parser.add_argument("--lessons", type=int, help="number of lessons in all")
     parser.add_argument(
         "--directives",
         action="store_true",
@@ -895,9 +1474,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--hugo", action="store_true", help="also write the same course as a Hugo project (hugo/)"
     )
+    parser.add_argument(
+        "--academy",
+        action="store_true",
+        help="write an academy in bit-docs form (package.json, src/) instead of --lessons",
+    )
+    parser.add_argument(
+        "--pages", type=int, default=250, help="pages of the --academy (default: 250)"
+    )
     args = parser.parse_args(argv)
-    if args.lessons < 1:
-        parser.error("--lessons must be at least 1")
+    if args.academy:
+        if args.pages < 2 * len(ACADEMY_COURSES) + 1:
+            parser.error(f"--pages must be at least {2 * len(ACADEMY_COURSES) + 1}")
+        blocks = generate_academy(args.dest, args.pages)
+        print(f"{args.pages} pages with {blocks} code blocks in {args.dest}")
+        return
+    if args.lessons is None or args.lessons < 1:
+        parser.error("--lessons must be given and at least 1 (or use --academy)")
     courses, bodies = _plan_site(args.lessons, args.directives)
     _write_trustdocs(args.dest, courses, bodies)
     if args.mkdocs:
