@@ -38,11 +38,11 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def screenshot(page: object, name: str) -> Path:
-    """Save a full-page screenshot under tests/screenshots/ to look at."""
+def screenshot(page: object, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot (of the whole page, or of the window) under tests/screenshots/ to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

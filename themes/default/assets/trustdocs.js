@@ -4,13 +4,43 @@
   var toggle = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (toggle && sidebar) {
-    toggle.addEventListener("click", function () {
-      var open = document.body.classList.toggle("sidebar-open");
+    // On a phone the course tree is a drawer: Escape, a tap outside it or moving focus out of it
+    // closes it, and focus goes back to the button that opened it.
+    var isOpen = function () { return document.body.classList.contains("sidebar-open"); };
+    var setOpen = function (open, focusToggle) {
+      document.body.classList.toggle("sidebar-open", open);
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = sidebar.querySelector("[aria-current=page]") || sidebar.querySelector("a");
+        if (first) first.focus();
+      } else if (focusToggle) {
+        toggle.focus();
+      }
+    };
+    toggle.addEventListener("click", function () { setOpen(!isOpen(), false); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && isOpen()) setOpen(false, true);
     });
+    document.addEventListener("click", function (event) {
+      if (isOpen() && !sidebar.contains(event.target) && !toggle.contains(event.target)) {
+        setOpen(false, true);
+      }
+    });
+    sidebar.addEventListener("focusout", function (event) {
+      var to = event.relatedTarget;
+      if (isOpen() && to && !sidebar.contains(to) && to !== toggle) setOpen(false, false);
+    });
+    var wide = window.matchMedia("(min-width: 52.01rem)");
+    var onResize = function () { if (wide.matches && isOpen()) setOpen(false, false); };
+    if (wide.addEventListener) wide.addEventListener("change", onResize);
   } else if (toggle) {
     toggle.hidden = true;
   }
+
+  // Choosing a section in the in-page outline folds the outline away before the page scrolls.
+  document.querySelectorAll(".outline-inline a").forEach(function (link) {
+    link.addEventListener("click", function () { link.closest("details").open = false; });
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("button.unfold");
     if (!button) return;
