@@ -231,8 +231,9 @@ def test_code_is_highlighted_at_build_time(tmp_path, trustdocs):
 
 
 def test_parallel_build_equals_serial_build(tmp_path):
-    from trustdocs.build import SiteBuild, write_output
+    from trustdocs.build import Site
     from trustdocs.config import load_config
+    from trustdocs.outputs import write_output
 
     broken = {
         **CONSULTING,
@@ -241,8 +242,9 @@ def test_parallel_build_equals_serial_build(tmp_path):
     config = load_config(make_site(tmp_path / "src", broken) / "site.yaml")
     builds = {}
     for workers in (1, 2):
-        site = SiteBuild(config)
-        site.build_all(workers=workers, minimum=0)
+        site = Site(config)
+        site.build(workers=workers, minimum=0)
+        assert site.workers_used == (workers if workers > 1 else 0)
         write_output(tmp_path / f"out{workers}", site.output_files())
         builds[workers] = (tree_digest(tmp_path / f"out{workers}"), site.diagnostics())
     assert builds[1] == builds[2]

@@ -2,22 +2,22 @@
 
 from conftest import CONSULTING, make_site
 
-from trustdocs.build import SiteBuild
+from trustdocs.build import Site
 from trustdocs.config import load_config
 from trustdocs.render import Theme, render_page
 
 
 def loaded_site(tmp_path, pages=CONSULTING):
-    site = SiteBuild(load_config(make_site(tmp_path, pages) / "site.yaml"))
-    site.load()
+    site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.build()
     return site
 
 
 def test_render_is_pure_and_records_the_pages_it_shows(tmp_path):
     site = loaded_site(tmp_path)
     name = "learn-technology-consulting/building-rapport"
-    first = render_page(site.pages[name], site.snapshot, site.theme)
-    second = render_page(site.pages[name], site.snapshot, site.theme)
+    first = render_page(site.pages.full(name), site.snapshot, site.theme)
+    second = render_page(site.pages.full(name), site.snapshot, site.theme)
     assert first.html == second.html  # rendering twice changes nothing (tokens are not mutated)
     assert first.output == "learn-technology-consulting/building-rapport.html"
     course = "learn-technology-consulting"

@@ -4,14 +4,13 @@ import json
 
 from conftest import CONSULTING, make_site
 
-from trustdocs.build import SiteBuild
+from trustdocs.build import Site
 from trustdocs.config import load_config
 
 
 def index_entries(tmp_path, pages):
-    site = SiteBuild(load_config(make_site(tmp_path, pages) / "site.yaml"))
-    site.load()
-    site.render_all()
+    site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.build()
     script = site.search_index()
     assert script.startswith("window.trustdocsSearchIndex=[")
     return json.loads(script.split("=", 1)[1].rstrip().rstrip(";"))

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from trustdocs.build import BuildResult, build_site, check_output_location
+from trustdocs.build import BuildResult, build_site
 from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
 from trustdocs.diagnostics import (
     REPORT_FORMATS,
@@ -160,17 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     strict = args.strict or config.strict
     if args.command == "deploy":
         return _deploy(config, args, strict)
-    if args.command == "build":
-        location_problem = check_output_location(config, args.output or config.output_dir)
-        if location_problem:
-            print_report(Report([location_problem], "", failed=True), report_format)
-            return EXIT_USAGE
     if args.command == "check":
         result = build_site(config, write=False, strict=strict)
         verb = "checked"
     else:
         result = build_site(config, args.output, strict=strict)
         verb = "built" if result.written else "not built:"
+        if result.usage_problem is not None:
+            print_report(Report([result.usage_problem], "", failed=True), report_format)
+            return EXIT_USAGE
     line = summary_line(verb, result)
     if args.command == "build" and not result.written:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)

@@ -12,10 +12,10 @@ from urllib.parse import urljoin
 import jinja2
 
 from trustdocs.diagnostics import Diagnostic, error, warning
-from trustdocs.markdown import Heading, ParsedMarkdown, heading_id, render_markdown
+from trustdocs.markdown import Heading, heading_id, render_markdown
+from trustdocs.pages import ParsedPage
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot
-from trustdocs.source import PageSource
-from trustdocs.urls import INDEX_HTML, asset_path, is_external, relative_url
+from trustdocs.urls import INDEX_HTML, PRINT_PAGE, asset_path, is_external, relative_url
 
 
 def default_theme_dir() -> Path:
@@ -24,15 +24,6 @@ def default_theme_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "themes" / "default"
-
-
-@dataclass(frozen=True)
-class ParsedPage:
-    """A page with its body and description parsed, ready to render."""
-
-    source: PageSource
-    body: ParsedMarkdown
-    description: ParsedMarkdown
 
 
 @dataclass(frozen=True)
@@ -198,9 +189,6 @@ def render_special(
         else [],
     }
     return theme.render(template, context, template)
-
-
-PRINT_PAGE = "print.html"
 
 
 def render_print_chapter(page: ParsedPage, site: SiteSnapshot) -> dict[str, object]:

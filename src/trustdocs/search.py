@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from trustdocs.markdown import plain_text
-from trustdocs.render import ParsedPage
+from trustdocs.pages import ParsedPage
 from trustdocs.snapshot import PageSummary
 from trustdocs.urls import ASSETS_DIR
 

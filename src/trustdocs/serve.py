@@ -31,19 +31,13 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from trustdocs.build import (
-    MAX_WORKERS,
-    ON_REQUEST_FILES,
-    PARALLEL_MINIMUM,
-    OutputContent,
-    SiteBuild,
-    display_path,
-    write_file,
-    write_output,
-)
+from trustdocs.build import Site
+from trustdocs.changes import plan_rebuild
 from trustdocs.cli import EXIT_USAGE
 from trustdocs.config import ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import Diagnostic, count, plural
+from trustdocs.files import display_path
+from trustdocs.outputs import OutputContent, is_on_request, write_file, write_output
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,
     PreviewHandler,
@@ -53,10 +47,10 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     resolve_request_path,
 )
 from trustdocs.render import default_theme_dir
-from trustdocs.urls import PREVIEW_PREFIX
+from trustdocs.urls import NOT_FOUND_PAGE, PREVIEW_PREFIX
+from trustdocs.workers import PARALLEL_MINIMUM, worker_count
 
 RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
-NOT_FOUND_PAGE = "404.html"
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 # Only writes matter. Asking the kernel for these alone also keeps reads (ours, and watchdog's own
 # walk of thousands of folders) from flooding the inotify queue on large courses.
@@ -94,7 +88,7 @@ class Preview:
         self.config = config
         self.output_dir = output_dir
         self.lock = threading.Lock()
-        self.site: SiteBuild | None = None
+        self.site: Site | None = None
         self.served: dict[str, OutputContent] = {}
         self.version = 0
         self.last = RebuildReport(0, (), (), 0.0)
@@ -112,8 +106,8 @@ class Preview:
         except ConfigError as exc:
             return self._publish(exc.diagnostics, {}, started)
         self.config = config
-        site = SiteBuild(config)
-        site.build_all(workers=workers, minimum=minimum)
+        site = Site(config)
+        site.build(workers=workers, minimum=minimum)
         self.site = site
         return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
 
@@ -121,18 +115,16 @@ class Preview:
         """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
         started = time.perf_counter()
         with self.lock:
-            if self.site is None or self._needs_full_build(paths):
+            site = self.site
+            if site is None:
                 return self.full_build()
-            self.site.update(paths)
-            files = self.site.output_files(on_request=False)
-            return self._publish(self.site.diagnostics(), files, started)
-
-    def _needs_full_build(self, paths: set[Path]) -> bool:
-        theme_dirs = [d.resolve() for d in (self.config.root_dir / "themes", default_theme_dir())]
-        return any(
-            path == self.config.config_path or any(path.is_relative_to(d) for d in theme_dirs)
-            for path in paths
-        )
+            plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
+            if plan.full:
+                return self.full_build()
+            site.apply(plan)
+            files = site.output_files(on_request=False)
+            self._recopy(paths)
+            return self._publish(site.diagnostics(), files, started)
 
     def _publish(
         self, diagnostics: list[Diagnostic], files: dict[str, OutputContent], started: float
@@ -182,7 +174,7 @@ class Preview:
             old = self.served.get(rel)
             if old is content or (old == content and not isinstance(content, Path)):
                 continue
-            target = self.output_dir / rel
+            target = self._inside(rel)
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(f".{target.name}.tmp")
             write_file(temporary, content)
@@ -190,26 +182,31 @@ class Preview:
             changed.append("/" + rel)
         for rel in set(self.served) - set(files):
             with contextlib.suppress(FileNotFoundError):
-                (self.output_dir / rel).unlink()
+                self._inside(rel).unlink()
             changed.append("/" + rel)
         self.served = dict(files)
         return sorted(changed)
 
+    def _inside(self, rel: str) -> Path:
+        """The preview file of REL; never a path outside the preview folder."""
+        target = (self.output_dir / rel).resolve()
+        if not target.is_relative_to(self.output_dir.resolve()):
+            raise ValueError(f"output path outside the preview folder: {rel}")
+        return target
+
     def made_on_request(self, rel: str) -> bytes | None:
         """A file that reads every page (search index, print page), made when asked for, not on every save."""
-        if rel not in ON_REQUEST_FILES:
+        if not is_on_request(rel):
             return None
         with self.lock:
-            if self.site is None:
-                return None
-            return self.site.on_request_files()[rel]().encode("utf-8")
+            made = self.site.on_request_file(rel) if self.site is not None else None
+            return None if made is None else made.encode("utf-8")
 
-    def copy_changed(self, paths: set[Path]) -> None:
-        """Files copied as they are (images, downloads) may change without a rebuild: recopy them."""
-        with self.lock:
-            for rel, content in self.served.items():
-                if isinstance(content, Path) and content in paths and content.exists():
-                    write_file(self.output_dir / rel, content)
+    def _recopy(self, paths: set[Path]) -> None:
+        """Files copied as they are (images, downloads) may change in place: copy them again."""
+        for rel, content in self.served.items():
+            if isinstance(content, Path) and content in paths and content.exists():
+                write_file(self._inside(rel), content)
 
     # --- announcing -----------------------------------------------------------------------------
 
@@ -375,7 +372,7 @@ def _start_preview_in(
 ) -> RunningPreview:
     preview = Preview(config, workdir / "site")
     # Forking is safe only here, before the server and the watcher start their threads.
-    preview.full_build(workers=min(os.cpu_count() or 1, MAX_WORKERS), minimum=parallel_minimum)
+    preview.full_build(workers=worker_count(), minimum=parallel_minimum)
     if not preview.served:
         preview.output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -394,7 +391,6 @@ def _start_preview_in(
                 watched.add(folder)
 
     def on_batch(paths: set[Path]) -> None:
-        preview.copy_changed(paths)
         preview.rebuild(paths)
         watch_new_roots()
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
-from trustdocs.diagnostics import Diagnostic
-from trustdocs.tree import CourseTree
-from trustdocs.urls import INDEX_HTML, is_external, relative_url
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic, error
+from trustdocs.files import display_path
+from trustdocs.outputs import reserved_problem
+from trustdocs.tree import CourseTree, build_course_tree
+from trustdocs.urls import INDEX_HTML, is_external, output_path, relative_url
+
+if TYPE_CHECKING:  # pages.py renders Markdown, whose rules read this module's RenderContext
+    from trustdocs.pages import PageFacts
 
 # What a render may show of another page; an edit to that part of the page re-renders the shower.
 Aspect = Literal["title", "description", "anchors"]
@@ -104,3 +111,62 @@ class RenderContext:
         return RenderContext(
             self.site, self.page, self.path, lines, line_map, self.diagnostics, self.uses
         )
+
+
+def resolve_snapshot(
+    config: SiteConfig,
+    facts: Mapping[str, PageFacts],
+    descriptions: Mapping[str, str],
+    copies: Iterable[str],
+    generated: Iterable[str],
+) -> tuple[SiteSnapshot, list[Diagnostic]]:
+    """The tree and the snapshot of every parsed page; output collisions and tree problems."""
+    problems: list[Diagnostic] = []
+    config_shown = display_path(config.config_path)
+    tree, tree_problems = build_course_tree(
+        (page.source for page in facts.values()), config.root, config_shown
+    )
+    problems += tree_problems
+    copies, generated = frozenset(copies), frozenset(generated)
+    summaries: dict[str, PageSummary] = {}
+    outputs: dict[str, str] = {}
+    for name in sorted(facts):
+        page = facts[name]
+        out = output_path(name, tree.root)
+        where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
+        reserved = reserved_problem(out) or (
+            f"{out} is a file copied from the content folder" if out in copies else ""
+        )
+        if reserved:
+            problems.append(
+                error(*where, f"page '{name}' would be written to {out}, but {reserved}")
+            )
+        elif out in outputs:
+            problems.append(
+                error(
+                    *where, f"page '{name}' would be written to {out}, like page '{outputs[out]}'"
+                )
+            )
+        outputs[out] = name
+        summaries[name] = PageSummary(
+            name=name,
+            title=page.source.title,
+            description_text=descriptions[name],
+            output=out,
+            source=page.source.rel_path,
+            anchors=page.anchors,
+        )
+    title = config.title
+    if config.layout == "bitdocs" and tree.root in summaries:
+        title = summaries[tree.root].title
+    snapshot = SiteSnapshot(
+        title=title,
+        pages=summaries,
+        tree=tree,
+        content_files=copies,
+        output_files=frozenset(outputs) | copies | generated,
+        base_url=config.base_url,
+        codepen_replacements=config.codepen_replacements,
+        page_sources={s.source: s.name for s in summaries.values()},
+    )
+    return snapshot, problems

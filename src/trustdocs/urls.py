@@ -8,6 +8,9 @@ from urllib.parse import quote, urlsplit
 
 ASSETS_DIR = "_assets"
 INDEX_HTML = "index.html"
+NOT_FOUND_PAGE = "404.html"
+PRINT_PAGE = "print.html"
+SITEMAP = "sitemap.xml"
 PREVIEW_PREFIX = "/_trustdocs/"  # what only the preview server answers: reload script, events
 
 
@@ -45,3 +48,22 @@ def is_external(url: str) -> bool:
     """True for URLs with a scheme or host, site-absolute paths and pure fragments."""
     parts = urlsplit(url)
     return bool(parts.scheme or parts.netloc or url.startswith(("/", "#", "?")) or not parts.path)
+
+
+MAX_SEGMENT_BYTES = 200  # leaves room for `.html` and a temporary suffix under the usual 255
+
+
+def page_name_problem(name: str) -> str:
+    """Why NAME cannot be a page name (it becomes an output path), or '' when it can."""
+    if "\x00" in name or "\\" in name:
+        return "may not contain a backslash or NUL"
+    if name.startswith("/"):
+        return "must be relative (no leading '/')"
+    for segment in name.split("/"):
+        if segment in ("", ".", ".."):
+            return "must be folders and a name separated by single '/' (no empty, '.' or '..' part)"
+        if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            return f"has a part longer than {MAX_SEGMENT_BYTES} bytes"
+        if any(ord(char) < 32 for char in segment):
+            return "may not contain control characters"
+    return ""

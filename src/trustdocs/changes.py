@@ -1,0 +1,144 @@
+"""Edits → a rebuild plan: what to read, parse and render again, decided by diffing snapshots.
+
+Two questions, each answered in one place:
+- which sources an edit touched (`classify`, `plan_rebuild`): a page file, a file a directive read, a
+  copied file, a file that may be new, the config or the theme;
+- which pages must be rendered again (`pages_to_render`): the pages parsed again, plus every page whose
+  last render showed a part (title, summary, anchors) of another page that changed between the old
+  snapshot and the new one, over all pages. A summary also changes when a title shown inside it does,
+  so no page is skipped for having been left unparsed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustdocs.config import SiteConfig
+from trustdocs.files import SourceFiles, could_belong
+from trustdocs.pages import PageFacts
+from trustdocs.render import default_theme_dir
+from trustdocs.snapshot import Aspect, SiteSnapshot
+from trustdocs.source import PageSource
+
+ASPECTS: tuple[Aspect, ...] = ("title", "description", "anchors")
+
+
+class ChangeKind(enum.Enum):
+    """What an edited path is to the site."""
+
+    CONFIG = "config"  # site.yaml or package.json: everything may change
+    THEME = "theme"  # a template or asset: every page's frame may change
+    PAGE = "page"  # a known page file
+    INCLUDED = "included"  # a file read by a page's @sourceref or @diff
+    COPIED = "copied"  # a file copied to the output as it is
+    NEW = "new"  # not known yet, but where sources live
+    UNRELATED = "unrelated"
+
+
+def classify(
+    path: Path,
+    config: SiteConfig,
+    files: SourceFiles,
+    sources: Mapping[Path, PageSource | None],
+    included: Iterable[str],
+) -> ChangeKind:
+    """What PATH is to the site; the first matching kind wins."""
+    if path == config.config_path:
+        return ChangeKind.CONFIG
+    theme_dirs = (config.root_dir / "themes", default_theme_dir())
+    if any(path.is_relative_to(folder.resolve()) for folder in theme_dirs):
+        return ChangeKind.THEME
+    if path in sources:
+        return ChangeKind.PAGE
+    if str(path) in included:
+        return ChangeKind.INCLUDED
+    if path in files.copies.values():
+        return ChangeKind.COPIED
+    if could_belong(config, path):
+        return ChangeKind.NEW
+    return ChangeKind.UNRELATED
+
+
+@dataclass(frozen=True)
+class RebuildPlan:
+    """What one batch of edits asks for."""
+
+    full: bool = False  # load everything again (config or theme changed)
+    rediscover: bool = False  # the set of files may have changed: discover again
+    reread: frozenset[Path] = frozenset()  # page files to read again
+    reparse: frozenset[str] = frozenset()  # pages whose directives read an edited file
+
+    @property
+    def empty(self) -> bool:
+        """Nothing the site depends on changed."""
+        return not (self.full or self.rediscover or self.reread or self.reparse)
+
+
+def plan_rebuild(
+    paths: Iterable[Path],
+    config: SiteConfig,
+    files: SourceFiles,
+    sources: Mapping[Path, PageSource | None],
+    facts: Mapping[str, PageFacts],
+) -> RebuildPlan:
+    """The plan for a batch of edited PATHS."""
+    included = {read: name for name, page in facts.items() for read in page.files_read}
+    rediscover = False
+    reread: set[Path] = set()
+    reparse: set[str] = set()
+    for path in paths:
+        kind = classify(path, config, files, sources, included)
+        if kind in (ChangeKind.CONFIG, ChangeKind.THEME):
+            return RebuildPlan(full=True)
+        if kind is ChangeKind.PAGE:
+            reread.add(path)
+            rediscover |= not path.exists()
+        elif kind is ChangeKind.COPIED:
+            rediscover |= not path.exists()
+        elif kind is ChangeKind.NEW:
+            # A new file (an editor's short-lived temporary one is gone by now).
+            rediscover |= path.exists()
+        if kind is ChangeKind.INCLUDED or str(path) in included:
+            reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
+    return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def tree_shape(snapshot: SiteSnapshot) -> tuple[object, ...]:
+    """Everything of the course tree that every page's frame shows."""
+    tree = snapshot.tree
+    return (tree.root, tree.children, tree.hidden, tree.reading_order)
+
+
+def changed_aspects(old: SiteSnapshot, new: SiteSnapshot) -> set[tuple[str, Aspect]]:
+    """The parts of pages, over all pages, that differ between two snapshots of the same pages."""
+    return {
+        (name, aspect)
+        for name, summary in new.pages.items()
+        for aspect in ASPECTS
+        if old.pages[name].aspect(aspect) != summary.aspect(aspect)
+    }
+
+
+def pages_to_render(
+    old: SiteSnapshot,
+    new: SiteSnapshot,
+    reparsed: Iterable[str],
+    uses: Mapping[str, frozenset[tuple[str, Aspect]]],
+) -> set[str]:
+    """The pages whose HTML may differ under NEW: reparsed ones and those that showed what changed."""
+    everything = set(new.pages)
+    if (
+        old.pages.keys() != new.pages.keys()
+        or tree_shape(old) != tree_shape(new)
+        or (old.title, old.base_url, old.output_files, old.content_files)
+        != (new.title, new.base_url, new.output_files, new.content_files)
+        or any(old.pages[n].output != new.pages[n].output for n in everything)
+    ):
+        return everything
+    changed = changed_aspects(old, new)
+    affected = set(reparsed) & everything
+    affected |= {name for name, used in uses.items() if used & changed}
+    return affected

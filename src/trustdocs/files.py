@@ -1,0 +1,170 @@
+"""Discover: the config → the page files, the files to copy, what was skipped; how a path is shown."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic, error
+from trustdocs.source import PageSource, parse_page_source
+
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
+STATIC_PREFIX = "static/"  # where a bit-docs site's static folder is copied
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics show it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class SourceFiles:
+    """What the content folder holds: page candidates, files to copy, and ignored glob matches."""
+
+    pages: tuple[Path, ...]
+    copies: dict[str, Path]  # output rel path -> file
+    skipped: int = 0
+    problems: tuple[Diagnostic, ...] = ()  # links that lead out of the site folder
+
+
+def discover(config: SiteConfig) -> SourceFiles:
+    """Find the page files and the other files a site copies to its output."""
+    if config.layout == "bitdocs":
+        return _discover_bitdocs(config)
+    pages: list[Path] = []
+    copies: dict[str, Path] = {}
+    files, problems = _walk(config.content_dir, config)
+    for path in files:
+        if path.suffix.lower() == ".md":
+            pages.append(path)
+        else:
+            copies[path.relative_to(config.content_dir).as_posix()] = path
+    return SourceFiles(tuple(pages), copies, 0, tuple(problems))
+
+
+def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
+    """A bit-docs site: pages by glob (only .md files are read); only the static folder is copied."""
+    pages: set[Path] = set()
+    skipped = 0
+    for pattern in config.page_glob:
+        for path in config.content_dir.glob(pattern):
+            if not path.is_file() or not belongs(config, path, config.content_dir):
+                continue
+            if path.suffix.lower() == ".md":
+                pages.add(path)
+            else:
+                skipped += 1
+    ignored = getattr(config, "page_ignore", ())
+    if ignored:
+        pages = {p for p in pages if not any(p.match(pattern) for pattern in ignored)}
+    copies: dict[str, Path] = {}
+    problems: list[Diagnostic] = []
+    if config.static_dir is not None and config.static_dir.is_dir():
+        files, problems = _walk(config.static_dir, config)
+        for path in files:
+            copies[STATIC_PREFIX + path.relative_to(config.static_dir).as_posix()] = path
+    return SourceFiles(tuple(sorted(pages)), copies, skipped, tuple(problems))
+
+
+def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]:
+    """Every file under BASE that belongs to the site, sorted, and the symlinks that leave the site.
+
+    Symlinked folders are followed once each (a loop ends where it starts again); a symlink that
+    resolves outside the site folder is an error unless the site allows outside files.
+    """
+    site = config.root_dir.resolve()
+    allow_outside = getattr(config, "allow_outside_files", False)
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for folder, subfolders, files in os.walk(base, followlinks=True):
+        here = Path(folder)
+        real = here.resolve()
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(subfolders):
+            path = here / name
+            if _skipped_name(name) or _is_output(config, path):
+                continue
+            if path.is_symlink() and not (allow_outside or _inside(path, site)):
+                problems.append(_outside(path))
+                continue
+            kept.append(name)
+        subfolders[:] = kept
+        for name in files:
+            path = here / name
+            if _skipped_name(name) or not path.is_file():
+                continue
+            if path.is_symlink() and not (allow_outside or _inside(path, site)):
+                problems.append(_outside(path))
+                continue
+            found.append(path)
+    return sorted(found), problems
+
+
+def _inside(path: Path, site: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(site)
+    except (OSError, RuntimeError):  # a symlink loop leads nowhere inside
+        return False
+
+
+def _outside(path: Path) -> Diagnostic:
+    return error(
+        display_path(path),
+        1,
+        1,
+        f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
+        "copy the file into the site, or set 'allow_outside_files: true' in site.yaml",
+    )
+
+
+def _skipped_name(name: str) -> bool:
+    return name.startswith(".") or name in SKIPPED_FOLDERS
+
+
+def _is_output(config: SiteConfig, path: Path) -> bool:
+    output = config.output_dir.resolve()
+    return path == config.output_dir or path.resolve() == output
+
+
+def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
+    """Whether PATH, under BASE, is part of the sources (not hidden, not skipped, not the output)."""
+    try:
+        parts = path.relative_to(base).parts
+    except ValueError:
+        return False
+    if any(_skipped_name(part) for part in parts):
+        return False
+    output = config.output_dir.resolve()
+    return not (path.is_relative_to(config.output_dir) or path.resolve().is_relative_to(output))
+
+
+def could_belong(config: SiteConfig, path: Path) -> bool:
+    """Whether a file the site does not know yet may be one of its sources (a new page or file)."""
+    roots = [config.content_dir] + ([config.static_dir] if config.static_dir else [])
+    return any(path.is_relative_to(root) and belongs(config, path, root) for root in roots)
+
+
+def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[Diagnostic]]:
+    """Read one page file from disk and parse its tags."""
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")]
+    return parse_page_source(shown, path.relative_to(config.content_dir).as_posix(), text)

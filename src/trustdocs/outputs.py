@@ -1,0 +1,224 @@
+"""The site-wide files (the one table of them) and writing the output folder atomically and safely.
+
+The output folder is only ever replaced when trustdocs wrote it (it carries `MARKER`) or when it is
+missing or empty: anything else is refused, so no option can turn a build into a deletion.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic, error
+from trustdocs.files import display_path
+from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asset_path
+
+OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
+MARKER = ".trustdocs-output"
+MARKER_TEXT = "This folder is written by trustdocs build and replaced by the next build.\n"
+# Outputs of trustdocs versions before the marker: only a folder holding both may be replaced.
+LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
+PYGMENTS_CSS = asset_path("pygments.css")
+SEARCH_INDEX = asset_path("search-index.js")
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """A file the site writes besides its pages and copies."""
+
+    path: str
+    what: str  # for messages: "the print page"
+    template: str | None = None  # the theme template that renders it
+    on_request: bool = False  # reads every page: the preview makes it when it is asked for
+    needs_base_url: bool = False
+
+
+SITE_FILES = (
+    SiteFile(NOT_FOUND_PAGE, "the page-not-found page", template=NOT_FOUND_PAGE),
+    SiteFile(SITEMAP, "the sitemap", template=SITEMAP, needs_base_url=True),
+    SiteFile(PRINT_PAGE, "the print page", on_request=True),
+    SiteFile(SEARCH_INDEX, "the search index", on_request=True),
+    SiteFile(PYGMENTS_CSS, "the code highlighting styles"),
+    SiteFile(MARKER, "the output marker"),
+)
+
+
+def site_files(config: SiteConfig) -> dict[str, SiteFile]:
+    """The site-wide files this site writes, by output path."""
+    return {f.path: f for f in SITE_FILES if config.base_url or not f.needs_base_url}
+
+
+def is_on_request(path: str) -> bool:
+    """Whether the preview makes this output only when asked for it."""
+    return any(f.on_request and f.path == path for f in SITE_FILES)
+
+
+def reserved_problem(output: str) -> str:
+    """Why a page may not be written at OUTPUT (a generated file's place), or ''."""
+    for site_file in SITE_FILES:
+        if output == site_file.path:
+            return f"{output} is {site_file.what}"
+    if output.split("/", 1)[0] == ASSETS_DIR:
+        return f"{ASSETS_DIR}/ holds the theme's files"
+    return ""
+
+
+# --- where the output may go ------------------------------------------------------------------------
+
+
+def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic | None:
+    """Refuse an output that is, holds or would delete anything trustdocs did not write."""
+    shown = display_path(config.config_path)
+    target = Path(os.path.abspath(output_dir))
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError) as exc:
+        return error(shown, 1, 1, f"output folder {output_dir} cannot be used: {exc}")
+
+    def refuse(reason: str) -> Diagnostic:
+        return error(
+            shown,
+            1,
+            1,
+            f"output folder {output_dir} {reason}; refusing to replace it",
+            "choose an output folder of its own, such as 'site'",
+        )
+
+    for precious in (config.root_dir, config.content_dir, config.config_path.parent):
+        if precious.resolve().is_relative_to(resolved):
+            return refuse("contains the site's sources")
+    if target.is_symlink() or resolved != target:
+        return refuse(f"is a link (to {resolved})")
+    if resolved.exists() and not resolved.is_dir():
+        return refuse("is a file, not a folder")
+    if resolved.is_dir() and not _written_by_trustdocs(resolved):
+        return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
+    return None
+
+
+def _written_by_trustdocs(folder: Path) -> bool:
+    if (folder / MARKER).is_file():
+        return True
+    if all((folder / rel).is_file() for rel in LEGACY_SIGNATURE):
+        return True
+    return not any(folder.iterdir())
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def write_file(target: Path, content: OutputContent) -> None:
+    """Write one output file: text as UTF-8, bytes as they are, a Path by copying it."""
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+    elif isinstance(content, str):
+        target.write_bytes(content.encode("utf-8"))
+    else:
+        target.write_bytes(content)
+
+
+def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
+    """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one.
+
+    At every instant OUTPUT_DIR is the old site or the new one: the swap is one atomic exchange where
+    the system has it (Linux), and the fresh folder is locked while it is written, so a later build
+    removes only temporaries that nobody is writing.
+    """
+    output_dir = Path(os.path.abspath(output_dir))
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(output_dir)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
+    try:
+        with _locked(fresh):
+            for rel in sorted(files):
+                target = fresh / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_file(target, files[rel])
+            fresh.chmod(0o755)
+            if not output_dir.exists():
+                os.replace(fresh, output_dir)
+            elif not _exchange(fresh, output_dir):
+                _swap_in_two_steps(fresh, output_dir)
+    finally:
+        # After an exchange the fresh folder's name holds the previous site: delete it either way.
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
+    """Where there is no atomic exchange: move the old site aside, then the new one in."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+    os.replace(output_dir, aside / "site")
+    try:
+        os.replace(fresh, output_dir)
+    except BaseException:
+        os.replace(aside / "site", output_dir)
+        raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold a lock on FOLDER's marker while it is being written."""
+    descriptor = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.write(descriptor, MARKER_TEXT.encode())
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_temporaries(output_dir: Path) -> None:
+    """Delete what an interrupted build left beside OUTPUT_DIR: only our own, unlocked, folders."""
+    for pattern in (f".{output_dir.name}.new-*", f".{output_dir.name}.old-*"):
+        for folder in output_dir.parent.glob(pattern):
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            marker = folder / MARKER
+            if not marker.is_file():
+                marker = folder / "site" / MARKER  # an old site moved aside
+                if not marker.is_file():
+                    continue
+            try:
+                descriptor = os.open(marker, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # another build is writing it
+            finally:
+                os.close(descriptor)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0

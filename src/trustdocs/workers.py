@@ -1,0 +1,163 @@
+"""A pool of forked workers that parse and render shares of the pages and return typed results.
+
+Parsed pages never cross a process boundary (pickling tokens costs more than parsing): each worker
+parses its share and sends back the pages' facts; the main process resolves the snapshot from all of
+them and sends it back; each worker renders its share and sends back the outputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic
+from trustdocs.markdown import highlighted_lines, markdown_parser
+from trustdocs.pages import PageFacts, ParsedPage, parse_page
+from trustdocs.render import RenderedPage, Theme, render_page, render_print_chapter
+from trustdocs.search import search_entry
+from trustdocs.snapshot import SiteSnapshot
+from trustdocs.source import PageSource
+
+MAX_WORKERS = 4
+PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
+POLL_SECONDS = 0.2
+
+
+def worker_count() -> int:
+    """How many workers a full build uses: one per core, up to MAX_WORKERS."""
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
+def can_fork() -> bool:
+    """Workers are forked: they start from the main process's memory, with nothing to pickle."""
+    return "fork" in get_all_start_methods()
+
+
+@dataclass(frozen=True)
+class PageOutputs:
+    """Everything a build makes of one page: its HTML, and its print chapter and search entry."""
+
+    rendered: RenderedPage
+    chapter: dict[str, object] | None  # None for pages outside the visible course
+    search_entry: str | None
+
+
+def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> PageOutputs:
+    """Render a page and, when it is part of the visible course, its chapter and search entry."""
+    rendered = render_page(page, snapshot, theme)
+    if page.source.name in snapshot.tree.hidden:
+        return PageOutputs(rendered, None, None)
+    summary = snapshot.pages[page.source.name]
+    return PageOutputs(rendered, render_print_chapter(page, snapshot), search_entry(page, summary))
+
+
+class WorkerFailed(Exception):
+    """A build worker died or raised: the build cannot finish."""
+
+
+Parsed = tuple[PageFacts, list[Diagnostic]]
+
+
+def build_in_workers(
+    config: SiteConfig,
+    shares: list[list[PageSource]],
+    names: frozenset[str],
+    theme: Theme,
+    resolve: Callable[[list[Parsed]], SiteSnapshot],
+) -> list[PageOutputs]:
+    """Parse and render SHARES in one forked worker each; RESOLVE makes the snapshot in between."""
+    _warm_up(theme, [source for share in shares for source in share])
+    context = get_context("fork")
+    workers: list[tuple[Connection, BaseProcess]] = []
+    gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
+    try:
+        for share in shares:
+            here, there = context.Pipe()
+            process = context.Process(
+                target=_work, args=(there, config, share, names, theme), daemon=True
+            )
+            process.start()
+            there.close()
+            workers.append((here, process))
+    finally:
+        gc.unfreeze()
+    try:
+        parsed: list[Parsed] = []
+        for connection, process in workers:
+            parsed += _receive(connection, process)
+        snapshot = resolve(parsed)
+        for connection, _ in workers:
+            connection.send(snapshot)
+        outputs: list[PageOutputs] = []
+        for connection, process in workers:
+            outputs += _receive(connection, process)
+        return outputs
+    finally:
+        for connection, process in workers:
+            connection.close()  # a worker still waiting for the snapshot ends on EOF
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _receive(connection: Connection, process: BaseProcess) -> Any:
+    """The next message of a worker; a dead or failed worker is an error, never a hang."""
+    while not connection.poll(POLL_SECONDS):
+        if not process.is_alive() and not connection.poll(0):
+            raise WorkerFailed(
+                f"a build worker stopped unexpectedly (exit code {process.exitcode})"
+            )
+    try:
+        status, payload = connection.recv()
+    except (EOFError, OSError) as exc:
+        raise WorkerFailed(f"a build worker stopped unexpectedly ({exc!r})") from None
+    if status != "ok":
+        raise WorkerFailed(f"a build worker failed:\n{payload}")
+    return payload
+
+
+def _work(
+    connection: Connection,
+    config: SiteConfig,
+    share: list[PageSource],
+    names: frozenset[str],
+    theme: Theme,
+) -> None:
+    """In a worker: parse the share, send its facts, await the snapshot, render, send the outputs."""
+    try:
+        parsed = [parse_page(config, source, names) for source in share]
+        connection.send(("ok", [(page.facts, problems) for page, problems in parsed]))
+        try:
+            snapshot: SiteSnapshot = connection.recv()
+        except EOFError:
+            return  # the main process gave up on this build
+        outputs = [render_outputs(page, snapshot, theme) for page, _ in parsed]
+        connection.send(("ok", outputs))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()
+
+
+def _warm_up(theme: Theme, sources: list[PageSource]) -> None:
+    """Do once, before forking, what every worker would otherwise do on its own."""
+    markdown_parser()
+    theme.environment.get_template("page.html")
+    for fence in {
+        line.strip().lstrip("`~").split()[0].lower()
+        for source in sources
+        for line in source.body.split("\n")
+        if line.strip().startswith(("```", "~~~")) and line.strip().lstrip("`~").strip()
+    }:
+        highlighted_lines("", fence)
