@@ -1,170 +1,445 @@
-"""Wall time and peak memory of a full `trustdocs build` of a synthetic academy with directives.
+"""Build times and peak memory of trustdocs against Hugo, Zensical and MkDocs, in one run.
 
-    python benchmarks/build_benchmark.py [--lessons 250] [--repeat 5] [--mkdocs PATH]
+    python benchmarks/build_benchmark.py [--lessons 250 1000 [10000]] [--repeat 5]
+        [--hugo PATH] [--zensical PATH] [--mkdocs PATH] [--bit-docs PATH] [--no-academy]
 
-It writes a synthetic course (benchmarks/synthetic.py, with `@sourceref`, `@highlight`, `@diff` and
-`@codepen`) into a temporary folder, then runs `trustdocs build` there REPEAT times, each in a fresh
-process with the previous output deleted, and prints the median wall time, pages per second and the
-peak resident memory of the build. When MkDocs can be run (importable here, or an executable given
-with --mkdocs), the same course is built with `mkdocs build` in the same run and the ratio
-trustdocs time / mkdocs time is printed; otherwise MkDocs is reported as not measured.
+For each size it writes a synthetic course with directives (benchmarks/synthetic.py) and its Hugo
+and MkDocs twins, then measures, in interleaved rounds (one run of every series per round, so that
+a busy minute of a shared machine hits them all), each in a fresh process:
 
-Peak memory is the largest resident set of any one process of the build (the command, or one of
-its render workers), as the kernel reports it for a waited-for child; workers running side by side
-are not added up.
+- trustdocs cold: no output and no cache (`--no-cache` when the command has it, and the cache
+  folder deleted); when it has it, also its first build, which fills an empty cache;
+- trustdocs warm: nothing changed since the last build, output and cache kept;
+- trustdocs one change: one lesson's body edited since the last build;
+- Hugo cold (Hugo keeps no build cache); Zensical cold and warm (it keeps one in .cache/);
+  MkDocs cold, up to 1,000 lessons.
+
+Then an academy-shaped course (synthetic.py --academy: 250 pages, about 1,300 code blocks read with
+`@sourceref` and `@diff`): trustdocs cold and warm, and bit-docs' generate step when it can run here
+without fetching anything.
+
+It prints a Markdown report on standard output (progress goes to standard error): the date and the
+machine, the median of each series, the ratios trustdocs / Hugo, Zensical / trustdocs and
+MkDocs / trustdocs, and peak memory summed over each build's processes. Peers come from the `bench`
+extra (`pip install -e '.[bench]'` installs Hugo and Zensical) or the paths given; a peer that cannot
+be run is reported as not measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import generate_mkdocs_site, generate_site
+from measurement import (
+    CommandFailed,
+    Series,
+    hugo_executable,
+    machine_description,
+    mebibytes,
+    mkdocs_executable,
+    ratio,
+    run_once,
+    seconds,
+    trustdocs_command,
+    trustdocs_has_option,
+    trustdocs_version,
+    version_of,
+    zensical_executable,
+)
+from synthetic import generate_academy, generate_hugo_site, generate_mkdocs_site, generate_site
+
+CACHE_FOLDER = ".trustdocs-cache"
+MKDOCS_MAX_LESSONS = 1000  # MkDocs needs minutes past this; the ratio is clear by then
+ACADEMY_PAGES = 250
+BIT_DOCS_PROBE_SECONDS = 60
+
+
+def _delete(*paths: Path) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Measured:
+    """A series and how to take one run of it."""
+
+    series: Series
+    folder: Path
+    command: list[str]
+    before_each: Callable[[], None]
+    primed: bool = False  # built once, unmeasured, before the first round (warm series)
+
+    def run(self) -> None:
+        """Prepare the state, then run and time the command once."""
+        if self.primed and not self.series.runs:
+            run_once(self.command, self.folder)
+        self.before_each()
+        self.series.runs.append(run_once(self.command, self.folder))
 
 
 @dataclass(frozen=True)
-class Run:
-    """One build in a fresh process."""
+class Peers:
+    """The other generators' commands (None: not measured) and the trustdocs options to use."""
 
-    seconds: float
-    peak_rss_mib: float
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """Several runs of one build command on one site."""
-
-    label: str
-    pages: int
-    runs: tuple[Run, ...]
-
-    @property
-    def median_seconds(self) -> float:
-        """The median wall time of the runs."""
-        return statistics.median(run.seconds for run in self.runs)
-
-    @property
-    def peak_rss_mib(self) -> float:
-        """The largest peak resident memory seen over the runs."""
-        return max(run.peak_rss_mib for run in self.runs)
-
-    @property
-    def pages_per_second(self) -> float:
-        """Pages built per second at the median wall time."""
-        return self.pages / self.median_seconds
+    hugo: str | None
+    zensical: str | None
+    mkdocs: str | None
+    no_cache: bool
 
 
-def run_once(command: list[str], folder: Path) -> Run:
-    """Run COMMAND in FOLDER in a new process; its wall time and its peak resident memory."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{errors}")
-    return Run(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+class LessonEditor:
+    """Edits one lesson's body before each run, a different paragraph every time."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.original = path.read_text(encoding="utf-8")
+        self.edits = 0
 
-def measure(
-    label: str, command: list[str], folder: Path, output: Path, pages: int, repeat: int
-) -> Measurement:
-    """Build REPEAT times, deleting OUTPUT before each build so that every one is a full build."""
-    runs = []
-    for _ in range(repeat):
-        shutil.rmtree(output, ignore_errors=True)
-        runs.append(run_once(command, folder))
-    return Measurement(label, pages, tuple(runs))
-
-
-def mkdocs_command(executable: str | None) -> list[str] | None:
-    """How to run MkDocs: the given executable, else this Python's mkdocs module, else None."""
-    if executable:
-        return [executable]
-    if importlib.util.find_spec("mkdocs") is not None:
-        return [sys.executable, "-m", "mkdocs"]
-    return None
-
-
-def print_table(measurements: list[Measurement], repeat: int) -> None:
-    """One row per build command."""
-    header = f"{'build':<16}{'pages':>7}{'median s':>11}{'min s':>9}{'max s':>9}"
-    header += f"{'pages/s':>10}{'peak RSS MiB':>14}"
-    print(header)
-    print("-" * len(header))
-    for m in measurements:
-        seconds = [run.seconds for run in m.runs]
-        print(
-            f"{m.label:<16}{m.pages:>7}{m.median_seconds:>11.2f}{min(seconds):>9.2f}"
-            f"{max(seconds):>9.2f}{m.pages_per_second:>10.0f}{m.peak_rss_mib:>14.0f}"
+    def __call__(self) -> None:
+        """Save the lesson with a new last paragraph."""
+        self.edits += 1
+        self.path.write_text(
+            self.original + f"\nA paragraph added by edit {self.edits}.\n", encoding="utf-8"
         )
-    print(f"({repeat} runs each, fresh process per run, {os.cpu_count()} CPUs)")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Generate the site, time the builds, print the table."""
+def trustdocs_series(folder: Path, output: str, peers: Peers, states: list[str]) -> list[Measured]:
+    """The trustdocs series in STATES, each on its own copy of FOLDER so they can interleave."""
+    measured = []
+    for state in states:
+        copy = folder.with_name(f"{folder.name}-{state.replace(' ', '-')}")
+        shutil.copytree(folder, copy)
+        build = trustdocs_command("build")
+        if state == "cold":
+            command = [*build, "--no-cache"] if peers.no_cache else build
+            measured.append(
+                Measured(
+                    Series("trustdocs", state),
+                    copy,
+                    command,
+                    lambda copy=copy: _delete(copy / output, copy / CACHE_FOLDER),
+                )
+            )
+        elif state == "first build":
+            measured.append(
+                Measured(
+                    Series("trustdocs", state),
+                    copy,
+                    build,
+                    lambda copy=copy: _delete(copy / output, copy / CACHE_FOLDER),
+                )
+            )
+        elif state == "warm":
+            measured.append(Measured(Series("trustdocs", state), copy, build, lambda: None, True))
+        elif state == "one change":
+            lessons = sorted((copy / "content").glob("*/*/*.md"))
+            editor = LessonEditor(lessons[len(lessons) // 2])
+            measured.append(Measured(Series("trustdocs", state), copy, build, editor, True))
+    return measured
+
+
+def trustdocs_states(peers: Peers) -> list[str]:
+    """cold, warm, one change; and the first build into an empty cache when there is a cache."""
+    first = ["first build"] if peers.no_cache else []
+    return ["cold", *first, "warm", "one change"]
+
+
+def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
+    """Write the course of LESSONS lessons and its twins into FOLDER; every series to measure."""
+    site = folder / "trustdocs"
+    generate_site(site, lessons, directives=True)
+    measured = trustdocs_series(site, "site", peers, trustdocs_states(peers))
+    if peers.hugo:
+        generate_hugo_site(folder / "hugo-twin", lessons, directives=True)
+        project = folder / "hugo-twin" / "hugo"
+        measured.append(
+            Measured(
+                Series("Hugo", "cold"),
+                project,
+                [peers.hugo, "--quiet"],
+                lambda: _delete(project / "public", project / "resources"),
+            )
+        )
+    if peers.zensical or (peers.mkdocs and lessons <= MKDOCS_MAX_LESSONS):
+        generate_mkdocs_site(folder / "mkdocs-twin", lessons, directives=True)
+    if peers.zensical:
+        for state in ("cold", "warm"):
+            copy = folder / f"zensical-{state}"
+            shutil.copytree(folder / "mkdocs-twin", copy)
+            reset = (
+                (lambda copy=copy: _delete(copy / "mkdocs-site", copy / ".cache"))
+                if state == "cold"
+                else (lambda: None)
+            )
+            measured.append(
+                Measured(
+                    Series("Zensical", state),
+                    copy,
+                    [peers.zensical, "build"],
+                    reset,
+                    primed=state == "warm",
+                )
+            )
+    if peers.mkdocs and lessons <= MKDOCS_MAX_LESSONS:
+        twin = folder / "mkdocs-twin"
+        measured.append(
+            Measured(
+                Series("MkDocs", "cold"),
+                twin,
+                [peers.mkdocs, "build", "--quiet"],
+                lambda: _delete(twin / "mkdocs-site"),
+            )
+        )
+    return measured
+
+
+def bit_docs_command(given: str | None, academy: Path) -> tuple[list[str] | None, str]:
+    """How to run bit-docs' generate step on ACADEMY without fetching anything, or why not."""
+    command = [given, "-d"] if given else ["npx", "--no-install", "bit-docs", "-d"]
+    if not given and shutil.which("npx") is None:
+        return None, "npx is not installed"
+    try:
+        probe = subprocess.run(
+            [*command[:-1], "--help"],
+            cwd=academy,
+            capture_output=True,
+            text=True,
+            timeout=BIT_DOCS_PROBE_SECONDS,
+            check=False,
+            env={**os.environ, "npm_config_offline": "true"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        return None, f"`{' '.join(command[:-1])}` did not run ({problem})"
+    if probe.returncode != 0:
+        reason = (probe.stderr or probe.stdout).strip().splitlines()
+        return None, f"`{' '.join(command[:-1])}` is not runnable offline here" + (
+            f" ({reason[-1]})" if reason else ""
+        )
+    return command, ""
+
+
+def academy_series(
+    folder: Path, peers: Peers, bit_docs: str | None
+) -> tuple[list[Measured], int, str]:
+    """The academy's series, its number of code blocks, and why bit-docs is not measured."""
+    academy = folder / "academy"
+    blocks = generate_academy(academy, ACADEMY_PAGES)
+    measured = trustdocs_series(academy, "academy-site", peers, ["cold", "warm"])
+    command, reason = bit_docs_command(bit_docs, academy)
+    if command is not None:
+        copy = folder / "academy-bit-docs"
+        shutil.copytree(academy, copy)
+        measured.append(
+            Measured(
+                Series("bit-docs", "generate"),
+                copy,
+                command,
+                lambda: _delete(copy / "academy-site"),
+            )
+        )
+    return measured, blocks, reason
+
+
+def measure_interleaved(measured: list[Measured], repeat: int, title: str) -> None:
+    """REPEAT rounds; each round runs every series once, starting one series later each time."""
+    for round_number in range(repeat):
+        shift = round_number % len(measured)
+        for entry in measured[shift:] + measured[:shift]:
+            print(
+                f"{title}, round {round_number + 1}/{repeat}: {entry.series.label}",
+                file=sys.stderr,
+                flush=True,
+            )
+            entry.run()
+
+
+# ---- the report ----
+
+
+def _by_label(measured: list[Measured]) -> dict[str, Series]:
+    return {entry.series.label: entry.series for entry in measured}
+
+
+def _median(series: dict[str, Series], label: str) -> float | None:
+    return series[label].median_seconds if label in series else None
+
+
+def _cell(series: dict[str, Series], label: str) -> str:
+    return seconds(series[label].median_seconds) if label in series else "–"
+
+
+def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
+    """The summary: one row per course size, medians and ratios."""
+    first = ["trustdocs first build"] if peers.no_cache else []
+    columns = [
+        "trustdocs cold",
+        *first,
+        "trustdocs warm",
+        "trustdocs one change",
+        "Hugo cold",
+        "Zensical cold",
+        "Zensical warm",
+        "MkDocs cold",
+    ]
+    ratios = ["trustdocs / Hugo", "Zensical / trustdocs", "MkDocs / trustdocs", "Zensical warm / trustdocs warm"]  # fmt: skip
+    lines = [
+        "| lessons | " + " | ".join([*columns, *ratios]) + " |",
+        "| ---: |" + " ---: |" * (len(columns) + len(ratios)),
+    ]
+    for lessons, measured in results.items():
+        series = _by_label(measured)
+        cold = _median(series, "trustdocs cold")
+        cells = [_cell(series, label) for label in columns]
+        cells += [
+            ratio(cold, _median(series, "Hugo cold")),
+            ratio(_median(series, "Zensical cold"), cold),
+            ratio(_median(series, "MkDocs cold"), cold),
+            ratio(_median(series, "Zensical warm"), _median(series, "trustdocs warm")),
+        ]
+        lines.append(f"| {lessons:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def memory_table(results: dict[str, list[Measured]]) -> list[str]:
+    """Peak memory of every series: the whole process tree, and its largest process."""
+    lines = [
+        "| course | series | median | fastest | slowest | peak memory, all processes | largest process |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for course, measured in results.items():
+        for entry in measured:
+            s = entry.series
+            times = [run.seconds for run in s.runs]
+            lines.append(
+                f"| {course} | {s.label} | {seconds(s.median_seconds)} | {seconds(min(times))} "
+                f"| {seconds(max(times))} | {mebibytes(s.peak_tree_bytes)} "
+                f"| {mebibytes(s.peak_process_bytes)} |"
+            )
+    return lines
+
+
+def academy_table(measured: list[Measured], blocks: int, reason: str) -> list[str]:
+    """The academy's row: trustdocs cold and warm, bit-docs when it ran."""
+    series = _by_label(measured)
+    lines = [
+        f"Academy-shaped course: {ACADEMY_PAGES} pages, {blocks:,} code blocks "
+        "(`@sourceref`, `@diff` and fenced), bit-docs form.",
+        "",
+        "| trustdocs cold | trustdocs warm | bit-docs generate | trustdocs cold / bit-docs |",
+        "| ---: | ---: | ---: | ---: |",
+        f"| {_cell(series, 'trustdocs cold')} | {_cell(series, 'trustdocs warm')} "
+        f"| {_cell(series, 'bit-docs generate')} "
+        f"| {ratio(_median(series, 'trustdocs cold'), _median(series, 'bit-docs generate'))} |",
+    ]
+    if reason:
+        lines += ["", f"bit-docs: not measured: {reason}; pass --bit-docs PATH to compare."]
+    return lines
+
+
+def versions(peers: Peers) -> str:
+    """Which version of each generator was measured."""
+    shown = [trustdocs_version()]
+    if peers.hugo:
+        words = version_of([peers.hugo, "version"]).split()
+        shown.append("Hugo " + (words[1].split("-")[0].lstrip("v") if len(words) > 1 else "?"))
+    if peers.zensical:
+        shown.append("Zensical " + version_of([peers.zensical, "--version"]))
+    if peers.mkdocs:
+        words = version_of([peers.mkdocs, "--version"]).split()  # mkdocs, version 1.6.1 from …
+        shown.append("MkDocs " + (words[2] if len(words) > 2 else "?"))
+    return "; ".join(shown)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate the courses, measure the series, print the report."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--lessons", type=int, default=250, help="lessons in the course")
-    parser.add_argument("--repeat", type=int, default=5, help="builds of each kind")
-    parser.add_argument("--mkdocs", metavar="PATH", help="an mkdocs executable to compare with")
+    parser.add_argument(
+        "--lessons",
+        type=int,
+        nargs="+",
+        default=[250, 1000],
+        help="course sizes (default: 250 1000; add 10000 for the large series)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each series; the median is shown"
+    )
+    parser.add_argument("--hugo", metavar="PATH", help="a Hugo binary (default: the bench extra's)")
+    parser.add_argument("--zensical", metavar="PATH", help="a zensical command")
+    parser.add_argument("--mkdocs", metavar="PATH", help="an mkdocs command")
+    parser.add_argument("--bit-docs", metavar="PATH", help="a bit-docs command, for the academy")
+    parser.add_argument("--no-peers", action="store_true", help="measure trustdocs alone")
+    parser.add_argument("--no-academy", action="store_true", help="skip the academy course")
     args = parser.parse_args(argv)
-    if args.lessons < 1 or args.repeat < 1:
+    if args.repeat < 1 or min(args.lessons) < 1:
         parser.error("--lessons and --repeat must be at least 1")
 
-    with tempfile.TemporaryDirectory(prefix="trustdocs-build-bench-") as temporary:
-        folder = Path(temporary)
-        generate_site(folder, args.lessons, directives=True)
-        pages = len(list((folder / "content").rglob("*.md")))
-        print(f"{args.lessons} lessons with directives: {pages} pages in {folder}")
-        trustdocs = measure(
-            "trustdocs build",
-            [sys.executable, "-m", "trustdocs", "build"],
-            folder,
-            folder / "site",
-            pages,
-            args.repeat,
-        )
-        measurements = [trustdocs]
+    peers = Peers(
+        hugo=None if args.no_peers else hugo_executable(args.hugo),
+        zensical=None if args.no_peers else zensical_executable(args.zensical),
+        mkdocs=None if args.no_peers else mkdocs_executable(args.mkdocs),
+        no_cache=trustdocs_has_option("build", "--no-cache"),
+    )
+    machine = machine_description()
+    results: dict[int, list[Measured]] = {}
+    academy: tuple[list[Measured], int, str] | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="trustdocs-build-bench-") as temporary:
+            for lessons in args.lessons:
+                folder = Path(temporary) / f"lessons-{lessons}"
+                print(f"writing {lessons} lessons and their twins", file=sys.stderr)
+                results[lessons] = course_series(folder, lessons, peers)
+                measure_interleaved(results[lessons], args.repeat, f"{lessons} lessons")
+                _delete(folder)
+            if not args.no_academy:
+                academy = academy_series(Path(temporary), peers, args.bit_docs)
+                measure_interleaved(academy[0], args.repeat, "academy")
+    except CommandFailed as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return 1
 
-        mkdocs = mkdocs_command(args.mkdocs)
-        if mkdocs is not None:
-            generate_mkdocs_site(folder, args.lessons, directives=True)
-            mkdocs_pages = len(list((folder / "docs").rglob("*.md")))
-            measurements.append(
-                measure(
-                    "mkdocs build",
-                    [*mkdocs, "build", "--quiet"],
-                    folder,
-                    folder / "mkdocs-site",
-                    mkdocs_pages,
-                    args.repeat,
-                )
-            )
-
-        print()
-        print_table(measurements, args.repeat)
-        if mkdocs is None:
-            print("mkdocs: not measured (not importable here; pass --mkdocs PATH to compare)")
-        else:
-            ratio = trustdocs.median_seconds / measurements[1].median_seconds
-            print(f"trustdocs time / mkdocs time: {ratio:.2f}")
+    cold = "`trustdocs build --no-cache` with the cache folder deleted" if peers.no_cache else (
+        f"`trustdocs build` with the output and `{CACHE_FOLDER}/` deleted"
+    )  # fmt: skip
+    report = [
+        "## Build benchmark",
+        "",
+        f"{machine}.",
+        "",
+        f"{versions(peers)}. Medians of {args.repeat} interleaved runs, each in a fresh process. "
+        f"Cold: {cold}; warm: nothing changed, output and cache kept; one change: one lesson's "
+        "body edited. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
+        "have the same lessons, text, links and highlighted code.",
+        "",
+        *course_table(results, peers),
+        "",
+    ]
+    if not peers.hugo:
+        report.append("Hugo: not measured (install the bench extra or pass --hugo PATH).")
+    if not peers.zensical:
+        report.append("Zensical: not measured (install the bench extra or pass --zensical PATH).")
+    if not peers.mkdocs:
+        report.append("MkDocs: not measured (not installed here; pass --mkdocs PATH).")
+    elif max(args.lessons) > MKDOCS_MAX_LESSONS:
+        report.append(f"MkDocs: measured up to {MKDOCS_MAX_LESSONS:,} lessons only.")
+    every: dict[str, list[Measured]] = {f"{n:,} lessons": m for n, m in results.items()}
+    if academy is not None:
+        report += ["", *academy_table(*academy)]
+        every["academy"] = academy[0]
+    report += ["", "Every series, with peak memory summed over the build's processes:", ""]
+    report += memory_table(every)
+    print("\n".join(report))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
