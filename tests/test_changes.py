@@ -1,0 +1,196 @@
+"""changes.py: each kind of edit re-renders exactly the pages it can change, and the result is a full build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_site, write_files
+
+from trustdocs.build import Site
+from trustdocs.changes import ChangeKind, classify, plan_rebuild
+from trustdocs.config import load_config
+
+COURSE = "course"
+PAGES = {
+    "index.md": """
+        @page course Course
+        @description Start here.
+        @body
+        Read [course/a] first, then [course/b].
+        """,
+    "a.md": """
+        @page course/a Lesson A
+        @parent course 1
+        @description All about [course/x].
+        @body
+        ## Setup
+        Text of A.
+        """,
+    "b.md": """
+        @page course/b Lesson B
+        @parent course 2
+        @description B in short.
+        @body
+        See [course/a] and [course/x#details the details].
+        """,
+    "x.md": """
+        @page course/x Old X Title
+        @parent course 3
+        @description X in short.
+        @body
+        ## Details
+        Text of X.
+        @sourceref ./example.js
+        """,
+    "y.md": """
+        @page course/y Lesson Y
+        @parent course 4
+        @description Y in short.
+        @body
+        Nothing links here. ![A chart](chart.png)
+        """,
+    "example.js": "const answer = 42;\n",
+    "chart.png": "not really a png",
+}
+
+
+def edit(path: Path, old: str, new: str) -> Path:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def rebuild(site: Site, *paths: Path) -> set[str]:
+    """Apply edits to SITE; return the names of the pages it rendered again."""
+    plan = plan_rebuild(
+        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
+    )
+    before = {name: output.rendered for name, output in site.outputs.items()}
+    count = site.render_count
+    site.apply(plan)
+    rendered = {name for name, out in site.outputs.items() if out.rendered is not before.get(name)}
+    assert site.render_count - count == len(rendered)
+    return rendered
+
+
+def assert_equals_full_build(site: Site) -> None:
+    fresh = Site(site.config)
+    fresh.build()
+    assert site.output_files() == fresh.output_files()
+    assert site.diagnostics() == fresh.diagnostics()
+
+
+@pytest.fixture(params=["in-process", "workers"])
+def site(request, tmp_path) -> Site:
+    root = make_site(tmp_path, {f"course/{rel}": text for rel, text in PAGES.items()})
+    built = Site(load_config(root / "site.yaml"))
+    if request.param == "workers":
+        built.build(workers=2, minimum=0)
+        assert built.workers_used == 2
+    else:
+        built.build()
+    return built
+
+
+def content(site: Site, rel: str) -> Path:
+    return site.config.content_dir / "course" / rel
+
+
+ALL = {"course", "course/a", "course/b", "course/x", "course/y"}
+
+# (description, edit, pages that must be rendered again: exactly these)
+EDITS = [
+    ("body edit", lambda s: edit(content(s, "y.md"), "Nothing", "Still nothing"), {"course/y"}),
+    (
+        "heading nobody links to",
+        lambda s: edit(content(s, "a.md"), "## Setup", "## Set-up"),
+        {"course/a"},
+    ),
+    (
+        "heading another page links to",
+        lambda s: edit(content(s, "x.md"), "## Details", "## More details"),
+        {"course/x", "course/b"},  # b links to #details; nobody else asks for x's anchors
+    ),
+    (
+        "description edit",
+        lambda s: edit(content(s, "b.md"), "B in short.", "B, shorter."),
+        {"course/b", "course"},  # the home page's [course/b] link carries it as title=
+    ),
+    (
+        "title shown inside another page's description",
+        lambda s: edit(content(s, "x.md"), "Old X Title", "New X Title"),
+        ALL,  # x's title is in every sidebar; a's summary changes with it
+    ),
+    (
+        "file read by @sourceref",
+        lambda s: edit(content(s, "example.js"), "42", "43"),
+        {"course/x"},
+    ),
+    ("copied image", lambda s: edit(content(s, "chart.png"), "not", "still not"), set()),
+    ("order", lambda s: edit(content(s, "y.md"), "@parent course 4", "@parent course 0"), ALL),
+    (
+        "new page",
+        lambda s: write_files(
+            s.config.content_dir, {"course/z.md": "@page course/z Z\n@parent course 5\n@body\nZ.\n"}
+        )
+        or content(s, "z.md"),
+        ALL | {"course/z"},
+    ),
+    ("deleted page", lambda s: content(s, "y.md").unlink() or content(s, "y.md"), ALL - {"course/y"}),
+    (
+        "renamed file, same page",
+        lambda s: content(s, "y.md").rename(content(s, "why.md")) or content(s, "y.md"),
+        {"course/y"},
+    ),
+    ("hidden page", lambda s: edit(content(s, "y.md"), "@body", "@hide\n@body"), ALL),
+    (
+        "new broken link is reported",
+        lambda s: edit(content(s, "y.md"), "Nothing", "[course/a#nope]"),
+        {"course/y"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "make_edit", "expected"), EDITS, ids=[e[0] for e in EDITS])
+def test_each_edit_renders_exactly_what_it_can_change(site, kind, make_edit, expected):
+    changed = make_edit(site)
+    paths = [changed]
+    if kind == "renamed file, same page":
+        paths.append(content(site, "why.md"))
+    assert rebuild(site, *paths) == expected
+    assert_equals_full_build(site)
+
+
+def test_retitle_updates_summaries_shown_on_other_pages(site):
+    """A's summary shows x's title: pages linking to A must show the new title in their tooltips."""
+    home_before = site.outputs["course"].rendered.html
+    assert 'title="All about Old X Title."' in home_before
+    rebuild(site, edit(content(site, "x.md"), "Old X Title", "New X Title"))
+    assert 'title="All about New X Title."' in site.outputs["course"].rendered.html
+    assert 'title="All about New X Title."' in site.outputs["course/b"].rendered.html
+    assert_equals_full_build(site)
+
+
+def test_edits_in_a_row_stay_equal_to_a_full_build(site):
+    for _, make_edit, _ in EDITS[:7]:
+        rebuild(site, make_edit(site))
+        assert_equals_full_build(site)
+
+
+def test_classify_tells_what_a_path_is(site):
+    config, files, sources = site.config, site.files, site.sources
+    read = {read for page in site.pages.facts.values() for read in page.files_read}
+
+    def kind(path: Path) -> ChangeKind:
+        return classify(path.absolute(), config, files, sources, read)
+
+    assert kind(config.config_path) is ChangeKind.CONFIG
+    assert kind(config.root_dir / "themes" / "default" / "page.html") is ChangeKind.THEME
+    assert kind(content(site, "a.md")) is ChangeKind.PAGE
+    assert kind(content(site, "example.js").resolve()) is ChangeKind.INCLUDED
+    assert kind(content(site, "chart.png")) is ChangeKind.COPIED
+    assert kind(content(site, "new.md")) is ChangeKind.NEW
+    assert kind(content(site, ".hidden.md")) is ChangeKind.UNRELATED
+    assert kind(config.root_dir.parent / "elsewhere.md") is ChangeKind.UNRELATED
