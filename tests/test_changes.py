@@ -164,10 +164,16 @@ def test_each_edit_renders_exactly_what_it_can_change(site, kind, make_edit, exp
 
 
 def test_retitle_updates_summaries_shown_on_other_pages(site):
-    """A's summary shows x's title: pages linking to A must show the new title in their tooltips."""
+    """A's summary shows x's title: pages linking to A must show the new title in their tooltips.
+
+    x is hidden here, so no sidebar shows its title: only the summary carries it.
+    """
+    rebuild(site, edit(content(site, "x.md"), "@body", "@hide\n@body"))
     home_before = site.outputs["course"].rendered.html
     assert 'title="All about Old X Title."' in home_before
-    rebuild(site, edit(content(site, "x.md"), "Old X Title", "New X Title"))
+    rendered = rebuild(site, edit(content(site, "x.md"), "Old X Title", "New X Title"))
+    # a shows x's title in its own description; the home page and b show a's summary
+    assert rendered == {"course/x", "course/a", "course", "course/b"}
     assert 'title="All about New X Title."' in site.outputs["course"].rendered.html
     assert 'title="All about New X Title."' in site.outputs["course/b"].rendered.html
     assert_equals_full_build(site)
