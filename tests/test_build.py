@@ -249,3 +249,13 @@ def test_parallel_build_equals_serial_build(tmp_path):
         builds[workers] = (tree_digest(tmp_path / f"out{workers}"), site.diagnostics())
     assert builds[1] == builds[2]
     assert any("has no anchor '#nope'" in d.message for d in builds[2][1])
+
+
+def test_checklist_boxes_are_labelled_by_their_item_text(tmp_path, trustdocs):
+    pages = {"index.md": "@page home Home\n@body\n- [ ] Call the sponsor\n- [x] Send the summary\n"}
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    boxes = soup(site / "site" / "index.html").select(".body input[type=checkbox]")
+    names = [box.find_parent("label").get_text(strip=True) for box in boxes]
+    assert names == ["Call the sponsor", "Send the summary"]
+    assert [box.has_attr("checked") for box in boxes] == [False, True]

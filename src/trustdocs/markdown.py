@@ -89,7 +89,8 @@ def markdown_parser() -> MarkdownIt:
     """The configured parser: CommonMark, GFM tables and more, and trustdocs' own rules."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
+    # A checkbox needs an accessible name: the label wraps it with its item text.
+    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_id)
     md.use(line_numbers_plugin)
     md.use(cross_link_plugin)
