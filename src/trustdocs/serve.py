@@ -429,9 +429,9 @@ def serve(
             flush=True,
         )
         if running.server.is_public:
+            where = "every network interface" if host.strip("[]") in ("", "0.0.0.0", "::") else host
             print(
-                f"warning: listening on {host}, a network address: anyone on your network can "
-                "read the preview",
+                f"warning: listening on {where}: anyone on your network can read the preview",
                 file=sys.stderr,
                 flush=True,
             )
