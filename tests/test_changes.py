@@ -132,13 +132,20 @@ EDITS = [
     ("order", lambda s: edit(content(s, "y.md"), "@parent course 4", "@parent course 0"), ALL),
     (
         "new page",
-        lambda s: write_files(
-            s.config.content_dir, {"course/z.md": "@page course/z Z\n@parent course 5\n@body\nZ.\n"}
-        )
-        or content(s, "z.md"),
+        lambda s: (
+            write_files(
+                s.config.content_dir,
+                {"course/z.md": "@page course/z Z\n@parent course 5\n@body\nZ.\n"},
+            )
+            or content(s, "z.md")
+        ),
         ALL | {"course/z"},
     ),
-    ("deleted page", lambda s: content(s, "y.md").unlink() or content(s, "y.md"), ALL - {"course/y"}),
+    (
+        "deleted page",
+        lambda s: content(s, "y.md").unlink() or content(s, "y.md"),
+        ALL - {"course/y"},
+    ),
     (
         "renamed file, same page",
         lambda s: content(s, "y.md").rename(content(s, "why.md")) or content(s, "y.md"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,7 +263,8 @@ def build_site(
 ) -> BuildResult:
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
     started = time.perf_counter()
-    target = output_dir or config.output_dir
+    target = Path(os.path.abspath(output_dir or config.output_dir))
+    config = dataclasses.replace(config, output_dir=target)  # discovery leaves it out
     if write:
         problem = output_location_problem(config, target)
         if problem is not None:

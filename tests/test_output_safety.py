@@ -1,0 +1,355 @@
+"""The output folder: never a source, never outside the site, always the old site or the new one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import CONSULTING, make_site, write_files
+
+from trustdocs.outputs import MARKER, remove_stale_temporaries, write_output
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def snapshot_tree(folder: Path) -> dict[str, str]:
+    """Every file under FOLDER (symlinks as their target), with a hash of its bytes."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def run_cli(folder: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trustdocs", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@dataclass
+class Case:
+    """A site, a command, and what must come of it."""
+
+    name: str
+    args: tuple[str, ...] = ("build",)
+    pages: dict[str, str] = field(default_factory=lambda: dict(CONSULTING))
+    config: str = "title: Test Course\n"
+    extra: dict[str, str] = field(default_factory=dict)  # more files beside site.yaml
+    prepare: object = None  # callable(site folder) run before the command
+    code: int = EXIT_USAGE
+    where: str = "site.yaml:1"  # the `path:line` the message starts with
+    message: str = ""
+
+
+def _symlink(target: str, link: str):
+    def prepare(root: Path) -> None:
+        (root / link).symlink_to(root / target)
+
+    return prepare
+
+
+def _fifo(name: str):
+    def prepare(root: Path) -> None:
+        os.mkfifo(root / name)
+
+    return prepare
+
+
+REFUSED_OUTPUTS = [
+    Case("output is site.yaml", ("build", "--output", "site.yaml"), message="is a file"),
+    Case(
+        "output is a page",
+        ("build", "--output", "content/index.md"),
+        message="is a file",
+    ),
+    Case("output is any file", ("build", "--output", "notes.txt"), extra={"notes.txt": "mine\n"}),
+    Case(
+        "output is a symlink to site.yaml",
+        ("build", "--output", "out"),
+        prepare=_symlink("site.yaml", "out"),
+        message="is a link",
+    ),
+    Case(
+        "output is a symlink to a folder",
+        ("build", "--output", "out"),
+        extra={"mine/keep.txt": "keep\n"},
+        prepare=_symlink("mine", "out"),
+        message="is a link",
+    ),
+    Case(
+        "output is the themes folder",
+        config="title: T\noutput: themes\n",
+        extra={"themes/default/page.html": "{{ page.title }}\n"},
+        message="did not write",
+    ),
+    Case("output is the content folder", ("build", "--output", "content"), message="sources"),
+    Case("output is the site folder", ("build", "--output", "."), message="sources"),
+    Case("output is the parent folder", ("build", "--output", ".."), message="sources"),
+    Case(
+        "output is a folder @sourceref reads from",
+        ("build", "--output", "exercises"),
+        pages={
+            **CONSULTING,
+            "index.md": "@page learn-technology-consulting Home\n@body\n@sourceref ../exercises/a.js\n",
+        },
+        extra={"exercises/a.js": "let a = 1;\n"},
+        message="did not write",
+    ),
+    Case(
+        "output is a folder with someone's files",
+        ("build", "--output", "mine"),
+        extra={"mine/thesis.tex": "years of work\n"},
+        message="did not write",
+    ),
+    Case("output is a FIFO", ("build", "--output", "pipe"), prepare=_fifo("pipe"), message="file"),
+]
+
+
+BITDOCS_PACKAGE = {
+    "name": "academy",
+    "bit-docs": {"glob": {"pattern": "src/**/*.md"}, "parent": "academy", "static": "static"},
+}
+BITDOCS_PAGES = {"src/academy.md": "@page academy Academy\n@body\nHello.\n"}
+
+
+def bitdocs_case(name: str, dest: str, message: str) -> Case:
+    package = json.dumps(
+        {**BITDOCS_PACKAGE, "bit-docs": {**BITDOCS_PACKAGE["bit-docs"], "dest": dest}}
+    )
+    return Case(
+        name,
+        pages={},
+        config="",
+        extra={"package.json": package, "static/logo.svg": "<svg/>\n", **BITDOCS_PAGES},
+        where="package.json:1",
+        message=message,
+    )
+
+
+REFUSED_OUTPUTS += [
+    bitdocs_case("bit-docs dest is its static folder", "./static", "did not write"),
+    bitdocs_case("bit-docs dest is package.json", "./package.json", "is a file"),
+    bitdocs_case("bit-docs dest is the page folder", "./src", "did not write"),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED_OUTPUTS, ids=[c.name for c in REFUSED_OUTPUTS])
+def test_an_output_that_is_not_ours_is_refused_and_nothing_changes(tmp_path, case):
+    root = tmp_path / "site"
+    if case.config:
+        make_site(root, case.pages, case.config)
+    else:
+        root.mkdir()
+    write_files(root, case.extra)
+    if case.prepare:
+        case.prepare(root)
+    before = snapshot_tree(tmp_path)
+    result = run_cli(root, *case.args)
+    assert result.returncode == case.code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(case.where + ":"), result.stderr
+    assert case.message in result.stderr
+    assert snapshot_tree(tmp_path) == before
+
+
+def test_a_folder_trustdocs_wrote_is_replaced_and_carries_the_marker(tmp_path):
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert (root / "site" / MARKER).is_file()
+    (root / "site" / "stray.txt").write_text("left by hand")
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert not (root / "site" / "stray.txt").exists()  # the whole folder is ours to replace
+    empty = root / "empty"
+    empty.mkdir()
+    assert run_cli(root, "build", "--output", "empty").returncode == EXIT_OK
+
+
+def test_an_output_inside_the_content_folder_is_not_read_as_content(tmp_path):
+    root = make_site(tmp_path, CONSULTING)
+    for _ in range(3):
+        result = run_cli(root, "build", "--output", "content/_site")
+        assert result.returncode == EXIT_OK, result.stderr
+    assert not (root / "content/_site/content").exists()
+    assert "built 5 pages" in result.stderr
+    assert not list((root / "content/_site").rglob("_site"))
+
+
+BAD_NAMES = [
+    ("../../escape", "'..'"),
+    ("a/../../escape", "'..'"),
+    ("/abs/escape", "leading '/'"),
+    ("a//b", "empty"),
+    ("./a", "'.'"),
+    ("a\\b", "backslash"),
+    ("x" * 250, "longer than"),
+]
+
+
+@pytest.mark.parametrize(("name", "reason"), BAD_NAMES, ids=[n[:20] for n, _ in BAD_NAMES])
+def test_a_page_name_that_is_not_a_plain_relative_path_is_an_error(tmp_path, name, reason):
+    pages = {**CONSULTING, "bad.md": f"@page {name} Bad\n@parent learn-technology-consulting\n"}
+    root = make_site(tmp_path / "site", pages)
+    before = snapshot_tree(tmp_path)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "content/bad.md:1:1: error: page name" in result.stderr
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot_tree(tmp_path) == before  # nothing written anywhere
+
+
+def test_a_page_name_with_nul_is_shown_escaped(tmp_path):
+    root = make_site(tmp_path, {**CONSULTING, "bad.md": "@page a\x00b Bad\n"})
+    result = run_cli(root, "check")
+    assert result.returncode == EXIT_CONTENT
+    assert "page name 'a\\x00b' may not contain a backslash or NUL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("print", "the print page"),
+        ("404", "the page-not-found page"),
+        ("_assets/style", "theme's files"),
+        ("_assets/search-index", "theme's files"),
+    ],
+)
+def test_a_page_that_would_replace_a_generated_file_is_an_error(tmp_path, name, what):
+    pages = {**CONSULTING, "x.md": f"@page {name} X\n@parent learn-technology-consulting\n"}
+    root = make_site(tmp_path, pages)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT
+    assert f"content/x.md:1:1: error: page '{name}' would be written to" in result.stderr
+    assert what in result.stderr
+
+
+def test_a_page_that_would_replace_a_copied_file_is_an_error(tmp_path):
+    pages = {**CONSULTING, "x.md": "@page notes X\n@parent learn-technology-consulting\n"}
+    root = make_site(tmp_path, pages)
+    (root / "content" / "notes.html").write_text("<p>hand-written</p>")
+    result = run_cli(root, "check")
+    assert result.returncode == EXIT_CONTENT
+    assert "copied from the content folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "prepare", "message"),
+    [
+        ("title: T\ncontent: contnet\n", None, "does not exist"),
+        ("title: T\ncontent: notes.txt\n", "file", "is not a folder"),
+        ("title: T\n", "empty", "holds no pages"),
+    ],
+)
+def test_zero_pages_is_an_error_and_keeps_the_previous_site(tmp_path, config, prepare, message):
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    before = snapshot_tree(root / "site")
+    (root / "site.yaml").write_text(config)
+    if prepare == "file":
+        (root / "notes.txt").write_text("not a folder")
+    if prepare == "empty":
+        for page in (root / "content").rglob("*.md"):
+            page.unlink()
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert result.stderr.startswith("site.yaml:1:1: error: no pages"), result.stderr
+    assert message in result.stderr
+    assert snapshot_tree(root / "site") == before
+
+
+def test_symlinks_leading_out_of_the_site_are_errors_not_published(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    root = make_site(tmp_path / "site", CONSULTING)
+    (root / "content" / "leak.txt").symlink_to(secret)
+    (root / "content" / "leakdir").symlink_to(tmp_path, target_is_directory=True)
+    (root / "content" / "loop").symlink_to(root / "content" / "loop")
+    (root / "content" / "inside.txt").symlink_to(root / "site.yaml")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "content/leak.txt:1:1: error: symlink leads outside the site folder" in result.stderr
+    assert "content/leakdir:1:1: error: symlink leads outside" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "site").exists()
+
+
+def test_stale_temporaries_of_an_interrupted_build_are_removed(tmp_path):
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "one"})
+    stale_new = tmp_path / ".site.new-abc"
+    stale_new.mkdir()
+    (stale_new / MARKER).write_text("x")
+    stale_old = tmp_path / ".site.old-def" / "site"
+    stale_old.mkdir(parents=True)
+    (stale_old / MARKER).write_text("x")
+    foreign = tmp_path / ".site.new-mine"  # looks like ours but holds no marker: not ours
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("keep")
+    write_output(output, {"index.html": "two"})
+    assert not stale_new.exists() and not stale_old.parent.exists()
+    assert (foreign / "keep.txt").read_text() == "keep"
+    assert (output / "index.html").read_text() == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-mine", "site"]
+
+
+def test_a_temporary_being_written_by_another_build_is_left_alone(tmp_path):
+    import fcntl
+
+    busy = tmp_path / ".site.new-busy"
+    busy.mkdir()
+    (busy / MARKER).write_text("x")
+    with open(busy / MARKER) as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        remove_stale_temporaries(tmp_path / "site")
+        assert busy.exists()
+    remove_stale_temporaries(tmp_path / "site")
+    assert not busy.exists()
+
+
+def test_the_output_is_always_the_old_or_the_new_site_while_builds_are_interrupted(tmp_path):
+    """Ctrl-C at many moments of a build: `site/` is always complete, and never missing."""
+    pages = {
+        **CONSULTING,
+        **{
+            f"many/p{n}.md": f"@page many/p{n} P{n}\n@parent learn-technology-consulting\n@body\n"
+            + "Text. " * 400
+            for n in range(150)
+        },
+    }
+    root = make_site(tmp_path, pages)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    complete = set(snapshot_tree(root / "site"))
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.4):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trustdocs", "build"],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and process.poll() is None:
+            assert (root / "site" / "index.html").is_file()
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        assert set(snapshot_tree(root / "site")) == complete
+    assert run_cli(root, "build").returncode == EXIT_OK
+    leftovers = [p.name for p in root.iterdir() if p.name.startswith(".site.")]
+    assert leftovers == []
