@@ -1,0 +1,59 @@
+"""workers.py: forked workers return typed results, and a failure ends the build, never hangs it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import CONSULTING, make_site
+
+from trustdocs import workers
+from trustdocs.build import Site
+from trustdocs.config import load_config
+from trustdocs.workers import WorkerFailed
+
+
+@pytest.fixture
+def config(tmp_path):
+    return load_config(make_site(tmp_path, CONSULTING) / "site.yaml")
+
+
+def test_workers_return_the_same_pages_as_a_serial_build(config):
+    serial, forked = Site(config), Site(config)
+    serial.build()
+    forked.build(workers=2, minimum=0)
+    assert forked.workers_used == 2 and serial.workers_used == 0
+    assert forked.output_files() == serial.output_files()
+    assert forked.pages.names == serial.pages.names
+
+
+def test_a_worker_that_dies_ends_the_build_with_a_clear_error(config, monkeypatch):
+    def die(*args, **kwargs):
+        os._exit(3)
+
+    monkeypatch.setattr(workers, "render_outputs", die)
+    with pytest.raises(WorkerFailed, match="stopped unexpectedly"):
+        Site(config).build(workers=2, minimum=0)
+
+
+def test_a_worker_that_raises_reports_its_traceback(config, monkeypatch):
+    def fail(*args, **kwargs):
+        raise ValueError("broken renderer")
+
+    monkeypatch.setattr(workers, "render_outputs", fail)
+    with pytest.raises(WorkerFailed, match="broken renderer"):
+        Site(config).build(workers=2, minimum=0)
+
+
+def test_a_failure_between_the_two_phases_ends_the_workers(config, monkeypatch):
+    """The main process fails after parsing: workers waiting for the snapshot must not hang it."""
+
+    def resolve_fails(self, parsed):
+        raise RuntimeError("resolve failed")
+
+    monkeypatch.setattr(Site, "_resolve_parsed", resolve_fails)
+    with pytest.raises(RuntimeError, match="resolve failed"):
+        Site(config).build(workers=2, minimum=0)
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
