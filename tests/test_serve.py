@@ -29,8 +29,14 @@ def wait_for(predicate, timeout=8.0):
 def preview(tmp_path, request):
     # "workers": the first build runs in forked workers, as on large courses.
     site = make_site(tmp_path / "course", CONSULTING)
-    minimum = 0 if request.param == "workers" else 10**9
-    running = start_preview(load_config(site / "site.yaml"), port=0, parallel_minimum=minimum)
+    forked = request.param == "workers"
+    running = start_preview(
+        load_config(site / "site.yaml"),
+        port=0,
+        parallel_minimum=0 if forked else 10**9,
+        workers=2 if forked else 1,
+    )
+    assert running.preview.site.workers_used == (2 if forked else 0)
     running.site_dir = site
     yield running
     running.stop()
@@ -332,3 +338,18 @@ def test_terminal_lists_problems_when_they_change_not_on_every_save(preview, cap
     output = capsys.readouterr().err
     assert "rebuilt in" in output and "1 warning" in output
     assert "unknown page" not in output  # the same warning is not printed again
+
+
+def test_content_folder_deleted_then_restored(preview, tmp_path):
+    """No pages is an error that keeps the last good build served; the folder's return is seen."""
+    content = preview.site_dir / "content"
+    lesson = "/learn-technology-consulting/kickoff.html"
+    aside = tmp_path / "aside"
+    content.rename(aside)
+    report = wait_for(lambda: status(preview)["errors"])
+    assert "no pages" in report[0]
+    assert request(preview, lesson)[0] == 200  # still the last good build
+    aside.rename(content)
+    wait_for(lambda: not status(preview)["errors"])
+    edit(content / "consulting/kickoff.md", "Hello.", "Back again.")
+    wait_for(lambda: "Back again." in request(preview, lesson)[1])

@@ -99,11 +99,19 @@ def plan_rebuild(
         elif kind is ChangeKind.COPIED:
             rediscover |= not path.exists()
         elif kind is ChangeKind.NEW:
-            # A new file (an editor's short-lived temporary one is gone by now).
-            rediscover |= path.exists()
+            # A new file or folder (an editor's short-lived temporary one is gone by now), or a
+            # folder that went away with the sources in it.
+            rediscover |= path.exists() or _holds_sources(path, files, sources)
         if kind is ChangeKind.INCLUDED or str(path) in included:
             reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def _holds_sources(
+    folder: Path, files: SourceFiles, sources: Mapping[Path, PageSource | None]
+) -> bool:
+    known = [*sources, *files.copies.values()]
+    return any(path.is_relative_to(folder) for path in known)
 
 
 def tree_shape(snapshot: SiteSnapshot) -> tuple[object, ...]:

@@ -30,6 +30,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from trustdocs.build import Site
 from trustdocs.changes import plan_rebuild
@@ -356,11 +357,14 @@ def start_preview(
     host: str = "127.0.0.1",
     port: int = 8000,
     parallel_minimum: int = PARALLEL_MINIMUM,
+    workers: int | None = None,
 ) -> RunningPreview:
     """Build the site, start serving it in a background thread, and watch its sources."""
     workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
     try:
-        return _start_preview_in(workdir, config, host, port, parallel_minimum)
+        return _start_preview_in(
+            workdir, config, host, port, parallel_minimum, workers or worker_count()
+        )
     except BaseException:
         # A start that fails (address, port, Ctrl-C during the first build) leaves no folder behind.
         shutil.rmtree(workdir, ignore_errors=True)
@@ -368,35 +372,40 @@ def start_preview(
 
 
 def _start_preview_in(
-    workdir: Path, config: SiteConfig, host: str, port: int, parallel_minimum: int
+    workdir: Path, config: SiteConfig, host: str, port: int, parallel_minimum: int, workers: int
 ) -> RunningPreview:
     preview = Preview(config, workdir / "site")
     # Forking is safe only here, before the server and the watcher start their threads.
-    preview.full_build(workers=worker_count(), minimum=parallel_minimum)
+    preview.full_build(workers=workers, minimum=parallel_minimum)
     if not preview.served:
         preview.output_dir.mkdir(parents=True, exist_ok=True)
 
     handler = type("Handler", (PreviewHandler,), {"preview": preview})
     server = bind_server(host, port, handler)
 
-    watched: set[Path] = set()
+    watched: dict[Path, ObservedWatch] = {}
 
-    def watch_new_roots() -> None:
+    def watch_new_roots(touched: set[Path]) -> None:
+        # A watched folder that was deleted or replaced (moved back, restored from git) must be
+        # watched again: the kernel's watch went with the old folder.
+        for folder in touched & watched.keys():
+            with contextlib.suppress(KeyError, OSError):
+                observer.unschedule(watched[folder])
+            del watched[folder]
         # Folders such as the site's themes/ may appear while serving: watch them once they exist.
         for folder, recursive in watch_roots(preview.config):
             if folder not in watched:
-                observer.schedule(
+                watched[folder] = observer.schedule(
                     collector, str(folder), recursive=recursive, event_filter=WRITE_EVENT_TYPES
                 )
-                watched.add(folder)
 
     def on_batch(paths: set[Path]) -> None:
+        watch_new_roots({path.resolve() for path in paths})
         preview.rebuild(paths)
-        watch_new_roots()
 
     collector = ChangeCollector(on_batch)
     observer = Observer()
-    watch_new_roots()
+    watch_new_roots(set())
     observer.start()
     thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
     thread.start()
