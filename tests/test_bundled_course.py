@@ -1,5 +1,6 @@
 """The bundled course, Building Client Trust: built from the repository as a new user would."""
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -132,6 +133,67 @@ def test_each_lesson_has_the_parts_of_a_lesson(course):
         assert len({a["href"].split("#")[0] for a in links}) >= 2, name
     delivery = read(page_of(course, "transitioning-to-delivery"))
     assert delivery.find(id="app-summary-document").get_text() == "App Summary Document"
+
+
+def test_each_lesson_opens_with_two_or_three_objectives_and_its_reading_and_practice_time(course):
+    for name in LESSONS:
+        body = read(page_of(course, name)).select_one(".body")
+        first = body.find("h2")
+        assert first is not None and first.get("id") == "objectives", name
+        section = []
+        for sibling in first.find_next_siblings():
+            if sibling.name == "h2":
+                break
+            section.append(sibling)
+        objectives = [item for el in section if el.name == "ul" for item in el.find_all("li")]
+        assert 2 <= len(objectives) <= 3, (name, len(objectives))
+        text = " ".join(el.get_text(" ") for el in section)
+        assert re.search(r"\d+ minutes to read", text), name
+        assert re.search(r"\d+ minutes to practi[cs]e", text), name
+
+
+def knowledge_checks(source: str) -> list[list[str]]:
+    """The `::: check` blocks of a page source, each as its lines (a bare `:::` closes a check)."""
+    checks, current = [], None
+    for line in source.splitlines():
+        if line.startswith("::: check "):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line.strip() == ":::":
+                checks.append(current)
+                current = None
+    assert current is None, "a check is never closed"
+    return checks
+
+
+def test_each_lesson_has_two_or_three_knowledge_checks_each_with_an_answer_and_its_principle(
+    course,
+):
+    for name in LESSONS:
+        source = (REPO / "content" / "client-trust" / f"{name}.md").read_text(encoding="utf-8")
+        checks = knowledge_checks(source)
+        assert 2 <= len(checks) <= 3, (name, len(checks))
+        scenarios = 0
+        body_text = read(page_of(course, name)).select_one(".body").get_text(" ")
+        for check in checks:
+            question = check[0].removeprefix("::: check ").strip()
+            assert " ".join(question.split()[:6]) in " ".join(body_text.split()), question
+            options = [line for line in check if re.match(r"- \[[ x]\] ", line)]
+            answer = any(line.strip() == "::: answer" for line in check)
+            if answer:
+                scenarios += 1
+            else:
+                assert len(options) >= 2 and any(o.startswith("- [x]") for o in options), question
+            # Every check points the learner back to the lesson section that teaches its principle.
+            assert re.search(r"\[client-trust/[\w/-]+#[\w-]+ ", "\n".join(check)), question
+        assert scenarios >= 1, f"{name} has no 'What would you do?' check with a model answer"
+
+
+def test_each_lesson_follows_the_case_study(course):
+    for name in LESSONS:
+        headings = [h.get_text() for h in read(page_of(course, name)).select(".body h2")]
+        assert any(h.startswith("Case study") for h in headings), name
 
 
 def test_every_tool_is_a_page_with_its_download_beside_it(course):
