@@ -11,7 +11,7 @@ from trustdocs.config import load_config
 def index_entries(tmp_path, pages):
     site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
     site.build()
-    script = site.search_index()
+    script = site.on_request_file("_assets/search-index.js")
     assert script.startswith("window.trustdocsSearchIndex=[")
     return json.loads(script.split("=", 1)[1].rstrip().rstrip(";"))
 

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pygments.formatters import HtmlFormatter
-
 from trustdocs.changes import RebuildPlan, pages_to_render
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
-from trustdocs.files import SourceFiles, discover, display_path, read_page
+from trustdocs.files import SourceFiles, discover, display_path, no_pages_problem, read_page
 from trustdocs.outputs import (
-    PYGMENTS_CSS,
-    SEARCH_INDEX,
     OutputContent,
+    generated_files,
+    is_on_request,
+    make_on_request,
     output_location_problem,
+    render_templated_files,
     site_files,
+    theme_outputs,
     write_output,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
-from trustdocs.render import Theme, render_print_page, render_special
-from trustdocs.search import search_index_script
+from trustdocs.render import Theme
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
-from trustdocs.urls import PRINT_PAGE, asset_path
 from trustdocs.workers import (
     PARALLEL_MINIMUM,
     PageOutputs,
@@ -37,18 +35,6 @@ from trustdocs.workers import (
     render_outputs,
     worker_count,
 )
-
-CODE_STYLE_LIGHT = "friendly"
-CODE_STYLE_DARK = "github-dark"
-
-
-@functools.cache
-def pygments_css() -> str:
-    """Code highlighting colours: a light style, and a dark one under prefers-color-scheme."""
-    light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=CODE_STYLE_DARK).get_style_defs(".highlight")
-    dark = "\n".join("  " + line for line in dark.splitlines())
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
 
 
 class Site:
@@ -68,6 +54,7 @@ class Site:
         self.outputs: dict[str, PageOutputs] = {}
         self.extras: dict[str, str] = {}
         self.extra_problems: list[Diagnostic] = []
+        self._theme_outputs = theme_outputs(self.theme.asset_files())
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
 
@@ -113,33 +100,15 @@ class Site:
 
     def _resolve(self) -> SiteSnapshot:
         facts = self.pages.facts
-        generated = set(site_files(self.config)) | {
-            asset_path(name) for name in self.theme.asset_files()
-        }
+        generated = generated_files(self.config, self._theme_outputs)
+        descriptions = self.descriptions.of_all(facts)
         self.snapshot, problems = resolve_snapshot(
-            self.config,
-            facts,
-            self.descriptions.of_all(facts),
-            self.files.copies,
-            generated,
+            self.config, facts, descriptions, self.files.copies, generated
         )
         if not facts:
-            problems.append(self._no_pages())
+            problems.append(no_pages_problem(self.config))
         self.site_problems = self.choice_problems + problems + list(self.files.problems)
         return self.snapshot
-
-    def _no_pages(self) -> Diagnostic:
-        content = self.config.content_dir
-        where = "does not exist" if not content.exists() else "is not a folder"
-        if content.is_dir():
-            where = "holds no pages (Markdown files with an @page tag)"
-        return error(
-            display_path(self.config.config_path),
-            1,
-            1,
-            f"no pages: the content folder {display_path(content)} {where}",
-            "check 'content:' in site.yaml" if self.config.layout == "site" else "check 'glob'",
-        )
 
     def _render(self, names: set[str]) -> None:
         assert self.snapshot is not None
@@ -151,14 +120,9 @@ class Site:
 
     def _render_extras(self) -> None:
         assert self.snapshot is not None
-        self.extras, self.extra_problems = {}, []
-        for site_file in site_files(self.config).values():
-            if site_file.template is not None:
-                html, problems = render_special(
-                    site_file.template, site_file.path, self.snapshot, self.theme
-                )
-                self.extras[site_file.path] = html
-                self.extra_problems += problems
+        self.extras, self.extra_problems = render_templated_files(
+            self.config, self.snapshot, self.theme
+        )
 
     # --- incremental rebuilds ---------------------------------------------------------------------
 
@@ -215,35 +179,15 @@ class Site:
         out.update((o.rendered.output, o.rendered.html) for o in self.outputs.values())
         out.update(self.extras)
         if on_request:  # files a preview makes only when they are asked for
-            out[PRINT_PAGE] = self.print_page()
-            out[SEARCH_INDEX] = self.search_index()
-        return out
-
-    @functools.cached_property
-    def _theme_outputs(self) -> dict[str, OutputContent]:
-        """The theme's assets and the highlighting styles: the same objects for the Site's life."""
-        out: dict[str, OutputContent] = {
-            asset_path(name): path for name, path in self.theme.asset_files().items()
-        }
-        out[PYGMENTS_CSS] = pygments_css()
+            for path in filter(is_on_request, site_files(self.config)):
+                out[path] = self.on_request_file(path) or ""
         return out
 
     def on_request_file(self, path: str) -> str | None:
         """A file that reads every page, made when asked for (the preview makes it on request)."""
-        makers = {PRINT_PAGE: self.print_page, SEARCH_INDEX: self.search_index}
-        return makers[path]() if path in makers and self.snapshot is not None else None
-
-    def print_page(self) -> str:
-        """The whole visible course on one page."""
-        assert self.snapshot is not None
-        chapters = [self.outputs[name].chapter for name in self.snapshot.tree.reading_order]
-        html, _ = render_print_page(chapters, self.snapshot, self.theme)
-        return html
-
-    def search_index(self) -> str:
-        """Entries of every page in the course tree."""
-        entries = [o.search_entry for _, o in sorted(self.outputs.items()) if o.search_entry]
-        return search_index_script(entries)
+        if self.snapshot is None:
+            return None
+        return make_on_request(path, self.snapshot, self.outputs, self.theme)
 
 
 @dataclass(frozen=True)

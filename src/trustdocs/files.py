@@ -168,3 +168,19 @@ def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[D
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")]
     return parse_page_source(shown, path.relative_to(config.content_dir).as_posix(), text)
+
+
+def no_pages_problem(config: SiteConfig) -> Diagnostic:
+    """The error for a site without pages, saying why the content folder gave none."""
+    content = config.content_dir
+    if content.is_dir():
+        why = "holds no pages (Markdown files with an @page tag)"
+    else:
+        why = "is not a folder" if content.exists() else "does not exist"
+    return error(
+        display_path(config.config_path),
+        1,
+        1,
+        f"no pages: the content folder {display_path(content)} {why}",
+        "check 'content:' in site.yaml" if config.layout == "site" else "check 'glob'",
+    )

@@ -10,16 +10,22 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
+import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from pygments.formatters import HtmlFormatter
 
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
+from trustdocs.render import PageOutputs, Theme, render_print_page, render_special
+from trustdocs.search import search_index_script
+from trustdocs.snapshot import SiteSnapshot
 from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asset_path
 
 OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
@@ -52,24 +58,70 @@ SITE_FILES = (
 )
 
 
+CODE_STYLE_LIGHT = "friendly"
+CODE_STYLE_DARK = "github-dark"
+
+
+@functools.cache
+def pygments_css() -> str:
+    """Code highlighting colours: a light style, and a dark one under prefers-color-scheme."""
+    light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=CODE_STYLE_DARK).get_style_defs(".highlight")
+    dark = "\n".join("  " + line for line in dark.splitlines())
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+def theme_outputs(assets: dict[str, Path]) -> dict[str, OutputContent]:
+    """The theme's assets by output path, and the highlighting styles."""
+    out: dict[str, OutputContent] = {asset_path(name): path for name, path in assets.items()}
+    out[PYGMENTS_CSS] = pygments_css()
+    return out
+
+
 def site_files(config: SiteConfig) -> dict[str, SiteFile]:
     """The site-wide files this site writes, by output path."""
     return {f.path: f for f in SITE_FILES if config.base_url or not f.needs_base_url}
 
 
+def generated_files(config: SiteConfig, theme_files: Iterable[str]) -> dict[str, str]:
+    """Every site-wide file of this site and what it is, theme files included."""
+    found = {path: "one of the theme's files" for path in theme_files}
+    found.update((path, f.what) for path, f in site_files(config).items())
+    return found
+
+
+def render_templated_files(
+    config: SiteConfig, snapshot: SiteSnapshot, theme: Theme
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The site-wide files a theme template renders (404 page, sitemap) and their problems."""
+    files: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for site_file in site_files(config).values():
+        if site_file.template is not None:
+            files[site_file.path], found = render_special(
+                site_file.template, site_file.path, snapshot, theme
+            )
+            problems += found
+    return files, problems
+
+
+def make_on_request(
+    path: str, snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme
+) -> str | None:
+    """A file made of every page (print page, search index), or None for any other path."""
+    if path == PRINT_PAGE:
+        chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
+        return render_print_page(chapters, snapshot, theme)[0]
+    if path == SEARCH_INDEX:
+        return search_index_script(
+            [o.search_entry for _, o in sorted(pages.items()) if o.search_entry]
+        )
+    return None
+
+
 def is_on_request(path: str) -> bool:
     """Whether the preview makes this output only when asked for it."""
     return any(f.on_request and f.path == path for f in SITE_FILES)
-
-
-def reserved_problem(output: str) -> str:
-    """Why a page may not be written at OUTPUT (a generated file's place), or ''."""
-    for site_file in SITE_FILES:
-        if output == site_file.path:
-            return f"{output} is {site_file.what}"
-    if output.split("/", 1)[0] == ASSETS_DIR:
-        return f"{ASSETS_DIR}/ holds the theme's files"
-    return ""
 
 
 # --- where the output may go ------------------------------------------------------------------------

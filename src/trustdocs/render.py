@@ -14,6 +14,7 @@ import jinja2
 from trustdocs.diagnostics import Diagnostic, error, warning
 from trustdocs.markdown import Heading, heading_id, render_markdown
 from trustdocs.pages import ParsedPage
+from trustdocs.search import search_entry
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot
 from trustdocs.urls import INDEX_HTML, PRINT_PAGE, asset_path, is_external, relative_url
 
@@ -297,3 +298,21 @@ def _og_image(
             context.diagnostics.append(warning(page.source.path, line, 1, resolved.problem))
         url = resolved.url
     return urljoin(urljoin(site.base_url, summary.output), url) if site.base_url else url
+
+
+@dataclass(frozen=True)
+class PageOutputs:
+    """Everything a build makes of one page: its HTML, and its print chapter and search entry."""
+
+    rendered: RenderedPage
+    chapter: dict[str, object] | None  # None for pages outside the visible course
+    search_entry: str | None
+
+
+def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> PageOutputs:
+    """Render a page and, when it is part of the visible course, its chapter and search entry."""
+    rendered = render_page(page, snapshot, theme)
+    if page.source.name in snapshot.tree.hidden:
+        return PageOutputs(rendered, None, None)
+    summary = snapshot.pages[page.source.name]
+    return PageOutputs(rendered, render_print_chapter(page, snapshot), search_entry(page, summary))

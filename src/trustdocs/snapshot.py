@@ -11,9 +11,8 @@ from urllib.parse import unquote, urlsplit
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
-from trustdocs.outputs import reserved_problem
 from trustdocs.tree import CourseTree, build_course_tree
-from trustdocs.urls import INDEX_HTML, is_external, output_path, relative_url
+from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
 
 if TYPE_CHECKING:  # pages.py renders Markdown, whose rules read this module's RenderContext
     from trustdocs.pages import PageFacts
@@ -118,25 +117,32 @@ def resolve_snapshot(
     facts: Mapping[str, PageFacts],
     descriptions: Mapping[str, str],
     copies: Iterable[str],
-    generated: Iterable[str],
+    generated: Mapping[str, str],
 ) -> tuple[SiteSnapshot, list[Diagnostic]]:
-    """The tree and the snapshot of every parsed page; output collisions and tree problems."""
+    """The tree and the snapshot of every parsed page; output collisions and tree problems.
+
+    GENERATED maps each site-wide file to what it is, for the message when a page would replace it.
+    """
     problems: list[Diagnostic] = []
     config_shown = display_path(config.config_path)
     tree, tree_problems = build_course_tree(
         (page.source for page in facts.values()), config.root, config_shown
     )
     problems += tree_problems
-    copies, generated = frozenset(copies), frozenset(generated)
+    copies = frozenset(copies)
     summaries: dict[str, PageSummary] = {}
     outputs: dict[str, str] = {}
     for name in sorted(facts):
         page = facts[name]
         out = output_path(name, tree.root)
         where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
-        reserved = reserved_problem(out) or (
-            f"{out} is a file copied from the content folder" if out in copies else ""
-        )
+        reserved = ""
+        if out in generated:
+            reserved = f"{out} is {generated[out]}"
+        elif out.split("/", 1)[0] == ASSETS_DIR:
+            reserved = f"{ASSETS_DIR}/ holds the theme's files"
+        elif out in copies:
+            reserved = f"{out} is a file copied from the content folder"
         if reserved:
             problems.append(
                 error(*where, f"page '{name}' would be written to {out}, but {reserved}")
@@ -164,7 +170,7 @@ def resolve_snapshot(
         pages=summaries,
         tree=tree,
         content_files=copies,
-        output_files=frozenset(outputs) | copies | generated,
+        output_files=frozenset(outputs) | copies | frozenset(generated),
         base_url=config.base_url,
         codepen_replacements=config.codepen_replacements,
         page_sources={s.source: s.name for s in summaries.values()},

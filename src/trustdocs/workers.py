@@ -12,7 +12,6 @@ import gc
 import os
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -21,9 +20,8 @@ from typing import Any
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.markdown import highlighted_lines, markdown_parser
-from trustdocs.pages import PageFacts, ParsedPage, parse_page
-from trustdocs.render import RenderedPage, Theme, render_page, render_print_chapter
-from trustdocs.search import search_entry
+from trustdocs.pages import PageFacts, parse_page
+from trustdocs.render import PageOutputs, Theme, render_outputs
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.source import PageSource
 
@@ -40,24 +38,6 @@ def worker_count() -> int:
 def can_fork() -> bool:
     """Workers are forked: they start from the main process's memory, with nothing to pickle."""
     return "fork" in get_all_start_methods()
-
-
-@dataclass(frozen=True)
-class PageOutputs:
-    """Everything a build makes of one page: its HTML, and its print chapter and search entry."""
-
-    rendered: RenderedPage
-    chapter: dict[str, object] | None  # None for pages outside the visible course
-    search_entry: str | None
-
-
-def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> PageOutputs:
-    """Render a page and, when it is part of the visible course, its chapter and search entry."""
-    rendered = render_page(page, snapshot, theme)
-    if page.source.name in snapshot.tree.hidden:
-        return PageOutputs(rendered, None, None)
-    summary = snapshot.pages[page.source.name]
-    return PageOutputs(rendered, render_print_chapter(page, snapshot), search_entry(page, summary))
 
 
 class WorkerFailed(Exception):

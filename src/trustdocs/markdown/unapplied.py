@@ -1,0 +1,48 @@
+"""The generator checks itself: a tag or directive still standing in the text was not applied.
+
+Tags and directives are taken out of the body before it renders, so one that is still there (in a
+table cell, after the `>` of a quote, in a raw HTML line) would print as text without a word. This
+rule, run last over the parsed body, says where.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+
+from trustdocs.diagnostics import warning
+from trustdocs.markdown.positions import report
+from trustdocs.source import KNOWN_TAGS
+
+LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
+
+
+def unapplied_plugin(md: MarkdownIt) -> None:
+    """Warn about text outside code that still starts with a known tag or directive."""
+    md.core.ruler.push("unapplied_directives", warn_unapplied)
+
+
+def warn_unapplied(state: StateCore) -> None:
+    """Each line of prose or raw HTML that opens with `@tag`, where TAG is a known tag."""
+    for token in state.tokens:
+        comment = token.type == "html_block" and token.content.lstrip().startswith("<!--")
+        if token.map is not None and token.type in ("inline", "html_block") and not comment:
+            _check_lines(state.env, token.content, token.map[0])
+
+
+def _check_lines(env: dict[str, Any], text: str, first_line: int) -> None:
+    for offset, line in enumerate(text.split("\n")):
+        match = LEADING_TAG.match(line)
+        if match and match.group(2).lower() in KNOWN_TAGS:
+            shown = match.group(1)
+            report(
+                env,
+                first_line + offset,
+                shown,
+                warning,
+                f"directive not applied here: {shown}",
+                "give it a line of its own; to show it as text, write &#64; for its @",
+            )
