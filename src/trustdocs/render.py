@@ -135,11 +135,12 @@ def _close(stack: list[tuple[int, list[OutlineEntry], list[OutlineEntry]]]) -> N
 
 
 def _render_markdown_of(
-    page: ParsedPage, here: PageSummary, site: SiteSnapshot
+    page: ParsedPage, here: PageSummary, site: SiteSnapshot, theme: Theme
 ) -> tuple[str, str, RenderContext]:
     """Body and description HTML of PAGE with links written from HERE, and the render's findings."""
     source = page.source
-    context = RenderContext(site, here, source.path, source.body.split("\n"), source.body_lines)
+    lines = source.body.split("\n")
+    context = RenderContext(site, here, source.path, lines, source.body_lines, theme.environment)
     body_html = render_markdown(page.body, context)
     description = context.for_text(source.description.split("\n"), source.description_lines)
     return body_html, render_markdown(page.description, description), context
@@ -148,7 +149,7 @@ def _render_markdown_of(
 def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedPage:
     """Render one page: reads only the page and the snapshot, so pages can render in any order."""
     summary = site.pages[page.source.name]
-    body_html, description_html, context = _render_markdown_of(page, summary, site)
+    body_html, description_html, context = _render_markdown_of(page, summary, site, theme)
     layout = _layout(summary, site, context)
     values = {
         **layout,
@@ -192,12 +193,12 @@ def render_special(
     return theme.render(template, context, template)
 
 
-def render_print_chapter(page: ParsedPage, site: SiteSnapshot) -> dict[str, object]:
+def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> dict[str, object]:
     """One page as a chapter of the print page, its links written from print.html."""
     summary = site.pages[page.source.name]
     # Its diagnostics were already reported when the page itself was rendered.
     body_html, description_html, _ = _render_markdown_of(
-        page, dataclasses.replace(summary, output=PRINT_PAGE), site
+        page, dataclasses.replace(summary, output=PRINT_PAGE), site, theme
     )
     return {
         "id": "chapter-" + heading_id(summary.name.replace("/", "-")),
@@ -315,4 +316,6 @@ def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> Pa
     if page.source.name in snapshot.tree.hidden:
         return PageOutputs(rendered, None, None)
     summary = snapshot.pages[page.source.name]
-    return PageOutputs(rendered, render_print_chapter(page, snapshot), search_entry(page, summary))
+    return PageOutputs(
+        rendered, render_print_chapter(page, snapshot, theme), search_entry(page, summary)
+    )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
+import jinja2
+
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
@@ -97,6 +99,7 @@ class RenderContext:
     path: str  # the source file, as diagnostics show it
     lines: list[str]  # the Markdown's lines, to find columns
     line_map: tuple[int, ...]  # file line of each Markdown line
+    templates: jinja2.Environment  # the theme's, for the parts of code blocks a theme may restyle
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses: set[tuple[str, Aspect]] = field(default_factory=set)
 
@@ -108,7 +111,14 @@ class RenderContext:
     def for_text(self, lines: list[str], line_map: tuple[int, ...]) -> RenderContext:
         """The same render, for another text of the page (its description): shared records."""
         return RenderContext(
-            self.site, self.page, self.path, lines, line_map, self.diagnostics, self.uses
+            self.site,
+            self.page,
+            self.path,
+            lines,
+            line_map,
+            self.templates,
+            self.diagnostics,
+            self.uses,
         )
 
 

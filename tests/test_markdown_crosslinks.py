@@ -1,8 +1,6 @@
-"""markdown.py: heading ids, cross-link parsing, directives and code blocks."""
+"""markdown/crosslinks.py: `[NAME]` links, their diagnostics, and brackets that stay text."""
 
-import pytest
-
-from trustdocs.markdown import changed_lines, heading_id, looks_like_page_reference, parse_markdown
+from trustdocs.markdown import looks_like_page_reference, parse_markdown
 
 NAMES = frozenset({"course/intro", "course/setup", "academy"})
 
@@ -10,26 +8,6 @@ NAMES = frozenset({"course/intro", "course/setup", "academy"})
 def parse(text: str, names=NAMES, source_dir=None):
     lines = tuple(range(10, 10 + text.count("\n") + 1))
     return parse_markdown(text, "content/p.md", lines, names, source_dir)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("App Summary Document", "app-summary-document"),
-        ("What's next?", "whats-next"),
-        ("Step 1 – Don’t Panic!", "step-1--dont-panic"),
-        ("snake_case and-dash", "snake_case-and-dash"),
-        ("Ünïcode Wörds", "ünïcode-wörds"),
-    ],
-)
-def test_heading_ids_follow_the_format(text, expected):
-    assert heading_id(text) == expected
-
-
-def test_duplicate_headings_get_numbered_ids_and_raw_html_ids_are_anchors():
-    parsed, _ = parse('## Trust\n\n## Trust\n\n## Trust\n\nx <span id="the-key-prop">k</span>\n')
-    assert [h.id for h in parsed.headings] == ["trust", "trust-1", "trust-2"]
-    assert parsed.anchors == {"trust", "trust-1", "trust-2", "the-key-prop"}
 
 
 def cross_links(parsed):
@@ -82,12 +60,6 @@ def test_markdown_link_with_space_in_destination_warns():
     _, problems = parse("[guide](my guide.html)")
     assert problems[0].message == "link destination 'my guide.html' contains a space"
     assert problems[0].hint == "write <my guide.html> or my%20guide.html"
-
-
-def test_changed_lines_ignores_whitespace_semicolons_and_blank_lines():
-    old = "a = 1;\nb = 2\n\nc()\n"
-    new = "  a = 1\nb = 3\n\nc()\nc()\n"
-    assert changed_lines(old, new) == {2, 5}
 
 
 def test_page_reference_heuristic():

@@ -1,0 +1,124 @@
+"""The one configured MarkdownIt: cross-links, heading ids, highlighting and body directives.
+
+Each extension lives in its own module as a small plugin function over markdown-it's state, as
+markdown-it-py's own rules do. Parsing reads a `ParseContext` from `env["parse"]` (the page names, where
+the text sits); rendering reads the typed `RenderContext` from `env["context"]` and records into it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from trustdocs.diagnostics import Diagnostic
+from trustdocs.markdown.codeblocks import render_fence
+from trustdocs.markdown.crosslinks import cross_link_plugin, looks_like_page_reference
+from trustdocs.markdown.directives import changed_lines, directive_plugin
+from trustdocs.markdown.headings import Heading, collect_headings, heading_id, raw_html_ids
+from trustdocs.markdown.highlight import highlighted_lines
+from trustdocs.markdown.locallinks import local_link_plugin
+from trustdocs.markdown.positions import line_numbers_plugin
+from trustdocs.snapshot import RenderContext
+
+__all__ = [
+    "Heading",
+    "ParseContext",
+    "ParsedMarkdown",
+    "changed_lines",
+    "heading_id",
+    "highlighted_lines",
+    "looks_like_page_reference",
+    "markdown_parser",
+    "parse_markdown",
+    "plain_text",
+    "render_markdown",
+]
+
+
+@dataclass(frozen=True)
+class ParsedMarkdown:
+    """Markdown parsed once, ready to render against any snapshot of the site."""
+
+    tokens: tuple[Token, ...]
+    headings: tuple[Heading, ...]
+    anchors: frozenset[str]
+    files_read: frozenset[str]  # absolute paths read by directives, for incremental rebuilds
+
+
+@dataclass
+class ParseContext:
+    """One parse of Markdown: what it needs to know and what it finds."""
+
+    path: str  # the source file, as diagnostics show it
+    lines: list[str]
+    line_map: tuple[int, ...]  # file line of each Markdown line
+    page_names: frozenset[str]
+    source_dir: Path | None = None  # where directives read files from; None: they read nothing
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_read: set[str] = field(default_factory=set)
+
+
+@functools.cache
+def markdown_parser() -> MarkdownIt:
+    """The configured parser: CommonMark, GFM tables and more, and trustdocs' own rules."""
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    # A checkbox needs an accessible name: the label wraps it with its item text.
+    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_id)
+    md.use(line_numbers_plugin)
+    md.use(cross_link_plugin)
+    md.use(directive_plugin)
+    md.use(local_link_plugin)
+    md.add_render_rule("fence", render_fence)
+    md.add_render_rule("code_block", render_fence)
+    return md
+
+
+def parse_markdown(
+    text: str,
+    path: str,
+    line_map: tuple[int, ...],
+    page_names: frozenset[str],
+    source_dir: Path | None = None,
+) -> tuple[ParsedMarkdown, list[Diagnostic]]:
+    """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH."""
+    context = ParseContext(path, text.split("\n"), line_map, page_names, source_dir)
+    tokens = markdown_parser().parse(text, {"parse": context})
+    headings = tuple(collect_headings(tokens))
+    anchors = {h.id for h in headings} | raw_html_ids(tokens)
+    parsed = ParsedMarkdown(
+        tuple(tokens), headings, frozenset(anchors), frozenset(context.files_read)
+    )
+    return parsed, context.diagnostics
+
+
+def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
+    """Render parsed Markdown to HTML against the snapshot in CONTEXT, recording into it."""
+    md = markdown_parser()
+    return md.renderer.render(list(parsed.tokens), md.options, {"context": context})
+
+
+def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
+    """The text a reader sees, without markup; `[NAME]` links read as TITLES[NAME], or not at all."""
+    words: list[str] = []
+    for token in parsed.tokens:
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                words.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                words.append(" ")
+            elif child.type == "cross_link_title" and titles is not None:
+                words.append(titles.get(child.meta["name"], child.meta["name"]))
+        if token.type.endswith("_close") and token.block:
+            words.append(" ")
+    return re.sub(r"\s+", " ", "".join(words)).strip()

@@ -1,0 +1,155 @@
+"""Cross-links (FORMAT.md §4): `[NAME]`, `[NAME text]`, `[NAME#ANCHOR text]`, `[https://… text]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from trustdocs.diagnostics import closest, did_you_mean, error, warning
+from trustdocs.markdown.positions import inline_line, report
+from trustdocs.snapshot import RenderContext
+from trustdocs.urls import relative_url
+
+
+def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
+    """A bracketed word that was probably meant as a cross-link: a path, an anchor or a near miss."""
+    if "/" in word or "#" in word:
+        return not word.startswith(("http:", "https:", "mailto:"))
+    return len(word) >= 4 and bool(closest(word, names, cutoff=0.85))
+
+
+def cross_link_plugin(md: MarkdownIt) -> None:
+    """Add the bracket cross-link rule and its renderers."""
+    md.inline.ruler.push("cross_link", cross_link_rule)
+    md.add_render_rule("cross_link_open", render_cross_link_open)
+    md.add_render_rule("cross_link_title", render_cross_link_title)
+    md.add_render_rule("cross_link_close", lambda self, tokens, idx, options, env: "</a>")
+
+
+def cross_link_rule(state: StateInline, silent: bool) -> bool:
+    """`[NAME …]` where NAME is a page (or an http(s) URL) becomes a link; anything else stays text."""
+    start = state.pos
+    if state.src[start] != "[" or state.linkLevel > 0:
+        return False
+    end = state.md.helpers.parseLinkLabel(state, start, False)
+    if end < 0:
+        return False
+    label = state.src[start + 1 : end]
+    words = label.split(None, 1)
+    if not words:
+        return False
+    first = words[0]
+    text = words[1] if len(words) > 1 else ""
+    names = state.env["parse"].page_names
+    raw = state.src[start : end + 1]
+    followed_by = state.src[end + 1 : end + 2]
+
+    if followed_by == "(":
+        if not silent:
+            _check_spaced_destination(state, start, end, raw)
+        return False
+    is_url = first.startswith(("http://", "https://"))
+    name, _, anchor = first.partition("#")
+    if not is_url and name not in names:
+        if not silent and followed_by != "[" and looks_like_page_reference(first, names):
+            hint = did_you_mean(name, names) if name else ""
+            line = inline_line(state, start)
+            report(state.env, line, raw, warning, f"unknown page '{name or first}'", hint)
+        return False
+    if silent:
+        state.pos = end + 1
+        return True
+
+    line = inline_line(state, start)
+    if is_url:
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": first}
+        token.meta = {"line": line, "needle": raw}
+    else:
+        token = state.push("cross_link_open", "a", 1)
+        token.meta = {"name": name, "anchor": anchor, "line": line, "needle": raw}
+    if text:
+        text_start = start + 1 + label.index(text)
+        old_pos, old_max = state.pos, state.posMax
+        state.pos, state.posMax = text_start, end
+        state.linkLevel += 1
+        state.md.inline.tokenize(state)
+        state.linkLevel -= 1
+        state.pos, state.posMax = old_pos, old_max
+    elif is_url:
+        state.push("text", "", 0).content = first
+    else:
+        state.push("cross_link_title", "", 0).meta = {"name": name}
+    state.push("link_close" if is_url else "cross_link_close", "a", -1)
+    state.pos = end + 1
+    return True
+
+
+def _check_spaced_destination(state: StateInline, start: int, end: int, raw: str) -> None:
+    """`[text](my page.html)` is not a link in Markdown; say so rather than print it literally."""
+    close = state.src.find(")", end)
+    destination = state.src[end + 2 : close] if close > 0 else ""
+    if (
+        close > 0
+        and " " in destination.strip()
+        and "\n" not in destination
+        and '"' not in destination
+    ):
+        line = inline_line(state, start)
+        report(
+            state.env,
+            line,
+            raw,
+            warning,
+            f"link destination '{destination}' contains a space",
+            f"write <{destination}> or {destination.replace(' ', '%20')}",
+        )
+
+
+def render_cross_link_open(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """`<a href=… title=…>` for a cross-link, with the anchor checked against the target."""
+    meta = tokens[idx].meta
+    context: RenderContext = env["context"]
+    target = context.show(meta["name"], "description")
+    anchor = meta["anchor"]
+    if anchor:
+        context.uses.add((target.name, "anchors"))
+    if anchor and anchor not in target.anchors:
+        close = closest(anchor, target.anchors, limit=3)
+        hint = f"closest: {', '.join(close)}" if close else _anchor_listing(target.anchors)
+        report(
+            env,
+            meta["line"],
+            meta["needle"],
+            error,
+            f"page '{target.name}' has no anchor '#{anchor}'",
+            hint,
+        )
+    href = escapeHtml(relative_url(context.page.output, target.output, anchor))
+    title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
+    return f'<a href="{href}"{title}>'
+
+
+def _anchor_listing(anchors: frozenset[str], limit: int = 8) -> str:
+    """Name the anchors a page has, for a missing anchor with no close match."""
+    if not anchors:
+        return "that page has no headings or ids"
+    names = sorted(anchors)
+    more = ", …" if len(names) > limit else ""
+    return f"anchors on that page: {', '.join(names[:limit])}{more}"
+
+
+def render_cross_link_title(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """The target page's title, as the text of `[NAME]`."""
+    context: RenderContext = env["context"]
+    return escapeHtml(context.show(tokens[idx].meta["name"], "title").title)

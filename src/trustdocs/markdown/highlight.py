@@ -1,0 +1,56 @@
+"""Pygments highlighting of code blocks, one HTML string per source line."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pygments import format as format_tokens
+from pygments import token as pygments_token
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
+from pygments.util import ClassNotFound
+
+# when a block's own lexer finds errors, the lexer of the superset language it may be written in
+SUPERSET_LANGUAGES = {"js": "jsx", "javascript": "jsx", "ts": "tsx", "typescript": "tsx"}
+
+
+@functools.cache
+def lexer_for(language: str) -> Lexer:
+    """The lexer for a fence's language word or a file extension; plain text when none fits."""
+    if not language:
+        return TextLexer()
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        try:
+            return get_lexer_for_filename(f"file.{language}")
+        except ClassNotFound:
+            return TextLexer()
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _errors(tokens: list[tuple[Any, str]]) -> int:
+    return sum(1 for kind, _ in tokens if kind in pygments_token.Error)
+
+
+def highlighted_lines(code: str, language: str) -> list[str]:
+    """The code as HTML, one string per source line, tags balanced within each line.
+
+    A block whose lexer stumbles is tried with its superset language's lexer (JSX in a .js file).
+    """
+    language = language.lower()
+    tokens = list(lexer_for(language).get_tokens(code))
+    superset = SUPERSET_LANGUAGES.get(language)
+    if superset is not None and _errors(tokens):
+        alternative = list(lexer_for(superset).get_tokens(code))
+        if _errors(alternative) < _errors(tokens):
+            tokens = alternative
+    html = format_tokens(tokens, _FORMATTER)
+    lines = html.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines

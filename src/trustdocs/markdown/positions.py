@@ -1,0 +1,64 @@
+"""Where things are: the file line and column of a token, for diagnostics.
+
+markdown-it tracks block lines only; `line_numbers_plugin` tells inline rules which line their text
+starts on, and `report` turns a Markdown line and a needle into a `path:line:col` diagnostic.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+
+from trustdocs.snapshot import RenderContext
+
+if TYPE_CHECKING:
+    from trustdocs.markdown import ParseContext
+
+
+def where(env: dict[str, Any]) -> ParseContext | RenderContext:
+    """The context of this parse or render: the file, its lines and where diagnostics go."""
+    return env["context"] if "context" in env else env["parse"]
+
+
+def file_position(
+    where: ParseContext | RenderContext, body_line: int, needle: str
+) -> tuple[int, int]:
+    """File line and column of NEEDLE on Markdown line BODY_LINE (column 1 when not found)."""
+    line_map, lines = where.line_map, where.lines
+    if not line_map:
+        return 1, 1
+    index = min(max(body_line, 0), len(line_map) - 1)
+    col = lines[index].find(needle) + 1 if needle and index < len(lines) else 0
+    return line_map[index], max(col, 1)
+
+
+def report(
+    env: dict[str, Any], body_line: int, needle: str, make: Any, message: str, hint: str = ""
+) -> None:
+    """Add a diagnostic made by MAKE (error or warning) at NEEDLE on Markdown line BODY_LINE."""
+    context = where(env)
+    line, col = file_position(context, body_line, needle)
+    context.diagnostics.append(make(context.path, line, col, message, hint))
+
+
+def line_numbers_plugin(md: MarkdownIt) -> None:
+    """Tell inline rules which line their text starts on (markdown-it only tracks block lines)."""
+
+    def inline_with_lines(state: StateCore) -> None:
+        for token in state.tokens:
+            if token.type == "inline":
+                if token.map:
+                    state.env["block_line"] = token.map[0]
+                if token.children is None:
+                    token.children = []
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+    md.core.ruler.at("inline", inline_with_lines)
+
+
+def inline_line(state: StateInline, pos: int) -> int:
+    """The Markdown line of position POS of the inline text being parsed."""
+    return state.env.get("block_line", 0) + state.src.count("\n", 0, pos)

@@ -1,0 +1,64 @@
+"""markdown/codeblocks.py: marked and folded lines, and the parts of a code block a theme draws."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from bs4 import BeautifulSoup
+from conftest import make_site
+
+TEN_LINES = "\n".join(f"line_{n} = {n}" for n in range(1, 11))
+PAGE = f"@page home Home\n@body\n```python\n{TEN_LINES}\n```\n@highlight 1 only\n@codepen\n"
+
+
+def built_page(site) -> BeautifulSoup:
+    return BeautifulSoup((site / "site" / "index.html").read_text(), "html.parser")
+
+
+def test_default_theme_draws_the_unfold_button_and_the_codepen_form(tmp_path, trustdocs):
+    site = make_site(tmp_path, {"index.md": PAGE})
+    assert trustdocs(site, "build").code == 0
+    page = built_page(site)
+    button = page.select_one("pre .fold button.unfold")
+    assert button.get_text() == "⋯ 6 more lines"
+    folded = [line.get_text() for line in page.select("pre .folded span.line")]
+    assert folded == [f"line_{n} = {n}" for n in range(5, 11)]
+    form = page.select_one("form.codepen")
+    assert json.loads(form.select_one("input[name=data]")["value"])["title"] == "Home"
+
+
+def test_a_site_theme_can_redraw_folds_and_the_codepen_button(tmp_path, trustdocs):
+    site = make_site(tmp_path, {"index.md": PAGE})
+    partial = site / "themes" / "default" / "partials" / "code.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text(
+        textwrap.dedent(
+            """\
+            {% macro fold(count, lines) -%}
+            <details class="my-fold"><summary>{{ count }} hidden</summary>{{ lines }}</details>
+            {%- endmacro %}
+            {% macro codepen(data) -%}
+            <a class="my-pen" data-pen="{{ data }}">Try it</a>
+            {%- endmacro %}
+            """
+        )
+    )
+    assert trustdocs(site, "build").code == 0
+    page = built_page(site)
+    assert page.select_one("button.unfold") is None and page.select_one("form.codepen") is None
+    assert page.select_one("pre details.my-fold summary").get_text() == "6 hidden"
+    assert page.select_one("pre details.my-fold span.line").get_text() == "line_5 = 5"
+    pen = page.select_one("a.my-pen")
+    assert "line_10 = 10" in json.loads(pen["data-pen"])["js"]
+
+
+def test_a_broken_code_partial_is_an_error_at_its_line(tmp_path, trustdocs):
+    site = make_site(tmp_path, {"index.md": PAGE})
+    partial = site / "themes" / "default" / "partials" / "code.html"
+    partial.parent.mkdir(parents=True)
+    partial.write_text("{% macro fold(count, lines) %}\n{% if %}\n{% endmacro %}\n")
+    run = trustdocs(site, "build")
+    assert run.code == 1
+    assert "code.html:2:1: error: template error" in run.err
+    assert "Traceback" not in run.err
