@@ -7,6 +7,7 @@ import textwrap
 
 from bs4 import BeautifulSoup
 from conftest import make_site
+from page_body import render_body
 
 TEN_LINES = "\n".join(f"line_{n} = {n}" for n in range(1, 11))
 PAGE = f"@page home Home\n@body\n```python\n{TEN_LINES}\n```\n@highlight 1 only\n@codepen\n"
@@ -62,3 +63,11 @@ def test_a_broken_code_partial_is_an_error_at_its_line(tmp_path, trustdocs):
     assert run.code == 1
     assert "code.html:2:1: error: template error" in run.err
     assert "Traceback" not in run.err
+
+
+def test_code_blocks_keep_their_blank_lines_and_an_empty_fence_stays_empty():
+    fenced = render_body("```python\n\n  x = 1\n\n```\n").html
+    assert BeautifulSoup(fenced, "html.parser").code.get_text() == "\n  x = 1\n\n"
+    assert render_body("```\n```\n").html == '<pre class="highlight"><code></code></pre>\n'
+    indented = render_body("    a\n\n\n    b\n").html
+    assert BeautifulSoup(indented, "html.parser").code.get_text() == "a\n\n\nb\n"

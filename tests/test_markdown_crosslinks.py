@@ -1,5 +1,7 @@
 """markdown/crosslinks.py: `[NAME]` links, their diagnostics, and brackets that stay text."""
 
+from page_body import render_body
+
 from trustdocs.markdown import looks_like_page_reference, parse_markdown
 
 NAMES = frozenset({"course/intro", "course/setup", "academy"})
@@ -68,3 +70,24 @@ def test_page_reference_heuristic():
     assert looks_like_page_reference("acadmey", names)
     assert not looks_like_page_reference("it", names)
     assert not looks_like_page_reference("https://example.com/a/b", names)
+
+
+def test_links_never_nest():
+    pages = {"course/intro": "Introduction"}
+    outer = render_body("[[course/intro] x](https://example.com/a)", pages).html
+    assert outer == '<p><a href="https://example.com/a">[course/intro] x</a></p>\n'
+    inner = render_body("[course/intro see [the docs](https://example.com/b)]", pages).html
+    assert inner == '<p>[course/intro see <a href="https://example.com/b">the docs</a>]</p>\n'
+
+
+def test_image_alt_text_keeps_bracketed_words():
+    body = render_body(
+        "![see [course/intro] here](https://example.com/i.png)", {"course/intro": "I"}
+    )
+    assert 'alt="see [course/intro] here"' in body.html and "<a" not in body.html
+
+
+def test_a_task_list_marker_is_never_a_cross_link():
+    body = render_body("- [x] done\n- [ ] to do\n- [x]\n", {"x": "Page X"})
+    assert body.html.count('type="checkbox"') == 2
+    assert body.html.count('<a href="x.html">Page X</a>') == 1  # the third item has no task text

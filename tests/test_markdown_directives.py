@@ -1,9 +1,162 @@
-"""markdown/directives.py: @sourceref, @diff, @highlight and @codepen."""
+"""markdown/directives.py: @sourceref, @diff, @highlight and @codepen, and what they may read."""
 
-from trustdocs.markdown import changed_lines
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import make_site
+
+from trustdocs.config import SiteConfig
+from trustdocs.markdown import changed_lines, parse_markdown
 
 
 def test_changed_lines_ignores_whitespace_semicolons_and_blank_lines():
     old = "a = 1;\nb = 2\n\nc()\n"
     new = "  a = 1\nb = 3\n\nc()\nc()\n"
     assert changed_lines(old, new) == {2, 5}
+
+
+# --- what @sourceref and @diff may read ----------------------------------------------------------
+
+
+def site_at(root: Path, **options) -> SiteConfig:
+    """A site in ROOT whose pages live in ROOT/content."""
+    return SiteConfig(root, root / "site.yaml", "Site", root / "content", root / "site", **options)
+
+
+def include(config: SiteConfig, directive: str):
+    """Parse a body of one text line and DIRECTIVE (file line 11) in content/lesson/."""
+    folder = config.content_dir / "lesson"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = f"Read this:\n{directive}\n"
+    return parse_markdown(text, "content/lesson/p.md", (10, 11), frozenset(), folder, config=config)
+
+
+def code_of(parsed) -> list[str]:
+    return [token.content for token in parsed.tokens if token.type == "fence"]
+
+
+@pytest.fixture
+def site(tmp_path) -> SiteConfig:
+    root = tmp_path / "site"
+    (root / "content" / "lesson").mkdir(parents=True)
+    (root / "exercises").mkdir()
+    (root / "exercises" / "app.js").write_text("run();\n")
+    (tmp_path / "secret.txt").write_text("password\n")
+    return site_at(root)
+
+
+def only_error(problems, *words: str) -> None:
+    (problem,) = problems
+    assert (problem.path, problem.line, problem.col, problem.severity) == (
+        "content/lesson/p.md",
+        11,
+        1,
+        "error",
+    )
+    for word in words:
+        assert word in problem.message + " " + problem.hint
+
+
+def test_files_inside_the_site_folder_are_read(site):
+    parsed, problems = include(site, "@sourceref ../../exercises/app.js")
+    assert problems == [] and code_of(parsed) == ["run();\n"]
+
+
+@pytest.mark.parametrize(
+    "path", ["../../../secret.txt", "/etc/passwd", "../../../../../../../../etc/hostname"]
+)
+def test_files_outside_the_site_folder_are_refused(site, path):
+    parsed, problems = include(site, f"@sourceref {path}")
+    only_error(problems, "outside the site folder", "sourceref_outside: true")
+    assert code_of(parsed) == []
+
+
+def test_a_symlink_leading_out_of_the_site_is_refused(site, tmp_path):
+    (site.root_dir / "exercises" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    parsed, problems = include(site, "@diff ../../exercises/app.js ../../exercises/link.txt")
+    only_error(problems, "outside the site folder", str(tmp_path / "secret.txt"))
+    assert code_of(parsed) == []
+
+
+def test_a_site_may_allow_files_outside_it(site):
+    allowed = site_at(site.root_dir, allow_outside_files=True)
+    parsed, problems = include(allowed, "@sourceref ../../../secret.txt")
+    assert problems == [] and code_of(parsed) == ["password\n"]
+
+
+def no_hang(seconds: int = 5):
+    def stop(*_):
+        raise TimeoutError("reading the directive's file hung")
+
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(site):
+    os.mkfifo(site.root_dir / "exercises" / "pipe")
+    no_hang()
+    try:
+        _, problems = include(site, "@sourceref ../../exercises/pipe")
+    finally:
+        signal.alarm(0)
+    only_error(problems, "not a regular file")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_even_when_outside_files_are_allowed(site):
+    allowed = site_at(site.root_dir, allow_outside_files=True)
+    no_hang()
+    try:
+        parsed, problems = include(allowed, "@sourceref /dev/zero")
+    finally:
+        signal.alarm(0)
+    only_error(problems, "not a regular file")
+    assert code_of(parsed) == []
+
+
+def test_a_file_over_the_size_limit_is_refused(site):
+    limited = site_at(site.root_dir, max_include_bytes=7)
+    (site.root_dir / "exercises" / "big.js").write_text("run();\n\n")
+    _, problems = include(limited, "@sourceref ../../exercises/big.js")
+    only_error(problems, "larger than 7 bytes", "max_include_bytes")
+    exact, fits = include(limited, "@sourceref ../../exercises/app.js")
+    assert fits == [] and code_of(exact) == ["run();\n"]
+
+
+def test_a_symlink_loop_is_an_error(site):
+    exercises = site.root_dir / "exercises"
+    (exercises / "a").symlink_to(exercises / "b")
+    (exercises / "b").symlink_to(exercises / "a")
+    _, problems = include(site, "@sourceref ../../exercises/a")
+    only_error(problems, "symlink loop")
+
+
+def test_a_file_that_is_not_utf8_is_an_error(site):
+    (site.root_dir / "exercises" / "latin1.txt").write_bytes(b"caf\xe9\n")
+    _, problems = include(site, "@sourceref ../../exercises/latin1.txt")
+    only_error(problems, "not UTF-8")
+
+
+def test_site_yaml_opts_in_to_outside_files_and_sets_the_size_limit(tmp_path, trustdocs):
+    (tmp_path / "shared.js").write_text("shared();\n")
+    page = "@page home Home\n@body\n@sourceref ../../shared.js\n"
+    root = make_site(tmp_path / "course", {"index.md": page})
+    refused = trustdocs(root, "build")
+    assert refused.code == 1 and "content/index.md:3:1: error:" in refused.err
+    assert "Traceback" not in refused.err
+
+    (root / "site.yaml").write_text("title: T\nsourceref_outside: true\nmax_include_bytes: 5\n")
+    too_big = trustdocs(root, "build")
+    assert too_big.code == 1 and "larger than 5 bytes" in too_big.err
+
+    (root / "site.yaml").write_text("title: T\nsourceref_outside: true\n")
+    allowed = trustdocs(root, "build")
+    assert allowed.code == 0, allowed.err
+    page = BeautifulSoup((root / "site" / "index.html").read_text(), "html.parser")
+    assert page.select_one(".body pre").get_text() == "shared();\n"

@@ -1,6 +1,7 @@
 """markdown/headings.py: heading ids (FORMAT.md §5) and raw HTML ids."""
 
 import pytest
+from page_body import render_body
 
 from trustdocs.markdown import heading_id, parse_markdown
 
@@ -28,3 +29,36 @@ def test_duplicate_headings_get_numbered_ids_and_raw_html_ids_are_anchors():
     parsed, _ = parse('## Trust\n\n## Trust\n\n## Trust\n\nx <span id="the-key-prop">k</span>\n')
     assert [h.id for h in parsed.headings] == ["trust", "trust-1", "trust-2"]
     assert parsed.anchors == {"trust", "trust-1", "trust-2", "the-key-prop"}
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("## See [can-core]", "see-canjs-core"),
+        ("## See [can-core the core]", "see-the-core"),
+        ("## Read [the guide](https://example.com)", "read-the-guide"),
+        ("## Logo ![the logo](https://example.com/l.png)", "logo-the-logo"),
+    ],
+)
+def test_a_heading_id_comes_from_its_whole_visible_text(heading, expected):
+    body = render_body(heading, {"can-core": "CanJS Core"})
+    assert body.parsed.headings[0].id == expected
+    assert f'id="{expected}"' in body.html
+
+
+def test_a_heading_of_tags_keeps_an_id_and_shows_the_word_in_bitdocs_sites():
+    bitdocs = render_body("## <base-href>\n", bitdocs=True)
+    assert bitdocs.html == '<h2 id="base-href">&lt;base-href&gt;</h2>\n'
+    assert bitdocs.diagnostics == []
+
+    site = render_body("text\n\n## <base-href>\n")
+    assert site.html.endswith('<h2 id="base-href"><base-href></h2>\n')
+    (warning,) = site.diagnostics
+    assert (warning.line, warning.col, warning.severity) == (5, 4, "warning")
+    assert "`<base-href>`" in warning.hint
+
+
+def test_no_heading_id_is_ever_empty():
+    body = render_body("## <b></b>\n\n##\n\n## !!!\n")
+    assert all(heading.id for heading in body.parsed.headings)
+    assert 'id=""' not in body.html

@@ -91,3 +91,40 @@ def test_parent_without_a_name_is_a_warning():
     page, problems = parse("@page p\n@parent\n@body\n")
     assert page.parent is None
     assert [(d.line, d.message) for d in problems] == [(2, "@parent needs a page name")]
+
+
+def test_tag_lines_are_kept_wherever_markdown_reads_code():
+    page, _ = parse(
+        "@page p\n@body\n"
+        "- ```ts\n  @Input() a\n  ```\n"
+        "1. ~~~\n   @Output() b\n   ~~~\n"
+        "> ```\n> @Inject() c\n> ```\n"
+        "text\n\n    @Component() d\n\n"
+        "```\n@NgModule() e\n```\n"
+        "@sometag removed\n"
+    )
+    for kept in (
+        "@Input() a",
+        "@Output() b",
+        "> @Inject() c",
+        "    @Component() d",
+        "@NgModule() e",
+    ):
+        assert kept in page.body
+    assert "@sometag" not in page.body and page.properties == {"sometag": "removed"}
+
+
+def test_a_fence_on_a_list_marker_line_does_not_throw_off_the_rest_of_the_page():
+    page, _ = parse("@page p\n@body\n- ```js\n  x\n  ```\n\n```ts\n@Component({\n```\n")
+    assert "@Component({" in page.body
+
+
+def test_a_fence_swallowed_by_an_html_block_warns_unless_the_site_reads_as_bitdocs():
+    text = "@page p\n@body\n<details><summary>Run</summary>\n```sh\n@npm test\n```\n</details>\n"
+    _, site_problems = parse(text)
+    assert [(d.line, d.message) for d in site_problems] == [
+        (4, "this code fence is inside the HTML block above it, so it shows as raw text")
+    ]
+    assert site_problems[0].hint == "add a blank line before the fence"
+    bitdocs_page, bitdocs_problems = parse_page_source("content/p.md", "p.md", text, bitdocs=True)
+    assert bitdocs_problems == [] and "@npm test" in bitdocs_page.body

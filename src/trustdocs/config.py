@@ -14,6 +14,7 @@ from trustdocs.diagnostics import Diagnostic, did_you_mean, error
 CONFIG_NAME = "site.yaml"
 PACKAGE_JSON = "package.json"
 DEFAULT_GLOB = "**/*.md"
+DEFAULT_MAX_INCLUDE_BYTES = 10_000_000  # the largest file @sourceref and @diff read
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class SiteConfig:
     # "site": site.yaml, every .md under content/ is a page and other files are copied beside it;
     # "bitdocs": package.json, pages by glob, only the static folder copied, title from the root page.
     layout: Literal["site", "bitdocs"] = "site"
+    page_ignore: tuple[str, ...] = ()  # globs of files that are never pages (bit-docs glob.ignore)
+    allow_outside_files: bool = False  # @sourceref/@diff may read outside root_dir
+    max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
 
     @property
     def site_theme_dir(self) -> Path:
@@ -51,6 +55,8 @@ _KEYS: dict[str, tuple[type, bool]] = {
     "root": (str, False),
     "base_url": (str, False),
     "strict": (bool, False),
+    "sourceref_outside": (bool, False),
+    "max_include_bytes": (int, False),
 }
 
 
@@ -130,6 +136,10 @@ def _load_site_yaml(path: Path) -> SiteConfig:
                     f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}",
                 )
             )
+    limit = data.get("max_include_bytes", 1)
+    if isinstance(limit, bool) or (isinstance(limit, int) and limit < 1):
+        line = lines.get("max_include_bytes", 1)
+        problems.append(error(shown, line, 1, "'max_include_bytes' must be a positive number"))
     for key, (_, required) in _KEYS.items():
         if required and key not in data:
             problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
@@ -147,6 +157,8 @@ def _load_site_yaml(path: Path) -> SiteConfig:
         root=data.get("root"),
         base_url=data.get("base_url"),
         strict=data.get("strict", False),
+        allow_outside_files=data.get("sourceref_outside", False),
+        max_include_bytes=data.get("max_include_bytes", DEFAULT_MAX_INCLUDE_BYTES),
     )
 
 
@@ -189,6 +201,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         output_dir=(root_dir / section["dest"]).resolve(),
         root=section["parent"],
         page_glob=_bitdocs_patterns(section.get("glob")),
+        page_ignore=_bitdocs_ignore(section.get("glob")),
         static_dir=root_dir / static if isinstance(static, str) else None,
         codepen_replacements=tuple(
             (str(pair[0]), str(pair[1]))
@@ -205,6 +218,15 @@ def _bitdocs_patterns(glob: Any) -> tuple[str, ...]:
     if not isinstance(pattern, str):
         return (DEFAULT_GLOB,)
     return tuple(_expand_braces(pattern))
+
+
+def _bitdocs_ignore(glob: Any) -> tuple[str, ...]:
+    """bit-docs' `glob.ignore`: one pattern or a list of them, braces expanded."""
+    ignore = glob.get("ignore") if isinstance(glob, dict) else None
+    patterns = [ignore] if isinstance(ignore, str) else ignore if isinstance(ignore, list) else []
+    return tuple(
+        p for pattern in patterns if isinstance(pattern, str) for p in _expand_braces(pattern)
+    )
 
 
 def _expand_braces(pattern: str) -> list[str]:

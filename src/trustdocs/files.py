@@ -167,7 +167,8 @@ def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[D
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")]
-    return parse_page_source(shown, path.relative_to(config.content_dir).as_posix(), text)
+    rel_path = path.relative_to(config.content_dir).as_posix()
+    return parse_page_source(shown, rel_path, text, bitdocs=config.layout == "bitdocs")
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:

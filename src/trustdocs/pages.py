@@ -48,9 +48,11 @@ def parse_page(
 ) -> tuple[ParsedPage, list[Diagnostic]]:
     """Parse a page's body and description Markdown."""
     folder = config.content_dir / source.source_dir
-    body, body_problems = parse_markdown(source.body, source.path, source.body_lines, names, folder)
+    body, body_problems = parse_markdown(
+        source.body, source.path, source.body_lines, names, folder, config=config
+    )
     description, description_problems = parse_markdown(
-        source.description, source.path, source.description_lines, names, folder
+        source.description, source.path, source.description_lines, names, folder, config=config
     )
     return ParsedPage(source, body, description), body_problems + description_problems
 

@@ -1,25 +1,43 @@
-"""One page file's text → a `PageSource`: its tags, description and body, with line numbers kept."""
+"""One page file's text → a `PageSource`: its tags, description and body, with line numbers kept.
+
+Which body lines are code is decided by markdown-it's own block parser (`scan_blocks`), configured with
+the same block rules as the Markdown stage, so a tag line is removed exactly where the body renders
+as prose: fences on list-marker lines, in blockquotes and indented code blocks all count as code.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.fence import fence as fence_rule
+from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, warning
 
 # A tag line: first non-blank char `@`, then a letter, digit or `_`.
 TAG_LINE = re.compile(r"^[ \t]*@([A-Za-z0-9_]\w*)[ \t]*(.*?)\s*$")
-FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
 ESCAPED_AT = re.compile(r"^([ \t]*)@@")
 
 # Body directives stay in the body, where the Markdown stage renders them in place.
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
+DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
 KNOWN_TAGS = frozenset(
     {"page", "parent", "description", "body", "hide", "outline", "metaogimage"}
     | {f"hide{flag}" for flag in LAYOUT_FLAGS}
     | DIRECTIVES
 )
+# HTML blocks whose content is shown as written, like code (CommonMark HTML block type 1)
+VERBATIM_HTML = re.compile(r"^<(script|pre|style|textarea)(\s|>|$)", re.IGNORECASE)
+
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
 @dataclass(frozen=True)
@@ -80,9 +98,12 @@ class _Reader:
 
 
 def parse_page_source(
-    path: str, rel_path: str, text: str
+    path: str, rel_path: str, text: str, bitdocs: bool = False
 ) -> tuple[PageSource | None, list[Diagnostic]]:
-    """Parse one file's text; return None (with a warning) when it has no `@page`."""
+    """Parse one file's text; return None (with a warning) when it has no `@page`.
+
+    BITDOCS: the site is a bit-docs package.json site, whose bodies read as bit-docs read them.
+    """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     reader = _Reader(path)
@@ -125,7 +146,7 @@ def parse_page_source(
         split = next((k for k, (_, line) in enumerate(loose) if not line.strip()), len(loose))
         description, body_source = loose[:split], loose[split:]
 
-    body = _read_body(body_source, reader)
+    body = _read_body(body_source, reader, bitdocs)
 
     if "page" not in reader.tags:
         return None, [warning(path, 1, 1, "no @page tag: not a page, skipped")]
@@ -194,19 +215,24 @@ def _tag_name(line: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int, str]]:
-    """Drop tag lines outside code fences (keeping directives) and unescape `@@` lines."""
+def _read_body(
+    source: list[tuple[int, str]], reader: _Reader, bitdocs: bool
+) -> list[tuple[int, str]]:
+    """Drop tag lines outside code (keeping directives) and unescape `@@` lines."""
+    scan = scan_blocks("\n".join(line for _, line in source), bitdocs)
+    for index in scan.fences_in_html:
+        reader.diagnostics.append(
+            warning(
+                reader.path,
+                source[index][0],
+                1,
+                "this code fence is inside the HTML block above it, so it shows as raw text",
+                "add a blank line before the fence",
+            )
+        )
     body: list[tuple[int, str]] = []
-    fence: str | None = None
-    for number, line in source:
-        fence_match = FENCE.match(line)
-        if fence is not None:
-            if _closes_fence(fence_match, fence, line):
-                fence = None
-            body.append((number, line))
-            continue
-        if fence_match:
-            fence = fence_match.group(1)
+    for index, (number, line) in enumerate(source):
+        if index in scan.code_lines:
             body.append((number, line))
             continue
         escaped = ESCAPED_AT.match(line)
@@ -222,11 +248,107 @@ def _read_body(source: list[tuple[int, str]], reader: _Reader) -> list[tuple[int
     return body
 
 
-def _closes_fence(match: re.Match[str] | None, fence: str, line: str) -> bool:
-    """A closing fence: the same character, at least as long, and nothing else on the line."""
-    if match is None or match.group(1)[0] != fence[0] or len(match.group(1)) < len(fence):
+# --- the block structure, shared with the Markdown stage -------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockScan:
+    """Which lines of a Markdown text are code, and which fences an HTML block swallowed."""
+
+    code_lines: frozenset[int]  # 0-based: fenced and indented code, `<pre>`-like HTML blocks
+    fences_in_html: tuple[int, ...] = ()  # 0-based lines opening a fence inside an HTML block
+
+
+def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A line holding only a directive, at any indentation a block may have."""
+    if state.is_code_block(start_line):
         return False
-    return not line.strip().lstrip(">").strip().strip(fence[0])
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    match = DIRECTIVE_LINE.match(state.src[begin : state.eMarks[start_line]])
+    if not match:
+        return False
+    if silent:
+        return True
+    token = state.push("directive", "", 0)
+    token.meta = {"name": match.group(1).lower(), "args": match.group(2)}
+    token.map = [start_line, start_line + 1]
+    state.line = start_line + 1
+    return True
+
+
+def html_block_rule(bitdocs: bool) -> BlockRule:
+    """CommonMark's HTML block, ended before a directive line and, in bit-docs sites, a fence.
+
+    bit-docs expanded directives before Markdown ran, so `<details>` directly followed by a directive
+    or a fence showed the code; CommonMark reads the directive, or the whole fence, as raw HTML.
+    """
+
+    def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if silent or state.is_code_block(start_line):
+            return html_block(state, start_line, end_line, silent)
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        first = state.src[begin : state.eMarks[start_line]]
+        kind = next((seq for seq in HTML_SEQUENCES if seq[0].search(first)), None)
+        if kind is None or not kind[1].search(""):  # only the blocks that end at a blank line
+            return html_block(state, start_line, end_line, silent)
+        swallowed: list[int] | None = state.env.get("fences_in_html")
+        fence_seen = False
+        for line in range(start_line + 1, end_line):
+            if state.isEmpty(line) or state.sCount[line] < state.blkIndent:
+                break
+            begin = state.bMarks[line] + state.tShift[line]
+            if DIRECTIVE_LINE.match(state.src[begin : state.eMarks[line]]):
+                end_line = line
+                break
+            if fence_rule(state, line, end_line, True):
+                if bitdocs:
+                    end_line = line
+                    break
+                if swallowed is not None and not fence_seen:
+                    swallowed.append(line)  # its closing line needs no warning of its own
+                fence_seen = True
+        return html_block(state, start_line, end_line, silent)
+
+    return rule
+
+
+def body_blocks_plugin(md: MarkdownIt, bitdocs: bool = False) -> None:
+    """A body's block syntax beyond CommonMark, for the Markdown stage and the fence scanner alike.
+
+    Tables, footnotes, definition lists, directive lines, and HTML blocks that end early.
+    """
+    md.enable(["table"])
+    md.use(footnote_plugin).use(deflist_plugin)
+    md.block.ruler.at(
+        "html_block", html_block_rule(bitdocs), {"alt": ["paragraph", "reference", "blockquote"]}
+    )
+    md.block.ruler.before(
+        "paragraph",
+        "directive",
+        directive_line_rule,
+        {"alt": ["paragraph", "reference", "blockquote"]},
+    )
+
+
+@functools.cache
+def _block_parser(bitdocs: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.use(body_blocks_plugin, bitdocs)
+    md.core.ruler.enableOnly(["normalize", "block"])
+    return md
+
+
+def scan_blocks(text: str, bitdocs: bool = False) -> BlockScan:
+    """The code lines of TEXT as the Markdown stage reads them: the one fence scanner."""
+    env: dict[str, list[int]] = {"fences_in_html": []}
+    code: set[int] = set()
+    for token in _block_parser(bitdocs).parse(text, env):
+        if token.map is None:
+            continue
+        verbatim = token.type == "html_block" and VERBATIM_HTML.match(token.content.lstrip())
+        if token.type in ("fence", "code_block") or verbatim:
+            code.update(range(*token.map))
+    return BlockScan(frozenset(code), tuple(env["fences_in_html"]))
 
 
 def _trim_blank(lines: list[str]) -> str:

@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from trustdocs.config import DEFAULT_MAX_INCLUDE_BYTES, SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.markdown.codeblocks import render_fence
 from trustdocs.markdown.crosslinks import cross_link_plugin, looks_like_page_reference
 from trustdocs.markdown.directives import changed_lines, directive_plugin
-from trustdocs.markdown.headings import Heading, collect_headings, heading_id, raw_html_ids
+from trustdocs.markdown.headings import (
+    Heading,
+    collect_headings,
+    heading_id,
+    heading_ids_plugin,
+    raw_html_ids,
+)
 from trustdocs.markdown.highlight import highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
 from trustdocs.markdown.positions import line_numbers_plugin
+from trustdocs.markdown.unapplied import unapplied_plugin
 from trustdocs.snapshot import RenderContext
+from trustdocs.source import body_blocks_plugin
 
 __all__ = [
     "Heading",
@@ -52,6 +59,7 @@ class ParsedMarkdown:
     headings: tuple[Heading, ...]
     anchors: frozenset[str]
     files_read: frozenset[str]  # absolute paths read by directives, for incremental rebuilds
+    titles_shown: frozenset[str] = frozenset()  # pages whose titles are in heading ids and text
 
 
 @dataclass
@@ -63,22 +71,37 @@ class ParseContext:
     line_map: tuple[int, ...]  # file line of each Markdown line
     page_names: frozenset[str]
     source_dir: Path | None = None  # where directives read files from; None: they read nothing
+    page_titles: Mapping[str, str] = field(default_factory=dict)  # for `[NAME]` in headings
+    bitdocs: bool = False  # a package.json site: read as bit-docs did where CommonMark loses text
+    site_dir: Path | None = None  # directives read only below it, unless allow_outside_files
+    allow_outside_files: bool = False
+    max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
+    titles_shown: set[str] = field(default_factory=set)
+    # where the inline text being parsed sits (markdown-it tracks block lines only)
+    inline_line: int = 0
+    inline_opens_list_item: bool = False
+    images_open: int = 0
 
 
 @functools.cache
-def markdown_parser() -> MarkdownIt:
-    """The configured parser: CommonMark, GFM tables and more, and trustdocs' own rules."""
+def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
+    """The configured parser: CommonMark, GFM tables and more, and trustdocs' own rules.
+
+    BITDOCS: read a package.json site's bodies as bit-docs did (a fence right after an HTML line).
+    """
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
-    md.enable(["table", "strikethrough"])
+    md.use(body_blocks_plugin, bitdocs)
+    md.enable(["strikethrough"])
     # A checkbox needs an accessible name: the label wraps it with its item text.
-    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_id)
+    md.use(tasklists_plugin, label=True)
     md.use(line_numbers_plugin)
+    md.use(heading_ids_plugin)
     md.use(cross_link_plugin)
     md.use(directive_plugin)
     md.use(local_link_plugin)
+    md.use(unapplied_plugin)
     md.add_render_rule("fence", render_fence)
     md.add_render_rule("code_block", render_fence)
     return md
@@ -90,14 +113,38 @@ def parse_markdown(
     line_map: tuple[int, ...],
     page_names: frozenset[str],
     source_dir: Path | None = None,
+    *,
+    config: SiteConfig | None = None,
+    page_titles: Mapping[str, str] | None = None,
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
-    """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH."""
-    context = ParseContext(path, text.split("\n"), line_map, page_names, source_dir)
-    tokens = markdown_parser().parse(text, {"parse": context})
+    """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH.
+
+    CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
+    it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
+    """
+    context = ParseContext(
+        path,
+        text.split("\n"),
+        line_map,
+        page_names,
+        source_dir,
+        page_titles=page_titles or {},
+        bitdocs=config is not None and config.layout == "bitdocs",
+        site_dir=config.root_dir if config is not None else source_dir,
+        allow_outside_files=config is not None and config.allow_outside_files,
+        max_include_bytes=(
+            config.max_include_bytes if config is not None else DEFAULT_MAX_INCLUDE_BYTES
+        ),
+    )
+    tokens = markdown_parser(context.bitdocs).parse(text, {"parse": context})
     headings = tuple(collect_headings(tokens))
     anchors = {h.id for h in headings} | raw_html_ids(tokens)
     parsed = ParsedMarkdown(
-        tuple(tokens), headings, frozenset(anchors), frozenset(context.files_read)
+        tuple(tokens),
+        headings,
+        frozenset(anchors),
+        frozenset(context.files_read),
+        frozenset(context.titles_shown),
     )
     return parsed, context.diagnostics
 

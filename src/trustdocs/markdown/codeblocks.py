@@ -81,9 +81,13 @@ def render_fence(
 
     lang_class = f' class="language-{escapeHtml(language)}"' if language else ""
     block = f'<pre class="highlight"><code{lang_class}>{"".join(parts)}</code></pre>\n'
-    if token.meta.get("codepen"):
+    if "codepen" in token.meta:
         data = codepen_data(
-            token.content, language, context.page.title, context.site.codepen_replacements
+            token.content,
+            language,
+            context.page.title,
+            context.site.codepen_replacements,
+            token.meta["codepen"],
         )
         block += theme_macro(context, "codepen", data=json.dumps(data, sort_keys=True)) + "\n"
     return block

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.image import image
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
@@ -15,6 +17,9 @@ from trustdocs.diagnostics import closest, did_you_mean, error, warning
 from trustdocs.markdown.positions import inline_line, report
 from trustdocs.snapshot import RenderContext
 from trustdocs.urls import relative_url
+
+if TYPE_CHECKING:
+    from trustdocs.markdown import ParseContext
 
 
 def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
@@ -24,20 +29,42 @@ def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
     return len(word) >= 4 and bool(closest(word, names, cutoff=0.85))
 
 
+TASK_MARKER = re.compile(r"\[[ xX]\]\s")  # what the task-list plugin turns into a checkbox
+
+
 def cross_link_plugin(md: MarkdownIt) -> None:
-    """Add the bracket cross-link rule and its renderers."""
+    """Add the bracket cross-link rule and its renderers; an image's alt text holds no links."""
     md.inline.ruler.push("cross_link", cross_link_rule)
+    md.inline.ruler.at("image", image_without_cross_links)
     md.add_render_rule("cross_link_open", render_cross_link_open)
     md.add_render_rule("cross_link_title", render_cross_link_title)
     md.add_render_rule("cross_link_close", lambda self, tokens, idx, options, env: "</a>")
 
 
+def image_without_cross_links(state: StateInline, silent: bool) -> bool:
+    """markdown-it's image rule, telling the cross-link rule that it is reading alt text."""
+    context: ParseContext = state.env["parse"]
+    context.images_open += 1
+    try:
+        return image(state, silent)
+    finally:
+        context.images_open -= 1
+
+
 def cross_link_rule(state: StateInline, silent: bool) -> bool:
-    """`[NAME …]` where NAME is a page (or an http(s) URL) becomes a link; anything else stays text."""
+    """`[NAME …]` where NAME is a page (or an http(s) URL) becomes a link; anything else stays text.
+
+    Links never nest, and a Markdown link or image wins over a cross-link: inside their text (and
+    when a link's label is being measured, which is the only time this rule runs silently) a
+    bracket stays text. A task-list marker `[x] ` opening a list item is never a cross-link.
+    """
     start = state.pos
-    if state.src[start] != "[" or state.linkLevel > 0:
+    context: ParseContext = state.env["parse"]
+    if state.src[start] != "[" or silent or state.linkLevel > 0 or context.images_open:
         return False
-    end = state.md.helpers.parseLinkLabel(state, start, False)
+    if start == 0 and context.inline_opens_list_item and TASK_MARKER.match(state.src):
+        return False
+    end = state.md.helpers.parseLinkLabel(state, start, True)
     if end < 0:
         return False
     label = state.src[start + 1 : end]
@@ -46,26 +73,21 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
         return False
     first = words[0]
     text = words[1] if len(words) > 1 else ""
-    names = state.env["parse"].page_names
+    names = context.page_names
     raw = state.src[start : end + 1]
     followed_by = state.src[end + 1 : end + 2]
 
     if followed_by == "(":
-        if not silent:
-            _check_spaced_destination(state, start, end, raw)
+        _check_spaced_destination(state, start, end, raw)
         return False
     is_url = first.startswith(("http://", "https://"))
     name, _, anchor = first.partition("#")
     if not is_url and name not in names:
-        if not silent and followed_by != "[" and looks_like_page_reference(first, names):
+        if followed_by != "[" and looks_like_page_reference(first, names):
             hint = did_you_mean(name, names) if name else ""
             line = inline_line(state, start)
             report(state.env, line, raw, warning, f"unknown page '{name or first}'", hint)
         return False
-    if silent:
-        state.pos = end + 1
-        return True
-
     line = inline_line(state, start)
     if is_url:
         token = state.push("link_open", "a", 1)

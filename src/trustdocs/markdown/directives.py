@@ -1,57 +1,48 @@
 """Body directives (FORMAT.md §3): `@sourceref`, `@diff` make code blocks; `@highlight`, `@codepen`
 mark the code block above them.
 
-Directive lines become `directive` tokens while parsing blocks; a core rule then replaces each by its
-code block or attaches it to the block above. Files are read at parse time, so a render reads nothing.
+Directive lines become `directive` tokens while parsing blocks (source.py's block rule, shared with
+the fence scanner); a core rule then replaces each by its code block or attaches it to the block above.
+Files are read at parse time, so a render reads nothing; only regular files inside the site folder,
+up to a size limit, are read.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from trustdocs.diagnostics import error, warning
+from trustdocs.diagnostics import did_you_mean, error, warning
 from trustdocs.markdown.positions import report
 
 if TYPE_CHECKING:
     from trustdocs.markdown import ParseContext
 
 SOURCEREF_LANGUAGES = {"stache": "html", "mustache": "html", "component": "html"}
-DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
+CODEPEN_VARIANTS = ("react",)
 
 
 def directive_plugin(md: MarkdownIt) -> None:
-    """Directive lines become tokens; a core rule then turns them into (or onto) code blocks."""
-    md.block.ruler.before(
-        "paragraph",
-        "directive",
-        directive_block_rule,
-        {"alt": ["paragraph", "reference", "blockquote"]},
-    )
+    """Turn directive tokens (source.py's block rule makes them) into, or onto, code blocks."""
     md.core.ruler.after("block", "apply_directives", apply_directives)
 
 
-def directive_block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """A line holding only a directive, at any indentation a block may have."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
-    begin = state.bMarks[start_line] + state.tShift[start_line]
-    match = DIRECTIVE_LINE.match(state.src[begin : state.eMarks[start_line]])
-    if not match:
-        return False
-    if silent:
-        return True
-    token = state.push("directive", "", 0)
-    token.meta = {"name": match.group(1).lower(), "args": match.group(2)}
-    token.map = [start_line, start_line + 1]
-    state.line = start_line + 1
-    return True
+def _code_block_above(result: list[Token]) -> Token | None:
+    """The code block a directive follows, even when a list or quote holding it closed in between."""
+    for token in reversed(result):
+        if token.type in ("fence", "code_block"):
+            return token
+        if token.nesting != -1:
+            return None
+    return None
 
 
 def apply_directives(state: StateCore) -> None:
@@ -65,46 +56,91 @@ def apply_directives(state: StateCore) -> None:
         name, args = token.meta["name"], token.meta["args"]
         line = token.map[0] if token.map else 0
         needle = f"@{name}"
-        if name == "sourceref":
-            fence = _sourceref(args, token, env, line, needle)
+        if name in ("sourceref", "diff"):
+            fence = (_sourceref if name == "sourceref" else _diff)(args, token, env, line, needle)
             if fence is not None:
                 result.append(fence)
-        elif name == "diff":
-            fence = _diff(args, token, env, line, needle)
-            if fence is not None:
-                result.append(fence)
+            continue
+        above = _code_block_above(result)
+        if above is None:
+            report(env, line, needle, warning, f"@{name} must come right after a code block")
+        elif name == "highlight":
+            marked, only = parse_highlight(args, env, line, needle)
+            above.meta = {**above.meta, "marked": marked, "fold": only}
         else:
-            above = result[-1] if result and result[-1].type == "fence" else None
-            if above is None:
-                report(env, line, needle, warning, f"@{name} must come right after a code block")
-            elif name == "highlight":
-                marked, only = parse_highlight(args, env, line, needle)
-                above.meta = {**above.meta, "marked": marked, "fold": only}
-            else:
-                above.meta = {**above.meta, "codepen": True}
+            above.meta = {**above.meta, "codepen": _codepen_variant(args, env, line, needle)}
     state.tokens = result
 
 
+def _codepen_variant(args: str, env: dict[str, Any], line: int, needle: str) -> str:
+    variant = args.split()[0].lower() if args.split() else ""
+    if variant and variant not in CODEPEN_VARIANTS:
+        hint = did_you_mean(variant, CODEPEN_VARIANTS) or "write @codepen, or @codepen react"
+        report(env, line, needle, warning, f"@codepen: unknown variant '{variant}'", hint)
+        return ""
+    return variant
+
+
+def _refuse(env: dict[str, Any], line: int, needle: str, message: str, hint: str = "") -> None:
+    report(env, line, needle, error, message, hint)
+
+
 def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str) -> str | None:
+    """The text of a file a directive names: a regular file, inside the site, not too large."""
     parse: ParseContext = env["parse"]
     if parse.source_dir is None:
         return None
-    path = (parse.source_dir / relative).resolve()
-    parse.files_read.add(str(path))
+    what = f"{needle} file '{relative}'"
     try:
-        return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    except FileNotFoundError:
-        report(
+        path = (parse.source_dir / relative).resolve()
+    except (RuntimeError, OSError):  # Python raises RuntimeError for a symlink loop before 3.13
+        _refuse(env, line, needle, f"{what} is a symlink loop")
+        return None
+    parse.files_read.add(str(path))
+    site = parse.site_dir.resolve() if parse.site_dir is not None else None
+    if site is not None and not parse.allow_outside_files and not path.is_relative_to(site):
+        _refuse(
             env,
             line,
             needle,
-            error,
-            f"{needle} file '{relative}' does not exist",
-            f"looked for {path}",
+            f"{what} is outside the site folder",
+            f"it resolves to {path}; to read files outside {site}, "
+            "set 'sourceref_outside: true' in site.yaml",
         )
         return None
-    except (OSError, UnicodeDecodeError):
-        report(env, line, needle, error, f"cannot read '{relative}'", f"looked for {path}")
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        _refuse(env, line, needle, f"{what} does not exist", f"looked for {path}")
+        return None
+    except OSError as exc:
+        reason = (
+            "is a symlink loop" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}"
+        )
+        _refuse(env, line, needle, f"{what} {reason}", f"looked for {path}")
+        return None
+    limit = parse.max_include_bytes
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            _refuse(env, line, needle, f"{what} is not a regular file", f"{path}")
+            return None
+        data = file.read(limit + 1) if info.st_size <= limit else b""
+        if info.st_size > limit or len(data) > limit:
+            size = max(info.st_size, len(data))
+            _refuse(
+                env,
+                line,
+                needle,
+                f"{what} is larger than {limit:,} bytes ({size:,} bytes or more)",
+                "raise max_include_bytes in site.yaml to include it",
+            )
+            return None
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        _refuse(env, line, needle, f"{what} is not UTF-8 text (byte {exc.start})", f"{path}")
         return None
 
 

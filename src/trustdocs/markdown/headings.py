@@ -1,12 +1,21 @@
-"""Heading ids (FORMAT.md §5) and the ids written in raw HTML, which are anchors too."""
+"""Heading ids (FORMAT.md §5) from each heading's visible text, and the ids written in raw HTML."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from trustdocs.diagnostics import warning
+from trustdocs.markdown.positions import report
+
+if TYPE_CHECKING:
+    from trustdocs.markdown import ParseContext
 
 
 def heading_id(text: str) -> str:
@@ -23,17 +32,76 @@ class Heading:
     text: str
 
 
+def heading_ids_plugin(md: MarkdownIt) -> None:
+    """Give every heading an id made from its whole visible text (FORMAT.md §5), never an empty one."""
+    md.core.ruler.after("inline", "heading_ids", assign_heading_ids)
+
+
+def visible_text(children: list[Token], context: ParseContext) -> str:
+    """What a reader sees of inline tokens: text, code, link text, a cross-link's title, alt text."""
+    words: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append("\n")
+        elif child.type == "cross_link_title":
+            name = child.meta["name"]
+            context.titles_shown.add(name)
+            words.append(context.page_titles.get(name, name))
+        elif child.type == "image":
+            words.append(visible_text(child.children or [], context))
+    return "".join(words)
+
+
+def assign_heading_ids(state: StateCore) -> None:
+    """Set each heading's id and text; a heading that shows nothing is told apart by its source."""
+    context: ParseContext = state.env["parse"]
+    taken: set[str] = set()
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[index + 1]
+        children = inline.children or []
+        text = visible_text(children, context).strip()
+        if not text and any(child.type == "html_inline" for child in children):
+            text = _heading_of_tags(inline, state.env)
+        slug = heading_id(text) or heading_id(inline.content) or "section"
+        unique, number = slug, 0
+        while unique in taken:
+            number += 1
+            unique = f"{slug}-{number}"
+        taken.add(unique)
+        token.attrSet("id", unique)
+        token.meta["text"] = text or inline.content.strip()
+
+
+def _heading_of_tags(inline: Token, env: dict[str, Any]) -> str:
+    """`## <base-href>`: bit-docs showed the tag-like word; CommonMark reads it as an HTML tag."""
+    if env["parse"].bitdocs:
+        for child in inline.children or []:
+            if child.type == "html_inline":
+                child.type = "text"
+        return inline.content.strip()
+    report(
+        env,
+        inline.map[0] if inline.map else 0,
+        inline.content.strip(),
+        warning,
+        f"heading '{inline.content.strip()}' shows no text: its words read as HTML tags",
+        f"write `{inline.content.strip()}` in backticks to show it",
+    )
+    return ""
+
+
 def collect_headings(tokens: list[Token]) -> list[Heading]:
-    """Every heading that carries an id, in page order."""
-    found = []
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.attrGet("id"):
-            inline = tokens[i + 1]
-            text = "".join(
-                c.content for c in inline.children or () if c.type in ("text", "code_inline")
-            )
-            found.append(Heading(int(token.tag[1]), str(token.attrGet("id")), text.strip()))
-    return found
+    """Every heading, in page order, with the id and text the heading ids rule gave it."""
+    return [
+        Heading(int(token.tag[1]), str(token.attrGet("id")), token.meta.get("text", ""))
+        for token in tokens
+        if token.type == "heading_open" and token.attrGet("id")
+    ]
 
 
 class _IdCollector(HTMLParser):

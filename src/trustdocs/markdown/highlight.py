@@ -18,16 +18,19 @@ SUPERSET_LANGUAGES = {"js": "jsx", "javascript": "jsx", "ts": "tsx", "typescript
 
 @functools.cache
 def lexer_for(language: str) -> Lexer:
-    """The lexer for a fence's language word or a file extension; plain text when none fits."""
+    """The lexer for a fence's language word or a file extension; plain text when none fits.
+
+    `stripnl=False`: a code block keeps its leading and trailing blank lines, as CommonMark says.
+    """
     if not language:
-        return TextLexer()
+        return TextLexer(stripnl=False)
     try:
-        return get_lexer_by_name(language)
+        return get_lexer_by_name(language, stripnl=False)
     except ClassNotFound:
         try:
-            return get_lexer_for_filename(f"file.{language}")
+            return get_lexer_for_filename(f"file.{language}", stripnl=False)
         except ClassNotFound:
-            return TextLexer()
+            return TextLexer(stripnl=False)
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)
@@ -42,6 +45,8 @@ def highlighted_lines(code: str, language: str) -> list[str]:
 
     A block whose lexer stumbles is tried with its superset language's lexer (JSX in a .js file).
     """
+    if not code:
+        return []
     language = language.lower()
     tokens = list(lexer_for(language).get_tokens(code))
     superset = SUPERSET_LANGUAGES.get(language)

@@ -45,20 +45,28 @@ def report(
 
 
 def line_numbers_plugin(md: MarkdownIt) -> None:
-    """Tell inline rules which line their text starts on (markdown-it only tracks block lines)."""
+    """Tell inline rules where their text sits: its first line, and whether it opens a list item."""
 
     def inline_with_lines(state: StateCore) -> None:
-        for token in state.tokens:
+        context: ParseContext = state.env["parse"]
+        for index, token in enumerate(state.tokens):
             if token.type == "inline":
                 if token.map:
-                    state.env["block_line"] = token.map[0]
+                    context.inline_line = token.map[0]
+                context.inline_opens_list_item = (
+                    index >= 2
+                    and state.tokens[index - 1].type == "paragraph_open"
+                    and state.tokens[index - 2].type == "list_item_open"
+                )
                 if token.children is None:
                     token.children = []
                 state.md.inline.parse(token.content, state.md, state.env, token.children)
+        context.inline_opens_list_item = False
 
     md.core.ruler.at("inline", inline_with_lines)
 
 
 def inline_line(state: StateInline, pos: int) -> int:
     """The Markdown line of position POS of the inline text being parsed."""
-    return state.env.get("block_line", 0) + state.src.count("\n", 0, pos)
+    context: ParseContext = state.env["parse"]
+    return context.inline_line + state.src.count("\n", 0, pos)

@@ -1,0 +1,23 @@
+"""markdown/unapplied.py: a tag or directive left standing in the text is reported, never printed silently."""
+
+from page_body import render_body
+
+
+def test_a_directive_or_tag_left_in_prose_warns_at_its_line():
+    body = render_body(
+        "| step | code |\n| --- | --- |\n| 1 | x |\n| @highlight 1 | y |\n\n> quoted\n> @parent home\n"
+    )
+    warned = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert warned == [
+        (6, 3, "directive not applied here: @highlight 1"),
+        (9, 3, "directive not applied here: @parent home"),
+    ]
+    assert all("&#64;" in d.hint for d in body.diagnostics)
+
+
+def test_applied_directives_escaped_lines_and_unknown_words_are_quiet():
+    body = render_body(
+        "```js\nx\n```\n@highlight 1\n\n@@page is a tag\n\n> @Input() in a quote\n\n```\n@page in code\n```\n"
+    )
+    assert body.diagnostics == []
+    assert "@page is a tag" in body.html and "@page in code" in body.html
