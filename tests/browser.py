@@ -76,6 +76,11 @@ def failed_requests(page: object) -> list[str]:
         if response.status >= 400:
             failures.append(f"{response.url} {response.status}")
 
-    page.on("requestfailed", lambda request: failures.append(f"{request.url} {request.failure}"))
+    def on_failure(request: object) -> None:
+        # A load the browser drops because the page moved on (its icon, say) is not a failure.
+        if request.failure != "net::ERR_ABORTED":
+            failures.append(f"{request.url} {request.failure}")
+
+    page.on("requestfailed", on_failure)
     page.on("response", on_response)
     return failures

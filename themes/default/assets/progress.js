@@ -1,9 +1,17 @@
 // Learner progress, kept in this browser (localStorage): lessons marked done get a check in the sidebar,
-// and the course home shows how far along the learner is. Works from file:// as well as over HTTP.
+// the course home shows how far along the learner is and where they left off, and can forget it all.
+// Works from file:// as well as over HTTP.
+//
+// Knowledge checks: a lesson with checks (<section class="check" data-check-id="…">) counts as done
+// once every check on it is answered. The script that runs the checks marks an answered check with
+// the attribute data-answered and dispatches a bubbling "trustdocs:check-answered" event from it;
+// this script does the rest. Stored state for checks belongs under a key that starts with
+// "trustdocs-" and ends with ":" + the site root, so that "Reset progress" forgets it too.
 (function () {
   "use strict";
   var root = new URL(document.documentElement.getAttribute("data-root") || "./", location.href).href;
   var storeKey = "trustdocs-progress:" + root;
+  var lastKey = "trustdocs-last:" + root;
 
   function keyOf(href) {
     var url = new URL(href, location.href);
@@ -14,19 +22,47 @@
     return key;
   }
 
+  function read(key) {
+    try { return localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function write(key, value) {
+    try { localStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+
   function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey)) || {}; } catch (e) { return {}; }
+    try { return JSON.parse(read(storeKey)) || {}; } catch (e) { return {}; }
   }
 
   function save(done) {
-    try { localStorage.setItem(storeKey, JSON.stringify(done)); } catch (e) { /* private mode */ }
+    write(storeKey, JSON.stringify(done));
+  }
+
+  function forgetEverything() {
+    try {
+      var keys = [];
+      for (var i = 0; i < localStorage.length; i++) keys.push(localStorage.key(i));
+      keys.forEach(function (key) {
+        if (key.indexOf("trustdocs-") === 0 && key.slice(-(root.length + 1)) === ":" + root) {
+          localStorage.removeItem(key);
+        }
+      });
+    } catch (e) { /* storage unavailable: nothing was kept */ }
   }
 
   var here = keyOf(location.href);
   var done = load();
+  var links = Array.prototype.slice.call(document.querySelectorAll("#sidebar ul a"));
+  if (links.some(function (link) { return keyOf(link.href) === here; })) write(lastKey, here);
+
+  var summary = document.querySelector(".course-progress");
+  var continueLink = summary && summary.querySelector(".course-continue");
+  var startHref = continueLink && continueLink.getAttribute("href");
+  var startLabel = continueLink && continueLink.querySelector(".course-continue-label").textContent;
+  var startTitle = continueLink && continueLink.querySelector(".course-continue-title").textContent;
+  var reset = summary && summary.querySelector(".reset-progress");
 
   function paint() {
-    var links = document.querySelectorAll("#sidebar ul a");
     var finished = 0;
     links.forEach(function (link) {
       var isDone = !!done[keyOf(link.href)];
@@ -39,33 +75,69 @@
       button.setAttribute("aria-pressed", isDone ? "true" : "false");
       button.textContent = isDone ? "✓ Done — mark as not done" : "Mark this lesson as done";
     }
-    var summary = document.querySelector(".course-progress");
     if (summary && links.length) {
-      summary.hidden = false;
       summary.querySelector(".course-progress-text").textContent =
-        finished === 0 ? "You have not finished any of the " + links.length + " lessons yet."
-          : "You have finished " + finished + " of " + links.length + " lessons.";
+        "You have finished " + finished + " of " + links.length + " lessons.";
       var bar = summary.querySelector("progress");
       bar.max = links.length;
       bar.value = finished;
+      var last = read(lastKey);
+      var lastLink = last && links.filter(function (link) { return keyOf(link.href) === last; })[0];
+      if (continueLink) {
+        continueLink.href = lastLink ? lastLink.href : startHref;
+        continueLink.querySelector(".course-continue-label").textContent =
+          lastLink ? "Continue where you left off" : startLabel;
+        continueLink.querySelector(".course-continue-title").textContent =
+          lastLink ? lastLink.textContent.trim() : startTitle;
+      }
+      if (reset) reset.disabled = !finished && !lastLink;
     }
   }
 
   var button = document.querySelector(".mark-done");
   if (button) {
-    button.hidden = false;
     button.addEventListener("click", function () {
       if (done[here]) delete done[here]; else done[here] = 1;
       save(done);
       paint();
     });
   }
-  var next = document.querySelector("a[rel=next].pager-next");
-  if (next && button) {
-    next.addEventListener("click", function () { done[here] = 1; save(done); });
+
+  if (reset) {
+    reset.addEventListener("click", function () {
+      var sure = window.confirm(
+        "Forget which lessons you have finished and where you left off? This cannot be undone.");
+      if (!sure) return;
+      forgetEverything();
+      done = {};
+      paint();
+    });
   }
+
+  // Knowledge checks: answering the last open check on a lesson finishes it.
+  var checks = document.querySelectorAll(".check[data-check-id]");
+  if (checks.length && button) {
+    var note = document.createElement("span");
+    note.className = "lesson-end-note";
+    note.textContent = checks.length === 1
+      ? "Answer the question above to finish this lesson."
+      : "Answer the " + checks.length + " questions above to finish this lesson.";
+    button.parentNode.insertBefore(note, button);
+  }
+  document.addEventListener("trustdocs:check-answered", function () {
+    var open = document.querySelectorAll(".check[data-check-id]:not([data-answered])");
+    if (checks.length && !open.length && !done[here]) {
+      done[here] = 1;
+      save(done);
+      paint();
+    }
+  });
+
   window.addEventListener("storage", function (event) {
-    if (event.key === storeKey) { done = load(); paint(); }
+    if (event.key === storeKey || event.key === lastKey || event.key === null) {
+      done = load();
+      paint();
+    }
   });
   paint();
 })();

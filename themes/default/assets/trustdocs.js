@@ -50,7 +50,6 @@
   });
   var printNow = document.querySelector(".print-now");
   if (printNow) {
-    printNow.hidden = false;
     printNow.addEventListener("click", function () { window.print(); });
   }
 

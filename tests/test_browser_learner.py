@@ -1,0 +1,176 @@
+"""What a learner notices in the browser: a steady page, an icon, readable type, and progress that
+picks up where they left off."""
+
+import time
+
+import pytest
+from browser import chromium, failed_requests, screenshot, served
+from conftest import REPO, make_site
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+# Sums the layout shifts a learner did not cause, as Core Web Vitals' CLS does.
+MEASURE_CLS = """
+window.__cls = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+@pytest.fixture(scope="module")
+def course_site(tmp_path_factory):
+    """The bundled course, built once for the tests of this module."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    out = tmp_path_factory.mktemp("learner") / "out"
+    assert build_site(load_config(REPO / "site.yaml"), out).written
+    return out
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_home_page_does_not_shift_when_progress_appears(course_site, device):
+    with served(course_site) as url, chromium() as browser:
+        page = browser.new_page(**(PHONE if device == "phone" else DESKTOP))
+        page.add_init_script(MEASURE_CLS)
+        # Slow scripts, as on a slow phone network: the page paints before progress.js runs.
+        page.route("**/*.js", lambda route: (time.sleep(0.5), route.continue_()))
+        page.goto(url + "index.html")
+        page.wait_for_load_state("load")
+        page.wait_for_function(
+            "document.querySelector('.course-progress-text').textContent"
+            ".startsWith('You have finished')"
+        )
+        page.wait_for_timeout(300)
+        cls = page.evaluate("window.__cls")
+        assert cls < 0.01, f"cumulative layout shift {cls:.3f}"
+        if device == "phone":
+            screenshot(page, "home-progress-phone", full_page=False)
+
+
+def test_every_page_has_an_icon_and_no_request_fails(course_site):
+    with served(course_site) as url, chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        failures = failed_requests(page)
+        for path in ("index.html", "client-trust/communication.html", "print.html", "404.html"):
+            page.goto(url + path)
+            page.wait_for_load_state("networkidle")  # the browser's own icon request included
+            icon = page.evaluate(
+                """async () => {
+                    const link = document.querySelector("link[rel~=icon]");
+                    if (!link) return null;
+                    const response = await fetch(link.href);
+                    return [response.status, response.headers.get("content-type")];
+                }"""
+            )
+            assert icon is not None, f"{path} names no icon, so browsers ask for /favicon.ico"
+            assert icon[0] == 200 and "svg" in icon[1]
+        assert failures == []
+
+
+def test_lesson_text_is_not_set_in_the_generic_serif(course_site):
+    """On Linux and Android the generic serif is a Times look-alike; the lesson avoids it."""
+    with chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        page.goto((course_site / "client-trust" / "communication.html").as_uri())
+        page.evaluate(
+            "const probe = document.createElement('p'); probe.id = 'serif-probe';"
+            "probe.style.fontFamily = 'serif'; probe.textContent = 'Trust';"
+            "document.body.append(probe)"
+        )
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        document = cdp.send("DOM.getDocument")["root"]["nodeId"]
+
+        def rendered_font(selector: str) -> str:
+            node = cdp.send("DOM.querySelector", {"nodeId": document, "selector": selector})
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+            return max(fonts, key=lambda font: font["glyphCount"])["familyName"]
+
+        generic_serif = rendered_font("#serif-probe")
+        lesson = rendered_font(".body > p")
+        assert lesson != generic_serif, f"lesson text falls back to {generic_serif}"
+
+
+def continue_card(page) -> list[str]:
+    """The label and lesson title of the home page's continue link, as written."""
+    card = page.locator("a.course-continue")
+    return [card.locator(part).text_content() for part in ("span >> nth=0", "span >> nth=1")]
+
+
+def test_continue_where_you_left_off_and_reset_progress(course_site):
+    lessons = course_site / "client-trust"
+    home = (course_site / "index.html").as_uri()
+    with chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        page.goto(home)
+        start = page.locator("a.course-continue")
+        assert continue_card(page) == ["Start the course", "Why Trust Matters"]
+        assert page.locator("button.reset-progress").is_disabled()
+
+        page.goto((lessons / "building-rapport.html").as_uri())
+        page.locator("button.mark-done").click()
+        page.goto((lessons / "agreements.html").as_uri())
+        page.goto(home)
+        assert continue_card(page) == [
+            "Continue where you left off",
+            "Making and Keeping Agreements",
+        ]
+        screenshot(page, "home-continue", full_page=False)
+        start.click()
+        page.wait_for_url("**/client-trust/agreements.html")
+
+        page.goto(home)
+        reset = page.locator("button.reset-progress")
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        reset.click()
+        assert page.locator(".course-progress-text").inner_text().startswith("You have finished 1")
+
+        messages = []
+        page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+        reset.click()
+        assert "cannot be undone" in messages[0]
+        assert page.locator(".course-progress-text").inner_text().startswith("You have finished 0")
+        assert continue_card(page) == ["Start the course", "Why Trust Matters"]
+        assert page.locator("nav.sidebar li.done").count() == 0
+        page.reload()  # forgotten for good, not only on this page
+        assert page.locator(".course-progress-text").inner_text().startswith("You have finished 0")
+        assert reset.is_disabled()
+
+
+def test_answering_every_knowledge_check_finishes_the_lesson(tmp_path, trustdocs):
+    # The check script's side of the contract, played by the test: it marks an answered check
+    # with data-answered and dispatches "trustdocs:check-answered" from it.
+    checks = "".join(
+        f'<section class="check" data-check-id="q{n}"><p>Question {n}</p></section>\n\n'
+        for n in (1, 2)
+    )
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nWelcome.\n",
+            "quiz.md": f"@page quiz Quiz\n@parent home 1\n@body\n{checks}",
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    answer = (
+        "id => { const check = document.querySelector(`[data-check-id=${id}]`);"
+        " check.setAttribute('data-answered', '');"
+        " check.dispatchEvent(new CustomEvent('trustdocs:check-answered', {bubbles: true})); }"
+    )
+    with chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        page.goto((site / "site" / "quiz.html").as_uri())
+        assert "Answer the 2 questions above" in page.locator(".lesson-end").inner_text()
+        page.evaluate(answer, "q1")
+        assert page.locator("nav.sidebar li.done").count() == 0  # one question still open
+        page.evaluate(answer, "q2")
+        assert page.locator("button.mark-done").get_attribute("aria-pressed") == "true"
+        assert [t.strip() for t in page.locator("nav.sidebar li.done").all_inner_texts()] == [
+            "Quiz"
+        ]
