@@ -259,3 +259,62 @@ def test_checklist_boxes_are_labelled_by_their_item_text(tmp_path, trustdocs):
     names = [box.find_parent("label").get_text(strip=True) for box in boxes]
     assert names == ["Call the sponsor", "Send the summary"]
     assert [box.has_attr("checked") for box in boxes] == [False, True]
+
+
+def test_base_url_with_a_path_and_no_trailing_slash(tmp_path, trustdocs):
+    pages = dict(CONSULTING)
+    pages["consulting/img/chart.png"] = "not really a png"
+    pages["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @metaogimage img/chart.png
+        @body
+        Hello.
+        """
+    site = make_site(tmp_path, pages, "title: T\nbase_url: https://user.github.io/course\n")
+    run = trustdocs(site, "build")
+    assert run.code == 0 and "warning" not in run.err, run.err
+    out = site / "site"
+    page = soup(out / "learn-technology-consulting" / "kickoff.html")
+    assert page.find("link", rel="canonical")["href"] == (
+        "https://user.github.io/course/learn-technology-consulting/kickoff.html"
+    )
+    assert page.find("meta", property="og:image")["content"] == (
+        "https://user.github.io/course/consulting/img/chart.png"
+    )
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "<loc>https://user.github.io/course/index.html</loc>" in sitemap
+    assert "<loc>https://user.github.io/course/learn-technology-consulting/kickoff.html</loc>" in (
+        sitemap
+    )
+
+    # Served in place of /course/any/depth/typo.html: every URL of the 404 page is absolute.
+    not_found = soup(out / "404.html")
+    urls = [a["href"] for a in not_found.find_all("a", href=True) if a["href"] != "#content"]
+    urls += [tag["href"] for tag in not_found.find_all("link", rel="stylesheet")]
+    urls += [tag["src"] for tag in not_found.find_all("script", src=True)]
+    assert "https://user.github.io/course/index.html" in urls
+    assert "https://user.github.io/course/_assets/style.css" in urls
+    assert "https://user.github.io/course/learn-technology-consulting/kickoff.html" in urls
+    assert all(url.startswith("https://user.github.io/course/") for url in urls), urls
+    assert not_found.find("html")["data-root"] == "https://user.github.io/course/"
+    assert not_found.find("base") is None
+
+
+def test_without_base_url_the_404_page_links_from_the_domain_root_and_says_so_once(
+    tmp_path, trustdocs
+):
+    site = make_site(tmp_path, CONSULTING)
+    run = trustdocs(site, "build")
+    assert run.code == 0
+    warnings = [line for line in run.err.splitlines() if ": warning: " in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("site.yaml:1:1: warning: base_url is not set: the 404 page")
+    assert "set base_url in site.yaml" in warnings[0]
+    not_found = soup(site / "site" / "404.html")
+    assert not_found.find("link", rel="stylesheet")["href"] == "/_assets/style.css"
+    assert not_found.find("a", class_="brand")["href"] == "/index.html"
+    # Every other page keeps relative links, so the site still works from file://.
+    lesson = soup(site / "site" / "learn-technology-consulting" / "kickoff.html")
+    assert lesson.find("link", rel="stylesheet")["href"] == "../_assets/style.css"
+    assert trustdocs(site, "build", "--strict").code == 1

@@ -47,10 +47,12 @@ READING_ORDER = [
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     from trustdocs.build import build_site
-    from trustdocs.config import load_config
+    from trustdocs.config import load_config, with_base_url
 
     out = tmp_path_factory.mktemp("course") / "site"
-    result = build_site(load_config(REPO / "site.yaml"), out, strict=True)
+    # As the publishing workflow builds it, with the address GitHub Pages gives it.
+    config = with_base_url(load_config(REPO / "site.yaml"), "https://example.github.io/trustdocs")
+    result = build_site(config, out, strict=True)
     assert result.written, [d.format() for d in result.diagnostics]
     return out
 

@@ -4,6 +4,7 @@ import json
 import textwrap
 
 import pytest
+import yaml
 from conftest import CONSULTING, make_site
 
 from trustdocs.cli import main
@@ -54,7 +55,8 @@ def test_strict_in_site_yaml(tmp_path, trustdocs):
 def test_bundled_course_is_clean_under_strict(trustdocs):
     from conftest import REPO
 
-    run = trustdocs(REPO, "check", "--strict")
+    # As the publishing workflow checks it, with the address GitHub Pages gives it.
+    run = trustdocs(REPO, "check", "--strict", "--base-url", "https://example.github.io/trustdocs")
     assert run.code == 0, run.err
     pages = len(list((REPO / "content").rglob("*.md")))
     assert f"checked {pages} pages" in run.err
@@ -73,10 +75,17 @@ def test_new_course_builds_cleanly_and_is_never_overwritten(tmp_path, trustdocs)
     run = trustdocs(tmp_path, "new", "course", "--title", "Negotiation Basics")
     assert run.code == 0 and "next: cd course && trustdocs serve" in run.err
     course = tmp_path / "course"
-    assert (
-        course / "site.yaml"
-    ).read_text() == "title: Negotiation Basics\nroot: negotiation-basics\n"
-    check = trustdocs(course, "check", "--strict")
+    config = yaml.safe_load((course / "site.yaml").read_text())
+    assert config == {"title": "Negotiation Basics", "root": "negotiation-basics"}
+    check = trustdocs(course, "check")
+    assert check.code == 0, check.err
+    assert [line for line in check.err.splitlines() if ": warning: " in line] == [
+        "site.yaml:1:1: warning: base_url is not set: the 404 page works only for a site "
+        "published at the root of its domain (set base_url in site.yaml (or pass --base-url) "
+        "to the site's address, such as https://user.github.io/course/)"
+    ]
+    published = "https://example.github.io/negotiation-basics"  # as the workflow passes it
+    check = trustdocs(course, "check", "--strict", "--base-url", published)
     assert check.code == 0, check.err
     assert trustdocs(course, "build").code == 0
     lesson = (course / "site" / "negotiation-basics" / "first-lesson.html").read_text()
@@ -95,8 +104,11 @@ ONE_OF_EACH = {
 }
 
 
+PUBLISHED = "title: T\nbase_url: https://example.org/course/\n"
+
+
 def test_check_format_github_prints_workflow_annotations(tmp_path, trustdocs):
-    site = make_site(tmp_path, ONE_OF_EACH)
+    site = make_site(tmp_path, ONE_OF_EACH, PUBLISHED)
     run = trustdocs(site, "check", "--format", "github")
     assert run.code == 1
     assert run.out == (
@@ -108,7 +120,7 @@ def test_check_format_github_prints_workflow_annotations(tmp_path, trustdocs):
 
 
 def test_check_format_json_prints_one_document(tmp_path, trustdocs):
-    site = make_site(tmp_path, ONE_OF_EACH)
+    site = make_site(tmp_path, ONE_OF_EACH, PUBLISHED)
     run = trustdocs(site, "check", "--format", "json")
     assert run.code == 1 and run.err == ""
     assert run.out == textwrap.dedent(
@@ -144,7 +156,7 @@ def test_check_format_json_prints_one_document(tmp_path, trustdocs):
 
 
 def test_text_stays_the_default_and_build_takes_a_format_too(tmp_path, trustdocs):
-    site = make_site(tmp_path, ONE_OF_EACH)
+    site = make_site(tmp_path, ONE_OF_EACH, PUBLISHED)
     run = trustdocs(site, "check")
     assert run.out == ""
     assert run.err.startswith(

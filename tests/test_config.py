@@ -59,3 +59,21 @@ def test_bitdocs_package_json(tmp_path):
 def test_package_json_without_bitdocs_is_not_a_site(tmp_path):
     (tmp_path / "package.json").write_text('{"name": "x"}')
     assert find_config(tmp_path) is None
+
+
+def test_base_url_without_trailing_slash_keeps_its_path(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: X\nbase_url: https://user.github.io/course\n")
+    assert load_config(tmp_path / "site.yaml").base_url == "https://user.github.io/course/"
+
+
+@pytest.mark.parametrize("value", ["user.github.io/course", "/course/", "ftp://host/course/"])
+def test_base_url_that_is_no_web_address_is_an_error_at_its_line(tmp_path, value):
+    (tmp_path / "site.yaml").write_text(f"title: X\n\nbase_url: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "site.yaml")
+    [problem] = caught.value.diagnostics
+    assert (problem.line, problem.severity) == (3, "error")
+    assert (
+        problem.message
+        == "'base_url' must be the absolute http(s) address the site is published at"
+    )

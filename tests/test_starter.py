@@ -50,17 +50,27 @@ def test_workflow_steps_build_what_it_uploads_and_deploys(new_course, monkeypatc
     assert (new_course / setup["cache-dependency-path"]).is_file()
     assert tuple(int(n) for n in setup["python-version"].split(".")) >= (3, 11)
 
-    # Run the workflow's trustdocs commands, as the runner would, in the new course.
+    # Run the workflow's trustdocs commands in the new course, as the runner would, with the
+    # address GitHub Pages gives a project site (no trailing slash).
+    outputs = {"${{ steps.pages.outputs.base_url }}": "https://example.github.io/negotiation"}
+    assert steps["actions/configure-pages"]["id"] == "pages"
     monkeypatch.chdir(new_course)
-    commands = [
-        step["run"] for step in build["steps"] if step.get("run", "").startswith("trustdocs")
-    ]
-    assert [shlex.split(c)[1] for c in commands] == ["check", "build"]
-    for command in commands:
-        assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().err
+    commands = []
+    for step in build["steps"]:
+        if step.get("run", "").startswith("trustdocs"):
+            env = {name: outputs.get(value, value) for name, value in step.get("env", {}).items()}
+            words = shlex.split(step["run"])
+            commands.append([env[w[1:]] if w.startswith("$") else w for w in words])
+    assert [words[1] for words in commands] == ["check", "build"]
+    for words in commands:
+        assert main(words[1:]) == 0
+        err = capsys.readouterr().err
+        assert "warning" not in err and "error" not in err, err
     uploaded = new_course / steps["actions/upload-pages-artifact"]["with"]["path"]
     assert (uploaded / "index.html").is_file()
     assert (uploaded / "negotiation-basics" / "first-lesson.html").is_file()
+    not_found = (uploaded / "404.html").read_text(encoding="utf-8")
+    assert 'href="https://example.github.io/negotiation/_assets/style.css"' in not_found
 
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trustdocs.changes import RebuildPlan, pages_to_render
-from trustdocs.config import SiteConfig
+from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
 from trustdocs.files import SourceFiles, discover, display_path, no_pages_problem, read_page
 from trustdocs.outputs import (
@@ -215,7 +215,7 @@ def build_site(
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     site = Site(config)
     site.build(workers=worker_count())
-    diagnostics = site.diagnostics()
+    diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
     written = False
     if write and not has_errors(diagnostics, strict):
         try:

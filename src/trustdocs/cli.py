@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site
-from trustdocs.config import ConfigError, SiteConfig, find_config, load_config
+from trustdocs.config import ConfigError, SiteConfig, find_config, load_config, with_base_url
 from trustdocs.diagnostics import (
     REPORT_FORMATS,
     Report,
@@ -53,6 +53,13 @@ def make_parser() -> argparse.ArgumentParser:
         "--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)"
     )
     check = command("check", "report every problem in the sources, write nothing")
+    deploy = command("deploy", "build the site and publish it to a branch of a git remote")
+    for sub in (build, check, deploy):
+        sub.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="the address the site is published at (default: base_url from site.yaml)",
+        )
     for sub in (build, check):
         sub.add_argument("--strict", action="store_true", help="fail on warnings too")
         sub.add_argument(
@@ -62,7 +69,6 @@ def make_parser() -> argparse.ArgumentParser:
             help="how problems are reported: text (path:line:col, the default), "
             "github (workflow annotations on the lines of a pull request), json (for tools)",
         )
-    deploy = command("deploy", "build the site and publish it to a branch of a git remote")
     deploy.add_argument("--strict", action="store_true", help="refuse on warnings too")
     deploy.add_argument(
         "--branch", default="gh-pages", help="the branch that holds the site (default: gh-pages)"
@@ -151,6 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:
         return int(exc.code or 0)
+
+    if getattr(args, "base_url", None) is not None:
+        try:
+            config = with_base_url(config, args.base_url)
+        except ValueError as exc:
+            return _usage_error(f"--base-url: {exc}")
 
     if args.command == "serve":
         from trustdocs.serve import serve

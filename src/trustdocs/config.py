@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
 
 CONFIG_NAME = "site.yaml"
 PACKAGE_JSON = "package.json"
@@ -143,6 +145,13 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     for key, (_, required) in _KEYS.items():
         if required and key not in data:
             problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
+    base_url = data.get("base_url")
+    if isinstance(base_url, str):
+        base_url = site_address(base_url)
+        if base_url is None:
+            problems.append(
+                error(shown, lines.get("base_url", 1), 1, BASE_URL_PROBLEM, BASE_URL_HINT)
+            )
     if problems:
         raise ConfigError(problems)
 
@@ -155,11 +164,50 @@ def _load_site_yaml(path: Path) -> SiteConfig:
         output_dir=root_dir / data.get("output", "site"),
         theme=data.get("theme", "default"),
         root=data.get("root"),
-        base_url=data.get("base_url"),
+        base_url=base_url,
         strict=data.get("strict", False),
         allow_outside_files=data.get("sourceref_outside", False),
         max_include_bytes=data.get("max_include_bytes", DEFAULT_MAX_INCLUDE_BYTES),
     )
+
+
+BASE_URL_PROBLEM = "'base_url' must be the absolute http(s) address the site is published at"
+BASE_URL_HINT = "such as https://user.github.io/course/"
+
+
+def site_address(url: str) -> str | None:
+    """A base_url as URLs are joined onto it (ending in `/`), or None when it is no web address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        return None
+    # Without the slash, joining `page.html` onto https://user.github.io/course would drop `course`.
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
+
+
+def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
+    """CONFIG with the base_url given on the command line; ValueError when URL is no web address."""
+    address = site_address(url)
+    if address is None:
+        raise ValueError(f"{BASE_URL_PROBLEM} ({BASE_URL_HINT}), not {url!r}")
+    return dataclasses.replace(config, base_url=address)
+
+
+def base_url_warnings(config: SiteConfig) -> list[Diagnostic]:
+    """A site.yaml without base_url: the built 404 page can only link from the domain's root."""
+    # A bit-docs package.json has no key to set (its academies never had a 404 page): no warning.
+    if config.base_url or config.layout != "site":
+        return []
+    return [
+        warning(
+            _display(config.config_path),
+            1,
+            1,
+            "base_url is not set: the 404 page works only for a site published at the root "
+            "of its domain",
+            "set base_url in site.yaml (or pass --base-url) to the site's address, "
+            "such as https://user.github.io/course/",
+        )
+    ]
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:

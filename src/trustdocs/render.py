@@ -16,7 +16,15 @@ from trustdocs.markdown import Heading, heading_id, render_markdown
 from trustdocs.pages import ParsedPage
 from trustdocs.search import search_entry
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot
-from trustdocs.urls import INDEX_HTML, PRINT_PAGE, asset_path, is_external, relative_url
+from trustdocs.urls import (
+    INDEX_HTML,
+    NOT_FOUND_PAGE,
+    PRINT_PAGE,
+    asset_path,
+    is_external,
+    relative_url,
+    site_url,
+)
 
 
 def default_theme_dir() -> Path:
@@ -164,7 +172,7 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
             "hidden_parts": page.source.hidden_parts,
             "properties": page.source.properties,
             "og_image": _og_image(page, summary, site, context),
-            "canonical_url": urljoin(site.base_url, summary.output) if site.base_url else None,
+            "canonical_url": site_url(site.base_url, summary.output) if site.base_url else None,
         },
     }
     html, template_problems = theme.render("page.html", values, page.source.path)
@@ -181,10 +189,13 @@ def render_special(
     template: str, output: str, site: SiteSnapshot, theme: Theme
 ) -> tuple[str, list[Diagnostic]]:
     """Render a site-wide file that is not a page (404.html, sitemap.xml)."""
+    # Hosts answer a missing path at any depth with 404.html, so its URLs cannot be relative:
+    # they start from the site's address, or else from the root of its domain.
+    base = (site.base_url or "/") if output == NOT_FOUND_PAGE else None
     context = {
-        **_layout(None, site, None, output=output),
+        **_layout(None, site, None, output=output, base=base),
         "pages": [
-            urljoin(site.base_url, summary.output)
+            site_url(site.base_url, summary.output)
             for summary in sorted(site.pages.values(), key=lambda s: s.output)
         ]
         if site.base_url
@@ -222,11 +233,18 @@ def _layout(
     site: SiteSnapshot,
     context: RenderContext | None,
     output: str | None = None,
+    base: str | None = None,
 ) -> dict[str, Any]:
-    """Everything of the page's frame: site, sidebar, breadcrumbs, previous/next, asset URLs."""
+    """Everything of the page's frame: site, sidebar, breadcrumbs, previous/next, asset URLs.
+
+    URLs are relative to the page, or with BASE, start from it (see `site_url`).
+    """
     here = summary.output if summary else (output or INDEX_HTML)
     name = summary.name if summary else None
     tree = site.tree
+
+    def url(to_output: str) -> str:
+        return site_url(base, to_output) if base else relative_url(here, to_output)
 
     def title_of(to: str) -> str:
         if context is not None:
@@ -234,7 +252,7 @@ def _layout(
         return site.pages[to].title
 
     def link(to: str) -> LinkedPage:
-        return LinkedPage(title_of(to), relative_url(here, site.pages[to].output))
+        return LinkedPage(title_of(to), url(site.pages[to].output))
 
     open_path = set(tree.ancestors_of(name)) | {name} if name else set()
     folder = here.rpartition("/")[0]
@@ -245,15 +263,16 @@ def _layout(
             kids = tree.children_of(child)
             return NavItem(
                 title=title,
-                url=relative_url(here, site.pages[child].output),
+                url=url(site.pages[child].output),
                 current=child == name,
                 open=bool(kids),
                 has_children=bool(kids),
                 children=tuple(nav_item(k) for k in kids),
             )
-        return _closed_nav_item(
-            folder, title, site.pages[child].output, bool(tree.children_of(child))
-        )
+        has_kids = bool(tree.children_of(child))
+        if base:
+            return NavItem(title, url(site.pages[child].output), False, False, has_kids)
+        return _closed_nav_item(folder, title, site.pages[child].output, has_kids)
 
     root = tree.root
     nav = tuple(nav_item(k) for k in tree.children_of(root)) if root else ()
@@ -268,9 +287,9 @@ def _layout(
         "breadcrumbs": [link(a) for a in tree.ancestors_of(name)] if in_tree else [],
         "previous": link(previous) if previous else None,
         "next": link(following) if following else None,
-        "asset": lambda asset: relative_url(here, asset_path(asset)),
-        "root_url": relative_url(here, INDEX_HTML).removesuffix(INDEX_HTML),
-        "print_url": relative_url(here, PRINT_PAGE) if root else None,
+        "asset": lambda asset: url(asset_path(asset)),
+        "root_url": url(INDEX_HTML).removesuffix(INDEX_HTML),
+        "print_url": url(PRINT_PAGE) if root else None,
     }
 
 
@@ -298,7 +317,7 @@ def _og_image(
             line = page.source.tag_lines.get("metaogimage", 1)
             context.diagnostics.append(warning(page.source.path, line, 1, resolved.problem))
         url = resolved.url
-    return urljoin(urljoin(site.base_url, summary.output), url) if site.base_url else url
+    return urljoin(site_url(site.base_url, summary.output), url) if site.base_url else url
 
 
 @dataclass(frozen=True)

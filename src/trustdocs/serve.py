@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import queue
@@ -48,7 +49,7 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     resolve_request_path,
 )
 from trustdocs.render import default_theme_dir
-from trustdocs.urls import NOT_FOUND_PAGE, PREVIEW_PREFIX
+from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count
 
 RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
@@ -107,7 +108,9 @@ class Preview:
         except ConfigError as exc:
             return self._publish(exc.diagnostics, {}, started)
         self.config = config
-        site = Site(config)
+        # The preview serves the site at the root of its own address, not where it is published:
+        # without base_url, the 404 page's links stay here.
+        site = Site(dataclasses.replace(config, base_url=None))
         site.build(workers=workers, minimum=minimum)
         self.site = site
         return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
@@ -151,15 +154,13 @@ class Preview:
         return report
 
     def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
-        """A page as the preview serves it: with the reload script (and, for 404, a root base)."""
+        """A page as the preview serves it: with the reload script."""
         if not rel.endswith(".html") or not isinstance(content, str):
             return content
         known = self.injected.get(rel)
         if known is not None and known[0] is content:
             return known[1]
         served = content.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
-        if rel == NOT_FOUND_PAGE:  # answered at any depth: its relative links start from the root
-            served = served.replace("<head>", '<head>\n<base href="/">', 1)
         self.injected[rel] = (content, served)
         return served
 

@@ -8,6 +8,13 @@ from pathlib import Path
 from trustdocs.config import CONFIG_NAME
 from trustdocs.markdown import heading_id
 
+SITE_YAML = """title: {title}
+root: {root}
+# The address the course is published at: its 404 page, canonical links and sitemap need it.
+# The publishing workflow passes GitHub Pages' address itself (trustdocs build --base-url).
+# base_url: https://you.github.io/{root}/
+"""
+
 HOME = """@page {root} {title}
 @description What this course teaches, in one sentence.
 @body
@@ -75,7 +82,7 @@ def starter_files(title: str) -> dict[str, str]:
     root = heading_id(title) or "course"
     values = {"root": root, "title": title}
     return {
-        CONFIG_NAME: f"title: {title}\nroot: {root}\n",
+        CONFIG_NAME: SITE_YAML.format(**values),
         f"content/{root}/index.md": HOME.format(**values),
         f"content/{root}/first-lesson.md": LESSON.format(**values),
         "requirements.txt": requirements(),

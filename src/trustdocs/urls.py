@@ -8,10 +8,11 @@ from urllib.parse import quote, urlsplit
 
 ASSETS_DIR = "_assets"
 INDEX_HTML = "index.html"
-NOT_FOUND_PAGE = "404.html"
+NOT_FOUND_PAGE = "404.html"  # what static hosts answer for a missing path, at any depth
 PRINT_PAGE = "print.html"
 SITEMAP = "sitemap.xml"
 PREVIEW_PREFIX = "/_trustdocs/"  # what only the preview server answers: reload script, events
+URL_SAFE = "/:@!$&'()*+,;=-._~"  # characters of an output path kept as they are in its URL
 
 
 def output_path(name: str, root: str | None) -> str:
@@ -32,6 +33,12 @@ def relative_url(from_output: str, to_output: str, fragment: str = "") -> str:
     return _relative_path(posixpath.dirname(from_output), to_output) + suffix
 
 
+def site_url(base: str, to_output: str, fragment: str = "") -> str:
+    """The URL of TO_OUTPUT under BASE: the address the site is published at, or `/` for the
+    root of its domain (either ending in `/`); for what must work at any depth, such as 404.html."""
+    return base + quote(to_output, safe=URL_SAFE) + (f"#{fragment}" if fragment else "")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _relative_path(from_folder: str, to_output: str) -> str:
     """Both paths are normalised and relative to the site root, so no file system is consulted."""
@@ -41,7 +48,7 @@ def _relative_path(from_folder: str, to_output: str) -> str:
     while common < min(len(start), len(target) - 1) and start[common] == target[common]:
         common += 1
     parts = [".."] * (len(start) - common) + target[common:]
-    return quote("/".join(parts), safe="/:@!$&'()*+,;=-._~")
+    return quote("/".join(parts), safe=URL_SAFE)
 
 
 def is_external(url: str) -> bool:
