@@ -48,6 +48,84 @@
     fold.classList.add("open");
     button.setAttribute("aria-expanded", "true");
   });
+  // Code blocks: the language on the block and a copy button. Their room is kept by CSS under the
+  // .js class, so adding them moves nothing.
+  var codeBlocks = document.querySelectorAll("pre.highlight");
+  var status = null;
+  function announce(text) {
+    status.textContent = "";
+    window.setTimeout(function () { status.textContent = text; }, 30);
+  }
+  function codeText(code) {
+    var copy = code.cloneNode(true);
+    copy.querySelectorAll(".unfold").forEach(function (button) { button.remove(); });
+    return copy.textContent.replace(/\n$/, "");
+  }
+  function copyWithSelection(text) {
+    // Without the Clipboard API (older browsers, some file:// pages): copy a selected textarea.
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.top = "-100vh";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+    area.remove();
+    return copied;
+  }
+  function copyCode(button, code) {
+    var text = codeText(code);
+    var done = function () {
+      button.textContent = "Copied";
+      announce("Copied");
+      window.setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    };
+    var failed = function () {
+      window.getSelection().selectAllChildren(code);
+      announce("Copying is blocked here: the code is selected, press Ctrl+C or ⌘C to copy it.");
+    };
+    var fallback = function () {
+      var copied = copyWithSelection(text);
+      button.focus();  // the textarea took focus for the copy
+      if (copied) done(); else failed();
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  }
+  if (codeBlocks.length) {
+    status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    document.body.appendChild(status);
+  }
+  codeBlocks.forEach(function (pre) {
+    var code = pre.querySelector("code");
+    if (!code) return;
+    var frame = document.createElement("div");
+    frame.className = "code-frame";
+    pre.parentNode.insertBefore(frame, pre);
+    frame.appendChild(pre);
+    var language = /(?:^|\s)language-(\S+)/.exec(code.className);
+    if (language) {
+      var label = document.createElement("span");
+      label.className = "code-language";
+      label.textContent = language[1];
+      frame.appendChild(label);
+    }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-code";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy code" + (language ? " (" + language[1] + ")" : ""));
+    button.addEventListener("click", function () { copyCode(button, code); });
+    frame.appendChild(button);
+  });
+
   var printNow = document.querySelector(".print-now");
   if (printNow) {
     printNow.addEventListener("click", function () { window.print(); });
