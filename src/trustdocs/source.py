@@ -219,7 +219,10 @@ def _read_body(
     source: list[tuple[int, str]], reader: _Reader, bitdocs: bool
 ) -> list[tuple[int, str]]:
     """Drop tag lines outside code (keeping directives) and unescape `@@` lines."""
-    scan = scan_blocks("\n".join(line for _, line in source), bitdocs)
+    text = "\n".join(line for _, line in source)
+    scan = (
+        scan_blocks(text, bitdocs) if _needs_scan(source, text, bitdocs) else BlockScan(frozenset())
+    )
     for index in scan.fences_in_html:
         reader.diagnostics.append(
             warning(
@@ -246,6 +249,16 @@ def _read_body(
             continue
         body.append((number, line))
     return body
+
+
+def _needs_scan(source: list[tuple[int, str]], text: str, bitdocs: bool) -> bool:
+    """Whether any line could be a tag, or (site.yaml sites) a fence an HTML block swallows."""
+    if not bitdocs and "<" in text:
+        return True
+    return any(
+        line.lstrip().startswith("@") and (TAG_LINE.match(line) or ESCAPED_AT.match(line))
+        for _, line in source
+    )
 
 
 # --- the block structure, shared with the Markdown stage -------------------------------------------
