@@ -64,11 +64,19 @@ CODE_STYLE_DARK = "github-dark"
 
 @functools.cache
 def pygments_css() -> str:
-    """Code highlighting colours: a light style, and a dark one under prefers-color-scheme."""
+    """Code highlighting colours: light, and dark when chosen (data-theme) or asked by the system."""
     light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=CODE_STYLE_DARK).get_style_defs(".highlight")
-    dark = "\n".join("  " + line for line in dark.splitlines())
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+    dark = HtmlFormatter(style=CODE_STYLE_DARK)
+
+    def dark_under(prefix: str) -> str:
+        # Token and background rules only: the unprefixed pre and line-number rules would apply
+        # to light pages too.
+        return "\n".join(dark.get_background_style_defs(prefix) + dark.get_token_style_defs(prefix))
+
+    chosen = dark_under(':root[data-theme="dark"] .highlight')
+    system = dark_under(':root:not([data-theme="light"]) .highlight')
+    system = "\n".join("  " + line for line in system.splitlines())
+    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"
 
 
 def theme_outputs(assets: dict[str, Path]) -> dict[str, OutputContent]:

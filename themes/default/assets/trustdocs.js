@@ -1,6 +1,42 @@
 // Small enhancements; every page reads fine without them.
 (function () {
   "use strict";
+  // Light or dark, on top of the system's preference: choosing the scheme the system already asks
+  // for forgets the choice, so the page follows the system again.
+  var themeToggle = document.querySelector(".theme-toggle");
+  var systemDark = window.matchMedia("(prefers-color-scheme: dark)");
+  var root = document.documentElement;
+  function isDark() {
+    var chosen = root.getAttribute("data-theme");
+    return chosen ? chosen === "dark" : systemDark.matches;
+  }
+  function showTheme() {
+    if (themeToggle) themeToggle.setAttribute("aria-pressed", isDark() ? "true" : "false");
+  }
+  if (themeToggle) {
+    themeToggle.addEventListener("click", function () {
+      var dark = !isDark();
+      try {
+        if (dark === systemDark.matches) localStorage.removeItem("trustdocs-theme");
+        else localStorage.setItem("trustdocs-theme", dark ? "dark" : "light");
+      } catch (e) { /* not remembered: this page still switches */ }
+      if (dark === systemDark.matches) root.removeAttribute("data-theme");
+      else root.setAttribute("data-theme", dark ? "dark" : "light");
+      showTheme();
+    });
+    if (systemDark.addEventListener) systemDark.addEventListener("change", showTheme);
+    window.addEventListener("storage", function (event) {
+      if (event.key !== "trustdocs-theme" && event.key !== null) return;
+      if (event.newValue === "light" || event.newValue === "dark") {
+        root.setAttribute("data-theme", event.newValue);
+      } else {
+        root.removeAttribute("data-theme");
+      }
+      showTheme();
+    });
+    showTheme();
+  }
+
   var toggle = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (toggle && sidebar) {
