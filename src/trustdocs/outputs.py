@@ -64,7 +64,7 @@ CODE_STYLE_DARK = "github-dark"
 
 @functools.cache
 def pygments_css() -> str:
-    """Code highlighting colours: light, and dark when chosen (data-theme) or asked by the system."""
+    """Code highlighting colours: light, and on screen dark when chosen (data-theme) or asked for."""
     light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
     dark = HtmlFormatter(style=CODE_STYLE_DARK)
 
@@ -75,8 +75,14 @@ def pygments_css() -> str:
 
     chosen = dark_under(':root[data-theme="dark"] .highlight')
     system = dark_under(':root:not([data-theme="light"]) .highlight')
-    system = "\n".join("  " + line for line in system.splitlines())
-    return f"{light}\n{chosen}\n@media (prefers-color-scheme: dark) {{\n{system}\n}}\n"
+    chosen, system = (
+        "\n".join("  " + line for line in css.splitlines()) for css in (chosen, system)
+    )
+    # Paper gets the light colours whatever the screen shows.
+    return (
+        f"{light}\n@media screen {{\n{chosen}\n}}\n"
+        f"@media screen and (prefers-color-scheme: dark) {{\n{system}\n}}\n"
+    )
 
 
 def theme_outputs(assets: dict[str, Path]) -> dict[str, OutputContent]:

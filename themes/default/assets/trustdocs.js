@@ -162,6 +162,19 @@
     frame.appendChild(button);
   });
 
+  // Printing opens every closed <details> (answers included), and closes them again afterwards.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".body details:not([open])").forEach(function (details) {
+      details.open = true;
+      openedForPrint.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
+  });
+
   var printNow = document.querySelector(".print-now");
   if (printNow) {
     printNow.addEventListener("click", function () { window.print(); });
