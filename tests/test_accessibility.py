@@ -55,6 +55,18 @@ def greet(client: str) -> str:
 
 > A quotation, set apart.
 
+<section class="check" data-check-id="channel">
+<fieldset>
+<legend>Which channel suits serious bad news?</legend>
+<label><input type="radio" name="channel" value="0"> Email</label>
+<label><input type="radio" name="channel" value="1" checked> A call or a meeting</label>
+</fieldset>
+<details class="check-answer">
+<summary>Show the answer</summary>
+<p>A call or a meeting: the client can react and ask questions.</p>
+</details>
+</section>
+
 <details>
 <summary>A model answer</summary>
 
