@@ -54,7 +54,13 @@ from measurement import (
     version_of,
     zensical_executable,
 )
-from synthetic import generate_academy, generate_hugo_site, generate_mkdocs_site, generate_site
+from synthetic import (
+    ACADEMY_COURSES,
+    generate_academy,
+    generate_hugo_site,
+    generate_mkdocs_site,
+    generate_site,
+)
 
 CACHE_FOLDER = ".trustdocs-cache"
 MKDOCS_MAX_LESSONS = 1000  # MkDocs needs minutes past this; the ratio is clear by then
@@ -74,15 +80,31 @@ class Measured:
     series: Series
     folder: Path
     command: list[str]
-    before_each: Callable[[], None]
+    output: Path  # where the command writes the site
+    pages: int  # the fewest HTML pages a correct build writes there
+    deleted_before_each: tuple[Path, ...] = ()  # cold series: output and cache
+    before_each: Callable[[], None] | None = None  # one-change series: the edit
     primed: bool = False  # built once, unmeasured, before the first round (warm series)
 
     def run(self) -> None:
         """Prepare the state, then run and time the command once."""
         if self.primed and not self.series.runs:
             run_once(self.command, self.folder)
-        self.before_each()
+        _delete(*self.deleted_before_each)
+        if self.before_each is not None:
+            self.before_each()
         self.series.runs.append(run_once(self.command, self.folder))
+        if len(self.series.runs) == 1:
+            self.check_output()
+
+    def check_output(self) -> None:
+        """Refuse to time a build that exits well but writes too little (a broken twin is fast)."""
+        written = sum(1 for _ in self.output.rglob("*.html")) if self.output.is_dir() else 0
+        if written < self.pages:
+            raise CommandFailed(
+                f"{self.series.label} wrote {written} HTML pages to {self.output}, "
+                f"fewer than the {self.pages} expected"
+            )
 
 
 @dataclass(frozen=True)
@@ -111,38 +133,28 @@ class LessonEditor:
         )
 
 
-def trustdocs_series(folder: Path, output: str, peers: Peers, states: list[str]) -> list[Measured]:
+def trustdocs_series(
+    folder: Path, output: str, pages: int, peers: Peers, states: list[str]
+) -> list[Measured]:
     """The trustdocs series in STATES, each on its own copy of FOLDER so they can interleave."""
     measured = []
     for state in states:
         copy = folder.with_name(f"{folder.name}-{state.replace(' ', '-')}")
         shutil.copytree(folder, copy)
         build = trustdocs_command("build")
+        entry = Measured(Series("trustdocs", state), copy, build, copy / output, pages)
         if state == "cold":
-            command = [*build, "--no-cache"] if peers.no_cache else build
-            measured.append(
-                Measured(
-                    Series("trustdocs", state),
-                    copy,
-                    command,
-                    lambda copy=copy: _delete(copy / output, copy / CACHE_FOLDER),
-                )
-            )
+            entry.command = [*build, "--no-cache"] if peers.no_cache else build
+            entry.deleted_before_each = (copy / output, copy / CACHE_FOLDER)
         elif state == "first build":
-            measured.append(
-                Measured(
-                    Series("trustdocs", state),
-                    copy,
-                    build,
-                    lambda copy=copy: _delete(copy / output, copy / CACHE_FOLDER),
-                )
-            )
+            entry.deleted_before_each = (copy / output, copy / CACHE_FOLDER)
         elif state == "warm":
-            measured.append(Measured(Series("trustdocs", state), copy, build, lambda: None, True))
+            entry.primed = True
         elif state == "one change":
             lessons = sorted((copy / "content").glob("*/*/*.md"))
-            editor = LessonEditor(lessons[len(lessons) // 2])
-            measured.append(Measured(Series("trustdocs", state), copy, build, editor, True))
+            entry.before_each = LessonEditor(lessons[len(lessons) // 2])
+            entry.primed = True
+        measured.append(entry)
     return measured
 
 
@@ -156,46 +168,50 @@ def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
     """Write the course of LESSONS lessons and its twins into FOLDER; every series to measure."""
     site = folder / "trustdocs"
     generate_site(site, lessons, directives=True)
-    measured = trustdocs_series(site, "site", peers, trustdocs_states(peers))
+    measured = trustdocs_series(site, "site", lessons, peers, trustdocs_states(peers))
     if peers.hugo:
         generate_hugo_site(folder / "hugo-twin", lessons, directives=True)
         project = folder / "hugo-twin" / "hugo"
+        public = project / "public"
         measured.append(
             Measured(
                 Series("Hugo", "cold"),
                 project,
                 [peers.hugo, "--quiet"],
-                lambda: _delete(project / "public", project / "resources"),
+                public,
+                lessons,
+                deleted_before_each=(public, project / "resources"),
             )
         )
-    if peers.zensical or (peers.mkdocs and lessons <= MKDOCS_MAX_LESSONS):
-        generate_mkdocs_site(folder / "mkdocs-twin", lessons, directives=True)
+    twin = folder / "mkdocs-twin"
+    measure_mkdocs = peers.mkdocs is not None and lessons <= MKDOCS_MAX_LESSONS
+    if peers.zensical or measure_mkdocs:
+        generate_mkdocs_site(twin, lessons, directives=True)
     if peers.zensical:
         for state in ("cold", "warm"):
             copy = folder / f"zensical-{state}"
-            shutil.copytree(folder / "mkdocs-twin", copy)
-            reset = (
-                (lambda copy=copy: _delete(copy / "mkdocs-site", copy / ".cache"))
-                if state == "cold"
-                else (lambda: None)
+            shutil.copytree(twin, copy)
+            entry = Measured(
+                Series("Zensical", state),
+                copy,
+                [peers.zensical, "build"],
+                copy / "mkdocs-site",
+                lessons,
             )
-            measured.append(
-                Measured(
-                    Series("Zensical", state),
-                    copy,
-                    [peers.zensical, "build"],
-                    reset,
-                    primed=state == "warm",
-                )
-            )
-    if peers.mkdocs and lessons <= MKDOCS_MAX_LESSONS:
-        twin = folder / "mkdocs-twin"
+            if state == "cold":
+                entry.deleted_before_each = (copy / "mkdocs-site", copy / ".cache")
+            else:
+                entry.primed = True
+            measured.append(entry)
+    if peers.mkdocs and measure_mkdocs:
         measured.append(
             Measured(
                 Series("MkDocs", "cold"),
                 twin,
                 [peers.mkdocs, "build", "--quiet"],
-                lambda: _delete(twin / "mkdocs-site"),
+                twin / "mkdocs-site",
+                lessons,
+                deleted_before_each=(twin / "mkdocs-site",),
             )
         )
     return measured
@@ -232,17 +248,21 @@ def academy_series(
     """The academy's series, its number of code blocks, and why bit-docs is not measured."""
     academy = folder / "academy"
     blocks = generate_academy(academy, ACADEMY_PAGES)
-    measured = trustdocs_series(academy, "academy-site", peers, ["cold", "warm"])
+    lessons = ACADEMY_PAGES - 1 - len(ACADEMY_COURSES)
+    measured = trustdocs_series(academy, "academy-site", lessons, peers, ["cold", "warm"])
     command, reason = bit_docs_command(bit_docs, academy)
     if command is not None:
         copy = folder / "academy-bit-docs"
         shutil.copytree(academy, copy)
+        output = copy / "academy-site"
         measured.append(
             Measured(
                 Series("bit-docs", "generate"),
                 copy,
                 command,
-                lambda: _delete(copy / "academy-site"),
+                output,
+                lessons,
+                deleted_before_each=(output,),
             )
         )
     return measured, blocks, reason
@@ -272,6 +292,10 @@ def _median(series: dict[str, Series], label: str) -> float | None:
     return series[label].median_seconds if label in series else None
 
 
+def _cpu(series: dict[str, Series], label: str) -> float | None:
+    return series[label].median_cpu_seconds if label in series else None
+
+
 def _cell(series: dict[str, Series], label: str) -> str:
     return seconds(series[label].median_seconds) if label in series else "–"
 
@@ -289,7 +313,13 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         "Zensical warm",
         "MkDocs cold",
     ]
-    ratios = ["trustdocs / Hugo", "Zensical / trustdocs", "MkDocs / trustdocs", "Zensical warm / trustdocs warm"]  # fmt: skip
+    ratios = [
+        "trustdocs / Hugo",
+        "trustdocs / Hugo, CPU time",
+        "Zensical / trustdocs",
+        "MkDocs / trustdocs",
+        "Zensical warm / trustdocs warm",
+    ]
     lines = [
         "| lessons | " + " | ".join([*columns, *ratios]) + " |",
         "| ---: |" + " ---: |" * (len(columns) + len(ratios)),
@@ -300,6 +330,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         cells = [_cell(series, label) for label in columns]
         cells += [
             ratio(cold, _median(series, "Hugo cold")),
+            ratio(_cpu(series, "trustdocs cold"), _cpu(series, "Hugo cold")),
             ratio(_median(series, "Zensical cold"), cold),
             ratio(_median(series, "MkDocs cold"), cold),
             ratio(_median(series, "Zensical warm"), _median(series, "trustdocs warm")),
@@ -311,8 +342,9 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
 def memory_table(results: dict[str, list[Measured]]) -> list[str]:
     """Peak memory of every series: the whole process tree, and its largest process."""
     lines = [
-        "| course | series | median | fastest | slowest | peak memory, all processes | largest process |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| course | series | median | fastest | slowest | median CPU time "
+        "| peak memory, all processes | largest process |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for course, measured in results.items():
         for entry in measured:
@@ -320,7 +352,8 @@ def memory_table(results: dict[str, list[Measured]]) -> list[str]:
             times = [run.seconds for run in s.runs]
             lines.append(
                 f"| {course} | {s.label} | {seconds(s.median_seconds)} | {seconds(min(times))} "
-                f"| {seconds(max(times))} | {mebibytes(s.peak_tree_bytes)} "
+                f"| {seconds(max(times))} | {seconds(s.median_cpu_seconds)} "
+                f"| {mebibytes(s.peak_tree_bytes)} "
                 f"| {mebibytes(s.peak_process_bytes)} |"
             )
     return lines
@@ -389,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         mkdocs=None if args.no_peers else mkdocs_executable(args.mkdocs),
         no_cache=trustdocs_has_option("build", "--no-cache"),
     )
-    machine = machine_description()
+    machine, measured_versions = machine_description(), versions(peers)
     results: dict[int, list[Measured]] = {}
     academy: tuple[list[Measured], int, str] | None = None
     try:
@@ -415,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{machine}.",
         "",
-        f"{versions(peers)}. Medians of {args.repeat} interleaved runs, each in a fresh process. "
+        f"{measured_versions}. Medians of {args.repeat} interleaved runs, each in a fresh process. "
         f"Cold: {cold}; warm: nothing changed, output and cache kept; one change: one lesson's "
         "body edited. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
         "have the same lessons, text, links and highlighted code.",
@@ -435,7 +468,12 @@ def main(argv: list[str] | None = None) -> int:
     if academy is not None:
         report += ["", *academy_table(*academy)]
         every["academy"] = academy[0]
-    report += ["", "Every series, with peak memory summed over the build's processes:", ""]
+    report += [
+        "",
+        "Every series. CPU time (user and system, all processes) is less shaken than wall time "
+        "by other work on the machine; peak memory is summed over the build's processes.",
+        "",
+    ]
     report += memory_table(every)
     print("\n".join(report))
     return 0

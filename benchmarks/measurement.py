@@ -30,9 +30,10 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Run:
-    """One command in a fresh process: wall time and peak memory."""
+    """One command in a fresh process: wall time, CPU time and peak memory."""
 
     seconds: float
+    cpu_seconds: float  # user + system, of the command and every process it waited for
     peak_tree_bytes: int
     peak_process_bytes: int
 
@@ -54,6 +55,11 @@ class Series:
     def median_seconds(self) -> float:
         """The median wall time of the runs."""
         return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def median_cpu_seconds(self) -> float:
+        """The median CPU time of the runs: less shaken than wall time by other work."""
+        return statistics.median(run.cpu_seconds for run in self.runs)
 
     @property
     def peak_tree_bytes(self) -> int:
@@ -158,7 +164,8 @@ def run_once(command: list[str], folder: Path, environment: dict[str, str] | Non
             raise CommandFailed(f"{' '.join(command)} failed in {folder}:\n{tail}")
     # ru_maxrss (KiB) covers processes that lived between two samples
     largest = max(sampler.peak_process_bytes, usage.ru_maxrss * 1024)
-    return Run(seconds, max(sampler.peak_tree_bytes, largest), largest)
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return Run(seconds, cpu_seconds, max(sampler.peak_tree_bytes, largest), largest)
 
 
 # ---- the peers ----

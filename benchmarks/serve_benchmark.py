@@ -377,14 +377,16 @@ def _s(value: float | None) -> str:
     return "–" if value is None else seconds(value)
 
 
-def report(results: dict[int, list[Contender]], args: argparse.Namespace, machine: str) -> str:
+def report(
+    results: dict[int, list[Contender]], args: argparse.Namespace, machine: str, versions: str
+) -> str:
     """The Markdown report: first pages, edits, ratios to Hugo."""
     lines = [
         "## Serve benchmark",
         "",
         f"{machine}.",
         "",
-        f"{_versions(args)}. First page: from starting the server to the middle lesson served, "
+        f"{versions}. First page: from starting the server to the middle lesson served, "
         f"median of {args.starts} interleaved starts. Edits: median of {args.edits}, from saving "
         "the lesson to the server returning the new text. Synthetic course with directives; the "
         "Hugo twin has the same lessons, text, links and highlighted code.",
@@ -451,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.starts < 1 or args.edits < 0 or min(args.lessons) < 1:
         parser.error("--lessons and --starts must be at least 1, --edits at least 0")
-    machine = machine_description()
+    machine, versions = machine_description(), _versions(args)
     results: dict[int, list[Contender]] = {}
     with tempfile.TemporaryDirectory(prefix="trustdocs-serve-bench-") as temporary:
         for lessons in args.lessons:
@@ -459,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             found = contenders(Path(temporary) / f"lessons-{lessons}", lessons, args)
             measure_size(found, args.starts, args.edits, f"{lessons} lessons")
             results[lessons] = found
-    print(report(results, args, machine))
+    print(report(results, args, machine, versions))
     return 0
 
 
