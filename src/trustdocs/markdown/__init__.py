@@ -1,4 +1,4 @@
-"""The one configured MarkdownIt: cross-links, heading ids, highlighting and body directives.
+"""The one configured MarkdownIt: cross-links, heading ids, highlighting, directives, callouts, tables.
 
 Each extension lives in its own module as a small plugin function over markdown-it's state, as
 markdown-it-py's own rules do. Parsing reads a `ParseContext` from `env["parse"]` (the page names, where
@@ -91,7 +91,8 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
 
     BITDOCS: read a package.json site's bodies as bit-docs did (a fence right after an HTML line).
     """
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    # alerts: `> [!NOTE]` and its kin become GitHub's callouts, `<div class="markdown-alert …">`
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "alerts": True})
     md.use(body_blocks_plugin, bitdocs)
     md.enable(["strikethrough"])
     # A checkbox needs an accessible name: the label wraps it with its item text.
