@@ -32,6 +32,7 @@ from trustdocs.markdown.headings import (
 from trustdocs.markdown.highlight import highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
 from trustdocs.markdown.positions import line_numbers_plugin
+from trustdocs.markdown.tables import table_plugin
 from trustdocs.markdown.unapplied import unapplied_plugin
 from trustdocs.snapshot import RenderContext
 from trustdocs.source import body_blocks_plugin
@@ -102,6 +103,7 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     md.use(cross_link_plugin)
     md.use(directive_plugin)
     md.use(local_link_plugin)
+    md.use(table_plugin)
     md.use(unapplied_plugin)
     md.add_render_rule("fence", render_fence)
     md.add_render_rule("code_block", render_fence)
