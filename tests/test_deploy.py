@@ -35,6 +35,7 @@ def course(tmp_path):
     remote = tmp_path / "origin.git"
     git(tmp_path, "init", "--quiet", "--bare", str(remote))
     site = make_site(tmp_path / "course", CONSULTING)
+    (site / ".gitignore").write_text(".trustdocs-cache/\n")  # as `trustdocs new` writes it
     git(site, "init", "--quiet", "-b", "main")
     git(site, "add", ".")
     git(site, "commit", "--quiet", "-m", "The course")
@@ -55,7 +56,7 @@ def users_state(repo: Path) -> dict[str, object]:
     files = {
         p.relative_to(repo).as_posix(): p.read_bytes()
         for p in sorted(repo.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(repo).parts
+        if p.is_file() and not {".git", ".trustdocs-cache"} & set(p.relative_to(repo).parts)
     }
     return {
         "index": index,

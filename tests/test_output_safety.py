@@ -21,10 +21,15 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def snapshot_tree(folder: Path) -> dict[str, str]:
-    """Every file under FOLDER (symlinks as their target), with a hash of its bytes."""
+    """Every file under FOLDER (symlinks as their target), with a hash of its bytes.
+
+    The build cache is left out: it is the build's own, and may change on any run.
+    """
     found = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
+        if ".trustdocs-cache" in rel.split("/"):
+            continue
         if path.is_symlink():
             found[rel] = "-> " + os.readlink(path)
         elif path.is_file():

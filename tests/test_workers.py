@@ -48,10 +48,10 @@ def test_a_worker_that_raises_reports_its_traceback(config, monkeypatch):
 def test_a_failure_between_the_two_phases_ends_the_workers(config, monkeypatch):
     """The main process fails after parsing: workers waiting for the snapshot must not hang it."""
 
-    def resolve_fails(self, parsed):
+    def resolve_fails(self):
         raise RuntimeError("resolve failed")
 
-    monkeypatch.setattr(Site, "_resolve_parsed", resolve_fails)
+    monkeypatch.setattr(Site, "_resolve", resolve_fails)
     with pytest.raises(RuntimeError, match="resolve failed"):
         Site(config).build(workers=2, minimum=0)
     import multiprocessing

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from trustdocs.cache import BuildCache, cache_folder, config_fingerprint, fingerprint
 from trustdocs.changes import RebuildPlan, pages_to_render
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
@@ -24,15 +25,14 @@ from trustdocs.outputs import (
     write_output,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
-from trustdocs.render import Theme
-from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
+from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
+from trustdocs.snapshot import SiteSnapshot, frame_fingerprint, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
     PARALLEL_MINIMUM,
-    PageOutputs,
+    RenderOrder,
     build_in_workers,
     can_fork,
-    render_outputs,
     worker_count,
 )
 
@@ -40,13 +40,16 @@ from trustdocs.workers import (
 class Site:
     """A site loaded and rendered in memory: what a build writes and what serve keeps up to date."""
 
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         self.config = config
         self.theme = Theme(config.site_theme_dir)
+        self.cache = cache or BuildCache(None)
+        site_key = config_fingerprint(config, self.theme.folders) if self.cache.enabled else ""
         self.files = SourceFiles((), {})
         self.sources: dict[Path, PageSource | None] = {}
         self.source_problems: dict[Path, list[Diagnostic]] = {}
-        self.pages = ParsedPages(config)
+        self.source_keys: dict[Path, str] = {}
+        self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
         self.descriptions = DescriptionTexts()
         self.snapshot: SiteSnapshot | None = None
         self.site_problems: list[Diagnostic] = []
@@ -55,48 +58,97 @@ class Site:
         self.extras: dict[str, str] = {}
         self.extra_problems: list[Diagnostic] = []
         self._theme_outputs = theme_outputs(self.theme.asset_files())
+        self._frame = ""  # the frame fingerprint when the cache is in use
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
 
     # --- stages -----------------------------------------------------------------------------------
 
     def build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> None:
-        """Load and render everything; with WORKERS > 1 and enough pages, in forked processes."""
+        """Load and render everything, reusing what the cache holds; in forked workers when many
+        pages need work (WORKERS > 1, at least MINIMUM pages)."""
         self._read_all()
         chosen = self._choose()
-        if workers > 1 and can_fork() and len(chosen) >= max(minimum, workers):
-            shares = [chosen[i::workers] for i in range(workers)]
-            outputs = build_in_workers(
-                self.config, shares, self.pages.names, self.theme, self._resolve_parsed
-            )
-            self.outputs = {o.rendered.name: o for o in outputs}
-            self.workers_used = workers
-            self.render_count += len(outputs)
-            self._render_extras()
+        missing = [source for source in chosen if not self.pages.reuse(source)]
+        enough = max(minimum, workers)
+        parallel = workers > 1 and can_fork()
+        self.workers_used = 0
+        if parallel and len(missing) >= enough:
+            shares = [missing[i::workers] for i in range(workers)]
+            self._build_in_workers(shares)
+            return
+        for source in missing:
+            self.pages.parse(source)
+        self._resolve()
+        todo = self._reuse_outputs()
+        if parallel and len(todo) >= enough:
+            self._build_in_workers([[] for _ in range(workers)], todo)
         else:
-            self.workers_used = 0
-            for source in chosen:
-                self.pages.parse(source)
-            self._resolve()
-            self._render(set(self.pages.facts))
+            self._render(todo)
+
+    def _build_in_workers(
+        self, shares: list[list[PageSource]], todo: set[str] | None = None
+    ) -> None:
+        def order(parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> list[RenderOrder]:
+            for facts, problems in parsed:
+                self.pages.keep_facts(facts, problems)
+            snapshot = self._resolve()
+            pending = self._reuse_outputs() if todo is None else todo
+            owned = [{source.name for source in share} for share in shares]
+            rest = sorted(pending - set().union(*owned))
+            keys = {name: self._outputs_key(name) for name in pending}
+            return [
+                RenderOrder(
+                    snapshot,
+                    frozenset(pending & mine),
+                    tuple(self.pages.facts[n].source for n in rest[i :: len(shares)]),
+                    keys,
+                )
+                for i, mine in enumerate(owned)
+            ]
+
+        names = self.pages.names
+        outputs = build_in_workers(self.config, shares, names, self.theme, self.cache, order)
+        self.outputs.update((o.rendered.name, o) for o in outputs)
+        self.workers_used = len(shares)
+        self.render_count += len(outputs)
+        self._render_extras()
+
+    def _reuse_outputs(self) -> set[str]:
+        """Take every page's outputs the cache still holds; return the pages left to render."""
+        assert self.snapshot is not None
+        self._frame = frame_fingerprint(self.snapshot) if self.cache.enabled else ""
+        todo = set()
+        for name in self.pages.facts:
+            known = cached_outputs(self.cache, self._outputs_key(name), self.snapshot)
+            if known is None:
+                todo.add(name)
+            else:
+                self.outputs[name] = known
+        return todo
+
+    def _outputs_key(self, name: str) -> str:
+        return fingerprint(self.pages.keys.get(name, ""), self._frame) if self._frame else ""
 
     def _read_all(self) -> None:
         self.files = discover(self.config)
         self.sources = {}
         self.source_problems = {}
+        self.source_keys = {}
         for path in self.files.pages:
-            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+            self._read(path)
+
+    def _read(self, path: Path) -> None:
+        read = read_page(self.config, path, self.cache)
+        self.sources[path], self.source_problems[path] = read.source, read.problems
+        self.source_keys[path] = read.key
 
     def _choose(self) -> list[PageSource]:
         """The sources that make pages; names are fixed here for the parse that follows."""
         chosen, self.choice_problems = choose_sources(self.sources)
-        self.pages.names = frozenset(source.name for source in chosen)
+        keys = {s.name: self.source_keys[p] for p, s in self.sources.items() if s is not None}
+        self.pages.choose(chosen, keys)
         return chosen
-
-    def _resolve_parsed(self, parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> SiteSnapshot:
-        for facts, problems in parsed:
-            self.pages.keep_facts(facts, problems)
-        return self._resolve()
 
     def _resolve(self) -> SiteSnapshot:
         facts = self.pages.facts
@@ -115,6 +167,8 @@ class Site:
         for name in sorted(names):
             page = self.pages.full(name)
             self.outputs[name] = render_outputs(page, self.snapshot, self.theme)
+            if self._frame:
+                keep_outputs(self.cache, self._outputs_key(name), self.outputs[name], self.snapshot)
         self.render_count += len(names)
         self._render_extras()
 
@@ -138,7 +192,7 @@ class Site:
                 self.source_problems.pop(gone, None)
             reread = (reread & known) | (known - set(old_sources))
         for path in reread:
-            self.sources[path], self.source_problems[path] = read_page(self.config, path)
+            self._read(path)
         names_before = self.pages.names
         chosen = {source.name: source for source in self._choose()}
         if self.pages.names != names_before:
@@ -203,7 +257,12 @@ class BuildResult:
 
 
 def build_site(
-    config: SiteConfig, output_dir: Path | None = None, *, write: bool = True, strict: bool = False
+    config: SiteConfig,
+    output_dir: Path | None = None,
+    *,
+    write: bool = True,
+    strict: bool = False,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
     started = time.perf_counter()
@@ -213,7 +272,8 @@ def build_site(
         problem = output_location_problem(config, target)
         if problem is not None:
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
-    site = Site(config)
+    cache = cache_folder(config, use_cache)
+    site = Site(config, cache)
     site.build(workers=worker_count())
     diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
     written = False
@@ -227,5 +287,6 @@ def build_site(
             diagnostics.append(
                 error(shown, 1, 1, f"cannot write the output folder {target}: {reason}")
             )
+    cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)

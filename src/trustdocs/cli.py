@@ -46,6 +46,11 @@ def make_parser() -> argparse.ArgumentParser:
             metavar="FILE",
             help="site.yaml (or a bit-docs package.json); default: the one in this folder",
         )
+        sub.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="neither read nor write the build cache (.trustdocs-cache/ beside the config)",
+        )
         return sub
 
     build = command("build", "build the site into its output folder")
@@ -167,16 +172,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from trustdocs.serve import serve
 
-        return serve(config, host=args.host, port=args.port, open_browser=args.open)
+        return serve(
+            config,
+            host=args.host,
+            port=args.port,
+            open_browser=args.open,
+            use_cache=not args.no_cache,
+        )
 
     strict = args.strict or config.strict
     if args.command == "deploy":
         return _deploy(config, args, strict)
     if args.command == "check":
-        result = build_site(config, write=False, strict=strict)
+        result = build_site(config, write=False, strict=strict, use_cache=not args.no_cache)
         verb = "checked"
     else:
-        result = build_site(config, args.output, strict=strict)
+        result = build_site(config, args.output, strict=strict, use_cache=not args.no_cache)
         verb = "built" if result.written else "not built:"
         if result.usage_problem is not None:
             print_report(Report([result.usage_problem], "", failed=True), report_format)
@@ -199,7 +210,7 @@ def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
         return _usage_error(str(exc))
     with tempfile.TemporaryDirectory(prefix="trustdocs-deploy-") as scratch:
         output = Path(scratch) / "site"
-        result = build_site(config, output, strict=strict)
+        result = build_site(config, output, strict=strict, use_cache=not args.no_cache)
         failed = has_errors(result.diagnostics, strict)
         verb = "not deployed:" if failed else "built"
         print_report(Report(result.diagnostics, summary_line(verb, result), result.pages, failed))

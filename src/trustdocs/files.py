@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from trustdocs.cache import BuildCache, code_fingerprint, fingerprint, load, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.source import PageSource, parse_page_source
@@ -59,9 +62,14 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
                 pages.add(path)
             else:
                 skipped += 1
-    ignored = getattr(config, "page_ignore", ())
-    if ignored:
-        pages = {p for p in pages if not any(p.match(pattern) for pattern in ignored)}
+    if config.page_ignore:
+        # fnmatch's `*` crosses folders, so `**` patterns match at any depth, as glob's do
+        ignored = [re.compile(fnmatch.translate(pattern)) for pattern in config.page_ignore]
+        pages = {
+            page
+            for page in pages
+            if not any(i.match(page.relative_to(config.content_dir).as_posix()) for i in ignored)
+        }
     copies: dict[str, Path] = {}
     problems: list[Diagnostic] = []
     if config.static_dir is not None and config.static_dir.is_dir():
@@ -78,35 +86,36 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     resolves outside the site folder is an error unless the site allows outside files.
     """
     site = config.root_dir.resolve()
-    allow_outside = getattr(config, "allow_outside_files", False)
+    output = {str(config.output_dir), str(config.output_dir.resolve())}
     found: list[Path] = []
     problems: list[Diagnostic] = []
-    seen: set[Path] = set()
-    for folder, subfolders, files in os.walk(base, followlinks=True):
-        here = Path(folder)
-        real = here.resolve()
-        if real in seen:
-            subfolders[:] = []
+    seen: set[str] = set()
+    stack = [str(base)]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen or folder in output or real in output:
             continue
         seen.add(real)
-        kept = []
-        for name in sorted(subfolders):
-            path = here / name
-            if _skipped_name(name) or _is_output(config, path):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if _skipped_name(entry.name):
                 continue
-            if path.is_symlink() and not (allow_outside or _inside(path, site)):
-                problems.append(_outside(path))
+            try:
+                is_dir, is_file = entry.is_dir(), entry.is_file()
+                leaves = entry.is_symlink() and not _inside(Path(entry.path), site)
+                if leaves and not config.allow_outside_files:
+                    problems.append(_outside(Path(entry.path)))
+                    continue
+            except OSError:
                 continue
-            kept.append(name)
-        subfolders[:] = kept
-        for name in files:
-            path = here / name
-            if _skipped_name(name) or not path.is_file():
-                continue
-            if path.is_symlink() and not (allow_outside or _inside(path, site)):
-                problems.append(_outside(path))
-                continue
-            found.append(path)
+            if is_dir:
+                stack.append(entry.path)
+            elif is_file:
+                found.append(Path(entry.path))
     return sorted(found), problems
 
 
@@ -131,11 +140,6 @@ def _skipped_name(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_FOLDERS
 
 
-def _is_output(config: SiteConfig, path: Path) -> bool:
-    output = config.output_dir.resolve()
-    return path == config.output_dir or path.resolve() == output
-
-
 def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
     """Whether PATH, under BASE, is part of the sources (not hidden, not skipped, not the output)."""
     try:
@@ -154,21 +158,37 @@ def could_belong(config: SiteConfig, path: Path) -> bool:
     return any(path.is_relative_to(root) and belongs(config, path, root) for root in roots)
 
 
-def read_page(config: SiteConfig, path: Path) -> tuple[PageSource | None, list[Diagnostic]]:
-    """Read one page file from disk and parse its tags."""
+@dataclass(frozen=True)
+class ReadPage:
+    """What reading a page file gives: its tags and text, its problems, a key to its contents."""
+
+    source: PageSource | None
+    problems: list[Diagnostic]
+    key: str = ""  # changes whenever the file's bytes (or where it is) change
+
+
+def read_page(config: SiteConfig, path: Path, cache: BuildCache | None = None) -> ReadPage:
+    """Read one page file from disk and parse its tags (or take them from CACHE)."""
     shown = display_path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")]
+        return ReadPage(None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")]
+        return ReadPage(None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")])
     rel_path = path.relative_to(config.content_dir).as_posix()
-    return parse_page_source(shown, rel_path, text, bitdocs=config.layout == "bitdocs")
+    key = fingerprint("source", code_fingerprint(), data, shown, rel_path, config.layout)
+    known = load(cache, "source", key, ReadPage) if cache is not None else None
+    if known is None:
+        source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
+        known = ReadPage(source, problems, key)
+        if cache is not None:
+            store(cache, "source", key, known)
+    return known
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
@@ -21,6 +22,7 @@ class PageFacts:
     headings: tuple[Heading, ...]
     anchors: frozenset[str]  # of the body and the description
     files_read: frozenset[str]  # files the body's directives read
+    titles_shown: frozenset[str] = frozenset()  # pages whose titles its headings or summary show
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ParsedPage:
             self.body.headings,
             self.body.anchors | self.description.anchors,
             self.body.files_read,
+            self.body.titles_shown | self.description.titles_shown,
         )
 
 
@@ -69,7 +72,37 @@ class ParsedPages:
     names: frozenset[str] = frozenset()
     facts: dict[str, PageFacts] = field(default_factory=dict)
     problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    cache: BuildCache = field(default_factory=lambda: BuildCache(None))
+    site_key: str = ""  # the configuration and theme: part of every cache key
+    titles: dict[str, str] = field(default_factory=dict)  # of every page, for cached facts
+    keys: dict[str, str] = field(default_factory=dict)  # page -> its facts' cache key
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
+
+    def choose(self, sources: list[PageSource], source_keys: dict[str, str]) -> None:
+        """Fix the pages of this parse: their names (cross-links depend on them) and titles.
+
+        SOURCE_KEYS: a key to each page file's contents, part of its facts' cache key.
+        """
+        self.names = frozenset(source.name for source in sources)
+        self.titles = {source.name: source.title for source in sources}
+        names_key = fingerprint(sorted(self.names))
+        self.keys = {
+            s.name: fingerprint(self.site_key, names_key, source_keys.get(s.name, ""))
+            for s in sources
+        }
+
+    def reuse(self, source: PageSource) -> bool:
+        """Take SOURCE's facts from the cache when nothing they were made from has changed."""
+        key = self.keys.get(source.name)
+        known = load(self.cache, "facts", key, _KnownFacts) if key else None
+        if known is None or known.facts.source != source:
+            return False
+        if any(files_fingerprint([Path(p)]) != fp for p, fp in known.reads.items()):
+            return False
+        if any(self.titles.get(name) != title for name, title in known.titles.items()):
+            return False
+        self._keep_facts(known.facts, known.problems)
+        return True
 
     def parse(self, source: PageSource) -> None:
         """Parse SOURCE here, replacing what was known of its page."""
@@ -78,17 +111,24 @@ class ParsedPages:
 
     def keep(self, page: ParsedPage, problems: list[Diagnostic]) -> None:
         """Hold a full parse made here."""
-        name = page.source.name
-        self._full[name] = page
-        self.facts[name] = page.facts
-        self.problems[name] = problems
+        self._full[page.source.name] = page
+        self.keep_facts(page.facts, problems)
 
     def keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
-        """Hold what a worker sent of a page it parsed (its body stays there)."""
+        """Hold the facts of a page parsed here or in a worker (whose body stays there)."""
         name = facts.source.name
-        self._full.pop(name, None)
-        self.facts[name] = facts
-        self.problems[name] = problems
+        if name not in self._full or self._full[name].source != facts.source:
+            self._full.pop(name, None)
+        self._keep_facts(facts, problems)
+        key = self.keys.get(name)
+        if key and self.cache.enabled:
+            reads = {p: files_fingerprint([Path(p)]) for p in facts.files_read}
+            titles = {n: self.titles.get(n, "") for n in facts.titles_shown}
+            store(self.cache, "facts", key, _KnownFacts(facts, problems, reads, titles))
+
+    def _keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
+        self.facts[facts.source.name] = facts
+        self.problems[facts.source.name] = problems
 
     def full(self, name: str) -> ParsedPage:
         """The page with its body, parsed again here if its body stayed in a worker."""
@@ -98,10 +138,15 @@ class ParsedPages:
             page = self._full[name]
         return page
 
-    def remove(self, name: str) -> None:
-        """Forget a page that no longer exists."""
-        for store in (self.facts, self.problems, self._full):
-            store.pop(name, None)
+
+@dataclass(frozen=True)
+class _KnownFacts:
+    """A page's facts as the cache keeps them, with what they were made from besides the page."""
+
+    facts: PageFacts
+    problems: list[Diagnostic]
+    reads: dict[str, str]  # file read by a directive -> fingerprint of its content
+    titles: dict[str, str]  # page whose title the facts show -> that title
 
 
 def choose_sources(

@@ -11,11 +11,12 @@ from urllib.parse import urljoin
 
 import jinja2
 
+from trustdocs.cache import BuildCache, load, store
 from trustdocs.diagnostics import Diagnostic, error, warning
 from trustdocs.markdown import Heading, heading_id, render_markdown
 from trustdocs.pages import ParsedPage
 from trustdocs.search import search_entry
-from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot
+from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot, shown_values
 from trustdocs.urls import (
     INDEX_HTML,
     NOT_FOUND_PAGE,
@@ -338,3 +339,26 @@ def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> Pa
     return PageOutputs(
         rendered, render_print_chapter(page, snapshot, theme), search_entry(page, summary)
     )
+
+
+@dataclass(frozen=True)
+class _KnownOutputs:
+    """A page's outputs as the cache keeps them, with a fingerprint of what they showed of others."""
+
+    outputs: PageOutputs
+    shown: str
+
+
+def cached_outputs(cache: BuildCache, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
+    """A page's outputs from CACHE, when what they showed of other pages is still the same."""
+    known = load(cache, "page", key, _KnownOutputs)
+    if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
+        return None
+    return known.outputs
+
+
+def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: SiteSnapshot) -> None:
+    """Remember a page's outputs in CACHE under KEY."""
+    if cache.enabled:
+        shown = shown_values(snapshot, outputs.rendered.uses)
+        store(cache, "page", key, _KnownOutputs(outputs, shown))

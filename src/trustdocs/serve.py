@@ -34,6 +34,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from trustdocs.build import Site
+from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
 from trustdocs.cli import EXIT_USAGE
 from trustdocs.config import ConfigError, SiteConfig, load_config
@@ -86,8 +87,9 @@ class RebuildReport:
 class Preview:
     """The site as served: an output folder kept equal to the last good build."""
 
-    def __init__(self, config: SiteConfig, output_dir: Path) -> None:
+    def __init__(self, config: SiteConfig, output_dir: Path, use_cache: bool = False) -> None:
         self.config = config
+        self.use_cache = use_cache
         self.output_dir = output_dir
         self.lock = threading.Lock()
         self.site: Site | None = None
@@ -110,8 +112,10 @@ class Preview:
         self.config = config
         # The preview serves the site at the root of its own address, not where it is published:
         # without base_url, the 404 page's links stay here.
-        site = Site(dataclasses.replace(config, base_url=None))
+        cache = cache_folder(config, self.use_cache)
+        site = Site(dataclasses.replace(config, base_url=None), cache)
         site.build(workers=workers, minimum=minimum)
+        cache.prune()
         self.site = site
         return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
 
@@ -359,13 +363,13 @@ def start_preview(
     port: int = 8000,
     parallel_minimum: int = PARALLEL_MINIMUM,
     workers: int | None = None,
+    use_cache: bool = False,
 ) -> RunningPreview:
     """Build the site, start serving it in a background thread, and watch its sources."""
     workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
     try:
-        return _start_preview_in(
-            workdir, config, host, port, parallel_minimum, workers or worker_count()
-        )
+        preview = Preview(config, workdir / "site", use_cache)
+        return _start_preview_in(preview, host, port, parallel_minimum, workers or worker_count())
     except BaseException:
         # A start that fails (address, port, Ctrl-C during the first build) leaves no folder behind.
         shutil.rmtree(workdir, ignore_errors=True)
@@ -373,9 +377,8 @@ def start_preview(
 
 
 def _start_preview_in(
-    workdir: Path, config: SiteConfig, host: str, port: int, parallel_minimum: int, workers: int
+    preview: Preview, host: str, port: int, parallel_minimum: int, workers: int
 ) -> RunningPreview:
-    preview = Preview(config, workdir / "site")
     # Forking is safe only here, before the server and the watcher start their threads.
     preview.full_build(workers=workers, minimum=parallel_minimum)
     if not preview.served:
@@ -418,7 +421,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(
-    config: SiteConfig, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False
+    config: SiteConfig,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    use_cache: bool = True,
 ) -> int:
     """`trustdocs serve`: run until Ctrl-C (or SIGTERM), then remove the preview folder."""
     try:
@@ -429,7 +436,7 @@ def serve(
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     running: RunningPreview | None = None
     try:
-        running = start_preview(config, host, port)
+        running = start_preview(config, host, port, use_cache=use_cache)
         actual_port = running.server.server_address[1]
         if port and actual_port != port:
             print(f"port {port} is in use; using {actual_port} instead", file=sys.stderr)

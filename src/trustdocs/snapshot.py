@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
+from trustdocs.cache import fingerprint
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
@@ -186,3 +187,32 @@ def resolve_snapshot(
         page_sources={s.source: s.name for s in summaries.values()},
     )
     return snapshot, problems
+
+
+def frame_fingerprint(snapshot: SiteSnapshot) -> str:
+    """What every page's frame and link checks read of the site: the tree, titles, URLs and files.
+
+    A page's own cross-links read more (summaries, anchors): those are checked one by one.
+    """
+    tree = snapshot.tree
+    return fingerprint(
+        snapshot.title,
+        snapshot.base_url,
+        snapshot.codepen_replacements,
+        (tree.root, tree.children, sorted(tree.hidden), tree.reading_order),
+        [(s.name, s.title, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
+        sorted(snapshot.output_files),
+        sorted(snapshot.content_files),
+    )
+
+
+def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> str:
+    """A fingerprint of what USES name beyond the frame, as SNAPSHOT has it now.
+
+    Titles are left out: `frame_fingerprint` covers every page's title.
+    """
+    values = []
+    for name, aspect in sorted(use for use in uses if use[1] != "title"):
+        summary = snapshot.pages.get(name)
+        values.append((name, aspect, None if summary is None else summary.aspect(aspect)))
+    return fingerprint(values)

@@ -77,6 +77,10 @@ def requirements() -> str:
         return "trustdocs\n"
 
 
+# The built site and the build cache are made again by any build: keep them out of git.
+GITIGNORE = "/site/\n.trustdocs-cache/\n"
+
+
 def starter_files(title: str) -> dict[str, str]:
     """The files of a new course titled TITLE, by path relative to its folder."""
     root = heading_id(title) or "course"
@@ -87,6 +91,7 @@ def starter_files(title: str) -> dict[str, str]:
         f"content/{root}/first-lesson.md": LESSON.format(**values),
         "requirements.txt": requirements(),
         WORKFLOW_PATH: publish_workflow(),
+        ".gitignore": GITIGNORE,
     }
 
 

@@ -12,16 +12,18 @@ import gc
 import os
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.markdown import highlighted_lines, markdown_parser
 from trustdocs.pages import PageFacts, parse_page
-from trustdocs.render import PageOutputs, Theme, render_outputs
+from trustdocs.render import PageOutputs, Theme, keep_outputs, render_outputs
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.source import PageSource
 
@@ -47,14 +49,25 @@ class WorkerFailed(Exception):
 Parsed = tuple[PageFacts, list[Diagnostic]]
 
 
+@dataclass(frozen=True)
+class RenderOrder:
+    """What one worker renders once the snapshot is made."""
+
+    snapshot: SiteSnapshot
+    render: frozenset[str]  # pages of the worker's share to render
+    extra: tuple[PageSource, ...]  # pages to parse and render besides (their facts were cached)
+    keys: dict[str, str]  # page -> the cache key of its outputs
+
+
 def build_in_workers(
     config: SiteConfig,
     shares: list[list[PageSource]],
     names: frozenset[str],
     theme: Theme,
-    resolve: Callable[[list[Parsed]], SiteSnapshot],
+    cache: BuildCache,
+    order: Callable[[list[Parsed]], list[RenderOrder]],
 ) -> list[PageOutputs]:
-    """Parse and render SHARES in one forked worker each; RESOLVE makes the snapshot in between."""
+    """Parse SHARES in one forked worker each; ORDER makes the snapshot and says what each renders."""
     _warm_up(theme, [source for share in shares for source in share])
     context = get_context("fork")
     workers: list[tuple[Connection, BaseProcess]] = []
@@ -63,7 +76,7 @@ def build_in_workers(
         for share in shares:
             here, there = context.Pipe()
             process = context.Process(
-                target=_work, args=(there, config, share, names, theme), daemon=True
+                target=_work, args=(there, config, share, names, theme, cache), daemon=True
             )
             process.start()
             there.close()
@@ -74,9 +87,8 @@ def build_in_workers(
         parsed: list[Parsed] = []
         for connection, process in workers:
             parsed += _receive(connection, process)
-        snapshot = resolve(parsed)
-        for connection, _ in workers:
-            connection.send(snapshot)
+        for (connection, _), worker_order in zip(workers, order(parsed), strict=True):
+            connection.send(worker_order)
         outputs: list[PageOutputs] = []
         for connection, process in workers:
             outputs += _receive(connection, process)
@@ -112,16 +124,23 @@ def _work(
     share: list[PageSource],
     names: frozenset[str],
     theme: Theme,
+    cache: BuildCache,
 ) -> None:
-    """In a worker: parse the share, send its facts, await the snapshot, render, send the outputs."""
+    """In a worker: parse the share, send its facts, await the order, render, send the outputs."""
     try:
-        parsed = [parse_page(config, source, names) for source in share]
-        connection.send(("ok", [(page.facts, problems) for page, problems in parsed]))
+        parsed = {source.name: parse_page(config, source, names) for source in share}
+        connection.send(("ok", [(page.facts, problems) for page, problems in parsed.values()]))
         try:
-            snapshot: SiteSnapshot = connection.recv()
+            order: RenderOrder = connection.recv()
         except EOFError:
             return  # the main process gave up on this build
-        outputs = [render_outputs(page, snapshot, theme) for page, _ in parsed]
+        pages = [page for name, (page, _) in parsed.items() if name in order.render]
+        pages += [parse_page(config, source, names)[0] for source in order.extra]
+        outputs = []
+        for page in pages:
+            made = render_outputs(page, order.snapshot, theme)
+            keep_outputs(cache, order.keys[page.source.name], made, order.snapshot)
+            outputs.append(made)
         connection.send(("ok", outputs))
     except BaseException:
         with contextlib.suppress(OSError):
