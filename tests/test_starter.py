@@ -85,3 +85,13 @@ def test_new_course_pins_the_trustdocs_that_made_it(new_course):
 
     requirements = (new_course / "requirements.txt").read_text(encoding="utf-8")
     assert requirements == f"trustdocs=={version('trustdocs')}\n"
+
+
+def test_the_first_lesson_shows_a_knowledge_check_that_builds(new_course, monkeypatch, capsys):
+    monkeypatch.chdir(new_course)
+    assert main(["build"]) == 0
+    assert "error" not in capsys.readouterr().err
+    lesson = (new_course / "site" / "negotiation-basics" / "first-lesson.html").read_text("utf-8")
+    assert lesson.count('<section class="check"') == 2
+    assert 'type="radio"' in lesson
+    assert '<details class="check-answer"><summary>Model answer</summary>' in lesson

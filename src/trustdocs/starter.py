@@ -28,7 +28,7 @@ Welcome to **{title}**. Say who the course is for and what learners will be able
 LESSON = """@page {root}/first-lesson Your First Lesson
 @parent {root} 1
 @outline 2
-@description A short lesson showing the page format: tags, sections, links and code.
+@description A short lesson showing the page format: tags, sections, links, code and checks.
 @body
 Each lesson is a Markdown file that opens with `@tags`. `@parent` places it in the course tree,
 and its number orders it among its siblings.
@@ -46,6 +46,24 @@ def greet(name):
 ```
 @highlight 2
 
+## Check what you learned
+
+::: check Where does a lesson's place in the sidebar come from?
+
+- [ ] The order of the files in the folder.
+  No: files can sit anywhere in the content folder.
+- [x] Its `@parent` tag and the number after the parent's name.
+  Yes: `@parent` puts it under its parent, and the number orders it among its siblings.
+:::
+
+::: check A learner says the course moves too fast. What would you do?
+Write a sentence or two before you open the model answer.
+
+::: answer
+Ask where it first felt too fast, then split that lesson in two or add an example there. A knowledge
+check like this one, after each new idea, shows you where learners stumble.
+:::
+
 ## Try it
 
 Add a second lesson: copy this file to `second-lesson.md`, change its `@page` name and title,
@@ -55,6 +73,7 @@ give it `@parent {root} 2`, and save. `trustdocs serve` shows it in the sidebar 
 
 - One file per lesson; tags first, then `@body` and Markdown.
 - Broken links and unknown parents are reported with file and line.
+- A `::: check` block asks the learner a question; answering every check finishes the lesson.
 """
 
 

@@ -1,4 +1,4 @@
-"""The one configured MarkdownIt: cross-links, heading ids, highlighting, directives, callouts, tables.
+"""The one configured MarkdownIt: cross-links, heading ids, highlighting, directives, checks, callouts.
 
 Each extension lives in its own module as a small plugin function over markdown-it's state, as
 markdown-it-py's own rules do. Parsing reads a `ParseContext` from `env["parse"]` (the page names, where
@@ -19,6 +19,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from trustdocs.config import DEFAULT_MAX_INCLUDE_BYTES, SiteConfig
 from trustdocs.diagnostics import Diagnostic
+from trustdocs.markdown.checks import check_anchors, knowledge_check_plugin
 from trustdocs.markdown.codeblocks import render_fence
 from trustdocs.markdown.crosslinks import cross_link_plugin, looks_like_page_reference
 from trustdocs.markdown.directives import changed_lines, directive_plugin
@@ -99,6 +100,7 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     # A checkbox needs an accessible name: the label wraps it with its item text.
     md.use(tasklists_plugin, label=True)
     md.use(line_numbers_plugin)
+    md.use(knowledge_check_plugin)
     md.use(heading_ids_plugin)
     md.use(cross_link_plugin)
     md.use(directive_plugin)
@@ -141,7 +143,7 @@ def parse_markdown(
     )
     tokens = markdown_parser(context.bitdocs).parse(text, {"parse": context})
     headings = tuple(collect_headings(tokens))
-    anchors = {h.id for h in headings} | raw_html_ids(tokens)
+    anchors = {h.id for h in headings} | raw_html_ids(tokens) | check_anchors(tokens)
     parsed = ParsedMarkdown(
         tuple(tokens),
         headings,

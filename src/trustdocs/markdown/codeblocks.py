@@ -32,16 +32,18 @@ def visible_lines(marked: frozenset[int], total: int) -> set[int]:
     }
 
 
-def theme_macro(context: RenderContext, name: str, **values: Any) -> str:
-    """Call macro NAME of the theme's code partial; a broken partial is an error at its own line."""
+def theme_macro(
+    context: RenderContext, name: str, partial: str = CODE_PARTIAL, **values: Any
+) -> str:
+    """Call macro NAME of the theme's PARTIAL; a broken partial is an error at its own line."""
     try:
-        module = context.templates.get_template(CODE_PARTIAL).module
+        module = context.templates.get_template(partial).module
         return str(getattr(module, name)(**values))
     except jinja2.TemplateSyntaxError as exc:
-        where = exc.filename or CODE_PARTIAL
+        where = exc.filename or partial
         problem = error(where, exc.lineno or 1, 1, f"template error: {exc.message}")
     except (jinja2.TemplateError, AttributeError, TypeError) as exc:
-        problem = error(context.path, 1, 1, f"template {CODE_PARTIAL}, macro {name}: {exc}")
+        problem = error(context.path, 1, 1, f"template {partial}, macro {name}: {exc}")
     if problem not in context.diagnostics:
         context.diagnostics.append(problem)
     return ""

@@ -1,0 +1,401 @@
+"""Knowledge checks: a question, its options with feedback, and a model answer, written in Markdown.
+
+```
+::: check What should Maya do before Thursday's steering meeting?
+Optional scenario paragraphs.
+
+- [ ] An option.
+  Its feedback, indented under it.
+- [x] The right option.
+  Why it is right.
+
+::: answer
+A model answer.
+:::
+```
+
+A block rule reads the lines from `::: check` to the next bare `:::` (a `::: answer` line in between
+starts the model answer); a core rule then turns the list of `[ ]`/`[x]` items into options, before
+inline rules run, so an option's marker is never a cross-link or a task-list checkbox. The markup
+comes from the theme's `partials/check.html` macros; the theme's checks.js makes it interactive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from trustdocs.diagnostics import error
+from trustdocs.markdown.codeblocks import theme_macro
+from trustdocs.markdown.positions import report
+from trustdocs.snapshot import RenderContext
+
+CHECK_PARTIAL = "partials/check.html"
+OPENING = re.compile(r":::[ \t]*check(?:[ \t]+(.*?))?[ \t]*$")
+ANSWER = re.compile(r":::[ \t]*answer[ \t]*$")
+CLOSING = ":::"
+OPTION_MARKER = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+
+
+def knowledge_check_plugin(md: MarkdownIt) -> None:
+    """Read `::: check` blocks, shape their options, and render them through the theme's macros."""
+    md.block.ruler.before(
+        "paragraph",
+        "knowledge_check",
+        knowledge_check_block,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
+    md.core.ruler.after("block", "knowledge_check_options", shape_checks)
+    for kind in RENDERED:
+        md.add_render_rule(kind, render_check_token)
+
+
+def check_anchor(context: RenderContext, number: int) -> str:
+    """The id of check NUMBER of the page being rendered (prefixed by its chapter in the print page)."""
+    return f"check-{number}"
+
+
+def check_anchors(tokens: list[Token]) -> set[str]:
+    """The ids of a page's checks, so that `[page#check-2]` can point at one."""
+    return {f"check-{token.meta['number']}" for token in tokens if token.type == "check_open"}
+
+
+def _line_text(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _is_marker_line(state: StateBlock, line: int) -> bool:
+    """Whether LINE can hold a `:::` line of a check: not indented into code."""
+    return state.sCount[line] - state.blkIndent < 4
+
+
+def knowledge_check_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """`::: check QUESTION` up to a bare `:::`, with an optional `::: answer` line in between."""
+    if not _is_marker_line(state, start):
+        return False
+    opening = OPENING.match(_line_text(state, start))
+    if opening is None:
+        return False
+    if silent:
+        return True
+
+    answer_line: int | None = None
+    close_line: int | None = None
+    last = start + 1  # the line after the check's content when it is never closed
+    line = start + 1
+    while line < end:
+        if state.isEmpty(line):
+            line += 1
+            continue
+        if state.sCount[line] < state.blkIndent:
+            break  # the list item or quote holding the check ended
+        text = _line_text(state, line).strip()
+        if _is_marker_line(state, line):
+            if text == CLOSING:
+                close_line = line
+                break
+            if OPENING.match(text):
+                break  # the next check begins: this one was never closed
+            if ANSWER.match(text) and answer_line is None:
+                answer_line = line
+        line += 1
+        last = line
+
+    question = (opening.group(1) or "").strip()
+    content_end = close_line if close_line is not None else last
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType = "knowledge_check"
+
+    token = state.push("check_open", "section", 1)
+    token.map = [start, content_end + (1 if close_line is not None else 0)]
+    token.meta = {"question": question, "closed": close_line is not None}
+    token = state.push("check_question_open", "p", 1)
+    token.map = [start, start + 1]
+    token = state.push("inline", "", 0)
+    token.content = question
+    token.map = [start, start + 1]
+    token.children = []
+    state.push("check_question_close", "p", -1)
+
+    body_end = answer_line if answer_line is not None else content_end
+    state.lineMax = body_end  # no lazy continuation runs past `::: answer` or the closing `:::`
+    state.md.block.tokenize(state, start + 1, body_end)
+    if answer_line is not None:
+        token = state.push("check_answer_open", "details", 1)
+        token.map = [answer_line, content_end]
+        state.lineMax = content_end
+        state.md.block.tokenize(state, answer_line + 1, content_end)
+        state.push("check_answer_close", "details", -1)
+    state.push("check_close", "section", -1)
+
+    state.parentType, state.lineMax = old_parent, old_max
+    state.line = content_end + (1 if close_line is not None else 0)
+    return True
+
+
+def _closing_index(tokens: list[Token], index: int) -> int:
+    """The index of the token closing the one opened at INDEX."""
+    depth = 0
+    for position in range(index, len(tokens)):
+        depth += tokens[position].nesting
+        if depth == 0:
+            return position
+    return len(tokens) - 1
+
+
+def shape_checks(state: StateCore) -> None:
+    """Turn each check's `[ ]`/`[x]` list into options, number the checks, and report bad ones."""
+    tokens = state.tokens
+    shaped: list[Token] = []
+    number = 0
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type != "check_open":
+            shaped.append(token)
+            index += 1
+            continue
+        number += 1
+        close = _closing_index(tokens, index)
+        shaped.extend(_shape_check(tokens[index : close + 1], number, state.env))
+        index = close + 1
+    state.tokens = shaped
+
+
+def _shape_check(tokens: list[Token], number: int, env: dict[str, Any]) -> list[Token]:
+    """One check's tokens, its options list made of options; what is wrong with it, reported."""
+    opening = tokens[0]
+    line = opening.map[0] if opening.map else 0
+    opening.meta["number"] = number
+    needle = ":::"
+    if not opening.meta["closed"]:
+        report(
+            env,
+            line,
+            needle,
+            error,
+            "knowledge check is not closed",
+            "end it with a line holding only :::",
+        )
+    if not opening.meta["question"]:
+        report(
+            env,
+            line,
+            needle,
+            error,
+            "knowledge check has no question",
+            "write the question on the same line: ::: check What would you do?",
+        )
+
+    shaped: list[Token] = []
+    options: list[Token] = []
+    has_answer = False
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "check_answer_open":
+            has_answer = True
+        is_option_list = (
+            token.type == "bullet_list_open"
+            and token.level == opening.level + 1
+            and not has_answer
+            and _opens_with_marker(tokens, index + 1)
+        )
+        if not is_option_list:
+            shaped.append(token)
+            index += 1
+            continue
+        close = _closing_index(tokens, index)
+        if options:
+            report(
+                env,
+                token.map[0] if token.map else line,
+                "-",
+                error,
+                "a knowledge check has one list of options",
+                "put all its options in one list",
+            )
+            shaped.extend(tokens[index : close + 1])
+        else:
+            shaped.extend(_options(tokens[index : close + 1], number, options, env))
+        index = close + 1
+
+    correct = [option for option in options if option.meta["correct"]]
+    for token in shaped:
+        if token.type.startswith("check_"):
+            token.meta = {**token.meta, "number": number, "multiple": len(correct) > 1}
+    if options and not correct:
+        report(
+            env,
+            line,
+            needle,
+            error,
+            "none of this knowledge check's options is marked correct",
+            "mark each right option - [x]",
+        )
+    if not options and not has_answer:
+        report(
+            env,
+            line,
+            needle,
+            error,
+            "knowledge check has neither options nor a model answer",
+            "list options as - [ ] and - [x] items, or write the answer after a line ::: answer",
+        )
+    opening.meta["options"] = len(options)
+    opening.meta["answer"] = has_answer
+    return shaped
+
+
+def _opens_with_marker(tokens: list[Token], item: int) -> bool:
+    """Whether the list item opening at ITEM starts with `[ ]` or `[x]`."""
+    return (
+        item + 2 < len(tokens)
+        and tokens[item].type == "list_item_open"
+        and tokens[item + 1].type == "paragraph_open"
+        and OPTION_MARKER.match(tokens[item + 2].content) is not None
+    )
+
+
+def _options(
+    tokens: list[Token], number: int, options: list[Token], env: dict[str, Any]
+) -> list[Token]:
+    """A `[ ]`/`[x]` list as options: each item's first line is its label, the rest its feedback."""
+    shaped: list[Token] = []
+    start = Token("check_options_open", "fieldset", 1, map=tokens[0].map, block=True)
+    start.meta = {"number": number}
+    shaped.append(start)
+    index = 1
+    while index < len(tokens) - 1:
+        close = _closing_index(tokens, index)
+        shaped.extend(_option(tokens[index : close + 1], number, len(options) + 1, options, env))
+        index = close + 1
+    end = Token("check_options_close", "fieldset", -1, block=True)
+    end.meta = {"number": number}
+    shaped.append(end)
+    return shaped
+
+
+def _option(
+    item: list[Token], number: int, position: int, options: list[Token], env: dict[str, Any]
+) -> list[Token]:
+    """One list item as an option: a label, and a feedback block holding everything else."""
+    line = item[0].map[0] if item[0].map else 0
+    children = item[1:-1]
+    first = children[1] if len(children) > 2 and children[0].type == "paragraph_open" else None
+    marker = OPTION_MARKER.match(first.content) if first is not None else None
+    rest = children[3:] if first is not None else children
+    text = first.content[marker.end() if marker else 0 :] if first is not None else ""
+    label_text, _, feedback_text = text.partition("\n")
+    if marker is None:
+        report(env, line, "-", error, "every option starts with [ ] or [x]", "- [ ] or - [x]")
+    elif not label_text.strip():
+        report(
+            env, line, "-", error, "empty option", "write the option's text after its [ ] or [x]"
+        )
+
+    opening = Token("check_option_open", "div", 1, map=item[0].map, block=True)
+    correct = marker is not None and marker.group(1) in "xX"
+    opening.meta = {"number": number, "position": position, "correct": correct}
+    options.append(opening)
+    label = Token("inline", "", 0, map=[line, line + 1], content=label_text.strip(), children=[])
+    feedback: list[Token] = []
+    if feedback_text.strip():
+        end = first.map[1] if first is not None and first.map else line + 1
+        feedback += [
+            Token("paragraph_open", "p", 1, map=[line + 1, end], block=True),
+            Token("inline", "", 0, map=[line + 1, end], content=feedback_text, children=[]),
+            Token("paragraph_close", "p", -1, block=True),
+        ]
+    for token in rest:
+        token.hidden = False  # a tight list hides its paragraphs; feedback stands as paragraphs
+        feedback.append(token)
+    feedback_open = Token("check_feedback_open", "details", 1, block=True)
+    feedback_open.meta = {"correct": correct}
+    return [
+        opening,
+        Token("check_label_open", "label", 1, block=True),
+        label,
+        Token("check_label_close", "label", -1, block=True),
+        feedback_open,
+        *feedback,
+        Token("check_feedback_close", "details", -1, block=True),
+        Token("check_option_close", "div", -1, block=True),
+    ]
+
+
+RENDERED = (
+    "check_open",
+    "check_question_open",
+    "check_question_close",
+    "check_options_open",
+    "check_option_open",
+    "check_label_open",
+    "check_label_close",
+    "check_feedback_open",
+    "check_feedback_close",
+    "check_option_close",
+    "check_options_close",
+    "check_answer_open",
+    "check_answer_close",
+    "check_close",
+)
+OPTION_PIECES = ("check_option_open", "check_label_open", "check_label_close")
+OPTION_PIECES += ("check_feedback_open", "check_feedback_close", "check_option_close")
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """What the theme's check macros are told about a check."""
+
+    id: str
+    number: int
+    check_id: str | None  # the key answers are kept under in the browser; None in the print page
+    multiple: bool
+    for_print: bool
+
+
+@dataclass(frozen=True)
+class OptionView:
+    """What the theme's check macros are told about an option."""
+
+    position: int
+    correct: bool
+
+
+def check_view(context: RenderContext, number: int, multiple: bool) -> CheckView:
+    """The check NUMBER of the page being rendered, as its macros see it."""
+    for_print = False
+    check_id = None if for_print else f"{context.page.name}:{number}"
+    return CheckView(check_anchor(context, number), number, check_id, multiple, for_print)
+
+
+def render_check_token(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """One piece of a knowledge check, from the theme's macro of the same name."""
+    token = tokens[idx]
+    context: RenderContext = env["context"]
+    values: dict[str, Any] = {
+        "check": check_view(context, token.meta.get("number", 0), token.meta.get("multiple", False))
+    }
+    if token.type in OPTION_PIECES:
+        values["option"] = _option_view(tokens, idx)
+    return theme_macro(context, token.type, CHECK_PARTIAL, **values) + "\n"
+
+
+def _option_view(tokens: list[Token], idx: int) -> OptionView:
+    """The option a piece belongs to: the nearest option opening at or before IDX."""
+    for position in range(idx, -1, -1):
+        if tokens[position].type == "check_option_open":
+            meta = tokens[position].meta
+            return OptionView(meta["position"], meta["correct"])
+    return OptionView(0, False)

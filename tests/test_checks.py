@@ -1,0 +1,192 @@
+"""markdown/checks.py: knowledge checks written in Markdown, their markup, and their errors."""
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import make_site
+from page_body import HEADER_LINES, render_body
+
+ONE_RIGHT = """\
+Before the check.
+
+::: check What should Maya do before Thursday's steering meeting?
+Graham has asked for **the revised plan**.
+
+- [ ] Send the revised plan to the whole steering group at once.
+  A room full of surprises; see [intro].
+- [x] Walk the sponsor through the change one to one first.
+  Yes: meet them before you move them.
+:::
+
+After the check.
+"""
+
+SEVERAL_RIGHT = """\
+::: check Which agreements are explicit? Choose all that apply.
+
+- [x] "Celia approves the request by Wednesday."
+  Yes: one driver, a date.
+- [ ] "Both teams will work on it this week."
+  Two drivers means no driver.
+- [X] "Hugo sends the interface spec on Friday; Nadia confirmed by email."
+  Yes: written and dated.
+:::
+"""
+
+SCENARIO = """\
+::: check What would you do?
+Replay the evening after the failed talk.
+
+::: answer
+First tell Bea. **Principle:** escalate step by step.
+
+- tell the driver first
+:::
+"""
+
+
+def soup_of(markdown: str, pages: dict[str, str] | None = None) -> BeautifulSoup:
+    body = render_body(markdown, pages)
+    assert body.diagnostics == [], [d.format() for d in body.diagnostics]
+    return BeautifulSoup(body.html, "html.parser")
+
+
+def file_line(markdown: str, starts: str) -> int:
+    """The file line of the first line of MARKDOWN that starts with STARTS."""
+    lines = markdown.split("\n")
+    return HEADER_LINES + 1 + next(i for i, line in enumerate(lines) if line.startswith(starts))
+
+
+def test_one_right_option_is_a_radio_group_with_feedback_per_option():
+    soup = soup_of(ONE_RIGHT, {"intro": "Introduction"})
+    check = soup.select_one("section.check")
+    assert check["id"] == "check-1"
+    assert check["data-check-id"] == "here:1"
+    question = check.select_one("p.check-question")
+    assert "What should Maya do before Thursday's steering meeting?" in question.get_text()
+    assert check.find("strong").get_text() == "the revised plan"  # the scenario is Markdown
+    inputs = check.select("fieldset input")
+    assert [i["type"] for i in inputs] == ["radio", "radio"]
+    assert len({i["name"] for i in inputs}) == 1
+    options = check.select(".check-option")
+    labels = [o.select_one("label").get_text(" ", strip=True) for o in options]
+    assert labels == [
+        "Send the revised plan to the whole steering group at once.",
+        "Walk the sponsor through the change one to one first.",
+    ]
+    assert [o["data-correct"] for o in options] == ["false", "true"]
+    # Feedback sits under its option, in a <details> readable without JavaScript.
+    feedback = [o.select_one("details.check-feedback") for o in options]
+    assert "meet them before you move them" in feedback[1].get_text()
+    assert feedback[0].find("a")["href"] == "intro.html"  # feedback is Markdown with cross-links
+    assert check.select_one("button.check-submit").get_text() == "Check answer"
+    assert check.select_one("button.check-retry").get_text() == "Try again"
+    # The text around the check stays outside it.
+    assert [p.get_text() for p in soup.find_all("p", recursive=False)] == [
+        "Before the check.",
+        "After the check.",
+    ]
+
+
+def test_several_right_options_are_checkboxes_and_say_choose_all():
+    check = soup_of(SEVERAL_RIGHT).select_one("section.check")
+    assert [i["type"] for i in check.select("fieldset input")] == ["checkbox"] * 3
+    assert [o["data-correct"] for o in check.select(".check-option")] == ["true", "false", "true"]
+    assert "all that apply" in check.select_one("fieldset").get_text()
+
+
+def test_a_scenario_has_its_model_answer_in_details():
+    check = soup_of(SCENARIO).select_one("section.check")
+    assert check.select_one("fieldset") is None
+    answer = check.select_one("details.check-answer")
+    assert answer.find("summary").get_text() == "Model answer"
+    assert answer.find("strong").get_text() == "Principle:"
+    assert answer.find("li").get_text() == "tell the driver first"
+    assert "Replay the evening" in check.get_text()
+    assert "Replay the evening" not in answer.get_text()
+    assert ":::" not in check.get_text()
+
+
+def test_a_check_may_have_options_and_a_model_answer_and_pages_number_their_checks():
+    markdown = ONE_RIGHT.replace(":::\n\nAfter", "::: answer\nTalk to Graham first.\n:::\n\nAfter")
+    soup = soup_of(SEVERAL_RIGHT + "\n" + markdown)
+    first, second = soup.select("section.check")
+    assert (first["data-check-id"], second["data-check-id"]) == ("here:1", "here:2")
+    assert second.select_one("fieldset") is not None
+    assert "Talk to Graham first." in second.select_one("details.check-answer").get_text()
+    assert "Talk to Graham first." not in second.select_one("fieldset").get_text()
+
+
+def test_options_are_never_cross_links_or_task_list_checkboxes():
+    # Pages named like the markers exist: the markers still only mark options.
+    soup = soup_of(SEVERAL_RIGHT, {"x": "Page X", "X": "Page Big X"})
+    assert soup.find("a") is None
+    assert soup.select(".task-list-item-checkbox") == []
+    assert "[x]" not in soup.get_text() and "[ ]" not in soup.get_text()
+    # Outside a check, a task list is still a task list.
+    tasks = soup_of("- [ ] write the log\n- [x] book the room\n")
+    assert len(tasks.select(".task-list-item-checkbox")) == 2
+
+
+def test_a_check_inside_a_list_item_ends_with_the_item():
+    markdown = "1. First step.\n\n   ::: check Ready?\n   - [x] Yes.\n   :::\n2. Second step.\n"
+    soup = soup_of(markdown)
+    check = soup.select_one("ol > li > section.check")
+    assert check is not None
+    assert "Second step." not in check.get_text()
+
+
+def test_check_ids_are_anchors_of_the_page():
+    body = render_body(ONE_RIGHT + "\n" + SCENARIO, {"intro": "Introduction"})
+    assert {"check-1", "check-2"} <= body.parsed.anchors
+
+
+@pytest.mark.parametrize(
+    ("markdown", "at", "message"),
+    [
+        ("::: check\n- [x] Yes.\n:::\n", "::: check", "no question"),
+        ("::: check Which?\n- [ ] One.\n- [ ] Two.\n:::\n", "::: check", "marked correct"),
+        ("::: check Which?\n- [x] One.\n- [ ]\n:::\n", "- [ ]", "empty option"),
+        ("::: check Which?\nJust a scenario.\n:::\n", "::: check", "neither options nor"),
+        ("Text.\n\n::: check Which?\n- [x] One.\n\nMore text.\n", "::: check", "not closed"),
+        ("::: check Which?\n- [x] One.\n- Two.\n:::\n", "- Two.", "starts with [ ] or [x]"),
+    ],
+)
+def test_an_invalid_check_is_an_error_at_its_file_and_line(markdown, at, message):
+    body = render_body(markdown)
+    errors = [d for d in body.diagnostics if d.severity == "error"]
+    assert len(errors) == 1, [d.format() for d in body.diagnostics]
+    assert message in errors[0].message
+    assert (errors[0].path, errors[0].line) == ("p.md", file_line(markdown, at))
+
+
+def test_an_unclosed_check_before_the_next_one_is_reported_and_the_next_one_still_works():
+    markdown = "::: check First?\n- [x] Yes.\n\n" + SCENARIO
+    body = render_body(markdown)
+    assert [(d.line, "not closed" in d.message) for d in body.diagnostics] == [
+        (file_line(markdown, "::: check First?"), True)
+    ]
+    soup = BeautifulSoup(body.html, "html.parser")
+    assert len(soup.select("section.check")) == 2
+    assert soup.select("section.check")[1].select_one("details.check-answer") is not None
+
+
+def test_a_build_with_an_invalid_check_fails_naming_the_file_and_line(tmp_path, trustdocs):
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": """
+                @page course Course
+                @body
+                Welcome.
+
+                ::: check Which is right?
+                - [ ] Not this.
+                - [ ] Nor this.
+                :::
+                """
+        },
+    )
+    result = trustdocs(site, "build")
+    assert result.code != 0
+    assert "content/index.md:5:1: error: none of this knowledge check's options" in result.err
+    assert "Traceback" not in result.err
