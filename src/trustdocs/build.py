@@ -8,7 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, cache_folder, config_fingerprint, fingerprint
+from trustdocs.cache import (
+    BuildCache,
+    cache_folder,
+    config_fingerprint,
+    files_fingerprint,
+    fingerprint,
+)
 from trustdocs.changes import RebuildPlan, pages_to_render
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
@@ -128,7 +134,11 @@ class Site:
         return todo
 
     def _outputs_key(self, name: str) -> str:
-        return fingerprint(self.pages.keys.get(name, ""), self._frame) if self._frame else ""
+        """Outputs change with the page file, the files its directives read, and the frame."""
+        if not self._frame:
+            return ""
+        reads = files_fingerprint(Path(p) for p in self.pages.facts[name].files_read)
+        return fingerprint(self.pages.keys.get(name, ""), reads, self._frame)
 
     def _read_all(self) -> None:
         self.files = discover(self.config)

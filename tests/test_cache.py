@@ -1,0 +1,236 @@
+"""cache.py: a cached build equals an uncached one after every kind of edit, and bad entries are ignored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import make_site, write_files
+
+from trustdocs import cache as cache_module
+from trustdocs.build import build_site
+from trustdocs.cache import CACHE_DIR, BuildCache, decode, encode
+from trustdocs.config import load_config
+from trustdocs.render import RenderedPage
+
+PAGES = {
+    "index.md": """
+        @page course Course
+        @description Start here.
+        @body
+        Read [course/a] first, then [course/b].
+        """,
+    "a.md": """
+        @page course/a Lesson A
+        @parent course 1
+        @description All about [course/x].
+        @body
+        ## Setup
+        Text of A.
+        """,
+    "b.md": """
+        @page course/b Lesson B
+        @parent course 2
+        @description B in short.
+        @body
+        See [course/a] and [course/x#details the details].
+        """,
+    "x.md": """
+        @page course/x Lesson X
+        @parent course 3
+        @body
+        ## Details
+        @sourceref ./example.js
+        @highlight 1
+        """,
+    "example.js": "const answer = 42;\nconsole.log(answer);\n",
+}
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def builds_agree(root: Path, tmp_path: Path, label: str) -> dict[str, int]:
+    """Build with the cache and without; both must succeed and write the same bytes."""
+    config = load_config(root / "site.yaml")
+    cached = build_site(config, tmp_path / f"cached-{label}")
+    fresh = build_site(config, tmp_path / f"fresh-{label}", use_cache=False)
+    assert cached.written and fresh.written, [d.format() for d in cached.diagnostics]
+    assert cached.diagnostics == fresh.diagnostics
+    assert digest(tmp_path / f"cached-{label}") == digest(tmp_path / f"fresh-{label}")
+    return {"entries": len(list((root / CACHE_DIR).glob("*/*/*.json")))}
+
+
+def content(root: Path, rel: str) -> Path:
+    return root / "content" / "course" / rel
+
+
+EDITS = {
+    "body": lambda r: edit(content(r, "b.md"), "See", "Now see"),
+    "title": lambda r: edit(content(r, "x.md"), "Lesson X", "Lesson Ex"),
+    "heading": lambda r: edit(content(r, "x.md"), "## Details", "## Details\n### Notes"),
+    "order": lambda r: edit(content(r, "b.md"), "@parent course 2", "@parent course 9"),
+    "new page": lambda r: write_files(
+        r / "content", {"course/n.md": "@page course/n New\n@parent course 4\n@body\nNew.\n"}
+    ),
+    "deleted page": lambda r: (
+        content(r, "b.md").unlink() or edit(content(r, "index.md"), ", then [course/b]", "")
+    ),
+    "renamed file": lambda r: content(r, "a.md").rename(content(r, "first.md")),
+    "theme edit": lambda r: write_files(
+        r, {"themes/default/partials/sidebar.html": "<nav aria-label=Course>mine</nav>\n"}
+    ),
+    "config edit": lambda r: (r / "site.yaml").write_text("title: Renamed Course\n"),
+    "exercise file": lambda r: edit(content(r, "example.js"), "42", "43"),
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_a_cached_build_equals_an_uncached_one_after_each_edit(tmp_path, kind):
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "before")
+    EDITS[kind](root)
+    builds_agree(root, tmp_path, "after")
+
+
+def test_a_new_version_of_trustdocs_does_not_reuse_old_entries(tmp_path, monkeypatch):
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "old")
+    # A changed template in an output would be reused if the code fingerprint were ignored:
+    # pretend the code changed, and check that nothing is found.
+    cache_module.code_fingerprint.cache_clear()
+    monkeypatch.setattr(cache_module, "FORMAT", cache_module.FORMAT + 1)
+    cache = BuildCache(root / CACHE_DIR)
+    from trustdocs.build import Site
+
+    site = Site(load_config(root / "site.yaml"), cache)
+    site.build()
+    assert cache.hits == 0 and site.render_count == len(PAGES) - 1  # example.js is no page
+    cache_module.code_fingerprint.cache_clear()
+
+
+def test_a_warm_build_reuses_everything_and_renders_nothing(tmp_path):
+    from trustdocs.build import Site
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "cold")
+    cache = BuildCache(root / CACHE_DIR)
+    site = Site(load_config(root / "site.yaml"), cache)
+    site.build()
+    assert site.render_count == 0 and cache.misses == 0
+    edit(content(root, "b.md"), "See", "Now see")
+    cache = BuildCache(root / CACHE_DIR)
+    site = Site(load_config(root / "site.yaml"), cache)
+    site.build()
+    assert site.render_count == 1  # only b: nobody shows its body
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated
+        lambda p: p.write_bytes(b"\x00\xff garbage"),
+        lambda p: p.write_text(""),
+        lambda p: p.write_bytes(p.read_bytes().replace(b"Lesson", b"Lessox")),  # sum mismatch
+    ],
+    ids=["truncated", "garbage", "empty", "altered"],
+)
+def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, damage):
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    for entry in (root / CACHE_DIR).glob("*/*/*.json"):
+        damage(entry)
+    builds_agree(root, tmp_path, "second")
+
+
+def test_a_foreign_entry_with_a_valid_checksum_but_wrong_shape_is_not_trusted(tmp_path):
+    """An entry written by someone else for the right key: well-formed JSON, wrong content."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    cache = BuildCache(root / CACHE_DIR)
+    for entry in (root / CACHE_DIR).glob("page/*/*.json"):
+        key = entry.stem
+        cache.put("page", key, {"outputs": {"rendered": {"html": "<p>owned</p>"}}, "shown": ""})
+    builds_agree(root, tmp_path, "second")
+    assert "owned" not in (tmp_path / "cached-second" / "index.html").read_text()
+
+
+def test_values_round_trip_and_wrong_types_are_refused():
+    from trustdocs.diagnostics import error
+
+    page = RenderedPage(
+        "a", "a.html", "<p>", (error("p.md", 1, 2, "m"),), frozenset({("x", "title")})
+    )
+    assert decode(RenderedPage, json.loads(json.dumps(encode(page)))) == page
+    for broken in (
+        {**encode(page), "uses": [["x", "colour"]]},
+        {**encode(page), "html": 5},
+        {**encode(page), "extra": 1},
+        [],
+    ):
+        with pytest.raises(TypeError):
+            decode(RenderedPage, broken)
+
+
+def test_two_builds_at_once_sharing_a_cache_both_write_correct_sites(tmp_path):
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages.update(
+        {
+            f"course/many{n}.md": f"@page course/many{n} Many {n}\n@parent course\n@body\n"
+            + "Words here. " * 200
+            for n in range(60)
+        }
+    )
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    results = {}
+
+    def build(label: str) -> None:
+        results[label] = build_site(config, tmp_path / label)
+
+    threads = [threading.Thread(target=build, args=(f"out{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(result.written for result in results.values())
+    reference = build_site(config, tmp_path / "reference", use_cache=False)
+    assert reference.written
+    for label in results:
+        assert digest(tmp_path / label) == digest(tmp_path / "reference")
+    # and the cache they left behind gives the same site again
+    assert build_site(config, tmp_path / "after").written
+    assert digest(tmp_path / "after") == digest(tmp_path / "reference")
+
+
+def test_unused_entries_are_pruned(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    before = {p.name for p in (root / CACHE_DIR).glob("*/*/*.json")}
+    edit(content(root, "b.md"), "See", "Now see")
+    import os
+    import time
+
+    old = time.time() - 5
+    for entry in (root / CACHE_DIR).glob("*/*/*.json"):
+        os.utime(entry, (old, old))
+    build_site(load_config(root / "site.yaml"), tmp_path / "second")
+    after = {p.name for p in (root / CACHE_DIR).glob("*/*/*.json")}
+    assert after - before  # b's new entries
+    assert before - after  # b's old entries went
+    assert len(after) <= len(before) + 2
