@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -11,12 +13,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error, undecodable_utf8, warning
 
 CONFIG_NAME = "site.yaml"
 PACKAGE_JSON = "package.json"
 DEFAULT_GLOB = "**/*.md"
 DEFAULT_MAX_INCLUDE_BYTES = 10_000_000  # the largest file @sourceref and @diff read
+DEFAULT_THEME = "default"
+THEMES_DIR = "themes"
+# A configuration is a flat table of keys: anything nested this deep is a mistake, and refusing it
+# early keeps the (recursive) YAML and JSON readers far from Python's recursion limit.
+MAX_NESTING = 100
+# bit-docs globs are expanded once per `{a,b}` group: 18 groups would be 262,144 patterns.
+MAX_GLOB_PATTERNS = 1000
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class SiteConfig:
     title: str
     content_dir: Path
     output_dir: Path
-    theme: str = "default"
+    theme: str = DEFAULT_THEME
     root: str | None = None
     base_url: str | None = None
     strict: bool = False
@@ -45,7 +54,7 @@ class SiteConfig:
     @property
     def site_theme_dir(self) -> Path:
         """The site's own themes folder, whose templates override the default theme."""
-        return self.root_dir / "themes" / self.theme
+        return self.root_dir / THEMES_DIR / self.theme
 
 
 # key: (type, required); the one table of what site.yaml may hold
@@ -60,6 +69,7 @@ _KEYS: dict[str, tuple[type, bool]] = {
     "sourceref_outside": (bool, False),
     "max_include_bytes": (int, False),
 }
+_PATH_KEYS = ("content", "output")
 
 
 class ConfigError(Exception):
@@ -77,9 +87,13 @@ def find_config(start: Path) -> Path | None:
     package = start / PACKAGE_JSON
     if package.is_file():
         try:
-            data = json.loads(package.read_text(encoding="utf-8"))
-        except (ValueError, OSError):
-            return None
+            _, data = _read_package_json(package, _display(package))
+        except ConfigError:
+            # Unreadable: a site only if it seems to mean one, so that its problem gets reported.
+            try:
+                return package if b'"bit-docs"' in package.read_bytes() else None
+            except OSError:
+                return None
         if isinstance(data, dict) and isinstance(data.get("bit-docs"), dict):
             return package
     return None
@@ -99,29 +113,105 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _load_site_yaml(path: Path) -> SiteConfig:
-    shown = _display(path)
+def _read_text(path: Path, shown: str) -> str:
+    """The file's text; unreadable or non-UTF-8 files are a ConfigError at the bad byte's line."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(
             [error(shown, 1, 1, f"cannot read configuration: {exc.strerror}")]
         ) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([undecodable_utf8(shown, data, exc)]) from None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character index."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _parse_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
+    """The YAML document as data and as a node tree (for line numbers)."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    mark = event.start_mark
+                    raise ConfigError(
+                        [
+                            error(
+                                shown,
+                                mark.line + 1,
+                                mark.column + 1,
+                                f"nested more than {MAX_NESTING} levels deep",
+                            )
+                        ]
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError([_yaml_problem(shown, exc)]) from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise ConfigError(
+            [
+                error(
+                    shown,
+                    line,
+                    col,
+                    f"invalid YAML: control character U+{ord(character):04X} is not allowed",
+                    'write it as an escape inside double quotes, such as "\\x01"',
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([error(shown, line, col, f"invalid YAML: {problem}")]) from None
+        raise ConfigError([error(shown, 1, 1, f"invalid YAML: {_one_line(str(exc))}")]) from None
+    return data, node
+
+
+def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """PyYAML's two-part, multi-line message as one diagnostic at the place of the problem."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = _one_line(exc.problem or exc.context or str(exc))
+    context, hint = _one_line(exc.context or ""), ""
+    if context and problem.startswith("but "):
+        problem = f"{context} {problem}"
+    elif context and exc.context_mark is not None and exc.context_mark is not mark:
+        where = exc.context_mark
+        hint = f"{context} at {where.line + 1}:{where.column + 1}"
+    return error(shown, line, col, f"invalid YAML: {problem}", hint)
+
+
+def _load_site_yaml(path: Path) -> SiteConfig:
+    shown = _display(path)
+    data, node = _parse_yaml(_read_text(path, shown), shown)
     if data is None:
         data, node = {}, None
     if not isinstance(data, dict):
-        raise ConfigError([error(shown, 1, 1, "site.yaml must be a mapping of keys to values")])
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        raise ConfigError(
+            [error(shown, line, col, "site.yaml must be a mapping of keys to values")]
+        )
 
     lines = _key_lines(node)
-    problems = []
+    problems = _duplicate_keys(shown, node)
     for key, value in data.items():
         line = lines.get(str(key), 1)
         if key not in _KEYS:
@@ -138,6 +228,16 @@ def _load_site_yaml(path: Path) -> SiteConfig:
                     f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}",
                 )
             )
+        elif isinstance(value, str):
+            problem = _text_problem(value)
+            if problem is None and key in _PATH_KEYS and "\0" in value:
+                problem = "contains a NUL character"
+            if problem is None and key == "base_url":
+                problem = _url_problem(value)
+                if problem is None and site_address(value) is None:
+                    problems.append(error(shown, line, 1, BASE_URL_PROBLEM, BASE_URL_HINT))
+            if problem is not None:
+                problems.append(error(shown, line, 1, f"'{key}' {problem}"))
     limit = data.get("max_include_bytes", 1)
     if isinstance(limit, bool) or (isinstance(limit, int) and limit < 1):
         line = lines.get("max_include_bytes", 1)
@@ -145,26 +245,26 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     for key, (_, required) in _KEYS.items():
         if required and key not in data:
             problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
-    base_url = data.get("base_url")
-    if isinstance(base_url, str):
-        base_url = site_address(base_url)
-        if base_url is None:
-            problems.append(
-                error(shown, lines.get("base_url", 1), 1, BASE_URL_PROBLEM, BASE_URL_HINT)
-            )
-    if problems:
-        raise ConfigError(problems)
-
     root_dir = path.parent.resolve()
+    theme = data.get("theme", DEFAULT_THEME)
+    if isinstance(theme, str) and _text_problem(theme) is None:
+        problem = _theme_problem(root_dir, theme)
+        if problem is not None:
+            message, hint = problem
+            problems.append(error(shown, lines.get("theme", 1), 1, message, hint))
+    if problems:
+        raise ConfigError(sorted(problems))
+
+    base_url = data.get("base_url")
     return SiteConfig(
         root_dir=root_dir,
         config_path=path.resolve(),
         title=data["title"],
         content_dir=root_dir / data.get("content", "content"),
         output_dir=root_dir / data.get("output", "site"),
-        theme=data.get("theme", "default"),
+        theme=theme,
         root=data.get("root"),
-        base_url=base_url,
+        base_url=site_address(base_url) if base_url is not None else None,
         strict=data.get("strict", False),
         allow_outside_files=data.get("sourceref_outside", False),
         max_include_bytes=data.get("max_include_bytes", DEFAULT_MAX_INCLUDE_BYTES),
@@ -177,8 +277,11 @@ BASE_URL_HINT = "such as https://user.github.io/course/"
 
 def site_address(url: str) -> str | None:
     """A base_url as URLs are joined onto it (ending in `/`), or None when it is no web address."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    url = url.strip()
+    if _url_problem(url) is not None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         return None
     # Without the slash, joining `page.html` onto https://user.github.io/course would drop `course`.
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
@@ -213,7 +316,35 @@ def base_url_warnings(config: SiteConfig) -> list[Diagnostic]:
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    lines: dict[str, int] = {}
+    for key, _ in node.value:
+        lines.setdefault(str(key.value), key.start_mark.line + 1)
+    return lines
+
+
+def _duplicate_keys(shown: str, node: yaml.Node | None) -> list[Diagnostic]:
+    """YAML keeps the last of two equal keys without a word; a site must hear of it."""
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    first: dict[str, int] = {}
+    problems = []
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+            continue
+        line = key.start_mark.line + 1
+        if key.value in first:
+            problems.append(
+                error(
+                    shown,
+                    line,
+                    key.start_mark.column + 1,
+                    f"duplicate key '{key.value}'",
+                    f"first set on line {first[key.value]}",
+                )
+            )
+        else:
+            first[key.value] = line
+    return problems
 
 
 def _type_name(kind: type) -> str:
@@ -222,25 +353,127 @@ def _type_name(kind: type) -> str:
     )
 
 
+def _text_problem(value: str) -> str | None:
+    """Strings from YAML or JSON escapes can hold lone surrogates, which no output file can."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"is not valid Unicode text (lone surrogate U+{ord(value[exc.start]):04X})"
+    return None
+
+
+def _url_problem(url: str) -> str | None:
+    """Why URL cannot be read as a URL at all (site_address says whether it is a web address)."""
+    if any(c.isspace() or ord(c) < 0x20 for c in url):
+        return f"must be a URL without spaces, not '{url}'"
+    try:
+        urlsplit(url).port  # noqa: B018 (a bad port is only found when read)
+    except ValueError as exc:
+        return f"is not a valid URL: {exc} ('{url}')"
+    return None
+
+
+def _theme_problem(root_dir: Path, theme: str) -> tuple[str, str] | None:
+    """The default theme is always there; any other must be a folder of the site's themes/."""
+    if theme == DEFAULT_THEME:
+        return None
+    themes = root_dir / THEMES_DIR
+    plain = theme not in ("", ".", "..") and not any(c in theme for c in "/\\\0")
+    if plain and (themes / theme).is_dir():
+        return None
+    try:
+        available = sorted(p.name for p in themes.iterdir() if p.is_dir())
+    except OSError:
+        available = []
+    names = sorted({DEFAULT_THEME, *available})
+    hint = did_you_mean(theme, names) or f"themes: {', '.join(names)}"
+    return f"unknown theme '{theme}': no such folder under {THEMES_DIR}/", hint
+
+
+# --- bit-docs package.json -----------------------------------------------------------------------
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def _read_package_json(path: Path, shown: str) -> tuple[str, Any]:
+    """The file's text and its JSON data; bad UTF-8, bad JSON or deep nesting is a ConfigError."""
+    text = _read_text(path, shown)
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line, col = _position(text, token.start())
+                raise ConfigError(
+                    [error(shown, line, col, f"nested more than {MAX_NESTING} levels deep")]
+                )
+        elif bracket in "]}":
+            depth -= 1
+    try:
+        return text, json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            [error(shown, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}")]
+        ) from None
+
+
+class _PackageLines:
+    """Lines of the bit-docs keys in package.json text (the JSON reader keeps no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        section = re.search(r'"bit-docs"\s*:', text)
+        self.section_at = section.start() if section else 0
+
+    def section(self) -> int:
+        return _position(self.text, self.section_at)[0]
+
+    def key(self, name: str) -> int:
+        found = re.compile(rf'"{re.escape(name)}"\s*:').search(self.text, self.section_at)
+        return _position(self.text, found.start())[0] if found else self.section()
+
+
 def _load_bitdocs_package(path: Path) -> SiteConfig:
     shown = _display(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except ValueError as exc:
-        line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        raise ConfigError([error(shown, line, col, f"invalid JSON: {exc}")]) from None
+    text, data = _read_package_json(path, shown)
+    lines = _PackageLines(text)
     section: dict[str, Any] = data.get("bit-docs") if isinstance(data, dict) else None
     if not isinstance(section, dict):
         raise ConfigError([error(shown, 1, 1, 'package.json has no "bit-docs" section')])
-    problems = [
-        error(shown, 1, 1, f'the "bit-docs" section needs "{key}"')
-        for key in ("parent", "dest")
-        if not isinstance(section.get(key), str)
-    ]
+    problems: list[Diagnostic] = []
+
+    def problem(key: str | None, message: str, hint: str = "") -> None:
+        line = lines.key(key) if key else lines.section()
+        problems.append(error(shown, line, 1, message, hint))
+
+    for key in ("parent", "dest"):
+        value = section.get(key)
+        if key not in section:
+            problem(None, f'the "bit-docs" section needs "{key}"')
+        elif not isinstance(value, str) or not value:
+            problem(key, f'"{key}" must be a non-empty string')
+        elif "\0" in value or _text_problem(value):
+            problem(key, f'"{key}" {_text_problem(value) or "contains a NUL character"}')
+    static = section.get("static")
+    if "static" in section and (not isinstance(static, str) or not static or "\0" in static):
+        problem("static", '"static" must be a folder name')
+    patterns: tuple[str, ...] = (DEFAULT_GLOB,)
+    ignore: tuple[str, ...] = ()
+    if "glob" in section:
+        try:
+            patterns = _bitdocs_patterns(section["glob"])
+            ignore = _bitdocs_ignore(section["glob"])
+        except ValueError as exc:
+            problem("glob", str(exc))
+    codepen = _codepen_pairs(section.get("codepen"))
+    if isinstance(codepen, str):
+        problem("codepen", codepen, 'write it as [["from", "to"], ...]')
+        codepen = ()
     if problems:
         raise ConfigError(problems)
+
     root_dir = path.parent.resolve()
-    static = section.get("static")
     return SiteConfig(
         root_dir=root_dir,
         config_path=path.resolve(),
@@ -248,39 +481,120 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         content_dir=root_dir,
         output_dir=(root_dir / section["dest"]).resolve(),
         root=section["parent"],
-        page_glob=_bitdocs_patterns(section.get("glob")),
-        page_ignore=_bitdocs_ignore(section.get("glob")),
+        page_glob=patterns,
+        page_ignore=ignore,
         static_dir=root_dir / static if isinstance(static, str) else None,
-        codepen_replacements=tuple(
-            (str(pair[0]), str(pair[1]))
-            for pair in section.get("codepen") or []
-            if isinstance(pair, list) and len(pair) == 2
-        ),
+        codepen_replacements=codepen,
         layout="bitdocs",
     )
+
+
+def _codepen_pairs(value: Any) -> tuple[tuple[str, str], ...] | str:
+    """bit-docs' codepen import replacements: a list of [from, to] string pairs (or a problem)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        return f'"codepen" must be a list of [from, to] pairs, not {_json_type(value)}'
+    pairs = []
+    for number, pair in enumerate(value, start=1):
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(s, str) and not _text_problem(s) for s in pair)
+        ):
+            return f'"codepen" item {number} must be a pair of strings [from, to]'
+        if not pair[0]:
+            return f'"codepen" item {number} replaces an empty string'
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a string", dict: "an object", list: "a list"}.get(type(value), "null")
 
 
 def _bitdocs_patterns(glob: Any) -> tuple[str, ...]:
     """bit-docs' glob is a string or {"pattern": ...}; expand `{a,b}` braces into several patterns."""
     pattern = glob.get("pattern") if isinstance(glob, dict) else glob
     if not isinstance(pattern, str):
-        return (DEFAULT_GLOB,)
-    return tuple(_expand_braces(pattern))
+        where = '"glob" "pattern"' if isinstance(glob, dict) else '"glob"'
+        return _raise(f'{where} must be a string, or an object with a "pattern" string')
+    expanded = []
+    for one in expand_braces(pattern):
+        segments = [s for s in one.split("/") if s not in ("", ".")]
+        if one.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", one):
+            _raise(f"glob '{one}' is absolute: write it relative to the package.json folder")
+        if not segments:
+            _raise(f"glob '{one}' matches no files: write a pattern such as '{DEFAULT_GLOB}'")
+        if ".." in segments:
+            _raise(f"glob '{one}' reaches outside the package.json folder")
+        if "\0" in one or _text_problem(one):
+            _raise(f"glob '{one!r}' holds a character no file name can")
+        if any("**" in s and s != "**" for s in segments):
+            _raise(f"glob '{one}': '**' must be a whole path segment, as in 'src/**/*.md'")
+        expanded.append("/".join(segments))
+    return tuple(dict.fromkeys(expanded))
 
 
 def _bitdocs_ignore(glob: Any) -> tuple[str, ...]:
     """bit-docs' `glob.ignore`: one pattern or a list of them, braces expanded."""
     ignore = glob.get("ignore") if isinstance(glob, dict) else None
-    patterns = [ignore] if isinstance(ignore, str) else ignore if isinstance(ignore, list) else []
-    return tuple(
-        p for pattern in patterns if isinstance(pattern, str) for p in _expand_braces(pattern)
-    )
+    if ignore is None:
+        return ()
+    patterns = [ignore] if isinstance(ignore, str) else ignore
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        _raise('"glob" "ignore" must be a string or a list of strings')
+    return tuple(p for pattern in patterns for p in expand_braces(pattern))
 
 
-def _expand_braces(pattern: str) -> list[str]:
-    start = pattern.find("{")
-    end = pattern.find("}", start)
-    if start < 0 or end < 0:
-        return [pattern]
-    head, options, tail = pattern[:start], pattern[start + 1 : end], pattern[end + 1 :]
-    return [p for option in options.split(",") for p in _expand_braces(head + option + tail)]
+def _raise(message: str) -> Any:
+    raise ValueError(message)
+
+
+def expand_braces(pattern: str, limit: int = MAX_GLOB_PATTERNS) -> list[str]:
+    """Expand `{a,b}` groups (nested too) as bit-docs' globs do; ValueError past LIMIT patterns.
+
+    Iterative, innermost group first, so neither the number of groups nor their nesting reaches
+    the recursion limit; a group without a comma (`{a}`) stays literal, as in bit-docs.
+    """
+    done: list[str] = []
+    pending = [pattern]
+    while pending:
+        current = pending.pop()
+        group = _first_brace_group(current)
+        if group is None:
+            done.append(current)
+            continue
+        start, end, options = group
+        head, tail = current[:start], current[end + 1 :]
+        pending.extend(head + option + tail for option in reversed(options))
+        if len(done) + len(pending) > limit:
+            raise ValueError(
+                f"glob '{_shorten(pattern)}' expands to more than {limit} patterns",
+            )
+    return done
+
+
+def _first_brace_group(pattern: str) -> tuple[int, int, list[str]] | None:
+    """The first `{...}` group to close that has a comma of its own: start, end and options."""
+    open_groups: list[list[int]] = []  # per open brace: its index, then its own commas' indexes
+    for index, char in enumerate(pattern):
+        if char == "{":
+            open_groups.append([index])
+        elif char == "," and open_groups:
+            open_groups[-1].append(index)
+        elif char == "}" and open_groups:
+            start, *commas = open_groups.pop()
+            if commas:
+                cuts = [start, *commas, index]
+                options = [pattern[a + 1 : b] for a, b in itertools.pairwise(cuts)]
+                return start, index, options
+    return None
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

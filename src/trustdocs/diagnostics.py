@@ -48,6 +48,15 @@ def closest(
     return difflib.get_close_matches(word, list(candidates), n=limit, cutoff=cutoff)
 
 
+def undecodable_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """The error for a file that is not UTF-8, at the line and column of its first bad byte."""
+    before = data[: exc.start]
+    line_start = before.rfind(b"\n") + 1
+    col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    byte = data[exc.start]
+    return error(path, before.count(b"\n") + 1, col, f"not UTF-8 text (byte 0x{byte:02x})")
+
+
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str:
     """Return a "did you mean 'x'?" hint for the closest candidate, or an empty string."""
     close = closest(word, candidates, cutoff=cutoff)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+import yaml
 
 from trustdocs.config import CONFIG_NAME
 from trustdocs.markdown import heading_id
 
-SITE_YAML = """title: {title}
-root: {root}
-# The address the course is published at: its 404 page, canonical links and sitemap need it.
+# After the title and root, written by a YAML writer so that any title reads back as written.
+SITE_YAML_NOTE = """# The address the course is published at: its 404 page, canonical links and sitemap need it.
 # The publishing workflow passes GitHub Pages' address itself (trustdocs build --base-url).
 # base_url: https://you.github.io/{root}/
 """
@@ -18,7 +20,7 @@ root: {root}
 HOME = """@page {root} {title}
 @description What this course teaches, in one sentence.
 @body
-Welcome to **{title}**. Say who the course is for and what learners will be able to do at the end.
+Welcome! Say who the course is for and what learners will be able to do at the end.
 
 ## Lessons
 
@@ -100,12 +102,29 @@ def requirements() -> str:
 GITIGNORE = "/site/\n.trustdocs-cache/\n"
 
 
+def title_problem(title: str) -> str | None:
+    """Why TITLE cannot title a course (it must fit on the `@page` line), or None."""
+    if not title.strip():
+        return "the course title is empty"
+    if title.splitlines() != [title]:
+        return "the course title must be one line"
+    if any(unicodedata.category(c) == "Cc" and c != "\t" for c in title):
+        return "the course title holds a control character"
+    return None
+
+
 def starter_files(title: str) -> dict[str, str]:
     """The files of a new course titled TITLE, by path relative to its folder."""
+    problem = title_problem(title)
+    if problem is not None:
+        raise ValueError(problem)
     root = heading_id(title) or "course"
-    values = {"root": root, "title": title}
+    values = {"root": root, "title": title.strip()}
+    settings = yaml.safe_dump(
+        {"title": title, "root": root}, sort_keys=False, allow_unicode=True, width=1 << 30
+    ) + SITE_YAML_NOTE.format(root=root)
     return {
-        CONFIG_NAME: SITE_YAML.format(**values),
+        CONFIG_NAME: settings,
         f"content/{root}/index.md": HOME.format(**values),
         f"content/{root}/first-lesson.md": LESSON.format(**values),
         "requirements.txt": requirements(),
