@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from trustdocs.urls import (
     relative_url,
     site_url,
 )
+
+MAX_NAV_DEPTH = 32  # sidebar levels; a page deeper than this still has its breadcrumbs
 
 
 def default_theme_dir() -> Path:
@@ -105,6 +108,23 @@ class Theme:
             return "", [error(where, exc.lineno or 1, 1, f"template error: {exc.message}")]
         except jinja2.TemplateError as exc:
             return "", [error(path_hint, 1, 1, f"template {template}: {exc}")]
+        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+            # A template's own expression failed ({{ 1 // 0 }}, endless macro recursion): Jinja
+            # leaves frames of the template's file and line in the traceback; blame the last one.
+            where, line = path_hint, 1
+            folders = tuple(str(folder) for folder in self.folders)
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename.startswith(folders):
+                    where, line = _shown(frame.filename), frame.lineno or 1
+            message = " ".join(str(exc).split())
+            return "", [error(where, line, 1, f"template error: {type(exc).__name__}: {message}")]
+
+
+def _shown(filename: str) -> str:
+    try:
+        return Path(filename).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return filename
 
 
 @dataclass(frozen=True)
@@ -255,28 +275,36 @@ def _layout(
     def link(to: str) -> LinkedPage:
         return LinkedPage(title_of(to), url(site.pages[to].output))
 
-    open_path = set(tree.ancestors_of(name)) | {name} if name else set()
     folder = here.rpartition("/")[0]
-
-    def nav_item(child: str) -> NavItem:
-        title = title_of(child)
-        if child in open_path:
-            kids = tree.children_of(child)
-            return NavItem(
-                title=title,
-                url=url(site.pages[child].output),
-                current=child == name,
-                open=bool(kids),
-                has_children=bool(kids),
-                children=tuple(nav_item(k) for k in kids),
-            )
-        has_kids = bool(tree.children_of(child))
-        if base:
-            return NavItem(title, url(site.pages[child].output), False, False, has_kids)
-        return _closed_nav_item(folder, title, site.pages[child].output, has_kids)
-
     root = tree.root
-    nav = tuple(nav_item(k) for k in tree.children_of(root)) if root else ()
+
+    def nav_items() -> tuple[NavItem, ...]:
+        # Built bottom-up in a loop and at most MAX_NAV_DEPTH levels deep, so that neither this
+        # code nor the theme's recursive sidebar template meets the recursion limit of Python.
+        open_path = set(tree.ancestors_of(name)) | {name} if name else set()
+        levels = [root]  # the root, then each open page below it
+        while len(levels) <= MAX_NAV_DEPTH:
+            deeper = next((k for k in tree.children_of(levels[-1]) if k in open_path), None)
+            if deeper is None:
+                break
+            levels.append(deeper)
+        built: tuple[NavItem, ...] = ()
+        for depth in range(len(levels) - 1, -1, -1):
+            opened = levels[depth + 1] if depth + 1 < len(levels) else None
+            items = []
+            for child in tree.children_of(levels[depth]):
+                title, target = title_of(child), site.pages[child].output
+                kids = bool(tree.children_of(child))
+                if child == opened:
+                    items.append(NavItem(title, url(target), child == name, kids, kids, built))
+                elif base:
+                    items.append(NavItem(title, url(target), False, False, kids))
+                else:
+                    items.append(_closed_nav_item(folder, title, target, kids))
+            built = tuple(items)
+        return built
+
+    nav = nav_items() if root else ()
     previous = tree.previous_of(name) if name else None
     following = tree.next_of(name) if name else None
     in_tree = name is not None and (name == root or name in tree.parents)

@@ -90,7 +90,7 @@ def build_course_tree(
             parents[page.name] = page.parent
 
     for cycle in _find_cycles(parents):
-        listing = " -> ".join([*cycle, cycle[0]])
+        listing = _cycle_listing(cycle)
         for member in cycle:
             page = by_name[member]
             line = page.tag_lines.get("parent", 1)
@@ -127,16 +127,14 @@ def build_course_tree(
         for parent, kids in children.items()
     }
 
+    # A work list rather than recursion: a chain of @hide pages can be any length.
     hidden: set[str] = set()
-
-    def hide_subtree(name: str) -> None:
-        hidden.add(name)
-        for kid in ordered.get(name, ()):
-            hide_subtree(kid)
-
-    for page in by_name.values():
-        if page.hide:
-            hide_subtree(page.name)
+    to_hide = [page.name for page in by_name.values() if page.hide]
+    while to_hide:
+        name = to_hide.pop()
+        if name not in hidden:
+            hidden.add(name)
+            to_hide.extend(ordered.get(name, ()))
 
     reading: list[str] = []
     if root is not None and root not in hidden:
@@ -154,6 +152,13 @@ def build_course_tree(
         reading_order=tuple(reading),
     )
     return tree, diagnostics
+
+
+def _cycle_listing(cycle: list[str], shown: int = 8) -> str:
+    """`a -> b -> a`; a long cycle is shortened, since every member's error repeats it."""
+    if len(cycle) <= shown:
+        return " -> ".join([*cycle, cycle[0]])
+    return " -> ".join([*cycle[: shown - 1], "…", cycle[-1], cycle[0]]) + f" ({len(cycle)} pages)"
 
 
 def _find_cycles(parents: dict[str, str]) -> list[list[str]]:
