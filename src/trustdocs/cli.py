@@ -1,10 +1,12 @@
-"""The `trustdocs` command: build, check, serve, deploy, new; exit codes 0 (ok), 1 (content), 2 (usage/config)."""
+"""The `trustdocs` command: build, check, serve, deploy, new; its exit codes and its one top-level guard."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 from trustdocs.build import BuildResult, build_site
@@ -19,6 +21,12 @@ from trustdocs.diagnostics import (
 )
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: a bug in trustdocs, not in the site
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+DEBUG_VARIABLE = "TRUSTDOCS_DEBUG"
+ISSUES_HINT = (
+    "please report it with the command line, the trustdocs version and, if you can, the site"
+)
 
 
 def _version() -> str:
@@ -150,7 +158,38 @@ def summary_line(verb: str, result: BuildResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `trustdocs` command."""
+    """Entry point of the `trustdocs` command: any unexpected exception is a short report, exit 70."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("\ntrustdocs: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _internal_error(exc, argv)
+
+
+def _internal_error(exc: Exception, argv: list[str] | None) -> int:
+    """Report a bug in trustdocs itself: a few lines, the traceback only when asked for."""
+    debugging = os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+    if debugging:
+        traceback.print_exc()
+    lines = str(exc).strip().splitlines()
+    summary = lines[0] if lines else ""
+    if len(summary) > 300:
+        summary = summary[:299] + "…"
+    command = " ".join(["trustdocs", *(sys.argv[1:] if argv is None else argv)])
+    print(
+        f"trustdocs: internal error: {type(exc).__name__}: {summary}\n"
+        f"  This is a bug in trustdocs {_version()}; {ISSUES_HINT}.\n"
+        f"  Command: {command}",
+        file=sys.stderr,
+    )
+    if not debugging:
+        print(f"  Set {DEBUG_VARIABLE}=1 to see the traceback.", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _run(argv: list[str] | None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "new":
         return _new_course(args.folder, args.title)
@@ -234,9 +273,8 @@ def _new_course(folder: Path, title: str) -> int:
 
     try:
         written = write_starter_site(folder, title)
-    except OSError as exc:
-        print(f"trustdocs: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except (OSError, ValueError) as exc:
+        return _usage_error(str(exc))
     for path in written:
         print(f"created {path}", file=sys.stderr)
     print(f"next: cd {folder} && trustdocs serve", file=sys.stderr)
