@@ -8,9 +8,8 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trustdocs.build import BuildResult, build_site
-from trustdocs.config import ConfigError, SiteConfig, find_config, load_config, with_base_url
 from trustdocs.diagnostics import (
     REPORT_FORMATS,
     Report,
@@ -19,6 +18,10 @@ from trustdocs.diagnostics import (
     has_errors,
     plural,
 )
+
+if TYPE_CHECKING:
+    from trustdocs.build import BuildResult
+    from trustdocs.config import SiteConfig
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: a bug in trustdocs, not in the site
@@ -116,6 +119,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 def load_site_config(path: Path | None) -> SiteConfig:
     """The config named by --config, or the one found in the working folder."""
+    from trustdocs.config import find_config, load_config
+
     if path is None:
         path = find_config(Path.cwd())
         if path is None:
@@ -193,6 +198,10 @@ def _run(argv: list[str] | None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "new":
         return _new_course(args.folder, args.title)
+    # Imported here, inside the guard, so that Ctrl-C while the libraries load is "interrupted" too.
+    from trustdocs.build import build_site
+    from trustdocs.config import ConfigError, with_base_url
+
     report_format: ReportFormat = getattr(args, "format", "text")
     try:
         config = load_site_config(args.config)
@@ -241,6 +250,7 @@ def _run(argv: list[str] | None) -> int:
 
 def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
     """Build into a temporary folder and, only when the build is clean, publish that."""
+    from trustdocs.build import build_site
     from trustdocs.deploy import DeployError, find_target, publish
 
     try:
