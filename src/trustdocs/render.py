@@ -14,7 +14,12 @@ import jinja2
 
 from trustdocs.cache import BuildCache, load, store
 from trustdocs.diagnostics import Diagnostic, error, warning
-from trustdocs.markdown import Heading, heading_id, render_markdown
+from trustdocs.markdown import (
+    Heading,
+    print_chapter_id,
+    render_markdown,
+    render_print_markdown,
+)
 from trustdocs.pages import ParsedPage
 from trustdocs.search import search_entry
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot, shown_values
@@ -226,18 +231,27 @@ def render_special(
 
 
 def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> dict[str, object]:
-    """One page as a chapter of the print page, its links written from print.html."""
+    """One page as a chapter of the print page: its links written from print.html, its ids
+    prefixed by the chapter's, and its knowledge checks' answers apart, for the chapter's end."""
     summary = site.pages[page.source.name]
-    # Its diagnostics were already reported when the page itself was rendered.
-    body_html, description_html, _ = _render_markdown_of(
-        page, dataclasses.replace(summary, output=PRINT_PAGE), site, theme
+    chapter = print_chapter_id(summary.name)
+    source = page.source
+    here = dataclasses.replace(summary, output=PRINT_PAGE)
+    lines = source.body.split("\n")
+    context = RenderContext(
+        site, here, source.path, lines, source.body_lines, theme.environment, chapter
     )
+    # Its diagnostics were already reported when the page itself was rendered.
+    body_html, checks = render_print_markdown(page.body, context)
+    description = context.for_text(source.description.split("\n"), source.description_lines)
+    description_html, _ = render_print_markdown(page.description, description)
     return {
-        "id": "chapter-" + heading_id(summary.name.replace("/", "-")),
+        "id": chapter,
         "title": summary.title,
         "depth": len(site.tree.ancestors_of(summary.name)),
         "description_html": description_html,
         "body_html": body_html,
+        "checks": checks,
     }
 
 

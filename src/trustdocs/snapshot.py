@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ class LocalLink:
 
     url: str
     problem: str = ""
+    page: str = ""  # the page it reaches, if it reaches one
+    fragment: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ class SiteSnapshot:
         from_source = posixpath.normpath(posixpath.join(source_dir, path))
         if from_source in self.page_sources:
             target = self.pages[self.page_sources[from_source]]
-            return LocalLink(relative_url(page.output, target.output, parts.fragment))
+            url = relative_url(page.output, target.output, parts.fragment)
+            return LocalLink(url, page=target.name, fragment=parts.fragment)
         if from_source in self.content_files:
             return LocalLink(relative_url(page.output, from_source) + tail)
         from_output = posixpath.normpath(posixpath.join(posixpath.dirname(page.output), path))
@@ -88,7 +92,13 @@ class SiteSnapshot:
             from_output = posixpath.join(from_output, INDEX_HTML).removeprefix("./")
         if from_output not in self.output_files:
             return LocalLink(url, f"link target '{url}' does not exist")
-        return LocalLink(url)
+        return LocalLink(
+            url, page=self._page_written_to.get(from_output, ""), fragment=parts.fragment
+        )
+
+    @functools.cached_property
+    def _page_written_to(self) -> dict[str, str]:
+        return {summary.output: name for name, summary in self.pages.items()}
 
 
 @dataclass
@@ -101,6 +111,7 @@ class RenderContext:
     lines: list[str]  # the Markdown's lines, to find columns
     line_map: tuple[int, ...]  # file line of each Markdown line
     templates: jinja2.Environment  # the theme's, for the parts of code blocks a theme may restyle
+    print_chapter: str | None = None  # the page's chapter id when it is written into the print page
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses: set[tuple[str, Aspect]] = field(default_factory=set)
 
@@ -118,6 +129,7 @@ class RenderContext:
             lines,
             line_map,
             self.templates,
+            self.print_chapter,
             self.diagnostics,
             self.uses,
         )

@@ -56,6 +56,10 @@ class CourseTree:
             return None
         return self.reading_order[index + 1]
 
+    def in_reading_order(self, name: str) -> bool:
+        """Whether the page is part of the visible course (and so a chapter of the print page)."""
+        return name in self._positions
+
     @functools.cached_property
     def _positions(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.reading_order)}

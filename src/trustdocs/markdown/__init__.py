@@ -19,7 +19,12 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from trustdocs.config import DEFAULT_MAX_INCLUDE_BYTES, SiteConfig
 from trustdocs.diagnostics import Diagnostic
-from trustdocs.markdown.checks import check_anchors, knowledge_check_plugin
+from trustdocs.markdown.checks import (
+    answers_apart,
+    check_anchors,
+    knowledge_check_plugin,
+    printed_checks,
+)
 from trustdocs.markdown.codeblocks import render_fence
 from trustdocs.markdown.crosslinks import cross_link_plugin, looks_like_page_reference
 from trustdocs.markdown.directives import changed_lines, directive_plugin
@@ -33,6 +38,7 @@ from trustdocs.markdown.headings import (
 from trustdocs.markdown.highlight import highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
 from trustdocs.markdown.positions import line_numbers_plugin
+from trustdocs.markdown.printpage import print_chapter_id, print_page_plugin
 from trustdocs.markdown.tables import table_plugin
 from trustdocs.markdown.unapplied import unapplied_plugin
 from trustdocs.snapshot import RenderContext
@@ -49,7 +55,9 @@ __all__ = [
     "markdown_parser",
     "parse_markdown",
     "plain_text",
+    "print_chapter_id",
     "render_markdown",
+    "render_print_markdown",
 ]
 
 
@@ -106,6 +114,7 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     md.use(directive_plugin)
     md.use(local_link_plugin)
     md.use(table_plugin)
+    md.use(print_page_plugin)
     md.use(unapplied_plugin)
     md.add_render_rule("fence", render_fence)
     md.add_render_rule("code_block", render_fence)
@@ -157,7 +166,22 @@ def parse_markdown(
 def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
     """Render parsed Markdown to HTML against the snapshot in CONTEXT, recording into it."""
     md = markdown_parser()
-    return md.renderer.render(list(parsed.tokens), md.options, {"context": context})
+    env: dict[str, object] = {"context": context}
+    if context.print_chapter is not None:
+        env["docId"] = context.print_chapter  # footnote ids, prefixed like the chapter's others
+    return md.renderer.render(list(parsed.tokens), md.options, env)
+
+
+def render_print_markdown(
+    parsed: ParsedMarkdown, context: RenderContext
+) -> tuple[str, list[dict[str, object]]]:
+    """Render parsed Markdown into its chapter of the print page (CONTEXT.print_chapter is set):
+    the HTML without the checks' feedback and model answers, and the checks with their answers."""
+    md = markdown_parser()
+    env: dict[str, object] = {"context": context, "docId": context.print_chapter}
+    tokens, checks = answers_apart(list(parsed.tokens))
+    html = md.renderer.render(tokens, md.options, env)
+    return html, printed_checks(checks, md.renderer, md.options, env)
 
 
 def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:

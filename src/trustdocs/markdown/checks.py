@@ -18,12 +18,14 @@ A block rule reads the lines from `::: check` to the next bare `:::` (a `::: ans
 starts the model answer); a core rule then turns the list of `[ ]`/`[x]` items into options, before
 inline rules run, so an option's marker is never a cross-link or a task-list checkbox. The markup
 comes from the theme's `partials/check.html` macros; the theme's checks.js makes it interactive.
+In the print page a check stands without its feedback and model answer (`answers_apart`), which
+the print template lists at the end of the chapter.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -36,6 +38,7 @@ from markdown_it.utils import OptionsDict
 from trustdocs.diagnostics import error
 from trustdocs.markdown.codeblocks import theme_macro
 from trustdocs.markdown.positions import report
+from trustdocs.markdown.printpage import own_anchor
 from trustdocs.snapshot import RenderContext
 
 CHECK_PARTIAL = "partials/check.html"
@@ -60,7 +63,7 @@ def knowledge_check_plugin(md: MarkdownIt) -> None:
 
 def check_anchor(context: RenderContext, number: int) -> str:
     """The id of check NUMBER of the page being rendered (prefixed by its chapter in the print page)."""
-    return f"check-{number}"
+    return own_anchor(context, f"check-{number}")
 
 
 def check_anchors(tokens: list[Token]) -> set[str]:
@@ -373,7 +376,7 @@ class OptionView:
 
 def check_view(context: RenderContext, number: int, multiple: bool) -> CheckView:
     """The check NUMBER of the page being rendered, as its macros see it."""
-    for_print = False
+    for_print = context.print_chapter is not None
     check_id = None if for_print else f"{context.page.name}:{number}"
     return CheckView(check_anchor(context, number), number, check_id, multiple, for_print)
 
@@ -399,3 +402,72 @@ def _option_view(tokens: list[Token], idx: int) -> OptionView:
             meta = tokens[position].meta
             return OptionView(meta["position"], meta["correct"])
     return OptionView(0, False)
+
+
+@dataclass
+class OptionAnswer:
+    """An option of a check as the print page lists it: right or not, its label and feedback."""
+
+    correct: bool
+    label: list[Token]
+    feedback: list[Token] = field(default_factory=list)
+
+
+@dataclass
+class CheckAnswers:
+    """The pieces of one check that the print page lists at the end of the check's chapter."""
+
+    number: int
+    question: list[Token]
+    options: list[OptionAnswer] = field(default_factory=list)
+    answer: list[Token] = field(default_factory=list)
+
+
+def answers_apart(tokens: list[Token]) -> tuple[list[Token], list[CheckAnswers]]:
+    """TOKENS without the checks' feedback and model answers, and each check's answers apart."""
+    kept: list[Token] = []
+    checks: list[CheckAnswers] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "check_open":
+            checks.append(CheckAnswers(token.meta["number"], [tokens[index + 2]]))
+        elif token.type == "check_option_open":
+            label = tokens[index + 2]
+            checks[-1].options.append(OptionAnswer(token.meta["correct"], [label]))
+        elif token.type in ("check_feedback_open", "check_answer_open"):
+            close = _closing_index(tokens, index)
+            inside = tokens[index + 1 : close]
+            if token.type == "check_answer_open":
+                checks[-1].answer = inside
+            else:
+                checks[-1].options[-1].feedback.extend(inside)
+            index = close + 1
+            continue
+        kept.append(token)
+        index += 1
+    return kept, checks
+
+
+def printed_checks(
+    checks: list[CheckAnswers], renderer: RendererHTML, options: OptionsDict, env: dict[str, Any]
+) -> list[dict[str, object]]:
+    """Each check's question, options and answers as HTML, for the end of its print chapter."""
+    context: RenderContext = env["context"]
+    return [
+        {
+            "id": check_anchor(context, check.number),
+            "number": check.number,
+            "question_html": renderer.render(check.question, options, env),
+            "options": [
+                {
+                    "correct": option.correct,
+                    "label_html": renderer.render(option.label, options, env),
+                    "feedback_html": renderer.render(option.feedback, options, env),
+                }
+                for option in check.options
+            ],
+            "answer_html": renderer.render(check.answer, options, env),
+        }
+        for check in checks
+    ]

@@ -15,6 +15,7 @@ from markdown_it.utils import OptionsDict
 
 from trustdocs.diagnostics import closest, did_you_mean, error, warning
 from trustdocs.markdown.positions import inline_line, report
+from trustdocs.markdown.printpage import link_in_print
 from trustdocs.snapshot import RenderContext
 from trustdocs.urls import relative_url
 
@@ -155,7 +156,8 @@ def render_cross_link_open(
             f"page '{target.name}' has no anchor '#{anchor}'",
             hint,
         )
-    href = escapeHtml(relative_url(context.page.output, target.output, anchor))
+    inside = link_in_print(context, target.name, anchor)
+    href = escapeHtml(inside or relative_url(context.page.output, target.output, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
 

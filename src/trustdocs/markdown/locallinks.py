@@ -13,6 +13,7 @@ from markdown_it.utils import OptionsDict
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
+from trustdocs.markdown.printpage import link_in_print, own_anchor
 from trustdocs.snapshot import RenderContext
 
 
@@ -42,13 +43,19 @@ def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     if not url:
         return token
     context: RenderContext = env["context"]
-    link = context.site.resolve_local(context.page, url)
-    if link.problem:
-        report(env, token.meta.get("line", 0), token.meta.get("needle", ""), warning, link.problem)
-    if link.url == url:
+    if url.startswith("#") and len(url) > 1:
+        written = "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
+    else:
+        link = context.site.resolve_local(context.page, url)
+        if link.problem:
+            line, needle = token.meta.get("line", 0), token.meta.get("needle", "")
+            report(env, line, needle, warning, link.problem)
+        inside = link_in_print(context, link.page, link.fragment) if link.page else None
+        written = inside or link.url
+    if written == url:
         return token
     copy = token.copy(attrs=dict(token.attrs))
-    copy.attrSet(attr, link.url)
+    copy.attrSet(attr, written)
     return copy
 
 

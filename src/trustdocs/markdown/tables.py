@@ -40,7 +40,9 @@ def number_tables(state: StateCore) -> None:
 
 
 def table_label(context: RenderContext, number: int) -> str:
-    """The name of a table's scroll region: its number on the page."""
+    """The name of a table's scroll region: its number, and its page in the print page."""
+    if context.print_chapter is not None:
+        return f"{context.page.title}, table {number}"
     return f"Table {number}"
 
 

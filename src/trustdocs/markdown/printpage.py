@@ -1,0 +1,61 @@
+"""The print page holds every chapter at once: each chapter's ids get its prefix so that none repeats,
+and links to pages of the course point at their chapter inside the print page.
+
+`chapter-agreements--try-it` is the heading `#try-it` of page `agreements`; footnotes take the
+chapter as markdown-it's `docId`. Ids written in raw HTML are left as written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from trustdocs.markdown.headings import heading_id
+from trustdocs.snapshot import RenderContext
+
+
+def print_chapter_id(name: str) -> str:
+    """The id of page NAME's chapter in the print page."""
+    return "chapter-" + heading_id(name.replace("/", "-"))
+
+
+def chapter_anchor(chapter: str, anchor: str) -> str:
+    """ANCHOR of a page as it is written inside that page's CHAPTER of the print page."""
+    return f"{chapter}--{anchor}" if anchor else chapter
+
+
+def own_anchor(context: RenderContext, anchor: str) -> str:
+    """An id the page being rendered writes: prefixed by its chapter in the print page."""
+    if context.print_chapter is None:
+        return anchor
+    return chapter_anchor(context.print_chapter, anchor)
+
+
+def link_in_print(context: RenderContext, name: str, anchor: str) -> str | None:
+    """`#chapter-…` for a link to page NAME from the print page when NAME is one of its chapters."""
+    if context.print_chapter is None or not context.site.tree.in_reading_order(name):
+        return None
+    return "#" + chapter_anchor(print_chapter_id(name), anchor)
+
+
+def print_page_plugin(md: MarkdownIt) -> None:
+    """Write heading ids with their chapter's prefix when rendering into the print page."""
+    md.add_render_rule("heading_open", render_heading_open)
+
+
+def render_heading_open(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """`<hN id=…>`, the id prefixed by the chapter in the print page."""
+    token = tokens[idx]
+    context: RenderContext = env["context"]
+    anchor = token.attrGet("id")
+    if context.print_chapter is None or not anchor:
+        return self.renderToken(tokens, idx, options, env)
+    prefixed = token.copy(attrs={**token.attrs, "id": own_anchor(context, str(anchor))})
+    # The next token decides the line break after the tag, so it comes along.
+    return self.renderToken([prefixed, *tokens[idx + 1 : idx + 2]], 0, options, env)

@@ -1,0 +1,169 @@
+"""The print page (print.html): every chapter's ids prefixed so none repeats, links between chapters
+kept inside the document, and each chapter's knowledge checks answered at its end."""
+
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import REPO, make_site
+
+PAGES = {
+    "index.md": """
+        @page course Course
+        @body
+        Start with [course/first] and its [course/first#try-it exercise].
+        """,
+    "first.md": """
+        @page course/first First Lesson
+        @parent course 1
+        @body
+        See [the second lesson](second.md#try-it), [course/second], and [course/notes].
+        Back to [the exercise](#try-it).[^1]
+
+        [^1]: A footnote of the first lesson.
+
+        ## Try it
+
+        ::: check Which is right?
+        - [ ] This one.
+          No: that one.
+        - [x] That one.
+          Yes: **that** one.
+        :::
+
+        ::: check What would you do?
+        A scenario.
+
+        ::: answer
+        Ask first, see [course/second#try-it].
+        :::
+        """,
+    "second.md": """
+        @page course/second Second Lesson
+        @parent course 2
+        @body
+        A claim.[^1]
+
+        [^1]: A footnote of the second lesson.
+
+        ## Try it
+
+        | | Trust |
+        | --- | --- |
+        | Graham | high |
+        """,
+    "notes.md": """
+        @page course/notes Notes
+        @parent course 3
+        @hide
+        @body
+        Hidden from the course.
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The small course above, built; its output folder."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    site = make_site(tmp_path_factory.mktemp("print"), PAGES)
+    out = site / "out"
+    assert build_site(load_config(site / "site.yaml"), out).written
+    return out
+
+
+def read(path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def repeated_ids(soup: BeautifulSoup) -> list[str]:
+    return [i for i, n in Counter(t["id"] for t in soup.find_all(id=True)).items() if n > 1]
+
+
+def test_each_chapter_prefixes_its_ids_and_the_lessons_keep_theirs(built):
+    soup = read(built / "print.html")
+    assert repeated_ids(soup) == []
+    first = soup.select_one("#chapter-course-first")
+    second = soup.select_one("#chapter-course-second")
+    assert first.find("h2")["id"] == "chapter-course-first--try-it"
+    assert second.find("h2")["id"] == "chapter-course-second--try-it"
+    # Footnotes too: each chapter's first footnote is its own.
+    assert (
+        first.select_one(".footnote-ref a")["href"] != second.select_one(".footnote-ref a")["href"]
+    )
+    # The lesson itself is unchanged.
+    lesson = read(built / "course" / "first.html")
+    assert lesson.find("h2")["id"] == "try-it"
+    assert lesson.select_one("section.check")["id"] == "check-1"
+
+
+def test_links_to_chapters_stay_in_the_document_and_others_go_to_the_site(built):
+    soup = read(built / "print.html")
+    ids = {t["id"] for t in soup.find_all(id=True)}
+    first = soup.select_one("#chapter-course-first .body")
+    hrefs = [a["href"] for a in first.find("p").find_all("a")]
+    assert hrefs == [
+        "#chapter-course-second--try-it",  # a Markdown link to the .md file, with its anchor
+        "#chapter-course-second",  # a cross-link to the page
+        "course/notes.html",  # a hidden page is no chapter: the link goes to the site
+        "#chapter-course-first--try-it",  # a link within the page
+        first.select_one(".footnote-ref a")["href"],
+    ]
+    home = soup.select_one("#chapter-course .body")
+    assert [a["href"] for a in home.find_all("a")] == [
+        "#chapter-course-first",
+        "#chapter-course-first--try-it",
+    ]
+    fragments = [a["href"][1:] for a in soup.select(".chapter a[href^='#']")]
+    assert fragments and all(fragment in ids for fragment in fragments)
+
+
+def test_checks_print_without_their_answers_which_close_the_chapter(built):
+    soup = read(built / "print.html")
+    chapter = soup.select_one("#chapter-course-first")
+    checks = chapter.select("section.check")
+    assert [c["id"] for c in checks] == [
+        "chapter-course-first--check-1",
+        "chapter-course-first--check-2",
+    ]
+    for check in checks:
+        assert not check.has_attr("data-check-id")  # nothing to answer on paper
+        assert check.select(".check-feedback, .check-answer, button") == []
+        assert "Yes: that one." not in check.get_text()
+        assert check.select_one(".check-see-answer a")["href"] == f"#{check['id']}-answer"
+    answers = chapter.select_one(".chapter-answers")
+    assert answers is not None
+    assert answers.get_text().index("Which is right?") < answers.get_text().index("What would")
+    first_key = answers.select_one("#chapter-course-first--check-1-answer")
+    right = first_key.select_one("li.right")
+    assert "That one." in right.get_text() and "Yes: that one." in right.get_text()
+    assert "This one." in first_key.select_one("li.wrong").get_text()
+    model = answers.select_one("#chapter-course-first--check-2-answer .check-key-answer")
+    assert "Ask first" in model.get_text()
+    assert model.find("a")["href"] == "#chapter-course-second--try-it"
+    assert soup.select_one("#chapter-course-second .chapter-answers") is None
+
+
+def test_tables_of_different_chapters_have_different_region_names(built):
+    soup = read(built / "print.html")
+    labels = [region["aria-label"] for region in soup.select(".table-wrap")]
+    assert labels and len(labels) == len(set(labels))
+
+
+def test_bundled_course_print_page_repeats_no_id_and_keeps_its_links_inside(tmp_path):
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    out = tmp_path / "out"
+    assert build_site(load_config(REPO / "site.yaml"), out, use_cache=False).written
+    soup = read(out / "print.html")
+    assert repeated_ids(soup) == []
+    ids = {t["id"] for t in soup.find_all(id=True)}
+    in_chapters = [a["href"] for a in soup.select(".chapter a[href]")]
+    fragments = [href[1:] for href in in_chapters if href.startswith("#")]
+    assert len(fragments) > 50
+    assert [f for f in fragments if f not in ids] == []
+    lessons = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    assert [href for href in in_chapters if href.split("#")[0] in lessons] == []
