@@ -190,3 +190,19 @@ def test_a_build_with_an_invalid_check_fails_naming_the_file_and_line(tmp_path, 
     assert result.code != 0
     assert "content/index.md:5:1: error: none of this knowledge check's options" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("markdown", "at"),
+    [
+        ("Some text.\n\n::: answer\nAn answer without its check.\n", "::: answer"),
+        ("::: check Ready?\n- [x] Yes.\n:::\n:::\n", ":::\n:::"),
+        ("::: chek Ready?\n- [x] Yes.\n", "::: chek"),
+    ],
+)
+def test_a_marker_line_outside_a_check_is_a_warning_where_it_shows_as_text(markdown, at):
+    body = render_body(markdown)
+    assert [(d.severity, d.line) for d in body.diagnostics] == [
+        ("warning", HEADER_LINES + 1 + markdown[: markdown.index(at)].count("\n") + at.count("\n"))
+    ]
+    assert "not part of a knowledge check" in body.diagnostics[0].message

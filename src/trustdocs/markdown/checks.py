@@ -35,7 +35,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
-from trustdocs.diagnostics import error
+from trustdocs.diagnostics import error, warning
 from trustdocs.markdown.codeblocks import theme_macro
 from trustdocs.markdown.positions import report
 from trustdocs.markdown.printpage import own_anchor
@@ -163,6 +163,8 @@ def shape_checks(state: StateCore) -> None:
     while index < len(tokens):
         token = tokens[index]
         if token.type != "check_open":
+            if token.type == "inline":
+                _warn_stray_markers(token, state.env)
             shaped.append(token)
             index += 1
             continue
@@ -171,6 +173,20 @@ def shape_checks(state: StateCore) -> None:
         shaped.extend(_shape_check(tokens[index : close + 1], number, state.env))
         index = close + 1
     state.tokens = shaped
+
+
+def _warn_stray_markers(token: Token, env: dict[str, Any]) -> None:
+    """A `:::` line that shows as text was meant to open, split or close a check: say so."""
+    for offset, line in enumerate(token.content.split("\n")):
+        if line.lstrip().startswith(":::"):
+            report(
+                env,
+                (token.map[0] if token.map else 0) + offset,
+                ":::",
+                warning,
+                f"'{line.strip()}' is not part of a knowledge check",
+                "a check opens with '::: check QUESTION' and closes with a line holding only :::",
+            )
 
 
 def _shape_check(tokens: list[Token], number: int, env: dict[str, Any]) -> list[Token]:
