@@ -135,3 +135,27 @@ def test_404_at_depth_two_without_base_url_at_the_domain_root(tmp_path, trustdoc
         address = host.publish(site / "site", "/course/")
         _, styles, home_styles = open_missing_page(browser, address, "404-under-a-path-unset")
         assert styles["body"] != home_styles["body"]
+
+
+def test_old_addresses_land_on_the_renamed_pages(tmp_path, trustdocs, host):
+    from test_redirects import CONFIG, RENAMED
+
+    site = make_site(tmp_path, RENAMED, CONFIG)
+    address = host.publish(site / "site", "/course/")
+    (site / "site.yaml").write_text(CONFIG.replace("https://user.github.io/course", address))
+    assert trustdocs(site, "build").code == 0
+    new_address = address + "learn-technology-consulting/kickoff.html"
+    with chromium() as browser:
+        page = browser.new_page()
+        # A deep link into the old page keeps its section.
+        page.goto(address + "first-meeting.html#agenda")
+        page.wait_for_url(new_address + "#agenda")
+        assert page.locator("h1").inner_text() == "Kickoff"
+        page.goto(address + "rapport/")
+        page.wait_for_url(address + "learn-technology-consulting/building-rapport.html")
+        assert page.locator("h1").inner_text() == "Building Trust and Rapport"
+
+        without_scripts = browser.new_context(java_script_enabled=False).new_page()
+        without_scripts.goto(address + "learn-technology-consulting/old/kickoff.html")
+        without_scripts.wait_for_url(new_address)
+        assert without_scripts.locator("h1").inner_text() == "Kickoff"

@@ -207,3 +207,15 @@ def test_classify_tells_what_a_path_is(site):
     assert kind(content(site, "new.md")) is ChangeKind.NEW
     assert kind(content(site, ".hidden.md")) is ChangeKind.UNRELATED
     assert kind(config.root_dir.parent / "elsewhere.md") is ChangeKind.UNRELATED
+
+
+def test_adding_and_removing_a_redirect_updates_the_old_address(site):
+    # A new address can mend links to it anywhere: pages are checked again, as for a new file.
+    rebuild(
+        site, edit(content(site, "a.md"), "@parent course 1", "@parent course 1\n@redirect old-a")
+    )
+    assert "course/a.html" in site.output_files()["old-a.html"]
+    assert_equals_full_build(site)
+    rebuild(site, edit(content(site, "a.md"), "@redirect old-a\n", ""))
+    assert "old-a.html" not in site.output_files()
+    assert_equals_full_build(site)

@@ -128,3 +128,12 @@ def test_a_fence_swallowed_by_an_html_block_warns_unless_the_site_reads_as_bitdo
     assert site_problems[0].hint == "add a blank line before the fence"
     bitdocs_page, bitdocs_problems = parse_page_source("content/p.md", "p.md", text, bitdocs=True)
     assert bitdocs_problems == [] and "@npm test" in bitdocs_page.body
+
+
+def test_redirect_is_the_one_repeatable_tag_and_keeps_each_line():
+    source, problems = parse_page_source(
+        "a.md", "a.md", "@page a A\n@redirect old/a\n@redirect older/a.html\n@body\nx\n"
+    )
+    assert problems == []
+    assert source.redirects == (("old/a", 2), ("older/a.html", 3))
+    assert "redirect" not in source.properties

@@ -50,6 +50,7 @@ class SiteConfig:
     page_ignore: tuple[str, ...] = ()  # globs of files that are never pages (bit-docs glob.ignore)
     allow_outside_files: bool = False  # @sourceref/@diff may read outside root_dir
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
+    redirects: tuple[tuple[str, str, int], ...] = ()  # old path, page name, line in site.yaml
 
     @property
     def site_theme_dir(self) -> Path:
@@ -68,6 +69,7 @@ _KEYS: dict[str, tuple[type, bool]] = {
     "strict": (bool, False),
     "sourceref_outside": (bool, False),
     "max_include_bytes": (int, False),
+    "redirects": (dict, False),  # old path -> page name
 }
 _PATH_KEYS = ("content", "output")
 
@@ -245,6 +247,8 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     for key, (_, required) in _KEYS.items():
         if required and key not in data:
             problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
+    redirects, redirect_problems = _redirects(data.get("redirects"), node, shown)
+    problems += redirect_problems
     root_dir = path.parent.resolve()
     theme = data.get("theme", DEFAULT_THEME)
     if isinstance(theme, str) and _text_problem(theme) is None:
@@ -268,7 +272,32 @@ def _load_site_yaml(path: Path) -> SiteConfig:
         strict=data.get("strict", False),
         allow_outside_files=data.get("sourceref_outside", False),
         max_include_bytes=data.get("max_include_bytes", DEFAULT_MAX_INCLUDE_BYTES),
+        redirects=redirects,
     )
+
+
+def _redirects(
+    value: object, node: yaml.Node | None, shown: str
+) -> tuple[tuple[tuple[str, str, int], ...], list[Diagnostic]]:
+    """The `redirects:` map as (old path, page name, line) entries; a non-text entry is an error."""
+    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+        return (), []  # absent, or reported as the wrong type
+    entries_node = next((v for k, v in node.value if k.value == "redirects"), None)
+    lines = _key_lines(entries_node)
+    entries, problems = [], []
+    for old, page in value.items():
+        line = lines.get(str(old), 1)
+        if isinstance(old, str) and isinstance(page, str):
+            problem = _text_problem(old) or _text_problem(page)
+            if problem is not None:
+                problems.append(error(shown, line, 1, f"redirect {problem}"))
+            else:
+                entries.append((old, page, line))
+        else:
+            problems.append(
+                error(shown, line, 1, "each redirect maps an old path to a page name, as text")
+            )
+    return tuple(entries), problems
 
 
 BASE_URL_PROBLEM = "'base_url' must be the absolute http(s) address the site is published at"

@@ -23,7 +23,13 @@ from pygments.formatters import HtmlFormatter
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
-from trustdocs.render import PageOutputs, Theme, render_print_page, render_special
+from trustdocs.render import (
+    PageOutputs,
+    Theme,
+    render_print_page,
+    render_redirect,
+    render_special,
+)
 from trustdocs.search import search_index_script
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asset_path
@@ -107,7 +113,8 @@ def generated_files(config: SiteConfig, theme_files: Iterable[str]) -> dict[str,
 def render_templated_files(
     config: SiteConfig, snapshot: SiteSnapshot, theme: Theme
 ) -> tuple[dict[str, str], list[Diagnostic]]:
-    """The site-wide files a theme template renders (404 page, sitemap) and their problems."""
+    """The site-wide files a theme template renders (404 page, sitemap, the pages at renamed
+    pages' old addresses) and their problems."""
     files: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for site_file in site_files(config).values():
@@ -116,6 +123,9 @@ def render_templated_files(
                 site_file.template, site_file.path, snapshot, theme
             )
             problems += found
+    for path, redirect in snapshot.redirects.items():
+        files[path], found = render_redirect(redirect, snapshot, theme)
+        problems += found
     return files, problems
 
 

@@ -21,6 +21,7 @@ from trustdocs.markdown import (
     render_print_markdown,
 )
 from trustdocs.pages import ParsedPage
+from trustdocs.redirects import Redirect
 from trustdocs.search import search_entry
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot, shown_values
 from trustdocs.urls import (
@@ -228,6 +229,25 @@ def render_special(
         else [],
     }
     return theme.render(template, context, template)
+
+
+def render_redirect(
+    redirect: Redirect, site: SiteSnapshot, theme: Theme
+) -> tuple[str, list[Diagnostic]]:
+    """The page at a renamed page's old address, sending readers and search engines to the new."""
+    target = site.pages[redirect.target]
+    here = redirect.output
+    context = {
+        "site": {"title": site.title, "base_url": site.base_url},
+        "title": target.title,
+        "target_url": relative_url(here, target.output),
+        "canonical_url": (
+            site_url(site.base_url, target.output)
+            if site.base_url
+            else relative_url(here, target.output)
+        ),
+    }
+    return theme.render("redirect.html", context, redirect.path)
 
 
 def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> dict[str, object]:

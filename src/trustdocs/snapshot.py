@@ -15,6 +15,7 @@ from trustdocs.cache import fingerprint
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.files import display_path
+from trustdocs.redirects import Redirect, declared_redirects, place_redirects
 from trustdocs.tree import CourseTree, build_course_tree
 from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
 
@@ -67,6 +68,7 @@ class SiteSnapshot:
     base_url: str | None = None
     codepen_replacements: tuple[tuple[str, str], ...] = ()
     page_sources: dict[str, str] = field(default_factory=dict)  # .md rel path -> page name
+    redirects: dict[str, Redirect] = field(default_factory=dict)  # by the old output path
 
     def resolve_local(self, page: PageSummary, url: str) -> LocalLink:
         """Rewrite a relative link or image path of PAGE (see FORMAT.md §6) and check its target."""
@@ -155,17 +157,21 @@ def resolve_snapshot(
     copies = frozenset(copies)
     summaries: dict[str, PageSummary] = {}
     outputs: dict[str, str] = {}
+
+    def reserved_reason(out: str) -> str:
+        if out in generated:
+            return f"{out} is {generated[out]}"
+        if out.split("/", 1)[0] == ASSETS_DIR:
+            return f"{ASSETS_DIR}/ holds the theme's files"
+        if out in copies:
+            return f"{out} is a file copied from the content folder"
+        return ""
+
     for name in sorted(facts):
         page = facts[name]
         out = output_path(name, tree.root)
         where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
-        reserved = ""
-        if out in generated:
-            reserved = f"{out} is {generated[out]}"
-        elif out.split("/", 1)[0] == ASSETS_DIR:
-            reserved = f"{ASSETS_DIR}/ holds the theme's files"
-        elif out in copies:
-            reserved = f"{out} is a file copied from the content folder"
+        reserved = reserved_reason(out)
         if reserved:
             problems.append(
                 error(*where, f"page '{name}' would be written to {out}, but {reserved}")
@@ -185,6 +191,15 @@ def resolve_snapshot(
             source=page.source.rel_path,
             anchors=page.anchors,
         )
+    declared, redirect_problems = declared_redirects(
+        (page.source for page in facts.values()), config.redirects, config_shown, frozenset(facts)
+    )
+    page_places = {
+        summary.output: (name, facts[name].source.path, facts[name].source.tag_lines.get("page", 1))
+        for name, summary in summaries.items()
+    }
+    redirects, place_problems = place_redirects(declared, page_places, reserved_reason)
+    problems += redirect_problems + place_problems
     title = config.title
     if config.layout == "bitdocs" and tree.root in summaries:
         title = summaries[tree.root].title
@@ -193,10 +208,11 @@ def resolve_snapshot(
         pages=summaries,
         tree=tree,
         content_files=copies,
-        output_files=frozenset(outputs) | copies | frozenset(generated),
+        output_files=frozenset(outputs) | copies | frozenset(generated) | frozenset(redirects),
         base_url=config.base_url,
         codepen_replacements=config.codepen_replacements,
         page_sources={s.source: s.name for s in summaries.values()},
+        redirects=redirects,
     )
     return snapshot, problems
 

@@ -30,7 +30,7 @@ DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
 KNOWN_TAGS = frozenset(
-    {"page", "parent", "description", "body", "hide", "outline", "metaogimage"}
+    {"page", "parent", "description", "body", "hide", "outline", "metaogimage", "redirect"}
     | {f"hide{flag}" for flag in LAYOUT_FLAGS}
     | DIRECTIVES
 )
@@ -61,6 +61,7 @@ class PageSource:
     og_image: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
     tag_lines: dict[str, int] = field(default_factory=dict)
+    redirects: tuple[tuple[str, int], ...] = ()  # each `@redirect OLD` and its line
 
     @property
     def source_dir(self) -> str:
@@ -76,9 +77,12 @@ class _Reader:
     hide: bool = False
     hidden_parts: set[str] = field(default_factory=set)
     properties: dict[str, str] = field(default_factory=dict)
+    redirects: list[tuple[str, int]] = field(default_factory=list)
 
     def take_tag(self, name: str, value: str, line: int, col: int) -> None:
-        if name == "hide" and value.lower() in LAYOUT_FLAGS:
+        if name == "redirect":  # the one tag a page may repeat
+            self.redirects.append((value, line))
+        elif name == "hide" and value.lower() in LAYOUT_FLAGS:
             self.hidden_parts.add(value.lower())
         elif name == "hide":
             self.hide = True
@@ -206,6 +210,7 @@ def parse_page_source(
         og_image=reader.tags["metaogimage"][0] or None if "metaogimage" in reader.tags else None,
         properties=reader.properties,
         tag_lines={tag: line for tag, (_, line) in reader.tags.items()},
+        redirects=tuple(reader.redirects),
     )
     return source, diagnostics
 

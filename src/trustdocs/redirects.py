@@ -1,0 +1,117 @@
+"""Redirects for renamed pages: `@redirect OLD` on a page and `redirects:` in site.yaml become small
+pages at the old paths that send readers (and search engines) on to the new ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+from trustdocs.source import PageSource
+from trustdocs.urls import INDEX_HTML
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A page written at OUTPUT, the old address, that sends its readers to page TARGET."""
+
+    old: str  # as the author wrote it
+    output: str  # old/name.html
+    target: str  # a page name
+    path: str  # where it was declared, as diagnostics show it
+    line: int
+
+
+def redirect_output(old: str) -> str | None:
+    """Where a redirect from OLD is written (`old/name` and `old/name.html` → old/name.html,
+    `old/folder/` → old/folder/index.html), or None when OLD is no path inside the site."""
+    parts = urlsplit(old.strip())
+    if parts.scheme or parts.netloc or parts.query or parts.fragment:
+        return None
+    path = parts.path.lstrip("/")
+    if path.endswith("/"):
+        path += INDEX_HTML
+    elif path and not path.endswith(".html"):
+        path += ".html"
+    if not path or any(part in ("", ".", "..") for part in path.split("/")):
+        return None
+    return path
+
+
+def declared_redirects(
+    sources: Iterable[PageSource],
+    site_redirects: Iterable[tuple[str, str, int]],
+    config_shown: str,
+    names: frozenset[str],
+) -> tuple[list[Redirect], list[Diagnostic]]:
+    """Every redirect the pages (`@redirect`) and site.yaml (`redirects:`) declare, and the
+    ones that cannot be: no path inside the site, or (in site.yaml) no such page."""
+    found: list[Redirect] = []
+    problems: list[Diagnostic] = []
+
+    def declare(old: str, target: str, path: str, line: int) -> None:
+        output = redirect_output(old)
+        if output is None:
+            problems.append(
+                error(
+                    path,
+                    line,
+                    1,
+                    f"cannot redirect from '{old}': not a path inside the site",
+                    "write the old page's name or path, such as old-folder/old-name",
+                )
+            )
+        else:
+            found.append(Redirect(old.strip(), output, target, path, line))
+
+    for source in sorted(sources, key=lambda s: s.path):
+        for value, line in source.redirects:
+            old = value.split()[0] if value.split() else ""
+            declare(old, source.name, source.path, line)
+    for old, target, line in site_redirects:
+        if target not in names:
+            hint = did_you_mean(target, names)
+            problems.append(
+                error(config_shown, line, 1, f"redirect to unknown page '{target}'", hint)
+            )
+        else:
+            declare(old, target, config_shown, line)
+    return found, problems
+
+
+def place_redirects(
+    redirects: Iterable[Redirect],
+    pages: Mapping[str, tuple[str, str, int]],
+    reserved: Callable[[str], str],
+) -> tuple[dict[str, Redirect], list[Diagnostic]]:
+    """Redirects by output path; one whose path a page (PAGES: output → name, file, line), a
+    generated file (RESERVED gives why) or an earlier redirect has taken is an error naming both."""
+    placed: dict[str, Redirect] = {}
+    problems: list[Diagnostic] = []
+    for redirect in redirects:
+        where = (redirect.path, redirect.line, 1)
+        start = f"redirect from '{redirect.old}' would be written to {redirect.output}"
+        if redirect.output in pages:
+            name, path, line = pages[redirect.output]
+            problems.append(
+                error(
+                    *where,
+                    f"{start}, where page '{name}' is written",
+                    f"page '{name}' is at {path}:{line}; a redirect only takes an unused address",
+                )
+            )
+        elif reason := reserved(redirect.output):
+            problems.append(error(*where, f"{start}, but {reason}"))
+        elif redirect.output in placed:
+            first = placed[redirect.output]
+            problems.append(
+                error(
+                    *where,
+                    f"{start}, like the redirect to '{first.target}'",
+                    f"declared at {first.path}:{first.line}",
+                )
+            )
+        else:
+            placed[redirect.output] = redirect
+    return placed, problems

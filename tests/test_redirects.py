@@ -1,0 +1,129 @@
+"""redirects.py: `@redirect` and site.yaml's `redirects:` write pages at renamed pages' old addresses."""
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import CONSULTING, make_site
+
+from trustdocs.redirects import redirect_output
+
+RENAMED = {
+    **CONSULTING,
+    "consulting/kickoff.md": """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @redirect first-meeting
+        @redirect learn-technology-consulting/old/kickoff.html
+        @body
+        ## Agenda
+        Hello.
+        """,
+}
+CONFIG = """\
+title: Test Course
+base_url: https://user.github.io/course
+redirects:
+  rapport/: learn-technology-consulting/building-rapport
+"""
+
+
+def soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize(
+    ("old", "output"),
+    [
+        ("old/name", "old/name.html"),
+        ("old/name.html", "old/name.html"),
+        ("/old/name", "old/name.html"),
+        ("old/folder/", "old/folder/index.html"),
+        ("../outside", None),
+        ("old//name", None),
+        ("https://elsewhere.org/page", None),
+        ("old/name#part", None),
+        ("", None),
+    ],
+)
+def test_where_a_redirect_is_written(old, output):
+    assert redirect_output(old) == output
+
+
+def test_old_addresses_send_readers_and_search_engines_to_the_new_page(tmp_path, trustdocs):
+    site = make_site(tmp_path, RENAMED, CONFIG)
+    run = trustdocs(site, "build")
+    assert run.code == 0 and ": warning: " not in run.err, run.err
+    out = site / "site"
+    for old, back in [
+        ("first-meeting.html", ""),
+        ("learn-technology-consulting/old/kickoff.html", "../"),
+    ]:
+        page = soup(out / old)
+        target = f"{back}kickoff.html" if back else "learn-technology-consulting/kickoff.html"
+        assert page.find("a", href=target).get_text() == "Kickoff"
+        assert page.find("meta", attrs={"http-equiv": "refresh"})["content"] == f"0; url={target}"
+        assert page.find("link", rel="canonical")["href"] == (
+            "https://user.github.io/course/learn-technology-consulting/kickoff.html"
+        )
+    folder = soup(out / "rapport" / "index.html")
+    assert folder.find("a")["href"] == "../learn-technology-consulting/building-rapport.html"
+    # Redirect pages are addresses, not lessons: not in the sitemap.
+    assert "first-meeting" not in (out / "sitemap.xml").read_text()
+
+
+def test_a_link_to_an_old_address_is_not_a_broken_link(tmp_path, trustdocs):
+    pages = {
+        **RENAMED,
+        "index.md": """
+            @page learn-technology-consulting Learn Technology Consulting
+            @body
+            Start with [the kickoff](first-meeting.html).
+            """,
+    }
+    site = make_site(tmp_path, pages, CONFIG)
+    run = trustdocs(site, "check")
+    assert run.code == 0 and ": warning: " not in run.err, run.err
+
+
+def test_a_redirect_that_takes_a_page_or_generated_files_place_is_an_error(tmp_path, trustdocs):
+    pages = {
+        **RENAMED,
+        "consulting/kickoff.md": """
+            @page learn-technology-consulting/kickoff Kickoff
+            @parent learn-technology-consulting 1
+            @redirect learn-technology-consulting/communication
+            @redirect print.html
+            @redirect first-meeting
+            @body
+            Hello.
+            """,
+    }
+    config = CONFIG + "  first-meeting: learn-technology-consulting/communication\n"
+    config += "  gone: learn-technology-consulting/comunication\n"
+    site = make_site(tmp_path, pages, config)
+    run = trustdocs(site, "build")
+    assert run.code == 1
+    errors = [line for line in run.err.splitlines() if ": error: " in line]
+    assert errors == [
+        "content/consulting/kickoff.md:3:1: error: redirect from "
+        "'learn-technology-consulting/communication' would be written to "
+        "learn-technology-consulting/communication.html, where page "
+        "'learn-technology-consulting/communication' is written (page "
+        "'learn-technology-consulting/communication' is at "
+        "content/consulting/communication.md:1; a redirect only takes an unused address)",
+        "content/consulting/kickoff.md:4:1: error: redirect from 'print.html' would be written "
+        "to print.html, but print.html is the print page",
+        "site.yaml:5:1: error: redirect from 'first-meeting' would be written to "
+        "first-meeting.html, like the redirect to 'learn-technology-consulting/kickoff' "
+        "(declared at content/consulting/kickoff.md:5)",
+        "site.yaml:6:1: error: redirect to unknown page "
+        "'learn-technology-consulting/comunication' "
+        "(did you mean 'learn-technology-consulting/communication'?)",
+    ]
+    assert not (site / "site").exists()
+
+
+def test_redirects_in_site_yaml_must_be_text(tmp_path, trustdocs):
+    site = make_site(tmp_path, CONSULTING, "title: T\nredirects:\n  old: [a, b]\n")
+    run = trustdocs(site, "check")
+    assert run.code == 2
+    assert "site.yaml:3:1: error: each redirect maps an old path to a page name, as text" in run.err
