@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, error
 from trustdocs.source import PageSource
-from trustdocs.urls import INDEX_HTML
+from trustdocs.urls import INDEX_HTML, page_name_problem
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def redirect_output(old: str) -> str | None:
         path += INDEX_HTML
     elif path and not path.endswith(".html"):
         path += ".html"
-    if not path or any(part in ("", ".", "..") for part in path.split("/")):
+    if not path or page_name_problem(path):  # it becomes a file, as a page name does
         return None
     return path
 
