@@ -13,7 +13,7 @@ SHOWCASE = """\
 @page client-trust/showcase Reference Card
 @parent client-trust 99
 @outline 2
-@description Code, tables, callouts and answers, as one lesson.
+@description Code, tables, callouts, checks and answers, as one lesson.
 
 @body
 ## Code
@@ -32,40 +32,39 @@ def greet(client: str) -> str:
 
 ## Callouts
 
-<div class="markdown-alert markdown-alert-note">
-<p class="markdown-alert-title">Note</p>
-<p>Notes add context.</p>
-</div>
-<div class="markdown-alert markdown-alert-tip">
-<p class="markdown-alert-title">Tip</p>
-<p>Tips make a task easier.</p>
-</div>
-<div class="markdown-alert markdown-alert-important">
-<p class="markdown-alert-title">Important</p>
-<p>Important points are needed to succeed.</p>
-</div>
-<div class="markdown-alert markdown-alert-warning">
-<p class="markdown-alert-title">Warning</p>
-<p>Warnings need attention now.</p>
-</div>
-<div class="markdown-alert markdown-alert-caution">
-<p class="markdown-alert-title">Caution</p>
-<p>Cautions warn of risky outcomes.</p>
-</div>
+> [!NOTE]
+> Notes add context.
+
+> [!TIP]
+> Tips make a task easier.
+
+> [!IMPORTANT]
+> Important points are needed to succeed.
+
+> [!WARNING]
+> Warnings need attention now.
+
+> [!CAUTION]
+> Cautions warn of risky outcomes.
 
 > A quotation, set apart.
 
-<section class="check" data-check-id="channel">
-<fieldset>
-<legend>Which channel suits serious bad news?</legend>
-<label><input type="radio" name="channel" value="0"> Email</label>
-<label><input type="radio" name="channel" value="1" checked> A call or a meeting</label>
-</fieldset>
-<details class="check-answer">
-<summary>Show the answer</summary>
-<p>A call or a meeting: the client can react and ask questions.</p>
-</details>
-</section>
+## Checks
+
+::: check Which channel suits serious bad news?
+
+- [ ] Email.
+  Easy to send, but the client cannot react or ask questions.
+- [x] A call or a meeting.
+  The client can react, and you can agree the next steps together.
+:::
+
+::: check What would you do?
+The client's sponsor leaves the meeting before the plan is agreed.
+
+::: answer
+Send a short summary and ask for explicit agreement.
+:::
 
 <details>
 <summary>A model answer</summary>
@@ -126,6 +125,10 @@ def test_no_axe_violations(course_site, scheme, device):
             failures = failed_requests(page)
             page.goto(url + path)
             page.wait_for_load_state("load")
+            if name == "reference":  # a wrong answer shows the checks' feedback colours too
+                page.get_by_label("Email.").check()
+                page.get_by_role("button", name="Check answer").click()
+                page.locator(".check-result.is-wrong").wait_for()
             violations = axe_violations(page)
             if violations:
                 found[name] = violations
