@@ -149,15 +149,19 @@ class Site:
             self._read(path)
 
     def _read(self, path: Path) -> None:
-        read = read_page(self.config, path, self.cache)
+        read = read_page(self.config, path, self.cache, self.pages.known_source)
         self.sources[path], self.source_problems[path] = read.source, read.problems
         self.source_keys[path] = read.key
 
     def _choose(self) -> list[PageSource]:
         """The sources that make pages; names are fixed here for the parse that follows."""
         chosen, self.choice_problems = choose_sources(self.sources)
-        keys = {s.name: self.source_keys[p] for p, s in self.sources.items() if s is not None}
-        self.pages.choose(chosen, keys)
+        keys, read_problems = {}, {}
+        for path, source in self.sources.items():
+            if source is not None:
+                keys[source.name] = self.source_keys[path]
+                read_problems[source.name] = self.source_problems[path]
+        self.pages.choose(chosen, keys, read_problems)
         return chosen
 
     def _resolve(self) -> SiteSnapshot:

@@ -135,6 +135,13 @@ class BuildCache:
         """
         if self.folder is None or not self.folder.is_dir():
             return 0
+        stamp = self.folder / "last-pruned"
+        with contextlib.suppress(OSError):
+            # Looking at every entry costs more than a warm build: do it once per grace period.
+            if stamp.stat().st_mtime > time.time() - PRUNE_GRACE_SECONDS:
+                return 0
+        with contextlib.suppress(OSError):
+            stamp.touch()
         removed = 0
         oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
         for path in self.folder.glob("*/*/*.json"):
@@ -252,8 +259,25 @@ def _dataclass_converter(kind: type) -> Converter:
     return read
 
 
+def _text_tuple_converter(args: tuple[Any, ...]) -> Converter:
+    """Tuples of strings and string literals, such as (page, aspect): many, so read them fast."""
+    allowed = [frozenset(typing.get_args(a)) if a is not str else None for a in args]
+
+    def read(data: Any) -> Any:
+        if not isinstance(data, list) or len(data) != len(allowed):
+            raise TypeError("tuple length differs")
+        for value, choices in zip(data, allowed, strict=True):
+            if type(value) is not str or (choices is not None and value not in choices):
+                raise TypeError(f"{value!r} does not fit")
+        return tuple(data)
+
+    return read
+
+
 def _sequence_converter(origin: type, args: tuple[Any, ...]) -> Converter:
     if origin is tuple and args and args[-1] is not Ellipsis:
+        if all(a is str or typing.get_origin(a) is typing.Literal for a in args):
+            return _text_tuple_converter(args)
         items = [_converter(a) for a in args]
 
         def fixed(data: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,18 +90,20 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     output = {str(config.output_dir), str(config.output_dir.resolve())}
     found: list[Path] = []
     problems: list[Diagnostic] = []
-    seen: set[str] = set()
+    seen: set[tuple[int, int]] = set()  # (device, inode) of each folder walked: no loops
     stack = [str(base)]
     while stack:
         folder = stack.pop()
-        real = os.path.realpath(folder)
-        if real in seen or folder in output or real in output:
-            continue
-        seen.add(real)
         try:
+            info = os.stat(folder)
             entries = list(os.scandir(folder))
         except OSError:
             continue
+        if (info.st_dev, info.st_ino) in seen or folder in output:
+            continue
+        if os.path.islink(folder) and os.path.realpath(folder) in output:
+            continue
+        seen.add((info.st_dev, info.st_ino))
         for entry in entries:
             if _skipped_name(entry.name):
                 continue
@@ -167,8 +170,14 @@ class ReadPage:
     key: str = ""  # changes whenever the file's bytes (or where it is) change
 
 
-def read_page(config: SiteConfig, path: Path, cache: BuildCache | None = None) -> ReadPage:
-    """Read one page file from disk and parse its tags (or take them from CACHE)."""
+def read_page(
+    config: SiteConfig,
+    path: Path,
+    cache: BuildCache | None = None,
+    known: Callable[[str], tuple[PageSource, list[Diagnostic]] | None] | None = None,
+) -> ReadPage:
+    """Read one page file from disk and parse its tags, unless KNOWN (given the file's key) or
+    CACHE already has them."""
     shown = display_path(path)
     try:
         data = path.read_bytes()
@@ -182,13 +191,16 @@ def read_page(config: SiteConfig, path: Path, cache: BuildCache | None = None) -
         return ReadPage(None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")])
     rel_path = path.relative_to(config.content_dir).as_posix()
     key = fingerprint("source", code_fingerprint(), data, shown, rel_path, config.layout)
-    known = load(cache, "source", key, ReadPage) if cache is not None else None
-    if known is None:
+    reused = known(key) if known is not None else None
+    if reused is not None:
+        return ReadPage(*reused, key)
+    read = load(cache, "source", key, ReadPage) if cache is not None else None
+    if read is None:
         source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
-        known = ReadPage(source, problems, key)
+        read = ReadPage(source, problems, key)
         if cache is not None:
-            store(cache, "source", key, known)
-    return known
+            store(cache, "source", key, read)
+    return read
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:

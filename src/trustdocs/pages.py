@@ -76,26 +76,44 @@ class ParsedPages:
     site_key: str = ""  # the configuration and theme: part of every cache key
     titles: dict[str, str] = field(default_factory=dict)  # of every page, for cached facts
     keys: dict[str, str] = field(default_factory=dict)  # page -> its facts' cache key
+    names_key: str = ""
+    read_problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    _known: dict[str, _KnownFacts | None] = field(default_factory=dict, repr=False)
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
 
-    def choose(self, sources: list[PageSource], source_keys: dict[str, str]) -> None:
+    def choose(
+        self,
+        sources: list[PageSource],
+        source_keys: dict[str, str],
+        read_problems: dict[str, list[Diagnostic]],
+    ) -> None:
         """Fix the pages of this parse: their names (cross-links depend on them) and titles.
 
-        SOURCE_KEYS: a key to each page file's contents, part of its facts' cache key.
+        SOURCE_KEYS: a key to each page file's contents; READ_PROBLEMS: what reading it found.
         """
         self.names = frozenset(source.name for source in sources)
         self.titles = {source.name: source.title for source in sources}
-        names_key = fingerprint(sorted(self.names))
-        self.keys = {
-            s.name: fingerprint(self.site_key, names_key, source_keys.get(s.name, ""))
-            for s in sources
-        }
+        self.names_key = fingerprint(sorted(self.names))
+        self.keys = {s.name: self._key(source_keys.get(s.name, "")) for s in sources}
+        self.read_problems = read_problems
+
+    def _key(self, source_key: str) -> str:
+        return fingerprint(self.site_key, source_key) if source_key and self.site_key else ""
+
+    def _load(self, key: str) -> _KnownFacts | None:
+        if key not in self._known:
+            self._known[key] = load(self.cache, "facts", key, _KnownFacts) if key else None
+        return self._known[key]
+
+    def known_source(self, source_key: str) -> tuple[PageSource, list[Diagnostic]] | None:
+        """A page file's tags as its cached facts hold them: no need to read its tags again."""
+        known = self._load(self._key(source_key))
+        return None if known is None else (known.facts.source, known.read_problems)
 
     def reuse(self, source: PageSource) -> bool:
         """Take SOURCE's facts from the cache when nothing they were made from has changed."""
-        key = self.keys.get(source.name)
-        known = load(self.cache, "facts", key, _KnownFacts) if key else None
-        if known is None or known.facts.source != source:
+        known = self._load(self.keys.get(source.name, ""))
+        if known is None or known.names != self.names_key or known.facts.source != source:
             return False
         if any(files_fingerprint([Path(p)]) != fp for p, fp in known.reads.items()):
             return False
@@ -124,7 +142,9 @@ class ParsedPages:
         if key and self.cache.enabled:
             reads = {p: files_fingerprint([Path(p)]) for p in facts.files_read}
             titles = {n: self.titles.get(n, "") for n in facts.titles_shown}
-            store(self.cache, "facts", key, _KnownFacts(facts, problems, reads, titles))
+            read = self.read_problems.get(name, [])
+            known = _KnownFacts(facts, problems, reads, titles, self.names_key, read)
+            store(self.cache, "facts", key, known)
 
     def _keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
         self.facts[facts.source.name] = facts
@@ -147,6 +167,8 @@ class _KnownFacts:
     problems: list[Diagnostic]
     reads: dict[str, str]  # file read by a directive -> fingerprint of its content
     titles: dict[str, str]  # page whose title the facts show -> that title
+    names: str  # fingerprint of the set of page names the page was parsed against
+    read_problems: list[Diagnostic]  # what reading the page's tags found
 
 
 def choose_sources(
