@@ -219,3 +219,13 @@ def test_adding_and_removing_a_redirect_updates_the_old_address(site):
     rebuild(site, edit(content(site, "a.md"), "@redirect old-a\n", ""))
     assert "old-a.html" not in site.output_files()
     assert_equals_full_build(site)
+
+
+def test_a_heading_that_shows_another_page_title_follows_its_retitle(site):
+    """`## See [course/x]` takes its id from x's title: retitling x parses that page again."""
+    rebuild(site, edit(content(site, "y.md"), "Nothing links here.", "## About [course/x]\n"))
+    assert 'id="about-old-x-title"' in site.outputs["course/y"].rendered.html
+    rendered = rebuild(site, edit(content(site, "x.md"), "Old X Title", "New X Title"))
+    assert "course/y" in rendered
+    assert 'id="about-new-x-title"' in site.outputs["course/y"].rendered.html
+    assert_equals_full_build(site)

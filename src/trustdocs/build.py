@@ -113,8 +113,8 @@ class Site:
                 for i, mine in enumerate(owned)
             ]
 
-        names = self.pages.names
-        outputs = build_in_workers(self.config, shares, names, self.theme, self.cache, order)
+        titles = self.pages.titles
+        outputs = build_in_workers(self.config, shares, titles, self.theme, self.cache, order)
         self.outputs.update((o.rendered.name, o) for o in outputs)
         self.workers_used = len(shares)
         self.render_count += len(outputs)
@@ -211,7 +211,8 @@ class Site:
         chosen = {source.name: source for source in self._choose()}
         if self.pages.names != names_before:
             # Cross-links depend on which pages exist: parse everything again.
-            self.pages = ParsedPages(self.config, self.pages.names)
+            self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
+            chosen = {source.name: source for source in self._choose()}
             self.outputs = {}
             for source in chosen.values():
                 self.pages.parse(source)
@@ -219,13 +220,19 @@ class Site:
             self._render(set(chosen))
             return
         edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
-        reparse = (edited | plan.reparse) & set(chosen)
+        reparse = (edited | plan.reparse | self._showing_retitled(old_sources)) & set(chosen)
         for name in sorted(reparse):
             self.pages.parse(chosen[name])
         old = self.snapshot
         new = self._resolve()
         uses = {name: out.rendered.uses for name, out in self.outputs.items()}
         self._render(pages_to_render(old, new, reparse, uses))
+
+    def _showing_retitled(self, old_sources: dict[Path, PageSource | None]) -> set[str]:
+        """Pages whose own parse shows a title that changed (a cross-link in a heading)."""
+        old = {s.name: s.title for s in old_sources.values() if s is not None}
+        retitled = {name for name, title in self.pages.titles.items() if old.get(name) != title}
+        return {n for n, facts in self.pages.facts.items() if facts.titles_shown & retitled}
 
     # --- results ------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,15 +48,28 @@ class ParsedPage:
 
 
 def parse_page(
-    config: SiteConfig, source: PageSource, names: frozenset[str]
+    config: SiteConfig, source: PageSource, titles: Mapping[str, str]
 ) -> tuple[ParsedPage, list[Diagnostic]]:
-    """Parse a page's body and description Markdown."""
+    """Parse a page's body and description Markdown; TITLES: every page's title, by name."""
     folder = config.content_dir / source.source_dir
+    names = frozenset(titles)
     body, body_problems = parse_markdown(
-        source.body, source.path, source.body_lines, names, folder, config=config
+        source.body,
+        source.path,
+        source.body_lines,
+        names,
+        folder,
+        config=config,
+        page_titles=titles,
     )
     description, description_problems = parse_markdown(
-        source.description, source.path, source.description_lines, names, folder, config=config
+        source.description,
+        source.path,
+        source.description_lines,
+        names,
+        folder,
+        config=config,
+        page_titles=titles,
     )
     return ParsedPage(source, body, description), body_problems + description_problems
 
@@ -124,7 +138,7 @@ class ParsedPages:
 
     def parse(self, source: PageSource) -> None:
         """Parse SOURCE here, replacing what was known of its page."""
-        page, problems = parse_page(self.config, source, self.names)
+        page, problems = parse_page(self.config, source, self.titles)
         self.keep(page, problems)
 
     def keep(self, page: ParsedPage, problems: list[Diagnostic]) -> None:

@@ -62,7 +62,7 @@ class RenderOrder:
 def build_in_workers(
     config: SiteConfig,
     shares: list[list[PageSource]],
-    names: frozenset[str],
+    titles: dict[str, str],
     theme: Theme,
     cache: BuildCache,
     order: Callable[[list[Parsed]], list[RenderOrder]],
@@ -76,7 +76,7 @@ def build_in_workers(
         for share in shares:
             here, there = context.Pipe()
             process = context.Process(
-                target=_work, args=(there, config, share, names, theme, cache), daemon=True
+                target=_work, args=(there, config, share, titles, theme, cache), daemon=True
             )
             process.start()
             there.close()
@@ -122,20 +122,20 @@ def _work(
     connection: Connection,
     config: SiteConfig,
     share: list[PageSource],
-    names: frozenset[str],
+    titles: dict[str, str],
     theme: Theme,
     cache: BuildCache,
 ) -> None:
     """In a worker: parse the share, send its facts, await the order, render, send the outputs."""
     try:
-        parsed = {source.name: parse_page(config, source, names) for source in share}
+        parsed = {source.name: parse_page(config, source, titles) for source in share}
         connection.send(("ok", [(page.facts, problems) for page, problems in parsed.values()]))
         try:
             order: RenderOrder = connection.recv()
         except EOFError:
             return  # the main process gave up on this build
         pages = [page for name, (page, _) in parsed.items() if name in order.render]
-        pages += [parse_page(config, source, names)[0] for source in order.extra]
+        pages += [parse_page(config, source, titles)[0] for source in order.extra]
         outputs = []
         for page in pages:
             made = render_outputs(page, order.snapshot, theme)
