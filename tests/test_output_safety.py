@@ -353,7 +353,8 @@ def test_the_output_is_always_the_old_or_the_new_site_while_builds_are_interrupt
             assert (root / "site" / "index.html").is_file()
             time.sleep(0.01)
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
+        assert "Traceback" not in err
         assert set(snapshot_tree(root / "site")) == complete
     assert run_cli(root, "build").returncode == EXIT_OK
     leftovers = [p.name for p in root.iterdir() if p.name.startswith(".site.")]

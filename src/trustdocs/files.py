@@ -135,7 +135,7 @@ def _outside(path: Path) -> Diagnostic:
         1,
         1,
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
-        "copy the file into the site, or set 'allow_outside_files: true' in site.yaml",
+        "copy the file into the site, or set 'sourceref_outside: true' in site.yaml",
     )
 
 
