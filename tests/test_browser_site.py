@@ -74,10 +74,14 @@ def test_bundled_course_desktop_and_phone(course_site):
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, "the page scrolls sideways on a phone"
 
+        light = browser.new_page(viewport={"width": 1366, "height": 900}, color_scheme="light")
+        light.goto(lesson)
         dark = browser.new_page(viewport={"width": 1366, "height": 900}, color_scheme="dark")
         dark.goto(lesson)
-        background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
-        assert background != "rgb(251, 250, 248)"
+        colours = "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
+        light_background, light_text = light.evaluate(colours)
+        dark_background, dark_text = dark.evaluate(colours)
+        assert dark_background != light_background and dark_text != light_text
         screenshot(dark, "lesson-dark")
 
 

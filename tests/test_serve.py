@@ -271,6 +271,15 @@ def test_site_yaml_and_template_changes_rebuild_everything(preview):
     partial.parent.mkdir(parents=True)
     partial.write_text("<nav class='sidebar'>my own sidebar</nav>")
     wait_for(lambda: "my own sidebar" in request(preview, "/index.html")[1])
+    # every page, not only the one asked for first, has the new sidebar and the new title
+    for page in (
+        "/learn-technology-consulting/kickoff.html",
+        "/learn-technology-consulting/communication.html",
+    ):
+        html = request(preview, page)[1]
+        assert "my own sidebar" in html and "Renamed Course" in html, page
+    assert "Renamed Course" in request(preview, "/404.html")[1]
+    assert status(preview)["errors"] == []
 
 
 def test_taken_port_moves_to_the_next_free_one(preview):

@@ -17,8 +17,8 @@ from trustdocs.cache import (
 )
 from trustdocs.changes import RebuildPlan, pages_to_render
 from trustdocs.config import SiteConfig, base_url_warnings
-from trustdocs.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
-from trustdocs.files import SourceFiles, discover, display_path, no_pages_problem, read_page
+from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
+from trustdocs.files import SourceFiles, discover, no_pages_problem, read_page
 from trustdocs.outputs import (
     OutputContent,
     generated_files,

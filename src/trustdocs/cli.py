@@ -43,6 +43,8 @@ def _version() -> str:
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    from trustdocs.config import SERVE_HOST, SERVE_PORT  # loaded inside the command's guard
+
     parser = argparse.ArgumentParser(
         prog="trustdocs", description="Build a course site from Markdown lessons."
     )
@@ -108,10 +110,13 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("folder", type=Path, help="where to create the course")
     new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+        "--host", default=SERVE_HOST, help=f"address to listen on (default: {SERVE_HOST})"
     )
     serve.add_argument(
-        "--port", type=int, default=8000, help="port (default: 8000; next free one if taken)"
+        "--port",
+        type=int,
+        default=SERVE_PORT,
+        help=f"port (default: {SERVE_PORT}; next free one if taken)",
     )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
     return parser

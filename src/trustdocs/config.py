@@ -13,9 +13,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error, undecodable_utf8, warning
+from trustdocs.diagnostics import (
+    Diagnostic,
+    did_you_mean,
+    display_path,
+    error,
+    undecodable_utf8,
+    warning,
+)
 
 CONFIG_NAME = "site.yaml"
+SERVE_HOST = "127.0.0.1"  # the preview answers this machine only, unless told otherwise
+SERVE_PORT = 8000
 PACKAGE_JSON = "package.json"
 DEFAULT_GLOB = "**/*.md"
 DEFAULT_MAX_INCLUDE_BYTES = 10_000_000  # the largest file @sourceref and @diff read
@@ -89,7 +98,7 @@ def find_config(start: Path) -> Path | None:
     package = start / PACKAGE_JSON
     if package.is_file():
         try:
-            _, data = _read_package_json(package, _display(package))
+            _, data = _read_package_json(package, display_path(package))
         except ConfigError:
             # Unreadable: a site only if it seems to mean one, so that its problem gets reported.
             try:
@@ -106,13 +115,6 @@ def load_config(path: Path) -> SiteConfig:
     if path.name == PACKAGE_JSON:
         return _load_bitdocs_package(path)
     return _load_site_yaml(path)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _read_text(path: Path, shown: str) -> str:
@@ -202,7 +204,7 @@ def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
 
 
 def _load_site_yaml(path: Path) -> SiteConfig:
-    shown = _display(path)
+    shown = display_path(path)
     data, node = _parse_yaml(_read_text(path, shown), shown)
     if data is None:
         data, node = {}, None
@@ -331,7 +333,7 @@ def base_url_warnings(config: SiteConfig) -> list[Diagnostic]:
         return []
     return [
         warning(
-            _display(config.config_path),
+            display_path(config.config_path),
             1,
             1,
             "base_url is not set: the 404 page works only for a site published at the root "
@@ -464,7 +466,7 @@ class _PackageLines:
 
 
 def _load_bitdocs_package(path: Path) -> SiteConfig:
-    shown = _display(path)
+    shown = display_path(path)
     text, data = _read_package_json(path, shown)
     lines = _PackageLines(text)
     section: dict[str, Any] = data.get("bit-docs") if isinstance(data, dict) else None

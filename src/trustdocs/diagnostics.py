@@ -7,6 +7,7 @@ import difflib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -29,6 +30,14 @@ class Diagnostic:
         """Render as `path:line:col: severity: message (hint)`, the compiler convention."""
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
+
+
+def display_path(path: Path) -> str:
+    """A path as diagnostics show it: relative to the working folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def error(path: str, line: int, col: int, message: str, hint: str = "") -> Diagnostic:

@@ -11,19 +11,11 @@ from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint, load, store
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, error
+from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.source import PageSource, parse_page_source
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
 STATIC_PREFIX = "static/"  # where a bit-docs site's static folder is copied
-
-
-def display_path(path: Path) -> str:
-    """A path as diagnostics show it: relative to the working folder when inside it."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from pathlib import Path
 from pygments.formatters import HtmlFormatter
 
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, error
-from trustdocs.files import display_path
+from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.render import (
     PageOutputs,
     Theme,

@@ -37,9 +37,8 @@ from trustdocs.build import Site
 from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
 from trustdocs.cli import EXIT_USAGE
-from trustdocs.config import ConfigError, SiteConfig, load_config
-from trustdocs.diagnostics import Diagnostic, count, plural
-from trustdocs.files import display_path
+from trustdocs.config import SERVE_HOST, SERVE_PORT, ConfigError, SiteConfig, load_config
+from trustdocs.diagnostics import Diagnostic, count, display_path, plural
 from trustdocs.outputs import OutputContent, is_on_request, write_file, write_output
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,
@@ -359,8 +358,8 @@ class RunningPreview:
 
 def start_preview(
     config: SiteConfig,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: str = SERVE_HOST,
+    port: int = SERVE_PORT,
     parallel_minimum: int = PARALLEL_MINIMUM,
     workers: int | None = None,
     use_cache: bool = False,
@@ -422,8 +421,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(
     config: SiteConfig,
-    host: str = "127.0.0.1",
-    port: int = 8000,
+    host: str = SERVE_HOST,
+    port: int = SERVE_PORT,
     open_browser: bool = False,
     use_cache: bool = True,
 ) -> int:

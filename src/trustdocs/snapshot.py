@@ -13,8 +13,7 @@ import jinja2
 
 from trustdocs.cache import fingerprint
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, error
-from trustdocs.files import display_path
+from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.redirects import Redirect, declared_redirects, place_redirects
 from trustdocs.tree import CourseTree, build_course_tree
 from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
