@@ -276,8 +276,9 @@ def test_site_yaml_and_template_changes_rebuild_everything(preview):
         "/learn-technology-consulting/kickoff.html",
         "/learn-technology-consulting/communication.html",
     ):
-        html = request(preview, page)[1]
-        assert "my own sidebar" in html and "Renamed Course" in html, page
+        # the preview writes the changed files one by one: wait for each, never for ever
+        wait_for(lambda page=page: "my own sidebar" in request(preview, page)[1])
+        assert "Renamed Course" in request(preview, page)[1], page
     assert "Renamed Course" in request(preview, "/404.html")[1]
     assert status(preview)["errors"] == []
 
