@@ -139,10 +139,6 @@ def test_no_axe_violations(course_site, scheme, device):
     assert found == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search.js renders results as li > a: a listbox needs role=option items without links",
-)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_axe_violations_with_search_results_open(course_site, scheme):
     with served(course_site) as url, chromium() as browser:

@@ -85,27 +85,6 @@ def test_bundled_course_desktop_and_phone(course_site):
         screenshot(dark, "lesson-dark")
 
 
-def test_search_finds_lessons_and_headings_from_file_url(course_site):
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto((course_site / "client-trust" / "agreements.html").as_uri())
-        page.keyboard.press("/")
-        assert page.evaluate("document.activeElement.id") == "search-input"
-        page.keyboard.type("app summary")
-        results = page.locator("#search-results a")
-        results.first.wait_for()
-        first = results.first.inner_text()
-        assert "Transitioning to Delivery" in first and "App Summary Document" in first
-        screenshot(page, "search-results")
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/transitioning-to-delivery.html#app-summary-document")
-
-        page.locator("#search-input").fill("zzqx nothing like this")
-        assert "No lesson mentions" in page.locator("#search-results").inner_text()
-        page.keyboard.press("Escape")
-        assert page.locator("#search-results").is_hidden()
-
-
 def test_learner_progress_is_kept_across_pages(course_site):
     lessons = course_site / "client-trust"
     with chromium() as browser:

@@ -1,29 +1,250 @@
-"""search.py: what learners can find, and what they cannot."""
+"""search.py: every word of every visible page is in the index, and the index loads in small pieces."""
 
+from __future__ import annotations
+
+import bisect
 import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
-from conftest import CONSULTING, make_site
+import pytest
+from bs4 import BeautifulSoup
+from conftest import CONSULTING, REPO, make_site
 
-from trustdocs.build import Site
+from trustdocs.build import Site, build_site
+from trustdocs.cache import cache_folder
 from trustdocs.config import load_config
+from trustdocs.search import (
+    MANIFEST_FILE,
+    SEARCH_DIR,
+    SHARD_TARGET_BYTES,
+    search_index_files,
+    search_record,
+)
+
+CALL = re.compile(r"window\.trustdocsSearch\.(\w+)\((.*)\);\n", re.S)
 
 
-def index_entries(tmp_path, pages):
+@dataclass
+class Index:
+    """The index files read back: what a browser sees after loading them."""
+
+    firsts: list[str]
+    shards: list[dict]
+    pages: dict[int, dict]
+
+    def shard_of(self, key: str) -> int:
+        keys = [k.encode("utf-16-be") for k in self.firsts]
+        return bisect.bisect_right(keys, key.encode("utf-16-be")) - 1
+
+    def entry(self, word: str) -> list | None:
+        """[words, text postings, heading postings] for the stem WORD stands for."""
+        shard = self.shards[self.shard_of(word)]
+        stem = shard["w"].get(word, word)
+        return self.shards[self.shard_of(stem)]["p"].get(stem)
+
+    def sections(self, word: str, where: int = 1) -> set[tuple[str, str]]:
+        """(page URL, anchor) of each section whose text (where=1) or heading (2) has WORD."""
+        entry = self.entry(word)
+        found: set[tuple[str, str]] = set()
+        page = 0
+        postings = entry[where] if entry else []
+        for gap, mask in zip(postings[::2], postings[1::2], strict=True):
+            page += gap
+            for section, (_, anchor, _) in enumerate(self.pages[page]["s"]):
+                if mask >> section & 1:
+                    found.add((self.pages[page]["u"], anchor))
+        return found
+
+    def urls(self, word: str) -> set[str]:
+        """Pages where WORD (or another form of it) is written anywhere."""
+        return {url for url, _ in self.sections(word, 1) | self.sections(word, 2)}
+
+
+def read_index(files: dict[str, str]) -> Index:
+    calls: dict[str, list] = {"manifest": [], "shard": [], "page": []}
+    for text in files.values():
+        found = CALL.fullmatch(text)
+        assert found, text[:80]
+        calls[found[1]].append(json.loads(f"[{found[2]}]"))
+    [[manifest]] = calls["manifest"]
+    shards = dict(calls["shard"])
+    assert sorted(shards) == list(range(len(manifest["shards"])))
+    return Index(manifest["shards"], [shards[n] for n in sorted(shards)], dict(calls["page"]))
+
+
+def search_files(site: Site) -> dict[str, str]:
+    """The search index files a build of SITE writes."""
+    return {
+        path: text
+        for path, text in site.output_files().items()
+        if path.startswith(SEARCH_DIR + "/") and isinstance(text, str)
+    }
+
+
+def site_index(tmp_path: Path, pages: dict[str, str]) -> Index:
     site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
     site.build()
-    script = site.on_request_file("_assets/search-index.js")
-    assert script.startswith("window.trustdocsSearchIndex=[")
-    return json.loads(script.split("=", 1)[1].rstrip().rstrip(";"))
+    return read_index(search_files(site))
 
 
-def test_entries_hold_title_url_summary_headings_and_text(tmp_path):
-    entries = {e["u"]: e for e in index_entries(tmp_path, CONSULTING)}
-    rapport = entries["learn-technology-consulting/building-rapport.html"]
-    assert rapport["t"] == "Building Trust and Rapport"
-    assert rapport["d"].startswith("Best practices")
-    assert ["What's next?", "whats-next"] in rapport["h"]
-    assert "App Summary Document" in rapport["b"]  # link text is searchable
-    assert "learn-technology-consulting/" not in rapport["b"]  # page names are not
+@pytest.fixture(scope="module")
+def bundled_course(tmp_path_factory):
+    """The bundled course built, and its index read back."""
+    out = tmp_path_factory.mktemp("course") / "site"
+    assert build_site(load_config(REPO / "site.yaml"), out).written
+    files = {
+        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+        for p in (out / "_assets" / "search").rglob("*.js")
+    }
+    return out, read_index(files)
+
+
+LONG_LESSON = {
+    **CONSULTING,
+    "consulting/long.md": """
+        @page learn-technology-consulting/long A Long Lesson
+        @parent learn-technology-consulting 9
+        @description Written for aardvarks.
+        @body
+        Intro with `inlinecode` and [a link](https://example.org) called linktext.
+
+        FILLER
+
+        ## Tables and code
+        | Column | Other |
+        | --- | --- |
+        | tablecell | x |
+
+        ```python
+        def codeword():
+            pass
+        ```
+
+        <details>
+        <summary>Summaryword answer</summary>
+
+        Hidden until opened.
+
+        </details>
+
+        ## Scope creep
+        Zebras appear only here, at the very end, where scope creep is explained.
+        """.replace("FILLER", "Plain filler words for padding. " * 150),
+}
+LONG_URL = "learn-technology-consulting/long.html"
+
+
+def test_every_word_of_a_long_lesson_is_found_in_its_section(tmp_path):
+    index = site_index(tmp_path, LONG_LESSON)
+    assert index.sections("aardvarks") == {(LONG_URL, "")}  # the description
+    assert index.sections("inlinecode") == {(LONG_URL, "")}
+    assert index.sections("linktext") == {(LONG_URL, "")}
+    for word in ("tablecell", "codeword", "summaryword"):
+        assert index.sections(word) == {(LONG_URL, "tables-and-code")}, word
+    # far past the first 2,500 characters, which is all the old index kept
+    assert index.sections("zebras") == {(LONG_URL, "scope-creep")}
+    assert index.sections("long", where=2) == {(LONG_URL, "")}  # the title
+
+
+def test_scope_creep_finds_the_section_by_heading_and_text(tmp_path):
+    index = site_index(tmp_path, LONG_LESSON)
+    for word in ("scope", "creep"):
+        assert index.sections(word, where=2) == {(LONG_URL, "scope-creep")}
+        assert (LONG_URL, "scope-creep") in index.sections(word)
+
+
+def test_a_word_finds_its_other_forms_by_stem(tmp_path):
+    pages = {
+        **CONSULTING,
+        "consulting/mail.md": """
+            @page learn-technology-consulting/mail Mail
+            @parent learn-technology-consulting 8
+            @body
+            Answer emails the same day; one emailed summary beats three calls.
+            """,
+    }
+    index = site_index(tmp_path, pages)
+    mail = "learn-technology-consulting/mail.html"
+    # "email" is never written, yet found: it, "emails" and "emailed" share the stem "email".
+    assert index.urls("email") == {mail}
+    assert index.urls("emailed") == index.urls("emails") == {mail}
+    words, _, _ = index.entry("email")
+    assert sorted(words) == ["emailed", "emails"]
+    assert index.urls("emailing") == set()  # not a word of the course: the browser guesses
+
+
+def test_email_finds_every_lesson_that_uses_it(bundled_course):
+    out, index = bundled_course
+    expected = set()
+    for html in out.rglob("*.html"):
+        main = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").find("main")
+        if main and re.search(r"\bemail", main.get_text(" "), re.I):
+            expected.add(html.relative_to(out).as_posix())
+    expected.discard("print.html")
+    assert len(expected) >= 6
+    assert index.urls("email") == expected
+
+
+def test_record_is_a_function_of_the_page_alone(tmp_path):
+    """Another page's title, shown by a [page-name] link, stays out: records can be cached per page."""
+    pages = dict(CONSULTING)
+    site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.build()
+    page = site.pages.full("learn-technology-consulting")
+    record = search_record(page, "index.html")
+    assert "Communicating" not in json.dumps(record)
+    assert record["sections"][0]["text"] == "Everything a consultant needs. Start with ."
+    json.dumps(record)  # JSON-serialisable, for a build cache
+
+
+def test_a_warm_build_takes_every_search_record_from_the_cache(tmp_path):
+    config = load_config(make_site(tmp_path, LONG_LESSON) / "site.yaml")
+    cold = Site(config, cache_folder(config))
+    cold.build()
+    warm = Site(config, cache_folder(config))
+    warm.build()
+    assert warm.render_count == 0  # no page read or indexed again
+    assert search_files(warm) == search_files(cold)
+    assert read_index(search_files(warm)).sections("zebras") == {(LONG_URL, "scope-creep")}
+
+
+def test_index_files_do_not_depend_on_record_order(tmp_path):
+    site = Site(load_config(make_site(tmp_path, LONG_LESSON) / "site.yaml"))
+    site.build()
+    records = [search_record(site.pages.full(n), n + ".html") for n in sorted(site.pages.facts)]
+    shuffled = records[:]
+    random.Random(1).shuffle(shuffled)
+    assert search_index_files(shuffled) == search_index_files(records)
+
+
+def test_a_large_course_is_split_into_shards_a_query_loads_few_of(tmp_path):
+    rng = random.Random(7)
+    vocabulary = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)) for _ in range(3000)
+    ]
+    pages = {
+        f"p{n}.md": f"@page p{n} Page {n}\n@parent home {n}\n@body\n"
+        + " ".join(rng.sample(vocabulary, 200))
+        + "\n"
+        for n in range(80)
+    }
+    pages["home.md"] = "@page home Home\n@body\nWelcome.\n"
+    site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.build()
+    files = search_files(site)
+    index = read_index(files)
+    assert len(index.shards) > 10
+    shard_sizes = [
+        len(text) for rel, text in files.items() if rel.startswith("_assets/search/terms/")
+    ]
+    assert max(shard_sizes) < 2 * SHARD_TARGET_BYTES
+    assert len(files[MANIFEST_FILE]) < 2000
+    # a word is found in the shard its place in the sorted keys names (its stem's, at most one more)
+    for word in rng.sample(vocabulary, 20):
+        assert word in index.entry(word)[0]
 
 
 def test_hidden_pages_stay_out_of_the_index(tmp_path):
@@ -32,5 +253,14 @@ def test_hidden_pages_stay_out_of_the_index(tmp_path):
         "notes.md": "@page learn-technology-consulting/notes Instructor Notes\n"
         "@parent learn-technology-consulting 9\n@hide\n@body\nSecret grading rubric.\n",
     }
-    titles = [e["t"] for e in index_entries(tmp_path, pages)]
-    assert "Instructor Notes" not in titles and "Kickoff" in titles
+    index = site_index(tmp_path, pages)
+    assert index.urls("rubric") == set()
+    assert index.urls("kickoff") == {"learn-technology-consulting/kickoff.html"}
+
+
+def test_pages_say_where_the_index_is(bundled_course):
+    out, _ = bundled_course
+    lesson = out / "client-trust" / "agreements.html"
+    soup = BeautifulSoup(lesson.read_text(encoding="utf-8"), "html.parser")
+    manifest = soup.find(attrs={"data-search-index": True})["data-search-index"]
+    assert (lesson.parent / manifest).resolve() == (out / MANIFEST_FILE).resolve()

@@ -22,16 +22,16 @@ from trustdocs.files import SourceFiles, discover, no_pages_problem, read_page
 from trustdocs.outputs import (
     OutputContent,
     generated_files,
-    is_on_request,
     make_on_request,
+    on_request_outputs,
     output_location_problem,
     render_templated_files,
-    site_files,
     theme_outputs,
     write_output,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
 from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
+from trustdocs.search import SearchIndex
 from trustdocs.snapshot import SiteSnapshot, frame_fingerprint, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
@@ -67,6 +67,7 @@ class Site:
         self._frame = ""  # the frame fingerprint when the cache is in use
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
+        self.search = SearchIndex()
 
     # --- stages -----------------------------------------------------------------------------------
 
@@ -254,15 +255,15 @@ class Site:
         out.update((o.rendered.output, o.rendered.html) for o in self.outputs.values())
         out.update(self.extras)
         if on_request:  # files a preview makes only when they are asked for
-            for path in filter(is_on_request, site_files(self.config)):
-                out[path] = self.on_request_file(path) or ""
+            assert self.snapshot is not None
+            out.update(on_request_outputs(self.snapshot, self.outputs, self.theme, self.search))
         return out
 
     def on_request_file(self, path: str) -> str | None:
         """A file that reads every page, made when asked for (the preview makes it on request)."""
         if self.snapshot is None:
             return None
-        return make_on_request(path, self.snapshot, self.outputs, self.theme)
+        return make_on_request(path, self.snapshot, self.outputs, self.theme, self.search)
 
 
 @dataclass(frozen=True)

@@ -208,10 +208,15 @@ def _converter(kind: Any) -> Converter:
         return lambda data: Token.from_dict(data) if isinstance(data, dict) else _refuse("token")
     if dataclasses.is_dataclass(kind):
         return _dataclass_converter(kind)
+    if typing.is_typeddict(kind):
+        return _typeddict_converter(kind)
     if origin in (tuple, list, frozenset, set):
         return _sequence_converter(origin, typing.get_args(kind))
     if origin is dict:
-        value = _converter((typing.get_args(kind) or (str, Any))[1])
+        value_kind = (typing.get_args(kind) or (str, Any))[1]
+        if value_kind in (str, int):
+            return functools.partial(_plain_mapping, {value_kind})
+        value = _converter(value_kind)
 
         def mapping(data: Any) -> Any:
             if not isinstance(data, dict):
@@ -242,6 +247,26 @@ def _union(options: list[Converter], optional: bool) -> Converter:
             with contextlib.suppress(TypeError, ValueError, KeyError, AttributeError):
                 return option(data)
         raise TypeError("no option fits")
+
+    return read
+
+
+def _plain_mapping(allowed: set[type], data: Any) -> Any:
+    # Search records hold large word maps: check their values in one pass, not one call each.
+    if not isinstance(data, dict) or not set(map(type, data.values())) <= allowed:
+        raise TypeError("not a mapping of plain values")
+    return data
+
+
+def _typeddict_converter(kind: type) -> Converter:
+    hints = typing.get_type_hints(kind)
+    fields = [(name, _converter(hint)) for name, hint in hints.items()]
+    names = frozenset(hints)
+
+    def read(data: Any) -> Any:
+        if not isinstance(data, dict) or data.keys() != names:
+            raise TypeError(f"{kind.__name__} does not fit")
+        return {name: convert(data[name]) for name, convert in fields}
 
     return read
 

@@ -29,7 +29,7 @@ from trustdocs.render import (
     render_redirect,
     render_special,
 )
-from trustdocs.search import search_index_script
+from trustdocs.search import SEARCH_DIR, SearchIndex
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asset_path
 
@@ -39,7 +39,7 @@ MARKER_TEXT = "This folder is written by trustdocs build and replaced by the nex
 # Outputs of trustdocs versions before the marker: only a folder holding both may be replaced.
 LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
 PYGMENTS_CSS = asset_path("pygments.css")
-SEARCH_INDEX = asset_path("search-index.js")
+SEARCH_INDEX = f"{SEARCH_DIR}/"  # a folder: manifest, term shards, page texts
 
 
 @dataclass(frozen=True)
@@ -129,22 +129,40 @@ def render_templated_files(
 
 
 def make_on_request(
-    path: str, snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme
+    path: str,
+    snapshot: SiteSnapshot,
+    pages: Mapping[str, PageOutputs],
+    theme: Theme,
+    search: SearchIndex,
 ) -> str | None:
-    """A file made of every page (print page, search index), or None for any other path."""
+    """A file made of every page (print page, a search index file), or None for any other path."""
     if path == PRINT_PAGE:
         chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
         return render_print_page(chapters, snapshot, theme)[0]
-    if path == SEARCH_INDEX:
-        return search_index_script(
-            [o.search_entry for _, o in sorted(pages.items()) if o.search_entry]
-        )
+    if path.startswith(SEARCH_INDEX):
+        return _search_files(pages, search).get(path)
     return None
 
 
+def on_request_outputs(
+    snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme, search: SearchIndex
+) -> dict[str, str]:
+    """Every file the preview makes on request, as a full build writes them."""
+    print_page = make_on_request(PRINT_PAGE, snapshot, pages, theme, search)
+    assert print_page is not None
+    return {PRINT_PAGE: print_page, **_search_files(pages, search)}
+
+
+def _search_files(pages: Mapping[str, PageOutputs], search: SearchIndex) -> dict[str, str]:
+    return search.files([o.search_record for _, o in sorted(pages.items()) if o.search_record])
+
+
 def is_on_request(path: str) -> bool:
-    """Whether the preview makes this output only when asked for it."""
-    return any(f.on_request and f.path == path for f in SITE_FILES)
+    """Whether the preview makes this output only when asked for it (a folder: any file in it)."""
+    return any(
+        f.on_request and (f.path == path or (f.path.endswith("/") and path.startswith(f.path)))
+        for f in SITE_FILES
+    )
 
 
 # --- where the output may go ------------------------------------------------------------------------

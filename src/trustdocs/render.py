@@ -22,7 +22,7 @@ from trustdocs.markdown import (
 )
 from trustdocs.pages import ParsedPage
 from trustdocs.redirects import Redirect
-from trustdocs.search import search_entry
+from trustdocs.search import SearchRecord, search_record
 from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot, shown_values
 from trustdocs.urls import (
     INDEX_HTML,
@@ -385,21 +385,21 @@ def _og_image(
 
 @dataclass(frozen=True)
 class PageOutputs:
-    """Everything a build makes of one page: its HTML, and its print chapter and search entry."""
+    """Everything a build makes of one page: its HTML, and its print chapter and search record."""
 
     rendered: RenderedPage
     chapter: dict[str, object] | None  # None for pages outside the visible course
-    search_entry: str | None
+    search_record: SearchRecord | None
 
 
 def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> PageOutputs:
-    """Render a page and, when it is part of the visible course, its chapter and search entry."""
+    """Render a page and, when it is part of the visible course, its chapter and search record."""
     rendered = render_page(page, snapshot, theme)
     if page.source.name in snapshot.tree.hidden:
         return PageOutputs(rendered, None, None)
     summary = snapshot.pages[page.source.name]
     return PageOutputs(
-        rendered, render_print_chapter(page, snapshot, theme), search_entry(page, summary)
+        rendered, render_print_chapter(page, snapshot, theme), search_record(page, summary.output)
     )
 
 

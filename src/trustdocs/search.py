@@ -1,30 +1,301 @@
-"""The search index: what a learner can find, written as a script so search works from file:// too."""
+"""Full-text search: every word of every visible page, in a chunked index the browser loads by need.
+
+Two pure stages:
+
+1. `search_record(page, url)` turns one parsed page into a small JSON-serialisable record: its title,
+   URL and sections (the page top, then one per heading, each with its heading text, anchor, text and
+   distinct words). A record depends on that page alone, so a build cache can keep it under a key
+   made of the page's content and URL, and a warm build never re-reads an unchanged page's words.
+2. `search_index_files(records)` assembles the records into the files learners download, under
+   `_assets/search/`: a small manifest, term shards (sorted ranges of stems and words, each with
+   its postings) and one text file per page for the result excerpts. A query loads the manifest,
+   the few shards its terms fall in, and the text of the pages it shows.
+
+Every file is a script that hands its data to `window.trustdocsSearch` (`manifest(...)`,
+`shard(n, ...)`, `page(n, ...)`), so the browser loads it with a `<script>` tag and search works
+from `file://`, where `fetch` is refused.
+
+Why not Pagefind, the usual choice for large static sites: it indexes the built HTML from scratch on
+every build (about as long as the whole build at 1,000 lessons), so a warm build would pay for all
+pages again, and its index is fetched, so it needs http. Here the expensive part, reading a page's
+words, happens once per page and is cached with the page; assembly only merges word lists.
+
+Stemming happens at build time with Snowball's English stemmer; each shard carries the mapping from
+the words the course uses to their stems, so the browser stems a query word by looking it up and
+needs no stemmer of its own.
+"""
 
 from __future__ import annotations
 
 import json
+import operator
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any, TypedDict
 
-from trustdocs.markdown import plain_text
+import snowballstemmer
+from markdown_it.token import Token
+
 from trustdocs.pages import ParsedPage
-from trustdocs.snapshot import PageSummary
 from trustdocs.urls import ASSETS_DIR
 
-INDEX_FILE = f"{ASSETS_DIR}/search-index.js"
-BODY_CHARACTERS = 2500  # the opening of a lesson's prose; keeps the index small on large courses
+SEARCH_DIR = f"{ASSETS_DIR}/search"
+MANIFEST_FILE = f"{SEARCH_DIR}/manifest.js"
+SHARD_TARGET_BYTES = 16_000  # a shard closes once it reaches this size; one term may exceed it
+MAX_WORD_LENGTH = 60  # longer runs of letters are hashes or data, not words anyone types
+MAX_SECTION_BIT = 52  # section masks are JSON numbers: exact in JavaScript up to 2**53
+FORMAT_VERSION = 1
+
+# A word: letters and digits, with inner apostrophes ("don't", "client's"); the browser's
+# search.js splits queries with the same rule.
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
-def search_entry(page: ParsedPage, summary: PageSummary) -> str:
-    """One page's entry, as JSON: title, URL from the site root, summary, headings and text."""
-    entry = {
-        "t": summary.title,
-        "u": summary.output,
-        "d": summary.description_text,
-        "h": [[h.text, h.id] for h in page.body.headings if h.level >= 2],
-        "b": plain_text(page.body, None)[:BODY_CHARACTERS],  # own words only: cached per page
+class SearchSection(TypedDict):
+    """Part of a page: the page top (heading and anchor empty) or one heading and what follows it."""
+
+    heading: str
+    anchor: str
+    text: str
+
+
+class SearchRecord(TypedDict):
+    """What search knows of one page; `terms` and `words` are its sections' words, ready to merge."""
+
+    title: str
+    url: str  # the page's output path from the site root
+    sections: list[SearchSection]
+    # stem → [sections whose text has it, sections whose heading has it], as bit masks (bit i for
+    # section i; section 0's heading is the page title)
+    terms: dict[str, list[int]]
+    words: dict[str, str]  # each distinct word of the page → its stem
+
+
+def normalized(text: str) -> str:
+    """Text as words are compared: NFC, lowercase, one kind of apostrophe."""
+    return unicodedata.normalize("NFC", text).lower().replace("\u2019", "'")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of TEXT, normalized, in order (repeats kept)."""
+    return [w for w in WORD.findall(normalized(text)) if len(w) <= MAX_WORD_LENGTH]
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The English stem of a normalized word ('emails' → 'email')."""
+    return _STEMMER.stemWord(word)
+
+
+# --- stage 1: one page → its record ---------------------------------------------------------------
+
+
+class _HtmlText(HTMLParser):
+    """The text of raw HTML in a page (`<summary>A sample answer</summary>`), without scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skipping += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return " ".join(parser.parts)
+
+
+def _inline_text(token: Token) -> str:
+    """A paragraph's or cell's own words: link text is kept, cross-link titles (another page's) not."""
+    parts = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "html_inline":
+            parts.append(" " + _html_text(child.content) + " ")
+    return "".join(parts)
+
+
+def _block_texts(tokens: Iterable[Token]) -> Iterator[tuple[str, str | None]]:
+    """(text, heading id) for each block in order; the id is set for a heading's own text."""
+    heading: str | None = None
+    for token in tokens:
+        if token.type == "heading_open":
+            heading = str(token.attrGet("id") or "") or None
+        elif token.type == "heading_close":
+            heading = None
+        elif token.type == "inline":
+            yield _inline_text(token), heading
+        elif token.type in ("fence", "code_block"):
+            yield token.content, None
+        elif token.type == "html_block":
+            yield _html_text(token.content), None
+
+
+def _squeezed(parts: list[str]) -> str:
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+
+
+def _section_bit(index: int) -> int:
+    return 1 << min(index, MAX_SECTION_BIT)
+
+
+def search_record(page: ParsedPage, url: str) -> SearchRecord:
+    """Everything search needs of one page, from the page alone: title, URL, and each section's words.
+
+    The first section is the page top (description and the text before the first heading); each
+    heading with an id starts the next. Code blocks, tables and the text of raw HTML count as words
+    of their section; a `[page-name]` link's text is the other page's title and is left out, so the
+    record stays a function of this page's content and URL.
+    """
+    blocks: list[tuple[str, str, list[str]]] = [("", "", [])]
+    for text, _ in _block_texts(page.description.tokens):
+        blocks[0][2].append(text)
+    for text, heading_id in _block_texts(page.body.tokens):
+        if heading_id is not None:
+            blocks.append((_squeezed([text]), heading_id, []))
+        else:
+            blocks[-1][2].append(text)
+    sections: list[SearchSection] = []
+    text_masks: dict[str, int] = {}
+    heading_masks: dict[str, int] = {}
+    for index, (heading, anchor, parts) in enumerate(blocks):
+        text = _squeezed(parts)
+        sections.append({"heading": heading, "anchor": anchor, "text": text})
+        bit = _section_bit(index)
+        for word in set(words_of(text)):
+            text_masks[word] = text_masks.get(word, 0) | bit
+        for word in set(words_of(page.source.title if index == 0 else heading)):
+            heading_masks[word] = heading_masks.get(word, 0) | bit
+    # Stemming is the slow part of indexing: done here, it is cached with the page.
+    words = {word: stem(word) for word in sorted(text_masks.keys() | heading_masks.keys())}
+    terms: dict[str, list[int]] = {}
+    for word, term in words.items():
+        masks = terms.setdefault(term, [0, 0])
+        masks[0] |= text_masks.get(word, 0)
+        masks[1] |= heading_masks.get(word, 0)
+    return {
+        "title": page.source.title,
+        "url": url,
+        "sections": sections,
+        "terms": dict(sorted(terms.items())),
+        "words": words,
     }
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
-def search_index_script(entries: list[str]) -> str:
-    """The index file: a script that hands the entries to the search box."""
-    return "window.trustdocsSearchIndex=[\n" + ",\n".join(entries) + "\n];\n"
+# --- stage 2: records → the index files -----------------------------------------------------------
+
+
+def _sort_key(key: str) -> bytes:
+    # The browser compares strings by UTF-16 code units; sort the same way so both agree on ranges.
+    return key.encode("utf-16-be")
+
+
+def _script(call: str, *args: Any) -> str:
+    return f"window.trustdocsSearch.{call}({','.join(_json(arg) for arg in args)});\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
+    """The search index, as output files (path from the site root → script text), from page records.
+
+    Pages are numbered in URL order, so the files depend on the set of records, not their order.
+    A term shard holds, for a sorted range of keys: `w`, each word whose stem differs from it → its
+    stem; `p`, each stem → [its words, text postings, heading postings]. Postings are flattened
+    pairs (gap from the previous page number, section mask).
+    """
+    pages = sorted(records, key=lambda r: r["url"])
+    files: dict[str, str] = {}
+    # stem → [text postings, heading postings, last page in each]
+    postings: dict[str, list[Any]] = {}
+    vocabulary: dict[str, str] = {}
+    for number, record in enumerate(pages):
+        vocabulary.update(record["words"])
+        for term, (text_mask, heading_mask) in record["terms"].items():
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = [[], [], 0, 0]
+            if text_mask:
+                entry[0] += (number - entry[2], text_mask)
+                entry[2] = number
+            if heading_mask:
+                entry[1] += (number - entry[3], heading_mask)
+                entry[3] = number
+        sections = [[s["heading"], s["anchor"], s["text"]] for s in record["sections"]]
+        files[f"{SEARCH_DIR}/pages/{number}.js"] = _script(
+            "page", number, {"t": record["title"], "u": record["url"], "s": sections}
+        )
+
+    forms: dict[str, list[str]] = {}
+    for word, term in vocabulary.items():
+        forms.setdefault(term, []).append(word)
+    # Each key's entry as JSON text: written once, and its length decides where shards end.
+    entries: dict[str, dict[str, str]] = {}
+    for term, (text, heading, _, _) in postings.items():
+        words = sorted(forms[term], key=_sort_key)
+        entries.setdefault(term, {})["p"] = _json([words, text, heading])
+        for word in words:
+            if word != term:
+                entries.setdefault(word, {})["w"] = _json(term)
+
+    shards: list[dict[str, list[str]]] = []
+    firsts: list[str] = []
+    size = SHARD_TARGET_BYTES
+    for key in sorted(entries, key=_sort_key):
+        if size >= SHARD_TARGET_BYTES:
+            shards.append({"p": [], "w": []})
+            firsts.append(key)
+            size = 0
+        for kind, value in entries[key].items():
+            member = f"{_json(key)}:{value}"
+            shards[-1][kind].append(member)
+            size += len(member)
+    for number, shard in enumerate(shards):
+        data = ",".join(f'"{kind}":{{{",".join(members)}}}' for kind, members in shard.items())
+        files[f"{SEARCH_DIR}/terms/{number}.js"] = (
+            f"window.trustdocsSearch.shard({number},{{{data}}});\n"
+        )
+    if firsts:
+        firsts[0] = ""  # the first shard also holds every key that sorts before the first word
+    files[MANIFEST_FILE] = _script(
+        "manifest", {"version": FORMAT_VERSION, "pages": len(pages), "shards": firsts}
+    )
+    return files
+
+
+class SearchIndex:
+    """The index files of the latest records: assembled again only when a record is replaced."""
+
+    def __init__(self) -> None:
+        self._records: tuple[SearchRecord, ...] = ()
+        self._files: dict[str, str] = {}
+
+    def files(self, records: Sequence[SearchRecord]) -> dict[str, str]:
+        """`search_index_files(records)`, reused while RECORDS are the same objects as last time."""
+        if len(records) != len(self._records) or any(map(operator.is_not, records, self._records)):
+            self._records, self._files = tuple(records), search_index_files(records)
+        return self._files

@@ -1,155 +1,409 @@
-// Course search: the index is a script (search-index.js), so search also works from file://.
+// Course search. The index (written by search.py) is a manifest, term shards and one text file per
+// page, all scripts: a query loads the manifest, the shards its words fall in and the text of the
+// pages it shows, with <script> tags, so search also works from file://.
 (function () {
   "use strict";
+  var box = document.querySelector("[data-search-index]");
   var input = document.getElementById("search-input");
   var list = document.getElementById("search-results");
-  if (!input || !list) return;
+  var status = document.getElementById("search-status");
+  if (!box || !input || !list || !status) return;
+  var manifestUrl = box.getAttribute("data-search-index");
+  var folder = manifestUrl.slice(0, manifestUrl.lastIndexOf("/") + 1);
   var root = document.documentElement.getAttribute("data-root") || "";
-  var index = null;
-  var loading = false;
-  var active = -1;
-  var LIMIT = 10;
 
-  function load(then) {
-    if (index) return then();
-    if (loading) return;
-    loading = true;
-    var script = document.createElement("script");
-    script.src = root + "_assets/search-index.js";
-    script.onload = function () { index = window.trustdocsSearchIndex || []; then(); };
-    document.head.appendChild(script);
+  var LIMIT = 10;
+  var PREFIX_SHARDS = 3; // a short prefix spans many shards: look for its words in the first few
+  var MAX_WORD_LENGTH = 60; // as search.py
+  var KIND = { exact: 1, guess: 0.7, prefix: 0.3 };
+  var TITLE = 6, HEADING = 3, TEXT = 1;
+  var WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu; // as search.py's WORD
+
+  var data = { manifest: null, shards: {}, pages: {} };
+  var loads = {};
+
+  function load(url) {
+    if (!loads[url]) {
+      loads[url] = new Promise(function (resolve) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = function () { resolve(true); };
+        script.onerror = function () { delete loads[url]; script.remove(); resolve(false); };
+        document.head.appendChild(script);
+      });
+    }
+    return loads[url];
   }
 
   function words(text) {
-    // Lowercase, punctuation to spaces, padded: " word" then finds words that start with a term.
-    return " " + text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ") + " ";
+    var found = text.normalize("NFC").toLowerCase().replace(/\u2019/g, "'").match(WORD) || [];
+    return found.filter(function (w) { return w.length <= MAX_WORD_LENGTH; });
   }
 
-  function terms(query) {
-    return words(query).split(" ").filter(function (t) { return t.length > 0; });
-  }
+  // --- finding the stems a query word stands for -------------------------------------------------
 
-  function prepare(page) {
-    if (!page.w) {
-      page.w = { title: words(page.t), text: words(page.d + " " + page.b), headings: page.h.map(function (h) { return words(h[0]); }) };
+  function shardOf(key) {
+    // The last shard whose first key is <= KEY (the manifest lists them sorted).
+    var firsts = data.manifest.shards, low = 0, high = firsts.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (firsts[middle] <= key) low = middle; else high = middle - 1;
     }
-    return page.w;
+    return low;
   }
 
-  function score(page, query) {
-    var w = prepare(page), phrase = " " + query.join(" ");
-    var total = 0, heading = null;
-    for (var h = 0; h < w.headings.length; h++) {
-      if (w.headings[h].indexOf(phrase) !== -1) { heading = page.h[h]; total += 20; break; }
-    }
-    if (w.title.indexOf(phrase) !== -1) total += 30;
-    for (var i = 0; i < query.length; i++) {
-      var term = " " + query[i], found = 0;
-      if (w.title.indexOf(term) !== -1) found += 10;
-      for (var k = 0; k < w.headings.length; k++) {
-        if (w.headings[k].indexOf(term) !== -1) {
-          found += 4;
-          if (!heading) heading = page.h[k];
-          break;
+  function shardsFor(from, to) {
+    var first = shardOf(from), last = Math.min(shardOf(to), first + PREFIX_SHARDS - 1), wanted = [];
+    for (var n = first; n <= last; n++) wanted.push(n);
+    return wanted;
+  }
+
+  function loadShards(numbers) {
+    return Promise.all(numbers.map(function (n) {
+      return load(folder + "terms/" + n + ".js");
+    })).then(function () {
+      return numbers.map(function (n) { return data.shards[n] || { p: {}, w: {} }; });
+    });
+  }
+
+  function keysWithPrefix(shards, prefix, each) {
+    shards.forEach(function (shard) {
+      ["p", "w"].forEach(function (kind) {
+        for (var key in shard[kind]) {
+          if (key.lastIndexOf(prefix, 0) === 0) each(key, kind === "w" ? shard.w[key] : key);
         }
+      });
+    });
+  }
+
+  function commonPrefix(a, b) {
+    var n = 0;
+    while (n < a.length && n < b.length && a[n] === b[n]) n++;
+    return n;
+  }
+
+  // A query word → {stem: kind}: "exact" when the course uses the word; else "guess" for a stem
+  // that shares all but its ending ("meeting", never written, and "meet" from "meetings"); and
+  // "prefix" for the words it begins (the word being typed).
+  function resolve(word) {
+    var stemPart = word.slice(0, Math.max(4, word.length - 3));
+    return loadShards(shardsFor(word, word + "\uffff")).then(function (shards) {
+      var matches = {};
+      var own = shards[0];
+      var stem = own.w[word] || (own.p[word] ? word : null);
+      if (stem) matches[stem] = "exact";
+      if (stem || word.length < 4) return [shards, matches];
+      return loadShards(shardsFor(stemPart, stemPart + "\uffff")).then(function (near) {
+        keysWithPrefix(near, stemPart, function (key, stem) {
+          if (key === stem && commonPrefix(stem, word) >= stem.length - 1) matches[stem] = "guess";
+        });
+        return [shards, matches];
+      });
+    }).then(function (found) {
+      var matches = found[1];
+      if (word.length >= 2) {
+        keysWithPrefix(found[0], word, function (key, stem) {
+          if (!matches[stem]) matches[stem] = "prefix";
+        });
       }
-      if (w.text.indexOf(term) !== -1) found += 1;
-      if (!found) return null;
-      total += found;
+      return matches;
+    });
+  }
+
+  function postingsOf(stems) {
+    var numbers = [];
+    stems.forEach(function (stem) {
+      var n = shardOf(stem);
+      if (numbers.indexOf(n) === -1) numbers.push(n);
+    });
+    return loadShards(numbers).then(function () {
+      var found = {};
+      stems.forEach(function (stem) {
+        var shard = data.shards[shardOf(stem)];
+        if (shard && shard.p[stem]) found[stem] = shard.p[stem];
+      });
+      return found;
+    });
+  }
+
+  // --- ranking -----------------------------------------------------------------------------------
+
+  function eachSection(postings, visit) {
+    var page = 0;
+    for (var i = 0; i < postings.length; i += 2) {
+      page += postings[i];
+      var mask = postings[i + 1];
+      for (var section = 0; mask > 0; section++) {
+        if (mask % 2) visit(page, section);
+        mask = Math.floor(mask / 2); // masks go past 32 bits: no bitwise operators
+      }
     }
-    return { page: page, score: total, heading: heading };
   }
 
-  function matcher(query) {
-    var escaped = query.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
-    return new RegExp("(?<![\\p{L}\\p{N}])(?:" + escaped.join("|") + ")", "giu");
+  // Rank pages: a section holding every word first, then pages holding more of the words, then
+  // whole-word matches over prefix matches, then weight (title over heading over text; rare words
+  // count more than common ones).
+  function rank(terms, matchesPerTerm, postings) {
+    var pages = {};
+    function hit(page, section, term, weight, whole, heading) {
+      var entry = pages[page] || (pages[page] = { page: page, title: [], sections: {} });
+      var slots = section < 0 ? entry.title : (entry.sections[section] || (entry.sections[section] = []));
+      var slot = slots[term] || (slots[term] = { weight: 0, whole: false, heading: false });
+      slot.weight = Math.max(slot.weight, weight);
+      slot.whole = slot.whole || whole;
+      slot.heading = slot.heading || heading;
+    }
+    var total = data.manifest.pages || 1;
+    matchesPerTerm.forEach(function (matches, term) {
+      Object.keys(matches).forEach(function (stem) {
+        var entry = postings[stem];
+        if (!entry) return;
+        var kind = matches[stem], whole = kind !== "prefix";
+        // Postings are (page gap, mask) pairs, one per page: half their length is the page count.
+        var rarity = Math.log(1 + total / Math.max(1, entry[1].length / 2, entry[2].length / 2));
+        var weight = KIND[kind] * rarity;
+        eachSection(entry[1], function (page, section) { hit(page, section, term, weight * TEXT, whole, false); });
+        eachSection(entry[2], function (page, section) {
+          if (section === 0) hit(page, -1, term, weight * TITLE, whole, true);
+          else hit(page, section, term, weight * HEADING, whole, true);
+        });
+      });
+    });
+    var count = terms.length, ranked = [];
+    Object.keys(pages).forEach(function (number) {
+      var entry = pages[number], best = null, found = [];
+      var sections = Object.keys(entry.sections);
+      if (!entry.sections[0]) sections.push("0");
+      sections.forEach(function (section) {
+        var slots = entry.sections[section] || [], covered = 0, whole = 0, score = 0;
+        var inHeading = 0, inTitle = 0;
+        for (var term = 0; term < count; term++) {
+          var here = slots[term], title = entry.title[term];
+          if (!here && !title) continue;
+          covered++;
+          found[term] = true;
+          if ((here && here.whole) || (title && title.whole)) whole++;
+          if (here && here.heading) inHeading++;
+          if (title) inTitle++;
+          score += (here ? here.weight : 0) + (title ? title.weight : 0);
+        }
+        // Every word in one heading (or the title) is as close to a phrase match as the index knows.
+        if (count > 1 && (inHeading === count || inTitle === count)) score *= 1.5;
+        var key = [covered === count ? 1 : 0, covered, whole, score];
+        if (covered && (!best || better(key, best.key))) best = { section: +section, key: key };
+      });
+      if (!best) return;
+      var inPage = found.filter(Boolean).length;
+      ranked.push({ page: +number, section: best.section, key: [best.key[0], inPage, best.key[2], best.key[3]] });
+    });
+    ranked.sort(function (a, b) { return better(a.key, b.key) ? -1 : better(b.key, a.key) ? 1 : a.page - b.page; });
+    return ranked;
   }
 
-  function snippet(page, query) {
-    var text = page.b || page.d, found = matcher(query).exec(text);
-    if (!found) return page.d;
-    var start = Math.max(0, found.index - 60);
-    return (start > 0 ? "…" : "") + text.slice(start, found.index + 100) + "…";
+  function better(a, b) {
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+    return false;
   }
 
-  function mark(element, text, query) {
-    // Text nodes and <mark> elements only: page text never goes through innerHTML.
-    var pattern = matcher(query), pos = 0, found;
-    while ((found = pattern.exec(text)) !== null) {
-      element.appendChild(document.createTextNode(text.slice(pos, found.index)));
+  // --- one search: query text → results (also used by the tests) --------------------------------
+
+  function search(query) {
+    var terms = [];
+    words(query).forEach(function (w) { if (terms.indexOf(w) === -1) terms.push(w); });
+    if (!terms.length) return Promise.resolve({ terms: terms, missing: [], results: [] });
+    return load(manifestUrl).then(function (loaded) {
+      if (!loaded || !data.manifest) throw new Error("the search index could not be loaded");
+      return Promise.all(terms.map(resolve));
+    }).then(function (matchesPerTerm) {
+      var stems = [];
+      matchesPerTerm.forEach(function (matches) {
+        Object.keys(matches).forEach(function (stem) { if (stems.indexOf(stem) === -1) stems.push(stem); });
+      });
+      return postingsOf(stems).then(function (postings) {
+        var ranked = rank(terms, matchesPerTerm, postings).slice(0, LIMIT);
+        // Mark the words a term stands for as a whole word; its prefix matches only when there are none.
+        var forms = [];
+        matchesPerTerm.forEach(function (matches) {
+          var found = Object.keys(matches).filter(function (stem) { return postings[stem]; });
+          var whole = found.filter(function (stem) { return matches[stem] !== "prefix"; });
+          (whole.length ? whole : found).forEach(function (stem) { forms = forms.concat(postings[stem][0]); });
+        });
+        var missing = terms.filter(function (term, i) {
+          return !Object.keys(matchesPerTerm[i]).some(function (stem) { return postings[stem]; });
+        });
+        return Promise.all(ranked.map(function (hit) {
+          return load(folder + "pages/" + hit.page + ".js");
+        })).then(function () {
+          return {
+            terms: terms,
+            missing: missing,
+            results: ranked.filter(function (hit) { return data.pages[hit.page]; }).map(function (hit) {
+              var page = data.pages[hit.page], section = page.s[hit.section] || page.s[0];
+              return {
+                title: page.t,
+                heading: hit.section ? section[0] : "",
+                url: page.u + (hit.section && section[1] ? "#" + section[1] : ""),
+                excerpt: excerpt(section[2] || page.s[0][2], forms),
+                forms: forms,
+                complete: hit.key[0] === 1
+              };
+            })
+          };
+        });
+      });
+    });
+  }
+
+  function matcher(forms) {
+    if (!forms.length) return null;
+    var escaped = forms.slice(0, 300).map(function (form) {
+      return form.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/'/g, "['\u2019]");
+    });
+    escaped.sort(function (a, b) { return b.length - a.length; });
+    return new RegExp("(?<![\\p{L}\\p{N}])(?:" + escaped.join("|") + ")(?![\\p{L}\\p{N}])", "giu");
+  }
+
+  function excerpt(text, forms) {
+    var pattern = matcher(forms), found = pattern && pattern.exec(text), start = 0;
+    if (found && found.index > 60) {
+      start = text.indexOf(" ", found.index - 60) + 1;
+      if (start <= 0 || start > found.index) start = found.index;
+    }
+    var end = Math.min(text.length, start + 180);
+    if (end < text.length) {
+      var space = text.lastIndexOf(" ", end);
+      if (space > start + 100) end = space;
+    }
+    return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
+  }
+
+  // --- the combobox ------------------------------------------------------------------------------
+
+  var active = -1, latest = 0;
+
+  function mark(element, text, forms) {
+    // Text nodes and <mark> elements only: index text never goes through innerHTML.
+    var pattern = matcher(forms), position = 0, found;
+    while (pattern && (found = pattern.exec(text)) !== null) {
+      element.appendChild(document.createTextNode(text.slice(position, found.index)));
       var highlight = document.createElement("mark");
       highlight.textContent = found[0];
       element.appendChild(highlight);
-      pos = found.index + found[0].length;
-      if (!found[0].length) pattern.lastIndex++;
+      position = found.index + found[0].length;
     }
-    element.appendChild(document.createTextNode(text.slice(pos)));
+    element.appendChild(document.createTextNode(text.slice(position)));
   }
 
-  function show() {
-    var query = terms(input.value);
+  function say(text, visible) {
+    status.textContent = text;
+    status.className = visible ? "search-results search-empty" : "visually-hidden";
+  }
+
+  function show(found) {
     list.textContent = "";
-    active = -1;
-    if (!query.length || !index) { close(); return; }
-    var hits = [];
-    for (var i = 0; i < index.length; i++) {
-      var hit = score(index[i], query);
-      if (hit) hits.push(hit);
+    select(-1);
+    var query = input.value.trim();
+    if (!query) { close(); say("", false); return; }
+    if (!found.results.length) {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      say("No lesson mentions “" + query + "”.", true);
+      return;
     }
-    hits.sort(function (a, b) { return b.score - a.score || a.page.t.localeCompare(b.page.t); });
-    if (!hits.length) {
-      var empty = document.createElement("li");
-      empty.className = "search-empty";
-      empty.textContent = "No lesson mentions “" + input.value.trim() + "”.";
-      list.appendChild(empty);
-    }
-    hits.slice(0, LIMIT).forEach(function (hit) {
-      var item = document.createElement("li");
-      var link = document.createElement("a");
-      link.href = root + hit.page.u + (hit.heading ? "#" + hit.heading[1] : "");
+    found.results.forEach(function (result, n) {
+      var option = document.createElement("li");
+      option.id = "search-option-" + n;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.setAttribute("data-href", root + result.url);
       var title = document.createElement("span");
       title.className = "search-title";
-      mark(title, hit.page.t + (hit.heading ? " › " + hit.heading[0] : ""), query);
+      mark(title, result.title + (result.heading ? " › " + result.heading : ""), result.forms);
       var text = document.createElement("span");
       text.className = "search-snippet";
-      mark(text, snippet(hit.page, query), query);
-      link.appendChild(title);
-      link.appendChild(text);
-      item.appendChild(link);
-      list.appendChild(item);
+      mark(text, result.excerpt, result.forms);
+      option.appendChild(title);
+      option.appendChild(text);
+      list.appendChild(option);
     });
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    var count = found.results.length + (found.results.length === 1 ? " result" : " results");
+    say(found.missing.length ? count + ", without “" + found.missing.join("”, “") + "”" : count, false);
+  }
+
+  function update() {
+    var ticket = ++latest;
+    search(input.value).then(function (found) {
+      if (ticket === latest) show(found);
+    }, function () {
+      if (ticket === latest) { close(); say("Search is not available right now.", true); }
+    });
   }
 
   function close() {
     list.hidden = true;
     input.setAttribute("aria-expanded", "false");
+    select(-1);
+    if (status.classList.contains("search-empty")) say("", false);
   }
 
-  function move(step) {
-    var links = list.querySelectorAll("a");
-    if (!links.length) return;
-    active = (active + step + links.length) % links.length;
-    links.forEach(function (a, i) { a.classList.toggle("active", i === active); });
+  function options() { return list.querySelectorAll("[role=option]"); }
+
+  function select(n) {
+    var all = options();
+    active = n;
+    all.forEach(function (option, i) { option.setAttribute("aria-selected", i === n ? "true" : "false"); });
+    if (n >= 0 && all[n]) {
+      input.setAttribute("aria-activedescendant", all[n].id);
+      all[n].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
   }
 
-  input.addEventListener("focus", function () { load(show); });
-  input.addEventListener("input", function () { load(show); });
+  function go(option) {
+    if (option) location.href = option.getAttribute("data-href");
+  }
+
+  input.addEventListener("input", update);
+  input.addEventListener("focus", function () { if (input.value.trim()) update(); });
   input.addEventListener("keydown", function (event) {
-    if (event.key === "ArrowDown") { event.preventDefault(); move(1); }
-    else if (event.key === "ArrowUp") { event.preventDefault(); move(-1); }
-    else if (event.key === "Escape") { close(); input.blur(); }
-    else if (event.key === "Enter") {
-      var links = list.querySelectorAll("a");
-      if (links.length) location.href = links[Math.max(active, 0)].href;
+    var count = options().length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (list.hidden) { if (input.value.trim()) update(); return; }
+      if (!count) return;
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      select(active < 0 ? (step > 0 ? 0 : count - 1) : (active + step + count) % count);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (!list.hidden && count) go(options()[Math.max(active, 0)]);
+    } else if (event.key === "Escape") {
+      if (!list.hidden || status.classList.contains("search-empty")) close();
+      else input.value = "";
     }
   });
+  list.addEventListener("mousedown", function (event) { event.preventDefault(); }); // keep focus
+  list.addEventListener("click", function (event) {
+    go(event.target.closest("[role=option]"));
+  });
   document.addEventListener("keydown", function (event) {
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-    if (event.key === "/" && !typing) { event.preventDefault(); input.focus(); }
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName) ||
+      document.activeElement.isContentEditable;
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      input.focus();
+    }
   });
   document.addEventListener("click", function (event) {
     if (!event.target.closest(".search")) close();
   });
+
+  window.trustdocsSearch = {
+    manifest: function (manifest) { data.manifest = manifest; },
+    shard: function (n, shard) { data.shards[n] = shard; },
+    page: function (n, page) { data.pages[n] = page; },
+    search: search
+  };
 })();

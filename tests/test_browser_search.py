@@ -1,0 +1,263 @@
+"""Search in a real browser: ranking, the combobox, and the index loaded from file:// and over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser import chromium, screenshot, served
+from conftest import REPO, make_site
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+RANKING_PAGES = {
+    "index.md": """
+        @page home Course Home
+        @body
+        Welcome to the course.
+        """,
+    "say-no.md": """
+        @page say-no Handling Requests
+        @parent home 1
+        @body
+        ## Before you answer
+        Read the request twice.
+
+        ## Say no, well
+        Saying no is part of the job. Give a reason and an alternative.
+        """,
+    "not-now.md": """
+        @page not-now Timing
+        @parent home 2
+        @body
+        ## Not now
+        Nothing is certain. Notes help, and a note is not a promise.
+        """,
+    "trust-title.md": """
+        @page trust-title Trust
+        @parent home 3
+        @body
+        A short page about keeping promises.
+        """,
+    "trust-body.md": """
+        @page trust-body Meetings
+        @parent home 4
+        @body
+        Good meetings build trust, and trust builds better meetings.
+        """,
+    "summary-split.md": """
+        @page summary-split Reports
+        @parent home 5
+        @body
+        ## Status
+        The app goes live in May.
+
+        ## Wrap-up
+        A summary closes every report. Summary, summary, summary.
+        """,
+    "summary-section.md": """
+        @page summary-section Handover
+        @parent home 6
+        @body
+        ## Background
+        Nothing here yet.
+
+        ## Writing it down
+        Keep one app summary for the whole team.
+        """,
+    "scope.md": """
+        @page scope Planning
+        @parent home 7
+        @body
+        ## Estimates
+        Agree the scope before the estimate.
+
+        ## Scope creep
+        Small requests add up; scope creep is what happens when nobody says so.
+        """,
+    "markup.md": """
+        @page markup Markup Lesson
+        @parent home 8
+        @body
+        Writing `<b>bold</b>` in a lesson shows the tags: markup stays text.
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def ranking_site(tmp_path_factory):
+    """A small course whose pages compete for the same words."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    root = tmp_path_factory.mktemp("ranking")
+    make_site(root, RANKING_PAGES)
+    out = root / "site"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    return out
+
+
+@pytest.fixture(scope="module")
+def course_site(tmp_path_factory):
+    """The bundled course, built once."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    out = tmp_path_factory.mktemp("course") / "out"
+    assert build_site(load_config(REPO / "site.yaml"), out).written
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the tests of this module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def ranking(browser, ranking_site):
+    """A function: query → the results search.js gives for it, in order."""
+    page = browser.new_page()
+    page.goto((ranking_site / "index.html").as_uri())
+
+    def search(query: str) -> dict:
+        return page.evaluate("q => window.trustdocsSearch.search(q)", query)
+
+    yield search
+    page.close()
+
+
+def urls(found: dict) -> list[str]:
+    return [result["url"] for result in found["results"]]
+
+
+def test_whole_word_ranks_above_words_it_begins(ranking):
+    found = ranking("no")
+    assert urls(found)[0] == "say-no.html#say-no-well"
+    assert "not-now.html#not-now" in urls(found)  # "not", "note": still found, but after
+    assert urls(found).index("say-no.html#say-no-well") < urls(found).index("not-now.html#not-now")
+
+
+def test_title_ranks_above_text(ranking):
+    assert urls(ranking("trust"))[:2] == ["trust-title.html", "trust-body.html"]
+
+
+def test_a_section_with_every_word_ranks_first(ranking):
+    found = ranking("app summary")
+    # the split page says "summary" four times, in another section than "app"
+    assert urls(found)[0] == "summary-section.html#writing-it-down"
+    assert urls(found)[1].startswith("summary-split.html#")
+    assert [r["complete"] for r in found["results"]] == [True, False]
+
+
+def test_no_full_match_falls_back_to_the_best_partial_matches(ranking):
+    found = ranking("scope zeppelin")
+    assert found["missing"] == ["zeppelin"]
+    assert urls(found) == ["scope.html#scope-creep"]  # in the heading and twice in the text
+
+
+def test_results_point_to_the_section_and_mark_the_words(ranking):
+    [result] = ranking("scope creep")["results"]
+    assert result["url"] == "scope.html#scope-creep"
+    assert result["heading"] == "Scope creep"
+    assert "scope creep is what happens" in result["excerpt"]
+
+
+def test_a_word_the_course_never_uses_finds_its_stem(ranking):
+    # "meeting" and "summaries" are never written; "meetings" and "summary" share their stems
+    assert urls(ranking("meeting")) == ["trust-body.html"]
+    assert set(urls(ranking("summaries"))) == {
+        "summary-split.html#wrap-up",
+        "summary-section.html#writing-it-down",
+    }
+
+
+def test_typing_a_word_finds_what_it_begins(ranking):
+    assert urls(ranking("handov")) == ["summary-section.html"]
+
+
+def test_search_box_keyboard_and_marks(browser, ranking_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto((ranking_site / "markup.html").as_uri())
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search-input"
+    page.keyboard.type("markup")
+    option = page.locator("#search-results [role=option]").first
+    option.wait_for()
+    # index text is shown as text: the <b> a lesson writes about is not made bold
+    assert "<b>bold</b>" in option.inner_text()
+    assert option.locator("b").count() == 0
+    assert option.locator("mark").first.inner_text().lower() == "markup"
+
+    search = page.locator("#search-input")
+    assert search.get_attribute("aria-expanded") == "true"
+    page.keyboard.press("ArrowDown")
+    assert search.get_attribute("aria-activedescendant") == option.get_attribute("id")
+    assert option.get_attribute("aria-selected") == "true"
+    page.keyboard.press("Escape")
+    assert page.locator("#search-results").is_hidden()
+    assert search.get_attribute("aria-expanded") == "false"
+
+
+def test_search_from_file_url_goes_to_the_section(browser, course_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    blocked: list[str] = []
+    page.route("http*://**", lambda route: (blocked.append(route.request.url), route.abort()))
+    page.goto((course_site / "client-trust" / "agreements.html").as_uri())
+    page.keyboard.press("/")
+    page.keyboard.type("app summary")
+    first = page.locator("#search-results [role=option]").first
+    first.wait_for()
+    assert "Transitioning to Delivery › App Summary Document" in first.inner_text()
+    screenshot(page, "search-results")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/transitioning-to-delivery.html#app-summary-document")
+    assert blocked == []
+
+    page.locator("#search-input").fill("zzqx qqzv")
+    status = page.locator("#search-status")
+    expect(status).to_contain_text("No lesson mentions")
+    page.keyboard.press("Escape")
+    expect(status).to_have_text("")
+    assert page.locator("#search-results").is_hidden()
+
+
+def test_search_over_http_loads_only_the_shards_it_needs(browser, course_site):
+    with served(course_site) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        loaded: list[str] = []
+        page.on("request", lambda request: loaded.append(request.url))
+        shards = len(list((course_site / "_assets" / "search" / "terms").glob("*.js")))
+        assert shards > 2
+        page.goto(url + "index.html")
+        page.keyboard.press("/")
+        page.locator("#search-input").fill("email")  # one query, as if pasted
+        second = page.locator("#search-results [role=option]").nth(1)
+        second.wait_for()
+        section = second.get_attribute("data-href").split("#")[1]
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile("#" + re.escape(section) + "$"))
+        assert "email" in page.locator(f"[id='{section}']").evaluate(
+            "h => { let t = ''; for (let e = h.nextElementSibling; e && !/^H[1-6]$/.test(e.tagName);"
+            " e = e.nextElementSibling) t += e.textContent; return t.toLowerCase(); }"
+        )
+        terms = [u for u in loaded if "/_assets/search/terms/" in u]
+        pages = [u for u in loaded if "/_assets/search/pages/" in u]
+        assert 1 <= len(terms) <= 2, terms
+        assert 6 <= len(pages) <= 10
+
+
+def test_partial_and_stemmed_queries_on_the_course(browser, course_site):
+    page = browser.new_page()
+    page.goto((course_site / "index.html").as_uri())
+    search = "q => window.trustdocsSearch.search(q)"
+    email = {r["url"].split("#")[0] for r in page.evaluate(search, "email")["results"]}
+    emails = {r["url"].split("#")[0] for r in page.evaluate(search, "emails")["results"]}
+    assert len(email) >= 6 and emails == email
+    creep = page.evaluate(search, "scope creep")
+    assert creep["missing"] == ["creep"] and creep["results"]
+    assert all("scope" in r["excerpt"].lower() for r in creep["results"])
