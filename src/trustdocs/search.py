@@ -27,6 +27,7 @@ needs no stemmer of its own.
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import re
@@ -63,14 +64,15 @@ class SearchSection(TypedDict):
 
 
 class SearchRecord(TypedDict):
-    """What search knows of one page; `terms` and `words` are its sections' words, ready to merge."""
+    """What search knows of one page; the last three are its sections' words, ready to merge."""
 
     title: str
     url: str  # the page's output path from the site root
     sections: list[SearchSection]
-    # stem → [sections whose text has it, sections whose heading has it], as bit masks (bit i for
-    # section i; section 0's heading is the page title)
-    terms: dict[str, list[int]]
+    # stem → the sections whose text (or heading) has it, as a bit mask: bit i for section i;
+    # section 0's heading is the page title
+    text_terms: dict[str, int]
+    heading_terms: dict[str, int]
     words: dict[str, str]  # each distinct word of the page → its stem
 
 
@@ -190,18 +192,22 @@ def search_record(page: ParsedPage, url: str) -> SearchRecord:
             heading_masks[word] = heading_masks.get(word, 0) | bit
     # Stemming is the slow part of indexing: done here, it is cached with the page.
     words = {word: stem(word) for word in sorted(text_masks.keys() | heading_masks.keys())}
-    terms: dict[str, list[int]] = {}
-    for word, term in words.items():
-        masks = terms.setdefault(term, [0, 0])
-        masks[0] |= text_masks.get(word, 0)
-        masks[1] |= heading_masks.get(word, 0)
     return {
         "title": page.source.title,
         "url": url,
         "sections": sections,
-        "terms": dict(sorted(terms.items())),
+        "text_terms": _by_stem(text_masks, words),
+        "heading_terms": _by_stem(heading_masks, words),
         "words": words,
     }
+
+
+def _by_stem(masks: dict[str, int], stems: dict[str, str]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for word, mask in masks.items():
+        term = stems[word]
+        merged[term] = merged.get(term, 0) | mask
+    return dict(sorted(merged.items()))
 
 
 # --- stage 2: records → the index files -----------------------------------------------------------
@@ -216,8 +222,24 @@ def _script(call: str, *args: Any) -> str:
     return f"window.trustdocsSearch.{call}({','.join(_json(arg) for arg in args)});\n"
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_json = _ENCODER.encode
+
+
+def _merge_postings(pages: list[SearchRecord], field: str) -> dict[str, list[int]]:
+    """stem → flattened (gap from the previous page number, section mask) pairs, in page order."""
+    merged: dict[str, list[int]] = {}
+    for number, record in enumerate(pages):
+        for term, mask in record[field].items():  # type: ignore[literal-required]
+            found = merged.get(term)
+            if found is None:
+                merged[term] = [number, mask]
+            else:
+                found += (number, mask)
+    for flat in merged.values():
+        numbers = flat[0::2]
+        flat[2::2] = [after - before for before, after in itertools.pairwise(numbers)]
+    return merged
 
 
 def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
@@ -230,34 +252,26 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     """
     pages = sorted(records, key=lambda r: r["url"])
     files: dict[str, str] = {}
-    # stem → [text postings, heading postings, last page in each]
-    postings: dict[str, list[Any]] = {}
     vocabulary: dict[str, str] = {}
     for number, record in enumerate(pages):
         vocabulary.update(record["words"])
-        for term, (text_mask, heading_mask) in record["terms"].items():
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = [[], [], 0, 0]
-            if text_mask:
-                entry[0] += (number - entry[2], text_mask)
-                entry[2] = number
-            if heading_mask:
-                entry[1] += (number - entry[3], heading_mask)
-                entry[3] = number
         sections = [[s["heading"], s["anchor"], s["text"]] for s in record["sections"]]
         files[f"{SEARCH_DIR}/pages/{number}.js"] = _script(
             "page", number, {"t": record["title"], "u": record["url"], "s": sections}
         )
+    text = _merge_postings(pages, "text_terms")
+    headings = _merge_postings(pages, "heading_terms")
 
     forms: dict[str, list[str]] = {}
     for word, term in vocabulary.items():
         forms.setdefault(term, []).append(word)
     # Each key's entry as JSON text: written once, and its length decides where shards end.
     entries: dict[str, dict[str, str]] = {}
-    for term, (text, heading, _, _) in postings.items():
-        words = sorted(forms[term], key=_sort_key)
-        entries.setdefault(term, {})["p"] = _json([words, text, heading])
+    for term, words in forms.items():
+        words.sort(key=_sort_key)
+        entries.setdefault(term, {})["p"] = _json(
+            [words, text.get(term, []), headings.get(term, [])]
+        )
         for word in words:
             if word != term:
                 entries.setdefault(word, {})["w"] = _json(term)
