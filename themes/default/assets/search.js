@@ -53,9 +53,9 @@
   }
 
   function shardsFor(from, to) {
-    var first = shardOf(from), last = Math.min(shardOf(to), first + PREFIX_SHARDS - 1), wanted = [];
-    for (var n = first; n <= last; n++) wanted.push(n);
-    return wanted;
+    var first = shardOf(from), last = Math.min(shardOf(to), first + PREFIX_SHARDS - 1), numbers = [];
+    for (var n = first; n <= last; n++) numbers.push(n);
+    return numbers;
   }
 
   function loadShards(numbers) {
@@ -207,7 +207,8 @@
 
   // --- one search: query text → results (also used by the tests) --------------------------------
 
-  function search(query) {
+  // WANTED, if given, is asked before the page texts are loaded: a query typed over stops there.
+  function search(query, wanted) {
     var terms = [];
     words(query).forEach(function (w) { if (terms.indexOf(w) === -1) terms.push(w); });
     if (!terms.length) return Promise.resolve({ terms: terms, missing: [], results: [] });
@@ -231,6 +232,7 @@
         var missing = terms.filter(function (term, i) {
           return !Object.keys(matchesPerTerm[i]).some(function (stem) { return postings[stem]; });
         });
+        if (wanted && !wanted()) return null;
         return Promise.all(ranked.map(function (hit) {
           return load(folder + "pages/" + hit.page + ".js");
         })).then(function () {
@@ -334,8 +336,8 @@
 
   function update() {
     var ticket = ++latest;
-    search(input.value).then(function (found) {
-      if (ticket === latest) show(found);
+    search(input.value, function () { return ticket === latest; }).then(function (found) {
+      if (found && ticket === latest) show(found);
     }, function () {
       if (ticket === latest) { close(); say("Search is not available right now.", true); }
     });
@@ -367,6 +369,7 @@
   }
 
   input.addEventListener("input", update);
+  input.addEventListener("blur", close);
   input.addEventListener("focus", function () { if (input.value.trim()) update(); });
   input.addEventListener("keydown", function (event) {
     var count = options().length;
