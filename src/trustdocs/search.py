@@ -27,7 +27,6 @@ needs no stemmer of its own.
 
 from __future__ import annotations
 
-import itertools
 import json
 import operator
 import re
@@ -238,7 +237,7 @@ def _merge_postings(pages: list[SearchRecord], field: str) -> dict[str, list[int
                 found += (number, mask)
     for flat in merged.values():
         numbers = flat[0::2]
-        flat[2::2] = [after - before for before, after in itertools.pairwise(numbers)]
+        flat[2::2] = list(map(operator.sub, numbers[1:], numbers))
     return merged
 
 
