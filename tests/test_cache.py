@@ -234,3 +234,20 @@ def test_unused_entries_are_pruned(tmp_path, monkeypatch):
     assert after - before  # b's new entries
     assert before - after  # b's old entries went
     assert len(after) <= len(before) + 2
+
+
+def test_a_page_name_defined_twice_then_once_shows_the_remaining_file(tmp_path):
+    """Two files claim one page name (an error); once the first is deleted, the page is the second."""
+    root = make_site(
+        tmp_path / "site",
+        {
+            "index.md": "@page home Home\n@body\nSee [x].\n",
+            "a.md": "@page x First\n@parent home\n@body\nThe first file's words.\n",
+            "b.md": "@page x Second\n@parent home\n@body\nThe second file's words.\n",
+        },
+    )
+    config = load_config(root / "site.yaml")
+    assert not build_site(config, tmp_path / "failed").written  # duplicate page name
+    (root / "content" / "a.md").unlink()
+    builds_agree(root, tmp_path, "after")
+    assert "second file" in (tmp_path / "cached-after" / "x.html").read_text()

@@ -158,8 +158,11 @@ class Site:
         """The sources that make pages; names are fixed here for the parse that follows."""
         chosen, self.choice_problems = choose_sources(self.sources)
         keys, read_problems = {}, {}
+        used = {id(source) for source in chosen}
         for path, source in self.sources.items():
-            if source is not None:
+            # Only the file that makes the page: a second file claiming its name must not have its
+            # key hold the first file's facts in the cache.
+            if source is not None and id(source) in used:
                 keys[source.name] = self.source_keys[path]
                 read_problems[source.name] = self.source_problems[path]
         self.pages.choose(chosen, keys, read_problems)
