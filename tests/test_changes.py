@@ -149,7 +149,7 @@ EDITS = [
     (
         "renamed file, same page",
         lambda s: content(s, "y.md").rename(content(s, "why.md")) or content(s, "y.md"),
-        {"course/y"},
+        ALL,  # any page's link to y.md or why.md may now reach another page, as for a new file
     ),
     ("hidden page", lambda s: edit(content(s, "y.md"), "@body", "@hide\n@body"), ALL),
     (
@@ -228,4 +228,17 @@ def test_a_heading_that_shows_another_page_title_follows_its_retitle(site):
     rendered = rebuild(site, edit(content(site, "x.md"), "Old X Title", "New X Title"))
     assert "course/y" in rendered
     assert 'id="about-new-x-title"' in site.outputs["course/y"].rendered.html
+    assert_equals_full_build(site)
+
+
+def test_two_files_swapping_their_pages_update_links_to_the_files(site):
+    """`[text](y.md)` reaches the page that y.md holds: after a swap, the other page."""
+    rebuild(site, edit(content(site, "b.md"), "See", "Read [the file](y.md). See"))
+    assert 'href="y.html"' in site.outputs["course/b"].rendered.html
+    x, y = content(site, "x.md"), content(site, "y.md")
+    x_text, y_text = x.read_text(), y.read_text()
+    x.write_text(y_text)
+    y.write_text(x_text)
+    rebuild(site, x, y)
+    assert 'href="x.html">the file' in site.outputs["course/b"].rendered.html
     assert_equals_full_build(site)

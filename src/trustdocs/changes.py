@@ -143,6 +143,8 @@ def pages_to_render(
         or tree_shape(old) != tree_shape(new)
         or (old.title, old.base_url, old.output_files, old.content_files)
         != (new.title, new.base_url, new.output_files, new.content_files)
+        # A link to a .md file reaches the page that file holds: a moved file may change any link.
+        or old.page_sources != new.page_sources
         or any(old.pages[n].output != new.pages[n].output for n in everything)
     ):
         return everything
