@@ -359,3 +359,38 @@ def test_the_output_is_always_the_old_or_the_new_site_while_builds_are_interrupt
     assert run_cli(root, "build").returncode == EXIT_OK
     leftovers = [p.name for p in root.iterdir() if p.name.startswith(".site.")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("interrupted_at", [1, 40, 61])
+def test_ctrl_c_while_the_previous_site_is_deleted_leaves_nothing_after_the_next_build(
+    tmp_path, monkeypatch, interrupted_at
+):
+    """The new site is in place and the old one is being deleted when Ctrl-C comes."""
+    output = tmp_path / "site"
+    old_site = {f"lesson{n}.html": "old" for n in range(60)}
+    write_output(output, old_site)
+    unlink, calls = os.unlink, []
+
+    def interrupted_unlink(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == interrupted_at:
+            raise KeyboardInterrupt
+        return unlink(*args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", interrupted_unlink)
+    with pytest.raises(KeyboardInterrupt):
+        write_output(output, {**old_site, "index.html": "new"})
+    monkeypatch.undo()
+    assert (output / "index.html").read_text() == "new"
+    write_output(output, {"index.html": "newer"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_an_empty_temporary_left_by_a_build_killed_long_ago_is_removed(tmp_path):
+    """A build killed right after making its temporary folder leaves it empty, with no marker."""
+    stale = tmp_path / ".site.new-killed"
+    stale.mkdir()
+    long_ago = time.time() - 3600
+    os.utime(stale, (long_ago, long_ago))
+    write_output(tmp_path / "site", {"index.html": "new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

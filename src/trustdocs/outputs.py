@@ -14,6 +14,7 @@ import functools
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asse
 OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
 MARKER = ".trustdocs-output"
 MARKER_TEXT = "This folder is written by trustdocs build and replaced by the next build.\n"
+STARTING_SECONDS = 60  # a temporary folder this young without its marker may be just starting
 # Outputs of trustdocs versions before the marker: only a folder holding both may be replaced.
 LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
 PYGMENTS_CSS = asset_path("pygments.css")
@@ -243,7 +245,7 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
                 _swap_in_two_steps(fresh, output_dir)
     finally:
         # After an exchange the fresh folder's name holds the previous site: delete it either way.
-        shutil.rmtree(fresh, ignore_errors=True)
+        _remove_temporary(fresh)
 
 
 def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
@@ -256,7 +258,8 @@ def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
         os.replace(aside / "site", output_dir)
         raise
     finally:
-        shutil.rmtree(aside, ignore_errors=True)
+        _remove_temporary(aside / "site")
+        _remove_temporary(aside)
 
 
 @contextlib.contextmanager
@@ -281,6 +284,7 @@ def remove_stale_temporaries(output_dir: Path) -> None:
             if not marker.is_file():
                 marker = folder / "site" / MARKER  # an old site moved aside
                 if not marker.is_file():
+                    _remove_if_long_empty(folder)
                     continue
             try:
                 descriptor = os.open(marker, os.O_RDONLY)
@@ -292,7 +296,38 @@ def remove_stale_temporaries(output_dir: Path) -> None:
                 continue  # another build is writing it
             finally:
                 os.close(descriptor)
-            shutil.rmtree(folder, ignore_errors=True)
+            if marker.parent != folder:
+                _remove_temporary(marker.parent)
+            _remove_temporary(folder)
+
+
+def _remove_temporary(folder: Path) -> None:
+    """Delete one of our temporary folders, its marker last: if this is interrupted too, what is
+    left still carries the marker, so the next build knows it for ours and deletes it."""
+    try:
+        children = list(os.scandir(folder))
+    except OSError:
+        return
+    for child in children:
+        if child.name == MARKER:
+            continue
+        if child.is_dir(follow_symlinks=False):
+            shutil.rmtree(child.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
+    with contextlib.suppress(OSError):
+        os.unlink(folder / MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _remove_if_long_empty(folder: Path) -> None:
+    """An empty folder by our temporaries' name is what a build killed before writing its marker
+    (or after deleting it) leaves; a young one may be another build's that is just starting."""
+    with contextlib.suppress(OSError):
+        if folder.stat().st_mtime < time.time() - STARTING_SECONDS:
+            os.rmdir(folder)  # fails, deleting nothing, unless the folder is empty
 
 
 _RENAME_EXCHANGE = 2
