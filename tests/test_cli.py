@@ -189,3 +189,20 @@ def test_bad_config_in_json_is_still_one_document(tmp_path, trustdocs):
             "hint": "did you mean 'output'?",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("user.github.io/course", "must be the absolute http(s) address the site is published at"),
+        ("https://user.github.io/my course/", "must be a URL without spaces"),
+        ("https://user.github.io:port/course/", "is not a valid URL"),
+    ],
+)
+def test_base_url_option_that_is_no_web_address_is_a_usage_error(
+    tmp_path, trustdocs, value, reason
+):
+    site = make_site(tmp_path, CONSULTING)
+    run = trustdocs(site, "build", "--base-url", value)
+    assert run.code == 2 and "trustdocs: error: --base-url: " in run.err and reason in run.err
+    assert not (site / "site").exists()

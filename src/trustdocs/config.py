@@ -320,6 +320,9 @@ def site_address(url: str) -> str | None:
 
 def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
     """CONFIG with the base_url given on the command line; ValueError when URL is no web address."""
+    problem = _url_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
     address = site_address(url)
     if address is None:
         raise ValueError(f"{BASE_URL_PROBLEM} ({BASE_URL_HINT}), not {url!r}")
