@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trustdocs.diagnostics import (
+    EXIT_CONTENT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
     REPORT_FORMATS,
     Report,
     ReportFormat,
@@ -23,9 +28,6 @@ if TYPE_CHECKING:
     from trustdocs.build import BuildResult
     from trustdocs.config import SiteConfig
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
-EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: a bug in trustdocs, not in the site
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 DEBUG_VARIABLE = "TRUSTDOCS_DEBUG"
 ISSUES_HINT = (
     "please report it with the command line, the trustdocs version and, if you can, the site"

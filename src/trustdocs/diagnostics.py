@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+# What a run's diagnostics mean for the process: the command's exit codes, in one place.
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: a bug in trustdocs, not in the site
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 ReportFormat = Literal["text", "github", "json"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "github", "json")
 

@@ -36,9 +36,8 @@ from watchdog.observers.api import ObservedWatch
 from trustdocs.build import Site
 from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
-from trustdocs.cli import EXIT_USAGE
 from trustdocs.config import SERVE_HOST, SERVE_PORT, ConfigError, SiteConfig, load_config
-from trustdocs.diagnostics import Diagnostic, count, display_path, plural
+from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.outputs import OutputContent, is_on_request, write_file, write_output
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,

@@ -6,7 +6,7 @@ import functools
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -15,11 +15,20 @@ from trustdocs.cache import fingerprint
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.redirects import Redirect, declared_redirects, place_redirects
+from trustdocs.source import PageSource
 from trustdocs.tree import CourseTree, build_course_tree
 from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
 
-if TYPE_CHECKING:  # pages.py renders Markdown, whose rules read this module's RenderContext
-    from trustdocs.pages import PageFacts
+
+class ParsedFacts(Protocol):
+    """What resolving needs of a parsed page (pages.PageFacts has it): no import of the parse stage."""
+
+    @property
+    def source(self) -> PageSource: ...
+
+    @property
+    def anchors(self) -> frozenset[str]: ...
+
 
 # What a render may show of another page; an edit to that part of the page re-renders the shower.
 Aspect = Literal["title", "description", "anchors"]
@@ -138,7 +147,7 @@ class RenderContext:
 
 def resolve_snapshot(
     config: SiteConfig,
-    facts: Mapping[str, PageFacts],
+    facts: Mapping[str, ParsedFacts],
     descriptions: Mapping[str, str],
     copies: Iterable[str],
     generated: Mapping[str, str],
