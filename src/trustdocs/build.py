@@ -12,13 +12,11 @@ from trustdocs.cache import (
     BuildCache,
     cache_folder,
     config_fingerprint,
-    files_fingerprint,
-    fingerprint,
 )
-from trustdocs.changes import RebuildPlan, pages_to_render
+from trustdocs.changes import RebuildPlan, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
-from trustdocs.files import SourceFiles, discover, no_pages_problem, read_page
+from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.outputs import (
     OutputContent,
     generated_files,
@@ -30,15 +28,16 @@ from trustdocs.outputs import (
     write_output,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
-from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
+from trustdocs.render import OutputsCache, PageOutputs, Theme, render_outputs
 from trustdocs.search import SearchIndex
-from trustdocs.snapshot import SiteSnapshot, frame_fingerprint, resolve_snapshot
+from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
     PARALLEL_MINIMUM,
     RenderOrder,
     build_in_workers,
     can_fork,
+    render_orders,
     worker_count,
 )
 
@@ -51,11 +50,8 @@ class Site:
         self.theme = Theme(config.site_theme_dir)
         self.cache = cache or BuildCache(None)
         site_key = config_fingerprint(config, self.theme.folders) if self.cache.enabled else ""
-        self.files = SourceFiles((), {})
-        self.sources: dict[Path, PageSource | None] = {}
-        self.source_problems: dict[Path, list[Diagnostic]] = {}
-        self.source_keys: dict[Path, str] = {}
         self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
+        self.read = SiteSources(config, self.cache, self.pages.known_source)
         self.descriptions = DescriptionTexts()
         self.snapshot: SiteSnapshot | None = None
         self.site_problems: list[Diagnostic] = []
@@ -64,7 +60,7 @@ class Site:
         self.extras: dict[str, str] = {}
         self.extra_problems: list[Diagnostic] = []
         self._theme_outputs = theme_outputs(self.theme.asset_files())
-        self._frame = ""  # the frame fingerprint when the cache is in use
+        self.kept = OutputsCache(self.cache)
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
         self.search = SearchIndex()
@@ -74,7 +70,7 @@ class Site:
     def build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> None:
         """Load and render everything, reusing what the cache holds; in forked workers when many
         pages need work (WORKERS > 1, at least MINIMUM pages)."""
-        self._read_all()
+        self.read.read_all()
         chosen = self._choose()
         missing = [source for source in chosen if not self.pages.reuse(source)]
         enough = max(minimum, workers)
@@ -101,18 +97,9 @@ class Site:
                 self.pages.keep_facts(facts, problems)
             snapshot = self._resolve()
             pending = self._reuse_outputs() if todo is None else todo
-            owned = [{source.name for source in share} for share in shares]
-            rest = sorted(pending - set().union(*owned))
             keys = {name: self._outputs_key(name) for name in pending}
-            return [
-                RenderOrder(
-                    snapshot,
-                    frozenset(pending & mine),
-                    tuple(self.pages.facts[n].source for n in rest[i :: len(shares)]),
-                    keys,
-                )
-                for i, mine in enumerate(owned)
-            ]
+            sources = {name: self.pages.facts[name].source for name in pending}
+            return render_orders(snapshot, shares, sources, keys)
 
         titles = self.pages.titles
         outputs = build_in_workers(self.config, shares, titles, self.theme, self.cache, order)
@@ -124,10 +111,10 @@ class Site:
     def _reuse_outputs(self) -> set[str]:
         """Take every page's outputs the cache still holds; return the pages left to render."""
         assert self.snapshot is not None
-        self._frame = frame_fingerprint(self.snapshot) if self.cache.enabled else ""
+        self.kept.start(self.snapshot)
         todo = set()
         for name in self.pages.facts:
-            known = cached_outputs(self.cache, self._outputs_key(name), self.snapshot)
+            known = self.kept.find(self._outputs_key(name), self.snapshot)
             if known is None:
                 todo.add(name)
             else:
@@ -135,24 +122,17 @@ class Site:
         return todo
 
     def _outputs_key(self, name: str) -> str:
-        """Outputs change with the page file, the files its directives read, and the frame."""
-        if not self._frame:
-            return ""
-        reads = files_fingerprint(Path(p) for p in self.pages.facts[name].files_read)
-        return fingerprint(self.pages.keys.get(name, ""), reads, self._frame)
+        return self.kept.key(self.pages.keys.get(name, ""), self.pages.facts[name].files_read)
 
-    def _read_all(self) -> None:
-        self.files = discover(self.config)
-        self.sources = {}
-        self.source_problems = {}
-        self.source_keys = {}
-        for path in self.files.pages:
-            self._read(path)
+    @property
+    def files(self) -> SourceFiles:
+        """What discovery found."""
+        return self.read.files
 
-    def _read(self, path: Path) -> None:
-        read = read_page(self.config, path, self.cache, self.pages.known_source)
-        self.sources[path], self.source_problems[path] = read.source, read.problems
-        self.source_keys[path] = read.key
+    @property
+    def sources(self) -> dict[Path, PageSource | None]:
+        """Each page file's tags (None: not a page)."""
+        return self.read.sources
 
     def _choose(self) -> list[PageSource]:
         """The sources that make pages; names are fixed here for the parse that follows."""
@@ -163,8 +143,8 @@ class Site:
             # Only the file that makes the page: a second file claiming its name must not have its
             # key hold the first file's facts in the cache.
             if source is not None and id(source) in used:
-                keys[source.name] = self.source_keys[path]
-                read_problems[source.name] = self.source_problems[path]
+                keys[source.name] = self.read.keys[path]
+                read_problems[source.name] = self.read.problems[path]
         self.pages.choose(chosen, keys, read_problems)
         return chosen
 
@@ -185,8 +165,7 @@ class Site:
         for name in sorted(names):
             page = self.pages.full(name)
             self.outputs[name] = render_outputs(page, self.snapshot, self.theme)
-            if self._frame:
-                keep_outputs(self.cache, self._outputs_key(name), self.outputs[name], self.snapshot)
+            self.kept.keep(self._outputs_key(name), self.outputs[name], self.snapshot)
         self.render_count += len(names)
         self._render_extras()
 
@@ -203,14 +182,9 @@ class Site:
         assert self.snapshot is not None and not plan.full
         reread, old_sources = set(plan.reread), dict(self.sources)
         if plan.rediscover:
-            self.files = discover(self.config)
-            known = set(self.files.pages)
-            for gone in set(self.sources) - known:
-                del self.sources[gone]
-                self.source_problems.pop(gone, None)
-            reread = (reread & known) | (known - set(old_sources))
+            reread = self.read.rediscover(reread)
         for path in reread:
-            self._read(path)
+            self.read.read(path)
         names_before = self.pages.names
         chosen = {source.name: source for source in self._choose()}
         if self.pages.names != names_before:
@@ -224,7 +198,8 @@ class Site:
             self._render(set(chosen))
             return
         edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
-        reparse = (edited | plan.reparse | self._showing_retitled(old_sources)) & set(chosen)
+        retitled = showing_retitled(old_sources.values(), self.pages.titles, self.pages.facts)
+        reparse = (edited | plan.reparse | retitled) & set(chosen)
         for name in sorted(reparse):
             self.pages.parse(chosen[name])
         old = self.snapshot
@@ -232,18 +207,12 @@ class Site:
         uses = {name: out.rendered.uses for name, out in self.outputs.items()}
         self._render(pages_to_render(old, new, reparse, uses))
 
-    def _showing_retitled(self, old_sources: dict[Path, PageSource | None]) -> set[str]:
-        """Pages whose own parse shows a title that changed (a cross-link in a heading)."""
-        old = {s.name: s.title for s in old_sources.values() if s is not None}
-        retitled = {name for name, title in self.pages.titles.items() if old.get(name) != title}
-        return {n for n, facts in self.pages.facts.items() if facts.titles_shown & retitled}
-
     # --- results ------------------------------------------------------------------------------------
 
     def diagnostics(self) -> list[Diagnostic]:
         """Every problem of the site, sorted by file and line."""
         found: list[Diagnostic] = []
-        for problems in [*self.source_problems.values(), *self.pages.problems.values()]:
+        for problems in [*self.read.problems.values(), *self.pages.problems.values()]:
             found += problems
         found += self.site_problems
         for output in self.outputs.values():

@@ -114,6 +114,17 @@ def _holds_sources(
     return any(path.is_relative_to(folder) for path in known)
 
 
+def showing_retitled(
+    old_sources: Iterable[PageSource | None],
+    titles: Mapping[str, str],
+    facts: Mapping[str, PageFacts],
+) -> set[str]:
+    """Pages whose own parse shows a title that changed (a cross-link in a heading)."""
+    old = {source.name: source.title for source in old_sources if source is not None}
+    retitled = {name for name, title in titles.items() if old.get(name) != title}
+    return {name for name, page in facts.items() if page.titles_shown & retitled}
+
+
 def tree_shape(snapshot: SiteSnapshot) -> tuple[object, ...]:
     """Everything of the course tree that every page's frame shows."""
     tree = snapshot.tree

@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint, load, store
@@ -209,3 +209,43 @@ def no_pages_problem(config: SiteConfig) -> Diagnostic:
         f"no pages: the content folder {display_path(content)} {why}",
         "check 'content:' in site.yaml" if config.layout == "site" else "check 'glob'",
     )
+
+
+@dataclass
+class SiteSources:
+    """The site's page files as read: their tags, problems, and a key to each file's contents."""
+
+    config: SiteConfig
+    cache: BuildCache | None = None
+    known: Callable[[str], tuple[PageSource, list[Diagnostic]] | None] | None = None
+    files: SourceFiles = field(default_factory=lambda: SourceFiles((), {}))
+    sources: dict[Path, PageSource | None] = field(default_factory=dict)
+    problems: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    keys: dict[Path, str] = field(default_factory=dict)
+
+    def read_all(self) -> None:
+        """Discover the site's files and read every page file."""
+        self.files = discover(self.config)
+        self.sources, self.problems, self.keys = {}, {}, {}
+        for path in self.files.pages:
+            self.read(path)
+
+    def read(self, path: Path) -> None:
+        """Read (again) one page file."""
+        read = read_page(self.config, path, self.cache, self.known)
+        self.sources[path], self.problems[path], self.keys[path] = (
+            read.source,
+            read.problems,
+            read.key,
+        )
+
+    def rediscover(self, reread: set[Path]) -> set[Path]:
+        """Discover again; forget files that went; return REREAD's survivors and the new files."""
+        before = set(self.sources)
+        self.files = discover(self.config)
+        known = set(self.files.pages)
+        for gone in before - known:
+            del self.sources[gone]
+            self.problems.pop(gone, None)
+            self.keys.pop(gone, None)
+        return (reread & known) | (known - before)

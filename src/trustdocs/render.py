@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import urljoin
 
 import jinja2
 
-from trustdocs.cache import BuildCache, load, store
+from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
 from trustdocs.diagnostics import Diagnostic, error, warning
 from trustdocs.markdown import (
     Heading,
@@ -23,7 +24,14 @@ from trustdocs.markdown import (
 from trustdocs.pages import ParsedPage
 from trustdocs.redirects import Redirect
 from trustdocs.search import SearchRecord, search_record
-from trustdocs.snapshot import Aspect, PageSummary, RenderContext, SiteSnapshot, shown_values
+from trustdocs.snapshot import (
+    Aspect,
+    PageSummary,
+    RenderContext,
+    SiteSnapshot,
+    frame_fingerprint,
+    shown_values,
+)
 from trustdocs.urls import (
     INDEX_HTML,
     NOT_FOUND_PAGE,
@@ -424,3 +432,30 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
     if cache.enabled:
         shown = shown_values(snapshot, outputs.rendered.uses)
         store(cache, "page", key, _KnownOutputs(outputs, shown))
+
+
+@dataclass
+class OutputsCache:
+    """Pages' outputs kept across builds, valid under one frame of the site (see snapshot.py)."""
+
+    cache: BuildCache
+    frame: str = ""  # empty: nothing is reused or kept
+
+    def start(self, snapshot: SiteSnapshot) -> None:
+        """Outputs made from now on belong to SNAPSHOT's frame."""
+        self.frame = frame_fingerprint(snapshot) if self.cache.enabled else ""
+
+    def key(self, facts_key: str, files_read: Iterable[str]) -> str:
+        """A page's outputs change with its facts, the files its directives read, and the frame."""
+        if not self.frame:
+            return ""
+        return fingerprint(facts_key, files_fingerprint(Path(p) for p in files_read), self.frame)
+
+    def find(self, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
+        """Outputs kept under KEY, if what they showed of other pages is unchanged."""
+        return cached_outputs(self.cache, key, snapshot) if key else None
+
+    def keep(self, key: str, outputs: PageOutputs, snapshot: SiteSnapshot) -> None:
+        """Keep OUTPUTS under KEY for later builds."""
+        if key:
+            keep_outputs(self.cache, key, outputs, snapshot)

@@ -59,6 +59,26 @@ class RenderOrder:
     keys: dict[str, str]  # page -> the cache key of its outputs
 
 
+def render_orders(
+    snapshot: SiteSnapshot,
+    shares: list[list[PageSource]],
+    pending: dict[str, PageSource],
+    keys: dict[str, str],
+) -> list[RenderOrder]:
+    """What each worker renders: the PENDING pages of its share, and a share of the others."""
+    owned = [{source.name for source in share} for share in shares]
+    rest = sorted(pending.keys() - set().union(*owned))
+    return [
+        RenderOrder(
+            snapshot,
+            frozenset(pending.keys() & mine),
+            tuple(pending[name] for name in rest[i :: len(shares)]),
+            keys,
+        )
+        for i, mine in enumerate(owned)
+    ]
+
+
 def build_in_workers(
     config: SiteConfig,
     shares: list[list[PageSource]],
