@@ -235,9 +235,13 @@ def bit_docs_command(given: str | None, academy: Path) -> tuple[list[str] | None
     except (OSError, subprocess.TimeoutExpired) as problem:
         return None, f"`{' '.join(command[:-1])}` did not run ({problem})"
     if probe.returncode != 0:
-        reason = (probe.stderr or probe.stdout).strip().splitlines()
+        said = [
+            line.strip()
+            for line in (probe.stderr + probe.stdout).splitlines()
+            if line.strip() and "complete log" not in line
+        ]
         return None, f"`{' '.join(command[:-1])}` is not runnable offline here" + (
-            f" ({reason[-1]})" if reason else ""
+            f" ({said[0]})" if said else ""
         )
     return command, ""
 

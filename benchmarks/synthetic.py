@@ -24,13 +24,13 @@ standard library only.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import math
 import random
 import re
 import shutil
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -726,18 +726,26 @@ def highlighted_lines(spec: str) -> list[int]:
 
 
 def changed_lines(old: str, new: str) -> list[int]:
-    """The lines of NEW that are new or changed against OLD, as `@diff` marks them (1-based)."""
-    matcher = difflib.SequenceMatcher(
-        a=[line.strip() for line in old.splitlines()],
-        b=[line.strip() for line in new.splitlines()],
-        autojunk=False,
-    )
-    return [
-        number + 1
-        for tag, _, _, start, end in matcher.get_opcodes()
-        if tag in ("replace", "insert")
-        for number in range(start, end)
-    ]
+    """The lines of NEW that `@diff OLD NEW` marks (FORMAT.md section 3), 1-based.
+
+    Lines compare trimmed and without a trailing `;`, blank lines never count, and each line of
+    OLD matches one line of NEW at most.
+    """
+
+    def normal(line: str) -> str:
+        return line.strip().removesuffix(";").rstrip()
+
+    available = Counter(normal(line) for line in old.splitlines() if line.strip())
+    marked = []
+    for number, line in enumerate(new.splitlines(), start=1):
+        key = normal(line)
+        if not key:
+            continue
+        if available[key] > 0:
+            available[key] -= 1
+        else:
+            marked.append(number)
+    return marked
 
 
 # ---- Hugo ----
@@ -877,6 +885,7 @@ ACADEMY_NOUNS = [
     "task", "order", "product", "user", "cart", "invoice", "message", "booking", "note",
     "photo", "comment", "playlist", "recipe", "ticket", "report", "account", "event", "review",
 ]  # fmt: skip
+MAX_EXERCISE_LINES = 200
 COMMENT_SYNTAX = {
     "js": "// {}",
     "ts": "// {}",
@@ -1223,12 +1232,17 @@ def _file_header(kind: str, n: Names) -> list[str]:
 
 def _exercise_file(rng: random.Random, kind: str, n: Names) -> tuple[str, str]:
     """A (starter, solution) pair of 20 to 200 lines: the starter leaves a few blocks as TODOs."""
-    wanted = min(200, max(20, round(rng.lognormvariate(math.log(60), 0.6))))
+    wanted = min(MAX_EXERCISE_LINES, max(20, round(rng.lognormvariate(math.log(60), 0.6))))
     header = _file_header(kind, n)
     fragments: list[list[str]] = []
-    while len(fragments) < 2 or len(header) + sum(len(f) + 1 for f in fragments) < wanted:
+    size = len(header) + 2  # the closing lines of an HTML file
+    while len(fragments) < 2 or size < wanted:
         # the first block uses the file's own names, the others names of their own, like real files
-        fragments.append(_fragment(rng, kind, _names(rng) if fragments else n))
+        fragment = _fragment(rng, kind, _names(rng) if fragments else n)
+        if len(fragments) >= 2 and size + len(fragment) + 1 > MAX_EXERCISE_LINES:
+            break
+        fragments.append(fragment)
+        size += len(fragment) + 1
     todo = set(rng.sample(range(len(fragments)), min(len(fragments) - 1, rng.randint(1, 3))))
     comment = COMMENT_SYNTAX[kind]
     starter, solution = list(header), list(header)
