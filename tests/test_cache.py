@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,21 @@ def test_a_page_name_defined_twice_then_once_shows_the_remaining_file(tmp_path):
     (root / "content" / "a.md").unlink()
     builds_agree(root, tmp_path, "after")
     assert "second file" in (tmp_path / "cached-after" / "x.html").read_text()
+
+
+def test_pruning_deletes_only_cache_entries_even_through_a_symlinked_cache_folder(
+    tmp_path, monkeypatch
+):
+    """A cache folder that is a link (to the site itself, as a hostile repository may hold) must
+    not make pruning delete the site's own old files."""
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    data = root / "content" / "data" / "answers.json"
+    data.parent.mkdir()
+    data.write_text('{"answer": 42}\n')
+    long_ago = time.time() - 3600
+    os.utime(data, (long_ago, long_ago))
+    (root / CACHE_DIR).symlink_to(root)
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
+    assert data.read_text() == '{"answer": 42}\n'
+    assert (tmp_path / "out" / "data" / "answers.json").is_file()

@@ -146,16 +146,37 @@ class BuildCache:
         oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
         for path in self.folder.glob("*/*/*.json"):
             try:
-                if path.stat().st_mtime < oldest:
+                if path.stat().st_mtime < oldest and _is_entry(path):
                     path.unlink()
                     removed += 1
             except OSError:
                 continue
         for leftover in self.folder.glob("*/*/.entry-*"):  # an interrupted write
             with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < self.started - 60:
+                if leftover.stat().st_mtime < self.started - 60 and _in_entry_folder(leftover):
                     leftover.unlink()
         return removed
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _in_entry_folder(path: Path) -> bool:
+    folder = path.parent.name
+    return len(folder) == 2 and set(folder) <= _HEX
+
+
+def _is_entry(path: Path) -> bool:
+    """Whether PATH is an entry this cache wrote: pruning deletes nothing else, even where the cache
+    folder is a link to somewhere that holds other JSON files."""
+    key = path.stem
+    if len(key) != 64 or not set(key) <= _HEX or path.parent.name != key[:2]:
+        return False
+    with path.open("rb") as entry:
+        return entry.read(len(_ENTRY_START)) == _ENTRY_START
+
+
+_ENTRY_START = b"trustdocs-cache "  # of any format: older ones are pruned too
 
 
 def _header(kind: str, key: str, payload: bytes) -> bytes:
