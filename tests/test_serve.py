@@ -364,3 +364,19 @@ def test_content_folder_deleted_then_restored(preview, tmp_path):
     wait_for(lambda: not status(preview)["errors"])
     edit(content / "consulting/kickoff.md", "Hello.", "Back again.")
     wait_for(lambda: "Back again." in request(preview, lesson)[1])
+
+
+def test_an_exercise_file_outside_the_content_folder_is_watched(tmp_path):
+    """@sourceref may read any file of the site folder: editing one outside content/ shows up."""
+    site = make_site(
+        tmp_path,
+        {"index.md": "@page course Course\n@body\n@sourceref ../exercises/start.js\n"},
+    )
+    write_files(site, {"exercises/start.js": "const first = 1;\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "first" in request(running, "/index.html")[1]
+        (site / "exercises" / "start.js").write_text("const second = 2;\n")
+        wait_for(lambda: "second" in request(running, "/index.html")[1])
+    finally:
+        running.stop()

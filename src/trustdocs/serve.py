@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,8 +300,9 @@ def _is_editor_noise(path: Path) -> bool:
     return name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913" or name.startswith(".#")
 
 
-def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
-    """Folders to watch (and whether recursively): content, theme, the config file's folder."""
+def watch_roots(config: SiteConfig, files_read: Iterable[str] = ()) -> list[tuple[Path, bool]]:
+    """Folders to watch (and whether recursively): content, theme, the config file's folder, and
+    the folders of FILES_READ (by @sourceref and @diff, which may live anywhere in the site)."""
     roots: list[tuple[Path, bool]] = [(config.config_path.parent, False)]
     if config.layout == "site":
         roots.append((config.content_dir, True))
@@ -317,6 +318,10 @@ def watch_roots(config: SiteConfig) -> list[tuple[Path, bool]]:
         roots.append((config.static_dir, True))
     for theme in (config.root_dir / "themes", default_theme_dir()):
         roots.append((theme, True))
+    recursive_roots = [folder.resolve() for folder, recursive in roots if recursive]
+    for folder in sorted({Path(path).parent for path in files_read}):
+        if not any(folder.is_relative_to(root) for root in recursive_roots):
+            roots.append((folder, False))
     unique: dict[Path, bool] = {}
     for folder, recursive in roots:
         if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
@@ -395,7 +400,12 @@ def _start_preview_in(
                 observer.unschedule(watched[folder])
             del watched[folder]
         # Folders such as the site's themes/ may appear while serving: watch them once they exist.
-        for folder, recursive in watch_roots(preview.config):
+        read = (
+            [p for f in preview.site.pages.facts.values() for p in f.files_read]
+            if preview.site
+            else []
+        )
+        for folder, recursive in watch_roots(preview.config, read):
             if folder not in watched:
                 watched[folder] = observer.schedule(
                     collector, str(folder), recursive=recursive, event_filter=WRITE_EVENT_TYPES
