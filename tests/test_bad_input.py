@@ -613,6 +613,7 @@ CASES = [
     # --- deep course trees -------------------------------------------------------------------------
     Case("hide-chain-1100", chain(1100, hide=True), EXIT_OK, args=("check",), seconds=60),
     Case("parent-chain-1500", chain(1500), EXIT_OK, seconds=90),
+    Case("parent-chain-5000", chain(5000), EXIT_OK, args=("check",), seconds=120),
     Case(
         "parent-cycle-5000",
         cycle(5000),

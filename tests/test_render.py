@@ -70,3 +70,34 @@ def test_outline_nests_subsections_under_their_sections():
         ("a", [("a1", [("a1x", [])]), ("a2", [])]),
         ("b", []),
     ]
+
+
+def test_a_page_40_levels_deep_shows_a_bounded_sidebar_and_trail(tmp_path):
+    from bs4 import BeautifulSoup
+
+    pages = {"p0.md": "@page p0 Home\n@body\nx\n"}
+    pages |= {
+        f"p{i}.md": f"@page p{i} Page {i}\n@parent p{i - 1}\n@body\nx\n" for i in range(1, 41)
+    }
+    site = loaded_site(tmp_path, pages)
+    html = render_page(site.pages.full("p40"), site.snapshot, site.theme).html
+    soup = BeautifulSoup(html, "html.parser")
+    trail = [a.get_text() for a in soup.select(".breadcrumbs a")]
+    # The course root, a gap that leads up from the nearest ancestors, then the 30 nearest.
+    assert trail == ["Home", "…", *(f"Page {i}" for i in range(10, 40))]
+    assert soup.select(".breadcrumbs a")[1]["href"] == "p9.html"
+    sidebar = soup.select_one("nav.sidebar, .sidebar")
+    assert sidebar is not None
+    assert max(len(li.find_parents("li")) for li in sidebar.select("li")) < 32
+
+
+def test_a_failing_template_expression_is_a_diagnostic_at_its_line(tmp_path):
+    theme_dir = tmp_path / "mytheme"
+    theme_dir.mkdir()
+    (theme_dir / "page.html").write_text("<h1>{{ page.title }}</h1>\n\n{{ 1 // 0 }}\n")
+    html, problems = Theme(theme_dir).render("page.html", {"page": {"title": "x"}}, "p.md")
+    assert html == ""
+    assert (problems[0].line, problems[0].path) == (3, str(theme_dir / "page.html"))
+    assert problems[0].message == (
+        "template error: ZeroDivisionError: integer division or modulo by zero"
+    )

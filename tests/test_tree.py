@@ -68,3 +68,34 @@ def test_several_roots_is_an_error_unless_root_is_configured():
     assert len(problems) == 2 and "several pages have no @parent: one, two" in problems[0].message
     tree, problems = build_course_tree([page("one"), page("two")], configured_root="two")
     assert problems == [] and tree.root == "two"
+
+
+def test_a_chain_of_5000_pages_has_depths_and_ancestors_without_walking_it_per_page():
+    chain = [page("p0")] + [page(f"p{i}", f"p{i - 1}") for i in range(1, 5000)]
+    tree, problems = build_course_tree(chain)
+    assert problems == []
+    assert tree.depth_of("p0") == 0 and tree.depth_of("p4999") == 4999
+    assert tree.first_ancestors_of("p4999") == tuple(f"p{i}" for i in range(32))
+    assert tree.first_ancestors_of("p5") == ("p0", "p1", "p2", "p3", "p4")
+    assert tree.nearest_ancestors_of("p4999", 3) == ("p4996", "p4997", "p4998")
+    assert tree.nearest_ancestors_of("p1", 3) == ("p0",)
+    assert tree.ancestors_of("p4999")[-1] == "p4998" and len(tree.ancestors_of("p4999")) == 4999
+    assert tree.reading_order[-1] == "p4999"
+
+
+def test_a_hide_chain_of_1100_pages_hides_every_page_below_it():
+    chain = [page("p0"), page("p1", "p0", hide=True)]
+    chain += [page(f"p{i}", f"p{i - 1}", hide=True) for i in range(2, 1100)]
+    tree, problems = build_course_tree(chain)
+    assert problems == []
+    assert tree.hidden == frozenset(f"p{i}" for i in range(1, 1100))
+    assert tree.reading_order == ("p0",)
+
+
+def test_a_long_parent_cycle_is_listed_shortened():
+    cycle = [page("r")] + [page(f"c{i}", f"c{(i + 1) % 20}") for i in range(20)]
+    _, problems = build_course_tree(cycle)
+    assert len(problems) == 20
+    assert problems[0].message == (
+        "parent cycle: c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> … -> c19 -> c0 (20 pages)"
+    )

@@ -32,6 +32,7 @@ from trustdocs.snapshot import (
     frame_fingerprint,
     shown_values,
 )
+from trustdocs.tree import SHOWN_LEVELS
 from trustdocs.urls import (
     INDEX_HTML,
     NOT_FOUND_PAGE,
@@ -41,8 +42,6 @@ from trustdocs.urls import (
     relative_url,
     site_url,
 )
-
-MAX_NAV_DEPTH = 32  # sidebar levels; a page deeper than this still has its breadcrumbs
 
 
 def default_theme_dir() -> Path:
@@ -276,7 +275,7 @@ def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> 
     return {
         "id": chapter,
         "title": summary.title,
-        "depth": len(site.tree.ancestors_of(summary.name)),
+        "depth": site.tree.depth_of(summary.name),
         "description_html": description_html,
         "body_html": body_html,
         "checks": checks,
@@ -321,11 +320,11 @@ def _layout(
     root = tree.root
 
     def nav_items() -> tuple[NavItem, ...]:
-        # Built bottom-up in a loop and at most MAX_NAV_DEPTH levels deep, so that neither this
-        # code nor the theme's recursive sidebar template meets the recursion limit of Python.
-        open_path = set(tree.ancestors_of(name)) | {name} if name else set()
+        # Built bottom-up in a loop and at most SHOWN_LEVELS deep, so that neither this code nor
+        # the theme's recursive sidebar template meets the recursion limit of Python.
+        open_path = set(tree.first_ancestors_of(name)) | {name} if name else set()
         levels = [root]  # the root, then each open page below it
-        while len(levels) <= MAX_NAV_DEPTH:
+        while len(levels) <= SHOWN_LEVELS:
             deeper = next((k for k in tree.children_of(levels[-1]) if k in open_path), None)
             if deeper is None:
                 break
@@ -347,6 +346,16 @@ def _layout(
         return built
 
     nav = nav_items() if root else ()
+
+    def breadcrumbs() -> list[LinkedPage]:
+        # Thousands of levels deep, a trail of every ancestor on every page would make the site's
+        # size grow with the square of its depth: keep the course root and the nearest ancestors.
+        if tree.depth_of(name) <= SHOWN_LEVELS:
+            return [link(a) for a in tree.first_ancestors_of(name)]
+        above_gap, *nearest = tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
+        gap = LinkedPage("…", url(site.pages[above_gap].output))
+        return [link(tree.first_ancestors_of(name)[0]), gap, *(link(a) for a in nearest)]
+
     previous = tree.previous_of(name) if name else None
     following = tree.next_of(name) if name else None
     in_tree = name is not None and (name == root or name in tree.parents)
@@ -355,7 +364,7 @@ def _layout(
         "home": link(root) if root else None,
         "home_is_current": name is not None and name == root,
         "nav": nav,
-        "breadcrumbs": [link(a) for a in tree.ancestors_of(name)] if in_tree else [],
+        "breadcrumbs": breadcrumbs() if in_tree else [],
         "previous": link(previous) if previous else None,
         "next": link(following) if following else None,
         "asset": lambda asset: url(asset_path(asset)),

@@ -5,9 +5,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, error
 from trustdocs.source import PageSource
+
+SHOWN_LEVELS = 32  # ancestors a page's layout shows: sidebar levels, breadcrumbs
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,59 @@ class CourseTree:
             seen.add(current)
             current = self.parents.get(current)
         return tuple(reversed(chain))
+
+    def depth_of(self, name: str) -> int:
+        """How many ancestors the page has (0 for the root and for pages outside the tree)."""
+        return self._depths.get(name, 0)
+
+    def first_ancestors_of(self, name: str) -> tuple[str, ...]:
+        """The page's ancestors from the root down, at most SHOWN_LEVELS of them."""
+        return self._top_ancestors.get(name, ())
+
+    def nearest_ancestors_of(self, name: str, count: int) -> tuple[str, ...]:
+        """The COUNT ancestors just above the page (fewer near the root), from the farthest down."""
+        chain: list[str] = []
+        current = self.parents.get(name)
+        while current is not None and len(chain) < count:
+            chain.append(current)
+            current = self.parents.get(current)
+        return tuple(reversed(chain))
+
+    @functools.cached_property
+    def _top_ancestors(self) -> dict[str, tuple[str, ...]]:
+        # For every page at once, in time linear in the number of pages however deep the tree:
+        # the layout of each page of a chain thousands of levels deep must not walk the whole chain.
+        top: dict[str, tuple[str, ...]] = {}
+        for start in self.parents:
+            pending = self._unvisited_chain(start, top)
+            above = top.get(self.parents[pending[-1]], ()) if pending else ()
+            for name in reversed(pending):
+                parent = self.parents[name]
+                above = (*above, parent) if len(above) < SHOWN_LEVELS else above
+                top[name] = above
+        return top
+
+    @functools.cached_property
+    def _depths(self) -> dict[str, int]:
+        depths: dict[str, int] = {}
+        for start in self.parents:
+            pending = self._unvisited_chain(start, depths)
+            depth = depths.get(self.parents[pending[-1]], 0) if pending else 0
+            for name in reversed(pending):
+                depth += 1
+                depths[name] = depth
+        return depths
+
+    def _unvisited_chain(self, start: str, visited: dict[str, Any]) -> list[str]:
+        """START and its ancestors up to the first one already in VISITED (or the top)."""
+        chain: list[str] = []
+        current: str | None = start
+        while (
+            current in self.parents and current not in visited and len(chain) <= len(self.parents)
+        ):
+            chain.append(current)
+            current = self.parents[current]
+        return chain
 
     def previous_of(self, name: str) -> str | None:
         """The page before this one in reading order."""
