@@ -88,29 +88,37 @@ def cycle(count: int) -> dict[str, str | bytes]:
 DEEP = 5000
 LONG_NAME = "x" * 201  # page names keep each part to 200 bytes, well within a file name's 255
 
-# Plants a failure that no input can cause today, to see what a bug in trustdocs looks like.
+# Plants a failure that no input can cause today, to see what a bug in trustdocs looks like: reading
+# any page raises.
 PLANTED_BUG = """
-import trustdocs.build
-def broken(*args, **kwargs):
-    raise KeyError("planted")
-trustdocs.build.read_page = broken
+import pathlib
+read_bytes = pathlib.Path.read_bytes
+def broken(path):
+    if path.suffix == ".md":
+        raise KeyError("planted")
+    return read_bytes(path)
+pathlib.Path.read_bytes = broken
 """
-# Holds the build where a long one would be, and says when it got there.
+# Holds the build where a long one would be (reading the pages), and says when it got there.
 SLOW_READ = """
-import sys, time, trustdocs.build
-def slow(*args, **kwargs):
-    sys.stdout.write("ready\\n")  # one write: parallel workers say it at once
-    sys.stdout.flush()
-    time.sleep(60)
-trustdocs.build.read_page = slow
+import pathlib, sys, time
+read_bytes = pathlib.Path.read_bytes
+def slow(path):
+    if path.suffix == ".md":
+        sys.stdout.write("ready\\n")
+        sys.stdout.flush()
+        time.sleep(60)
+    return read_bytes(path)
+pathlib.Path.read_bytes = slow
 """
+# The same while build workers render (patched before the build imports the render function).
 SLOW_RENDER = """
-import sys, time, trustdocs.workers
+import sys, time, trustdocs.render
 def slow(*args, **kwargs):
     sys.stdout.write("ready\\n")  # one write: parallel workers say it at once
     sys.stdout.flush()
     time.sleep(60)
-trustdocs.workers.render_outputs = slow
+trustdocs.render.render_outputs = slow
 """
 
 CASES = [
