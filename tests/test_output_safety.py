@@ -394,3 +394,15 @@ def test_an_empty_temporary_left_by_a_build_killed_long_ago_is_removed(tmp_path)
     os.utime(stale, (long_ago, long_ago))
     write_output(tmp_path / "site", {"index.html": "new"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_an_output_inside_a_linked_folder_is_built_there(tmp_path):
+    """Only an output that is itself a link is refused: one whose parent is a link (like /tmp on
+    macOS, or a home folder reached through a link) is an ordinary output folder."""
+    root = make_site(tmp_path / "course", CONSULTING)
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "publish").symlink_to(tmp_path / "disk", target_is_directory=True)
+    result = run_cli(root, "build", "--output", str(tmp_path / "publish" / "site"))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert (tmp_path / "disk" / "site" / "index.html").is_file()
+    assert run_cli(root, "build", "--output", str(tmp_path / "publish" / "site")).returncode == 0

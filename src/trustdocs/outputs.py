@@ -191,7 +191,7 @@ def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic 
     for precious in (config.root_dir, config.content_dir, config.config_path.parent):
         if precious.resolve().is_relative_to(resolved):
             return refuse("contains the site's sources")
-    if target.is_symlink() or resolved != target:
+    if target.is_symlink():  # a link in a parent folder is harmless: the swap happens beyond it
         return refuse(f"is a link (to {resolved})")
     if resolved.exists() and not resolved.is_dir():
         return refuse("is a file, not a folder")
