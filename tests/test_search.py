@@ -264,3 +264,16 @@ def test_pages_say_where_the_index_is(bundled_course):
     soup = BeautifulSoup(lesson.read_text(encoding="utf-8"), "html.parser")
     manifest = soup.find(attrs={"data-search-index": True})["data-search-index"]
     assert (lesson.parent / manifest).resolve() == (out / MANIFEST_FILE).resolve()
+
+
+def test_a_course_whose_pages_are_all_hidden_still_has_the_index_its_pages_name(tmp_path):
+    """Every page hidden (the root carries @hide): the pages still point at the manifest, so it
+    must be there, empty, rather than missing (the search box would fail to load it)."""
+    pages = {
+        "index.md": "@page home Home\n@hide\n@body\nWelcome.\n",
+        "a.md": "@page home/a Lesson\n@parent home\n@body\nText.\n",
+    }
+    root = make_site(tmp_path / "site", pages)
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False).written
+    manifest = (tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8")
+    assert '"pages":0' in manifest

@@ -304,11 +304,15 @@ class SearchIndex:
     """The index files of the latest records: assembled again only when a record is replaced."""
 
     def __init__(self) -> None:
-        self._records: tuple[SearchRecord, ...] = ()
+        self._records: tuple[SearchRecord, ...] | None = None  # None: nothing assembled yet
         self._files: dict[str, str] = {}
 
     def files(self, records: Sequence[SearchRecord]) -> dict[str, str]:
         """`search_index_files(records)`, reused while RECORDS are the same objects as last time."""
-        if len(records) != len(self._records) or any(map(operator.is_not, records, self._records)):
+        if (
+            self._records is None
+            or len(records) != len(self._records)
+            or any(map(operator.is_not, records, self._records))
+        ):
             self._records, self._files = tuple(records), search_index_files(records)
         return self._files
