@@ -406,3 +406,34 @@ def test_an_output_inside_a_linked_folder_is_built_there(tmp_path):
     assert result.returncode == EXIT_OK, result.stderr
     assert (tmp_path / "disk" / "site" / "index.html").is_file()
     assert run_cli(root, "build", "--output", str(tmp_path / "publish" / "site")).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "clash"),
+    [
+        (
+            "learn-technology-consulting/communication.html/x",
+            {},
+            "page 'learn-technology-consulting/communication'",
+        ),
+        ("index.html/x", {}, "page 'learn-technology-consulting'"),
+        ("notes.txt/x", {"content/notes.txt": "data\n"}, "a file copied from the content folder"),
+        ("404.html/x", {}, "the page-not-found page"),
+        ("notes", {"content/notes.html/chart.png": "png\n"}, "a folder of files copied"),
+    ],
+    ids=["page", "root page", "copied file", "generated file", "copied folder"],
+)
+def test_a_page_whose_folder_would_be_a_file_is_an_error_that_check_finds(
+    tmp_path, name, extra, clash
+):
+    """`@page a.html/x` needs a folder where another page's a.html goes: one of them cannot be
+    written, so check says so at the page's line, as build does, before anything is written."""
+    pages = {**CONSULTING, "x.md": f"@page {name} X\n@parent learn-technology-consulting\n"}
+    root = make_site(tmp_path, pages)
+    write_files(root, extra)
+    for command in ("check", "build"):
+        result = run_cli(root, command)
+        assert result.returncode == EXIT_CONTENT, result.stderr
+        assert f"content/x.md:1:1: error: page '{name}' would be written to " in result.stderr
+        assert clash in result.stderr
+    assert not (root / "site").exists()

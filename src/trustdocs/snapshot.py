@@ -199,6 +199,7 @@ def resolve_snapshot(
             source=page.source.rel_path,
             anchors=page.anchors,
         )
+    problems += _folder_clashes(facts, summaries, copies, generated)
     declared, redirect_problems = declared_redirects(
         (page.source for page in facts.values()), config.redirects, config_shown, frozenset(facts)
     )
@@ -223,6 +224,40 @@ def resolve_snapshot(
         redirects=redirects,
     )
     return snapshot, problems
+
+
+def _folder_clashes(
+    facts: Mapping[str, ParsedFacts],
+    summaries: Mapping[str, PageSummary],
+    copies: frozenset[str],
+    generated: Mapping[str, str],
+) -> list[Diagnostic]:
+    """Pages that need a folder where another file goes (`a.html/x.html` beside `a.html`), or
+    that go where copied files need a folder: the output could not be written."""
+    files = dict.fromkeys(copies, "a file copied from the content folder")
+    files.update(generated)
+    files.update((summary.output, f"page '{name}'") for name, summary in summaries.items())
+    copied_folders = {folder for path in copies for folder in _folders_of(path)}
+    problems = []
+    for name, summary in sorted(summaries.items()):
+        out = summary.output
+        clash = next((folder for folder in _folders_of(out) if folder in files), None)
+        if clash is not None:
+            reason = f"{clash} is {files[clash]}"
+        elif out in copied_folders:
+            reason = f"{out} is a folder of files copied from the content folder"
+        else:
+            continue
+        source = facts[name].source
+        where = (source.path, source.tag_lines.get("page", 1), 1)
+        problems.append(error(*where, f"page '{name}' would be written to {out}, but {reason}"))
+    return problems
+
+
+def _folders_of(path: str) -> list[str]:
+    """The folders PATH lies in: `a/b/c.html` → `a`, `a/b`."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def frame_fingerprint(snapshot: SiteSnapshot) -> str:
