@@ -68,7 +68,9 @@ def test_copy_button_copies_the_code_from_the_keyboard_and_announces_it(code_sit
 
         tab_to(page, "button.copy-code")
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelector('[role=status]').textContent === 'Copied'")
+        page.wait_for_function(
+            "document.querySelector('body > [role=status]').textContent === 'Copied'"
+        )
         assert page.evaluate("navigator.clipboard.readText()") == FIRST_BLOCK
         assert page.locator("button.copy-code").first.inner_text() == "Copied"
 
@@ -90,7 +92,9 @@ def test_copy_works_without_the_clipboard_api_from_file_url(code_site):
         page.goto((code_site / "index.html").as_uri())
         assert page.evaluate("navigator.clipboard") is None
         page.locator("button.copy-code").first.click()
-        page.wait_for_function("document.querySelector('[role=status]').textContent === 'Copied'")
+        page.wait_for_function(
+            "document.querySelector('body > [role=status]').textContent === 'Copied'"
+        )
         assert page.evaluate("window.copied") == FIRST_BLOCK
         assert page.evaluate("document.activeElement.className") == "copy-code"
 
