@@ -271,3 +271,23 @@ def test_pruning_deletes_only_cache_entries_even_through_a_symlinked_cache_folde
     assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
     assert data.read_text() == '{"answer": 42}\n'
     assert (tmp_path / "out" / "data" / "answers.json").is_file()
+
+
+def test_an_exercise_file_that_is_a_link_follows_a_new_target(tmp_path):
+    """`@sourceref ./current.js` where current.js links to a step's file: pointing the link at the
+    next step shows the next step's code, as a build without the cache does."""
+    root = make_site(
+        tmp_path / "site",
+        {
+            "index.md": "@page home Home\n@body\n@sourceref ./current.js\n",
+            "step1.js": "const step = 'one';\n",
+            "step2.js": "const step = 'two';\n",
+        },
+    )
+    link = root / "content" / "current.js"
+    link.symlink_to("step1.js")
+    builds_agree(root, tmp_path, "first")
+    link.unlink()
+    link.symlink_to("step2.js")
+    builds_agree(root, tmp_path, "second")
+    assert "two" in (tmp_path / "cached-second" / "index.html").read_text()

@@ -242,3 +242,19 @@ def test_two_files_swapping_their_pages_update_links_to_the_files(site):
     rebuild(site, x, y)
     assert 'href="x.html">the file' in site.outputs["course/b"].rendered.html
     assert_equals_full_build(site)
+
+
+def test_pointing_a_linked_exercise_file_at_another_file_updates_the_page(site):
+    target = content(site, "example.js")
+    other = content(site, "other.js")
+    other.write_text("const answer = 'other';\n")
+    link = content(site, "current.js")
+    link.symlink_to("example.js")
+    rebuild(site, edit(content(site, "x.md"), "./example.js", "./current.js"), link)
+    assert "42" in site.outputs["course/x"].rendered.html
+    link.unlink()
+    link.symlink_to(other.name)
+    assert rebuild(site, link) == {"course/x"}
+    assert "other" in site.outputs["course/x"].rendered.html
+    assert target.exists()
+    assert_equals_full_build(site)

@@ -97,6 +97,8 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         _refuse(env, line, needle, f"{what} is a symlink loop")
         return None
     parse.files_read.add(str(path))
+    # The path as written too: when it is a link, pointing it elsewhere changes what is read.
+    parse.files_read.add(os.path.abspath(parse.source_dir / relative))
     site = parse.site_dir.resolve() if parse.site_dir is not None else None
     if site is not None and not parse.allow_outside_files and not path.is_relative_to(site):
         _refuse(
