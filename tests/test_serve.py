@@ -380,3 +380,24 @@ def test_an_exercise_file_outside_the_content_folder_is_watched(tmp_path):
         wait_for(lambda: "second" in request(running, "/index.html")[1])
     finally:
         running.stop()
+
+
+def test_a_copied_file_replaced_by_a_folder_of_that_name_and_back(tmp_path):
+    """content/notes, a file, becomes a folder content/notes/ (and back): both are served, and the
+    preview goes on updating."""
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHi.\n", "notes": "a file\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    notes = site / "content" / "notes"
+    try:
+        assert request(running, "/notes") == (200, "a file\n")
+        notes.unlink()
+        write_files(site / "content", {"notes/today.txt": "in a folder\n"})
+        wait_for(lambda: request(running, "/notes/today.txt") == (200, "in a folder\n"))
+        (notes / "today.txt").unlink()
+        notes.rmdir()
+        notes.write_text("a file again\n")
+        wait_for(lambda: request(running, "/notes") == (200, "a file again\n"))
+        edit(site / "content" / "index.md", "Hi.", "Still updating.")
+        wait_for(lambda: "Still updating." in request(running, "/index.html")[1])
+    finally:
+        running.stop()

@@ -174,6 +174,14 @@ class Preview:
             self.served = dict(files)
             return sorted("/" + rel for rel in files)
         changed = []
+        # Deletions first, with the folders they empty: a file may be replaced by a folder of its
+        # name (content/notes becoming content/notes/), or a folder by a file.
+        for rel in set(self.served) - set(files):
+            target = self._inside(rel)
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            self._remove_empty_folders(target.parent)
+            changed.append("/" + rel)
         for rel, content in files.items():
             old = self.served.get(rel)
             if old is content or (old == content and not isinstance(content, Path)):
@@ -184,12 +192,18 @@ class Preview:
             write_file(temporary, content)
             os.replace(temporary, target)
             changed.append("/" + rel)
-        for rel in set(self.served) - set(files):
-            with contextlib.suppress(FileNotFoundError):
-                self._inside(rel).unlink()
-            changed.append("/" + rel)
         self.served = dict(files)
         return sorted(changed)
+
+    def _remove_empty_folders(self, folder: Path) -> None:
+        """Remove FOLDER and the folders above it that are left empty, up to the preview folder."""
+        top = self.output_dir.resolve()
+        while folder != top and folder.is_relative_to(top):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone): the folders above are not empty either
+                return
+            folder = folder.parent
 
     def _inside(self, rel: str) -> Path:
         """The preview file of REL; never a path outside the preview folder."""
@@ -209,7 +223,7 @@ class Preview:
     def _recopy(self, paths: set[Path]) -> None:
         """Files copied as they are (images, downloads) may change in place: copy them again."""
         for rel, content in self.served.items():
-            if isinstance(content, Path) and content in paths and content.exists():
+            if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
 
     # --- announcing -----------------------------------------------------------------------------
