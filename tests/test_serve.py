@@ -401,3 +401,28 @@ def test_a_copied_file_replaced_by_a_folder_of_that_name_and_back(tmp_path):
         wait_for(lambda: "Still updating." in request(running, "/index.html")[1])
     finally:
         running.stop()
+
+
+def test_after_a_failed_rebuild_the_next_edit_brings_every_edit_in(tmp_path, monkeypatch, capsys):
+    """A rebuild that fails half-way (a bug) must not lose the edit it was applying: the next
+    rebuild starts again from the sources."""
+    from trustdocs.build import Site
+
+    site = make_site(tmp_path, CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    apply = Site.apply
+
+    def failing_apply(self, plan):
+        monkeypatch.setattr(Site, "apply", apply)
+        raise RuntimeError("planted failure")
+
+    monkeypatch.setattr(Site, "apply", failing_apply)
+    try:
+        edit(site / "content/consulting/kickoff.md", "Hello.", "First edit.")
+        wait_for(lambda: "planted failure" in capsys.readouterr().err)
+        edit(site / "content/consulting/communication.md", "Say it soon.", "Second edit.")
+        lesson = "/learn-technology-consulting/communication.html"
+        wait_for(lambda: "Second edit." in request(running, lesson)[1])
+        assert "First edit." in request(running, "/learn-technology-consulting/kickoff.html")[1]
+    finally:
+        running.stop()

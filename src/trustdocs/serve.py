@@ -124,13 +124,18 @@ class Preview:
             site = self.site
             if site is None:
                 return self.full_build()
-            plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
-            if plan.full:
-                return self.full_build()
-            site.apply(plan)
-            files = site.output_files(on_request=False)
-            self._recopy(paths)
-            return self._publish(site.diagnostics(), files, started)
+            try:
+                plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
+                if plan.full:
+                    return self.full_build()
+                site.apply(plan)
+                files = site.output_files(on_request=False)
+                self._recopy(paths)
+                return self._publish(site.diagnostics(), files, started)
+            except Exception:
+                # The site may hold half of these edits: the next rebuild starts from the sources.
+                self.site = None
+                raise
 
     def _publish(
         self, diagnostics: list[Diagnostic], files: dict[str, OutputContent], started: float
