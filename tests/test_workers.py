@@ -57,3 +57,15 @@ def test_a_failure_between_the_two_phases_ends_the_workers(config, monkeypatch):
     import multiprocessing
 
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_killed_by_the_system_is_named_so(config, monkeypatch):
+    """The kernel's out-of-memory killer ends a worker with SIGKILL: say that, not 'EOFError()'."""
+    import signal
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(workers, "render_outputs", killed)
+    with pytest.raises(WorkerFailed, match="killed by SIGKILL .*out of memory"):
+        Site(config).build(workers=2, minimum=0)

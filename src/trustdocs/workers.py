@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,16 +127,28 @@ def _receive(connection: Connection, process: BaseProcess) -> Any:
     """The next message of a worker; a dead or failed worker is an error, never a hang."""
     while not connection.poll(POLL_SECONDS):
         if not process.is_alive() and not connection.poll(0):
-            raise WorkerFailed(
-                f"a build worker stopped unexpectedly (exit code {process.exitcode})"
-            )
+            raise _stopped(process)
     try:
         status, payload = connection.recv()
-    except (EOFError, OSError) as exc:
-        raise WorkerFailed(f"a build worker stopped unexpectedly ({exc!r})") from None
+    except (EOFError, OSError):
+        raise _stopped(process) from None
     if status != "ok":
         raise WorkerFailed(f"a build worker failed:\n{payload}")
     return payload
+
+
+def _stopped(process: BaseProcess) -> WorkerFailed:
+    """The error for a worker that ended without its answer: how it ended, once it has."""
+    process.join(timeout=5)
+    code = process.exitcode
+    if code is None or code >= 0:
+        return WorkerFailed(f"a build worker stopped unexpectedly (exit code {code})")
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    hint = " (the system may have run out of memory)" if -code == signal.SIGKILL else ""
+    return WorkerFailed(f"a build worker was killed by {name}{hint}")
 
 
 def _work(
