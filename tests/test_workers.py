@@ -67,5 +67,5 @@ def test_a_worker_killed_by_the_system_is_named_so(config, monkeypatch):
         os.kill(os.getpid(), signal.SIGKILL)
 
     monkeypatch.setattr(workers, "render_outputs", killed)
-    with pytest.raises(WorkerFailed, match="killed by SIGKILL .*out of memory"):
+    with pytest.raises(WorkerFailed, match=r"killed by SIGKILL .*out of memory"):
         Site(config).build(workers=2, minimum=0)
