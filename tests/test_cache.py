@@ -291,3 +291,28 @@ def test_an_exercise_file_that_is_a_link_follows_a_new_target(tmp_path):
     link.symlink_to("step2.js")
     builds_agree(root, tmp_path, "second")
     assert "two" in (tmp_path / "cached-second" / "index.html").read_text()
+
+
+def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
+    """Serve retitles a page (every sidebar changes), then the edit is undone and the site built:
+    no page may show the title that no longer exists."""
+    from trustdocs.build import Site
+    from trustdocs.changes import plan_rebuild
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "before")
+    config = load_config(root / "site.yaml")
+    served = Site(config, BuildCache(root / CACHE_DIR))
+    served.build()
+    lesson = content(root, "x.md")
+    original = lesson.read_text()
+    edit(lesson, "Lesson X", "Retitled While Serving")
+    plan = plan_rebuild({lesson}, config, served.files, served.sources, served.pages.facts)
+    served.apply(plan)
+    assert "Retitled While Serving" in served.outputs["course/b"].rendered.html
+    lesson.write_text(original)
+    builds_agree(root, tmp_path, "after")
+    assert (
+        "Retitled While Serving"
+        not in (tmp_path / "cached-after" / "course" / "b.html").read_text()
+    )

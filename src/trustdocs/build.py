@@ -111,7 +111,6 @@ class Site:
     def _reuse_outputs(self) -> set[str]:
         """Take every page's outputs the cache still holds; return the pages left to render."""
         assert self.snapshot is not None
-        self.kept.start(self.snapshot)
         todo = set()
         for name in self.pages.facts:
             known = self.kept.find(self._outputs_key(name), self.snapshot)
@@ -158,6 +157,9 @@ class Site:
         if not facts:
             problems.append(no_pages_problem(self.config))
         self.site_problems = self.choice_problems + problems + list(self.files.problems)
+        # Outputs rendered from now on are kept under this snapshot's frame, also in serve, where
+        # an edit may change the frame (a title in every sidebar).
+        self.kept.start(self.snapshot)
         return self.snapshot
 
     def _render(self, names: set[str]) -> None:
