@@ -160,3 +160,13 @@ def test_site_yaml_opts_in_to_outside_files_and_sets_the_size_limit(tmp_path, tr
     assert allowed.code == 0, allowed.err
     page = BeautifulSoup((root / "site" / "index.html").read_text(), "html.parser")
     assert page.select_one(".body pre").get_text() == "shared();\n"
+
+
+def test_a_highlight_range_past_the_block_marks_only_its_lines():
+    """`@highlight 1-999999999999` on a two-line block: lines 1 and 2, at once, not a hang."""
+    text = "```js\nlet a = 1;\nlet b = 2;\n```\n@highlight 1-999999999999,7\n"
+    lines = tuple(range(1, text.count("\n") + 2))
+    parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset())
+    fence = next(token for token in parsed.tokens if token.type == "fence")
+    assert fence.meta["marked"] == frozenset({1, 2})
+    assert problems == []

@@ -62,3 +62,12 @@ def test_no_heading_id_is_ever_empty():
     body = render_body("## <b></b>\n\n##\n\n## !!!\n")
     assert all(heading.id for heading in body.parsed.headings)
     assert 'id=""' not in body.html
+
+
+def test_many_repeated_headings_number_on_and_skip_taken_ids():
+    """Each repeat goes on from the last number (thousands of repeats stay linear)."""
+    text = "## a-1\n\n" + "## a\n\n" * 3000
+    parsed, _ = parse(text)
+    ids = [h.id for h in parsed.headings]
+    assert ids[:4] == ["a-1", "a", "a-2", "a-3"]
+    assert ids[-1] == "a-3000" and len(set(ids)) == len(ids)

@@ -65,7 +65,8 @@ def apply_directives(state: StateCore) -> None:
         if above is None:
             report(env, line, needle, warning, f"@{name} must come right after a code block")
         elif name == "highlight":
-            marked, only = parse_highlight(args, env, line, needle)
+            lines = above.content.count("\n") + (not above.content.endswith("\n"))
+            marked, only = parse_highlight(args, env, line, needle, lines)
             above.meta = {**above.meta, "marked": marked, "fold": only}
         else:
             above.meta = {**above.meta, "codepen": _codepen_variant(args, env, line, needle)}
@@ -200,9 +201,14 @@ def changed_lines(old: str, new: str) -> frozenset[int]:
 
 
 def parse_highlight(
-    spec: str, env: dict[str, Any], line: int, needle: str
+    spec: str, env: dict[str, Any], line: int, needle: str, lines: int | None = None
 ) -> tuple[frozenset[int], bool]:
-    """The line numbers `@highlight SPEC` marks, and whether it asks to fold (`only`)."""
+    """The line numbers `@highlight SPEC` marks, and whether it asks to fold (`only`).
+
+    LINES: how many lines the code block has; marks past it mark nothing, so a range as wide as
+    `1-999999999999` costs no more than the block.
+    """
+    last = lines if lines is not None else 1 << 20
     marked: set[int] = set()
     only = False
     for part in re.split(r"[,\s]+", re.sub(r"\s*-\s*", "-", spec.strip())):
@@ -211,10 +217,11 @@ def parse_highlight(
         if part.lower() == "only":
             only = True
         elif re.fullmatch(r"\d+", part):
-            marked.add(int(part))
+            if int(part) <= last:
+                marked.add(int(part))
         elif re.fullmatch(r"\d+-\d+", part):
-            low, high = (int(n) for n in part.split("-"))
-            marked.update(range(min(low, high), max(low, high) + 1))
+            low, high = sorted(int(n) for n in part.split("-"))
+            marked.update(range(low, min(high, last) + 1))
         else:
             report(
                 env,

@@ -58,6 +58,7 @@ def assign_heading_ids(state: StateCore) -> None:
     """Set each heading's id and text; a heading that shows nothing is told apart by its source."""
     context: ParseContext = state.env["parse"]
     taken: set[str] = set()
+    next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     tokens = state.tokens
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
@@ -68,10 +69,11 @@ def assign_heading_ids(state: StateCore) -> None:
         if not text and any(child.type == "html_inline" for child in children):
             text = _heading_of_tags(inline, state.env)
         slug = heading_id(text) or heading_id(inline.content) or "section"
-        unique, number = slug, 0
+        unique, number = slug, next_number.get(slug, 0)
         while unique in taken:
             number += 1
             unique = f"{slug}-{number}"
+        next_number[slug] = number
         taken.add(unique)
         token.attrSet("id", unique)
         token.meta["text"] = text or inline.content.strip()
