@@ -203,6 +203,7 @@ BAD_NAMES = [
     ("./a", "'.'"),
     ("a\\b", "backslash"),
     ("x" * 250, "longer than"),
+    ("a\u00a0b", "whitespace"),
 ]
 
 

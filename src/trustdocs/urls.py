@@ -73,4 +73,6 @@ def page_name_problem(name: str) -> str:
             return f"has a part longer than {MAX_SEGMENT_BYTES} bytes"
         if any(ord(char) < 32 for char in segment):
             return "may not contain control characters"
+        if any(char.isspace() for char in segment):  # a no-break space looks like a separator
+            return "may not contain whitespace"
     return ""
