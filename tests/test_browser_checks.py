@@ -4,6 +4,7 @@ and the same checks readable with JavaScript off."""
 import pytest
 from browser import chromium, screenshot
 from conftest import make_site
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +106,7 @@ def test_answer_wrong_retry_right_and_the_lesson_is_done_when_every_check_is_ans
         # A scenario counts once its model answer was read.
         scenario.get_by_text("Model answer").click()
         assert scenario.get_by_text("Tell Bea first").is_visible()
-        assert page.locator("button.mark-done").get_attribute("aria-pressed") == "true"
+        expect(page.locator("button.mark-done")).to_have_attribute("aria-pressed", "true")
         assert page.locator("nav.sidebar li.done").all_inner_texts() == ["Agreements"]
         screenshot(page, "checks-all-answered")
 
@@ -117,7 +118,7 @@ def test_answer_wrong_retry_right_and_the_lesson_is_done_when_every_check_is_ans
         assert several.locator("input:checked").count() == 2
         for check in (first, several, scenario):
             assert check.get_attribute("data-answered") is not None
-        assert page.locator("button.mark-done").get_attribute("aria-pressed") == "true"
+        expect(page.locator("button.mark-done")).to_have_attribute("aria-pressed", "true")
 
 
 def test_a_wrong_answer_kept_over_a_reload_does_not_finish_the_lesson(lesson_url):

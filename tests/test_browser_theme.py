@@ -4,6 +4,7 @@ first paint, to the page and to its highlighted code alike."""
 import pytest
 from browser import chromium, screenshot
 from conftest import make_site
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +79,7 @@ def test_switch_is_remembered_and_applied_before_the_first_paint(lesson_url):
 
         switch.focus()
         page.keyboard.press("Enter")
-        assert switch.get_attribute("aria-pressed") == "true"
+        expect(switch).to_have_attribute("aria-pressed", "true")
         dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
         assert dark_background != light_background
         screenshot(page, "theme-chosen-dark", full_page=False)
@@ -86,11 +87,15 @@ def test_switch_is_remembered_and_applied_before_the_first_paint(lesson_url):
         page.reload()
         assert page.evaluate("window.themeBeforeBody") == "dark"
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark_background
-        assert page.get_by_role("button", name="Dark theme").get_attribute("aria-pressed") == "true"
+        expect(page.get_by_role("button", name="Dark theme")).to_have_attribute(
+            "aria-pressed", "true"
+        )
 
         # Back to the system's own scheme: the choice is forgotten and the page follows the system.
         page.get_by_role("button", name="Dark theme").click()
         assert page.evaluate("localStorage.getItem('trustdocs-theme')") is None
         page.emulate_media(color_scheme="dark")
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == dark_background
-        assert page.get_by_role("button", name="Dark theme").get_attribute("aria-pressed") == "true"
+        expect(page.get_by_role("button", name="Dark theme")).to_have_attribute(
+            "aria-pressed", "true"
+        )
