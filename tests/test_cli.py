@@ -206,3 +206,35 @@ def test_base_url_option_that_is_no_web_address_is_a_usage_error(
     run = trustdocs(site, "build", "--base-url", value)
     assert run.code == 2 and "trustdocs: error: --base-url: " in run.err and reason in run.err
     assert not (site / "site").exists()
+
+
+@pytest.mark.parametrize("how", ["command", "python -m trustdocs"])
+def test_ctrl_c_while_the_command_loads_is_interrupted_not_a_traceback(tmp_path, how):
+    """Ctrl-C right after pressing Enter lands while Python loads the command's modules, before
+    any of its code runs: the entry point must still answer 'interrupted', exit 130."""
+    import subprocess
+    import sys
+    import tomllib
+
+    from conftest import REPO
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["trustdocs"].split(":")
+    start = f"from {module} import {function}\nsys.exit({function}())"
+    if how != "command":
+        start = "import runpy\nrunpy.run_module('trustdocs', run_name='__main__')"
+    program = (
+        "import importlib.abc, sys\n"
+        "class CtrlC(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'trustdocs.diagnostics':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n" + start + "\n"
+    )
+    make_site(tmp_path, CONSULTING)
+    result = subprocess.run(
+        [sys.executable, "-c", program, "build"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 130, result.stderr
+    assert "trustdocs: interrupted" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,6 @@
 
 import sys
 
-from trustdocs.cli import main
+from trustdocs.launch import main
 
 sys.exit(main())
