@@ -316,3 +316,31 @@ def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
         "Retitled While Serving"
         not in (tmp_path / "cached-after" / "course" / "b.html").read_text()
     )
+
+
+@pytest.mark.parametrize("dependency", ["snowballstemmer", "python"])
+def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatch, dependency):
+    """Cached search records hold stems, and heading ids follow Python's Unicode tables: a new
+    stemmer or a new Python must not mix old entries with new ones."""
+    import importlib.metadata
+    import sys
+
+    from trustdocs.build import Site
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "old")
+    cache_module.code_fingerprint.cache_clear()
+    if dependency == "python":
+        monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    else:
+        version = importlib.metadata.version
+
+        def newer(name: str) -> str:
+            return "99.0" if name == dependency else version(name)
+
+        monkeypatch.setattr(importlib.metadata, "version", newer)
+    cache = BuildCache(root / CACHE_DIR)
+    site = Site(load_config(root / "site.yaml"), cache)
+    site.build()
+    assert cache.hits == 0 and site.render_count == len(PAGES) - 1  # example.js is no page
+    cache_module.code_fingerprint.cache_clear()

@@ -366,6 +366,9 @@ def files_fingerprint(paths: Iterable[Path]) -> str:
 @functools.cache
 def code_fingerprint() -> str:
     """trustdocs' own code and the versions of what renders: a change to either invalidates all."""
+    import importlib.metadata
+    import sys
+
     import jinja2
     import markdown_it
     import mdit_py_plugins
@@ -380,6 +383,8 @@ def code_fingerprint() -> str:
         markdown_it.__version__,
         mdit_py_plugins.__version__,
         pygments.__version__,
+        importlib.metadata.version("snowballstemmer"),  # cached search records hold its stems
+        sys.version,  # heading ids and words follow its Unicode tables
     )
 
 
