@@ -614,6 +614,14 @@ CASES = [
         "has a part longer than 200 bytes",
     ),
     Case(
+        "page-name-path-too-long",  # each part is short, but no file system holds the whole path
+        site("title: Course\n", **{"long.md": "@page " + "/".join(["part"] * 900) + "\n"}),
+        EXIT_CONTENT,
+        "content/long.md:1:1: error",
+        "is longer than 1000 bytes",
+        args=("check",),
+    ),
+    Case(
         "page-name-longest-allowed",
         site("title: Course\n", **{"long.md": "@page " + "x" * 200 + "\n@parent home\n"}),
         EXIT_OK,

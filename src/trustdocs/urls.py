@@ -58,6 +58,7 @@ def is_external(url: str) -> bool:
 
 
 MAX_SEGMENT_BYTES = 200  # leaves room for `.html` and a temporary suffix under the usual 255
+MAX_NAME_BYTES = 1000  # leaves room for the output folder's own path under the usual 4096
 
 
 def page_name_problem(name: str) -> str:
@@ -66,6 +67,8 @@ def page_name_problem(name: str) -> str:
         return "may not contain a backslash or NUL"
     if name.startswith("/"):
         return "must be relative (no leading '/')"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"is longer than {MAX_NAME_BYTES} bytes"
     for segment in name.split("/"):
         if segment in ("", ".", ".."):
             return "must be folders and a name separated by single '/' (no empty, '.' or '..' part)"
