@@ -258,3 +258,18 @@ def test_pointing_a_linked_exercise_file_at_another_file_updates_the_page(site):
     assert "other" in site.outputs["course/x"].rendered.html
     assert target.exists()
     assert_equals_full_build(site)
+
+
+def test_an_exercise_file_deleted_and_restored_leaves_and_rejoins_the_copied_files(site):
+    """example.js is read by @sourceref and copied beside the page: deleting it must drop the copy
+    (not serve a file that is gone), and writing it again must bring the copy back."""
+    example = content(site, "example.js")
+    saved = example.read_text()
+    example.unlink()
+    rebuild(site, example)
+    assert "course/example.js" not in site.output_files()
+    assert_equals_full_build(site)
+    example.write_text(saved)
+    rebuild(site, example)
+    assert "course/example.js" in site.output_files()
+    assert_equals_full_build(site)

@@ -102,6 +102,11 @@ def plan_rebuild(
             # A new file or folder (an editor's short-lived temporary one is gone by now), or a
             # folder that went away with the sources in it.
             rediscover |= path.exists() or _holds_sources(path, files, sources)
+        elif kind is ChangeKind.INCLUDED:
+            # An exercise file in the content folder is copied too: deleted or written anew, the
+            # copies change.
+            copied = path in files.copies.values()
+            rediscover |= path.exists() != copied and could_belong(config, path)
         if kind is ChangeKind.INCLUDED or str(path) in included:
             reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
