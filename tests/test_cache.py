@@ -344,3 +344,33 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
     site.build()
     assert cache.hits == 0 and site.render_count == len(PAGES) - 1  # example.js is no page
     cache_module.code_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize("special", ["fifo", "device"])
+def test_a_directive_naming_a_fifo_or_a_device_does_not_hang_a_cached_build(tmp_path, special):
+    """@sourceref refuses what is no regular file; keying the cache on it must not read it either
+    (a FIFO without a writer blocks forever, /dev/zero never ends)."""
+    import subprocess
+    import sys
+
+    root = make_site(
+        tmp_path / "site",
+        {"index.md": "@page home Home\n@body\n@sourceref ./special\n"},
+        config="title: T\nsourceref_outside: true\n",
+    )
+    special_path = root / "content" / "special"
+    if special == "fifo":
+        os.mkfifo(special_path)
+    else:
+        special_path.symlink_to("/dev/zero")
+    result = subprocess.run(
+        [sys.executable, "-m", "trustdocs", "check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "content/index.md:3:1: error: @sourceref file './special' is not a regular file" in (
+        result.stderr
+    )

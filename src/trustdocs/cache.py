@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 import types
@@ -354,13 +355,24 @@ def _sequence_converter(origin: type, args: tuple[Any, ...]) -> Converter:
 
 def files_fingerprint(paths: Iterable[Path]) -> str:
     """A key for the contents of PATHS (a missing file counts as missing)."""
-    parts: list[object] = []
-    for path in sorted(paths):
+    return fingerprint(*[(str(path), _file_digest(path)) for path in sorted(paths)])
+
+
+def _file_digest(path: Path) -> str | None:
+    """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
+    FIFO without a writer would block, a device such as /dev/zero never ends."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as file:
         try:
-            parts.append((str(path), path.read_bytes()))
+            kind = stat.S_IFMT(os.fstat(file.fileno()).st_mode)
+            if kind != stat.S_IFREG:
+                return f"not a regular file ({kind:o})"
+            return "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
         except OSError:
-            parts.append((str(path), None))
-    return fingerprint(*parts)
+            return None
 
 
 @functools.cache
