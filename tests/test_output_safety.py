@@ -438,3 +438,45 @@ def test_a_page_whose_folder_would_be_a_file_is_an_error_that_check_finds(
         assert f"content/x.md:1:1: error: page '{name}' would be written to " in result.stderr
         assert clash in result.stderr
     assert not (root / "site").exists()
+
+
+def test_an_output_folder_that_is_a_mount_point_is_refused_with_a_way_out(tmp_path, monkeypatch):
+    """A mounted folder (a container's volume) cannot be swapped for a new one as a whole: say so
+    before building, and name a folder inside it, instead of failing with 'Device or resource
+    busy' at the end."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    root = make_site(tmp_path / "course", CONSULTING)
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    is_mount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: Path(path) == volume or is_mount(path))
+    result = build_site(load_config(root / "site.yaml"), volume)
+    assert not result.written and result.usage_problem is not None
+    message = result.usage_problem.format()
+    assert "is a mount point" in message and str(volume / "site") in message
+    assert list(volume.iterdir()) == []
+
+
+def test_a_swap_that_the_system_refuses_leaves_nothing_beside_the_output(tmp_path, monkeypatch):
+    """Where folders cannot be exchanged at once and moving the old site aside fails, the error
+    is reported and no temporary folder stays behind."""
+    from trustdocs import outputs
+
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "old"})
+    replace = os.replace
+
+    def busy(source, target, *args, **kwargs):
+        if Path(source) == output:
+            raise OSError(16, "Device or resource busy", str(source))
+        return replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(os, "replace", busy)
+    with pytest.raises(OSError):
+        write_output(output, {"index.html": "new"})
+    monkeypatch.undo()
+    assert (output / "index.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]

@@ -195,6 +195,14 @@ def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic 
         return refuse(f"is a link (to {resolved})")
     if resolved.exists() and not resolved.is_dir():
         return refuse("is a file, not a folder")
+    if os.path.ismount(resolved):
+        return error(
+            shown,
+            1,
+            1,
+            f"output folder {output_dir} is a mount point, which cannot be replaced as a whole",
+            f"build into a folder inside it, such as {target / 'site'}",
+        )
     if resolved.is_dir() and not _written_by_trustdocs(resolved):
         return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
     return None
@@ -251,12 +259,13 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
 def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
     """Where there is no atomic exchange: move the old site aside, then the new one in."""
     aside = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
-    os.replace(output_dir, aside / "site")
     try:
-        os.replace(fresh, output_dir)
-    except BaseException:
-        os.replace(aside / "site", output_dir)
-        raise
+        os.replace(output_dir, aside / "site")
+        try:
+            os.replace(fresh, output_dir)
+        except BaseException:
+            os.replace(aside / "site", output_dir)
+            raise
     finally:
         _remove_temporary(aside / "site")
         _remove_temporary(aside)
