@@ -374,3 +374,19 @@ def test_a_directive_naming_a_fifo_or_a_device_does_not_hang_a_cached_build(tmp_
     assert "content/index.md:3:1: error: @sourceref file './special' is not a regular file" in (
         result.stderr
     )
+
+
+def test_an_entry_forged_elsewhere_is_not_trusted_even_in_the_right_shape(tmp_path):
+    """Someone who can compute a page's key writes a well-formed entry with a plain checksum."""
+    import hashlib
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    for entry in (root / CACHE_DIR).glob("page/*/*.json"):
+        header, _, payload = entry.read_bytes().partition(b"\n")
+        forged = payload.replace(b"Text of A.", b"Forged words.")
+        fields = header.split(b" ")
+        fields[-1] = hashlib.sha256(forged).hexdigest().encode()
+        entry.write_bytes(b" ".join(fields) + b"\n" + forged)
+    builds_agree(root, tmp_path, "second")
+    assert "Forged" not in (tmp_path / "cached-second" / "course" / "a.html").read_text()

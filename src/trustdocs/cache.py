@@ -13,8 +13,10 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import stat
 import tempfile
 import time
@@ -181,9 +183,36 @@ _ENTRY_START = b"trustdocs-cache "  # of any format: older ones are pruned too
 
 
 def _header(kind: str, key: str, payload: bytes) -> bytes:
-    """The first line of an entry: format, kind, key and the SHA-256 of the rest."""
-    digest = hashlib.sha256(payload).hexdigest()
+    """The first line of an entry: format, kind, key and a keyed hash (HMAC-SHA-256) of the rest.
+
+    The hash is keyed with this user's own secret, so an entry made elsewhere (a cache committed to
+    a repository, a planted file with the right name) never checks out, however well it is formed.
+    """
+    digest = hmac.new(_secret(), payload, hashlib.sha256).hexdigest()
     return f"trustdocs-cache {FORMAT} {kind} {key} {digest}".encode()
+
+
+@functools.cache
+def _secret() -> bytes:
+    """This user's cache secret, made once; a fresh one per process if it cannot be kept."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(home) / "trustdocs" / "cache-secret"
+    with contextlib.suppress(OSError):
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    secret = secrets.token_bytes(32)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(secret)
+        return secret
+    with contextlib.suppress(OSError):  # another build made it first: use theirs
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    return secret
 
 
 # --- values: frozen dataclasses of the build as JSON data, and back --------------------------------
