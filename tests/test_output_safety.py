@@ -480,3 +480,12 @@ def test_a_swap_that_the_system_refuses_leaves_nothing_beside_the_output(tmp_pat
     monkeypatch.undo()
     assert (output / "index.html").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("rel", ["404.html", "_assets/style.css", "print.html"])
+def test_a_content_file_where_the_site_writes_its_own_is_an_error(tmp_path, rel):
+    root = make_site(tmp_path, CONSULTING)
+    write_files(root / "content", {rel: "the author's own file\n"})
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert f"content/{rel}:1:1: error: {rel} would be replaced by" in result.stderr

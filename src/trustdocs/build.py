@@ -156,6 +156,11 @@ class Site:
         )
         if not facts:
             problems.append(no_pages_problem(self.config))
+        problems += [  # a copied file the site's own file would silently replace
+            error(display_path(path), 1, 1, f"{rel} would be replaced by {generated[rel]}")
+            for rel, path in self.files.copies.items()
+            if rel in generated
+        ]
         self.site_problems = self.choice_problems + problems + list(self.files.problems)
         # Outputs rendered from now on are kept under this snapshot's frame, also in serve, where
         # an edit may change the frame (a title in every sidebar).
