@@ -18,16 +18,19 @@ from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.outputs import (
+    FileSignature,
     OutputContent,
     generated_files,
     make_on_request,
     on_request_outputs,
     output_location_problem,
+    remove_stale_temporaries,
     render_templated_files,
     theme_outputs,
     write_output,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
+from trustdocs.record import BuildRecord, inputs_key, keep_record, unchanged_build
 from trustdocs.render import OutputsCache, PageOutputs, Theme, render_outputs
 from trustdocs.search import SearchIndex
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
@@ -216,6 +219,22 @@ class Site:
 
     # --- results ------------------------------------------------------------------------------------
 
+    @property
+    def site_key(self) -> str:
+        """The key of the config, theme and trustdocs itself ("" without a cache)."""
+        return self.pages.site_key
+
+    def record(self, written: dict[str, FileSignature]) -> BuildRecord:
+        """What this build read and reported, with the files it WROTE, for the next build."""
+        files, keys = self.files, self.read.keys
+        read = sorted({path for facts in self.pages.facts.values() for path in facts.files_read})
+        page_keys = [keys.get(path, "") for path in files.pages]
+        inputs = inputs_key(self.config, self.site_key, files, page_keys, read)
+        diagnostics = tuple(self.diagnostics())
+        return BuildRecord(
+            inputs, tuple(read), written, diagnostics, len(self.pages.facts), files.skipped
+        )
+
     def diagnostics(self) -> list[Diagnostic]:
         """Every problem of the site, sorted by file and line."""
         found: list[Diagnostic] = []
@@ -255,6 +274,7 @@ class BuildResult:
     skipped: int
     written: bool
     usage_problem: Diagnostic | None = None  # the output folder may not be used
+    unchanged: bool = False  # nothing changed since the last build: its output was left as it was
 
 
 def build_site(
@@ -275,13 +295,24 @@ def build_site(
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     cache = cache_folder(config, use_cache)
     site = Site(config, cache)
+    recorded = unchanged_build(config, cache, site.site_key, target if write else None)
+    if recorded is not None:  # the output is this very build's already: leave it as it is
+        found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
+        if write:
+            remove_stale_temporaries(target)
+        written = write and not has_errors(found, strict)
+        seconds = time.perf_counter() - started
+        return BuildResult(
+            found, recorded.pages, seconds, recorded.skipped, written, unchanged=True
+        )
     site.build(workers=worker_count())
     diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
     written = False
-    if write and not has_errors(diagnostics, strict):
+    if not write or not has_errors(diagnostics, strict):
         try:
-            write_output(target, site.output_files())
-            written = True
+            signatures = write_output(target, site.output_files()) if write else {}
+            written = write
+            keep_record(cache, site.site_key, target if write else None, site.record(signatures))
         except OSError as exc:
             reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
             shown = display_path(config.config_path)

@@ -248,6 +248,8 @@ def _run(argv: list[str] | None) -> int:
             print_report(Report([result.usage_problem], "", failed=True), report_format)
             return EXIT_USAGE
     line = summary_line(verb, result)
+    if result.unchanged:
+        line += ", nothing changed since the last " + ("build" if result.written else "run")
     if args.command == "build" and not result.written:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
     failed = has_errors(result.diagnostics, strict)

@@ -162,6 +162,14 @@ class ReadPage:
     key: str = ""  # changes whenever the file's bytes (or where it is) change
 
 
+def source_key(config: SiteConfig, path: Path, data: bytes) -> str:
+    """The key of a page file's contents and of where it is (which its diagnostics show)."""
+    rel_path = path.relative_to(config.content_dir).as_posix()
+    return fingerprint(
+        "source", code_fingerprint(), data, display_path(path), rel_path, config.layout
+    )
+
+
 def read_page(
     config: SiteConfig,
     path: Path,
@@ -182,7 +190,7 @@ def read_page(
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         return ReadPage(None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")])
     rel_path = path.relative_to(config.content_dir).as_posix()
-    key = fingerprint("source", code_fingerprint(), data, shown, rel_path, config.layout)
+    key = source_key(config, path, data)
     reused = known(key) if known is not None else None
     if reused is not None:
         return ReadPage(*reused, key)

@@ -229,12 +229,33 @@ def write_file(target: Path, content: OutputContent) -> None:
         target.write_bytes(content)
 
 
-def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
+FileSignature = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
+
+
+def output_signatures(folder: Path) -> dict[str, FileSignature]:
+    """Every file under FOLDER (links not followed), by its path relative to FOLDER."""
+    found: dict[str, FileSignature] = {}
+    stack = [(str(folder), "")]
+    while stack:
+        here, prefix = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    info = entry.stat(follow_symlinks=False)
+                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return found
+
+
+def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str, FileSignature]:
     """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one.
 
     At every instant OUTPUT_DIR is the old site or the new one: the swap is one atomic exchange where
     the system has it (Linux), and the fresh folder is locked while it is written, so a later build
-    removes only temporaries that nobody is writing.
+    removes only temporaries that nobody is writing. Returns the signatures of the files written,
+    taken before the swap, so that they describe this build's files and no other's.
     """
     output_dir = Path(os.path.abspath(output_dir))
     output_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +268,7 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_file(target, files[rel])
             fresh.chmod(0o755)
+            written = output_signatures(fresh)
             if not output_dir.exists():
                 os.replace(fresh, output_dir)
             elif not _exchange(fresh, output_dir):
@@ -254,6 +276,7 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> None:
     finally:
         # After an exchange the fresh folder's name holds the previous site: delete it either way.
         _remove_temporary(fresh)
+    return written
 
 
 def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:

@@ -40,13 +40,15 @@ def _errors(tokens: list[tuple[Any, str]]) -> int:
     return sum(1 for kind, _ in tokens if kind in pygments_token.Error)
 
 
-def highlighted_lines(code: str, language: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def highlighted_lines(code: str, language: str) -> tuple[str, ...]:
     """The code as HTML, one string per source line, tags balanced within each line.
 
     A block whose lexer stumbles is tried with its superset language's lexer (JSX in a .js file).
+    Kept per process: a page and its print chapter show the same blocks, and lessons repeat them.
     """
     if not code:
-        return []
+        return ()
     language = language.lower()
     tokens = list(lexer_for(language).get_tokens(code))
     superset = SUPERSET_LANGUAGES.get(language)
@@ -58,4 +60,4 @@ def highlighted_lines(code: str, language: str) -> list[str]:
     lines = html.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return lines
+    return tuple(lines)

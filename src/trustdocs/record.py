@@ -1,0 +1,94 @@
+"""The build record: what the last written build read and wrote, so an unchanged site is not rebuilt.
+
+A build that finds every input as the record has it (the config, theme and trustdocs itself, every
+discovered file, every page file's bytes, every file a directive read, every copied file) and its
+output folder exactly as it left it, has nothing to do: it reports the recorded problems again and
+leaves the output alone. Anything else, however small, is a normal build.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic
+from trustdocs.files import SourceFiles, discover, source_key
+from trustdocs.outputs import FileSignature, output_signatures
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """The inputs a written build read, the files it wrote, and what it reported."""
+
+    inputs: str
+    read_files: tuple[str, ...]  # files directives read: their contents are part of the inputs
+    outputs: dict[str, FileSignature]  # output rel path -> the file as written
+    diagnostics: tuple[Diagnostic, ...]
+    pages: int
+    skipped: int
+
+
+def _record_key(site_key: str, output_dir: Path | None) -> str:
+    return fingerprint("record", site_key, str(output_dir) if output_dir else None, os.getcwd())
+
+
+def inputs_key(
+    config: SiteConfig, site_key: str, files: SourceFiles, page_keys: list[str], read: list[str]
+) -> str:
+    """One key for everything a build reads: a change to any input changes it."""
+    copies = sorted((rel, str(path), _signature(path)) for rel, path in files.copies.items())
+    return fingerprint(
+        site_key,
+        [str(path) for path in files.pages],
+        page_keys,
+        copies,
+        files.skipped,
+        [d.format() for d in files.problems],
+        files_fingerprint(Path(path) for path in read),
+    )
+
+
+def _signature(path: Path | str) -> FileSignature | None:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def unchanged_build(
+    config: SiteConfig, cache: BuildCache, site_key: str, output_dir: Path | None
+) -> BuildRecord | None:
+    """The record of the last build when nothing it read has changed since, and (when OUTPUT_DIR is
+    given) its output is still exactly as it wrote it; else None."""
+    if not cache.enabled:
+        return None
+    record = load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
+    if record is None:
+        return None
+    files = discover(config)
+    page_keys = []
+    for path in files.pages:
+        try:
+            page_keys.append(source_key(config, path, path.read_bytes()))
+        except OSError:
+            return None
+    if inputs_key(config, site_key, files, page_keys, list(record.read_files)) != record.inputs:
+        return None
+    if output_dir is not None:
+        try:
+            if output_signatures(output_dir) != record.outputs:
+                return None
+        except OSError:
+            return None
+    return record
+
+
+def keep_record(
+    cache: BuildCache, site_key: str, output_dir: Path | None, record: BuildRecord
+) -> None:
+    """Remember a written build (or, without OUTPUT_DIR, a check) for the next one."""
+    store(cache, "record", _record_key(site_key, output_dir), record)

@@ -1,0 +1,179 @@
+"""record.py: a build with nothing changed leaves the output alone; any change at all builds again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import make_site
+from test_cache import PAGES, digest, edit
+
+SITE_YAML = "title: Test Course\n"
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each output file's inode and modification time: what rewriting it changes."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    pages = dict(PAGES)
+    pages["notes.txt"] = "copied as it is\n"
+    return make_site(tmp_path / "site-src", pages, SITE_YAML)
+
+
+def test_unchanged_build_leaves_output_alone_and_reports_the_same_problems(trustdocs, site):
+    edit(site / "content" / "b.md", "@parent course 2", "@parent course two")
+    first = trustdocs(site, "build")
+    assert first.code == 0, first.err
+    assert "is not an integer" in first.err
+    before = stats(site / "site")
+    again = trustdocs(site, "build")
+    assert again.code == 0
+    assert "nothing changed since the last build" in again.err
+    assert again.out == first.out
+    # the same warnings, at the same places, as the build that wrote the site
+    assert [line for line in again.err.splitlines() if "warning:" in line] == [
+        line for line in first.err.splitlines() if "warning:" in line
+    ]
+    assert stats(site / "site") == before
+
+
+def test_strict_build_of_an_unchanged_site_with_warnings_still_fails(trustdocs, site):
+    edit(site / "content" / "b.md", "@parent course 2", "@parent course two")
+    assert trustdocs(site, "build").code == 0
+    strict = trustdocs(site, "build", "--strict")
+    assert strict.code == 1
+    assert "not built" in strict.err
+
+
+def test_check_of_an_unchanged_site_reports_its_errors_again(trustdocs, site):
+    edit(site / "content" / "b.md", "See [course/a]", "See [course/a#nowhere the part]")
+    first = trustdocs(site, "check")
+    second = trustdocs(site, "check")
+    assert first.code == second.code == 1
+    assert "nothing changed" in second.err
+    assert "no anchor '#nowhere'" in first.err
+    assert [line for line in second.err.splitlines() if "error:" in line] == [
+        line for line in first.err.splitlines() if "error:" in line
+    ]
+
+
+def _body(root: Path) -> None:
+    edit(root / "content" / "a.md", "Text of A.", "Text of A, edited.")
+
+
+def _exercise(root: Path) -> None:
+    (root / "content" / "example.js").write_text("const answer = 43;\nconsole.log(answer);\n")
+
+
+def _copied_same_size(root: Path) -> None:
+    path = root / "content" / "notes.txt"
+    stamp = path.stat()
+    path.write_text("COPIED AS IT IS\n")  # same size, and the same modification time
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def _new_copied_file(root: Path) -> None:
+    (root / "content" / "more.txt").write_text("another file\n")
+
+
+def _new_page(root: Path) -> None:
+    (root / "content" / "c.md").write_text("@page course/c Lesson C\n@parent course 4\n@body\nC.\n")
+
+
+def _deleted_page(root: Path) -> None:
+    (root / "content" / "b.md").unlink()
+    edit(root / "content" / "index.md", ", then [course/b]", "")
+
+
+def _renamed_file(root: Path) -> None:
+    (root / "content" / "a.md").rename(root / "content" / "a2.md")
+
+
+def _config(root: Path) -> None:
+    (root / "site.yaml").write_text("title: Another Title\n")
+
+
+def _theme(root: Path) -> None:
+    folder = root / "themes" / "default"
+    folder.mkdir(parents=True)
+    (folder / "extra.css").write_text("body { color: black }\n")
+    (root / "site.yaml").write_text("title: Test Course\ntheme: default\n")
+
+
+def _output_edited(root: Path) -> None:
+    page = root / "site" / "course" / "a.html"
+    page.write_text(page.read_text().replace("Lesson A", "Tampered"))
+
+
+def _output_file_deleted(root: Path) -> None:
+    (root / "site" / "sitemap.xml").unlink(missing_ok=True)
+    (root / "site" / "404.html").unlink()
+
+
+def _output_file_added(root: Path) -> None:
+    (root / "site" / "stray.html").write_text("not ours")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body": _body,
+    "exercise file": _exercise,
+    "copied file, same size and time": _copied_same_size,
+    "new copied file": _new_copied_file,
+    "new page": _new_page,
+    "deleted page": _deleted_page,
+    "renamed file": _renamed_file,
+    "config": _config,
+    "theme": _theme,
+    "output edited": _output_edited,
+    "output file deleted": _output_file_deleted,
+    "output file added": _output_file_added,
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_any_change_builds_again_and_equals_a_build_without_cache(trustdocs, site, tmp_path, kind):
+    assert trustdocs(site, "build").code == 0
+    assert "nothing changed" in trustdocs(site, "build").err
+    EDITS[kind](site)
+    again = trustdocs(site, "build")
+    assert again.code == 0, again.err
+    assert "nothing changed" not in again.err
+    fresh = trustdocs(site, "build", "--no-cache", "--output", str(tmp_path / "fresh"))
+    assert fresh.code == 0
+    assert digest(site / "site") == digest(tmp_path / "fresh")
+    assert "nothing changed" in trustdocs(site, "build").err  # and the next build knows it again
+
+
+def test_no_cache_always_builds(trustdocs, site):
+    assert trustdocs(site, "build").code == 0
+    before = stats(site / "site")
+    again = trustdocs(site, "build", "--no-cache")
+    assert "nothing changed" not in again.err
+    assert stats(site / "site") != before
+
+
+def test_another_output_folder_is_built_not_taken_for_the_first(trustdocs, site, tmp_path):
+    assert trustdocs(site, "build").code == 0
+    other = tmp_path / "elsewhere"
+    result = trustdocs(site, "build", "--output", str(other))
+    assert "nothing changed" not in result.err
+    assert digest(other) == digest(site / "site")
+
+
+def test_a_replaced_output_folder_is_built_again(trustdocs, site, tmp_path):
+    """An output put back from a copy has the same names and sizes but is not the file we wrote."""
+    assert trustdocs(site, "build").code == 0
+    shutil.copytree(site / "site", tmp_path / "copy", copy_function=shutil.copy2)
+    shutil.rmtree(site / "site")
+    (tmp_path / "copy").rename(site / "site")
+    assert "nothing changed" not in trustdocs(site, "build").err
