@@ -117,28 +117,28 @@ def test_a_new_version_of_trustdocs_does_not_reuse_old_entries(tmp_path, monkeyp
     cache_module.code_fingerprint.cache_clear()
     monkeypatch.setattr(cache_module, "FORMAT", cache_module.FORMAT + 1)
     cache = BuildCache(root / CACHE_DIR)
-    from trustdocs.build import Site
+    from trustdocs.site import Site
 
     site = Site(load_config(root / "site.yaml"), cache)
     site.build()
-    assert cache.hits == 0 and site.render_count == len(PAGES) - 1  # example.js is no page
+    assert cache.hits == 0 and site.made.render_count == len(PAGES) - 1  # example.js is no page
     cache_module.code_fingerprint.cache_clear()
 
 
 def test_a_warm_build_reuses_everything_and_renders_nothing(tmp_path):
-    from trustdocs.build import Site
+    from trustdocs.site import Site
 
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
     builds_agree(root, tmp_path, "cold")
     cache = BuildCache(root / CACHE_DIR)
     site = Site(load_config(root / "site.yaml"), cache)
     site.build()
-    assert site.render_count == 0 and cache.misses == 0
+    assert site.made.render_count == 0 and cache.misses == 0
     edit(content(root, "b.md"), "See", "Now see")
     cache = BuildCache(root / CACHE_DIR)
     site = Site(load_config(root / "site.yaml"), cache)
     site.build()
-    assert site.render_count == 1  # only b: nobody shows its body
+    assert site.made.render_count == 1  # only b: nobody shows its body
 
 
 @pytest.mark.parametrize(
@@ -296,8 +296,8 @@ def test_an_exercise_file_that_is_a_link_follows_a_new_target(tmp_path):
 def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
     """Serve retitles a page (every sidebar changes), then the edit is undone and the site built:
     no page may show the title that no longer exists."""
-    from trustdocs.build import Site
     from trustdocs.changes import plan_rebuild
+    from trustdocs.site import Site
 
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
     builds_agree(root, tmp_path, "before")
@@ -325,7 +325,7 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
     import importlib.metadata
     import sys
 
-    from trustdocs.build import Site
+    from trustdocs.site import Site
 
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
     builds_agree(root, tmp_path, "old")
@@ -342,7 +342,7 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
     cache = BuildCache(root / CACHE_DIR)
     site = Site(load_config(root / "site.yaml"), cache)
     site.build()
-    assert cache.hits == 0 and site.render_count == len(PAGES) - 1  # example.js is no page
+    assert cache.hits == 0 and site.made.render_count == len(PAGES) - 1  # example.js is no page
     cache_module.code_fingerprint.cache_clear()
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import make_site, write_files
 
-from trustdocs.build import Site
 from trustdocs.changes import ChangeKind, classify, plan_rebuild
 from trustdocs.config import load_config
+from trustdocs.site import Site
 
 COURSE = "course"
 PAGES = {
@@ -68,10 +68,10 @@ def rebuild(site: Site, *paths: Path) -> set[str]:
         {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
     )
     before = {name: output.rendered for name, output in site.outputs.items()}
-    count = site.render_count
+    count = site.made.render_count
     site.apply(plan)
     rendered = {name for name, out in site.outputs.items() if out.rendered is not before.get(name)}
-    assert site.render_count - count == len(rendered)
+    assert site.made.render_count - count == len(rendered)
     return rendered
 
 

@@ -2,9 +2,9 @@
 
 from conftest import CONSULTING, make_site
 
-from trustdocs.build import Site
 from trustdocs.config import load_config
 from trustdocs.render import Theme, render_page
+from trustdocs.site import Site
 
 
 def loaded_site(tmp_path, pages=CONSULTING):

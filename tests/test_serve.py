@@ -406,7 +406,7 @@ def test_a_copied_file_replaced_by_a_folder_of_that_name_and_back(tmp_path):
 def test_after_a_failed_rebuild_the_next_edit_brings_every_edit_in(tmp_path, monkeypatch, capsys):
     """A rebuild that fails half-way (a bug) must not lose the edit it was applying: the next
     rebuild starts again from the sources."""
-    from trustdocs.build import Site
+    from trustdocs.site import Site
 
     site = make_site(tmp_path, CONSULTING)
     running = start_preview(load_config(site / "site.yaml"), port=0)

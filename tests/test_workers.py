@@ -8,8 +8,8 @@ import pytest
 from conftest import CONSULTING, make_site
 
 from trustdocs import workers
-from trustdocs.build import Site
 from trustdocs.config import load_config
+from trustdocs.site import Site
 from trustdocs.workers import WorkerFailed
 
 

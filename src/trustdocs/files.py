@@ -247,6 +247,19 @@ class SiteSources:
             read.key,
         )
 
+    def of_chosen(
+        self, chosen: list[PageSource]
+    ) -> tuple[dict[str, str], dict[str, list[Diagnostic]]]:
+        """The key and read problems of each CHOSEN page, by name."""
+        # Only the file that makes the page: a second file claiming its name must not have its
+        # key hold the first file's facts in the cache.
+        used = {id(source) for source in chosen}
+        keys, problems = {}, {}
+        for path, source in self.sources.items():
+            if source is not None and id(source) in used:
+                keys[source.name], problems[source.name] = self.keys[path], self.problems[path]
+        return keys, problems
+
     def rediscover(self, reread: set[Path]) -> set[Path]:
         """Discover again; forget files that went; return REREAD's survivors and the new files."""
         before = set(self.sources)

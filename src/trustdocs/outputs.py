@@ -21,11 +21,15 @@ from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 
+from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
+from trustdocs.pages import ParsedPages
 from trustdocs.render import (
+    OutputsCache,
     PageOutputs,
     Theme,
+    render_outputs,
     render_print_page,
     render_redirect,
     render_special,
@@ -157,6 +161,15 @@ def on_request_outputs(
 
 def _search_files(pages: Mapping[str, PageOutputs], search: SearchIndex) -> dict[str, str]:
     return search.files([o.search_record for _, o in sorted(pages.items()) if o.search_record])
+
+
+def replaced_copies(copies: Mapping[str, Path], generated: Mapping[str, str]) -> list[Diagnostic]:
+    """An error for each copied file that a file the site makes itself would silently replace."""
+    return [
+        error(display_path(path), 1, 1, f"{rel} would be replaced by {generated[rel]}")
+        for rel, path in copies.items()
+        if rel in generated
+    ]
 
 
 def is_on_request(path: str) -> bool:
@@ -382,3 +395,62 @@ def _exchange(a: Path, b: Path) -> bool:
     ]
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return result == 0
+
+
+# --- what a site's pages made ------------------------------------------------------------------------
+
+
+class SiteOutputs:
+    """Every page's outputs and the templated site-wide files, rendered or taken from the cache."""
+
+    def __init__(self, config: SiteConfig, theme: Theme, cache: BuildCache) -> None:
+        self.config, self.theme = config, theme
+        self.pages: dict[str, PageOutputs] = {}
+        self.extras: dict[str, str] = {}
+        self.extra_problems: list[Diagnostic] = []
+        self.theme_files = theme_outputs(theme.asset_files())
+        self.kept = OutputsCache(cache)
+        self.search = SearchIndex()
+        self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
+
+    def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
+        """Take every page's outputs the cache still holds; return the pages left to render."""
+        found, todo = self.kept.reuse(parsed, snapshot)
+        self.pages.update(found)
+        return todo
+
+    def render(self, parsed: ParsedPages, names: set[str], snapshot: SiteSnapshot) -> None:
+        """Render the pages NAMES here, keep them in the cache, and render the site-wide files."""
+        for name in sorted(names):
+            made = render_outputs(parsed.full(name), snapshot, self.theme)
+            self.kept.keep(self.kept.key_of(parsed, name), made, snapshot)
+            self.pages[name] = made
+        self.render_count += len(names)
+        self.add([], snapshot)
+
+    def add(self, made: list[PageOutputs], snapshot: SiteSnapshot) -> None:
+        """Take pages' outputs rendered elsewhere (in workers); render the site-wide files."""
+        self.pages.update((o.rendered.name, o) for o in made)
+        self.render_count += len(made)
+        self.extras, self.extra_problems = render_templated_files(self.config, snapshot, self.theme)
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The problems rendering found."""
+        found = [d for output in self.pages.values() for d in output.rendered.diagnostics]
+        return found + self.extra_problems
+
+    def files(
+        self, copies: Mapping[str, Path], snapshot: SiteSnapshot, on_request: bool
+    ) -> dict[str, OutputContent]:
+        """Every output file: rel path → its text, its bytes, or the source file to copy."""
+        out: dict[str, OutputContent] = dict(copies)
+        out.update(self.theme_files)
+        out.update((o.rendered.output, o.rendered.html) for o in self.pages.values())
+        out.update(self.extras)
+        if on_request:  # files a preview makes only when they are asked for
+            out.update(on_request_outputs(snapshot, self.pages, self.theme, self.search))
+        return out
+
+    def on_request_file(self, path: str, snapshot: SiteSnapshot) -> str | None:
+        """A file that reads every page (print page, search index), made when asked for."""
+        return make_on_request(path, snapshot, self.pages, self.theme, self.search)

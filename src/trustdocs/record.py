@@ -9,14 +9,16 @@ leaves the output alone. Anything else, however small, is a normal build.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
-from trustdocs.files import SourceFiles, discover, source_key
+from trustdocs.files import SiteSources, SourceFiles, discover, source_key
 from trustdocs.outputs import FileSignature, output_signatures
+from trustdocs.pages import PageFacts
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,23 @@ def inputs_key(
         files.skipped,
         [d.format() for d in files.problems],
         files_fingerprint(Path(path) for path in read),
+    )
+
+
+def build_record(
+    site_key: str,
+    read: SiteSources,
+    facts: Mapping[str, PageFacts],
+    diagnostics: list[Diagnostic],
+    written: dict[str, FileSignature],
+) -> BuildRecord:
+    """What a build READ and reported, with the files it has WRITTEN, for the next build."""
+    files = read.files
+    read_files = sorted({path for page in facts.values() for path in page.files_read})
+    page_keys = [read.keys.get(path, "") for path in files.pages]
+    inputs = inputs_key(read.config, site_key, files, page_keys, read_files)
+    return BuildRecord(
+        inputs, tuple(read_files), written, tuple(diagnostics), len(facts), files.skipped
     )
 
 

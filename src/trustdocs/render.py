@@ -21,7 +21,7 @@ from trustdocs.markdown import (
     render_markdown,
     render_print_markdown,
 )
-from trustdocs.pages import ParsedPage
+from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.redirects import Redirect
 from trustdocs.search import SearchRecord, search_record
 from trustdocs.snapshot import (
@@ -459,6 +459,23 @@ class OutputsCache:
         if not self.frame:
             return ""
         return fingerprint(facts_key, files_fingerprint(Path(p) for p in files_read), self.frame)
+
+    def key_of(self, pages: ParsedPages, name: str) -> str:
+        """The key of a parsed page's outputs."""
+        return self.key(pages.keys.get(name, ""), pages.facts[name].files_read)
+
+    def reuse(
+        self, pages: ParsedPages, snapshot: SiteSnapshot
+    ) -> tuple[dict[str, PageOutputs], set[str]]:
+        """Every page's outputs still held, and the names of the pages left to render."""
+        found, todo = {}, set()
+        for name in pages.facts:
+            known = self.find(self.key_of(pages, name), snapshot)
+            if known is None:
+                todo.add(name)
+            else:
+                found[name] = known
+        return found, todo
 
     def find(self, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
         """Outputs kept under KEY, if what they showed of other pages is unchanged."""

@@ -33,7 +33,6 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from trustdocs.build import Site
 from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
 from trustdocs.config import SERVE_HOST, SERVE_PORT, ConfigError, SiteConfig, load_config
@@ -48,6 +47,7 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     resolve_request_path,
 )
 from trustdocs.render import default_theme_dir
+from trustdocs.site import Site
 from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count
 
