@@ -177,3 +177,22 @@ def test_a_replaced_output_folder_is_built_again(trustdocs, site, tmp_path):
     shutil.rmtree(site / "site")
     (tmp_path / "copy").rename(site / "site")
     assert "nothing changed" not in trustdocs(site, "build").err
+
+
+def test_rebuild_reuses_unchanged_files_of_the_previous_site_only_when_they_are_ours(
+    trustdocs, site, tmp_path
+):
+    """Unchanged pages are linked from the previous site, which is then deleted: no file is left
+    shared, and a previous file that is a link to elsewhere is written afresh, never linked to."""
+    assert trustdocs(site, "build").code == 0
+    page = site / "site" / "course" / "b.html"
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(outside)
+    _body(site)
+    assert trustdocs(site, "build").code == 0
+    assert not page.is_symlink() and page.read_bytes() == outside.read_bytes()
+    assert outside.stat().st_nlink == 1
+    assert all(p.stat().st_nlink == 1 for p in (site / "site").rglob("*") if p.is_file())
+    assert not list(site.glob(".site.*"))  # nothing left beside the output

@@ -13,6 +13,7 @@ import fcntl
 import functools
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -242,7 +243,8 @@ def write_file(target: Path, content: OutputContent) -> None:
         target.write_bytes(content)
 
 
-FileSignature = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
+# inode, size, modification time (ns); not the change time, which hard links and their removal move
+FileSignature = tuple[int, int, int]
 
 
 def output_signatures(folder: Path) -> dict[str, FileSignature]:
@@ -258,8 +260,29 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
                     stack.append((entry.path, rel + "/"))
                 else:
                     info = entry.stat(follow_symlinks=False)
-                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
     return found
+
+
+def _link_if_same(old: Path, target: Path, content: OutputContent) -> bool:
+    """Link TARGET to the previous site's file when that holds these very bytes: an unchanged page
+    costs a comparison instead of a write (the previous site is deleted after the swap anyway)."""
+    if isinstance(content, Path):
+        return False
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with open(old, "rb", opener=_no_follow) as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or file.read() != data:
+                return False
+        os.link(old, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str, FileSignature]:
@@ -279,7 +302,8 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str,
             for rel in sorted(files):
                 target = fresh / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                write_file(target, files[rel])
+                if not _link_if_same(output_dir / rel, target, files[rel]):
+                    write_file(target, files[rel])
             fresh.chmod(0o755)
             written = output_signatures(fresh)
             if not output_dir.exists():
