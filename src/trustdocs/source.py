@@ -100,6 +100,39 @@ class _Reader:
                     )
                 )
 
+    def parent_and_order(self) -> tuple[str | None, int | None]:
+        """The `@parent` page name and sibling order, each None when absent or unreadable."""
+        if "parent" not in self.tags:
+            return None, None
+        parent_value, parent_line = self.tags["parent"]
+        name, _, order_text = parent_value.partition(" ")
+        parent = name or None
+        if parent is None:
+            self.diagnostics.append(warning(self.path, parent_line, 1, "@parent needs a page name"))
+        order_text = order_text.strip().split(" ")[0]
+        if not order_text:
+            return parent, None
+        try:
+            return parent, int(order_text)
+        except ValueError:
+            problem = f"@parent order '{order_text}' is not an integer"
+            self.diagnostics.append(warning(self.path, parent_line, 1, problem))
+            return parent, None
+
+    def outline(self) -> tuple[int, bool]:
+        """The `@outline` depth as written (1 by default) and whether the outline is numbered."""
+        if "outline" not in self.tags:
+            return 1, False
+        outline_value, outline_line = self.tags["outline"]
+        words = outline_value.split()
+        depth = 1
+        try:
+            depth = int(words[0]) if words else 1
+        except ValueError:
+            problem = f"@outline depth '{words[0]}' is not a number"
+            self.diagnostics.append(warning(self.path, outline_line, 1, problem))
+        return depth, len(words) > 1 and words[1].lower() == "ol"
+
 
 def parse_page_source(
     path: str, rel_path: str, text: str, bitdocs: bool = False
@@ -109,21 +142,82 @@ def parse_page_source(
     BITDOCS: the site is a bit-docs package.json site, whose bodies read as bit-docs read them.
     """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
     reader = _Reader(path)
+    description, body_source = _split_page(text.split("\n"), reader)
+    body = _read_body(body_source, reader, bitdocs)
 
+    if "page" not in reader.tags:
+        return None, [warning(path, 1, 1, "no @page tag: not a page, skipped")]
+    diagnostics = reader.diagnostics
+    page_value, page_line = reader.tags["page"]
+    name, _, title = page_value.partition(" ")
+    if not name:
+        diagnostics.append(warning(path, page_line, 1, "@page needs a name"))
+        return None, diagnostics
+    parent, order = reader.parent_and_order()
+    depth, ordered = reader.outline()
+
+    description_start = next((n for n, text in description if text.strip()), 0)
+    start = [n for n, _ in description].index(description_start) if description_start else 0
+    source = PageSource(
+        path=path,
+        rel_path=rel_path,
+        name=name,
+        title=title.strip() or name,
+        parent=parent,
+        order=order,
+        description=_trim_blank([text for _, text in description]),
+        description_lines=tuple(n for n, _ in description[start:]),
+        body="\n".join(text for _, text in body),
+        body_lines=tuple(n for n, _ in body),
+        hide=reader.hide,
+        hidden_parts=frozenset(reader.hidden_parts),
+        outline_depth=max(1, min(depth, 5)),
+        outline_ordered=ordered,
+        og_image=reader.tags["metaogimage"][0] or None if "metaogimage" in reader.tags else None,
+        properties=reader.properties,
+        tag_lines={tag: line for tag, (_, line) in reader.tags.items()},
+        redirects=tuple(reader.redirects),
+    )
+    return source, diagnostics
+
+
+NumberedLines = list[tuple[int, str]]  # (file line, text)
+
+
+def _split_page(lines: list[str], reader: _Reader) -> tuple[NumberedLines, NumberedLines]:
+    """The description and the body (tags still in it), the header's tags given to READER.
+
+    `@body` starts the body; without it, `@description` takes the header's text, and a page with
+    neither is described by its first paragraph.
+    """
     body_at = next((i for i, line in enumerate(lines) if _tag_name(line) == "body"), None)
     header_end = body_at if body_at is not None else len(lines)
+    description, loose = _read_header(lines, header_end, body_at is not None, reader)
+    if body_at is not None:
+        body_source = [(i + 1, lines[i]) for i in range(body_at + 1, len(lines))]
+        return description or loose, body_source
+    if "description" in reader.tags:
+        return description, []
+    split = next((k for k, (_, line) in enumerate(loose) if not line.strip()), len(loose))
+    return loose[:split], loose[split:]
 
-    # Header: tag lines, and text that belongs to @description (or stands before @body).
-    description: list[tuple[int, str]] = []
-    loose: list[tuple[int, str]] = []
+
+def _read_header(
+    lines: list[str], header_end: int, has_body: bool, reader: _Reader
+) -> tuple[NumberedLines, NumberedLines]:
+    """The header's tag lines, given to READER; the text of `@description`, and the loose text.
+
+    Without `@body`, tag lines after the first loose text belong to the body.
+    """
+    description: NumberedLines = []
+    loose: NumberedLines = []
     in_description = False
     first_loose = None
     for i in range(header_end):
         line = lines[i]
         match = TAG_LINE.match(line)
-        if match and not (body_at is None and first_loose is not None and not in_description):
+        if match and (has_body or in_description or first_loose is None):
             name = match.group(1).lower()
             reader.take_tag(name, match.group(2), i + 1, line.index("@") + 1)
             if name == "description":
@@ -138,81 +232,7 @@ def parse_page_source(
                 first_loose = i
             if first_loose is not None:
                 loose.append((i + 1, line))
-
-    if body_at is not None:
-        body_source = [(i + 1, lines[i]) for i in range(body_at + 1, len(lines))]
-        if not description:
-            description = loose
-    elif "description" in reader.tags:
-        body_source = []
-    else:
-        # Neither @description nor @body: the first paragraph describes, the rest is the body.
-        split = next((k for k, (_, line) in enumerate(loose) if not line.strip()), len(loose))
-        description, body_source = loose[:split], loose[split:]
-
-    body = _read_body(body_source, reader, bitdocs)
-
-    if "page" not in reader.tags:
-        return None, [warning(path, 1, 1, "no @page tag: not a page, skipped")]
-    diagnostics = reader.diagnostics
-    page_value, page_line = reader.tags["page"]
-    name, _, title = page_value.partition(" ")
-    if not name:
-        diagnostics.append(warning(path, page_line, 1, "@page needs a name"))
-        return None, diagnostics
-
-    parent = order = None
-    if "parent" in reader.tags:
-        parent_value, parent_line = reader.tags["parent"]
-        parent, _, order_text = parent_value.partition(" ")
-        parent = parent or None
-        if parent is None:
-            diagnostics.append(warning(path, parent_line, 1, "@parent needs a page name"))
-        order_text = order_text.strip().split(" ")[0]
-        if order_text:
-            try:
-                order = int(order_text)
-            except ValueError:
-                diagnostics.append(
-                    warning(path, parent_line, 1, f"@parent order '{order_text}' is not an integer")
-                )
-
-    depth, ordered = 1, False
-    if "outline" in reader.tags:
-        outline_value, outline_line = reader.tags["outline"]
-        words = outline_value.split()
-        try:
-            depth = int(words[0]) if words else 1
-        except ValueError:
-            diagnostics.append(
-                warning(path, outline_line, 1, f"@outline depth '{words[0]}' is not a number")
-            )
-        ordered = len(words) > 1 and words[1].lower() == "ol"
-
-    description_text = _trim_blank([text for _, text in description])
-    description_start = next((n for n, text in description if text.strip()), 0)
-    start = [n for n, _ in description].index(description_start) if description_start else 0
-    source = PageSource(
-        path=path,
-        rel_path=rel_path,
-        name=name,
-        title=title.strip() or name,
-        parent=parent,
-        order=order,
-        description=description_text,
-        description_lines=tuple(n for n, _ in description[start:]),
-        body="\n".join(text for _, text in body),
-        body_lines=tuple(n for n, _ in body),
-        hide=reader.hide,
-        hidden_parts=frozenset(reader.hidden_parts),
-        outline_depth=max(1, min(depth, 5)),
-        outline_ordered=ordered,
-        og_image=reader.tags["metaogimage"][0] or None if "metaogimage" in reader.tags else None,
-        properties=reader.properties,
-        tag_lines={tag: line for tag, (_, line) in reader.tags.items()},
-        redirects=tuple(reader.redirects),
-    )
-    return source, diagnostics
+    return description, loose
 
 
 def _tag_name(line: str) -> str | None:
