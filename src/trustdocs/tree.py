@@ -131,6 +131,31 @@ def build_course_tree(
 ) -> tuple[CourseTree, list[Diagnostic]]:
     """Build the tree from `@parent` tags; unknown parents, cycles and several roots are errors."""
     by_name = {page.name: page for page in pages}
+    parents, diagnostics = _checked_parents(by_name)
+    diagnostics += _break_cycles(parents, by_name)
+    root, root_problems = _course_root(by_name, configured_root, config_path)
+    diagnostics += root_problems
+
+    children: dict[str, list[PageSource]] = {}
+    for child, parent in parents.items():
+        children.setdefault(parent, []).append(by_name[child])
+    ordered = {
+        parent: tuple(p.name for p in sorted(kids, key=_sibling_key))
+        for parent, kids in children.items()
+    }
+    hidden = _hidden_pages(by_name.values(), ordered)
+    tree = CourseTree(
+        root=root,
+        parents=parents,
+        children=ordered,
+        hidden=frozenset(hidden),
+        reading_order=_reading_order(root, ordered, hidden),
+    )
+    return tree, diagnostics
+
+
+def _checked_parents(by_name: dict[str, PageSource]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Child -> parent for every `@parent` naming another page that exists; errors for the rest."""
     diagnostics: list[Diagnostic] = []
     parents: dict[str, str] = {}
     for page in by_name.values():
@@ -148,7 +173,12 @@ def build_course_tree(
             )
         else:
             parents[page.name] = page.parent
+    return parents, diagnostics
 
+
+def _break_cycles(parents: dict[str, str], by_name: dict[str, PageSource]) -> list[Diagnostic]:
+    """Remove from PARENTS the parent of every page in a cycle, with an error at each one."""
+    diagnostics: list[Diagnostic] = []
     for cycle in _find_cycles(parents):
         listing = _cycle_listing(cycle)
         for member in cycle:
@@ -156,7 +186,14 @@ def build_course_tree(
             line = page.tag_lines.get("parent", 1)
             diagnostics.append(error(page.path, line, 1, f"parent cycle: {listing}"))
             del parents[member]
+    return diagnostics
 
+
+def _course_root(
+    by_name: dict[str, PageSource], configured_root: str | None, config_path: str
+) -> tuple[str | None, list[Diagnostic]]:
+    """The configured root if it exists, else the one page without `@parent`, else None."""
+    diagnostics: list[Diagnostic] = []
     root = configured_root
     if root is not None and root not in by_name:
         hint = did_you_mean(root, by_name)
@@ -178,40 +215,34 @@ def build_course_tree(
                         f"set 'root:' in {config_path} or give all but one a @parent",
                     )
                 )
+    return root, diagnostics
 
-    children: dict[str, list[PageSource]] = {}
-    for child, parent in parents.items():
-        children.setdefault(parent, []).append(by_name[child])
-    ordered = {
-        parent: tuple(p.name for p in sorted(kids, key=_sibling_key))
-        for parent, kids in children.items()
-    }
 
+def _hidden_pages(pages: Iterable[PageSource], children: dict[str, tuple[str, ...]]) -> set[str]:
+    """The pages with `@hide` and everything below them."""
     # A work list rather than recursion: a chain of @hide pages can be any length.
     hidden: set[str] = set()
-    to_hide = [page.name for page in by_name.values() if page.hide]
+    to_hide = [page.name for page in pages if page.hide]
     while to_hide:
         name = to_hide.pop()
         if name not in hidden:
             hidden.add(name)
-            to_hide.extend(ordered.get(name, ()))
+            to_hide.extend(children.get(name, ()))
+    return hidden
 
+
+def _reading_order(
+    root: str | None, children: dict[str, tuple[str, ...]], hidden: set[str]
+) -> tuple[str, ...]:
+    """The visible pages depth-first from ROOT, each before its children."""
     reading: list[str] = []
     if root is not None and root not in hidden:
         stack = [root]
         while stack:
             name = stack.pop()
             reading.append(name)
-            stack.extend(reversed([k for k in ordered.get(name, ()) if k not in hidden]))
-
-    tree = CourseTree(
-        root=root,
-        parents=parents,
-        children=ordered,
-        hidden=frozenset(hidden),
-        reading_order=tuple(reading),
-    )
-    return tree, diagnostics
+            stack.extend(reversed([k for k in children.get(name, ()) if k not in hidden]))
+    return tuple(reading)
 
 
 def _cycle_listing(cycle: list[str], shown: int = 8) -> str:
