@@ -301,76 +301,91 @@ def _layout(
 
     URLs are relative to the page, or with BASE, start from it (see `site_url`).
     """
-    here = summary.output if summary else (output or INDEX_HTML)
+    links = _FrameLinks(site, summary.output if summary else (output or INDEX_HTML), base, context)
     name = summary.name if summary else None
     tree = site.tree
-
-    def url(to_output: str) -> str:
-        return site_url(base, to_output) if base else relative_url(here, to_output)
-
-    def title_of(to: str) -> str:
-        if context is not None:
-            context.uses.add((to, "title"))
-        return site.pages[to].title
-
-    def link(to: str) -> LinkedPage:
-        return LinkedPage(title_of(to), url(site.pages[to].output))
-
-    folder = here.rpartition("/")[0]
     root = tree.root
-
-    def nav_items() -> tuple[NavItem, ...]:
-        # Built bottom-up in a loop and at most SHOWN_LEVELS deep, so that neither this code nor
-        # the theme's recursive sidebar template meets the recursion limit of Python.
-        open_path = set(tree.first_ancestors_of(name)) | {name} if name else set()
-        levels = [root]  # the root, then each open page below it
-        while len(levels) <= SHOWN_LEVELS:
-            deeper = next((k for k in tree.children_of(levels[-1]) if k in open_path), None)
-            if deeper is None:
-                break
-            levels.append(deeper)
-        built: tuple[NavItem, ...] = ()
-        for depth in range(len(levels) - 1, -1, -1):
-            opened = levels[depth + 1] if depth + 1 < len(levels) else None
-            items = []
-            for child in tree.children_of(levels[depth]):
-                title, target = title_of(child), site.pages[child].output
-                kids = bool(tree.children_of(child))
-                if child == opened:
-                    items.append(NavItem(title, url(target), child == name, kids, kids, built))
-                elif base:
-                    items.append(NavItem(title, url(target), False, False, kids))
-                else:
-                    items.append(_closed_nav_item(folder, title, target, kids))
-            built = tuple(items)
-        return built
-
-    nav = nav_items() if root else ()
-
-    def breadcrumbs() -> list[LinkedPage]:
-        # Thousands of levels deep, a trail of every ancestor on every page would make the site's
-        # size grow with the square of its depth: keep the course root and the nearest ancestors.
-        if tree.depth_of(name) <= SHOWN_LEVELS:
-            return [link(a) for a in tree.first_ancestors_of(name)]
-        above_gap, *nearest = tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
-        gap = LinkedPage("…", url(site.pages[above_gap].output))
-        return [link(tree.first_ancestors_of(name)[0]), gap, *(link(a) for a in nearest)]
-
     previous = tree.previous_of(name) if name else None
     following = tree.next_of(name) if name else None
     in_tree = name is not None and (name == root or name in tree.parents)
     return {
         "site": {"title": site.title, "base_url": site.base_url},
-        "home": link(root) if root else None,
+        "home": links.link(root) if root else None,
         "home_is_current": name is not None and name == root,
-        "nav": nav,
-        "breadcrumbs": breadcrumbs() if in_tree else [],
-        "previous": link(previous) if previous else None,
-        "next": link(following) if following else None,
-        "asset": lambda asset: url(asset_path(asset)),
-        "root_url": url(INDEX_HTML).removesuffix(INDEX_HTML),
-        "print_url": url(PRINT_PAGE) if root else None,
+        "nav": _nav_items(links, name) if root else (),
+        "breadcrumbs": _breadcrumbs(links, name) if in_tree and name is not None else [],
+        "previous": links.link(previous) if previous else None,
+        "next": links.link(following) if following else None,
+        "asset": lambda asset: links.url(asset_path(asset)),
+        "root_url": links.url(INDEX_HTML).removesuffix(INDEX_HTML),
+        "print_url": links.url(PRINT_PAGE) if root else None,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameLinks:
+    """Links in one page's frame: written from HERE (or from BASE), each title shown recorded."""
+
+    site: SiteSnapshot
+    here: str  # the output path of the page being framed
+    base: str | None
+    context: RenderContext | None  # where shown titles are recorded, when rendering a page
+
+    def url(self, to_output: str) -> str:
+        """The URL of an output file, as this page links to it."""
+        return site_url(self.base, to_output) if self.base else relative_url(self.here, to_output)
+
+    def title_of(self, to: str) -> str:
+        """Page TO's title, remembering that this page shows it."""
+        if self.context is not None:
+            self.context.uses.add((to, "title"))
+        return self.site.pages[to].title
+
+    def link(self, to: str) -> LinkedPage:
+        """Page TO's title and URL."""
+        return LinkedPage(self.title_of(to), self.url(self.site.pages[to].output))
+
+
+def _nav_items(links: _FrameLinks, name: str | None) -> tuple[NavItem, ...]:
+    """The sidebar: the root's children, and the children of each page open above page NAME."""
+    # Built bottom-up in a loop and at most SHOWN_LEVELS deep, so that neither this code nor
+    # the theme's recursive sidebar template meets the recursion limit of Python.
+    tree = links.site.tree
+    folder = links.here.rpartition("/")[0]
+    open_path = set(tree.first_ancestors_of(name)) | {name} if name else set()
+    levels = [tree.root]  # the root, then each open page below it
+    while len(levels) <= SHOWN_LEVELS:
+        deeper = next((k for k in tree.children_of(levels[-1]) if k in open_path), None)
+        if deeper is None:
+            break
+        levels.append(deeper)
+    built: tuple[NavItem, ...] = ()
+    for depth in range(len(levels) - 1, -1, -1):
+        opened = levels[depth + 1] if depth + 1 < len(levels) else None
+        items = []
+        for child in tree.children_of(levels[depth]):
+            title, target = links.title_of(child), links.site.pages[child].output
+            kids = bool(tree.children_of(child))
+            if child == opened:
+                items.append(NavItem(title, links.url(target), child == name, kids, kids, built))
+            elif links.base:
+                items.append(NavItem(title, links.url(target), False, False, kids))
+            else:
+                items.append(_closed_nav_item(folder, title, target, kids))
+        built = tuple(items)
+    return built
+
+
+def _breadcrumbs(links: _FrameLinks, name: str) -> list[LinkedPage]:
+    """The trail of page NAME's ancestors, from the course root down."""
+    # Thousands of levels deep, a trail of every ancestor on every page would make the site's
+    # size grow with the square of its depth: keep the course root and the nearest ancestors.
+    tree = links.site.tree
+    if tree.depth_of(name) <= SHOWN_LEVELS:
+        return [links.link(a) for a in tree.first_ancestors_of(name)]
+    above_gap, *nearest = tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
+    gap = LinkedPage("…", links.url(links.site.pages[above_gap].output))
+    return [links.link(tree.first_ancestors_of(name)[0]), gap, *(links.link(a) for a in nearest)]
 
 
 @functools.lru_cache(maxsize=1 << 14)
