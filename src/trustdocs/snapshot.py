@@ -156,49 +156,14 @@ def resolve_snapshot(
 
     GENERATED maps each site-wide file to what it is, for the message when a page would replace it.
     """
-    problems: list[Diagnostic] = []
     config_shown = display_path(config.config_path)
-    tree, tree_problems = build_course_tree(
+    tree, problems = build_course_tree(
         (page.source for page in facts.values()), config.root, config_shown
     )
-    problems += tree_problems
     copies = frozenset(copies)
-    summaries: dict[str, PageSummary] = {}
-    outputs: dict[str, str] = {}
-
-    def reserved_reason(out: str) -> str:
-        if out in generated:
-            return f"{out} is {generated[out]}"
-        if out.split("/", 1)[0] == ASSETS_DIR:
-            return f"{ASSETS_DIR}/ holds the theme's files"
-        if out in copies:
-            return f"{out} is a file copied from the content folder"
-        return ""
-
-    for name in sorted(facts):
-        page = facts[name]
-        out = output_path(name, tree.root)
-        where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
-        reserved = reserved_reason(out)
-        if reserved:
-            problems.append(
-                error(*where, f"page '{name}' would be written to {out}, but {reserved}")
-            )
-        elif out in outputs:
-            problems.append(
-                error(
-                    *where, f"page '{name}' would be written to {out}, like page '{outputs[out]}'"
-                )
-            )
-        outputs[out] = name
-        summaries[name] = PageSummary(
-            name=name,
-            title=page.source.title,
-            description_text=descriptions[name],
-            output=out,
-            source=page.source.rel_path,
-            anchors=page.anchors,
-        )
+    reserved = _ReservedOutputs(generated, copies)
+    summaries, outputs, placing_problems = _place_pages(facts, descriptions, tree, reserved)
+    problems += placing_problems
     problems += _folder_clashes(facts, summaries, copies, generated)
     declared, redirect_problems = declared_redirects(
         (page.source for page in facts.values()), config.redirects, config_shown, frozenset(facts)
@@ -207,7 +172,7 @@ def resolve_snapshot(
         summary.output: (name, facts[name].source.path, facts[name].source.tag_lines.get("page", 1))
         for name, summary in summaries.items()
     }
-    redirects, place_problems = place_redirects(declared, page_places, reserved_reason)
+    redirects, place_problems = place_redirects(declared, page_places, reserved.reason)
     problems += redirect_problems + place_problems
     title = config.title
     if config.layout == "bitdocs" and tree.root in summaries:
@@ -224,6 +189,59 @@ def resolve_snapshot(
         redirects=redirects,
     )
     return snapshot, problems
+
+
+@dataclass(frozen=True)
+class _ReservedOutputs:
+    """Output paths no page may take: site-wide files, the theme's assets, copied content files."""
+
+    generated: Mapping[str, str]  # site-wide file -> what it is
+    copies: frozenset[str]
+
+    def reason(self, out: str) -> str:
+        """Why OUT is taken, or '' when a page may be written there."""
+        if out in self.generated:
+            return f"{out} is {self.generated[out]}"
+        if out.split("/", 1)[0] == ASSETS_DIR:
+            return f"{ASSETS_DIR}/ holds the theme's files"
+        if out in self.copies:
+            return f"{out} is a file copied from the content folder"
+        return ""
+
+
+def _place_pages(
+    facts: Mapping[str, ParsedFacts],
+    descriptions: Mapping[str, str],
+    tree: CourseTree,
+    reserved: _ReservedOutputs,
+) -> tuple[dict[str, PageSummary], dict[str, str], list[Diagnostic]]:
+    """Each page's summary and output path (output -> page name); pages that would collide."""
+    problems: list[Diagnostic] = []
+    summaries: dict[str, PageSummary] = {}
+    outputs: dict[str, str] = {}
+    for name in sorted(facts):
+        page = facts[name]
+        out = output_path(name, tree.root)
+        where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
+        reason = reserved.reason(out)
+        if reason:
+            problems.append(error(*where, f"page '{name}' would be written to {out}, but {reason}"))
+        elif out in outputs:
+            problems.append(
+                error(
+                    *where, f"page '{name}' would be written to {out}, like page '{outputs[out]}'"
+                )
+            )
+        outputs[out] = name
+        summaries[name] = PageSummary(
+            name=name,
+            title=page.source.title,
+            description_text=descriptions[name],
+            output=out,
+            source=page.source.rel_path,
+            anchors=page.anchors,
+        )
+    return summaries, outputs, problems
 
 
 def _folder_clashes(
