@@ -43,52 +43,87 @@ def _version() -> str:
         return "unknown"
 
 
+Subcommands = argparse._SubParsersAction  # what `add_subparsers` returns
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    from trustdocs.config import SERVE_HOST, SERVE_PORT  # loaded inside the command's guard
-
     parser = argparse.ArgumentParser(
         prog="trustdocs", description="Build a course site from Markdown lessons."
     )
     parser.add_argument("--version", action="version", version=f"trustdocs {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_build_command(commands)
+    _add_check_command(commands)
+    _add_deploy_command(commands)
+    _add_serve_command(commands)
+    _add_new_command(commands)
+    return parser
 
-    def command(name: str, summary: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=summary, description=f"{summary.capitalize()}.")
-        sub.add_argument(
-            "--config",
-            type=Path,
-            metavar="FILE",
-            help="site.yaml (or a bit-docs package.json); default: the one in this folder",
-        )
-        sub.add_argument(
-            "--no-cache",
-            action="store_true",
-            help="neither read nor write the build cache (.trustdocs-cache/ beside the config)",
-        )
-        return sub
 
-    build = command("build", "build the site into its output folder")
+def _add_site_command(commands: Subcommands, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand that works on a site: it takes --config and --no-cache."""
+    sub = commands.add_parser(name, help=summary, description=f"{summary.capitalize()}.")
+    sub.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="site.yaml (or a bit-docs package.json); default: the one in this folder",
+    )
+    sub.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the build cache (.trustdocs-cache/ beside the config)",
+    )
+    return sub
+
+
+def _add_base_url_option(sub: argparse.ArgumentParser) -> None:
+    """--base-url, for the commands that write or check the site's links."""
+    sub.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the address the site is published at (default: base_url from site.yaml)",
+    )
+
+
+def _add_report_options(sub: argparse.ArgumentParser) -> None:
+    """--strict and --format, for the commands that report problems and stop there."""
+    sub.add_argument("--strict", action="store_true", help="fail on warnings too")
+    sub.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="text",
+        help="how problems are reported: text (path:line:col, the default), "
+        "github (workflow annotations on the lines of a pull request), json (for tools)",
+    )
+
+
+def _add_build_command(commands: Subcommands) -> None:
+    """`trustdocs build`."""
+    build = _add_site_command(commands, "build", "build the site into its output folder")
     build.add_argument(
         "--output", type=Path, metavar="DIR", help="output folder (default: from site.yaml)"
     )
-    check = command("check", "report every problem in the sources, write nothing")
-    deploy = command("deploy", "build the site and publish it to a branch of a git remote")
-    for sub in (build, check, deploy):
-        sub.add_argument(
-            "--base-url",
-            metavar="URL",
-            help="the address the site is published at (default: base_url from site.yaml)",
-        )
-    for sub in (build, check):
-        sub.add_argument("--strict", action="store_true", help="fail on warnings too")
-        sub.add_argument(
-            "--format",
-            choices=REPORT_FORMATS,
-            default="text",
-            help="how problems are reported: text (path:line:col, the default), "
-            "github (workflow annotations on the lines of a pull request), json (for tools)",
-        )
+    _add_base_url_option(build)
+    _add_report_options(build)
+
+
+def _add_check_command(commands: Subcommands) -> None:
+    """`trustdocs check`."""
+    check = _add_site_command(
+        commands, "check", "report every problem in the sources, write nothing"
+    )
+    _add_base_url_option(check)
+    _add_report_options(check)
+
+
+def _add_deploy_command(commands: Subcommands) -> None:
+    """`trustdocs deploy`."""
+    deploy = _add_site_command(
+        commands, "deploy", "build the site and publish it to a branch of a git remote"
+    )
+    _add_base_url_option(deploy)
     deploy.add_argument("--strict", action="store_true", help="refuse on warnings too")
     deploy.add_argument(
         "--branch", default="gh-pages", help="the branch that holds the site (default: gh-pages)"
@@ -105,12 +140,13 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="commit to the branch but push nothing",
     )
-    serve = command("serve", "preview the site, rebuilding on every save")
-    new = commands.add_parser(
-        "new", help="start a new course in a folder", description="Start a new course in a folder."
-    )
-    new.add_argument("folder", type=Path, help="where to create the course")
-    new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
+
+
+def _add_serve_command(commands: Subcommands) -> None:
+    """`trustdocs serve`."""
+    from trustdocs.config import SERVE_HOST, SERVE_PORT  # loaded inside the command's guard
+
+    serve = _add_site_command(commands, "serve", "preview the site, rebuilding on every save")
     serve.add_argument(
         "--host", default=SERVE_HOST, help=f"address to listen on (default: {SERVE_HOST})"
     )
@@ -121,7 +157,15 @@ def make_parser() -> argparse.ArgumentParser:
         help=f"port (default: {SERVE_PORT}; next free one if taken)",
     )
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-    return parser
+
+
+def _add_new_command(commands: Subcommands) -> None:
+    """`trustdocs new`."""
+    new = commands.add_parser(
+        "new", help="start a new course in a folder", description="Start a new course in a folder."
+    )
+    new.add_argument("folder", type=Path, help="where to create the course")
+    new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
 
 
 def load_site_config(path: Path | None) -> SiteConfig:
