@@ -204,51 +204,12 @@ def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
 
 
 def _load_site_yaml(path: Path) -> SiteConfig:
+    """site.yaml as a SiteConfig; every problem in it is one diagnostic of the ConfigError."""
     shown = display_path(path)
-    data, node = _parse_yaml(_read_text(path, shown), shown)
-    if data is None:
-        data, node = {}, None
-    if not isinstance(data, dict):
-        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
-        raise ConfigError(
-            [error(shown, line, col, "site.yaml must be a mapping of keys to values")]
-        )
-
+    data, node = _read_site_mapping(path, shown)
     lines = _key_lines(node)
     problems = _duplicate_keys(shown, node)
-    for key, value in data.items():
-        line = lines.get(str(key), 1)
-        if key not in _KEYS:
-            hint = did_you_mean(str(key), _KEYS) or f"known keys: {', '.join(_KEYS)}"
-            problems.append(error(shown, line, 1, f"unknown key '{key}'", hint))
-            continue
-        expected, _ = _KEYS[key]
-        if not isinstance(value, expected):
-            problems.append(
-                error(
-                    shown,
-                    line,
-                    1,
-                    f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}",
-                )
-            )
-        elif isinstance(value, str):
-            problem = _text_problem(value)
-            if problem is None and key in _PATH_KEYS and "\0" in value:
-                problem = "contains a NUL character"
-            if problem is None and key == "base_url":
-                problem = _url_problem(value)
-                if problem is None and site_address(value) is None:
-                    problems.append(error(shown, line, 1, BASE_URL_PROBLEM, BASE_URL_HINT))
-            if problem is not None:
-                problems.append(error(shown, line, 1, f"'{key}' {problem}"))
-    limit = data.get("max_include_bytes", 1)
-    if isinstance(limit, bool) or (isinstance(limit, int) and limit < 1):
-        line = lines.get("max_include_bytes", 1)
-        problems.append(error(shown, line, 1, "'max_include_bytes' must be a positive number"))
-    for key, (_, required) in _KEYS.items():
-        if required and key not in data:
-            problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
+    problems += _key_problems(data, lines, shown)
     redirects, redirect_problems = _redirects(data.get("redirects"), node, shown)
     problems += redirect_problems
     root_dir = path.parent.resolve()
@@ -276,6 +237,60 @@ def _load_site_yaml(path: Path) -> SiteConfig:
         max_include_bytes=data.get("max_include_bytes", DEFAULT_MAX_INCLUDE_BYTES),
         redirects=redirects,
     )
+
+
+def _read_site_mapping(path: Path, shown: str) -> tuple[dict[Any, Any], yaml.Node | None]:
+    """site.yaml as a mapping (an empty file is an empty one) and its node tree."""
+    data, node = _parse_yaml(_read_text(path, shown), shown)
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        line, col = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        raise ConfigError(
+            [error(shown, line, col, "site.yaml must be a mapping of keys to values")]
+        )
+    return data, node
+
+
+def _key_problems(data: dict[Any, Any], lines: dict[str, int], shown: str) -> list[Diagnostic]:
+    """Unknown keys, values of the wrong type or unusable text, and missing required keys."""
+    problems: list[Diagnostic] = []
+    for key, value in data.items():
+        line = lines.get(str(key), 1)
+        if key not in _KEYS:
+            hint = did_you_mean(str(key), _KEYS) or f"known keys: {', '.join(_KEYS)}"
+            problems.append(error(shown, line, 1, f"unknown key '{key}'", hint))
+        else:
+            problems += _value_problems(key, value, shown, line)
+    limit = data.get("max_include_bytes", 1)
+    if isinstance(limit, bool) or (isinstance(limit, int) and limit < 1):
+        line = lines.get("max_include_bytes", 1)
+        problems.append(error(shown, line, 1, "'max_include_bytes' must be a positive number"))
+    for key, (_, required) in _KEYS.items():
+        if required and key not in data:
+            problems.append(error(shown, 1, 1, f"missing required key '{key}'"))
+    return problems
+
+
+def _value_problems(key: str, value: object, shown: str, line: int) -> list[Diagnostic]:
+    """What is wrong with the VALUE of a known KEY: its type, or the text it holds."""
+    expected, _ = _KEYS[key]
+    if not isinstance(value, expected):
+        problem = f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}"
+        return [error(shown, line, 1, problem)]
+    if not isinstance(value, str):
+        return []
+    problems: list[Diagnostic] = []
+    text_problem = _text_problem(value)
+    if text_problem is None and key in _PATH_KEYS and "\0" in value:
+        text_problem = "contains a NUL character"
+    if text_problem is None and key == "base_url":
+        text_problem = _url_problem(value)
+        if text_problem is None and site_address(value) is None:
+            problems.append(error(shown, line, 1, BASE_URL_PROBLEM, BASE_URL_HINT))
+    if text_problem is not None:
+        problems.append(error(shown, line, 1, f"'{key}' {text_problem}"))
+    return problems
 
 
 def _redirects(
