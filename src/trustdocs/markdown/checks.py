@@ -90,28 +90,7 @@ def knowledge_check_block(state: StateBlock, start: int, end: int, silent: bool)
     if silent:
         return True
 
-    answer_line: int | None = None
-    close_line: int | None = None
-    last = start + 1  # the line after the check's content when it is never closed
-    line = start + 1
-    while line < end:
-        if state.isEmpty(line):
-            line += 1
-            continue
-        if state.sCount[line] < state.blkIndent:
-            break  # the list item or quote holding the check ended
-        text = _line_text(state, line).strip()
-        if _is_marker_line(state, line):
-            if text == CLOSING:
-                close_line = line
-                break
-            if OPENING.match(text):
-                break  # the next check begins: this one was never closed
-            if ANSWER.match(text) and answer_line is None:
-                answer_line = line
-        line += 1
-        last = line
-
+    answer_line, close_line, last = _check_lines(state, start, end)
     question = (opening.group(1) or "").strip()
     content_end = close_line if close_line is not None else last
     old_parent, old_max = state.parentType, state.lineMax
@@ -142,6 +121,33 @@ def knowledge_check_block(state: StateBlock, start: int, end: int, silent: bool)
     state.parentType, state.lineMax = old_parent, old_max
     state.line = content_end + (1 if close_line is not None else 0)
     return True
+
+
+def _check_lines(state: StateBlock, start: int, end: int) -> tuple[int | None, int | None, int]:
+    """Where the check opened at START has its `::: answer` line and its closing `:::` (None when
+    it has none), and the line after its content when it is never closed."""
+    answer_line: int | None = None
+    close_line: int | None = None
+    last = start + 1
+    line = start + 1
+    while line < end:
+        if state.isEmpty(line):
+            line += 1
+            continue
+        if state.sCount[line] < state.blkIndent:
+            break  # the list item or quote holding the check ended
+        text = _line_text(state, line).strip()
+        if _is_marker_line(state, line):
+            if text == CLOSING:
+                close_line = line
+                break
+            if OPENING.match(text):
+                break  # the next check begins: this one was never closed
+            if ANSWER.match(text) and answer_line is None:
+                answer_line = line
+        line += 1
+        last = line
+    return answer_line, close_line, last
 
 
 def _closing_index(tokens: list[Token], index: int) -> int:
@@ -194,12 +200,11 @@ def _shape_check(tokens: list[Token], number: int, env: dict[str, Any]) -> list[
     opening = tokens[0]
     line = opening.map[0] if opening.map else 0
     opening.meta["number"] = number
-    needle = ":::"
     if not opening.meta["closed"]:
         report(
             env,
             line,
-            needle,
+            ":::",
             error,
             "knowledge check is not closed",
             "end it with a line holding only :::",
@@ -208,12 +213,46 @@ def _shape_check(tokens: list[Token], number: int, env: dict[str, Any]) -> list[
         report(
             env,
             line,
-            needle,
+            ":::",
             error,
             "knowledge check has no question",
             "write the question on the same line: ::: check What would you do?",
         )
+    shaped, options, has_answer = _shape_options(tokens, number, env)
+    correct = [option for option in options if option.meta["correct"]]
+    for token in shaped:
+        if token.type.startswith("check_"):
+            token.meta = {**token.meta, "number": number, "multiple": len(correct) > 1}
+    if options and not correct:
+        report(
+            env,
+            line,
+            ":::",
+            error,
+            "none of this knowledge check's options is marked correct",
+            "mark each right option - [x]",
+        )
+    if not options and not has_answer:
+        report(
+            env,
+            line,
+            ":::",
+            error,
+            "knowledge check has neither options nor a model answer",
+            "list options as - [ ] and - [x] items, or write the answer after a line ::: answer",
+        )
+    opening.meta["options"] = len(options)
+    opening.meta["answer"] = has_answer
+    return shaped
 
+
+def _shape_options(
+    tokens: list[Token], number: int, env: dict[str, Any]
+) -> tuple[list[Token], list[Token], bool]:
+    """A check's tokens with its first `[ ]`/`[x]` list made of options; the option openings; and
+    whether it has a model answer. A second list of options is reported and left as it is."""
+    opening = tokens[0]
+    line = opening.map[0] if opening.map else 0
     shaped: list[Token] = []
     options: list[Token] = []
     has_answer = False
@@ -246,32 +285,7 @@ def _shape_check(tokens: list[Token], number: int, env: dict[str, Any]) -> list[
         else:
             shaped.extend(_options(tokens[index : close + 1], number, options, env))
         index = close + 1
-
-    correct = [option for option in options if option.meta["correct"]]
-    for token in shaped:
-        if token.type.startswith("check_"):
-            token.meta = {**token.meta, "number": number, "multiple": len(correct) > 1}
-    if options and not correct:
-        report(
-            env,
-            line,
-            needle,
-            error,
-            "none of this knowledge check's options is marked correct",
-            "mark each right option - [x]",
-        )
-    if not options and not has_answer:
-        report(
-            env,
-            line,
-            needle,
-            error,
-            "knowledge check has neither options nor a model answer",
-            "list options as - [ ] and - [x] items, or write the answer after a line ::: answer",
-        )
-    opening.meta["options"] = len(options)
-    opening.meta["answer"] = has_answer
-    return shaped
+    return shaped, options, has_answer
 
 
 def _opens_with_marker(tokens: list[Token], item: int) -> bool:
