@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from trustdocs.cache import cache_folder
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
-from trustdocs.outputs import output_location_problem, remove_stale_temporaries, write_output
+from trustdocs.outputs import FreshOutput, output_location_problem, remove_stale_temporaries
 from trustdocs.record import build_record, keep_record, unchanged_build
 from trustdocs.site import Site
 from trustdocs.workers import worker_count
@@ -58,23 +59,24 @@ def build_site(
         return BuildResult(
             found, recorded.pages, seconds, recorded.skipped, written, unchanged=True
         )
-    site.build(workers=worker_count())
-    diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
-    written = False
-    if not write or not has_errors(diagnostics, strict):
-        try:
-            signatures = write_output(target, site.output_files()) if write else {}
-            written = write
-            record = build_record(
-                site.site_key, site.read, site.pages.facts, site.diagnostics(), signatures
-            )
+    diagnostics, written, signatures = [], False, {}
+    try:
+        with contextlib.ExitStack() as stack:
+            fresh = stack.enter_context(FreshOutput(target)) if write else None
+            site.build(workers=worker_count(), into=fresh)
+            diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
+            if fresh is not None and not has_errors(diagnostics, strict):
+                for rel, content in sorted(site.output_files().items()):
+                    fresh.write(rel, content)
+                signatures, written = fresh.swap_in(), True
+        if written or not write:
+            found = site.diagnostics()
+            record = build_record(site.site_key, site.read, site.pages.facts, found, signatures)
             keep_record(cache, site.site_key, target if write else None, record)
-        except OSError as exc:
-            reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
-            shown = display_path(config.config_path)
-            diagnostics.append(
-                error(shown, 1, 1, f"cannot write the output folder {target}: {reason}")
-            )
+    except OSError as exc:
+        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+        shown = display_path(config.config_path)
+        diagnostics.append(error(shown, 1, 1, f"cannot write the output folder {target}: {reason}"))
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)

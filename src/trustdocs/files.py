@@ -231,21 +231,29 @@ class SiteSources:
     problems: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     keys: dict[Path, str] = field(default_factory=dict)
 
-    def read_all(self) -> None:
-        """Discover the site's files and read every page file."""
+    def discover(self) -> None:
+        """Discover the site's files, forgetting what was read."""
         self.files = discover(self.config)
         self.sources, self.problems, self.keys = {}, {}, {}
+
+    def read_all(self) -> None:
+        """Discover the site's files and read every page file."""
+        self.discover()
         for path in self.files.pages:
             self.read(path)
 
     def read(self, path: Path) -> None:
         """Read (again) one page file."""
-        read = read_page(self.config, path, self.cache, self.known)
-        self.sources[path], self.problems[path], self.keys[path] = (
-            read.source,
-            read.problems,
-            read.key,
-        )
+        self.take({path: read_page(self.config, path, self.cache, self.known)})
+
+    def take(self, reads: dict[Path, ReadPage]) -> None:
+        """Hold page files read here or elsewhere (in a build worker)."""
+        for path, read in reads.items():
+            self.sources[path], self.problems[path], self.keys[path] = (
+                read.source,
+                read.problems,
+                read.key,
+            )
 
     def of_chosen(
         self, chosen: list[PageSource]

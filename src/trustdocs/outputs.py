@@ -285,6 +285,49 @@ def _no_follow(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NOFOLLOW)
 
 
+class FreshOutput:
+    """A fresh folder beside the output, written (by this process or its build workers) while it
+    is locked, then swapped in for the old output as a whole; removed if anything fails first."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = Path(os.path.abspath(output_dir))
+        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.output_dir)
+        prefix = f".{self.output_dir.name}.new-"
+        self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
+        self._lock = contextlib.ExitStack()
+
+    def __enter__(self) -> FreshOutput:
+        try:
+            self._lock.enter_context(_locked(self.folder))
+        except BaseException:
+            _remove_temporary(self.folder)
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.close()
+        # After an exchange the fresh folder's name holds the previous site: delete it either way.
+        _remove_temporary(self.folder)
+
+    def write(self, rel: str, content: OutputContent) -> None:
+        """Write one file; link it to the previous site's file when that holds the same bytes."""
+        target = self.folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not _link_if_same(self.output_dir / rel, target, content):
+            write_file(target, content)
+
+    def swap_in(self) -> dict[str, FileSignature]:
+        """Put the fresh folder in the output's place; the signatures of the files it holds."""
+        self.folder.chmod(0o755)
+        written = output_signatures(self.folder)
+        if not self.output_dir.exists():
+            os.replace(self.folder, self.output_dir)
+        elif not _exchange(self.folder, self.output_dir):
+            _swap_in_two_steps(self.folder, self.output_dir)
+        return written
+
+
 def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str, FileSignature]:
     """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one.
 
@@ -293,27 +336,10 @@ def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str,
     removes only temporaries that nobody is writing. Returns the signatures of the files written,
     taken before the swap, so that they describe this build's files and no other's.
     """
-    output_dir = Path(os.path.abspath(output_dir))
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(output_dir)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
-    try:
-        with _locked(fresh):
-            for rel in sorted(files):
-                target = fresh / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not _link_if_same(output_dir / rel, target, files[rel]):
-                    write_file(target, files[rel])
-            fresh.chmod(0o755)
-            written = output_signatures(fresh)
-            if not output_dir.exists():
-                os.replace(fresh, output_dir)
-            elif not _exchange(fresh, output_dir):
-                _swap_in_two_steps(fresh, output_dir)
-    finally:
-        # After an exchange the fresh folder's name holds the previous site: delete it either way.
-        _remove_temporary(fresh)
-    return written
+    with FreshOutput(output_dir) as fresh:
+        for rel in sorted(files):
+            fresh.write(rel, files[rel])
+        return fresh.swap_in()
 
 
 def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
@@ -469,7 +495,11 @@ class SiteOutputs:
         """Every output file: rel path → its text, its bytes, or the source file to copy."""
         out: dict[str, OutputContent] = dict(copies)
         out.update(self.theme_files)
-        out.update((o.rendered.output, o.rendered.html) for o in self.pages.values())
+        out.update(
+            (o.rendered.output, o.rendered.html)
+            for o in self.pages.values()
+            if o.rendered.html is not None
+        )
         out.update(self.extras)
         if on_request:  # files a preview makes only when they are asked for
             out.update(on_request_outputs(snapshot, self.pages, self.theme, self.search))

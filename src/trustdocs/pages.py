@@ -105,10 +105,19 @@ class ParsedPages:
 
         SOURCE_KEYS: a key to each page file's contents; READ_PROBLEMS: what reading it found.
         """
-        self.names = frozenset(source.name for source in sources)
-        self.titles = {source.name: source.title for source in sources}
+        self.choose_titles({s.name: s.title for s in sources}, source_keys, read_problems)
+
+    def choose_titles(
+        self,
+        titles: dict[str, str],
+        source_keys: dict[str, str],
+        read_problems: dict[str, list[Diagnostic]],
+    ) -> None:
+        """Fix the pages by their TITLES (of every page, by name); see `choose`."""
+        self.names = frozenset(titles)
+        self.titles = dict(titles)
         self.names_key = fingerprint(sorted(self.names))
-        self.keys = {s.name: self._key(source_keys.get(s.name, "")) for s in sources}
+        self.keys = {name: self._key(source_keys.get(name, "")) for name in titles}
         self.read_problems = read_problems
 
     def _key(self, source_key: str) -> str:
@@ -146,8 +155,14 @@ class ParsedPages:
         self._full[page.source.name] = page
         self.keep_facts(page.facts, problems)
 
+    def hold(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
+        """Hold the facts of a page a worker parsed (and kept in the cache); its body stays there."""
+        if facts.source.name in self._full and self._full[facts.source.name].source != facts.source:
+            del self._full[facts.source.name]
+        self._keep_facts(facts, problems)
+
     def keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
-        """Hold the facts of a page parsed here or in a worker (whose body stays there)."""
+        """Hold the facts of a page parsed here, and keep them in the cache."""
         name = facts.source.name
         if name not in self._full or self._full[name].source != facts.source:
             self._full.pop(name, None)

@@ -58,7 +58,7 @@ class RenderedPage:
 
     name: str
     output: str
-    html: str
+    html: str | None  # None: written to the output folder already (by a build worker)
     diagnostics: tuple[Diagnostic, ...] = ()
     uses: frozenset[tuple[str, Aspect]] = frozenset()  # what it showed of other pages
 

@@ -12,13 +12,21 @@ from trustdocs.changes import RebuildPlan, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
-from trustdocs.outputs import OutputContent, SiteOutputs, generated_files, replaced_copies
+from trustdocs.outputs import (
+    FreshOutput,
+    OutputContent,
+    SiteOutputs,
+    generated_files,
+    replaced_copies,
+)
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
 from trustdocs.render import PageOutputs, Theme
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
     PARALLEL_MINIMUM,
+    ParseOrder,
+    Reads,
     RenderOrder,
     build_in_workers,
     can_fork,
@@ -43,38 +51,55 @@ class Site:
         self.made = SiteOutputs(config, self.theme, self.cache)
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
 
-    def build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> None:
-        """Load and render everything, reusing what the cache holds; in forked workers when many
-        pages need work (WORKERS > 1, at least MINIMUM pages)."""
-        self.read.read_all()
-        missing = [source for source in self._choose() if not self.pages.reuse(source)]
-        enough, parallel = max(minimum, workers), workers > 1 and can_fork()
-        self.workers_used = 0
-        if parallel and len(missing) >= enough:
-            self._build_in_workers([missing[i::workers] for i in range(workers)])
-            return
-        for source in missing:
-            self.pages.parse(source)
-        todo = self.made.reuse(self.pages, self._resolve())
-        if parallel and len(todo) >= enough:
-            self._build_in_workers([[] for _ in range(workers)], todo)
-        else:
-            self.made.render(self.pages, todo, self._resolve_done())
-
-    def _build_in_workers(
-        self, shares: list[list[PageSource]], todo: set[str] | None = None
+    def build(
+        self, workers: int = 1, minimum: int = PARALLEL_MINIMUM, into: FreshOutput | None = None
     ) -> None:
-        def order(parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> list[RenderOrder]:
-            for facts, problems in parsed:
-                self.pages.keep_facts(facts, problems)
-            snapshot = self._resolve()
-            pending = self.made.reuse(self.pages, snapshot) if todo is None else todo
-            keys = {name: self.made.kept.key_of(self.pages, name) for name in pending}
-            sources = {name: self.pages.facts[name].source for name in pending}
-            return render_orders(snapshot, shares, sources, keys)
+        """Load and render everything, reusing what the cache holds; in forked workers when the
+        site has many page files (WORKERS > 1, at least MINIMUM), which write the pages they
+        render INTO the output being made instead of sending them back."""
+        self.workers_used = 0
+        if workers > 1 and can_fork():
+            self.read.discover()
+            if len(self.files.pages) >= max(minimum, workers):
+                self._build_in_workers(workers, into)
+                return
+        self.read.read_all()
+        for source in self._choose():
+            if not self.pages.reuse(source):
+                self.pages.parse(source)
+        todo = self.made.reuse(self.pages, self._resolve())
+        self.made.render(self.pages, todo, self._resolve_done())
 
-        titles = self.pages.titles
-        made = build_in_workers(self.config, shares, titles, self.theme, self.cache, order)
+    def _build_in_workers(self, workers: int, into: FreshOutput | None) -> None:
+        shares = [list(self.files.pages[i::workers]) for i in range(workers)]
+        owned: list[set[str]] = []
+
+        def plan_parse(reads: list[Reads]) -> list[ParseOrder]:
+            for share in reads:
+                self.read.take(share)
+            chosen = {id(source): source.name for source in self._choose()}
+            orders = []
+            for share in shares:
+                mine = [p for p in share if id(self.sources.get(p)) in chosen]
+                names = {chosen[id(self.sources.get(p))]: p for p in mine}
+                keys = {name: self.read.keys[p] for name, p in names.items()}
+                problems = {name: self.read.problems[p] for name, p in names.items()}
+                orders.append(ParseOrder(self.pages.titles, keys, problems, tuple(mine)))
+                owned.append(set(names))
+            return orders
+
+        def plan_render(parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> list[RenderOrder]:
+            for facts, problems in parsed:
+                self.pages.hold(facts, problems)
+            snapshot = self._resolve()
+            pending = self.made.reuse(self.pages, snapshot)
+            keys = {name: self.made.kept.key_of(self.pages, name) for name in pending}
+            return render_orders(snapshot, owned, pending, keys)
+
+        plan = (plan_parse, plan_render)
+        made = build_in_workers(
+            self.config, shares, (self.theme, self.cache, self.site_key), plan, into
+        )
         self.made.add(made, self._resolve_done())
         self.workers_used = len(shares)
 

@@ -1,13 +1,16 @@
-"""A pool of forked workers that parse and render shares of the pages and return typed results.
+"""A pool of forked workers that read, parse and render shares of the page files, returning typed results.
 
-Parsed pages never cross a process boundary (pickling tokens costs more than parsing): each worker
-parses its share and sends back the pages' facts; the main process resolves the snapshot from all of
-them and sends it back; each worker renders its share and sends back the outputs.
+Parsed pages never cross a process boundary (pickling tokens costs more than parsing). Each worker
+reads its share of page files and sends back their tags; the main process chooses the site's pages
+and sends every page's title; each worker takes its pages' facts from the cache or parses them, and
+sends the facts back; the main process resolves the snapshot and sends it; each worker renders the
+pages of its share that need it and sends back their outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 import signal
@@ -17,16 +20,18 @@ from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
-from trustdocs.markdown import highlighted_lines, markdown_parser
-from trustdocs.pages import PageFacts, parse_page
+from trustdocs.files import ReadPage, read_page
+from trustdocs.markdown import markdown_parser
+from trustdocs.outputs import FreshOutput
+from trustdocs.pages import PageFacts, ParsedPages
 from trustdocs.render import PageOutputs, Theme, keep_outputs, render_outputs
 from trustdocs.snapshot import SiteSnapshot
-from trustdocs.source import PageSource
 
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
@@ -48,6 +53,17 @@ class WorkerFailed(Exception):
 
 
 Parsed = tuple[PageFacts, list[Diagnostic]]
+Reads = dict[Path, ReadPage]
+
+
+@dataclass(frozen=True)
+class ParseOrder:
+    """What one worker parses once the site's pages are chosen."""
+
+    titles: dict[str, str]  # every page's title, by name: cross-links and the cache depend on them
+    source_keys: dict[str, str]  # page -> the key of its file, for this worker's pages
+    read_problems: dict[str, list[Diagnostic]]  # page -> what reading its file found
+    paths: tuple[Path, ...]  # the files of this worker's share that make pages
 
 
 @dataclass(frozen=True)
@@ -56,40 +72,36 @@ class RenderOrder:
 
     snapshot: SiteSnapshot
     render: frozenset[str]  # pages of the worker's share to render
-    extra: tuple[PageSource, ...]  # pages to parse and render besides (their facts were cached)
     keys: dict[str, str]  # page -> the cache key of its outputs
 
 
 def render_orders(
-    snapshot: SiteSnapshot,
-    shares: list[list[PageSource]],
-    pending: dict[str, PageSource],
-    keys: dict[str, str],
+    snapshot: SiteSnapshot, owned: list[set[str]], pending: set[str], keys: dict[str, str]
 ) -> list[RenderOrder]:
-    """What each worker renders: the PENDING pages of its share, and a share of the others."""
-    owned = [{source.name for source in share} for share in shares]
-    rest = sorted(pending.keys() - set().union(*owned))
-    return [
-        RenderOrder(
-            snapshot,
-            frozenset(pending.keys() & mine),
-            tuple(pending[name] for name in rest[i :: len(shares)]),
-            keys,
-        )
-        for i, mine in enumerate(owned)
-    ]
+    """What each worker renders: the PENDING pages of the share it OWNS."""
+    return [RenderOrder(snapshot, frozenset(pending & mine), keys) for mine in owned]
+
+
+Plan = tuple[Callable[[list[Reads]], list[ParseOrder]], Callable[[list[Parsed]], list[RenderOrder]]]
 
 
 def build_in_workers(
     config: SiteConfig,
-    shares: list[list[PageSource]],
-    titles: dict[str, str],
-    theme: Theme,
-    cache: BuildCache,
-    order: Callable[[list[Parsed]], list[RenderOrder]],
+    shares: list[list[Path]],
+    site: tuple[Theme, BuildCache, str],
+    plan: Plan,
+    into: FreshOutput | None = None,
 ) -> list[PageOutputs]:
-    """Parse SHARES in one forked worker each; ORDER makes the snapshot and says what each renders."""
-    _warm_up(theme, [source for share in shares for source in share])
+    """Read, parse and render the page files SHARES in one forked worker each.
+
+    SITE: the theme, the cache and the site's cache key. PLAN: what the main process makes of all
+    the reads (what each worker parses) and of all the facts (what each renders). With INTO, the
+    workers write the pages there and send back their outputs without the page HTML.
+    """
+    plan_parse, plan_render = plan
+    theme = site[0]
+    markdown_parser()  # once, before forking, rather than in every worker
+    theme.environment.get_template("page.html")
     context = get_context("fork")
     workers: list[tuple[Connection, BaseProcess]] = []
     gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
@@ -97,7 +109,7 @@ def build_in_workers(
         for share in shares:
             here, there = context.Pipe()
             process = context.Process(
-                target=_work, args=(there, config, share, titles, theme, cache), daemon=True
+                target=_work, args=(there, config, share, site, into), daemon=True
             )
             process.start()
             there.close()
@@ -105,18 +117,21 @@ def build_in_workers(
     finally:
         gc.unfreeze()
     try:
+        reads = [_receive(connection, process) for connection, process in workers]
+        for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
+            connection.send(parse_order)
         parsed: list[Parsed] = []
         for connection, process in workers:
             parsed += _receive(connection, process)
-        for (connection, _), worker_order in zip(workers, order(parsed), strict=True):
-            connection.send(worker_order)
+        for (connection, _), render_order in zip(workers, plan_render(parsed), strict=True):
+            connection.send(render_order)
         outputs: list[PageOutputs] = []
         for connection, process in workers:
             outputs += _receive(connection, process)
         return outputs
     finally:
         for connection, process in workers:
-            connection.close()  # a worker still waiting for the snapshot ends on EOF
+            connection.close()  # a worker still waiting for an order ends on EOF
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
@@ -132,6 +147,8 @@ def _receive(connection: Connection, process: BaseProcess) -> Any:
         status, payload = connection.recv()
     except (EOFError, OSError):
         raise _stopped(process) from None
+    if status == "oserror":  # writing the output failed: a problem of the output folder, not a bug
+        raise OSError(*payload)
     if status != "ok":
         raise WorkerFailed(f"a build worker failed:\n{payload}")
     return payload
@@ -154,27 +171,40 @@ def _stopped(process: BaseProcess) -> WorkerFailed:
 def _work(
     connection: Connection,
     config: SiteConfig,
-    share: list[PageSource],
-    titles: dict[str, str],
-    theme: Theme,
-    cache: BuildCache,
+    share: list[Path],
+    site: tuple[Theme, BuildCache, str],
+    into: FreshOutput | None,
 ) -> None:
-    """In a worker: parse the share, send its facts, await the order, render, send the outputs."""
+    """In a worker: read the share, parse the chosen pages of it, render what the order says."""
+    theme, cache, site_key = site
     try:
-        parsed = {source.name: parse_page(config, source, titles) for source in share}
-        connection.send(("ok", [(page.facts, problems) for page, problems in parsed.values()]))
-        try:
-            order: RenderOrder = connection.recv()
-        except EOFError:
-            return  # the main process gave up on this build
-        pages = [page for name, (page, _) in parsed.items() if name in order.render]
-        pages += [parse_page(config, source, titles)[0] for source in order.extra]
+        pages = ParsedPages(config, cache=cache, site_key=site_key)
+        reads = {path: read_page(config, path, cache, pages.known_source) for path in share}
+        connection.send(("ok", reads))
+        parse_order: ParseOrder | None = _next_order(connection)
+        if parse_order is None:
+            return
+        pages.choose_titles(parse_order.titles, parse_order.source_keys, parse_order.read_problems)
+        names = []
+        for path in parse_order.paths:
+            source = reads[path].source
+            assert source is not None  # the main process chose it
+            if not pages.reuse(source):
+                pages.parse(source)
+            names.append(source.name)
+        connection.send(("ok", [(pages.facts[n], pages.problems[n]) for n in names]))
+        render_order: RenderOrder | None = _next_order(connection)
+        if render_order is None:
+            return
         outputs = []
-        for page in pages:
-            made = render_outputs(page, order.snapshot, theme)
-            keep_outputs(cache, order.keys[page.source.name], made, order.snapshot)
-            outputs.append(made)
+        for name in sorted(render_order.render):
+            made = render_outputs(pages.full(name), render_order.snapshot, theme)
+            keep_outputs(cache, render_order.keys[name], made, render_order.snapshot)
+            outputs.append(made if into is None else _written(made, into))
         connection.send(("ok", outputs))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
     except BaseException:
         with contextlib.suppress(OSError):
             connection.send(("error", traceback.format_exc()))
@@ -182,14 +212,15 @@ def _work(
         connection.close()
 
 
-def _warm_up(theme: Theme, sources: list[PageSource]) -> None:
-    """Do once, before forking, what every worker would otherwise do on its own."""
-    markdown_parser()
-    theme.environment.get_template("page.html")
-    for fence in {
-        line.strip().lstrip("`~").split()[0].lower()
-        for source in sources
-        for line in source.body.split("\n")
-        if line.strip().startswith(("```", "~~~")) and line.strip().lstrip("`~").strip()
-    }:
-        highlighted_lines("", fence)
+def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
+    """Write a page into the output being made; its outputs without the HTML, which is there now."""
+    into.write(made.rendered.output, made.rendered.html)
+    return dataclasses.replace(made, rendered=dataclasses.replace(made.rendered, html=None))
+
+
+def _next_order(connection: Connection) -> Any:
+    """The main process's next order; None when it gave up on this build."""
+    try:
+        return connection.recv()
+    except EOFError:
+        return None
