@@ -475,13 +475,13 @@ class SiteOutputs:
             made = render_outputs(parsed.full(name), snapshot, self.theme)
             self.kept.keep(self.kept.key_of(parsed, name), made, snapshot)
             self.pages[name] = made
-        self.render_count += len(names)
-        self.add([], snapshot)
+        self.add([], snapshot, len(names))
 
-    def add(self, made: list[PageOutputs], snapshot: SiteSnapshot) -> None:
-        """Take pages' outputs rendered elsewhere (in workers); render the site-wide files."""
+    def add(self, made: list[PageOutputs], snapshot: SiteSnapshot, rendered: int = 0) -> None:
+        """Take pages' outputs made elsewhere (RENDERED of them rendered, the others taken from
+        the cache, by workers); render the site-wide files."""
         self.pages.update((o.rendered.name, o) for o in made)
-        self.render_count += len(made)
+        self.render_count += rendered
         self.extras, self.extra_problems = render_templated_files(self.config, snapshot, self.theme)
 
     def diagnostics(self) -> list[Diagnostic]:

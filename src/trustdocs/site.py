@@ -30,7 +30,6 @@ from trustdocs.workers import (
     RenderOrder,
     build_in_workers,
     can_fork,
-    render_orders,
 )
 
 
@@ -92,15 +91,14 @@ class Site:
             for facts, problems in parsed:
                 self.pages.hold(facts, problems)
             snapshot = self._resolve()
-            pending = self.made.reuse(self.pages, snapshot)
-            keys = {name: self.made.kept.key_of(self.pages, name) for name in pending}
-            return render_orders(snapshot, owned, pending, keys)
+            keys = {name: self.made.kept.key_of(self.pages, name) for name in self.pages.facts}
+            return [RenderOrder(snapshot, frozenset(mine), keys) for mine in owned]
 
         plan = (plan_parse, plan_render)
-        made = build_in_workers(
+        made, rendered = build_in_workers(
             self.config, shares, (self.theme, self.cache, self.site_key), plan, into
         )
-        self.made.add(made, self._resolve_done())
+        self.made.add(made, self._resolve_done(), rendered)
         self.workers_used = len(shares)
 
     def _choose(self) -> list[PageSource]:

@@ -30,7 +30,7 @@ from trustdocs.files import ReadPage, read_page
 from trustdocs.markdown import markdown_parser
 from trustdocs.outputs import FreshOutput
 from trustdocs.pages import PageFacts, ParsedPages
-from trustdocs.render import PageOutputs, Theme, keep_outputs, render_outputs
+from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
 from trustdocs.snapshot import SiteSnapshot
 
 MAX_WORKERS = 4
@@ -68,18 +68,12 @@ class ParseOrder:
 
 @dataclass(frozen=True)
 class RenderOrder:
-    """What one worker renders once the snapshot is made."""
+    """What one worker makes once the snapshot is made: each page's outputs, from the cache when
+    it holds them under the page's key (KEYS), else rendered."""
 
     snapshot: SiteSnapshot
-    render: frozenset[str]  # pages of the worker's share to render
-    keys: dict[str, str]  # page -> the cache key of its outputs
-
-
-def render_orders(
-    snapshot: SiteSnapshot, owned: list[set[str]], pending: set[str], keys: dict[str, str]
-) -> list[RenderOrder]:
-    """What each worker renders: the PENDING pages of the share it OWNS."""
-    return [RenderOrder(snapshot, frozenset(pending & mine), keys) for mine in owned]
+    pages: frozenset[str]  # pages of the worker's share
+    keys: dict[str, str]  # page -> the cache key of its outputs ("" : render it)
 
 
 Plan = tuple[Callable[[list[Reads]], list[ParseOrder]], Callable[[list[Parsed]], list[RenderOrder]]]
@@ -91,8 +85,9 @@ def build_in_workers(
     site: tuple[Theme, BuildCache, str],
     plan: Plan,
     into: FreshOutput | None = None,
-) -> list[PageOutputs]:
-    """Read, parse and render the page files SHARES in one forked worker each.
+) -> tuple[list[PageOutputs], int]:
+    """Read, parse and render the page files SHARES in one forked worker each; every page's
+    outputs and how many were rendered (the others came from the cache).
 
     SITE: the theme, the cache and the site's cache key. PLAN: what the main process makes of all
     the reads (what each worker parses) and of all the facts (what each renders). With INTO, the
@@ -126,9 +121,12 @@ def build_in_workers(
         for (connection, _), render_order in zip(workers, plan_render(parsed), strict=True):
             connection.send(render_order)
         outputs: list[PageOutputs] = []
+        rendered = 0
         for connection, process in workers:
-            outputs += _receive(connection, process)
-        return outputs
+            made, count = _receive(connection, process)
+            outputs += made
+            rendered += count
+        return outputs, rendered
     finally:
         for connection, process in workers:
             connection.close()  # a worker still waiting for an order ends on EOF
@@ -196,12 +194,18 @@ def _work(
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        outputs = []
-        for name in sorted(render_order.render):
-            made = render_outputs(pages.full(name), render_order.snapshot, theme)
-            keep_outputs(cache, render_order.keys[name], made, render_order.snapshot)
+        outputs, rendered = [], 0
+        snapshot = render_order.snapshot
+        for name in sorted(render_order.pages):
+            key = render_order.keys.get(name, "")
+            made = cached_outputs(cache, key, snapshot) if key else None
+            if made is None:
+                made = render_outputs(pages.full(name), snapshot, theme)
+                if key:
+                    keep_outputs(cache, key, made, snapshot)
+                rendered += 1
             outputs.append(made if into is None else _written(made, into))
-        connection.send(("ok", outputs))
+        connection.send(("ok", (outputs, rendered)))
     except OSError as exc:
         with contextlib.suppress(OSError):
             connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
