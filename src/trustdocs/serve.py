@@ -89,14 +89,13 @@ class Preview:
         self.config = config
         self.use_cache = use_cache
         self.output_dir = output_dir
+        self.folder = ServedFolder(output_dir)
         self.lock = threading.Lock()
         self.site: Site | None = None
-        self.served: dict[str, OutputContent] = {}
         self.version = 0
         self.last = RebuildReport(0, (), (), 0.0)
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
         self.printed: list[Diagnostic] = []
-        self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -130,7 +129,7 @@ class Preview:
                     return self.full_build()
                 site.apply(plan)
                 files = site.output_files(on_request=False)
-                self._recopy(paths)
+                self.folder.recopy(paths)
                 return self._publish(site.diagnostics(), files, started)
             except Exception:
                 # The site may hold half of these edits: the next rebuild starts from the sources.
@@ -143,7 +142,7 @@ class Preview:
         errors = [d for d in diagnostics if d.severity == "error"]
         changed: list[str] = []
         if not errors:
-            changed = self._sync(files)
+            changed = self.folder.sync(files)
         self.version += 1
         report = RebuildReport(
             self.version,
@@ -160,6 +159,35 @@ class Preview:
         _print_report(report, diagnostics, shown)
         return report
 
+    def made_on_request(self, rel: str) -> bytes | None:
+        """A file that reads every page (search index, print page), made when asked for, not on every save."""
+        if not is_on_request(rel):
+            return None
+        with self.lock:
+            made = self.site.on_request_file(rel) if self.site is not None else None
+            return None if made is None else made.encode("utf-8")
+
+    # --- announcing -----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
+        """A queue receiving every rebuild report while the caller listens."""
+        inbox: queue.Queue[RebuildReport] = queue.Queue()
+        self.subscribers.add(inbox)
+        try:
+            yield inbox
+        finally:
+            self.subscribers.discard(inbox)
+
+
+class ServedFolder:
+    """The preview's output folder, kept equal to the files of the last good build."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self.files: dict[str, OutputContent] = {}  # what the folder holds, as served
+        self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
+
     def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
         """A page as the preview serves it: with the reload script."""
         if not rel.endswith(".html") or not isinstance(content, str):
@@ -171,24 +199,24 @@ class Preview:
         self.injected[rel] = (content, served)
         return served
 
-    def _sync(self, files: dict[str, OutputContent]) -> list[str]:
+    def sync(self, files: dict[str, OutputContent]) -> list[str]:
         """Make the output folder hold FILES, touching only what differs; return changed URLs."""
         files = {rel: self._served_form(rel, content) for rel, content in files.items()}
-        if not self.served:
+        if not self.files:
             write_output(self.output_dir, files)
-            self.served = dict(files)
+            self.files = dict(files)
             return sorted("/" + rel for rel in files)
         changed = []
         # Deletions first, with the folders they empty: a file may be replaced by a folder of its
         # name (content/notes becoming content/notes/), or a folder by a file.
-        for rel in set(self.served) - set(files):
+        for rel in set(self.files) - set(files):
             target = self._inside(rel)
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
             self._remove_empty_folders(target.parent)
             changed.append("/" + rel)
         for rel, content in files.items():
-            old = self.served.get(rel)
+            old = self.files.get(rel)
             if old is content or (old == content and not isinstance(content, Path)):
                 continue
             target = self._inside(rel)
@@ -197,7 +225,7 @@ class Preview:
             write_file(temporary, content)
             os.replace(temporary, target)
             changed.append("/" + rel)
-        self.served = dict(files)
+        self.files = dict(files)
         return sorted(changed)
 
     def _remove_empty_folders(self, folder: Path) -> None:
@@ -217,31 +245,11 @@ class Preview:
             raise ValueError(f"output path outside the preview folder: {rel}")
         return target
 
-    def made_on_request(self, rel: str) -> bytes | None:
-        """A file that reads every page (search index, print page), made when asked for, not on every save."""
-        if not is_on_request(rel):
-            return None
-        with self.lock:
-            made = self.site.on_request_file(rel) if self.site is not None else None
-            return None if made is None else made.encode("utf-8")
-
-    def _recopy(self, paths: set[Path]) -> None:
+    def recopy(self, paths: set[Path]) -> None:
         """Files copied as they are (images, downloads) may change in place: copy them again."""
-        for rel, content in self.served.items():
+        for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
-
-    # --- announcing -----------------------------------------------------------------------------
-
-    @contextlib.contextmanager
-    def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
-        """A queue receiving every rebuild report while the caller listens."""
-        inbox: queue.Queue[RebuildReport] = queue.Queue()
-        self.subscribers.add(inbox)
-        try:
-            yield inbox
-        finally:
-            self.subscribers.discard(inbox)
 
 
 def _print_report(
@@ -403,7 +411,7 @@ def _start_preview_in(
 ) -> RunningPreview:
     # Forking is safe only here, before the server and the watcher start their threads.
     preview.full_build(workers=workers, minimum=parallel_minimum)
-    if not preview.served:
+    if not preview.folder.files:
         preview.output_dir.mkdir(parents=True, exist_ok=True)
 
     handler = type("Handler", (PreviewHandler,), {"preview": preview})
