@@ -273,3 +273,21 @@ def test_an_exercise_file_deleted_and_restored_leaves_and_rejoins_the_copied_fil
     rebuild(site, example)
     assert "course/example.js" in site.output_files()
     assert_equals_full_build(site)
+
+
+def test_a_body_edit_keeps_the_site_frame_and_a_tag_edit_makes_a_new_one(site):
+    """Serving a large course, a body edit must not resolve every page again: the snapshot stays
+    the same object; anything the snapshot shows (a heading's anchor, a tag) makes a new one."""
+    frame = site.snapshot
+    assert rebuild(site, edit(content(site, "y.md"), "Nothing links here.", "Still nothing.")) == {
+        "course/y"
+    }
+    assert site.snapshot is frame
+    assert_equals_full_build(site)
+    rebuild(site, edit(content(site, "y.md"), "Still nothing.", "## A heading\n\nStill."))
+    assert site.snapshot is not frame
+    assert_equals_full_build(site)
+    frame = site.snapshot
+    rebuild(site, edit(content(site, "y.md"), "@parent course 4", "@parent course 5"))
+    assert site.snapshot is not frame
+    assert_equals_full_build(site)

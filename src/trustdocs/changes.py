@@ -11,6 +11,7 @@ Two questions, each answered in one place:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,6 +131,21 @@ def showing_retitled(
     return {name for name, page in facts.items() if page.titles_shown & retitled}
 
 
+def frame_unchanged(before: Mapping[str, PageFacts | None], after: Mapping[str, PageFacts]) -> bool:
+    """Whether pages parsed again (their facts BEFORE) still give the snapshot what they gave: the
+    same tags, description and anchors, whatever their bodies now say."""
+    return all(
+        old is not None
+        and old.anchors == after[name].anchors
+        and _without_body(old.source) == _without_body(after[name].source)
+        for name, old in before.items()
+    )
+
+
+def _without_body(source: PageSource) -> PageSource:
+    return dataclasses.replace(source, body="", body_lines=())
+
+
 def tree_shape(snapshot: SiteSnapshot) -> tuple[object, ...]:
     """Everything of the course tree that every page's frame shows."""
     tree = snapshot.tree
@@ -154,6 +170,8 @@ def pages_to_render(
 ) -> set[str]:
     """The pages whose HTML may differ under NEW: reparsed ones and those that showed what changed."""
     everything = set(new.pages)
+    if old is new:  # only the reparsed pages' own bodies changed
+        return set(reparsed) & everything
     if (
         old.pages.keys() != new.pages.keys()
         or tree_shape(old) != tree_shape(new)

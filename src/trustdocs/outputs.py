@@ -462,6 +462,7 @@ class SiteOutputs:
         self.kept = OutputsCache(cache)
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
+        self._extras_of: SiteSnapshot | None = None
 
     def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
         """Take every page's outputs the cache still holds; return the pages left to render."""
@@ -482,7 +483,11 @@ class SiteOutputs:
         the cache, by workers); render the site-wide files."""
         self.pages.update((o.rendered.name, o) for o in made)
         self.render_count += rendered
-        self.extras, self.extra_problems = render_templated_files(self.config, snapshot, self.theme)
+        if snapshot is not self._extras_of:  # they show the snapshot only
+            self.extras, self.extra_problems = render_templated_files(
+                self.config, snapshot, self.theme
+            )
+            self._extras_of = snapshot
 
     def diagnostics(self) -> list[Diagnostic]:
         """The problems rendering found."""

@@ -94,6 +94,7 @@ class ParsedPages:
     read_problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
     _known: dict[str, _KnownFacts | None] = field(default_factory=dict, repr=False)
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
+    _keys_of_sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def choose(
         self,
@@ -114,14 +115,20 @@ class ParsedPages:
         read_problems: dict[str, list[Diagnostic]],
     ) -> None:
         """Fix the pages by their TITLES (of every page, by name); see `choose`."""
-        self.names = frozenset(titles)
+        names = frozenset(titles)
+        if names != self.names or not self.names_key:
+            self.names, self.names_key = names, fingerprint(sorted(names))
         self.titles = dict(titles)
-        self.names_key = fingerprint(sorted(self.names))
         self.keys = {name: self._key(source_keys.get(name, "")) for name in titles}
         self.read_problems = read_problems
 
     def _key(self, source_key: str) -> str:
-        return fingerprint(self.site_key, source_key) if source_key and self.site_key else ""
+        if not source_key or not self.site_key:
+            return ""
+        key = self._keys_of_sources.get(source_key)
+        if key is None:
+            key = self._keys_of_sources[source_key] = fingerprint(self.site_key, source_key)
+        return key
 
     def _load(self, key: str) -> _KnownFacts | None:
         if key not in self._known:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, config_fingerprint
-from trustdocs.changes import RebuildPlan, pages_to_render, showing_retitled
+from trustdocs.changes import RebuildPlan, frame_unchanged, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
@@ -30,6 +30,7 @@ from trustdocs.workers import (
     RenderOrder,
     build_in_workers,
     can_fork,
+    parse_orders,
 )
 
 
@@ -63,11 +64,14 @@ class Site:
                 self._build_in_workers(workers, into)
                 return
         self.read.read_all()
+        self._parse_and_render()
+
+    def _parse_and_render(self) -> None:
         for source in self._choose():
             if not self.pages.reuse(source):
                 self.pages.parse(source)
-        todo = self.made.reuse(self.pages, self._resolve())
-        self.made.render(self.pages, todo, self._resolve_done())
+        snapshot = self._resolve()
+        self.made.render(self.pages, self.made.reuse(self.pages, snapshot), snapshot)
 
     def _build_in_workers(self, workers: int, into: FreshOutput | None) -> None:
         shares = [list(self.files.pages[i::workers]) for i in range(workers)]
@@ -76,15 +80,8 @@ class Site:
         def plan_parse(reads: list[Reads]) -> list[ParseOrder]:
             for share in reads:
                 self.read.take(share)
-            chosen = {id(source): source.name for source in self._choose()}
-            orders = []
-            for share in shares:
-                mine = [p for p in share if id(self.sources.get(p)) in chosen]
-                names = {chosen[id(self.sources.get(p))]: p for p in mine}
-                keys = {name: self.read.keys[p] for name, p in names.items()}
-                problems = {name: self.read.problems[p] for name, p in names.items()}
-                orders.append(ParseOrder(self.pages.titles, keys, problems, tuple(mine)))
-                owned.append(set(names))
+            orders, names = parse_orders(shares, self.read, self._choose(), self.pages.titles)
+            owned.extend(names)
             return orders
 
         def plan_render(parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> list[RenderOrder]:
@@ -98,7 +95,8 @@ class Site:
         made, rendered = build_in_workers(
             self.config, shares, (self.theme, self.cache, self.site_key), plan, into
         )
-        self.made.add(made, self._resolve_done(), rendered)
+        assert self.snapshot is not None  # resolved by plan_render
+        self.made.add(made, self.snapshot, rendered)
         self.workers_used = len(shares)
 
     def _choose(self) -> list[PageSource]:
@@ -123,14 +121,11 @@ class Site:
         self.made.kept.start(self.snapshot)
         return self.snapshot
 
-    def _resolve_done(self) -> SiteSnapshot:
-        assert self.snapshot is not None
-        return self.snapshot
-
     def apply(self, plan: RebuildPlan) -> None:
         """Take a plan's edits into account; the result equals a fresh full build (tests hold it)."""
         assert self.snapshot is not None and not plan.full
         reread, old_sources = set(plan.reread), dict(self.sources)
+        choice_problems = self.choice_problems
         if plan.rediscover:
             reread = self.read.rediscover(reread)
         for path in reread:
@@ -140,18 +135,17 @@ class Site:
         if self.pages.names != names_before:
             # Cross-links depend on which pages exist: parse everything again.
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
-            chosen = {source.name: source for source in self._choose()}
             self.made.pages.clear()
-            for source in chosen.values():
-                self.pages.parse(source)
-            self.made.render(self.pages, set(chosen), self._resolve())
-            return
+            return self._parse_and_render()
         edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
         retitled = showing_retitled(old_sources.values(), self.pages.titles, self.pages.facts)
         reparse = (edited | plan.reparse | retitled) & set(chosen)
+        before = {name: self.pages.facts.get(name) for name in reparse}
         for name in sorted(reparse):
             self.pages.parse(chosen[name])
-        old, new = self.snapshot, self._resolve()
+        old = self.snapshot
+        unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
+        new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
         uses = {name: out.rendered.uses for name, out in self.outputs.items()}
         self.made.render(self.pages, pages_to_render(old, new, reparse, uses), new)
 
@@ -183,7 +177,8 @@ class Site:
 
     def output_files(self, on_request: bool = True) -> dict[str, OutputContent]:
         """Every output file: rel path → its text, its bytes, or the source file to copy."""
-        return self.made.files(self.files.copies, self._resolve_done(), on_request)
+        assert self.snapshot is not None
+        return self.made.files(self.files.copies, self.snapshot, on_request)
 
     def on_request_file(self, path: str) -> str | None:
         """A file that reads every page, made when asked for (the preview makes it on request)."""

@@ -26,12 +26,13 @@ from typing import Any
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
-from trustdocs.files import ReadPage, read_page
+from trustdocs.files import ReadPage, SiteSources, read_page
 from trustdocs.markdown import markdown_parser
 from trustdocs.outputs import FreshOutput
 from trustdocs.pages import PageFacts, ParsedPages
 from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
 from trustdocs.snapshot import SiteSnapshot
+from trustdocs.source import PageSource
 
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
@@ -74,6 +75,23 @@ class RenderOrder:
     snapshot: SiteSnapshot
     pages: frozenset[str]  # pages of the worker's share
     keys: dict[str, str]  # page -> the cache key of its outputs ("" : render it)
+
+
+def parse_orders(
+    shares: list[list[Path]], read: SiteSources, chosen: list[PageSource], titles: dict[str, str]
+) -> tuple[list[ParseOrder], list[set[str]]]:
+    """What each worker parses (the files of its SHARE that make the CHOSEN pages); the names of
+    the pages each worker owns."""
+    names_of = {id(source): source.name for source in chosen}
+    orders, owned = [], []
+    for share in shares:
+        made = [p for p in share if id(read.sources.get(p)) in names_of]
+        mine = {names_of[id(read.sources.get(p))]: p for p in made}
+        keys = {name: read.keys[p] for name, p in mine.items()}
+        problems = {name: read.problems[p] for name, p in mine.items()}
+        orders.append(ParseOrder(titles, keys, problems, tuple(made)))
+        owned.append(set(mine))
+    return orders, owned
 
 
 Plan = tuple[Callable[[list[Reads]], list[ParseOrder]], Callable[[list[Parsed]], list[RenderOrder]]]
