@@ -218,12 +218,27 @@ def _secret() -> bytes:
 # --- values: frozen dataclasses of the build as JSON data, and back --------------------------------
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any) -> Any:
     """A build value (dataclasses, tokens, tuples, sets, dicts) as JSON data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        # Search records hold large maps of words: pass plain ones on in one check.
+        if set(map(type, value)) <= {str} and set(map(type, value.values())) <= _PLAIN:
+            return value
+        return {str(k): encode(v) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        if set(map(type, value)) <= _PLAIN:
+            return list(value)
+        return [encode(item) for item in value]
     if isinstance(value, Token):
         return value.as_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {name: encode(getattr(value, name)) for name in _field_names(kind)}
     if isinstance(value, (tuple, list)):
         return [encode(item) for item in value]
     if isinstance(value, (frozenset, set)):
@@ -231,6 +246,11 @@ def encode(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     return value
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def decode(kind: Any, data: Any) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, code_fingerprint, fingerprint, load, store
+from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.source import PageSource, parse_page_source
@@ -194,13 +194,10 @@ def read_page(
     reused = known(key) if known is not None else None
     if reused is not None:
         return ReadPage(*reused, key)
-    read = load(cache, "source", key, ReadPage) if cache is not None else None
-    if read is None:
-        source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
-        read = ReadPage(source, problems, key)
-        if cache is not None:
-            store(cache, "source", key, read)
-    return read
+    # A page's cached facts hold its tags (KNOWN): files without them are new, or not pages, and
+    # cheaper to read again than to keep.
+    source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
+    return ReadPage(source, problems, key)
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:

@@ -8,17 +8,39 @@ import mimetypes
 import queue
 import socket
 import sys
+from contextlib import AbstractContextManager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from trustdocs.render import default_theme_dir
 from trustdocs.urls import PREVIEW_PREFIX
 
-if TYPE_CHECKING:
-    from trustdocs.serve import Preview
+
+class Report(Protocol):
+    """A rebuild's report, as open pages receive it."""
+
+    def as_json(self) -> str:
+        """The event's payload."""
+        ...
+
+
+class ServedPreview(Protocol):
+    """What the HTTP side needs of the preview (serve.Preview has it): no import of serve."""
+
+    output_dir: Path
+    last: Report
+
+    def made_on_request(self, rel: str) -> bytes | None:
+        """A file made only when asked for, or None."""
+        ...
+
+    def subscription(self) -> AbstractContextManager[queue.Queue[Any]]:
+        """A queue receiving every rebuild report while the caller listens."""
+        ...
+
 
 KEEPALIVE_SECONDS = 15.0
 PORT_ATTEMPTS = 20
@@ -32,7 +54,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 class PreviewHandler(BaseHTTPRequestHandler):
     """GET and HEAD of the output folder, plus the live-reload script and event stream."""
 
-    preview: Preview
+    preview: ServedPreview
     server_version = "trustdocs"
     protocol_version = "HTTP/1.1"
     timeout = IDLE_SECONDS
