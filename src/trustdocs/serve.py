@@ -418,20 +418,27 @@ def _start_preview_in(
     server = bind_server(host, port, handler)
 
     watched: dict[Path, ObservedWatch] = {}
+    read_before: list[frozenset[str]] = []
 
     def watch_new_roots(touched: set[Path]) -> None:
         # A watched folder that was deleted or replaced (moved back, restored from git) must be
         # watched again: the kernel's watch went with the old folder.
-        for folder in touched & watched.keys():
+        gone = touched & watched.keys()
+        for folder in gone:
             with contextlib.suppress(KeyError, OSError):
                 observer.unschedule(watched[folder])
             del watched[folder]
-        # Folders such as the site's themes/ may appear while serving: watch them once they exist.
         read = (
-            [p for f in preview.site.pages.facts.values() for p in f.files_read]
+            frozenset(p for f in preview.site.pages.facts.values() for p in f.files_read)
             if preview.site
-            else []
+            else frozenset()
         )
+        # Looking for roots stats every folder files are read from: only when something may have
+        # changed them (a folder came or went, the pages read other files).
+        if read_before == [read] and not gone and not any(path.is_dir() for path in touched):
+            return
+        read_before[:] = [read]
+        # Folders such as the site's themes/ may appear while serving: watch them once they exist.
         for folder, recursive in watch_roots(preview.config, read):
             if folder not in watched:
                 watched[folder] = observer.schedule(
