@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 import time
 import types
 import typing
@@ -71,6 +70,8 @@ class BuildCache:
         self.started = time.time()
         self.hits = 0
         self.misses = 0
+        self._folders: set[Path] = set()  # entry folders known to exist
+        self._written = 0
 
     @property
     def enabled(self) -> bool:
@@ -109,9 +110,14 @@ class BuildCache:
         path = self._path(kind, key)
         payload = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._describe()
-            handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._describe()
+                self._folders.add(path.parent)
+            # A name of this process's own, created exclusively: no other writer can share it.
+            self._written += 1
+            temporary = path.parent / f".entry-{os.getpid()}-{self._written}-{secrets.token_hex(4)}"
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(_header(kind, key, payload) + b"\n" + payload)
