@@ -12,8 +12,13 @@ from pathlib import Path
 from trustdocs.cache import cache_folder
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
-from trustdocs.outputs import FreshOutput, output_location_problem, remove_stale_temporaries
-from trustdocs.record import build_record, keep_record, unchanged_build
+from trustdocs.outputs import (
+    FreshOutput,
+    output_location_problem,
+    remove_stale_temporaries,
+    settled_signatures,
+)
+from trustdocs.record import build_record, keep_record, last_record, unchanged_since
 from trustdocs.site import Site
 from trustdocs.workers import worker_count
 
@@ -49,8 +54,11 @@ def build_site(
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     cache = cache_folder(config, use_cache)
     site = Site(config, cache)
-    recorded = unchanged_build(config, cache, site.site_key, target if write else None)
-    if recorded is not None:  # the output is this very build's already: leave it as it is
+    recorded = last_record(cache, site.site_key, target if write else None)
+    unchanged = recorded is not None and unchanged_since(
+        recorded, config, site.site_key, target if write else None
+    )
+    if recorded is not None and unchanged:  # the output is this build's already: leave it alone
         found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
         if write:
             remove_stale_temporaries(target)
@@ -62,16 +70,20 @@ def build_site(
     diagnostics, written, signatures = [], False, {}
     try:
         with contextlib.ExitStack() as stack:
-            fresh = stack.enter_context(FreshOutput(target)) if write else None
+            previous = recorded.previous_pages() if recorded is not None else {}
+            fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             site.build(workers=worker_count(), into=fresh)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if fresh is not None and not has_errors(diagnostics, strict):
                 for rel, content in sorted(site.output_files().items()):
                     fresh.write(rel, content)
                 signatures, written = fresh.swap_in(), True
-        if written or not write:
+        settled = settled_signatures(target, signatures) if written else {}
+        if (written and settled is not None) or not write:
             found = site.diagnostics()
-            record = build_record(site.site_key, site.read, site.pages.facts, found, signatures)
+            record = build_record(
+                site.site_key, site.read, site.pages.facts, found, settled or {}, site.made.digests
+            )
             keep_record(cache, site.site_key, target if write else None, record)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)

@@ -243,8 +243,23 @@ def write_file(target: Path, content: OutputContent) -> None:
         target.write_bytes(content)
 
 
-# inode, size, modification time (ns); not the change time, which hard links and their removal move
-FileSignature = tuple[int, int, int]
+FileSignature = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
+
+
+def settled_signatures(
+    output_dir: Path, written: dict[str, FileSignature]
+) -> dict[str, FileSignature] | None:
+    """The files of OUTPUT_DIR once the previous site is gone (linking to its files and deleting
+    them moves their change times), if they are still the files WRITTEN (another build may have
+    swapped its own in since); else None."""
+    try:
+        settled = output_signatures(output_dir)
+    except OSError:
+        return None
+    same = settled.keys() == written.keys() and all(
+        settled[rel][:3] == signature[:3] for rel, signature in written.items()
+    )
+    return settled if same else None
 
 
 def output_signatures(folder: Path) -> dict[str, FileSignature]:
@@ -260,7 +275,7 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
                     stack.append((entry.path, rel + "/"))
                 else:
                     info = entry.stat(follow_symlinks=False)
-                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns)
+                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     return found
 
 
@@ -289,8 +304,11 @@ class FreshOutput:
     """A fresh folder beside the output, written (by this process or its build workers) while it
     is locked, then swapped in for the old output as a whole; removed if anything fails first."""
 
-    def __init__(self, output_dir: Path) -> None:
+    def __init__(
+        self, output_dir: Path, previous: Mapping[str, tuple[FileSignature, str]] | None = None
+    ) -> None:
         self.output_dir = Path(os.path.abspath(output_dir))
+        self.previous = previous or {}  # page file -> as the last build left it, its HTML's digest
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
         prefix = f".{self.output_dir.name}.new-"
@@ -316,6 +334,27 @@ class FreshOutput:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _link_if_same(self.output_dir / rel, target, content):
             write_file(target, content)
+
+    def link_previous(self, rel: str, digest: str) -> bool:
+        """Link the page file REL to the previous site's when that is still the file the last
+        build wrote with HTML of this DIGEST: the page is not even read."""
+        signature, known = self.previous.get(rel, (None, ""))
+        old = self.output_dir / rel
+        if known != digest or signature is None:
+            return False
+        try:
+            info = os.lstat(old)
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            now = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+            if now != tuple(signature):
+                return False
+            target = self.folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, target, follow_symlinks=False)
+        except OSError:
+            return False
+        return True
 
     def swap_in(self) -> dict[str, FileSignature]:
         """Put the fresh folder in the output's place; the signatures of the files it holds."""
@@ -462,6 +501,7 @@ class SiteOutputs:
         self.kept = OutputsCache(cache)
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
+        self.digests: dict[str, str] = {}  # page file a build worker wrote -> its HTML's digest
         self._extras_of: SiteSnapshot | None = None
 
     def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
@@ -478,10 +518,17 @@ class SiteOutputs:
             self.pages[name] = made
         self.add([], snapshot, len(names))
 
-    def add(self, made: list[PageOutputs], snapshot: SiteSnapshot, rendered: int = 0) -> None:
+    def add(
+        self,
+        made: list[PageOutputs],
+        snapshot: SiteSnapshot,
+        rendered: int = 0,
+        digests: Mapping[str, str] | None = None,
+    ) -> None:
         """Take pages' outputs made elsewhere (RENDERED of them rendered, the others taken from
         the cache, by workers); render the site-wide files."""
         self.pages.update((o.rendered.name, o) for o in made)
+        self.digests.update(digests or {})
         self.render_count += rendered
         if snapshot is not self._extras_of:  # they show the snapshot only
             self.extras, self.extra_problems = render_templated_files(

@@ -31,6 +31,15 @@ class BuildRecord:
     diagnostics: tuple[Diagnostic, ...]
     pages: int
     skipped: int
+    pages_written: dict[str, str]  # output rel path of a page -> the digest of its HTML
+
+    def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
+        """Each page file this build wrote: as it left it, and the digest of its HTML."""
+        return {
+            rel: (self.outputs[rel], digest)
+            for rel, digest in self.pages_written.items()
+            if rel in self.outputs
+        }
 
 
 def _record_key(site_key: str, output_dir: Path | None) -> str:
@@ -59,6 +68,7 @@ def build_record(
     facts: Mapping[str, PageFacts],
     diagnostics: list[Diagnostic],
     written: dict[str, FileSignature],
+    pages_written: dict[str, str],
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build."""
     files = read.files
@@ -66,7 +76,13 @@ def build_record(
     page_keys = [read.keys.get(path, "") for path in files.pages]
     inputs = inputs_key(read.config, site_key, files, page_keys, read_files)
     return BuildRecord(
-        inputs, tuple(read_files), written, tuple(diagnostics), len(facts), files.skipped
+        inputs,
+        tuple(read_files),
+        written,
+        tuple(diagnostics),
+        len(facts),
+        files.skipped,
+        {rel: digest for rel, digest in pages_written.items() if rel in written},
     )
 
 
@@ -78,32 +94,33 @@ def _signature(path: Path | str) -> FileSignature | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def unchanged_build(
-    config: SiteConfig, cache: BuildCache, site_key: str, output_dir: Path | None
-) -> BuildRecord | None:
-    """The record of the last build when nothing it read has changed since, and (when OUTPUT_DIR is
-    given) its output is still exactly as it wrote it; else None."""
+def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> BuildRecord | None:
+    """The record of the last build of this site into OUTPUT_DIR (None: the last check)."""
     if not cache.enabled:
         return None
-    record = load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
-    if record is None:
-        return None
+    return load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
+
+
+def unchanged_since(
+    record: BuildRecord, config: SiteConfig, site_key: str, output_dir: Path | None
+) -> bool:
+    """Whether nothing RECORD's build read has changed since, and (when OUTPUT_DIR is given) its
+    output is still exactly as it wrote it."""
     files = discover(config)
     page_keys = []
     for path in files.pages:
         try:
             page_keys.append(source_key(config, path, path.read_bytes()))
         except OSError:
-            return None
+            return False
     if inputs_key(config, site_key, files, page_keys, list(record.read_files)) != record.inputs:
-        return None
+        return False
     if output_dir is not None:
         try:
-            if output_signatures(output_dir) != record.outputs:
-                return None
+            return output_signatures(output_dir) == record.outputs
         except OSError:
-            return None
-    return record
+            return False
+    return True
 
 
 def keep_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -437,25 +438,59 @@ def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> Pa
 
 @dataclass(frozen=True)
 class _KnownOutputs:
-    """A page's outputs as the cache keeps them, with a fingerprint of what they showed of others."""
+    """A page's outputs as the cache keeps them, with a fingerprint of what they showed of others.
 
-    outputs: PageOutputs
+    The page's HTML, the largest part, is an entry of its own under its SHA-256 (HTML): a build
+    that finds the very same file in the previous site links it without reading it.
+    """
+
+    outputs: PageOutputs  # without the HTML
     shown: str
+    html: str
+
+
+def html_digest(html: str) -> str:
+    """The key of a page's HTML in the cache and in the build record."""
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def cached_parts(
+    cache: BuildCache, key: str, snapshot: SiteSnapshot
+) -> tuple[PageOutputs, str] | None:
+    """A page's outputs from CACHE without their HTML, and its HTML's digest, when what they showed
+    of other pages is still the same."""
+    known = load(cache, "page", key, _KnownOutputs)
+    if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
+        return None
+    return known.outputs, known.html
+
+
+def cached_html(cache: BuildCache, digest: str) -> str | None:
+    """A page's HTML kept under its DIGEST, if it is still what the digest says."""
+    html = load(cache, "html", digest, str)
+    return html if html is not None and html_digest(html) == digest else None
 
 
 def cached_outputs(cache: BuildCache, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
     """A page's outputs from CACHE, when what they showed of other pages is still the same."""
-    known = load(cache, "page", key, _KnownOutputs)
-    if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
-        return None
-    return known.outputs
+    parts = cached_parts(cache, key, snapshot)
+    html = cached_html(cache, parts[1]) if parts is not None else None
+    return None if parts is None or html is None else with_html(parts[0], html)
+
+
+def with_html(outputs: PageOutputs, html: str | None) -> PageOutputs:
+    """OUTPUTS with the page's HTML (None: without it)."""
+    return dataclasses.replace(outputs, rendered=dataclasses.replace(outputs.rendered, html=html))
 
 
 def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: SiteSnapshot) -> None:
     """Remember a page's outputs in CACHE under KEY."""
-    if cache.enabled:
+    html = outputs.rendered.html
+    if cache.enabled and html is not None:
         shown = shown_values(snapshot, outputs.rendered.uses)
-        store(cache, "page", key, _KnownOutputs(outputs, shown))
+        digest = html_digest(html)
+        store(cache, "html", digest, html)
+        store(cache, "page", key, _KnownOutputs(with_html(outputs, None), shown, digest))
 
 
 @dataclass

@@ -92,11 +92,11 @@ class Site:
             return [RenderOrder(snapshot, frozenset(mine), keys) for mine in owned]
 
         plan = (plan_parse, plan_render)
-        made, rendered = build_in_workers(
+        made, rendered, digests = build_in_workers(
             self.config, shares, (self.theme, self.cache, self.site_key), plan, into
         )
         assert self.snapshot is not None  # resolved by plan_render
-        self.made.add(made, self.snapshot, rendered)
+        self.made.add(made, self.snapshot, rendered, digests)
         self.workers_used = len(shares)
 
     def _choose(self) -> list[PageSource]:

@@ -10,7 +10,6 @@ pages of its share that need it and sends back their outputs.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import os
 import signal
@@ -30,7 +29,16 @@ from trustdocs.files import ReadPage, SiteSources, read_page
 from trustdocs.markdown import markdown_parser
 from trustdocs.outputs import FreshOutput
 from trustdocs.pages import PageFacts, ParsedPages
-from trustdocs.render import PageOutputs, Theme, cached_outputs, keep_outputs, render_outputs
+from trustdocs.render import (
+    PageOutputs,
+    Theme,
+    cached_html,
+    cached_parts,
+    html_digest,
+    keep_outputs,
+    render_outputs,
+    with_html,
+)
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.source import PageSource
 
@@ -55,6 +63,7 @@ class WorkerFailed(Exception):
 
 Parsed = tuple[PageFacts, list[Diagnostic]]
 Reads = dict[Path, ReadPage]
+Made = tuple[list[PageOutputs], int, dict[str, str]]  # outputs, how many rendered, HTML digests
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ def build_in_workers(
     site: tuple[Theme, BuildCache, str],
     plan: Plan,
     into: FreshOutput | None = None,
-) -> tuple[list[PageOutputs], int]:
+) -> Made:
     """Read, parse and render the page files SHARES in one forked worker each; every page's
     outputs and how many were rendered (the others came from the cache).
 
@@ -139,12 +148,13 @@ def build_in_workers(
         for (connection, _), render_order in zip(workers, plan_render(parsed), strict=True):
             connection.send(render_order)
         outputs: list[PageOutputs] = []
-        rendered = 0
+        rendered, digests = 0, {}
         for connection, process in workers:
-            made, count = _receive(connection, process)
+            made, count, written = _receive(connection, process)
             outputs += made
             rendered += count
-        return outputs, rendered
+            digests.update(written)
+        return outputs, rendered, digests
     finally:
         for connection, process in workers:
             connection.close()  # a worker still waiting for an order ends on EOF
@@ -212,18 +222,8 @@ def _work(
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        outputs, rendered = [], 0
-        snapshot = render_order.snapshot
-        for name in sorted(render_order.pages):
-            key = render_order.keys.get(name, "")
-            made = cached_outputs(cache, key, snapshot) if key else None
-            if made is None:
-                made = render_outputs(pages.full(name), snapshot, theme)
-                if key:
-                    keep_outputs(cache, key, made, snapshot)
-                rendered += 1
-            outputs.append(made if into is None else _written(made, into))
-        connection.send(("ok", (outputs, rendered)))
+        made = _make_pages(render_order, pages, (theme, cache), into)
+        connection.send(("ok", made))
     except OSError as exc:
         with contextlib.suppress(OSError):
             connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
@@ -234,10 +234,41 @@ def _work(
         connection.close()
 
 
+def _make_pages(
+    order: RenderOrder,
+    pages: ParsedPages,
+    site: tuple[Theme, BuildCache],
+    into: FreshOutput | None,
+) -> Made:
+    """Each page's outputs, from the cache or rendered; with INTO, written there, without HTML."""
+    theme, cache = site
+    outputs, rendered, digests = [], 0, {}
+    for name in sorted(order.pages):
+        key = order.keys.get(name, "")
+        parts = cached_parts(cache, key, order.snapshot) if key else None
+        made = None
+        if parts is not None:
+            made, digests[parts[0].rendered.output] = parts
+            if into is not None and into.link_previous(made.rendered.output, parts[1]):
+                outputs.append(made)  # the previous site's very file: not even read
+                continue
+            html = cached_html(cache, parts[1])
+            made = with_html(made, html) if html is not None else None
+        if made is None:
+            made = render_outputs(pages.full(name), order.snapshot, theme)
+            if key:
+                keep_outputs(cache, key, made, order.snapshot)
+            rendered += 1
+        assert made.rendered.html is not None
+        digests[made.rendered.output] = html_digest(made.rendered.html)
+        outputs.append(made if into is None else _written(made, into))
+    return outputs, rendered, digests
+
+
 def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
     """Write a page into the output being made; its outputs without the HTML, which is there now."""
     into.write(made.rendered.output, made.rendered.html)
-    return dataclasses.replace(made, rendered=dataclasses.replace(made.rendered, html=None))
+    return with_html(made, None)
 
 
 def _next_order(connection: Connection) -> Any:
