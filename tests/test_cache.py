@@ -390,3 +390,15 @@ def test_an_entry_forged_elsewhere_is_not_trusted_even_in_the_right_shape(tmp_pa
         entry.write_bytes(b" ".join(fields) + b"\n" + forged)
     builds_agree(root, tmp_path, "second")
     assert "Forged" not in (tmp_path / "cached-second" / "course" / "a.html").read_text()
+
+
+def test_pairs_a_render_recorded_are_read_back_only_when_every_pair_fits():
+    """A cached page's (page, aspect) pairs: an entry with a pair of the wrong shape or an unknown
+    aspect does not fit and is made again, never half trusted."""
+    from trustdocs.snapshot import Aspect
+
+    kind = frozenset[tuple[str, Aspect]]
+    assert decode(kind, [["a", "title"], ["b", "anchors"]]) == {("a", "title"), ("b", "anchors")}
+    for bad in ([["a", "colour"]], [["a"]], [["a", "title", "x"]], [[1, "title"]], ["a"], {}):
+        with pytest.raises(TypeError):
+            decode(kind, bad)

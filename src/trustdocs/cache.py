@@ -398,6 +398,9 @@ def _sequence_converter(origin: type, args: tuple[Any, ...]) -> Converter:
             return origin(data)
 
         return plain
+    pair = typing.get_args(item_kind) if typing.get_origin(item_kind) is tuple else ()
+    if len(pair) == 2 and all(a is str or typing.get_origin(a) is typing.Literal for a in pair):
+        return _text_pairs_converter(origin, pair)
     item = _converter(item_kind)
 
     def sequence(data: Any) -> Any:
@@ -406,6 +409,27 @@ def _sequence_converter(origin: type, args: tuple[Any, ...]) -> Converter:
         return origin(map(item, data))
 
     return sequence
+
+
+def _text_pairs_converter(origin: type, pair: tuple[Any, ...]) -> Converter:
+    """Collections of (text, text) pairs, such as the (page, aspect) pairs every render records:
+    thousands per page, so checked in one loop rather than a call each."""
+    first, second = (frozenset(typing.get_args(a)) if a is not str else None for a in pair)
+
+    def read(data: Any) -> Any:
+        if not isinstance(data, list):
+            raise TypeError("a sequence is a list")
+        for item in data:
+            if type(item) is not list or len(item) != 2:
+                raise TypeError("not a pair")
+            a, b = item
+            if type(a) is not str or type(b) is not str:
+                raise TypeError("not a pair of texts")
+            if (first is not None and a not in first) or (second is not None and b not in second):
+                raise TypeError(f"{item!r} does not fit")
+        return origin(map(tuple, data))
+
+    return read
 
 
 def files_fingerprint(paths: Iterable[Path]) -> str:
