@@ -61,6 +61,7 @@ MAX_SEGMENT_BYTES = 200  # leaves room for `.html` and a temporary suffix under 
 MAX_NAME_BYTES = 1000  # leaves room for the output folder's own path under the usual 4096
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every page's name is checked again on each edit in serve
 def page_name_problem(name: str) -> str:
     """Why NAME cannot be a page name (it becomes an output path), or '' when it can."""
     if "\x00" in name or "\\" in name:
