@@ -229,3 +229,28 @@ def test_a_rebuild_reuses_unchanged_page_files_but_never_one_changed_since(trust
     fresh = trustdocs(site, "build", "--no-cache", "--output", str(tmp_path / "fresh"))
     assert fresh.code == 0
     assert digest(site / "site") == digest(tmp_path / "fresh")
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="build workers need two cores")
+def test_a_full_disk_while_workers_write_pages_is_an_error_and_keeps_the_previous_site(
+    trustdocs, tmp_path, monkeypatch
+):
+    import errno
+
+    from trustdocs.outputs import FreshOutput
+
+    site = _big_course(tmp_path / "course")
+    assert trustdocs(site, "build").code == 0
+    before = digest(site / "site")
+    edit(site / "content" / "l3.md", "Text of lesson 3.", "Text of lesson 3, edited.")
+
+    def full(self, rel, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / rel))
+
+    monkeypatch.setattr(FreshOutput, "write", full)  # workers are forked: they inherit it
+    result = trustdocs(site, "build")
+    assert result.code == 1
+    assert "cannot write the output folder" in result.err and "No space left" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert digest(site / "site") == before
+    assert not list(site.glob(".site.*"))
