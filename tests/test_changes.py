@@ -291,3 +291,19 @@ def test_a_body_edit_keeps_the_site_frame_and_a_tag_edit_makes_a_new_one(site):
     rebuild(site, edit(content(site, "y.md"), "@parent course 4", "@parent course 5"))
     assert site.snapshot is not frame
     assert_equals_full_build(site)
+
+
+@pytest.mark.parametrize(("kind", "make_edit", "expected"), EDITS, ids=[e[0] for e in EDITS])
+def test_an_edit_shown_first_and_finished_after_equals_a_full_build(
+    site, kind, make_edit, expected
+):
+    """The preview shows an edit's pages first and makes their print chapters, search records and
+    cache entries after: the print page and the search index still equal a full build's."""
+    paths = [make_edit(site)]
+    if kind == "renamed file, same page":
+        paths.append(content(site, "why.md"))
+    plan = plan_rebuild(
+        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
+    )
+    site.apply(plan, later=True)
+    assert_equals_full_build(site)  # reads the print page and the index: finishes first

@@ -412,7 +412,7 @@ def test_after_a_failed_rebuild_the_next_edit_brings_every_edit_in(tmp_path, mon
     running = start_preview(load_config(site / "site.yaml"), port=0)
     apply = Site.apply
 
-    def failing_apply(self, plan):
+    def failing_apply(self, plan, *args, **kwargs):
         monkeypatch.setattr(Site, "apply", apply)
         raise RuntimeError("planted failure")
 

@@ -25,15 +25,17 @@ from pygments.formatters import HtmlFormatter
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
-from trustdocs.pages import ParsedPages
+from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.render import (
     OutputsCache,
     PageOutputs,
     Theme,
     render_outputs,
+    render_page,
     render_print_page,
     render_redirect,
     render_special,
+    with_parts,
 )
 from trustdocs.search import SEARCH_DIR, SearchIndex
 from trustdocs.snapshot import SiteSnapshot
@@ -502,6 +504,7 @@ class SiteOutputs:
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.digests: dict[str, str] = {}  # page file a build worker wrote -> its HTML's digest
+        self._unfinished: dict[str, tuple[ParsedPage, SiteSnapshot, str]] = {}
         self._extras_of: SiteSnapshot | None = None
 
     def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
@@ -510,13 +513,39 @@ class SiteOutputs:
         self.pages.update(found)
         return todo
 
-    def render(self, parsed: ParsedPages, names: set[str], snapshot: SiteSnapshot) -> None:
-        """Render the pages NAMES here, keep them in the cache, and render the site-wide files."""
+    def render(
+        self, parsed: ParsedPages, names: set[str], snapshot: SiteSnapshot, later: bool = False
+    ) -> None:
+        """Render the pages NAMES here, keep them in the cache, and render the site-wide files.
+
+        LATER: make their print chapters and search records, and keep them, in `finish` (the
+        preview shows an edit first, and makes what only the print page and search read after).
+        """
+        self.finish()
         for name in sorted(names):
-            made = render_outputs(parsed.full(name), snapshot, self.theme)
+            page = parsed.full(name)
+            if later:
+                rendered = render_page(page, snapshot, self.theme)
+                known = self.pages.get(name)
+                self.pages[name] = PageOutputs(
+                    rendered,
+                    known.chapter if known else None,
+                    known.search_record if known else None,
+                )
+                self._unfinished[name] = (page, snapshot, self.kept.key_of(parsed, name))
+                continue
+            made = render_outputs(page, snapshot, self.theme)
             self.kept.keep(self.kept.key_of(parsed, name), made, snapshot)
             self.pages[name] = made
         self.add([], snapshot, len(names))
+
+    def finish(self) -> None:
+        """Make what `render` left for later: chapters and search records, and the cache entries."""
+        for name, (page, snapshot, key) in sorted(self._unfinished.items()):
+            made = with_parts(self.pages[name].rendered, page, snapshot, self.theme)
+            self.kept.keep(key, made, snapshot)
+            self.pages[name] = made
+        self._unfinished.clear()
 
     def add(
         self,
@@ -554,9 +583,11 @@ class SiteOutputs:
         )
         out.update(self.extras)
         if on_request:  # files a preview makes only when they are asked for
+            self.finish()
             out.update(on_request_outputs(snapshot, self.pages, self.theme, self.search))
         return out
 
     def on_request_file(self, path: str, snapshot: SiteSnapshot) -> str | None:
         """A file that reads every page (print page, search index), made when asked for."""
+        self.finish()
         return make_on_request(path, snapshot, self.pages, self.theme, self.search)

@@ -427,7 +427,13 @@ class PageOutputs:
 
 def render_outputs(page: ParsedPage, snapshot: SiteSnapshot, theme: Theme) -> PageOutputs:
     """Render a page and, when it is part of the visible course, its chapter and search record."""
-    rendered = render_page(page, snapshot, theme)
+    return with_parts(render_page(page, snapshot, theme), page, snapshot, theme)
+
+
+def with_parts(
+    rendered: RenderedPage, page: ParsedPage, snapshot: SiteSnapshot, theme: Theme
+) -> PageOutputs:
+    """A rendered page with its print chapter and search record (none for a hidden page)."""
     if page.source.name in snapshot.tree.hidden:
         return PageOutputs(rendered, None, None)
     summary = snapshot.pages[page.source.name]

@@ -127,10 +127,12 @@ class Preview:
                 plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
                 if plan.full:
                     return self.full_build()
-                site.apply(plan)
+                site.apply(plan, later=True)
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
-                return self._publish(site.diagnostics(), files, started)
+                report = self._publish(site.diagnostics(), files, started)
+                site.made.finish()  # after the browser is told: print page and search read it
+                return report
             except Exception:
                 # The site may hold half of these edits: the next rebuild starts from the sources.
                 self.site = None

@@ -121,8 +121,9 @@ class Site:
         self.made.kept.start(self.snapshot)
         return self.snapshot
 
-    def apply(self, plan: RebuildPlan) -> None:
-        """Take a plan's edits into account; the result equals a fresh full build (tests hold it)."""
+    def apply(self, plan: RebuildPlan, later: bool = False) -> None:
+        """Take a plan's edits into account; the result equals a fresh full build (tests hold it).
+        LATER: see `SiteOutputs.render`."""
         assert self.snapshot is not None and not plan.full
         reread, old_sources = set(plan.reread), dict(self.sources)
         choice_problems = self.choice_problems
@@ -147,7 +148,7 @@ class Site:
         unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
         new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
         uses = {name: out.rendered.uses for name, out in self.outputs.items()}
-        self.made.render(self.pages, pages_to_render(old, new, reparse, uses), new)
+        self.made.render(self.pages, pages_to_render(old, new, reparse, uses), new, later)
 
     @property
     def files(self) -> SourceFiles:
