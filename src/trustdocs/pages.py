@@ -207,13 +207,17 @@ class _KnownFacts:
     read_problems: list[Diagnostic]  # what reading the page's tags found
 
 
+def _path_order(path: Path) -> tuple[str, ...]:
+    return path.parts  # the order of paths themselves, without comparing Path objects one by one
+
+
 def choose_sources(
     sources: dict[Path, PageSource | None],
 ) -> tuple[list[PageSource], list[Diagnostic]]:
     """The page sources that make the site, by path order: duplicates and unusable names are errors."""
     first: dict[str, PageSource] = {}
     problems: list[Diagnostic] = []
-    for path in sorted(sources):
+    for path in sorted(sources, key=_path_order):
         source = sources[path]
         if source is None:
             continue

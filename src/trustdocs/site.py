@@ -147,7 +147,7 @@ class Site:
         old = self.snapshot
         unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
         new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
-        uses = {name: out.rendered.uses for name, out in self.outputs.items()}
+        uses = {} if new is old else {n: out.rendered.uses for n, out in self.outputs.items()}
         self.made.render(self.pages, pages_to_render(old, new, reparse, uses), new, later)
 
     @property
