@@ -233,12 +233,6 @@ class SiteSources:
         self.files = discover(self.config)
         self.sources, self.problems, self.keys = {}, {}, {}
 
-    def read_all(self) -> None:
-        """Discover the site's files and read every page file."""
-        self.discover()
-        for path in self.files.pages:
-            self.read(path)
-
     def read(self, path: Path) -> None:
         """Read (again) one page file."""
         self.take({path: read_page(self.config, path, self.cache, self.known)})

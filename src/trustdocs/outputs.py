@@ -264,6 +264,11 @@ def settled_signatures(
     return settled if same else None
 
 
+def file_signature(info: os.stat_result) -> FileSignature:
+    """What tells one version of a file from another without reading it."""
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
 def output_signatures(folder: Path) -> dict[str, FileSignature]:
     """Every file under FOLDER (links not followed), by its path relative to FOLDER."""
     found: dict[str, FileSignature] = {}
@@ -276,17 +281,15 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, rel + "/"))
                 else:
-                    info = entry.stat(follow_symlinks=False)
-                    found[rel] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                    found[rel] = file_signature(entry.stat(follow_symlinks=False))
     return found
 
 
-def _link_if_same(old: Path, target: Path, content: OutputContent) -> bool:
+def _link_if_same(old: Path, target: Path, data: bytes | Path) -> bool:
     """Link TARGET to the previous site's file when that holds these very bytes: an unchanged page
     costs a comparison instead of a write (the previous site is deleted after the swap anyway)."""
-    if isinstance(content, Path):
+    if isinstance(data, Path):
         return False
-    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         with open(old, "rb", opener=_no_follow) as file:
             info = os.fstat(file.fileno())
@@ -334,6 +337,8 @@ class FreshOutput:
         """Write one file; link it to the previous site's file when that holds the same bytes."""
         target = self.folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
         if not _link_if_same(self.output_dir / rel, target, content):
             write_file(target, content)
 
@@ -346,10 +351,7 @@ class FreshOutput:
             return False
         try:
             info = os.lstat(old)
-            if not stat.S_ISREG(info.st_mode):
-                return False
-            now = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-            if now != tuple(signature):
+            if not stat.S_ISREG(info.st_mode) or file_signature(info) != tuple(signature):
                 return False
             target = self.folder / rel
             target.parent.mkdir(parents=True, exist_ok=True)

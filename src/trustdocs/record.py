@@ -17,7 +17,7 @@ from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, st
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
-from trustdocs.outputs import FileSignature, output_signatures
+from trustdocs.outputs import FileSignature, file_signature, output_signatures
 from trustdocs.pages import PageFacts
 
 
@@ -88,10 +88,9 @@ def build_record(
 
 def _signature(path: Path | str) -> FileSignature | None:
     try:
-        info = os.stat(path, follow_symlinks=False)
+        return file_signature(os.stat(path, follow_symlinks=False))
     except OSError:
         return None
-    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> BuildRecord | None:

@@ -58,12 +58,12 @@ class Site:
         site has many page files (WORKERS > 1, at least MINIMUM), which write the pages they
         render INTO the output being made instead of sending them back."""
         self.workers_used = 0
-        if workers > 1 and can_fork():
-            self.read.discover()
-            if len(self.files.pages) >= max(minimum, workers):
-                self._build_in_workers(workers, into)
-                return
-        self.read.read_all()
+        self.read.discover()
+        if workers > 1 and can_fork() and len(self.files.pages) >= max(minimum, workers):
+            self._build_in_workers(workers, into)
+            return
+        for path in self.files.pages:
+            self.read.read(path)
         self._parse_and_render()
 
     def _parse_and_render(self) -> None:

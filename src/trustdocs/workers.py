@@ -248,19 +248,20 @@ def _make_pages(
         parts = cached_parts(cache, key, order.snapshot) if key else None
         made = None
         if parts is not None:
-            made, digests[parts[0].rendered.output] = parts
-            if into is not None and into.link_previous(made.rendered.output, parts[1]):
+            made, digest = parts
+            digests[made.rendered.output] = digest
+            if into is not None and into.link_previous(made.rendered.output, digest):
                 outputs.append(made)  # the previous site's very file: not even read
                 continue
-            html = cached_html(cache, parts[1])
+            html = cached_html(cache, digest)  # checked against its digest
             made = with_html(made, html) if html is not None else None
         if made is None:
             made = render_outputs(pages.full(name), order.snapshot, theme)
             if key:
                 keep_outputs(cache, key, made, order.snapshot)
             rendered += 1
-        assert made.rendered.html is not None
-        digests[made.rendered.output] = html_digest(made.rendered.html)
+            assert made.rendered.html is not None
+            digests[made.rendered.output] = html_digest(made.rendered.html)
         outputs.append(made if into is None else _written(made, into))
     return outputs, rendered, digests
 
