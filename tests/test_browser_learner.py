@@ -78,9 +78,15 @@ def test_lesson_text_is_not_set_in_the_generic_serif(course_site):
         page = browser.new_page(**DESKTOP)
         page.goto((course_site / "client-trust" / "communication.html").as_uri())
         page.evaluate(
-            "const probe = document.createElement('p'); probe.id = 'serif-probe';"
-            "probe.style.fontFamily = 'serif'; probe.textContent = 'Trust';"
-            "document.body.append(probe)"
+            """async () => {
+                const probe = document.createElement('p');
+                probe.id = 'serif-probe';
+                probe.style.fontFamily = 'serif';
+                probe.textContent = 'Trust';
+                document.body.append(probe);
+                await document.fonts.ready;
+                probe.getBoundingClientRect();  // lay the probe out before asking its fonts
+            }"""
         )
         cdp = page.context.new_cdp_session(page)
         cdp.send("DOM.enable")
@@ -89,8 +95,12 @@ def test_lesson_text_is_not_set_in_the_generic_serif(course_site):
 
         def rendered_font(selector: str) -> str:
             node = cdp.send("DOM.querySelector", {"nodeId": document, "selector": selector})
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
-            return max(fonts, key=lambda font: font["glyphCount"])["familyName"]
+            for _ in range(50):  # a busy machine may not have painted the text yet
+                fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})
+                if fonts["fonts"]:
+                    return max(fonts["fonts"], key=lambda font: font["glyphCount"])["familyName"]
+                page.wait_for_timeout(100)
+            raise AssertionError(f"the browser reports no font for {selector}")
 
         generic_serif = rendered_font("#serif-probe")
         lesson = rendered_font(".body > p")
