@@ -297,12 +297,12 @@ def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
     """Serve retitles a page (every sidebar changes), then the edit is undone and the site built:
     no page may show the title that no longer exists."""
     from trustdocs.changes import plan_rebuild
-    from trustdocs.site import Site
+    from trustdocs.site import LiveSite
 
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
     builds_agree(root, tmp_path, "before")
     config = load_config(root / "site.yaml")
-    served = Site(config, BuildCache(root / CACHE_DIR))
+    served = LiveSite(config, BuildCache(root / CACHE_DIR))
     served.build()
     lesson = content(root, "x.md")
     original = lesson.read_text()

@@ -9,7 +9,7 @@ from conftest import make_site, write_files
 
 from trustdocs.changes import ChangeKind, classify, plan_rebuild
 from trustdocs.config import load_config
-from trustdocs.site import Site
+from trustdocs.site import LiveSite, Site
 
 COURSE = "course"
 PAGES = {
@@ -62,7 +62,7 @@ def edit(path: Path, old: str, new: str) -> Path:
     return path
 
 
-def rebuild(site: Site, *paths: Path) -> set[str]:
+def rebuild(site: LiveSite, *paths: Path) -> set[str]:
     """Apply edits to SITE; return the names of the pages it rendered again."""
     plan = plan_rebuild(
         {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
@@ -83,9 +83,9 @@ def assert_equals_full_build(site: Site) -> None:
 
 
 @pytest.fixture(params=["in-process", "workers"])
-def site(request, tmp_path) -> Site:
+def site(request, tmp_path) -> LiveSite:
     root = make_site(tmp_path, {f"course/{rel}": text for rel, text in PAGES.items()})
-    built = Site(load_config(root / "site.yaml"))
+    built = LiveSite(load_config(root / "site.yaml"))
     if request.param == "workers":
         built.build(workers=2, minimum=0)
         assert built.workers_used == 2

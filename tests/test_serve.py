@@ -13,7 +13,7 @@ from conftest import CONSULTING, make_site, write_files
 from trustdocs.build import build_site
 from trustdocs.config import load_config
 from trustdocs.outputs import is_on_request
-from trustdocs.serve import RELOAD_SCRIPT, start_preview
+from trustdocs.serve import RELOAD_SCRIPT, WATCHED_APART, start_preview, watch_roots
 
 
 def wait_for(predicate, timeout=8.0):
@@ -26,18 +26,21 @@ def wait_for(predicate, timeout=8.0):
     raise AssertionError("timed out waiting for the preview to update")
 
 
-@pytest.fixture(params=["in-process", "workers"])
+@pytest.fixture(params=["in-process", "workers", "on-request"])
 def preview(tmp_path, request):
-    # "workers": the first build runs in forked workers, as on large courses.
+    # "workers": the first build runs in forked workers, as on large courses; "on-request": as on
+    # very large ones, the workers only load the pages, and each is rendered when first asked for.
     site = make_site(tmp_path / "course", CONSULTING)
-    forked = request.param == "workers"
+    forked = request.param != "in-process"
     running = start_preview(
         load_config(site / "site.yaml"),
         port=0,
         parallel_minimum=0 if forked else 10**9,
         workers=2 if forked else 1,
+        on_request_from=0 if request.param == "on-request" else None,
     )
     assert running.preview.site.workers_used == (2 if forked else 0)
+    assert running.preview.site.on_request == (request.param == "on-request")
     running.site_dir = site
     yield running
     running.stop()
@@ -129,6 +132,7 @@ def test_new_page_and_deleted_page(preview):
 
 def test_broken_link_shows_errors_and_keeps_last_good_page(preview):
     lesson = preview.site_dir / "content/consulting/kickoff.md"
+    assert request(preview, "/learn-technology-consulting/kickoff.html")[0] == 200  # as opened
     edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
     report = wait_for(lambda: status(preview)["errors"])
     assert len(report) == 1
@@ -236,6 +240,8 @@ def test_incremental_output_equals_a_full_build(preview, tmp_path):
         full = tmp_path / f"full-{before}"
         result = build_site(load_config(preview.site_dir / "site.yaml"), full)
         assert result.written, [d.format() for d in result.diagnostics]
+        for page in full.rglob("*.html"):  # as a learner opens them (rendered now if on request)
+            assert request(preview, "/" + page.relative_to(full).as_posix())[0] == 200
         served = digest(preview.preview.output_dir, served=True)
         for made_on_request in filter(is_on_request, digest(full)):
             served[made_on_request] = hashlib.sha256(
@@ -355,6 +361,7 @@ def test_content_folder_deleted_then_restored(preview, tmp_path):
     """No pages is an error that keeps the last good build served; the folder's return is seen."""
     content = preview.site_dir / "content"
     lesson = "/learn-technology-consulting/kickoff.html"
+    assert request(preview, lesson)[0] == 200  # as opened
     aside = tmp_path / "aside"
     content.rename(aside)
     report = wait_for(lambda: status(preview)["errors"])
@@ -378,6 +385,34 @@ def test_an_exercise_file_outside_the_content_folder_is_watched(tmp_path):
         assert "first" in request(running, "/index.html")[1]
         (site / "exercises" / "start.js").write_text("const second = 2;\n")
         wait_for(lambda: "second" in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
+def test_many_exercise_folders_are_watched_with_one_watch_and_edits_show_up(tmp_path):
+    """A course reading exercise files from many folders outside content/ is watched with a watch of
+    their common folder (a watch per folder costs a thread each), and every edit is still seen."""
+    count = WATCHED_APART + 4
+    pages = {
+        f"lesson{n}.md": f"@page course/l{n} Lesson {n}\n@parent course {n}\n@body\n"
+        f"@sourceref ../exercises/ex{n}/start.js\n"
+        for n in range(count)
+    }
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nHi.\n", **pages})
+    write_files(site, {f"exercises/ex{n}/start.js": f"const v{n} = 1;\n" for n in range(count)})
+    config = load_config(site / "site.yaml")
+    read = [str(site / f"exercises/ex{n}/start.js") for n in range(count)]
+    roots = watch_roots(config, read)
+    assert (site.resolve() / "exercises", True) in roots
+    assert not any("ex1" in str(folder) for folder, _ in roots)
+    few = watch_roots(config, read[:3])  # a few folders: each watched alone, not the whole folder
+    assert (site.resolve() / "exercises/ex1", False) in few
+    assert (site.resolve() / "exercises", True) not in few
+    running = start_preview(config, port=0)
+    try:
+        assert "v7" in request(running, "/course/l7.html")[1]
+        (site / "exercises/ex7/start.js").write_text("const edited = 2;\n")
+        wait_for(lambda: "edited" in request(running, "/course/l7.html")[1])
     finally:
         running.stop()
 
@@ -406,7 +441,7 @@ def test_a_copied_file_replaced_by_a_folder_of_that_name_and_back(tmp_path):
 def test_after_a_failed_rebuild_the_next_edit_brings_every_edit_in(tmp_path, monkeypatch, capsys):
     """A rebuild that fails half-way (a bug) must not lose the edit it was applying: the next
     rebuild starts again from the sources."""
-    from trustdocs.site import Site
+    from trustdocs.site import LiveSite as Site
 
     site = make_site(tmp_path, CONSULTING)
     running = start_preview(load_config(site / "site.yaml"), port=0)
@@ -426,3 +461,58 @@ def test_after_a_failed_rebuild_the_next_edit_brings_every_edit_in(tmp_path, mon
         assert "First edit." in request(running, "/learn-technology-consulting/kickoff.html")[1]
     finally:
         running.stop()
+
+
+@pytest.fixture
+def on_request(tmp_path):
+    """A preview of a course large enough that each page is rendered when first asked for."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    running.site_dir = site
+    yield running
+    running.stop()
+
+
+def test_a_large_course_is_served_before_its_pages_are_rendered(on_request):
+    folder = on_request.preview.output_dir
+    kickoff = folder / "learn-technology-consulting/kickoff.html"
+    assert not kickoff.exists()  # nothing rendered at start
+    assert (folder / "404.html").is_file()
+    code, html = request(on_request, "/learn-technology-consulting/kickoff")
+    assert code == 200 and "Hello." in html and RELOAD_SCRIPT in html
+    assert kickoff.is_file()  # written once, then served as any other file
+    assert not (folder / "learn-technology-consulting/communication.html").exists()
+    assert request(on_request, "/learn-technology-consulting/no-such-page.html")[0] == 404
+
+
+def test_a_page_not_opened_yet_shows_the_errors_until_they_are_fixed(on_request):
+    lesson = on_request.site_dir / "content/consulting/kickoff.md"
+    edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
+    wait_for(lambda: status(on_request)["errors"])
+    code, html = request(on_request, "/learn-technology-consulting/kickoff.html")
+    assert code == 503
+    assert "no anchor &#x27;#no-such-part&#x27;" in html and RELOAD_SCRIPT in html
+    edit(lesson, "#no-such-part", "#bad-news-early")
+    wait_for(lambda: not status(on_request)["errors"])
+    code, html = request(on_request, "/learn-technology-consulting/kickoff.html")
+    assert code == 200 and 'href="communication.html#bad-news-early"' in html
+
+
+def test_an_edit_reaches_open_pages_and_pages_opened_later(on_request, tmp_path):
+    """A retitle re-renders the open pages that show the title; the others show it once opened."""
+    kickoff = "/learn-technology-consulting/kickoff.html"
+    assert "Communicating with Clients" in request(on_request, kickoff)[1]  # in the sidebar
+    events = EventStream(on_request)
+    lesson = on_request.site_dir / "content/consulting/communication.md"
+    edit(lesson, "Communicating with Clients", "Talking to Clients")
+    report = wait_for(lambda: [e["data"] for e in events.events if e["event"] == "rebuild"])
+    assert kickoff in report[-1]["changed"]
+    assert "Talking to Clients" in request(on_request, kickoff)[1]
+    assert "Talking to Clients" in request(on_request, "/learn-technology-consulting/")[1]
+    full = tmp_path / "full"
+    assert build_site(load_config(on_request.site_dir / "site.yaml"), full).written
+    made_on_request = [p for p in digest(full) if is_on_request(p)]
+    assert "print.html" in made_on_request and len(made_on_request) > 2  # and the search index
+    for path in made_on_request:  # every page's part in them, opened or not
+        code, served = request(on_request, "/" + path)
+        assert code == 200 and served == (full / path).read_text()

@@ -127,7 +127,9 @@ def showing_retitled(
 ) -> set[str]:
     """Pages whose own parse shows a title that changed (a cross-link in a heading)."""
     old = {source.name: source.title for source in old_sources if source is not None}
-    retitled = {name for name, title in titles.items() if old.get(name) != title}
+    retitled = {name for name, title in old.items() if titles.get(name, title) != title}
+    if not retitled:
+        return set()
     return {name for name, page in facts.items() if page.titles_shown & retitled}
 
 

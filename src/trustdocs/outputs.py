@@ -30,11 +30,13 @@ from trustdocs.render import (
     OutputsCache,
     PageOutputs,
     Theme,
+    cached_parts,
     render_outputs,
     render_page,
     render_print_page,
     render_redirect,
     render_special,
+    with_html,
     with_parts,
 )
 from trustdocs.search import SEARCH_DIR, SearchIndex
@@ -540,6 +542,42 @@ class SiteOutputs:
             self.kept.keep(self.kept.key_of(parsed, name), made, snapshot)
             self.pages[name] = made
         self.add([], snapshot, len(names))
+
+    def full_page(self, parsed: ParsedPages, name: str, snapshot: SiteSnapshot) -> PageOutputs:
+        """A page's outputs with its HTML: held, from the cache, or rendered now."""
+        known = self.pages.get(name)
+        if known is not None and known.rendered.html is not None:
+            return known
+        key = self.kept.key_of(parsed, name)
+        made = self.kept.find(key, snapshot)
+        if made is None:
+            made = render_outputs(parsed.full(name), snapshot, self.theme)
+            self.kept.keep(key, made, snapshot)
+            self.render_count += 1
+        self.pages[name] = made
+        return made
+
+    def complete(
+        self, parsed: ParsedPages, snapshot: SiteSnapshot, seconds: float | None = None
+    ) -> bool:
+        """Hold the outputs of every page not held yet (a site rendering pages on request),
+        without their HTML: their problems, print chapters and search records, from the cache
+        or rendered. SECONDS: stop after about this long; True once every page's are held."""
+        self.finish()
+        started = time.perf_counter()
+        for name in sorted(parsed.facts.keys() - self.pages.keys()):
+            if seconds is not None and time.perf_counter() - started > seconds:
+                return False
+            key = self.kept.key_of(parsed, name)
+            parts = cached_parts(self.kept.cache, key, snapshot) if key else None
+            if parts is None:
+                made = render_outputs(parsed.full(name), snapshot, self.theme)
+                parsed.release(name)  # nobody holds every page's tokens at once
+                self.kept.keep(key, made, snapshot)
+                self.render_count += 1
+                parts = with_html(made, None), ""
+            self.pages[name] = parts[0]
+        return True
 
     def finish(self) -> None:
         """Make what `render` left for later: chapters and search records, and the cache entries."""

@@ -122,6 +122,14 @@ class ParsedPages:
         self.keys = {name: self._key(source_keys.get(name, "")) for name in titles}
         self.read_problems = read_problems
 
+    def choose_again(
+        self, source: PageSource, source_key: str, read_problems: list[Diagnostic]
+    ) -> None:
+        """Take the new SOURCE of a page, from a file that still makes it (see `choose`)."""
+        self.titles[source.name] = source.title
+        self.keys[source.name] = self._key(source_key)
+        self.read_problems[source.name] = read_problems
+
     def _key(self, source_key: str) -> str:
         if not source_key or not self.site_key:
             return ""
@@ -185,6 +193,10 @@ class ParsedPages:
     def _keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
         self.facts[facts.source.name] = facts
         self.problems[facts.source.name] = problems
+
+    def release(self, name: str) -> None:
+        """Let go of a page's parsed body (it is parsed again if it is needed again)."""
+        self._full.pop(name, None)
 
     def full(self, name: str) -> ParsedPage:
         """The page with its body, parsed again here if its body stayed in a worker."""

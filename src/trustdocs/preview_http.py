@@ -33,6 +33,11 @@ class ServedPreview(Protocol):
     output_dir: Path
     last: Report
 
+    def page_on_request(self, url_path: str) -> bytes | None:
+        """Make the page at URL_PATH if it is rendered only when asked for; None, or the page to
+        show instead while the site has errors."""
+        ...
+
     def made_on_request(self, rel: str) -> bytes | None:
         """A file made only when asked for, or None."""
         ...
@@ -97,6 +102,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if made is not None:
             kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
             self._send_bytes(made, f"{kind}; charset=utf-8", HTTPStatus.OK, send_body)
+            return
+        waiting = self.preview.page_on_request(unquote(path))
+        if waiting is not None:  # the page cannot be built while the site has errors
+            kind = "text/html; charset=utf-8"
+            self._send_bytes(waiting, kind, HTTPStatus.SERVICE_UNAVAILABLE, send_body)
             return
         if path == PREVIEW_PREFIX + "status":
             body = self.preview.last.as_json().encode()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import json
 import os
+import posixpath
 import queue
 import shutil
 import signal
@@ -47,12 +49,23 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     resolve_request_path,
 )
 from trustdocs.render import default_theme_dir
-from trustdocs.site import Site
+from trustdocs.site import LiveSite
 from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count
 
 RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
+# From this many page files the preview starts without rendering: each page is rendered when it is
+# first asked for, so a large course is served in seconds rather than after a full build.
+ON_REQUEST_MINIMUM = 500
+ON_REQUEST_SAID = (
+    "each is rendered when first opened; the others load meanwhile, and show their problems once "
+    "loaded"
+)
+COMPLETING_SECONDS = 0.02  # the lock is held this long at a time while pages not opened load
+# Above this many folders of files read with @sourceref/@diff under one folder of the site, that
+# folder is watched whole: a watch per folder costs a thread each.
+WATCHED_APART = 16
 # Only writes matter. Asking the kernel for these alone also keeps reads (ours, and watchdog's own
 # walk of thousands of folders) from flooding the inotify queue on large courses.
 WRITE_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
@@ -85,19 +98,26 @@ class RebuildReport:
 class Preview:
     """The site as served: an output folder kept equal to the last good build."""
 
-    def __init__(self, config: SiteConfig, output_dir: Path, use_cache: bool = False) -> None:
+    def __init__(
+        self,
+        config: SiteConfig,
+        output_dir: Path,
+        use_cache: bool = False,
+        on_request_from: int | None = ON_REQUEST_MINIMUM,
+    ) -> None:
         self.config = config
         self.use_cache = use_cache
+        self.on_request_from = on_request_from
         self.output_dir = output_dir
         self.folder = ServedFolder(output_dir)
         self.lock = threading.Lock()
-        self.site: Site | None = None
+        self.site: LiveSite | None = None
         self.version = 0
         self.last = RebuildReport(0, (), (), 0.0)
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
         self.printed: list[Diagnostic] = []
-
-    # --- building -------------------------------------------------------------------------------
+        self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
+        self.stopped = False  # the loading thread ends
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -110,11 +130,18 @@ class Preview:
         # The preview serves the site at the root of its own address, not where it is published:
         # without base_url, the 404 page's links stay here.
         cache = cache_folder(config, self.use_cache)
-        site = Site(dataclasses.replace(config, base_url=None), cache)
-        site.build(workers=workers, minimum=minimum)
-        cache.prune()
+        site = LiveSite(dataclasses.replace(config, base_url=None), cache)
+        site.build(workers=workers, minimum=minimum, on_request_from=self.on_request_from)
+        if not site.on_request:  # else the pages' entries are not used yet, and must stay
+            cache.prune()
         self.site = site
-        return self._publish(site.diagnostics(), site.output_files(on_request=False), started)
+        report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
+        if site.on_request and site.snapshot is not None:
+            # Page folders exist from the start, so addresses resolve as in a full build.
+            self.folder.make_folders(page.output for page in site.snapshot.pages.values())
+            self.incomplete.set()
+            _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
+        return report
 
     def rebuild(self, paths: set[Path]) -> RebuildReport:
         """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
@@ -160,6 +187,43 @@ class Preview:
         self.printed = diagnostics
         _print_report(report, diagnostics, shown)
         return report
+
+    def complete_pages(self, seconds: float = COMPLETING_SECONDS) -> None:
+        """Load for about SECONDS what the pages not opened yet hold (their problems, print
+        chapters and search records); once all are, report their problems as a rebuild does."""
+        with self.lock:
+            site = self.site
+            if site is None or not site.on_request or site.snapshot is None:
+                self.incomplete.clear()
+                return
+            if not site.made.complete(site.pages, site.snapshot, seconds):
+                return
+            self.incomplete.clear()
+            _say(f"all {plural(len(site.pages.facts), 'page')} loaded")
+            diagnostics = site.diagnostics()
+            if diagnostics != self.printed:
+                self._publish(diagnostics, site.output_files(on_request=False), time.perf_counter())
+
+    def page_on_request(self, url_path: str) -> bytes | None:
+        """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
+        None, or the page to show instead while the site has errors."""
+        with self.lock:
+            site = self.site
+            output = site.page_output(url_path) if site is not None and site.on_request else None
+            if site is None or output is None or output in self.folder.files:
+                return None
+            if self.last.errors:  # the page would show sources that do not build
+                return _waiting_page(self.last.errors)
+            made = site.page_on_request(output)
+            assert made is not None and made.rendered.html is not None
+            if any(d.severity == "error" for d in made.rendered.diagnostics):  # as a rebuild's
+                files = site.output_files(on_request=False)
+                report = self._publish(site.diagnostics(), files, time.perf_counter())
+                return _waiting_page(report.errors)
+            for diagnostic in made.rendered.diagnostics:
+                _say(diagnostic.format())
+            self.folder.add(output, made.rendered.html)
+            return None
 
     def made_on_request(self, rel: str) -> bytes | None:
         """A file that reads every page (search index, print page), made when asked for, not on every save."""
@@ -221,14 +285,28 @@ class ServedFolder:
             old = self.files.get(rel)
             if old is content or (old == content and not isinstance(content, Path)):
                 continue
-            target = self._inside(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.tmp")
-            write_file(temporary, content)
-            os.replace(temporary, target)
+            self._write(rel, content)
             changed.append("/" + rel)
         self.files = dict(files)
         return sorted(changed)
+
+    def add(self, rel: str, content: OutputContent) -> None:
+        """Write one more file of the last good build (a page rendered when asked for)."""
+        served = self._served_form(rel, content)
+        self._write(rel, served)
+        self.files[rel] = served
+
+    def make_folders(self, rels: Iterable[str]) -> None:
+        """Make the folders that files REL will be written to (pages not rendered yet)."""
+        for folder in sorted({posixpath.dirname(rel) for rel in rels} - {""}):
+            self._inside(folder).mkdir(parents=True, exist_ok=True)
+
+    def _write(self, rel: str, content: OutputContent) -> None:
+        target = self._inside(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        write_file(temporary, content)
+        os.replace(temporary, target)
 
     def _remove_empty_folders(self, folder: Path) -> None:
         """Remove FOLDER and the folders above it that are left empty, up to the preview folder."""
@@ -252,6 +330,40 @@ class ServedFolder:
         for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
+
+
+def _say(line: str, now: bool = True) -> None:
+    """Tell the terminal LINE (if NOW)."""
+    if now:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _complete_pages(preview: Preview) -> None:
+    """The preview's loading thread: after a start that renders pages only when asked for, load
+    what every page holds, a little at a time, so that its problems are reported."""
+    while True:
+        preview.incomplete.wait()
+        if preview.stopped:
+            return
+        try:
+            preview.complete_pages()
+        except Exception as exc:  # a bug must not kill the preview; say so, and stop loading
+            print(f"trustdocs: internal error while loading pages: {exc!r}", file=sys.stderr)
+            return
+        time.sleep(0.002)  # let a request or a rebuild take the lock
+
+
+def _waiting_page(errors: Iterable[str]) -> bytes:
+    """What the preview shows for a page it cannot build while the site has ERRORS: the errors,
+    and the reload script, which reloads the page once they are fixed."""
+    listed = "".join(f"<li>{html.escape(line)}</li>" for line in errors)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>Not built yet</title></head><body>"
+        "<h1>This page is not built yet</h1>"
+        "<p>The site has errors. The page is built once they are fixed.</p>"
+        f"<ul>{listed}</ul>{RELOAD_SCRIPT}</body></html>\n"
+    ).encode()
 
 
 def _print_report(
@@ -348,14 +460,33 @@ def watch_roots(config: SiteConfig, files_read: Iterable[str] = ()) -> list[tupl
     for theme in (config.root_dir / "themes", default_theme_dir()):
         roots.append((theme, True))
     recursive_roots = [folder.resolve() for folder, recursive in roots if recursive]
+    apart: dict[Path | None, list[Path]] = {}  # by the top folder under the site's that holds them
     for folder in sorted({Path(path).parent for path in files_read}):
         if not any(folder.is_relative_to(root) for root in recursive_roots):
-            roots.append((folder, False))
+            apart.setdefault(_top_folder(config, folder), []).append(folder)
+    for top, folders in apart.items():
+        if top is not None and len(folders) > WATCHED_APART:
+            roots.append((top, True))  # one watch of the whole folder, not one per exercise
+        else:
+            roots += [(folder, False) for folder in folders]
     unique: dict[Path, bool] = {}
     for folder, recursive in roots:
         if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
             unique[folder.resolve()] = unique.get(folder.resolve(), False) or recursive
     return sorted(unique.items())
+
+
+def _top_folder(config: SiteConfig, folder: Path) -> Path | None:
+    """The folder right under the site's that holds FOLDER, if it may be watched whole."""
+    root = config.root_dir.resolve()
+    if folder == root or not folder.is_relative_to(root):
+        return None
+    top = root / folder.relative_to(root).parts[0]
+    if top.name.startswith(".") or top.name == "node_modules":
+        return None
+    if config.output_dir.resolve().is_relative_to(top):
+        return None  # a build writing there must not look like an edit
+    return top
 
 
 @dataclass
@@ -378,6 +509,8 @@ class RunningPreview:
     def stop(self) -> None:
         """Stop watching and serving, and delete the preview folder."""
         self.server.stopping = True
+        self.preview.stopped = True
+        self.preview.incomplete.set()  # wakes the loading thread, which sees the stop
         try:
             self.observer.stop()
             self.collector.stop()
@@ -396,11 +529,13 @@ def start_preview(
     parallel_minimum: int = PARALLEL_MINIMUM,
     workers: int | None = None,
     use_cache: bool = False,
+    on_request_from: int | None = ON_REQUEST_MINIMUM,
 ) -> RunningPreview:
-    """Build the site, start serving it in a background thread, and watch its sources."""
+    """Build the site, start serving it in a background thread, and watch its sources.
+    ON_REQUEST_FROM: from this many page files, pages are rendered when first asked for."""
     workdir = Path(tempfile.mkdtemp(prefix="trustdocs-serve-"))
     try:
-        preview = Preview(config, workdir / "site", use_cache)
+        preview = Preview(config, workdir / "site", use_cache, on_request_from)
         return _start_preview_in(preview, host, port, parallel_minimum, workers or worker_count())
     except BaseException:
         # A start that fails (address, port, Ctrl-C during the first build) leaves no folder behind.
@@ -457,6 +592,8 @@ def _start_preview_in(
     observer.start()
     thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
     thread.start()
+    loading = threading.Thread(target=_complete_pages, args=(preview,), daemon=True)
+    loading.start()
     return RunningPreview(preview, server, observer, collector, thread)
 
 

@@ -17,6 +17,7 @@ from trustdocs.outputs import (
     OutputContent,
     SiteOutputs,
     generated_files,
+    is_on_request,
     replaced_copies,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
@@ -50,15 +51,25 @@ class Site:
         self.choice_problems: list[Diagnostic] = []
         self.made = SiteOutputs(config, self.theme, self.cache)
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
+        self.on_request = False  # pages are rendered when asked for (a large site's preview)
+        self.chosen: dict[str, PageSource] = {}  # the source that makes each page
 
     def build(
-        self, workers: int = 1, minimum: int = PARALLEL_MINIMUM, into: FreshOutput | None = None
+        self,
+        workers: int = 1,
+        minimum: int = PARALLEL_MINIMUM,
+        into: FreshOutput | None = None,
+        on_request_from: int | None = None,
     ) -> None:
         """Load and render everything, reusing what the cache holds; in forked workers when the
         site has many page files (WORKERS > 1, at least MINIMUM), which write the pages they
-        render INTO the output being made instead of sending them back."""
+        render INTO the output being made instead of sending them back.
+
+        ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
+        each is rendered when `page_on_request` asks for it."""
         self.workers_used = 0
         self.read.discover()
+        self.on_request = on_request_from is not None and len(self.files.pages) >= on_request_from
         if workers > 1 and can_fork() and len(self.files.pages) >= max(minimum, workers):
             self._build_in_workers(workers, into)
             return
@@ -71,6 +82,9 @@ class Site:
             if not self.pages.reuse(source):
                 self.pages.parse(source)
         snapshot = self._resolve()
+        if self.on_request:
+            self.made.add([], snapshot)
+            return
         self.made.render(self.pages, self.made.reuse(self.pages, snapshot), snapshot)
 
     def _build_in_workers(self, workers: int, into: FreshOutput | None) -> None:
@@ -88,6 +102,8 @@ class Site:
             for facts, problems in parsed:
                 self.pages.hold(facts, problems)
             snapshot = self._resolve()
+            if self.on_request:
+                return []  # the workers stop here: pages are rendered when asked for
             keys = {name: self.made.kept.key_of(self.pages, name) for name in self.pages.facts}
             return [RenderOrder(snapshot, frozenset(mine), keys) for mine in owned]
 
@@ -103,6 +119,7 @@ class Site:
         """The sources that make pages; names are fixed here for the parse that follows."""
         chosen, self.choice_problems = choose_sources(self.sources)
         self.pages.choose(chosen, *self.read.of_chosen(chosen))
+        self.chosen = {source.name: source for source in chosen}
         return chosen
 
     def _resolve(self) -> SiteSnapshot:
@@ -120,35 +137,6 @@ class Site:
         # an edit may change the frame (a title in every sidebar).
         self.made.kept.start(self.snapshot)
         return self.snapshot
-
-    def apply(self, plan: RebuildPlan, later: bool = False) -> None:
-        """Take a plan's edits into account; the result equals a fresh full build (tests hold it).
-        LATER: see `SiteOutputs.render`."""
-        assert self.snapshot is not None and not plan.full
-        reread, old_sources = set(plan.reread), dict(self.sources)
-        choice_problems = self.choice_problems
-        if plan.rediscover:
-            reread = self.read.rediscover(reread)
-        for path in reread:
-            self.read.read(path)
-        names_before = self.pages.names
-        chosen = {source.name: source for source in self._choose()}
-        if self.pages.names != names_before:
-            # Cross-links depend on which pages exist: parse everything again.
-            self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
-            self.made.pages.clear()
-            return self._parse_and_render()
-        edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
-        retitled = showing_retitled(old_sources.values(), self.pages.titles, self.pages.facts)
-        reparse = (edited | plan.reparse | retitled) & set(chosen)
-        before = {name: self.pages.facts.get(name) for name in reparse}
-        for name in sorted(reparse):
-            self.pages.parse(chosen[name])
-        old = self.snapshot
-        unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
-        new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
-        uses = {} if new is old else {n: out.rendered.uses for n, out in self.outputs.items()}
-        self.made.render(self.pages, pages_to_render(old, new, reparse, uses), new, later)
 
     @property
     def files(self) -> SourceFiles:
@@ -184,3 +172,84 @@ class Site:
     def on_request_file(self, path: str) -> str | None:
         """A file that reads every page, made when asked for (the preview makes it on request)."""
         return None if self.snapshot is None else self.made.on_request_file(path, self.snapshot)
+
+
+class LiveSite(Site):
+    """A site kept up to date as its files are edited, as the preview serves it; a large one
+    renders each page when it is first asked for (see `Site.build`)."""
+
+    def apply(self, plan: RebuildPlan, later: bool = False) -> None:
+        """Take a plan's edits into account; the result equals a fresh full build (tests hold it).
+        LATER: see `SiteOutputs.render`."""
+        assert self.snapshot is not None and not plan.full
+        reread, old_sources = set(plan.reread), dict(self.sources)
+        choice_problems = self.choice_problems
+        if plan.rediscover:
+            reread = self.read.rediscover(reread)
+        for path in reread:
+            self.read.read(path)
+        names_before = self.pages.names
+        if plan.rediscover or not self._choose_again(reread, old_sources):
+            self._choose()
+        chosen = self.chosen
+        if self.pages.names != names_before:
+            # Cross-links depend on which pages exist: parse everything again.
+            self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
+            self.made.pages.clear()
+            return self._parse_and_render()
+        edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
+        # Without new or deleted files, only the files read again may have changed a title.
+        was = old_sources.values() if plan.rediscover else [old_sources.get(p) for p in reread]
+        retitled = showing_retitled(was, self.pages.titles, self.pages.facts)
+        reparse = (edited | plan.reparse | retitled) & set(chosen)
+        before = {name: self.pages.facts.get(name) for name in reparse}
+        for name in sorted(reparse):
+            self.pages.parse(chosen[name])
+        old = self.snapshot
+        unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
+        new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
+        uses = {} if new is old else {n: out.rendered.uses for n, out in self.outputs.items()}
+        names = pages_to_render(old, new, reparse, uses)
+        if self.on_request:  # a page not asked for yet is rendered when it is
+            names &= self.outputs.keys()
+        self.made.render(self.pages, names, new, later)
+
+    def _choose_again(self, reread: set[Path], old_sources: dict[Path, PageSource | None]) -> bool:
+        """After edits to the page files REREAD that each still make the page they made, take
+        their new sources without choosing among every file again; False: that is needed."""
+        if self.choice_problems:  # duplicates: the edits may decide which file wins
+            return False
+        for path in reread:
+            old, new = old_sources.get(path), self.sources.get(path)
+            if old is None or new is None or new.name != old.name:
+                return False
+            if self.chosen.get(old.name) is not old:
+                return False
+        for path in reread:
+            new = self.sources[path]
+            assert new is not None  # checked above
+            self.chosen[new.name] = new
+            self.pages.choose_again(new, self.read.keys[path], self.read.problems[path])
+        return True
+
+    def on_request_file(self, path: str) -> str | None:
+        """A file that reads every page, made when asked for; pages not rendered yet give their
+        print chapters and search records first."""
+        if self.snapshot is not None and self.on_request and is_on_request(path):
+            self.made.complete(self.pages, self.snapshot)
+        return super().on_request_file(path)
+
+    def page_output(self, url_path: str) -> str | None:
+        """The output path of the page the preview serves at URL_PATH, if one is served there."""
+        rel = "/".join(part for part in url_path.split("/") if part not in ("", "."))
+        for output in (rel, f"{rel}.html", f"{rel}/index.html".lstrip("/")):
+            if self.snapshot is not None and self.snapshot.page_at(output) is not None:
+                return output
+        return None
+
+    def page_on_request(self, output: str) -> PageOutputs | None:
+        """The outputs of the page written to OUTPUT, rendered now if need be; None: no page is."""
+        name = None if self.snapshot is None else self.snapshot.page_at(output)
+        if name is None or self.snapshot is None:
+            return None
+        return self.made.full_page(self.pages, name, self.snapshot)

@@ -106,6 +106,10 @@ class SiteSnapshot:
             url, page=self._page_written_to.get(from_output, ""), fragment=parts.fragment
         )
 
+    def page_at(self, output: str) -> str | None:
+        """The name of the page written to the output path OUTPUT, if one is."""
+        return self._page_written_to.get(output)
+
     @functools.cached_property
     def _page_written_to(self) -> dict[str, str]:
         return {summary.output: name for name, summary in self.pages.items()}

@@ -117,27 +117,12 @@ def build_in_workers(
     outputs and how many were rendered (the others came from the cache).
 
     SITE: the theme, the cache and the site's cache key. PLAN: what the main process makes of all
-    the reads (what each worker parses) and of all the facts (what each renders). With INTO, the
-    workers write the pages there and send back their outputs without the page HTML.
+    the reads (what each worker parses) and of all the facts (what each renders; no orders: the
+    workers stop there). With INTO, the workers write the pages there and send back their
+    outputs without the page HTML.
     """
     plan_parse, plan_render = plan
-    theme = site[0]
-    markdown_parser()  # once, before forking, rather than in every worker
-    theme.environment.get_template("page.html")
-    context = get_context("fork")
-    workers: list[tuple[Connection, BaseProcess]] = []
-    gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
-    try:
-        for share in shares:
-            here, there = context.Pipe()
-            process = context.Process(
-                target=_work, args=(there, config, share, site, into), daemon=True
-            )
-            process.start()
-            there.close()
-            workers.append((here, process))
-    finally:
-        gc.unfreeze()
+    workers = _start_workers(config, shares, site, into)
     try:
         reads = [_receive(connection, process) for connection, process in workers]
         for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
@@ -145,7 +130,12 @@ def build_in_workers(
         parsed: list[Parsed] = []
         for connection, process in workers:
             parsed += _receive(connection, process)
-        for (connection, _), render_order in zip(workers, plan_render(parsed), strict=True):
+        render_orders = plan_render(parsed)
+        if not render_orders:  # nothing to render now: tell the workers to end
+            for connection, _ in workers:
+                connection.send(None)
+            return [], 0, {}
+        for (connection, _), render_order in zip(workers, render_orders, strict=True):
             connection.send(render_order)
         outputs: list[PageOutputs] = []
         rendered, digests = 0, {}
@@ -164,15 +154,46 @@ def build_in_workers(
                 process.join()
 
 
+def _start_workers(
+    config: SiteConfig,
+    shares: list[list[Path]],
+    site: tuple[Theme, BuildCache, str],
+    into: FreshOutput | None,
+) -> list[tuple[Connection, BaseProcess]]:
+    """Fork one worker per share, each with its end of a pipe to the main process."""
+    markdown_parser()  # once, before forking, rather than in every worker
+    site[0].environment.get_template("page.html")
+    context = get_context("fork")
+    workers: list[tuple[Connection, BaseProcess]] = []
+    gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
+    try:
+        for share in shares:
+            here, there = context.Pipe()
+            process = context.Process(
+                target=_work, args=(there, config, share, site, into), daemon=True
+            )
+            process.start()
+            there.close()
+            workers.append((here, process))
+    finally:
+        gc.unfreeze()
+    return workers
+
+
 def _receive(connection: Connection, process: BaseProcess) -> Any:
     """The next message of a worker; a dead or failed worker is an error, never a hang."""
     while not connection.poll(POLL_SECONDS):
         if not process.is_alive() and not connection.poll(0):
             raise _stopped(process)
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling thousands of pages' facts would trigger collection after collection
     try:
         status, payload = connection.recv()
     except (EOFError, OSError):
         raise _stopped(process) from None
+    finally:
+        if collecting:
+            gc.enable()
     if status == "oserror":  # writing the output failed: a problem of the output folder, not a bug
         raise OSError(*payload)
     if status != "ok":
