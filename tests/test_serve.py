@@ -5,6 +5,7 @@ import http.client
 import json
 import threading
 import time
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -491,7 +492,7 @@ def test_a_page_not_opened_yet_shows_the_errors_until_they_are_fixed(on_request)
     wait_for(lambda: status(on_request)["errors"])
     code, html = request(on_request, "/learn-technology-consulting/kickoff.html")
     assert code == 503
-    assert "no anchor &#x27;#no-such-part&#x27;" in html and RELOAD_SCRIPT in html
+    assert "has no anchor '#no-such-part'" in unescape(html) and RELOAD_SCRIPT in html
     edit(lesson, "#no-such-part", "#bad-news-early")
     wait_for(lambda: not status(on_request)["errors"])
     code, html = request(on_request, "/learn-technology-consulting/kickoff.html")

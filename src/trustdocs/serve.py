@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import html
+import functools
 import json
 import os
 import posixpath
@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
 from watchdog.events import (
     DirCreatedEvent,
     DirDeletedEvent,
@@ -353,17 +355,19 @@ def _complete_pages(preview: Preview) -> None:
         time.sleep(0.002)  # let a request or a rebuild take the lock
 
 
+@functools.cache
+def _preview_templates() -> jinja2.Environment:
+    """The preview's own pages, from the default theme alone: the site's theme may be what is
+    broken."""
+    folder = default_theme_dir() / "preview"
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True)
+
+
 def _waiting_page(errors: Iterable[str]) -> bytes:
     """What the preview shows for a page it cannot build while the site has ERRORS: the errors,
     and the reload script, which reloads the page once they are fixed."""
-    listed = "".join(f"<li>{html.escape(line)}</li>" for line in errors)
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>Not built yet</title></head><body>"
-        "<h1>This page is not built yet</h1>"
-        "<p>The site has errors. The page is built once they are fixed.</p>"
-        f"<ul>{listed}</ul>{RELOAD_SCRIPT}</body></html>\n"
-    ).encode()
+    template = _preview_templates().get_template("waiting.html")
+    return template.render(errors=list(errors), reload_script=Markup(RELOAD_SCRIPT)).encode()
 
 
 def _print_report(
