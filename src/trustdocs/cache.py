@@ -1,10 +1,12 @@
 """The persistent build cache beside site.yaml: content-addressed entries, written atomically.
 
-Layout (no other module knows it): `.trustdocs-cache/<kind>/<key[:2]>/<key>.json`, one entry per
-file: a header line (format, kind, key, SHA-256 of the rest), then the value as JSON. Entries are data, never code: a corrupt, truncated or foreign entry fails its checks and is
-ignored (then rewritten), never trusted. Each entry is written to a temporary file and renamed into place,
-so concurrent builds sharing a cache only ever see whole entries. A full build prunes entries it did not
-use that are older than its start, so the cache holds about one build's worth.
+Layout (no other module knows it): `.trustdocs-cache/<kind>/<key[:2]>/<key>.entry`, one entry per
+file: a header line (format, kind, key, and a keyed hash of the rest, keyed with this user's own
+secret), then the value, pickled. Only an entry whose hash checks out is unpickled: a corrupt,
+truncated or foreign entry (made elsewhere, planted) is ignored (then rewritten), never trusted.
+Each entry is written to a temporary file and renamed into place, so concurrent builds sharing a
+cache only ever see whole entries. A full build prunes entries it did not use that are older than
+its start, so the cache holds about one build's worth.
 """
 
 from __future__ import annotations
@@ -14,23 +16,22 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import itertools
 import json
 import os
+import pickle
 import secrets
 import stat
 import time
-import types
-import typing
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from markdown_it.token import Token
-
 from trustdocs.config import SiteConfig
 
 CACHE_DIR = ".trustdocs-cache"
-FORMAT = 1
+ENTRY_SUFFIX = ".entry"
+FORMAT = 2  # 2: values pickled (1: JSON)
 PRUNE_GRACE_SECONDS = 600
 _README = "Build cache of trustdocs: safe to delete at any time; keep it out of version control.\n"
 
@@ -80,10 +81,10 @@ class BuildCache:
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.folder is not None
-        return self.folder / kind / key[:2] / f"{key}.json"
+        return self.folder / kind / key[:2] / f"{key}{ENTRY_SUFFIX}"
 
-    def get(self, kind: str, key: str) -> Any | None:
-        """The value stored under (KIND, KEY), or None when missing or not to be trusted."""
+    def get(self, kind: str, key: str) -> bytes | None:
+        """The payload stored under (KIND, KEY), or None when missing or not to be trusted."""
         if self.folder is None:
             return None
         path = self._path(kind, key)
@@ -91,9 +92,9 @@ class BuildCache:
         try:
             raw = path.read_bytes()
             header, _, payload = raw.partition(b"\n")
-            if header == _header(kind, key, payload):
-                value = json.loads(payload)
-        except (OSError, ValueError, RecursionError):
+            if hmac.compare_digest(header, _header(kind, key, payload)):
+                value = payload
+        except OSError:
             value = None
         if value is None:
             self.misses += 1
@@ -103,12 +104,11 @@ class BuildCache:
             os.utime(path)  # used by this build: pruning keeps it
         return value
 
-    def put(self, kind: str, key: str, value: Any) -> None:
-        """Store VALUE (JSON data) under (KIND, KEY), atomically; a full disk only loses the entry."""
+    def put(self, kind: str, key: str, payload: bytes) -> None:
+        """Store PAYLOAD under (KIND, KEY), atomically; a full disk only loses the entry."""
         if self.folder is None:
             return
         path = self._path(kind, key)
-        payload = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         try:
             if path.parent not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +153,9 @@ class BuildCache:
             stamp.touch()
         removed = 0
         oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
-        for path in self.folder.glob("*/*/*.json"):
+        entries = self.folder.glob(f"*/*/*{ENTRY_SUFFIX}")
+        older = self.folder.glob("*/*/*.json")  # entries of format 1
+        for path in itertools.chain(entries, older):
             try:
                 if path.stat().st_mtime < oldest and _is_entry(path):
                     path.unlink()
@@ -177,7 +179,7 @@ def _in_entry_folder(path: Path) -> bool:
 
 def _is_entry(path: Path) -> bool:
     """Whether PATH is an entry this cache wrote: pruning deletes nothing else, even where the cache
-    folder is a link to somewhere that holds other JSON files."""
+    folder is a link to somewhere that holds other files."""
     key = path.stem
     if len(key) != 64 or not set(key) <= _HEX or path.parent.name != key[:2]:
         return False
@@ -219,217 +221,6 @@ def _secret() -> bytes:
         if len(data) >= 32:
             return data
     return secret
-
-
-# --- values: frozen dataclasses of the build as JSON data, and back --------------------------------
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
-def encode(value: Any) -> Any:
-    """A build value (dataclasses, tokens, tuples, sets, dicts) as JSON data."""
-    kind = type(value)
-    if kind in _PLAIN:
-        return value
-    if kind is dict:
-        # Search records hold large maps of words: pass plain ones on in one check.
-        if set(map(type, value)) <= {str} and set(map(type, value.values())) <= _PLAIN:
-            return value
-        return {str(k): encode(v) for k, v in value.items()}
-    if kind is tuple or kind is list:
-        if set(map(type, value)) <= _PLAIN:
-            return list(value)
-        return [encode(item) for item in value]
-    if isinstance(value, Token):
-        return value.as_dict()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: encode(getattr(value, name)) for name in _field_names(kind)}
-    if isinstance(value, (tuple, list)):
-        return [encode(item) for item in value]
-    if isinstance(value, (frozenset, set)):
-        return sorted((encode(item) for item in value), key=repr)
-    if isinstance(value, dict):
-        return {str(k): encode(v) for k, v in value.items()}
-    return value
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
-
-
-def decode(kind: Any, data: Any) -> Any:
-    """The value of type KIND that `encode` turned into DATA; TypeError when it does not fit."""
-    return _converter(kind)(data)
-
-
-Converter = typing.Callable[[Any], Any]
-
-
-@functools.cache
-def _converter(kind: Any) -> Converter:
-    """A function reading JSON data as a value of KIND, made once per type (reads are hot)."""
-    origin = typing.get_origin(kind)
-    if kind is Any or kind is object:
-        return lambda data: data
-    if origin in (typing.Union, types.UnionType):
-        return _union(
-            [_converter(o) for o in typing.get_args(kind) if o is not type(None)],
-            type(None) in typing.get_args(kind),
-        )
-    if origin is typing.Literal:
-        allowed = frozenset(typing.get_args(kind))
-        return lambda data: data if data in allowed else _refuse(f"{data!r} not in {kind}")
-    if kind is Token:
-        return lambda data: Token.from_dict(data) if isinstance(data, dict) else _refuse("token")
-    if dataclasses.is_dataclass(kind):
-        return _dataclass_converter(kind)
-    if typing.is_typeddict(kind):
-        return _typeddict_converter(kind)
-    if origin in (tuple, list, frozenset, set):
-        return _sequence_converter(origin, typing.get_args(kind))
-    if origin is dict:
-        value_kind = (typing.get_args(kind) or (str, Any))[1]
-        if value_kind in (str, int):
-            return functools.partial(_plain_mapping, {value_kind})
-        value = _converter(value_kind)
-
-        def mapping(data: Any) -> Any:
-            if not isinstance(data, dict):
-                _refuse("a mapping is an object")
-            return {str(k): value(v) for k, v in data.items()}
-
-        return mapping
-    if kind in (str, int, bool, float):
-        return functools.partial(_plain, kind)
-    raise TypeError(f"cannot read {kind}")
-
-
-def _refuse(why: str) -> Any:
-    raise TypeError(why)
-
-
-def _plain(kind: type, data: Any) -> Any:
-    if type(data) is kind or (kind is float and type(data) is int):
-        return data
-    raise TypeError(f"{data!r} is not {kind.__name__}")
-
-
-def _union(options: list[Converter], optional: bool) -> Converter:
-    def read(data: Any) -> Any:
-        if data is None and optional:
-            return None
-        for option in options:
-            with contextlib.suppress(TypeError, ValueError, KeyError, AttributeError):
-                return option(data)
-        raise TypeError("no option fits")
-
-    return read
-
-
-def _plain_mapping(allowed: set[type], data: Any) -> Any:
-    # Search records hold large word maps: check their values in one pass, not one call each.
-    if not isinstance(data, dict) or not set(map(type, data.values())) <= allowed:
-        raise TypeError("not a mapping of plain values")
-    return data
-
-
-def _typeddict_converter(kind: type) -> Converter:
-    hints = typing.get_type_hints(kind)
-    fields = [(name, _converter(hint)) for name, hint in hints.items()]
-    names = frozenset(hints)
-
-    def read(data: Any) -> Any:
-        if not isinstance(data, dict) or data.keys() != names:
-            raise TypeError(f"{kind.__name__} does not fit")
-        return {name: convert(data[name]) for name, convert in fields}
-
-    return read
-
-
-def _dataclass_converter(kind: type) -> Converter:
-    hints = typing.get_type_hints(kind)
-    fields = [(f.name, _converter(hints[f.name])) for f in dataclasses.fields(kind)]
-    names = frozenset(name for name, _ in fields)
-
-    def read(data: Any) -> Any:
-        if not isinstance(data, dict) or data.keys() != names:
-            raise TypeError(f"{kind.__name__} does not fit")
-        return kind(**{name: convert(data[name]) for name, convert in fields})
-
-    return read
-
-
-def _text_tuple_converter(args: tuple[Any, ...]) -> Converter:
-    """Tuples of strings and string literals, such as (page, aspect): many, so read them fast."""
-    allowed = [frozenset(typing.get_args(a)) if a is not str else None for a in args]
-
-    def read(data: Any) -> Any:
-        if not isinstance(data, list) or len(data) != len(allowed):
-            raise TypeError("tuple length differs")
-        for value, choices in zip(data, allowed, strict=True):
-            if type(value) is not str or (choices is not None and value not in choices):
-                raise TypeError(f"{value!r} does not fit")
-        return tuple(data)
-
-    return read
-
-
-def _sequence_converter(origin: type, args: tuple[Any, ...]) -> Converter:
-    if origin is tuple and args and args[-1] is not Ellipsis:
-        if all(a is str or typing.get_origin(a) is typing.Literal for a in args):
-            return _text_tuple_converter(args)
-        items = [_converter(a) for a in args]
-
-        def fixed(data: Any) -> Any:
-            if not isinstance(data, list) or len(data) != len(items):
-                raise TypeError("tuple length differs")
-            return tuple(convert(d) for convert, d in zip(items, data, strict=True))
-
-        return fixed
-    item_kind = args[0] if args else Any
-    if item_kind in (str, int):
-        allowed = {item_kind}
-
-        def plain(data: Any) -> Any:
-            if not isinstance(data, list) or not set(map(type, data)) <= allowed:
-                raise TypeError(f"not a list of {item_kind.__name__}")
-            return origin(data)
-
-        return plain
-    pair = typing.get_args(item_kind) if typing.get_origin(item_kind) is tuple else ()
-    if len(pair) == 2 and all(a is str or typing.get_origin(a) is typing.Literal for a in pair):
-        return _text_pairs_converter(origin, pair)
-    item = _converter(item_kind)
-
-    def sequence(data: Any) -> Any:
-        if not isinstance(data, list):
-            raise TypeError("a sequence is a list")
-        return origin(map(item, data))
-
-    return sequence
-
-
-def _text_pairs_converter(origin: type, pair: tuple[Any, ...]) -> Converter:
-    """Collections of (text, text) pairs, such as the (page, aspect) pairs every render records:
-    thousands per page, so checked in one loop rather than a call each."""
-    first, second = (frozenset(typing.get_args(a)) if a is not str else None for a in pair)
-
-    def read(data: Any) -> Any:
-        if not isinstance(data, list):
-            raise TypeError("a sequence is a list")
-        for item in data:
-            if type(item) is not list or len(item) != 2:
-                raise TypeError("not a pair")
-            a, b = item
-            if type(a) is not str or type(b) is not str:
-                raise TypeError("not a pair of texts")
-            if (first is not None and a not in first) or (second is not None and b not in second):
-                raise TypeError(f"{item!r} does not fit")
-        return origin(map(tuple, data))
-
-    return read
 
 
 def files_fingerprint(paths: Iterable[Path]) -> str:
@@ -500,19 +291,23 @@ def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:
     return BuildCache(config.root_dir / CACHE_DIR if enabled else None)
 
 
-def load(cache: BuildCache, kind_name: str, key: str, kind: Any) -> Any | None:
+def load(cache: BuildCache, kind_name: str, key: str, kind: type) -> Any | None:
     """The entry (KIND_NAME, KEY) read back as a value of type KIND, or None."""
-    data = cache.get(kind_name, key)
-    if data is None:
+    payload = cache.get(kind_name, key)
+    if payload is None:
         return None
     try:
-        return decode(kind, data)
-    except (TypeError, ValueError, KeyError, AttributeError):
+        # Only an entry whose keyed hash checked out gets here: this user's own builds wrote it.
+        value = pickle.loads(payload)
+    except Exception:  # an entry of a trustdocs whose build values had another shape
+        value = None
+    if not isinstance(value, kind):
         cache.misses += 1
         return None
+    return value
 
 
-def store(cache: BuildCache, kind_name: str, key: str, value: Any) -> None:
+def store(cache: BuildCache, kind_name: str, key: str, value: object) -> None:
     """Keep VALUE (a build value) under (KIND_NAME, KEY)."""
     if cache.enabled:
-        cache.put(kind_name, key, encode(value))
+        cache.put(kind_name, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
