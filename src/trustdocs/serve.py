@@ -64,7 +64,7 @@ ON_REQUEST_SAID = (
     "each is rendered when first opened; the others load meanwhile, and show their problems once "
     "loaded"
 )
-COMPLETING_SECONDS = 0.02  # the lock is held this long at a time while pages not opened load
+COMPLETING_SECONDS = 0.01  # the lock is held this long at a time while pages not opened load
 # Above this many folders of files read with @sourceref/@diff under one folder of the site, that
 # folder is watched whole: a watch per folder costs a thread each.
 WATCHED_APART = 16
@@ -209,6 +209,8 @@ class Preview:
     def page_on_request(self, url_path: str) -> bytes | None:
         """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
         None, or the page to show instead while the site has errors."""
+        if url_path.lstrip("/") in self.folder.files:  # written already: no need to wait
+            return None
         with self.lock:
             site = self.site
             output = site.page_output(url_path) if site is not None and site.on_request else None
@@ -234,8 +236,6 @@ class Preview:
         with self.lock:
             made = self.site.on_request_file(rel) if self.site is not None else None
             return None if made is None else made.encode("utf-8")
-
-    # --- announcing -----------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
@@ -340,19 +340,23 @@ def _say(line: str, now: bool = True) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
-def _complete_pages(preview: Preview) -> None:
+def _complete_pages(preview: Preview, collector: ChangeCollector) -> None:
     """The preview's loading thread: after a start that renders pages only when asked for, load
-    what every page holds, a little at a time, so that its problems are reported."""
+    what every page holds, a little at a time, so that its problems are reported. It waits while
+    an edit is pending or being rebuilt: showing an edit comes first."""
     while True:
         preview.incomplete.wait()
         if preview.stopped:
             return
+        if collector.busy:
+            time.sleep(QUIET_SECONDS)
+            continue
         try:
             preview.complete_pages()
         except Exception as exc:  # a bug must not kill the preview; say so, and stop loading
             print(f"trustdocs: internal error while loading pages: {exc!r}", file=sys.stderr)
             return
-        time.sleep(0.002)  # let a request or a rebuild take the lock
+        time.sleep(COMPLETING_SECONDS / 2)  # let a request or a rebuild take the lock
 
 
 @functools.cache
@@ -399,6 +403,7 @@ class ChangeCollector(FileSystemEventHandler):
         self.condition = threading.Condition()
         self.last_event = 0.0
         self.stopped = False
+        self.rebuilding = False
         self.worker = threading.Thread(target=self._run, name="trustdocs-rebuild", daemon=True)
         self.worker.start()
 
@@ -428,10 +433,18 @@ class ChangeCollector(FileSystemEventHandler):
                 while (quiet := time.monotonic() - self.last_event) < QUIET_SECONDS:
                     self.condition.wait(QUIET_SECONDS - quiet)
                 batch, self.pending = self.pending, set()
+                self.rebuilding = True
             try:
                 self.on_batch(batch)
             except Exception as exc:  # a bug must not kill the preview; say so and go on
                 print(f"trustdocs: internal error during rebuild: {exc!r}", file=sys.stderr)
+            finally:
+                self.rebuilding = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether edits are waiting for their rebuild, or being rebuilt."""
+        return bool(self.pending) or self.rebuilding
 
     def stop(self) -> None:
         """Let the worker finish."""
@@ -596,7 +609,7 @@ def _start_preview_in(
     observer.start()
     thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
     thread.start()
-    loading = threading.Thread(target=_complete_pages, args=(preview,), daemon=True)
+    loading = threading.Thread(target=_complete_pages, args=(preview, collector), daemon=True)
     loading.start()
     return RunningPreview(preview, server, observer, collector, thread)
 
