@@ -517,3 +517,17 @@ def test_an_edit_reaches_open_pages_and_pages_opened_later(on_request, tmp_path)
     for path in made_on_request:  # every page's part in them, opened or not
         code, served = request(on_request, "/" + path)
         assert code == 200 and served == (full / path).read_text()
+
+
+def test_problems_of_pages_not_opened_are_reported_again_after_a_page_is_added(on_request):
+    """Adding a page makes every page parse again: those not opened load again, problems too."""
+    lesson = on_request.site_dir / "content/consulting/kickoff.md"
+    edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
+    wait_for(lambda: status(on_request)["errors"])
+    extra = (
+        "@page learn-technology-consulting/extra Extra\n@parent learn-technology-consulting 20\n"
+    )
+    write_files(on_request.site_dir / "content", {"consulting/extra.md": extra + "@body\nHi.\n"})
+    wait_for(lambda: on_request.preview.site.pages.facts.get("learn-technology-consulting/extra"))
+    wait_for(lambda: not on_request.preview.incomplete.is_set())
+    assert any("no-such-part" in line for line in status(on_request)["errors"])

@@ -157,6 +157,8 @@ class Preview:
                 if plan.full:
                     return self.full_build()
                 site.apply(plan, later=True)
+                if not site.loaded:  # the set of pages changed: every page loads again
+                    self.incomplete.set()
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
                 report = self._publish(site.diagnostics(), files, started)
@@ -195,12 +197,11 @@ class Preview:
         chapters and search records); once all are, report their problems as a rebuild does."""
         with self.lock:
             site = self.site
-            if site is None or not site.on_request or site.snapshot is None:
-                self.incomplete.clear()
-                return
-            if not site.made.complete(site.pages, site.snapshot, seconds):
+            if site is not None and not site.load_more(seconds):
                 return
             self.incomplete.clear()
+            if site is None or not site.on_request:
+                return
             _say(f"all {plural(len(site.pages.facts), 'page')} loaded")
             diagnostics = site.diagnostics()
             if diagnostics != self.printed:

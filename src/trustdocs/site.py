@@ -239,6 +239,18 @@ class LiveSite(Site):
             self.made.complete(self.pages, self.snapshot)
         return super().on_request_file(path)
 
+    @property
+    def loaded(self) -> bool:
+        """Whether every page's outputs are held (always, unless pages are rendered on request)."""
+        return not self.on_request or not self.pages.facts.keys() - self.outputs.keys()
+
+    def load_more(self, seconds: float) -> bool:
+        """Load for about SECONDS the outputs of pages not held yet (see `SiteOutputs.complete`);
+        True once every page's are held."""
+        if self.loaded or self.snapshot is None:
+            return True
+        return self.made.complete(self.pages, self.snapshot, seconds)
+
     def page_output(self, url_path: str) -> str | None:
         """The output path of the page the preview serves at URL_PATH, if one is served there."""
         rel = "/".join(part for part in url_path.split("/") if part not in ("", "."))
