@@ -307,3 +307,25 @@ def test_an_edit_shown_first_and_finished_after_equals_a_full_build(
     )
     site.apply(plan, later=True)
     assert_equals_full_build(site)  # reads the print page and the index: finishes first
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_deleting_the_file_that_won_a_duplicate_name_gives_the_page_to_the_other(tmp_path, workers):
+    """Two files make course/x (an error); the first is deleted: the page is now the second file's,
+    its anchors included, as a fresh build has it."""
+    root = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nSee [course/x#part-z].\n",
+            "a.md": "@page course/x X\n@parent course 1\n@body\n## Part A\nFrom a.md.\n",
+            "z.md": "@page course/x X\n@parent course 1\n@body\n## Part Z\nFrom z.md.\n",
+        },
+    )
+    site = LiveSite(load_config(root / "site.yaml"))
+    site.build(workers=workers, minimum=0)
+    assert any("duplicate page name" in d.message for d in site.diagnostics())
+    (root / "content" / "a.md").unlink()
+    rebuild(site, root / "content" / "a.md")
+    assert site.diagnostics() == []
+    assert "From z.md." in site.outputs["course/x"].rendered.html
+    assert_equals_full_build(site)

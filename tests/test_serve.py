@@ -531,3 +531,29 @@ def test_problems_of_pages_not_opened_are_reported_again_after_a_page_is_added(o
     wait_for(lambda: on_request.preview.site.pages.facts.get("learn-technology-consulting/extra"))
     wait_for(lambda: not on_request.preview.incomplete.is_set())
     assert any("no-such-part" in line for line in status(on_request)["errors"])
+
+
+@pytest.mark.parametrize("on_request_from", [None, 0])
+def test_a_page_and_a_folder_of_the_same_name_are_served_as_a_build_writes_them(
+    tmp_path, on_request_from
+):
+    """course/intro.html and course/intro/index.html: the address with a slash is the folder's."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nSee [course/intro] and [course/intro/index].\n",
+            "intro.md": "@page course/intro Intro\n@parent course 1\n@body\nIntro page.\n",
+            "intro-index.md": (
+                "@page course/intro/index Intro Index\n@parent course 2\n@body\nFolder index.\n"
+            ),
+        },
+    )
+    running = start_preview(
+        load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
+    )
+    try:
+        assert "Folder index." in request(running, "/course/intro/")[1]
+        assert "Intro page." in request(running, "/course/intro.html")[1]
+        assert request(running, "/course/intro")[0] == 301  # to the folder, as for any folder
+    finally:
+        running.stop()

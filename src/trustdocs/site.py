@@ -197,7 +197,8 @@ class LiveSite(Site):
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
             self.made.pages.clear()
             return self._parse_and_render()
-        edited = {s.name for p in reread for s in (old_sources.get(p), self.sources.get(p)) if s}
+        touched = reread | plan.reread  # a deleted file's page is edited too
+        edited = {s.name for p in touched for s in (old_sources.get(p), self.sources.get(p)) if s}
         # Without new or deleted files, only the files read again may have changed a title.
         was = old_sources.values() if plan.rediscover else [old_sources.get(p) for p in reread]
         retitled = showing_retitled(was, self.pages.titles, self.pages.facts)
@@ -254,7 +255,8 @@ class LiveSite(Site):
     def page_output(self, url_path: str) -> str | None:
         """The output path of the page the preview serves at URL_PATH, if one is served there."""
         rel = "/".join(part for part in url_path.split("/") if part not in ("", "."))
-        for output in (rel, f"{rel}.html", f"{rel}/index.html".lstrip("/")):
+        folder = not rel or url_path.endswith("/")  # as resolve_request_path reads addresses
+        for output in [f"{rel}/index.html".lstrip("/")] if folder else [rel, f"{rel}.html"]:
             if self.snapshot is not None and self.snapshot.page_at(output) is not None:
                 return output
         return None
