@@ -557,3 +557,40 @@ def test_a_page_and_a_folder_of_the_same_name_are_served_as_a_build_writes_them(
         assert request(running, "/course/intro")[0] == 301  # to the folder, as for any folder
     finally:
         running.stop()
+
+
+def test_stopping_while_pages_load_or_render_leaves_no_thread_and_no_folder(tmp_path, monkeypatch):
+    """Stop during the last step of loading, and during a page rendered on request: the loading
+    thread ends and the preview folder is gone for good (the page is not written after it)."""
+    import trustdocs.outputs as outputs
+
+    complete, full_page = outputs.SiteOutputs.complete, outputs.SiteOutputs.full_page
+
+    def slow_complete(self, *args, **kwargs):
+        time.sleep(0.5)
+        return complete(self, *args, **kwargs)
+
+    def slow_full_page(self, *args, **kwargs):
+        time.sleep(1)
+        return full_page(self, *args, **kwargs)
+
+    monkeypatch.setattr(outputs.SiteOutputs, "complete", slow_complete)
+    site = make_site(tmp_path / "one", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    time.sleep(0.2)  # the loading thread is in its step
+    running.stop()
+    wait_for(lambda: not any(t.name == "trustdocs-loading" for t in threading.enumerate()))
+
+    monkeypatch.setattr(outputs.SiteOutputs, "full_page", slow_full_page)
+    site = make_site(tmp_path / "two", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    folder = running.preview.output_dir.parent
+    asking = threading.Thread(
+        target=request, args=(running, "/learn-technology-consulting/kickoff.html")
+    )
+    asking.start()
+    time.sleep(0.3)  # the page is being rendered
+    running.stop()
+    asking.join()
+    time.sleep(0.2)
+    assert not folder.exists()

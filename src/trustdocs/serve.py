@@ -64,7 +64,8 @@ ON_REQUEST_SAID = (
     "each is rendered when first opened; the others load meanwhile, and show their problems once "
     "loaded"
 )
-COMPLETING_SECONDS = 0.01  # the lock is held this long at a time while pages not opened load
+COMPLETING_SECONDS = 0.01
+STOP_WAIT_SECONDS = 5.0  # how long stopping waits for a rebuild or a page being rendered  # the lock is held this long at a time while pages not opened load
 # Above this many folders of files read with @sourceref/@diff under one folder of the site, that
 # folder is watched whole: a watch per folder costs a thread each.
 WATCHED_APART = 16
@@ -213,7 +214,7 @@ class Preview:
         if url_path.lstrip("/") in self.folder.files:  # written already: no need to wait
             return None
         with self.lock:
-            site = self.site
+            site = None if self.stopped else self.site
             output = site.page_output(url_path) if site is not None and site.on_request else None
             if site is None or output is None or output in self.folder.files:
                 return None
@@ -345,10 +346,9 @@ def _complete_pages(preview: Preview, collector: ChangeCollector) -> None:
     """The preview's loading thread: after a start that renders pages only when asked for, load
     what every page holds, a little at a time, so that its problems are reported. It waits while
     an edit is pending or being rebuilt: showing an edit comes first."""
-    while True:
-        preview.incomplete.wait()
-        if preview.stopped:
-            return
+    while not preview.stopped:
+        if not preview.incomplete.wait(timeout=0.5) or preview.stopped:
+            continue  # the stop is seen even if it came while a step cleared the event
         if collector.busy:
             time.sleep(QUIET_SECONDS)
             continue
@@ -537,7 +537,13 @@ class RunningPreview:
             self.server.server_close()
             self.observer.join(timeout=5)
         finally:
-            shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
+            # After a page being rendered on request is written: none is written after this.
+            held = self.preview.lock.acquire(timeout=STOP_WAIT_SECONDS)
+            try:
+                shutil.rmtree(self.preview.output_dir.parent, ignore_errors=True)
+            finally:
+                if held:
+                    self.preview.lock.release()
 
 
 def start_preview(
@@ -610,7 +616,9 @@ def _start_preview_in(
     observer.start()
     thread = threading.Thread(target=server.serve_forever, name="trustdocs-http", daemon=True)
     thread.start()
-    loading = threading.Thread(target=_complete_pages, args=(preview, collector), daemon=True)
+    loading = threading.Thread(
+        target=_complete_pages, args=(preview, collector), name="trustdocs-loading", daemon=True
+    )
     loading.start()
     return RunningPreview(preview, server, observer, collector, thread)
 
