@@ -552,6 +552,8 @@ def test_a_page_and_a_folder_of_the_same_name_are_served_as_a_build_writes_them(
         load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
     )
     try:
+        # No folder of that name: NAME.html answers, slash or not.
+        assert "Folder index." in request(running, "/course/intro/index/")[1]
         assert "Folder index." in request(running, "/course/intro/")[1]
         assert "Intro page." in request(running, "/course/intro.html")[1]
         assert request(running, "/course/intro")[0] == 301  # to the folder, as for any folder
