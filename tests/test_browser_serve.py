@@ -47,3 +47,29 @@ def test_live_reload_and_error_overlay(tmp_path):
             assert page.locator("#trustdocs-errors").count() == 0
     finally:
         running.stop()
+
+
+def test_a_tab_waiting_for_a_page_shows_it_when_the_errors_went_before_it_connected(tmp_path):
+    """A page not built yet because of an error; the error is fixed before the tab's event stream
+    connects (a slow load): the tab still reloads into the page."""
+    site = make_site(tmp_path, CONSULTING)
+    lesson = site / "content/consulting/kickoff.md"
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    try:
+        edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
+        with chromium() as browser:
+            page = browser.new_page()
+            held = []
+            page.route("**/_trustdocs/events", lambda route: held.append(route))
+            response = page.goto(running.url + "learn-technology-consulting/kickoff.html")
+            assert response.status == 503
+            edit(lesson, "#no-such-part", "#bad-news-early")
+            for _ in range(80):  # the preview takes the fix
+                if not running.preview.last.errors:
+                    break
+                page.wait_for_timeout(100)
+            held.pop(0).continue_()  # the stream connects only now
+            page.wait_for_selector("a[href='communication.html#bad-news-early']", timeout=8000)
+            screenshot(page, "waiting-page-reloaded")
+    finally:
+        running.stop()

@@ -52,7 +52,9 @@
       overlay.remove();
       overlay = null;
     }
-    if (!initial && (hadErrors || report.changed.indexOf(here) !== -1)) reload();
+    // A page shown in place of one not built yet: the errors went before this tab connected.
+    var waiting = document.querySelector('meta[name="trustdocs-waiting"]') !== null;
+    if (waiting || (!initial && (hadErrors || report.changed.indexOf(here) !== -1))) reload();
   }
 
   var source = new EventSource("/_trustdocs/events");
