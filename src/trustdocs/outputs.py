@@ -549,12 +549,16 @@ class SiteOutputs:
         if known is not None and known.rendered.html is not None:
             return known
         key = self.kept.key_of(parsed, name)
-        made = self.kept.find(key, snapshot)
-        if made is None:
-            made = render_outputs(parsed.full(name), snapshot, self.theme)
-            self.kept.keep(key, made, snapshot)
-            self.render_count += 1
+        made = self.kept.find(key, snapshot) or self._render_kept(parsed, name, snapshot, key)
         self.pages[name] = made
+        return made
+
+    def _render_kept(
+        self, parsed: ParsedPages, name: str, snapshot: SiteSnapshot, key: str
+    ) -> PageOutputs:
+        made = render_outputs(parsed.full(name), snapshot, self.theme)
+        self.kept.keep(key, made, snapshot)
+        self.render_count += 1
         return made
 
     def complete(
@@ -571,10 +575,8 @@ class SiteOutputs:
             key = self.kept.key_of(parsed, name)
             parts = cached_parts(self.kept.cache, key, snapshot) if key else None
             if parts is None:
-                made = render_outputs(parsed.full(name), snapshot, self.theme)
+                made = self._render_kept(parsed, name, snapshot, key)
                 parsed.release(name)  # nobody holds every page's tokens at once
-                self.kept.keep(key, made, snapshot)
-                self.render_count += 1
                 parts = with_html(made, None), ""
             self.pages[name] = parts[0]
         return True
