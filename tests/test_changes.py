@@ -9,6 +9,7 @@ from conftest import make_site, write_files
 
 from trustdocs.changes import ChangeKind, classify, plan_rebuild
 from trustdocs.config import load_config
+from trustdocs.outputs import is_on_request
 from trustdocs.site import LiveSite, Site
 
 COURSE = "course"
@@ -329,3 +330,36 @@ def test_deleting_the_file_that_won_a_duplicate_name_gives_the_page_to_the_other
     assert site.diagnostics() == []
     assert "From z.md." in site.outputs["course/x"].rendered.html
     assert_equals_full_build(site)
+
+
+def test_after_loading_a_retitle_renders_only_the_opened_pages_on_request(tmp_path):
+    """A course rendered on request, every page loaded (without its HTML) and one opened: a title
+    in every sidebar changes. Only the opened page is rendered with its HTML (and written); the
+    others load their print chapters and search records again, as a fresh build makes them."""
+    root = make_site(tmp_path, {f"course/{rel}": text for rel, text in PAGES.items()})
+    site = LiveSite(load_config(root / "site.yaml"))
+    site.build(on_request_from=0)
+    assert site.load_more(60)
+    site.page_on_request("course/b.html")
+    count = site.made.render_count
+    site.apply(
+        plan_rebuild(
+            {edit(content(site, "x.md"), "Old X Title", "New X Title").absolute()},
+            site.config,
+            site.files,
+            site.sources,
+            site.pages.facts,
+        ),
+        later=True,
+    )
+    pages = {rel for rel in site.output_files(on_request=False) if rel.startswith("course/")}
+    assert pages == {"course/b.html", "course/example.js", "course/chart.png"}
+    assert "New X Title" in site.output_files(on_request=False)["course/b.html"]
+    # b, opened, and x, edited (its own problems are reported with the edit), not the others
+    assert site.made.render_count - count == 2
+    fresh = Site(site.config)
+    fresh.build()
+    built = fresh.output_files()
+    for path in filter(is_on_request, built):
+        assert site.on_request_file(path) == built[path]
+    assert site.diagnostics() == fresh.diagnostics()

@@ -21,7 +21,7 @@ from trustdocs.outputs import (
     replaced_copies,
 )
 from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
-from trustdocs.render import PageOutputs, Theme
+from trustdocs.render import PageOutputs, Theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
@@ -178,6 +178,12 @@ class LiveSite(Site):
     """A site kept up to date as its files are edited, as the preview serves it; a large one
     renders each page when it is first asked for (see `Site.build`)."""
 
+    def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
+        super().__init__(config, cache)
+        # Pages loaded again after an edit (rendering on request), with their last problems:
+        # reported until they are loaded, so that an edit does not hide them meanwhile.
+        self.reloading: dict[str, PageOutputs] = {}
+
     def apply(self, plan: RebuildPlan, later: bool = False) -> None:
         """Take a plan's edits into account; the result equals a fresh full build (tests hold it).
         LATER: see `SiteOutputs.render`."""
@@ -196,6 +202,7 @@ class LiveSite(Site):
             # Cross-links depend on which pages exist: parse everything again.
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
             self.made.pages.clear()
+            self.reloading.clear()
             return self._parse_and_render()
         touched = reread | plan.reread  # a deleted file's page is edited too
         edited = {s.name for p in touched for s in (old_sources.get(p), self.sources.get(p)) if s}
@@ -212,8 +219,33 @@ class LiveSite(Site):
         uses = {} if new is old else {n: out.rendered.uses for n, out in self.outputs.items()}
         names = pages_to_render(old, new, reparse, uses)
         if self.on_request:  # a page not asked for yet is rendered when it is
-            names &= self.outputs.keys()
+            names = self._opened(names & self.outputs.keys(), reparse, new)
         self.made.render(self.pages, names, new, later)
+
+    def _opened(self, names: set[str], edited: set[str], snapshot: SiteSnapshot) -> set[str]:
+        """Of the held pages NAMES an edit changed, those opened (held with their HTML): the
+        others were loaded without it and load again, the EDITED ones now (their problems are the
+        edit's), the rest with the pages not loaded yet; a sidebar's edit renders no more."""
+        unopened = {name for name in names if self.outputs[name].rendered.html is None}
+        for name in sorted(unopened):
+            self.reloading[name] = self.outputs.pop(name)
+        for name in sorted(unopened & edited):
+            made = self.made.full_page(self.pages, name, snapshot)
+            self.outputs[name] = with_html(made, None)
+            self.pages.release(name)
+        return names - unopened
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every problem of the site; a page loading again after an edit gives its last ones."""
+        if self.outputs.keys() >= self.reloading.keys():
+            self.reloading.clear()
+        waiting = [
+            d
+            for name, outputs in self.reloading.items()
+            if name not in self.outputs and name in self.pages.facts
+            for d in outputs.rendered.diagnostics
+        ]
+        return sort_diagnostics(super().diagnostics() + waiting)
 
     def _choose_again(self, reread: set[Path], old_sources: dict[Path, PageSource | None]) -> bool:
         """After edits to the page files REREAD that each still make the page they made, take
