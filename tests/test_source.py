@@ -1,5 +1,7 @@
 """source.py: one file's text → PageSource."""
 
+from conftest import make_site
+
 from trustdocs.source import parse_page_source
 
 
@@ -119,13 +121,20 @@ def test_a_fence_on_a_list_marker_line_does_not_throw_off_the_rest_of_the_page()
     assert "@Component({" in page.body
 
 
-def test_a_fence_swallowed_by_an_html_block_warns_unless_the_site_reads_as_bitdocs():
-    text = "@page p\n@body\n<details><summary>Run</summary>\n```sh\n@npm test\n```\n</details>\n"
-    _, site_problems = parse(text)
-    assert [(d.line, d.message) for d in site_problems] == [
-        (4, "this code fence is inside the HTML block above it, so it shows as raw text")
-    ]
-    assert site_problems[0].hint == "add a blank line before the fence"
+def test_a_fence_swallowed_by_an_html_block_warns_unless_the_site_reads_as_bitdocs(
+    tmp_path, trustdocs
+):
+    body = "<details><summary>Run</summary>\n```sh\nnpm test\n```\n</details>\n"
+    for tags in ("@page home Home\n@body\n", "@page home Home\n@body\n@@ not a tag\n"):
+        site = make_site(tmp_path / str(len(tags)), {"index.md": tags + body})
+        fence_line = tags.count("\n") + 2
+        run = trustdocs(site, "check")
+        assert (
+            f"content/index.md:{fence_line}:1: warning: this code fence is inside the HTML block "
+            "above it, so it shows as raw text" in run.err
+        ), run.err
+        assert run.err.count("inside the HTML block") == 1
+    text = "@page p\n@body\n" + body.replace("npm test", "@npm test")
     bitdocs_page, bitdocs_problems = parse_page_source("content/p.md", "p.md", text, bitdocs=True)
     assert bitdocs_problems == [] and "@npm test" in bitdocs_page.body
 

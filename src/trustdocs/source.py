@@ -244,20 +244,9 @@ def _read_body(
     source: list[tuple[int, str]], reader: _Reader, bitdocs: bool
 ) -> list[tuple[int, str]]:
     """Drop tag lines outside code (keeping directives) and unescape `@@` lines."""
-    text = "\n".join(line for _, line in source)
-    scan = (
-        scan_blocks(text, bitdocs) if _needs_scan(source, text, bitdocs) else BlockScan(frozenset())
-    )
-    for index in scan.fences_in_html:
-        reader.diagnostics.append(
-            warning(
-                reader.path,
-                source[index][0],
-                1,
-                "this code fence is inside the HTML block above it, so it shows as raw text",
-                "add a blank line before the fence",
-            )
-        )
+    if not _may_hold_tags(source):  # no line to decide on: the block parse is not needed
+        return list(source)
+    scan = scan_blocks("\n".join(line for _, line in source), bitdocs)
     body: list[tuple[int, str]] = []
     for index, (number, line) in enumerate(source):
         if index in scan.code_lines:
@@ -276,10 +265,8 @@ def _read_body(
     return body
 
 
-def _needs_scan(source: list[tuple[int, str]], text: str, bitdocs: bool) -> bool:
-    """Whether any line could be a tag, or (site.yaml sites) a fence an HTML block swallows."""
-    if not bitdocs and "<" in text:
-        return True
+def _may_hold_tags(source: list[tuple[int, str]]) -> bool:
+    """Whether any line could be a tag or an escaped `@@` line."""
     return any(
         line.lstrip().startswith("@") and (TAG_LINE.match(line) or ESCAPED_AT.match(line))
         for _, line in source
@@ -291,10 +278,9 @@ def _needs_scan(source: list[tuple[int, str]], text: str, bitdocs: bool) -> bool
 
 @dataclass(frozen=True)
 class BlockScan:
-    """Which lines of a Markdown text are code, and which fences an HTML block swallowed."""
+    """Which lines of a Markdown text are code."""
 
     code_lines: frozenset[int]  # 0-based: fenced and indented code, `<pre>`-like HTML blocks
-    fences_in_html: tuple[int, ...] = ()  # 0-based lines opening a fence inside an HTML block
 
 
 def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -378,15 +364,14 @@ def _block_parser(bitdocs: bool) -> MarkdownIt:
 
 def scan_blocks(text: str, bitdocs: bool = False) -> BlockScan:
     """The code lines of TEXT as the Markdown stage reads them: the one fence scanner."""
-    env: dict[str, list[int]] = {"fences_in_html": []}
     code: set[int] = set()
-    for token in _block_parser(bitdocs).parse(text, env):
+    for token in _block_parser(bitdocs).parse(text):
         if token.map is None:
             continue
         verbatim = token.type == "html_block" and VERBATIM_HTML.match(token.content.lstrip())
         if token.type in ("fence", "code_block") or verbatim:
             code.update(range(*token.map))
-    return BlockScan(frozenset(code), tuple(env["fences_in_html"]))
+    return BlockScan(frozenset(code))
 
 
 def _trim_blank(lines: list[str]) -> str:

@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from trustdocs.config import DEFAULT_MAX_INCLUDE_BYTES, SiteConfig
-from trustdocs.diagnostics import Diagnostic
+from trustdocs.diagnostics import Diagnostic, warning
 from trustdocs.markdown.checks import (
     answers_apart,
     check_anchors,
@@ -37,7 +37,7 @@ from trustdocs.markdown.headings import (
 )
 from trustdocs.markdown.highlight import highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
-from trustdocs.markdown.positions import line_numbers_plugin
+from trustdocs.markdown.positions import file_position, line_numbers_plugin
 from trustdocs.markdown.printpage import print_chapter_id, print_page_plugin
 from trustdocs.markdown.tables import table_plugin
 from trustdocs.markdown.unapplied import unapplied_plugin
@@ -150,7 +150,21 @@ def parse_markdown(
             config.max_include_bytes if config is not None else DEFAULT_MAX_INCLUDE_BYTES
         ),
     )
-    tokens = markdown_parser(context.bitdocs).parse(text, {"parse": context})
+    swallowed: list[int] = []  # lines opening a fence that an HTML block above shows as text
+    tokens = markdown_parser(context.bitdocs).parse(
+        text, {"parse": context, "fences_in_html": swallowed}
+    )
+    for index in swallowed:
+        line, _ = file_position(context, index, "")
+        context.diagnostics.append(
+            warning(
+                path,
+                line,
+                1,
+                "this code fence is inside the HTML block above it, so it shows as raw text",
+                "add a blank line before the fence",
+            )
+        )
     headings = tuple(collect_headings(tokens))
     anchors = {h.id for h in headings} | raw_html_ids(tokens) | check_anchors(tokens)
     parsed = ParsedMarkdown(
