@@ -596,3 +596,37 @@ def test_stopping_while_pages_load_or_render_leaves_no_thread_and_no_folder(tmp_
     asking.join()
     time.sleep(0.2)
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("on_request_from", [None, 0])
+def test_a_folder_address_without_its_slash_redirects_after_pages_are_added_and_removed(
+    tmp_path, on_request_from
+):
+    """/course/sub, where course/sub/index is a page: a redirect to the folder, as a build's folder
+    serves it, also once a page added elsewhere made every page load again (and once it is gone)."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nSee [course/sub/index] and [course/sub/b].\n",
+            "sub/index.md": "@page course/sub/index Sub\n@parent course 1\n@body\nSub index.\n",
+            "sub/b.md": "@page course/sub/b Beta\n@parent course/sub/index 1\n@body\nBeta.\n",
+        },
+    )
+    running = start_preview(
+        load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
+    )
+    try:
+        assert request(running, "/course/sub")[0] == 301
+        assert "Beta." in request(running, "/course/sub/b.html")[1]
+        extra = site / "content/extra.md"
+        for step in (
+            lambda: extra.write_text("@page course/extra Extra\n@parent course 9\n@body\nX.\n"),
+            extra.unlink,
+        ):
+            before = status(running)["version"]
+            step()
+            wait_for(lambda before=before: status(running)["version"] > before)
+            assert request(running, "/course/sub")[0] == 301
+            assert "Sub index." in request(running, "/course/sub/")[1]
+    finally:
+        running.stop()

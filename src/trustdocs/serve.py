@@ -139,9 +139,8 @@ class Preview:
             cache.prune()
         self.site = site
         report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
+        self.folder.make_folders(_rendered_on_request(site))
         if site.on_request and site.snapshot is not None:
-            # Page folders exist from the start, so addresses resolve as in a full build.
-            self.folder.make_folders(page.output for page in site.snapshot.pages.values())
             self.incomplete.set()
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
         return report
@@ -163,6 +162,7 @@ class Preview:
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
                 report = self._publish(site.diagnostics(), files, started)
+                self.folder.make_folders(_rendered_on_request(site))
                 site.made.finish()  # after the browser is told: print page and search read it
                 return report
             except Exception:
@@ -257,6 +257,7 @@ class ServedFolder:
         self.output_dir = output_dir
         self.files: dict[str, OutputContent] = {}  # what the folder holds, as served
         self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
+        self.kept: set[str] = set()  # folders of pages not written yet (rendered on request)
 
     def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
         """A page as the preview serves it: with the reload script."""
@@ -275,6 +276,7 @@ class ServedFolder:
         if not self.files:
             write_output(self.output_dir, files)
             self.files = dict(files)
+            self.kept = set()  # a new folder: none is made yet
             return sorted("/" + rel for rel in files)
         changed = []
         # Deletions first, with the folders they empty: a file may be replaced by a folder of its
@@ -301,9 +303,15 @@ class ServedFolder:
         self.files[rel] = served
 
     def make_folders(self, rels: Iterable[str]) -> None:
-        """Make the folders that files REL will be written to (pages not rendered yet)."""
-        for folder in sorted({posixpath.dirname(rel) for rel in rels} - {""}):
+        """Keep the folders that files REL will be written to (pages not rendered yet), as a build
+        has them, so that a folder's address without its slash is redirected; remove the folders
+        kept before that are left empty."""
+        wanted = {posixpath.dirname(rel) for rel in rels} - {""}
+        new, gone, self.kept = wanted - self.kept, self.kept - wanted, wanted
+        for folder in sorted(new):
             self._inside(folder).mkdir(parents=True, exist_ok=True)
+        for folder in sorted(gone, reverse=True):
+            self._remove_empty_folders(self._inside(folder))
 
     def _write(self, rel: str, content: OutputContent) -> None:
         target = self._inside(rel)
@@ -316,6 +324,8 @@ class ServedFolder:
         """Remove FOLDER and the folders above it that are left empty, up to the preview folder."""
         top = self.output_dir.resolve()
         while folder != top and folder.is_relative_to(top):
+            if folder.relative_to(top).as_posix() in self.kept:
+                return
             try:
                 folder.rmdir()
             except OSError:  # not empty (or gone): the folders above are not empty either
@@ -334,6 +344,13 @@ class ServedFolder:
         for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
+
+
+def _rendered_on_request(site: LiveSite) -> list[str]:
+    """The output paths of the pages SITE renders when asked for: their folders exist from the
+    start and stay while they hold pages, written or not, so addresses resolve as in a build."""
+    snapshot = site.snapshot if site.on_request else None
+    return [] if snapshot is None else [page.output for page in snapshot.pages.values()]
 
 
 def _say(line: str, now: bool = True) -> None:
