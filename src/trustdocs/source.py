@@ -266,11 +266,14 @@ def _read_body(
 
 
 def _may_hold_tags(source: list[tuple[int, str]]) -> bool:
-    """Whether any line could be a tag or an escaped `@@` line."""
-    return any(
-        line.lstrip().startswith("@") and (TAG_LINE.match(line) or ESCAPED_AT.match(line))
-        for _, line in source
-    )
+    """Whether any line could be a tag or an escaped `@@` line (a directive stays either way)."""
+    for _, line in source:
+        if not line.lstrip().startswith("@"):
+            continue
+        tag = TAG_LINE.match(line)
+        if ESCAPED_AT.match(line) or (tag and tag.group(1).lower() not in DIRECTIVES):
+            return True
+    return False
 
 
 # --- the block structure, shared with the Markdown stage -------------------------------------------
