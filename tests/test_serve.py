@@ -161,6 +161,20 @@ def test_missing_page_gets_the_404_page_and_only_get_and_head_are_allowed(previe
     assert request(preview, "/learn-technology-consulting/kickoff")[0] == 200  # .html is optional
 
 
+def test_a_page_address_with_extra_slashes_serves_the_page_as_a_build_does(preview):
+    """Asked for first (not rendered yet, on request), with a trailing slash, doubled or dotted
+    slashes: the page a build's folder serves there."""
+    folder = "learn-technology-consulting"
+    addresses = {
+        f"/{folder}/kickoff.html/": "Hello.",
+        f"/{folder}//building-rapport.html/": "Building Trust and Rapport",
+        f"/{folder}/./transitioning-to-delivery/": "Transitioning to Delivery",
+    }
+    for address, text in addresses.items():
+        code, html = request(preview, address)
+        assert code == 200 and text in html, address
+
+
 @pytest.mark.parametrize(
     "path",
     [
