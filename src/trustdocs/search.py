@@ -31,6 +31,7 @@ import json
 import operator
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -63,16 +64,21 @@ class SearchSection(TypedDict):
 
 
 class SearchRecord(TypedDict):
-    """What search knows of one page; the last three are its sections' words, ready to merge."""
+    """What search knows of one page: its sections, and their words ready to merge."""
 
     title: str
     url: str  # the page's output path from the site root
     sections: list[SearchSection]
-    # stem → the sections whose text (or heading) has it, as a bit mask: bit i for section i;
-    # section 0's heading is the page title
-    text_terms: dict[str, int]
-    heading_terms: dict[str, int]
-    words: dict[str, str]  # each distinct word of the page → its stem
+    # Space-separated lists, so that a large course's records stay small in memory, in the cache
+    # and in transit (maps of thousands of small objects would not): each distinct word of the
+    # page and its stem, in step; the stems found in section text, and for each its bit mask of
+    # those sections (bit i for section i); the same for headings (section 0's is the page title).
+    words: str
+    word_stems: str
+    text_terms: str
+    text_masks: array[int]
+    heading_terms: str
+    heading_masks: array[int]
 
 
 def normalized(text: str) -> str:
@@ -191,13 +197,17 @@ def search_record(page: ParsedPage, url: str) -> SearchRecord:
             heading_masks[word] = heading_masks.get(word, 0) | bit
     # Stemming is the slow part of indexing: done here, it is cached with the page.
     words = {word: stem(word) for word in sorted(text_masks.keys() | heading_masks.keys())}
+    text_terms, heading_terms = _by_stem(text_masks, words), _by_stem(heading_masks, words)
     return {
         "title": page.source.title,
         "url": url,
         "sections": sections,
-        "text_terms": _by_stem(text_masks, words),
-        "heading_terms": _by_stem(heading_masks, words),
-        "words": words,
+        "words": " ".join(words),
+        "word_stems": " ".join(words.values()),
+        "text_terms": " ".join(text_terms),
+        "text_masks": array("Q", text_terms.values()),
+        "heading_terms": " ".join(heading_terms),
+        "heading_masks": array("Q", heading_terms.values()),
     }
 
 
@@ -221,15 +231,18 @@ def _script(call: str, *args: Any) -> str:
     return f"window.trustdocsSearch.{call}({','.join(_json(arg) for arg in args)});\n"
 
 
+Postings = dict[str, list[int]]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 _json = _ENCODER.encode
 
 
-def _merge_postings(pages: list[SearchRecord], field: str) -> dict[str, list[int]]:
+def _merge_postings(pages: list[SearchRecord], field: str) -> Postings:
     """stem → flattened (gap from the previous page number, section mask) pairs, in page order."""
-    merged: dict[str, list[int]] = {}
+    merged: Postings = {}
     for number, record in enumerate(pages):
-        for term, mask in record[field].items():  # type: ignore[literal-required]
+        terms = record[f"{field}_terms"].split()  # type: ignore[literal-required]
+        masks = record[f"{field}_masks"]  # type: ignore[literal-required]
+        for term, mask in zip(terms, masks, strict=True):
             found = merged.get(term)
             if found is None:
                 merged[term] = [number, mask]
@@ -253,13 +266,13 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     files: dict[str, str] = {}
     vocabulary: dict[str, str] = {}
     for number, record in enumerate(pages):
-        vocabulary.update(record["words"])
+        vocabulary.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
         sections = [[s["heading"], s["anchor"], s["text"]] for s in record["sections"]]
         files[f"{SEARCH_DIR}/pages/{number}.js"] = _script(
             "page", number, {"t": record["title"], "u": record["url"], "s": sections}
         )
-    text = _merge_postings(pages, "text_terms")
-    headings = _merge_postings(pages, "heading_terms")
+    text = _merge_postings(pages, "text")
+    headings = _merge_postings(pages, "heading")
 
     forms: dict[str, list[str]] = {}
     for word, term in vocabulary.items():
