@@ -644,3 +644,38 @@ def test_a_folder_address_without_its_slash_redirects_after_pages_are_added_and_
             assert "Sub index." in request(running, "/course/sub/")[1]
     finally:
         running.stop()
+
+
+def test_asking_for_the_print_page_while_pages_load_keeps_answering_other_requests(
+    tmp_path, monkeypatch
+):
+    """The print page (or the search index), asked for before every page is loaded, loads them
+    in steps: a page asked for meanwhile is answered before they all are; the print page then
+    equals a build's."""
+    import trustdocs.outputs as outputs
+    import trustdocs.serve as serve
+
+    render_kept = outputs.SiteOutputs._render_kept
+
+    def slow_render_kept(self, *args, **kwargs):
+        time.sleep(0.2)
+        return render_kept(self, *args, **kwargs)
+
+    monkeypatch.setattr(outputs.SiteOutputs, "_render_kept", slow_render_kept)
+    monkeypatch.setattr(serve, "_complete_pages", lambda *args: None)  # the print page loads them
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    try:
+        printed = []
+        asking = threading.Thread(target=lambda: printed.append(request(running, "/print.html")))
+        asking.start()
+        wait_for(lambda: running.preview.site.outputs)  # loading has started
+        code, html = request(running, "/learn-technology-consulting/kickoff.html")
+        assert code == 200 and "Hello." in html
+        assert not running.preview.site.loaded  # answered while the print page still loads
+        asking.join()
+        full = tmp_path / "full"
+        assert build_site(load_config(site / "site.yaml"), full).written
+        assert printed == [(200, (full / "print.html").read_text())]
+    finally:
+        running.stop()

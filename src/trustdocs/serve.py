@@ -233,11 +233,8 @@ class Preview:
 
     def made_on_request(self, rel: str) -> bytes | None:
         """A file that reads every page (search index, print page), made when asked for, not on every save."""
-        if not is_on_request(rel):
-            return None
-        with self.lock:
-            made = self.site.on_request_file(rel) if self.site is not None else None
-            return None if made is None else made.encode("utf-8")
+        made = _when_loaded(self, rel) if is_on_request(rel) else None
+        return None if made is None else made.encode("utf-8")
 
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
@@ -351,6 +348,20 @@ def _rendered_on_request(site: LiveSite) -> list[str]:
     start and stay while they hold pages, written or not, so addresses resolve as in a build."""
     snapshot = site.snapshot if site.on_request else None
     return [] if snapshot is None else [page.output for page in snapshot.pages.values()]
+
+
+def _when_loaded(preview: Preview, rel: str) -> str | None:
+    """The file REL that reads every page (print page, search index), once every page is loaded:
+    in steps that hold the preview's lock as briefly as the loading thread's, so that the pages
+    and files asked for meanwhile are not kept waiting."""
+    while True:
+        with preview.lock:
+            site = None if preview.stopped else preview.site
+            if site is None:
+                return None
+            if site.load_more(COMPLETING_SECONDS):
+                return site.on_request_file(rel)
+        time.sleep(COMPLETING_SECONDS / 2)  # let a request or a rebuild take the lock
 
 
 def _say(line: str, now: bool = True) -> None:
