@@ -341,24 +341,25 @@ def test_after_loading_a_retitle_renders_only_the_opened_pages_on_request(tmp_pa
     site.build(on_request_from=0)
     assert site.load_more(60)
     site.page_on_request("course/b.html")
+
+    def apply(path: Path) -> None:
+        plan = plan_rebuild(
+            {path.absolute()}, site.config, site.files, site.sources, site.pages.facts
+        )
+        site.apply(plan, later=True)
+
     count = site.made.render_count
-    site.apply(
-        plan_rebuild(
-            {edit(content(site, "x.md"), "Old X Title", "New X Title").absolute()},
-            site.config,
-            site.files,
-            site.sources,
-            site.pages.facts,
-        ),
-        later=True,
-    )
+    apply(edit(content(site, "x.md"), "Old X Title", "New X Title"))
     pages = {rel for rel in site.output_files(on_request=False) if rel.startswith("course/")}
     assert pages == {"course/b.html", "course/example.js", "course/chart.png"}
     assert "New X Title" in site.output_files(on_request=False)["course/b.html"]
     # b, opened, and x, edited (its own problems are reported with the edit), not the others
     assert site.made.render_count - count == 2
+    # y, loading again, is edited before it is loaded: its new problem is reported at once
+    apply(edit(content(site, "y.md"), "Nothing", "[course/a#nope]"))
     fresh = Site(site.config)
     fresh.build()
+    assert site.diagnostics() == fresh.diagnostics() != []
     built = fresh.output_files()
     for path in filter(is_on_request, built):
         assert site.on_request_file(path) == built[path]

@@ -224,12 +224,12 @@ class LiveSite(Site):
 
     def _opened(self, names: set[str], edited: set[str], snapshot: SiteSnapshot) -> set[str]:
         """Of the held pages NAMES an edit changed, those opened (held with their HTML): the
-        others were loaded without it and load again, the EDITED ones now (their problems are the
-        edit's), the rest with the pages not loaded yet; a sidebar's edit renders no more."""
+        others were loaded without it and load again with the pages not loaded yet, but the EDITED
+        ones (loading again or not) now: their problems are the edit's."""
         unopened = {name for name in names if self.outputs[name].rendered.html is None}
         for name in sorted(unopened):
             self.reloading[name] = self.outputs.pop(name)
-        for name in sorted(unopened & edited):
+        for name in sorted(edited & self.reloading.keys() - self.outputs.keys()):
             made = self.made.full_page(self.pages, name, snapshot)
             self.outputs[name] = with_html(made, None)
             self.pages.release(name)
