@@ -311,9 +311,11 @@ def html_block_rule(bitdocs: bool) -> BlockRule:
     """
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        if state.src[begin : begin + 1] != "<":
+            return False  # not an HTML block, as `html_block` would find first (most lines)
         if silent or state.is_code_block(start_line):
             return html_block(state, start_line, end_line, silent)
-        begin = state.bMarks[start_line] + state.tShift[start_line]
         first = state.src[begin : state.eMarks[start_line]]
         kind = next((seq for seq in HTML_SEQUENCES if seq[0].search(first)), None)
         if kind is None or not kind[1].search(""):  # only the blocks that end at a blank line
