@@ -167,3 +167,23 @@ def test_bundled_course_print_page_repeats_no_id_and_keeps_its_links_inside(tmp_
     assert [f for f in fragments if f not in ids] == []
     lessons = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
     assert [href for href in in_chapters if href.split("#")[0] in lessons] == []
+
+
+def test_a_print_template_that_fails_is_an_error_and_the_previous_site_stays(tmp_path, trustdocs):
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHello.\n"})
+    assert trustdocs(site, "build").code == 0
+    before = (site / "site" / "print.html").read_bytes()
+    assert b"Hello." in before
+    theme = site / "themes" / "default"
+    theme.mkdir(parents=True)
+    template = (REPO / "themes" / "default" / "print.html").read_text()
+    line = template.count("\n", 0, template.index("{% for")) + 1
+    (theme / "print.html").write_text(template.replace("{% for", "{{ 1 // 0 }}{% for", 1))
+    for command in ("build", "check", "check", "build"):  # again: nothing changed since
+        run = trustdocs(site, command)
+        assert run.code != 0, run.err
+        assert (
+            f"themes/default/print.html:{line}:1: error: template error: ZeroDivisionError"
+            in run.err
+        ), run.err
+    assert (site / "site" / "print.html").read_bytes() == before

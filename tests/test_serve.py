@@ -679,3 +679,23 @@ def test_asking_for_the_print_page_while_pages_load_keeps_answering_other_reques
         assert printed == [(200, (full / "print.html").read_text())]
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("on_request_from", [None, 0])
+def test_a_print_template_that_fails_shows_its_error_instead_of_an_empty_page(
+    tmp_path, on_request_from, capsys
+):
+    site = make_site(tmp_path / "course", CONSULTING)
+    default = Path(__file__).parent.parent / "themes" / "default" / "print.html"
+    template = default.read_text().replace("{% for", "{{ 1 // 0 }}{% for", 1)
+    write_files(site, {"themes/default/print.html": template})
+    running = start_preview(
+        load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
+    )
+    try:
+        code, html = request(running, "/print.html")
+        assert "themes/default/print.html:" in html and "ZeroDivisionError" in unescape(html)
+        assert RELOAD_SCRIPT in html  # the tab reloads once the template is fixed
+        assert "ZeroDivisionError" in capsys.readouterr().err
+    finally:
+        running.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import os
@@ -14,11 +15,13 @@ from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.outputs import (
     FreshOutput,
+    Streamed,
     output_location_problem,
     remove_stale_temporaries,
     settled_signatures,
 )
 from trustdocs.record import build_record, keep_record, last_record, unchanged_since
+from trustdocs.render import TemplateFailed
 from trustdocs.site import Site
 from trustdocs.workers import worker_count
 
@@ -68,19 +71,21 @@ def build_site(
             found, recorded.pages, seconds, recorded.skipped, written, unchanged=True
         )
     diagnostics, written, signatures = [], False, {}
+    late: list[Diagnostic] = []  # what writing found: a site-wide template that failed
     try:
         with contextlib.ExitStack() as stack:
             previous = recorded.previous_pages() if recorded is not None else {}
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             site.build(workers=worker_count(), into=fresh)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
-            if fresh is not None and not has_errors(diagnostics, strict):
-                for rel, content in sorted(site.output_files().items()):
-                    fresh.write(rel, content)
-                signatures, written = fresh.swap_in(), True
+            if not has_errors(diagnostics, strict):
+                late = _write_outputs(site, fresh)
+                diagnostics = sort_diagnostics(diagnostics + late)
+                if fresh is not None and not late:
+                    signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
         if (written and settled is not None) or not write:
-            found = site.diagnostics()
+            found = site.diagnostics() + late
             record = build_record(
                 site.site_key, site.read, site.pages.facts, found, settled or {}, site.made.digests
             )
@@ -92,3 +97,17 @@ def build_site(
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
+    """Write every output file into FRESH; without it (a check), make the files made piece by
+    piece only, to see whether their templates work. What failed."""
+    try:
+        for rel, content in sorted(site.output_files().items()):
+            if fresh is not None:
+                fresh.write(rel, content)
+            elif isinstance(content, Streamed):
+                collections.deque(content.pieces(), maxlen=0)
+    except TemplateFailed as failed:
+        return [failed.diagnostic]
+    return []

@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +29,10 @@ from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.render import (
     OutputsCache,
     PageOutputs,
+    TemplateFailed,
     Theme,
     cached_parts,
+    print_page_pieces,
     render_outputs,
     render_page,
     render_print_page,
@@ -43,7 +45,18 @@ from trustdocs.search import SEARCH_DIR, SearchIndex
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.urls import ASSETS_DIR, NOT_FOUND_PAGE, PRINT_PAGE, SITEMAP, asset_path
 
-OutputContent = str | bytes | Path  # text, raw bytes, or a file to copy
+
+@dataclass(frozen=True)
+class Streamed:
+    """Text made piece by piece as it is written: a large course's print page is never whole in
+    memory. PIECES may raise `TemplateFailed`."""
+
+    pieces: Callable[[], Iterator[str]]
+
+
+STREAM_BATCH = 1 << 16  # characters of streamed text encoded and written at once
+
+OutputContent = str | bytes | Path | Streamed  # text, raw bytes, a file to copy, or text made
 MARKER = ".trustdocs-output"
 MARKER_TEXT = "This folder is written by trustdocs build and replaced by the next build.\n"
 STARTING_SECONDS = 60  # a temporary folder this young without its marker may be just starting
@@ -146,10 +159,14 @@ def make_on_request(
     theme: Theme,
     search: SearchIndex,
 ) -> str | None:
-    """A file made of every page (print page, a search index file), or None for any other path."""
+    """A file made of every page (print page, a search index file), or None for any other path;
+    raises `TemplateFailed` when the print page's template fails."""
     if path == PRINT_PAGE:
         chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
-        return render_print_page(chapters, snapshot, theme)[0]
+        html, problems = render_print_page(chapters, snapshot, theme)
+        if problems:
+            raise TemplateFailed(problems[0])
+        return html
     if path.startswith(SEARCH_INDEX):
         return _search_files(pages, search).get(path)
     return None
@@ -157,10 +174,10 @@ def make_on_request(
 
 def on_request_outputs(
     snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme, search: SearchIndex
-) -> dict[str, str]:
+) -> dict[str, OutputContent]:
     """Every file the preview makes on request, as a full build writes them."""
-    print_page = make_on_request(PRINT_PAGE, snapshot, pages, theme, search)
-    assert print_page is not None
+    chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
+    print_page = Streamed(lambda: print_page_pieces(chapters, snapshot, theme))
     return {PRINT_PAGE: print_page, **_search_files(pages, search)}
 
 
@@ -241,6 +258,17 @@ def write_file(target: Path, content: OutputContent) -> None:
     """Write one output file: text as UTF-8, bytes as they are, a Path by copying it."""
     if isinstance(content, Path):
         shutil.copyfile(content, target)
+    elif isinstance(content, Streamed):
+        with open(target, "wb") as out:
+            batch: list[str] = []
+            size = 0
+            for piece in content.pieces():
+                batch.append(piece)
+                size += len(piece)
+                if size >= STREAM_BATCH:
+                    out.write("".join(batch).encode("utf-8"))
+                    batch, size = [], 0
+            out.write("".join(batch).encode("utf-8"))
     elif isinstance(content, str):
         target.write_bytes(content.encode("utf-8"))
     else:
@@ -287,10 +315,10 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
     return found
 
 
-def _link_if_same(old: Path, target: Path, data: bytes | Path) -> bool:
+def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     """Link TARGET to the previous site's file when that holds these very bytes: an unchanged page
     costs a comparison instead of a write (the previous site is deleted after the swap anyway)."""
-    if isinstance(data, Path):
+    if not isinstance(data, bytes):
         return False
     try:
         with open(old, "rb", opener=_no_follow) as file:

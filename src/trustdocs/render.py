@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,17 @@ class LinkedPage:
     url: str
 
 
+# What a broken template raises: Jinja's own errors, and a failing expression of the template.
+TEMPLATE_FAILURES = (
+    jinja2.TemplateError,
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    RecursionError,
+)
+
+
 class Theme:
     """A theme's templates: the site's theme folder first, then the default theme, file by file."""
 
@@ -117,21 +128,39 @@ class Theme:
         """Render a template; a broken template is a diagnostic at its own file and line."""
         try:
             return self.environment.get_template(template).render(context), []
-        except jinja2.TemplateSyntaxError as exc:
+        except TEMPLATE_FAILURES as exc:
+            return "", [self._problem(exc, template, path_hint)]
+
+    def stream(self, template: str, context: dict[str, Any], path_hint: str) -> Iterator[str]:
+        """A template's output piece by piece; a broken template raises `TemplateFailed`."""
+        try:
+            yield from self.environment.get_template(template).generate(context)
+        except TEMPLATE_FAILURES as exc:
+            raise TemplateFailed(self._problem(exc, template, path_hint)) from None
+
+    def _problem(self, exc: Exception, template: str, path_hint: str) -> Diagnostic:
+        if isinstance(exc, jinja2.TemplateSyntaxError):
             where = exc.filename or template
-            return "", [error(where, exc.lineno or 1, 1, f"template error: {exc.message}")]
-        except jinja2.TemplateError as exc:
-            return "", [error(path_hint, 1, 1, f"template {template}: {exc}")]
-        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
-            # A template's own expression failed ({{ 1 // 0 }}, endless macro recursion): Jinja
-            # leaves frames of the template's file and line in the traceback; blame the last one.
-            where, line = path_hint, 1
-            folders = tuple(str(folder) for folder in self.folders)
-            for frame in traceback.extract_tb(exc.__traceback__):
-                if frame.filename.startswith(folders):
-                    where, line = _shown(frame.filename), frame.lineno or 1
-            message = " ".join(str(exc).split())
-            return "", [error(where, line, 1, f"template error: {type(exc).__name__}: {message}")]
+            return error(where, exc.lineno or 1, 1, f"template error: {exc.message}")
+        if isinstance(exc, jinja2.TemplateError):
+            return error(path_hint, 1, 1, f"template {template}: {exc}")
+        # A template's own expression failed ({{ 1 // 0 }}, endless macro recursion): Jinja leaves
+        # frames of the template's file and line in the traceback; blame the last one.
+        where, line = path_hint, 1
+        folders = tuple(str(folder) for folder in self.folders)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(folders):
+                where, line = _shown(frame.filename), frame.lineno or 1
+        message = " ".join(str(exc).split())
+        return error(where, line, 1, f"template error: {type(exc).__name__}: {message}")
+
+
+class TemplateFailed(Exception):
+    """A template failed while its output was being written piece by piece."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
 
 
 def _shown(filename: str) -> str:
@@ -289,6 +318,14 @@ def render_print_page(
     """The whole visible course on one page, in reading order, for printing or saving as PDF."""
     context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
     return theme.render(PRINT_PAGE, context, PRINT_PAGE)
+
+
+def print_page_pieces(
+    chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
+) -> Iterator[str]:
+    """`render_print_page` piece by piece: a large course's print page is never whole in memory."""
+    context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
+    return theme.stream(PRINT_PAGE, context, PRINT_PAGE)
 
 
 def _layout(

@@ -50,7 +50,7 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     check_port,
     resolve_request_path,
 )
-from trustdocs.render import default_theme_dir
+from trustdocs.render import TemplateFailed, default_theme_dir
 from trustdocs.site import LiveSite
 from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count
@@ -233,8 +233,7 @@ class Preview:
 
     def made_on_request(self, rel: str) -> bytes | None:
         """A file that reads every page (search index, print page), made when asked for, not on every save."""
-        made = _when_loaded(self, rel) if is_on_request(rel) else None
-        return None if made is None else made.encode("utf-8")
+        return _made_when_loaded(self, rel) if is_on_request(rel) else None
 
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
@@ -350,6 +349,16 @@ def _rendered_on_request(site: LiveSite) -> list[str]:
     return [] if snapshot is None else [page.output for page in snapshot.pages.values()]
 
 
+def _made_when_loaded(preview: Preview, rel: str) -> bytes | None:
+    """`_when_loaded`, as bytes; when its template fails, its problem, also told the terminal."""
+    try:
+        made = _when_loaded(preview, rel)
+    except TemplateFailed as failed:
+        _say(failed.diagnostic.format())
+        return _failed_page(failed.diagnostic.format())
+    return None if made is None else made.encode("utf-8")
+
+
 def _when_loaded(preview: Preview, rel: str) -> str | None:
     """The file REL that reads every page (print page, search index), once every page is loaded:
     in steps that hold the preview's lock as briefly as the loading thread's, so that the pages
@@ -401,6 +410,13 @@ def _waiting_page(errors: Iterable[str]) -> bytes:
     and the reload script, which reloads the page once they are fixed."""
     template = _preview_templates().get_template("waiting.html")
     return template.render(errors=list(errors), reload_script=Markup(RELOAD_SCRIPT)).encode()
+
+
+def _failed_page(problem: str) -> bytes:
+    """What the preview shows for a file whose template failed: the PROBLEM, and the reload
+    script, which reloads the page after the next rebuild."""
+    template = _preview_templates().get_template("failed.html")
+    return template.render(problem=problem, reload_script=Markup(RELOAD_SCRIPT)).encode()
 
 
 def _print_report(
