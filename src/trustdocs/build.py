@@ -15,7 +15,6 @@ from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.outputs import (
     FreshOutput,
-    Streamed,
     output_location_problem,
     remove_stale_temporaries,
     settled_signatures,
@@ -100,14 +99,15 @@ def build_site(
 
 
 def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
-    """Write every output file into FRESH; without it (a check), make the files made piece by
-    piece only, to see whether their templates work. What failed."""
+    """Write every output file into FRESH; without it (a check), make the print page only, to see
+    whether its template works. What failed."""
     try:
-        for rel, content in sorted(site.output_files().items()):
-            if fresh is not None:
+        if fresh is None:
+            assert site.snapshot is not None
+            collections.deque(site.made.print_page(site.snapshot).pieces(), maxlen=0)
+        else:
+            for rel, content in sorted(site.output_files().items()):
                 fresh.write(rel, content)
-            elif isinstance(content, Streamed):
-                collections.deque(content.pieces(), maxlen=0)
     except TemplateFailed as failed:
         return [failed.diagnostic]
     return []

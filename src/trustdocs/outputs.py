@@ -176,9 +176,13 @@ def on_request_outputs(
     snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme, search: SearchIndex
 ) -> dict[str, OutputContent]:
     """Every file the preview makes on request, as a full build writes them."""
+    return {PRINT_PAGE: print_page(snapshot, pages, theme), **_search_files(pages, search)}
+
+
+def print_page(snapshot: SiteSnapshot, pages: Mapping[str, PageOutputs], theme: Theme) -> Streamed:
+    """The print page of PAGES' chapters, made piece by piece as it is written."""
     chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
-    print_page = Streamed(lambda: print_page_pieces(chapters, snapshot, theme))
-    return {PRINT_PAGE: print_page, **_search_files(pages, search)}
+    return Streamed(lambda: print_page_pieces(chapters, snapshot, theme))
 
 
 def _search_files(pages: Mapping[str, PageOutputs], search: SearchIndex) -> dict[str, str]:
@@ -656,6 +660,11 @@ class SiteOutputs:
             self.finish()
             out.update(on_request_outputs(snapshot, self.pages, self.theme, self.search))
         return out
+
+    def print_page(self, snapshot: SiteSnapshot) -> Streamed:
+        """The print page, made piece by piece as it is written."""
+        self.finish()
+        return print_page(snapshot, self.pages, self.theme)
 
     def on_request_file(self, path: str, snapshot: SiteSnapshot) -> str | None:
         """A file that reads every page (print page, search index), made when asked for."""
