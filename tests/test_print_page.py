@@ -187,3 +187,26 @@ def test_a_print_template_that_fails_is_an_error_and_the_previous_site_stays(tmp
             in run.err
         ), run.err
     assert (site / "site" / "print.html").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "{{ chapter.no_such_field.x }}",  # a value the template reads that chapters lack
+        '{% include "partials/no-such-partial.html" %}',  # a partial the theme lacks
+    ],
+)
+def test_a_print_template_that_fails_inside_the_chapters_is_an_error_at_its_line(
+    tmp_path, trustdocs, failing
+):
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHello.\n"})
+    theme = site / "themes" / "default"
+    theme.mkdir(parents=True)
+    template = (REPO / "themes" / "default" / "print.html").read_text()
+    marker = '<section class="chapter'
+    line = template.count("\n", 0, template.index(marker)) + 1
+    (theme / "print.html").write_text(template.replace(marker, failing + marker, 1))
+    for command in ("build", "check"):
+        run = trustdocs(site, command)
+        assert run.code != 0, run.err
+        assert f"themes/default/print.html:{line}:1: error: template" in run.err, run.err

@@ -140,17 +140,18 @@ class Theme:
 
     def _problem(self, exc: Exception, template: str, path_hint: str) -> Diagnostic:
         if isinstance(exc, jinja2.TemplateSyntaxError):
-            where = exc.filename or template
+            where = _shown(exc.filename) if exc.filename else template
             return error(where, exc.lineno or 1, 1, f"template error: {exc.message}")
-        if isinstance(exc, jinja2.TemplateError):
-            return error(path_hint, 1, 1, f"template {template}: {exc}")
-        # A template's own expression failed ({{ 1 // 0 }}, endless macro recursion): Jinja leaves
-        # frames of the template's file and line in the traceback; blame the last one.
+        # The template failed while running ({{ 1 // 0 }}, an undefined value, a missing include,
+        # endless macro recursion): Jinja leaves frames of the template's file and line in the
+        # traceback; blame the last one. PATH_HINT (a page, or an output file) only when none is.
         where, line = path_hint, 1
         folders = tuple(str(folder) for folder in self.folders)
         for frame in traceback.extract_tb(exc.__traceback__):
             if frame.filename.startswith(folders):
                 where, line = _shown(frame.filename), frame.lineno or 1
+        if isinstance(exc, jinja2.TemplateError):
+            return error(where, line, 1, f"template {template}: {exc}")
         message = " ".join(str(exc).split())
         return error(where, line, 1, f"template error: {type(exc).__name__}: {message}")
 
