@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from trustdocs.cli import main
+from trustdocs.outputs import OutputContent, Streamed
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -94,3 +95,11 @@ CONSULTING = {
         Hello.
         """,
 }
+
+
+def written(files: dict[str, OutputContent]) -> dict[str, object]:
+    """Output files as a build writes them: text made piece by piece, joined."""
+    return {
+        rel: "".join(content.pieces()) if isinstance(content, Streamed) else content
+        for rel, content in files.items()
+    }

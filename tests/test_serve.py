@@ -694,7 +694,11 @@ def test_a_print_template_that_fails_shows_its_error_instead_of_an_empty_page(
     )
     try:
         code, html = request(running, "/print.html")
-        assert "themes/default/print.html:" in html and "ZeroDivisionError" in unescape(html)
+        assert (
+            code == 200
+            and "themes/default/print.html:" in html
+            and "ZeroDivisionError" in unescape(html)
+        )
         assert RELOAD_SCRIPT in html  # the tab reloads once the template is fixed
         assert "ZeroDivisionError" in capsys.readouterr().err
     finally:
