@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,8 +118,11 @@ def plan_rebuild(
 def _holds_sources(
     folder: Path, files: SourceFiles, sources: Mapping[Path, PageSource | None]
 ) -> bool:
-    known = [*sources, *files.copies.values()]
-    return any(path.is_relative_to(folder) for path in known)
+    # Compared as text: an editor's every save may come here (a temporary file renamed over the
+    # page is gone by now), and a large course has tens of thousands of known files.
+    inside = os.path.join(folder, "")
+    known = itertools.chain(sources, files.copies.values())
+    return any(str(path).startswith(inside) for path in known)
 
 
 def showing_retitled(
