@@ -116,6 +116,19 @@ def test_tag_lines_are_kept_wherever_markdown_reads_code():
     assert "@sometag" not in page.body and page.properties == {"sometag": "removed"}
 
 
+def test_tag_lines_are_kept_in_code_inside_a_knowledge_check():
+    # The check's `:::` lines end the blocks inside it: a code block may start right after them.
+    page, _ = parse(
+        "@page p\n@body\n"
+        "::: check Which decorator marks a component?\nPick one.\n\n::: answer\n"
+        "    @Component() a\n:::\n\n"
+        "::: check What does this do?\n<div>Read the code.</div>\n::: answer\n"
+        "```ts\n@Injectable() b\n```\n:::\n"
+    )
+    assert "    @Component() a" in page.body and "@Injectable() b" in page.body
+    assert page.properties == {}
+
+
 def test_a_fence_on_a_list_marker_line_does_not_throw_off_the_rest_of_the_page():
     page, _ = parse("@page p\n@body\n- ```js\n  x\n  ```\n\n```ts\n@Component({\n```\n")
     assert "@Component({" in page.body

@@ -361,8 +361,13 @@ def body_blocks_plugin(md: MarkdownIt, bitdocs: bool = False) -> None:
 
 @functools.cache
 def _block_parser(bitdocs: bool) -> MarkdownIt:
+    # Imported here: the Markdown stage's package imports this module. A check's `:::` lines end
+    # the blocks inside it, so the scanner reads them as the Markdown stage does.
+    from trustdocs.markdown.checks import knowledge_check_plugin
+
     md = MarkdownIt("commonmark", {"html": True})
     md.use(body_blocks_plugin, bitdocs)
+    md.use(knowledge_check_plugin)
     md.core.ruler.enableOnly(["normalize", "block"])
     return md
 
