@@ -159,3 +159,16 @@ def test_redirect_is_the_one_repeatable_tag_and_keeps_each_line():
     assert problems == []
     assert source.redirects == (("old/a", 2), ("older/a.html", 3))
     assert "redirect" not in source.properties
+
+
+def test_a_tag_line_right_above_indented_code_leaves_the_code_whole():
+    # Once the tag line is taken out, the indented lines follow a blank line: they are code, and a
+    # tag-like line in them stays (it was taken as a tag, and the code lost it).
+    text = (
+        "@page p\n@body\nInstall it:\n\n@hidetitle\n"
+        "    @Component({selector: 'app'})\n    class App {}\n\nDone.\n"
+    )
+    page, problems = parse(text)
+    assert "    @Component({selector: 'app'})" in page.body.split("\n")
+    assert "component" not in page.properties and page.hidden_parts == {"title"}
+    assert problems == []

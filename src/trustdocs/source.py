@@ -34,6 +34,7 @@ KNOWN_TAGS = frozenset(
     | {f"hide{flag}" for flag in LAYOUT_FLAGS}
     | DIRECTIVES
 )
+MAX_BODY_RESCANS = 16  # tag lines in a body taken out one at a time, each followed by a new reading
 # HTML blocks whose content is shown as written, like code (CommonMark HTML block type 1)
 VERBATIM_HTML = re.compile(r"^<(script|pre|style|textarea)(\s|>|$)", re.IGNORECASE)
 
@@ -246,23 +247,45 @@ def _read_body(
     """Drop tag lines outside code (keeping directives) and unescape `@@` lines."""
     if not _may_hold_tags(source):  # no line to decide on: the block parse is not needed
         return list(source)
-    scan = scan_blocks("\n".join(line for _, line in source), bitdocs)
+    tags, code = _tags_and_code(source, bitdocs)
     body: list[tuple[int, str]] = []
     for index, (number, line) in enumerate(source):
-        if index in scan.code_lines:
-            body.append((number, line))
+        if index in tags:
+            match = TAG_LINE.match(line)
+            assert match is not None
+            reader.take_tag(match.group(1).lower(), match.group(2), number, line.index("@") + 1)
             continue
-        escaped = ESCAPED_AT.match(line)
+        escaped = None if index in code else ESCAPED_AT.match(line)
         if escaped:
             # An entity keeps the line from being read as a tag or directive downstream.
             body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end() :]}"))
             continue
-        match = TAG_LINE.match(line)
-        if match and match.group(1).lower() not in DIRECTIVES:
-            reader.take_tag(match.group(1).lower(), match.group(2), number, line.index("@") + 1)
-            continue
         body.append((number, line))
     return body
+
+
+def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[int], set[int]]:
+    """The tag lines of a body and its code lines, as the body reads once the tags are gone.
+
+    A tag line is taken out from the top down, and the rest read again: without it, the lines
+    after it may be code (a tag line right above an indented block continued a paragraph).
+    """
+    kept, tags = list(range(len(source))), set()
+    for _ in range(MAX_BODY_RESCANS):
+        scan = scan_blocks("\n".join(source[i][1] for i in kept), bitdocs)
+        code = {kept[k] for k in scan.code_lines}
+        found = [i for i in kept if i not in code and _is_tag(source[i][1])]
+        if not found:
+            return tags, code
+        tags.add(found[0])
+        kept.remove(found[0])
+    # Past that many tags in a body, the rest are read from one reading (as bit-docs did).
+    return tags | {i for i in kept if i not in code and _is_tag(source[i][1])}, code
+
+
+def _is_tag(line: str) -> bool:
+    match = TAG_LINE.match(line)
+    return match is not None and match.group(1).lower() not in DIRECTIVES
 
 
 def _may_hold_tags(source: list[tuple[int, str]]) -> bool:
