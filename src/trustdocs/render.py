@@ -246,8 +246,18 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
         output=summary.output,
         html=html,
         diagnostics=tuple(context.diagnostics + template_problems),
-        uses=frozenset(use for use in context.uses if use[0] != summary.name),
+        uses=frozenset(_shared(use) for use in context.uses if use[0] != summary.name),
     )
+
+
+_SHARED_USES: dict[tuple[str, Aspect], tuple[str, Aspect]] = {}
+
+
+def _shared(use: tuple[str, Aspect]) -> tuple[str, Aspect]:
+    """One object for each (page, aspect) pages show: a sidebar shows every chapter's title, so at
+    10,000 lessons each page would otherwise hold hundreds of tuples of its own (in memory, and in
+    what a build worker sends, where one object is sent once)."""
+    return _SHARED_USES.setdefault(use, use)
 
 
 def render_special(
