@@ -516,7 +516,9 @@ def cached_parts(
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
-    return known.outputs, known.html
+    rendered = known.outputs.rendered
+    shared = dataclasses.replace(rendered, uses=frozenset(map(_shared, rendered.uses)))
+    return dataclasses.replace(known.outputs, rendered=shared), known.html
 
 
 def cached_html(cache: BuildCache, digest: str) -> str | None:
