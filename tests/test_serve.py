@@ -699,7 +699,7 @@ def test_a_print_template_that_fails_shows_its_error_instead_of_an_empty_page(
     try:
         code, html = request(running, "/print.html")
         assert (
-            code == 200
+            code == 500
             and "themes/default/print.html:" in html
             and "ZeroDivisionError" in unescape(html)
         )

@@ -38,8 +38,8 @@ class ServedPreview(Protocol):
         show instead while the site has errors."""
         ...
 
-    def made_on_request(self, rel: str) -> bytes | None:
-        """A file made only when asked for, or None."""
+    def made_on_request(self, rel: str) -> tuple[bytes, HTTPStatus] | None:
+        """A file made only when asked for, with its status (an error page if it failed), or None."""
         ...
 
     def subscription(self) -> AbstractContextManager[queue.Queue[Any]]:
@@ -100,8 +100,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         made = self.preview.made_on_request(unquote(path).lstrip("/"))
         if made is not None:
-            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            self._send_bytes(made, f"{kind}; charset=utf-8", HTTPStatus.OK, send_body)
+            body, made_status = made
+            kind = mimetypes.guess_type(path)[0] if made_status == HTTPStatus.OK else "text/html"
+            self._send_bytes(
+                body, f"{kind or 'application/octet-stream'}; charset=utf-8", made_status, send_body
+            )
             return
         waiting = self.preview.page_on_request(unquote(path))
         if waiting is not None:  # the page cannot be built while the site has errors

@@ -18,6 +18,7 @@ import time
 import webbrowser
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 import jinja2
@@ -231,7 +232,7 @@ class Preview:
             self.folder.add(output, made.rendered.html)
             return None
 
-    def made_on_request(self, rel: str) -> bytes | None:
+    def made_on_request(self, rel: str) -> tuple[bytes, HTTPStatus] | None:
         """A file that reads every page (search index, print page), made when asked for, not on every save."""
         return _made_when_loaded(self, rel) if is_on_request(rel) else None
 
@@ -349,14 +350,15 @@ def _rendered_on_request(site: LiveSite) -> list[str]:
     return [] if snapshot is None else [page.output for page in snapshot.pages.values()]
 
 
-def _made_when_loaded(preview: Preview, rel: str) -> bytes | None:
-    """`_when_loaded`, as bytes; when its template fails, its problem, also told the terminal."""
+def _made_when_loaded(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:
+    """`_when_loaded`, as bytes; when its template fails, its problem (also told the terminal)
+    as a server error."""
     try:
         made = _when_loaded(preview, rel)
     except TemplateFailed as failed:
         _say(failed.diagnostic.format())
-        return _failed_page(failed.diagnostic.format())
-    return None if made is None else made.encode("utf-8")
+        return _failed_page(failed.diagnostic.format()), HTTPStatus.INTERNAL_SERVER_ERROR
+    return None if made is None else (made.encode("utf-8"), HTTPStatus.OK)
 
 
 def _when_loaded(preview: Preview, rel: str) -> str | None:
