@@ -29,13 +29,11 @@ from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.render import (
     OutputsCache,
     PageOutputs,
-    TemplateFailed,
     Theme,
     cached_parts,
     print_page_pieces,
     render_outputs,
     render_page,
-    render_print_page,
     render_redirect,
     render_special,
     with_html,
@@ -162,11 +160,7 @@ def make_on_request(
     """A file made of every page (print page, a search index file), or None for any other path;
     raises `TemplateFailed` when the print page's template fails."""
     if path == PRINT_PAGE:
-        chapters = [pages[name].chapter for name in snapshot.tree.reading_order]
-        html, problems = render_print_page(chapters, snapshot, theme)
-        if problems:
-            raise TemplateFailed(problems[0])
-        return html
+        return "".join(print_page(snapshot, pages, theme).pieces())
     if path.startswith(SEARCH_INDEX):
         return _search_files(pages, search).get(path)
     return None

@@ -323,18 +323,11 @@ def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> 
     }
 
 
-def render_print_page(
-    chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
-) -> tuple[str, list[Diagnostic]]:
-    """The whole visible course on one page, in reading order, for printing or saving as PDF."""
-    context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
-    return theme.render(PRINT_PAGE, context, PRINT_PAGE)
-
-
 def print_page_pieces(
     chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
 ) -> Iterator[str]:
-    """`render_print_page` piece by piece: a large course's print page is never whole in memory."""
+    """The whole visible course on one page, in reading order, for printing or saving as PDF; piece
+    by piece, so that a large course's print page is never whole in memory."""
     context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
     return theme.stream(PRINT_PAGE, context, PRINT_PAGE)
 

@@ -284,6 +284,7 @@ def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[in
 
 
 def _is_tag(line: str) -> bool:
+    """Whether LINE is a tag line (not a directive, which stays in the body)."""
     match = TAG_LINE.match(line)
     return match is not None and match.group(1).lower() not in DIRECTIVES
 
@@ -293,8 +294,7 @@ def _may_hold_tags(source: list[tuple[int, str]]) -> bool:
     for _, line in source:
         if not line.lstrip().startswith("@"):
             continue
-        tag = TAG_LINE.match(line)
-        if ESCAPED_AT.match(line) or (tag and tag.group(1).lower() not in DIRECTIVES):
+        if ESCAPED_AT.match(line) or _is_tag(line):
             return True
     return False
 
