@@ -19,7 +19,13 @@ from trustdocs.outputs import (
     remove_stale_temporaries,
     settled_signatures,
 )
-from trustdocs.record import build_record, keep_record, last_record, unchanged_since
+from trustdocs.record import (
+    build_record,
+    keep_record,
+    last_record,
+    sources_now,
+    unchanged_since,
+)
 from trustdocs.render import TemplateFailed
 from trustdocs.site import Site
 from trustdocs.workers import worker_count
@@ -57,8 +63,12 @@ def build_site(
     cache = cache_folder(config, use_cache)
     site = Site(config, cache)
     recorded = last_record(cache, site.site_key, target if write else None)
-    unchanged = recorded is not None and unchanged_since(
-        recorded, config, site.site_key, target if write else None
+    # What is there now, and each page file's key: read once, for the record and the build.
+    now = sources_now(config) if recorded is not None else None
+    unchanged = (
+        recorded is not None
+        and now is not None
+        and unchanged_since(recorded, config, site.site_key, target if write else None, now)
     )
     if recorded is not None and unchanged:  # the output is this build's already: leave it alone
         found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
@@ -75,7 +85,7 @@ def build_site(
         with contextlib.ExitStack() as stack:
             previous = recorded.previous_pages() if recorded is not None else {}
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
-            site.build(workers=worker_count(), into=fresh)
+            site.build(workers=worker_count(), into=fresh, found=now)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
                 late = _write_outputs(site, fresh)

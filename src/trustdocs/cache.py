@@ -79,9 +79,11 @@ class BuildCache:
         """Whether entries are read and written."""
         return self.folder is not None
 
-    def _path(self, kind: str, key: str) -> Path:
+    def _path(self, kind: str, key: str) -> str:
+        # Text, not a Path: a build looks up thousands of entries, and Path objects cost more
+        # to make than the lookup.
         assert self.folder is not None
-        return self.folder / kind / key[:2] / f"{key}{ENTRY_SUFFIX}"
+        return os.path.join(self.folder, kind, key[:2], key + ENTRY_SUFFIX)
 
     def get(self, kind: str, key: str) -> bytes | None:
         """The payload stored under (KIND, KEY), or None when missing or not to be trusted."""
@@ -90,7 +92,8 @@ class BuildCache:
         path = self._path(kind, key)
         value = None
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as entry:
+                raw = entry.read()
             header, _, payload = raw.partition(b"\n")
             if hmac.compare_digest(header, _header(kind, key, payload)):
                 value = payload
@@ -108,7 +111,7 @@ class BuildCache:
         """Store PAYLOAD under (KIND, KEY), atomically; a full disk only loses the entry."""
         if self.folder is None:
             return
-        path = self._path(kind, key)
+        path = Path(self._path(kind, key))
         try:
             if path.parent not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)

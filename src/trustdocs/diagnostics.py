@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +40,12 @@ class Diagnostic:
 
 def display_path(path: Path) -> str:
     """A path as diagnostics show it: relative to the working folder when inside it."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    # What `path.relative_to(Path.cwd())` gives, as text: builds show thousands of paths.
+    text, cwd = str(path), os.getcwd()
+    if text == cwd:
+        return "."
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def error(path: str, line: int, col: int, message: str, hint: str = "") -> Diagnostic:

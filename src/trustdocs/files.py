@@ -175,9 +175,14 @@ def read_page(
     path: Path,
     cache: BuildCache | None = None,
     known: Callable[[str], tuple[PageSource, list[Diagnostic]] | None] | None = None,
+    key: str = "",
 ) -> ReadPage:
     """Read one page file from disk and parse its tags, unless KNOWN (given the file's key) or
-    CACHE already has them."""
+    CACHE already has them. KEY: the file's key, when its bytes were just read for it: if KNOWN
+    has it, the file is not read again."""
+    reused = known(key) if key and known is not None else None
+    if reused is not None:
+        return ReadPage(*reused, key)
     shown = display_path(path)
     try:
         data = path.read_bytes()
@@ -227,15 +232,21 @@ class SiteSources:
     sources: dict[Path, PageSource | None] = field(default_factory=dict)
     problems: dict[Path, list[Diagnostic]] = field(default_factory=dict)
     keys: dict[Path, str] = field(default_factory=dict)
+    hints: dict[Path, str] = field(default_factory=dict)  # keys of bytes read just before
 
-    def discover(self) -> None:
-        """Discover the site's files, forgetting what was read."""
-        self.files = discover(self.config)
+    def discover(
+        self, files: SourceFiles | None = None, hints: dict[Path, str] | None = None
+    ) -> None:
+        """Discover the site's files (or take FILES, just discovered, with the HINTS of
+        `read_page`), forgetting what was read."""
+        self.files = discover(self.config) if files is None else files
+        self.hints = hints or {}
         self.sources, self.problems, self.keys = {}, {}, {}
 
     def read(self, path: Path) -> None:
         """Read (again) one page file."""
-        self.take({path: read_page(self.config, path, self.cache, self.known)})
+        key = self.hints.pop(path, "")  # once: a file read again has changed since
+        self.take({path: read_page(self.config, path, self.cache, self.known, key)})
 
     def take(self, reads: dict[Path, ReadPage]) -> None:
         """Hold page files read here or elsewhere (in a build worker)."""
@@ -262,7 +273,7 @@ class SiteSources:
     def rediscover(self, reread: set[Path]) -> set[Path]:
         """Discover again; forget files that went; return REREAD's survivors and the new files."""
         before = set(self.sources)
-        self.files = discover(self.config)
+        self.files, self.hints = discover(self.config), {}
         known = set(self.files.pages)
         for gone in before - known:
             del self.sources[gone]

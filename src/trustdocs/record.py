@@ -100,18 +100,32 @@ def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> Bu
     return load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
 
 
-def unchanged_since(
-    record: BuildRecord, config: SiteConfig, site_key: str, output_dir: Path | None
-) -> bool:
-    """Whether nothing RECORD's build read has changed since, and (when OUTPUT_DIR is given) its
-    output is still exactly as it wrote it."""
+def sources_now(config: SiteConfig) -> tuple[SourceFiles, dict[Path, str]]:
+    """The site's files as discovered now, and the key of each page file's bytes (a file that
+    cannot be read has none)."""
     files = discover(config)
-    page_keys = []
+    keys = {}
     for path in files.pages:
         try:
-            page_keys.append(source_key(config, path, path.read_bytes()))
+            keys[path] = source_key(config, path, path.read_bytes())
         except OSError:
-            return False
+            continue
+    return files, keys
+
+
+def unchanged_since(
+    record: BuildRecord,
+    config: SiteConfig,
+    site_key: str,
+    output_dir: Path | None,
+    now: tuple[SourceFiles, dict[Path, str]],
+) -> bool:
+    """Whether nothing RECORD's build read has changed since (NOW: `sources_now`), and (when
+    OUTPUT_DIR is given) its output is still exactly as it wrote it."""
+    files, keys = now
+    if len(keys) != len(files.pages):  # a page file that cannot be read: build to report it
+        return False
+    page_keys = [keys[path] for path in files.pages]
     if inputs_key(config, site_key, files, page_keys, list(record.read_files)) != record.inputs:
         return False
     if output_dir is not None:

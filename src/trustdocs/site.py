@@ -60,15 +60,19 @@ class Site:
         minimum: int = PARALLEL_MINIMUM,
         into: FreshOutput | None = None,
         on_request_from: int | None = None,
+        found: tuple[SourceFiles, dict[Path, str]] | None = None,
     ) -> None:
         """Load and render everything, reusing what the cache holds; in forked workers when the
         site has many page files (WORKERS > 1, at least MINIMUM), which write the pages they
         render INTO the output being made instead of sending them back.
 
         ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
-        each is rendered when `page_on_request` asks for it."""
+        each is rendered when `page_on_request` asks for it.
+
+        FOUND: the files discovered just before, with the key of each page file's bytes (see
+        `record.sources_now`): a page file whose key the cache knows is not read again."""
         self.workers_used = 0
-        self.read.discover()
+        self.read.discover(*(found or ()))
         self.on_request = on_request_from is not None and len(self.files.pages) >= on_request_from
         if workers > 1 and can_fork() and len(self.files.pages) >= max(minimum, workers):
             self._build_in_workers(workers, into)
@@ -109,7 +113,12 @@ class Site:
 
         plan = (plan_parse, plan_render)
         made, rendered, digests = build_in_workers(
-            self.config, shares, (self.theme, self.cache, self.site_key), plan, into
+            self.config,
+            shares,
+            (self.theme, self.cache, self.site_key),
+            plan,
+            into,
+            self.read.hints,
         )
         assert self.snapshot is not None  # resolved by plan_render
         self.made.add(made, self.snapshot, rendered, digests)

@@ -112,6 +112,7 @@ def build_in_workers(
     site: tuple[Theme, BuildCache, str],
     plan: Plan,
     into: FreshOutput | None = None,
+    hints: dict[Path, str] | None = None,
 ) -> Made:
     """Read, parse and render the page files SHARES in one forked worker each; every page's
     outputs and how many were rendered (the others came from the cache).
@@ -119,10 +120,10 @@ def build_in_workers(
     SITE: the theme, the cache and the site's cache key. PLAN: what the main process makes of all
     the reads (what each worker parses) and of all the facts (what each renders; no orders: the
     workers stop there). With INTO, the workers write the pages there and send back their
-    outputs without the page HTML.
+    outputs without the page HTML. HINTS: see `read_page`.
     """
     plan_parse, plan_render = plan
-    workers = _start_workers(config, shares, site, into)
+    workers = _start_workers(config, shares, site, into, hints or {})
     try:
         reads = [_receive(connection, process) for connection, process in workers]
         for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
@@ -159,6 +160,7 @@ def _start_workers(
     shares: list[list[Path]],
     site: tuple[Theme, BuildCache, str],
     into: FreshOutput | None,
+    hints: dict[Path, str],
 ) -> list[tuple[Connection, BaseProcess]]:
     """Fork one worker per share, each with its end of a pipe to the main process."""
     markdown_parser()  # once, before forking, rather than in every worker
@@ -170,7 +172,7 @@ def _start_workers(
         for share in shares:
             here, there = context.Pipe()
             process = context.Process(
-                target=_work, args=(there, config, share, site, into), daemon=True
+                target=_work, args=(there, config, share, site, into, hints), daemon=True
             )
             process.start()
             there.close()
@@ -221,12 +223,14 @@ def _work(
     share: list[Path],
     site: tuple[Theme, BuildCache, str],
     into: FreshOutput | None,
+    hints: dict[Path, str],
 ) -> None:
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
     theme, cache, site_key = site
     try:
         pages = ParsedPages(config, cache=cache, site_key=site_key)
-        reads = {path: read_page(config, path, cache, pages.known_source) for path in share}
+        known = pages.known_source
+        reads = {p: read_page(config, p, cache, known, hints.get(p, "")) for p in share}
         connection.send(("ok", reads))
         parse_order: ParseOrder | None = _next_order(connection)
         if parse_order is None:
