@@ -387,3 +387,40 @@ def test_an_entry_forged_elsewhere_is_not_trusted_even_in_the_right_shape(tmp_pa
         entry.write_bytes(b" ".join(fields) + b"\n" + forged)
     builds_agree(root, tmp_path, "second")
     assert "Forged" not in (tmp_path / "cached-second" / "course" / "a.html").read_text()
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "forked"])
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
+    tmp_path, monkeypatch, kind, forked
+):
+    """A build that finds the last build's output takes most pages from it and the cache; with
+    few page files edited it loads them in this process (rendering in workers when many pages
+    must be rendered again): the site equals a build from nothing."""
+    from trustdocs import build as build_module
+    from trustdocs import site as site_module
+
+    if forked:  # every page counts as "many": the pages are made in workers
+        monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+        monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    loaded_here = []
+    load_and_make = site_module.Site._load_and_make
+    monkeypatch.setattr(
+        site_module.Site,
+        "_load_and_make",
+        lambda site, *args: loaded_here.append(site) or load_and_make(site, *args),
+    )
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    EDITS[kind](root)
+    config = load_config(root / "site.yaml")
+    again = build_site(config, out)
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert again.written and again.diagnostics == fresh.diagnostics
+    assert digest(out) == digest(tmp_path / "fresh")
+    # Only edits inside page files keep the last build's record: files that come or go, and
+    # the config or theme (part of every key), make a build like the first.
+    assert bool(loaded_here) == (kind in {"body", "title", "heading", "order", "exercise file"})
+    if forked and loaded_here:
+        assert loaded_here[0].workers_used == 2

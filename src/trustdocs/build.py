@@ -21,6 +21,7 @@ from trustdocs.outputs import (
 )
 from trustdocs.record import (
     build_record,
+    edited_since,
     keep_record,
     last_record,
     sources_now,
@@ -85,7 +86,8 @@ def build_site(
         with contextlib.ExitStack() as stack:
             previous = recorded.previous_pages() if recorded is not None else {}
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
-            site.build(workers=worker_count(), into=fresh, found=now)
+            edited = edited_since(recorded, now) if recorded and now and write else None
+            site.build(workers=worker_count(), into=fresh, found=now, edited=edited)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
                 late = _write_outputs(site, fresh)

@@ -85,6 +85,10 @@ class BuildCache:
         assert self.folder is not None
         return os.path.join(self.folder, kind, key[:2], key + ENTRY_SUFFIX)
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under (KIND, KEY); `get` tells whether it can be trusted."""
+        return self.folder is not None and bool(key) and os.path.exists(self._path(kind, key))
+
     def get(self, kind: str, key: str) -> bytes | None:
         """The payload stored under (KIND, KEY), or None when missing or not to be trusted."""
         if self.folder is None:

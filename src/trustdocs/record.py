@@ -32,6 +32,7 @@ class BuildRecord:
     pages: int
     skipped: int
     pages_written: dict[str, str]  # output rel path of a page -> the digest of its HTML
+    page_keys: dict[str, str]  # page file -> the key of its bytes
 
     def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
         """Each page file this build wrote: as it left it, and the digest of its HTML."""
@@ -83,6 +84,7 @@ def build_record(
         len(facts),
         files.skipped,
         {rel: digest for rel, digest in pages_written.items() if rel in written},
+        {str(path): key for path, key in read.keys.items() if key},
     )
 
 
@@ -111,6 +113,21 @@ def sources_now(config: SiteConfig) -> tuple[SourceFiles, dict[Path, str]]:
         except OSError:
             continue
     return files, keys
+
+
+def edited_since(record: BuildRecord, now: tuple[SourceFiles, dict[Path, str]]) -> int | None:
+    """How many page files were edited since RECORD's build (NOW: `sources_now`); None when a
+    page file came, went, or cannot be read."""
+    files, keys = now
+    if len(keys) != len(files.pages) or len(files.pages) != len(record.page_keys):
+        return None
+    edited = 0
+    for path, key in keys.items():
+        before = record.page_keys.get(str(path))
+        if before is None:
+            return None
+        edited += before != key
+    return edited
 
 
 def unchanged_since(

@@ -31,8 +31,12 @@ from trustdocs.workers import (
     RenderOrder,
     build_in_workers,
     can_fork,
+    make_pages,
+    make_pages_in_workers,
     parse_orders,
 )
+
+FEW_EDITED = 20  # page files edited since the last build: fewer, and a build loads pages here
 
 
 class Site:
@@ -57,29 +61,38 @@ class Site:
     def build(
         self,
         workers: int = 1,
-        minimum: int = PARALLEL_MINIMUM,
+        minimum: int | None = None,
         into: FreshOutput | None = None,
         on_request_from: int | None = None,
         found: tuple[SourceFiles, dict[Path, str]] | None = None,
+        edited: int | None = None,
     ) -> None:
         """Load and render everything, reusing what the cache holds; in forked workers when the
-        site has many page files (WORKERS > 1, at least MINIMUM), which write the pages they
+        site has many page files (WORKERS > 1, at least MINIMUM: default PARALLEL_MINIMUM), which write the pages they
         render INTO the output being made instead of sending them back.
 
         ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
         each is rendered when `page_on_request` asks for it.
 
         FOUND: the files discovered just before, with the key of each page file's bytes (see
-        `record.sources_now`): a page file whose key the cache knows is not read again."""
+        `record.sources_now`): a page file whose key the cache knows is not read again. EDITED:
+        how many page files were edited since the last build written INTO's place (None: not
+        known); with few, the pages are loaded here, where most come from the cache whole."""
         self.workers_used = 0
+        minimum = PARALLEL_MINIMUM if minimum is None else minimum
         self.read.discover(*(found or ()))
         self.on_request = on_request_from is not None and len(self.files.pages) >= on_request_from
-        if workers > 1 and can_fork() and len(self.files.pages) >= max(minimum, workers):
-            self._build_in_workers(workers, into)
+        loads_here = into is not None and edited is not None and edited <= FEW_EDITED
+        few_pages = len(self.files.pages) < max(minimum, workers)
+        if loads_here or workers <= 1 or not can_fork() or few_pages:
+            for path in self.files.pages:
+                self.read.read(path)
+            if into is not None and loads_here:
+                self._load_and_make(workers, minimum, into)
+            else:
+                self._parse_and_render()
             return
-        for path in self.files.pages:
-            self.read.read(path)
-        self._parse_and_render()
+        self._build_in_workers(workers, into)
 
     def _parse_and_render(self) -> None:
         for source in self._choose():
@@ -90,6 +103,28 @@ class Site:
             self.made.add([], snapshot)
             return
         self.made.render(self.pages, self.made.reuse(self.pages, snapshot), snapshot)
+
+    def _load_and_make(self, workers: int, minimum: int, into: FreshOutput) -> None:
+        """Parse and resolve here, then make every page INTO the output being made: here, or in
+        WORKERS when at least MINIMUM pages have no outputs in the cache (a title every sidebar
+        shows was edited)."""
+        for source in self._choose():
+            if not self.pages.reuse(source):
+                self.pages.parse(source)
+        snapshot = self._resolve()
+        keys = {name: self.made.kept.key_of(self.pages, name) for name in self.pages.facts}
+        stale = [n for n in sorted(keys) if not self.cache.has("page", keys[n])]
+        site = (self.theme, self.cache)
+        if workers > 1 and can_fork() and len(stale) >= minimum:
+            fresh = sorted(keys.keys() - set(stale))
+            shares = [stale[i::workers] + fresh[i::workers] for i in range(workers)]
+            orders = [RenderOrder(snapshot, frozenset(share), keys) for share in shares]
+            made, rendered, digests = make_pages_in_workers(orders, self.pages, site, into)
+            self.workers_used = workers
+        else:
+            order = RenderOrder(snapshot, frozenset(keys), keys)
+            made, rendered, digests = make_pages(order, self.pages, site, into)
+        self.made.add(made, snapshot, rendered, digests)
 
     def _build_in_workers(self, workers: int, into: FreshOutput | None) -> None:
         shares = [list(self.files.pages[i::workers]) for i in range(workers)]

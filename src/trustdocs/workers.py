@@ -14,7 +14,7 @@ import gc
 import os
 import signal
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
@@ -123,7 +123,9 @@ def build_in_workers(
     outputs without the page HTML. HINTS: see `read_page`.
     """
     plan_parse, plan_render = plan
-    workers = _start_workers(config, shares, site, into, hints or {})
+    markdown_parser()  # once, before forking, rather than in every worker
+    site[0].environment.get_template("page.html")
+    workers = _fork(_work, [(config, share, site, into, hints or {}) for share in shares])
     try:
         reads = [_receive(connection, process) for connection, process in workers]
         for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
@@ -138,48 +140,95 @@ def build_in_workers(
             return [], 0, {}
         for (connection, _), render_order in zip(workers, render_orders, strict=True):
             connection.send(render_order)
-        outputs: list[PageOutputs] = []
-        rendered, digests = 0, {}
-        for connection, process in workers:
-            made, count, written = _receive(connection, process)
-            outputs += made
-            rendered += count
-            digests.update(written)
-        return outputs, rendered, digests
+        return _collect_made(workers)
     finally:
-        for connection, process in workers:
-            connection.close()  # a worker still waiting for an order ends on EOF
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        _end(workers)
 
 
-def _start_workers(
-    config: SiteConfig,
-    shares: list[list[Path]],
-    site: tuple[Theme, BuildCache, str],
+def make_pages_in_workers(
+    orders: list[RenderOrder],
+    pages: ParsedPages,
+    site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
-    hints: dict[Path, str],
-) -> list[tuple[Connection, BaseProcess]]:
-    """Fork one worker per share, each with its end of a pipe to the main process."""
-    markdown_parser()  # once, before forking, rather than in every worker
+) -> Made:
+    """`make_pages` for each of ORDERS in a forked worker of its own: for a site whose pages
+    were loaded here, when many of them need rendering."""
     site[0].environment.get_template("page.html")
+    workers = _fork(_make_pages_work, [(order, pages, site, into) for order in orders])
+    try:
+        return _collect_made(workers)
+    finally:
+        _end(workers)
+
+
+Worker = tuple[Connection, BaseProcess]
+
+
+def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Worker]:
+    """Fork one worker per job: TARGET(its end of a pipe to the main process, *job)."""
     context = get_context("fork")
-    workers: list[tuple[Connection, BaseProcess]] = []
+    workers: list[Worker] = []
     gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
     try:
-        for share in shares:
+        for job in jobs:
             here, there = context.Pipe()
-            process = context.Process(
-                target=_work, args=(there, config, share, site, into, hints), daemon=True
-            )
+            process = context.Process(target=target, args=(there, *job), daemon=True)
             process.start()
             there.close()
             workers.append((here, process))
     finally:
         gc.unfreeze()
     return workers
+
+
+def _collect_made(workers: list[Worker]) -> Made:
+    """Every worker's pages (`make_pages`), joined."""
+    outputs: list[PageOutputs] = []
+    rendered, digests = 0, {}
+    for connection, process in workers:
+        made, count, written = _receive(connection, process)
+        outputs += made
+        rendered += count
+        digests.update(written)
+    return outputs, rendered, digests
+
+
+def _end(workers: list[Worker]) -> None:
+    """Close every pipe (a worker still waiting for an order ends on EOF) and reap the workers."""
+    for connection, process in workers:
+        connection.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _make_pages_work(
+    connection: Connection,
+    order: RenderOrder,
+    pages: ParsedPages,
+    site: tuple[Theme, BuildCache],
+    into: FreshOutput | None,
+) -> None:
+    """In a worker: make the pages of ORDER, and send them back."""
+    with _reporting(connection):
+        connection.send(("ok", make_pages(order, pages, site, into)))
+
+
+@contextlib.contextmanager
+def _reporting(connection: Connection) -> Iterator[None]:
+    """In a worker: send back what failed (a problem of the output folder, or a bug), and close
+    the pipe either way."""
+    try:
+        yield
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            connection.send(("error", traceback.format_exc()))
+    finally:
+        connection.close()
 
 
 def _receive(connection: Connection, process: BaseProcess) -> Any:
@@ -227,7 +276,7 @@ def _work(
 ) -> None:
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
     theme, cache, site_key = site
-    try:
+    with _reporting(connection):
         pages = ParsedPages(config, cache=cache, site_key=site_key)
         known = pages.known_source
         reads = {p: read_page(config, p, cache, known, hints.get(p, "")) for p in share}
@@ -247,19 +296,11 @@ def _work(
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        made = _make_pages(render_order, pages, (theme, cache), into)
+        made = make_pages(render_order, pages, (theme, cache), into)
         connection.send(("ok", made))
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            connection.send(("error", traceback.format_exc()))
-    finally:
-        connection.close()
 
 
-def _make_pages(
+def make_pages(
     order: RenderOrder,
     pages: ParsedPages,
     site: tuple[Theme, BuildCache],
