@@ -3,10 +3,12 @@
 import hashlib
 import http.client
 import json
+import re
 import threading
 import time
 from html import unescape
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from conftest import CONSULTING, make_site, write_files
@@ -56,6 +58,31 @@ def request(running, path, method="GET"):
     body = response.read()
     connection.close()
     return response.status, body.decode("utf-8", "replace")
+
+
+def follow(running, path, limit=5):
+    """GET PATH as a browser does, following redirects: (status, address landed at, body)."""
+    host, port = running.server.server_address[:2]
+    for _ in range(limit):
+        connection = http.client.HTTPConnection(host, port, timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        connection.close()
+        if response.status not in (301, 302, 307, 308):
+            return response.status, path, body
+        path = urljoin(path, response.getheader("Location"))
+    raise AssertionError(f"more than {limit} redirects from {path}")
+
+
+def broken_links(running, address, html):
+    """The relative links and sources of HTML, shown at ADDRESS, that a browser finds nothing at."""
+    targets = {unescape(t) for t in re.findall(r'(?:href|src)="([^"#][^"]*)"', html)}
+    return sorted(
+        target
+        for target in targets
+        if not urlsplit(target).scheme and follow(running, urljoin(address, target))[0] != 200
+    )
 
 
 def status(running):
@@ -165,18 +192,22 @@ def test_missing_page_gets_the_404_page_and_only_get_and_head_are_allowed(previe
     assert request(preview, "/learn-technology-consulting/kickoff")[0] == 200  # .html is optional
 
 
-def test_a_page_address_with_extra_slashes_serves_the_page_as_a_build_does(preview):
+def test_a_page_address_with_extra_slashes_leads_to_the_page_at_its_own_address(preview):
     """Asked for first (not rendered yet, on request), with a trailing slash, doubled or dotted
-    slashes: the page a build's folder serves there."""
+    slashes: redirected to the page's address, where its relative links work."""
     folder = "learn-technology-consulting"
     addresses = {
-        f"/{folder}/kickoff.html/": "Hello.",
-        f"/{folder}//building-rapport.html/": "Building Trust and Rapport",
-        f"/{folder}/./transitioning-to-delivery/": "Transitioning to Delivery",
+        f"/{folder}/kickoff.html/": (f"/{folder}/kickoff.html", "Hello."),
+        f"/{folder}//building-rapport.html/": (f"/{folder}/building-rapport.html", "Trust"),
+        f"/{folder}/./transitioning-to-delivery/": (
+            f"/{folder}/transitioning-to-delivery",
+            "App Summary Document",
+        ),
     }
-    for address, text in addresses.items():
-        code, html = request(preview, address)
-        assert code == 200 and text in html, address
+    for address, (landed_at, text) in addresses.items():
+        code, landed, html = follow(preview, address)
+        assert (code, landed) == (200, landed_at) and text in html, address
+        assert broken_links(preview, landed, html) == [], address
 
 
 @pytest.mark.parametrize(
@@ -570,11 +601,63 @@ def test_a_page_and_a_folder_of_the_same_name_are_served_as_a_build_writes_them(
         load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
     )
     try:
-        # No folder of that name: NAME.html answers, slash or not.
-        assert "Folder index." in request(running, "/course/intro/index/")[1]
+        # No folder of that name: NAME.html answers, at the address without a slash.
+        assert follow(running, "/course/intro/index/")[1:] == (
+            "/course/intro/index",
+            request(running, "/course/intro/index.html")[1],
+        )
         assert "Folder index." in request(running, "/course/intro/")[1]
         assert "Intro page." in request(running, "/course/intro.html")[1]
         assert request(running, "/course/intro")[0] == 301  # to the folder, as for any folder
+        assert follow(running, "/course/intro")[1] == "/course/intro/"
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("on_request_from", [None, 0])
+def test_a_page_beside_a_folder_without_an_index_is_served_with_or_without_a_slash(
+    tmp_path, on_request_from
+):
+    """course/sub.html and course/sub/b.html, no course/sub/index.html: /course/sub shows the page
+    (it was redirected to /course/sub/, which was not found), /course/sub/ leads there; as for any
+    page, including the root, a name ending in a dot and one with a percent sign. Every relative
+    link of the page works where it is shown."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nRoot page. See [course/sub].\n",
+            "sub.md": "@page course/sub Sub\n@parent course 1\n@body\nSub page: [course/sub/b].\n",
+            "b.md": "@page course/sub/b Beta\n@parent course/sub 1\n@body\nBeta page.\n",
+            "dot.md": "@page course/v1. Dotted\n@parent course 2\n@body\nDotted page.\n",
+            "off.md": "@page course/50%off Sale\n@parent course 3\n@body\nSale page.\n",
+        },
+    )
+    running = start_preview(
+        load_config(site / "site.yaml"), port=0, on_request_from=on_request_from
+    )
+    shown_at = {  # what a static host answers: the page, at the address the page is served at
+        "/course/sub": ("Sub page", "/course/sub"),
+        "/course/sub/": ("Sub page", "/course/sub"),
+        "/course/sub.html": ("Sub page", "/course/sub.html"),
+        "/course/sub/b": ("Beta page", "/course/sub/b"),
+        "/course/sub/b/": ("Beta page", "/course/sub/b"),
+        "/course/v1.": ("Dotted page", "/course/v1."),
+        "/course/v1./": ("Dotted page", "/course/v1."),
+        "/course/v1..html": ("Dotted page", "/course/v1..html"),
+        "/course/50%25off": ("Sale page", "/course/50%25off"),
+        "/course/50%25off/": ("Sale page", "/course/50%25off"),
+        "/course/50%25off.html": ("Sale page", "/course/50%25off.html"),
+        "/": ("Root page", "/"),
+        "/.": ("Root page", "/"),
+        "/index.html": ("Root page", "/index.html"),
+    }
+    try:
+        for address, (text, landed_at) in shown_at.items():
+            code, landed, html = follow(running, address)
+            assert (code, landed) == (200, landed_at) and text in html, address
+            assert broken_links(running, landed, html) == [], address
+        assert request(running, "/course/sub")[0] == 200  # served, not redirected
+        assert request(running, "/course")[0] == 404  # no course.html, no course/index.html
     finally:
         running.stop()
 

@@ -12,11 +12,11 @@ from contextlib import AbstractContextManager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
 from trustdocs.render import default_theme_dir
-from trustdocs.urls import PREVIEW_PREFIX
+from trustdocs.urls import INDEX_HTML, PREVIEW_PREFIX, site_url
 
 
 class Report(Protocol):
@@ -115,11 +115,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             body = self.preview.last.as_json().encode()
             self._send_bytes(body, "application/json", HTTPStatus.OK, send_body)
             return
-        target, status = resolve_request_path(self.preview.output_dir, path)
-        if status == HTTPStatus.MOVED_PERMANENTLY:
+        target, status, location = resolve_request_path(self.preview.output_dir, path)
+        if location:
+            query = urlsplit(self.path).query
             self.send_response(status)
-            self.send_header("Location", path + "/")
+            self.send_header("Location", f"{location}?{query}" if query else location)
             self.send_header("Content-Length", "0")
+            # The preview's files change: a browser must not keep the redirect for later.
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
             return
         if target is None:
@@ -187,31 +190,49 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 return
 
 
-def resolve_request_path(root: Path, url_path: str) -> tuple[Path | None, HTTPStatus]:
-    """Map a URL path to a file inside ROOT; never anything outside it, whatever the encoding."""
+class Resolved(NamedTuple):
+    """Where a request path leads: the file to serve, or a status, with the address to go to when
+    the file is served at another one (a redirect)."""
+
+    file: Path | None
+    status: HTTPStatus
+    location: str = ""
+
+
+def resolve_request_path(root: Path, url_path: str) -> Resolved:
+    """Map a URL path to a file inside ROOT; never anything outside it, whatever the encoding.
+    As a static host does: a folder with an index.html is served at its address with a slash,
+    any other file (NAME, or NAME.html for NAME) at its address without one; another form of the
+    address (slash added or missing, `//`, `/./`) is redirected to it, so that the page's relative
+    links work."""
     decoded = unquote(url_path)
     if not decoded.startswith("/") or "\x00" in decoded or "\\" in decoded:
-        return None, HTTPStatus.BAD_REQUEST
+        return Resolved(None, HTTPStatus.BAD_REQUEST)
     parts = [part for part in decoded.split("/") if part not in ("", ".")]
     if ".." in parts:
-        return None, HTTPStatus.FORBIDDEN
+        return Resolved(None, HTTPStatus.FORBIDDEN)
+    rel = "/".join(parts)
     base = root.resolve()
-    candidate = base.joinpath(*parts)
+    named = base.joinpath(*parts)
     try:  # a name the file system refuses (over 255 bytes, say) is simply not there
-        if candidate.is_dir():
-            if not decoded.endswith("/") and parts:
-                return None, HTTPStatus.MOVED_PERMANENTLY
-            candidate = candidate / "index.html"
-        elif not candidate.exists() and candidate.with_name(candidate.name + ".html").is_file():
-            candidate = candidate.with_name(candidate.name + ".html")
+        if (named / INDEX_HTML).is_file():  # the site's root too
+            candidate, address = named / INDEX_HTML, site_url("/", f"{rel}/" if rel else "")
+        elif parts and named.is_file():
+            candidate, address = named, site_url("/", rel)
+        elif parts and named.with_name(named.name + ".html").is_file():
+            candidate, address = named.with_name(named.name + ".html"), site_url("/", rel)
+        else:
+            return Resolved(None, HTTPStatus.NOT_FOUND)
         resolved = candidate.resolve(strict=True)
     except (OSError, RuntimeError):
-        return None, HTTPStatus.NOT_FOUND
+        return Resolved(None, HTTPStatus.NOT_FOUND)
     if not resolved.is_relative_to(base):
-        return None, HTTPStatus.FORBIDDEN
+        return Resolved(None, HTTPStatus.FORBIDDEN)
     if not resolved.is_file():
-        return None, HTTPStatus.NOT_FOUND
-    return resolved, HTTPStatus.OK
+        return Resolved(None, HTTPStatus.NOT_FOUND)
+    if unquote(address) != decoded:
+        return Resolved(None, HTTPStatus.MOVED_PERMANENTLY, address)
+    return Resolved(resolved, HTTPStatus.OK)
 
 
 class PreviewServer(ThreadingHTTPServer):

@@ -331,10 +331,9 @@ class LiveSite(Site):
     def page_output(self, url_path: str) -> str | None:
         """The output path of the page the preview serves at URL_PATH, if one is served there."""
         rel = "/".join(part for part in url_path.split("/") if part not in ("", "."))
-        # As resolve_request_path reads addresses: a folder's index page first (with the slash;
-        # without it, a redirect to the folder), then the file itself, slash or not, then NAME.html.
-        index = [f"{rel}/index.html".lstrip("/")] if not rel or url_path.endswith("/") else []
-        for output in [*index, rel, f"{rel}.html"]:
+        # As resolve_request_path reads addresses, slash or not (the other form is redirected to
+        # the page's): a folder's index page first, then the file itself, then NAME.html.
+        for output in [f"{rel}/index.html".lstrip("/"), rel, f"{rel}.html"]:
             if self.snapshot is not None and self.snapshot.page_at(output) is not None:
                 return output
         return None
