@@ -582,6 +582,42 @@ def test_problems_of_pages_not_opened_are_reported_again_after_a_page_is_added(o
     assert any("no-such-part" in line for line in status(on_request)["errors"])
 
 
+def test_all_pages_loaded_is_said_once_and_again_only_when_every_page_loads_again(tmp_path, capsys):
+    """A retitle re-renders the pages that show the title (every sidebar) and loads again the
+    pages not opened: the terminal does not say again that every page is loaded (it did after each
+    such edit). A page added makes every page load again: that is said, once."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=0)
+    printed = []
+
+    def loaded_lines():
+        with running.preview.lock:  # a step of loading that is saying it has finished
+            loading = running.preview.incomplete.is_set()
+        printed.extend(capsys.readouterr().err.splitlines())
+        return not loading and [line for line in printed if line.startswith("all ")]
+
+    try:
+        assert wait_for(loaded_lines) == ["all 5 pages loaded"]
+        request(running, "/learn-technology-consulting/kickoff.html")  # one page open
+        lesson = site / "content/consulting/communication.md"
+        titles = ["Communicating with Clients", "Talking to Clients", "Speaking with Clients"]
+        for old, new in zip(titles, titles[1:] + titles[:1], strict=True):
+            before = status(running)["version"]
+            edit(lesson, old, new)
+            wait_for(lambda before=before: status(running)["version"] > before)
+            assert wait_for(loaded_lines) == ["all 5 pages loaded"]
+        extra = (
+            "@page learn-technology-consulting/extra Extra\n@parent learn-technology-consulting 9\n"
+        )
+        write_files(site / "content", {"consulting/extra.md": extra + "@body\nHi.\n"})
+        wait_for(lambda: "learn-technology-consulting/extra" in running.preview.site.pages.facts)
+        wait_for(lambda: len(loaded_lines() or ()) > 1)
+        time.sleep(0.2)
+        assert loaded_lines() == ["all 5 pages loaded", "all 6 pages loaded"]
+    finally:
+        running.stop()
+
+
 @pytest.mark.parametrize("on_request_from", [None, 0])
 def test_a_page_and_a_folder_of_the_same_name_are_served_as_a_build_writes_them(
     tmp_path, on_request_from

@@ -121,6 +121,9 @@ class Preview:
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
         self.printed: list[Diagnostic] = []
         self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
+        # Whether the terminal is told when they are: when every page loads (at the start, or
+        # after the set of pages changed), not when an edit loads again the pages showing a title.
+        self.loading_all = False
         self.stopped = False  # the loading thread ends
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
@@ -143,6 +146,7 @@ class Preview:
         self.folder.make_folders(_rendered_on_request(site))
         if site.on_request and site.snapshot is not None:
             self.incomplete.set()
+            self.loading_all = True
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
         return report
 
@@ -157,9 +161,12 @@ class Preview:
                 plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
                 if plan.full:
                     return self.full_build()
+                names = site.pages.names
                 site.apply(plan, later=True)
-                if not site.loaded:  # the set of pages changed: every page loads again
+                if not site.loaded:  # pages that the edit changed and are not opened load again
                     self.incomplete.set()
+                    # the set of pages changed: every page loads again
+                    self.loading_all = self.loading_all or site.pages.names != names
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
                 report = self._publish(site.diagnostics(), files, started)
@@ -204,7 +211,8 @@ class Preview:
             self.incomplete.clear()
             if site is None or not site.on_request:
                 return
-            _say(f"all {plural(len(site.pages.facts), 'page')} loaded")
+            _say(f"all {plural(len(site.pages.facts), 'page')} loaded", self.loading_all)
+            self.loading_all = False
             diagnostics = site.diagnostics()
             if diagnostics != self.printed:
                 self._publish(diagnostics, site.output_files(on_request=False), time.perf_counter())
