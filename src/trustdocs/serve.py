@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import json
 import os
-import posixpath
 import queue
 import shutil
 import signal
@@ -143,7 +142,6 @@ class Preview:
             cache.prune()
         self.site = site
         report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
-        self.folder.make_folders(_rendered_on_request(site))
         if site.on_request and site.snapshot is not None:
             self.incomplete.set()
             self.loading_all = True
@@ -170,7 +168,6 @@ class Preview:
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
                 report = self._publish(site.diagnostics(), files, started)
-                self.folder.make_folders(_rendered_on_request(site))
                 site.made.finish()  # after the browser is told: print page and search read it
                 return report
             except Exception:
@@ -262,7 +259,6 @@ class ServedFolder:
         self.output_dir = output_dir
         self.files: dict[str, OutputContent] = {}  # what the folder holds, as served
         self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
-        self.kept: set[str] = set()  # folders of pages not written yet (rendered on request)
 
     def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
         """A page as the preview serves it: with the reload script."""
@@ -281,7 +277,6 @@ class ServedFolder:
         if not self.files:
             write_output(self.output_dir, files)
             self.files = dict(files)
-            self.kept = set()  # a new folder: none is made yet
             return sorted("/" + rel for rel in files)
         changed = []
         # Deletions first, with the folders they empty: a file may be replaced by a folder of its
@@ -307,17 +302,6 @@ class ServedFolder:
         self._write(rel, served)
         self.files[rel] = served
 
-    def make_folders(self, rels: Iterable[str]) -> None:
-        """Keep the folders that files REL will be written to (pages not rendered yet), as a build
-        has them, so that a folder's address without its slash is redirected; remove the folders
-        kept before that are left empty."""
-        wanted = {posixpath.dirname(rel) for rel in rels} - {""}
-        new, gone, self.kept = wanted - self.kept, self.kept - wanted, wanted
-        for folder in sorted(new):
-            self._inside(folder).mkdir(parents=True, exist_ok=True)
-        for folder in sorted(gone, reverse=True):
-            self._remove_empty_folders(self._inside(folder))
-
     def _write(self, rel: str, content: OutputContent) -> None:
         target = self._inside(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -329,8 +313,6 @@ class ServedFolder:
         """Remove FOLDER and the folders above it that are left empty, up to the preview folder."""
         top = self.output_dir.resolve()
         while folder != top and folder.is_relative_to(top):
-            if folder.relative_to(top).as_posix() in self.kept:
-                return
             try:
                 folder.rmdir()
             except OSError:  # not empty (or gone): the folders above are not empty either
@@ -349,13 +331,6 @@ class ServedFolder:
         for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
-
-
-def _rendered_on_request(site: LiveSite) -> list[str]:
-    """The output paths of the pages SITE renders when asked for: their folders exist from the
-    start and stay while they hold pages, written or not, so addresses resolve as in a build."""
-    snapshot = site.snapshot if site.on_request else None
-    return [] if snapshot is None else [page.output for page in snapshot.pages.values()]
 
 
 def _made_when_loaded(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:
