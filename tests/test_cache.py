@@ -424,3 +424,21 @@ def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
     assert bool(loaded_here) == (kind in {"body", "title", "heading", "order", "exercise file"})
     if forked and loaded_here:
         assert loaded_here[0].workers_used == 2
+
+
+def test_an_exercise_file_rewritten_with_the_same_size_and_times_is_read_again(
+    tmp_path, monkeypatch
+):
+    """A file read for a page is known by its contents: one rewritten in place with the same size
+    and its modification time put back is read again, not taken for the file a build remembers."""
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # remember every file's digest at once
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    example, out = content(root, "example.js"), tmp_path / "out"
+    long_ago = time.time() - 3600
+    os.utime(example, (long_ago, long_ago))
+    assert build_site(load_config(root / "site.yaml"), out).written
+    edit(example, "42", "43")
+    os.utime(example, (long_ago, long_ago))
+    assert build_site(load_config(root / "site.yaml"), out).written
+    page = (out / "course" / "x.html").read_text()
+    assert "43" in page and "42" not in page

@@ -235,6 +235,13 @@ def files_fingerprint(paths: Iterable[Path]) -> str:
     return fingerprint(*[(str(path), _file_digest(path)) for path in sorted(paths)])
 
 
+# Digests of files read for pages, by where the file is and its stat: a build asks for each
+# several times (its page's facts, its outputs, the build record), a preview after every edit.
+_DIGESTS: dict[tuple[str, int, int, int, int, int], str] = {}
+_DIGESTS_KEPT = 1 << 16
+_SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within one time tick
+
+
 def _file_digest(path: Path) -> str | None:
     """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
     FIFO without a writer would block, a device such as /dev/zero never ends."""
@@ -244,10 +251,23 @@ def _file_digest(path: Path) -> str | None:
         return None
     with os.fdopen(handle, "rb") as file:
         try:
-            kind = stat.S_IFMT(os.fstat(file.fileno()).st_mode)
+            info = os.fstat(file.fileno())
+            kind = stat.S_IFMT(info.st_mode)
             if kind != stat.S_IFREG:
                 return f"not a regular file ({kind:o})"
-            return "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
+            times = (info.st_mtime_ns, info.st_ctime_ns)
+            known = (str(path), info.st_dev, info.st_ino, info.st_size, *times)
+            digest = _DIGESTS.get(known)
+            if digest is None:
+                digest = "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
+                # Kept only for a file that has not changed for a while: two writes within one
+                # tick of the file system's clock can leave the same size and times ("racy"
+                # files, as git calls them).
+                if time.time_ns() - max(times) > _SETTLED_NS:
+                    if len(_DIGESTS) >= _DIGESTS_KEPT:
+                        _DIGESTS.clear()
+                    _DIGESTS[known] = digest
+            return digest
         except OSError:
             return None
 

@@ -347,6 +347,7 @@ class FreshOutput:
         prefix = f".{self.output_dir.name}.new-"
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
         self._lock = contextlib.ExitStack()
+        self._folders: set[str] = set()  # folders made in it (as text: thousands of pages)
 
     def __enter__(self) -> FreshOutput:
         try:
@@ -363,27 +364,32 @@ class FreshOutput:
 
     def write(self, rel: str, content: OutputContent) -> None:
         """Write one file; link it to the previous site's file when that holds the same bytes."""
-        target = self.folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = Path(self._target(rel))
         if isinstance(content, str):
             content = content.encode("utf-8")
         if not _link_if_same(self.output_dir / rel, target, content):
             write_file(target, content)
 
+    def _target(self, rel: str) -> str:
+        """Where REL goes in the fresh folder, its folder made."""
+        folder, _, _ = rel.rpartition("/")
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
+            self._folders.add(folder)
+        return os.path.join(self.folder, rel)
+
     def link_previous(self, rel: str, digest: str) -> bool:
         """Link the page file REL to the previous site's when that is still the file the last
         build wrote with HTML of this DIGEST: the page is not even read."""
         signature, known = self.previous.get(rel, (None, ""))
-        old = self.output_dir / rel
+        old = os.path.join(self.output_dir, rel)
         if known != digest or signature is None:
             return False
         try:
             info = os.lstat(old)
             if not stat.S_ISREG(info.st_mode) or file_signature(info) != tuple(signature):
                 return False
-            target = self.folder / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(old, target, follow_symlinks=False)
+            os.link(old, self._target(rel), follow_symlinks=False)
         except OSError:
             return False
         return True
