@@ -20,6 +20,7 @@ from trustdocs.outputs import (
     settled_signatures,
 )
 from trustdocs.record import (
+    BuildRecord,
     build_record,
     edited_since,
     keep_record,
@@ -30,6 +31,8 @@ from trustdocs.record import (
 from trustdocs.render import TemplateFailed
 from trustdocs.site import Site
 from trustdocs.workers import worker_count
+
+FEW_EDITED = 20  # page files edited since the last build: with fewer, pages are loaded here
 
 
 @dataclass(frozen=True)
@@ -66,20 +69,8 @@ def build_site(
     recorded = last_record(cache, site.site_key, target if write else None)
     # What is there now, and each page file's key: read once, for the record and the build.
     now = sources_now(config) if recorded is not None else None
-    unchanged = (
-        recorded is not None
-        and now is not None
-        and unchanged_since(recorded, config, site.site_key, target if write else None, now)
-    )
-    if recorded is not None and unchanged:  # the output is this build's already: leave it alone
-        found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
-        if write:
-            remove_stale_temporaries(target)
-        written = write and not has_errors(found, strict)
-        seconds = time.perf_counter() - started
-        return BuildResult(
-            found, recorded.pages, seconds, recorded.skipped, written, unchanged=True
-        )
+    if recorded and now and unchanged_since(recorded, config, site.site_key, target, now, write):
+        return _left_alone(recorded, config, target if write else None, strict, started)
     diagnostics, written, signatures = [], False, {}
     late: list[Diagnostic] = []  # what writing found: a site-wide template that failed
     try:
@@ -87,7 +78,8 @@ def build_site(
             previous = recorded.previous_pages() if recorded is not None else {}
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             edited = edited_since(recorded, now) if recorded and now and write else None
-            site.build(workers=worker_count(), into=fresh, found=now, edited=edited)
+            here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
+            site.build(workers=worker_count(), into=fresh, found=now, load_here=here)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
                 late = _write_outputs(site, fresh)
@@ -108,6 +100,19 @@ def build_site(
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+def _left_alone(
+    recorded: BuildRecord, config: SiteConfig, target: Path | None, strict: bool, started: float
+) -> BuildResult:
+    """A build that found nothing changed since the last one: its problems again, and the output
+    (TARGET; None for a check) left as it is."""
+    found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
+    if target is not None:
+        remove_stale_temporaries(target)
+    written = target is not None and not has_errors(found, strict)
+    seconds = time.perf_counter() - started
+    return BuildResult(found, recorded.pages, seconds, recorded.skipped, written, unchanged=True)
 
 
 def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:

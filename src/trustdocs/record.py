@@ -134,18 +134,19 @@ def unchanged_since(
     record: BuildRecord,
     config: SiteConfig,
     site_key: str,
-    output_dir: Path | None,
+    output_dir: Path,
     now: tuple[SourceFiles, dict[Path, str]],
+    written: bool = True,
 ) -> bool:
-    """Whether nothing RECORD's build read has changed since (NOW: `sources_now`), and (when
-    OUTPUT_DIR is given) its output is still exactly as it wrote it."""
+    """Whether nothing RECORD's build read has changed since (NOW: `sources_now`), and (when it
+    was WRITTEN) its output is still exactly as it wrote it into OUTPUT_DIR."""
     files, keys = now
     if len(keys) != len(files.pages):  # a page file that cannot be read: build to report it
         return False
     page_keys = [keys[path] for path in files.pages]
     if inputs_key(config, site_key, files, page_keys, list(record.read_files)) != record.inputs:
         return False
-    if output_dir is not None:
+    if written:
         try:
             return output_signatures(output_dir) == record.outputs
         except OSError:

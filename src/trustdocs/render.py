@@ -563,6 +563,10 @@ class OutputsCache:
         """The key of a parsed page's outputs."""
         return self.key(pages.keys.get(name, ""), pages.facts[name].files_read)
 
+    def keys(self, pages: ParsedPages) -> dict[str, str]:
+        """The key of every parsed page's outputs."""
+        return {name: self.key_of(pages, name) for name in pages.facts}
+
     def reuse(
         self, pages: ParsedPages, snapshot: SiteSnapshot
     ) -> tuple[dict[str, PageOutputs], set[str]]:

@@ -120,9 +120,7 @@ class Preview:
         self.subscribers: set[queue.Queue[RebuildReport]] = set()
         self.printed: list[Diagnostic] = []
         self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
-        # Whether the terminal is told when they are: when every page loads (at the start, or
-        # after the set of pages changed), not when an edit loads again the pages showing a title.
-        self.loading_all = False
+        self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
@@ -163,7 +161,7 @@ class Preview:
                 site.apply(plan, later=True)
                 if not site.loaded:  # pages that the edit changed and are not opened load again
                     self.incomplete.set()
-                    # the set of pages changed: every page loads again
+                    # every page, when the set of pages changed (not when a title did)
                     self.loading_all = self.loading_all or site.pages.names != names
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)

@@ -31,12 +31,9 @@ from trustdocs.workers import (
     RenderOrder,
     build_in_workers,
     can_fork,
-    make_pages,
-    make_pages_in_workers,
+    make_site_pages,
     parse_orders,
 )
-
-FEW_EDITED = 20  # page files edited since the last build: fewer, and a build loads pages here
 
 
 class Site:
@@ -65,66 +62,50 @@ class Site:
         into: FreshOutput | None = None,
         on_request_from: int | None = None,
         found: tuple[SourceFiles, dict[Path, str]] | None = None,
-        edited: int | None = None,
+        load_here: bool = False,
     ) -> None:
-        """Load and render everything, reusing what the cache holds; in forked workers when the
-        site has many page files (WORKERS > 1, at least MINIMUM: default PARALLEL_MINIMUM), which write the pages they
-        render INTO the output being made instead of sending them back.
+        """Load and render everything, reusing what the cache holds; in forked WORKERS when the
+        site has at least MINIMUM (default PARALLEL_MINIMUM) page files, unless LOAD_HERE (most
+        pages' outputs are in the cache): pages are written INTO the output being made.
 
         ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
-        each is rendered when `page_on_request` asks for it.
-
-        FOUND: the files discovered just before, with the key of each page file's bytes (see
-        `record.sources_now`): a page file whose key the cache knows is not read again. EDITED:
-        how many page files were edited since the last build written INTO's place (None: not
-        known); with few, the pages are loaded here, where most come from the cache whole."""
+        rendered when asked for. FOUND: the files just discovered, with the keys of the page
+        files' bytes (`record.sources_now`), under which the cache's tags are taken."""
         self.workers_used = 0
-        minimum = PARALLEL_MINIMUM if minimum is None else minimum
+        minimum = max(PARALLEL_MINIMUM if minimum is None else minimum, workers)
         self.read.discover(*(found or ()))
         self.on_request = on_request_from is not None and len(self.files.pages) >= on_request_from
-        loads_here = into is not None and edited is not None and edited <= FEW_EDITED
-        few_pages = len(self.files.pages) < max(minimum, workers)
-        if loads_here or workers <= 1 or not can_fork() or few_pages:
-            for path in self.files.pages:
-                self.read.read(path)
-            if into is not None and loads_here:
-                self._load_and_make(workers, minimum, into)
-            else:
-                self._parse_and_render()
+        load_here = load_here and into is not None
+        if not load_here and workers > 1 and can_fork() and len(self.files.pages) >= minimum:
+            self._build_in_workers(workers, into)
             return
-        self._build_in_workers(workers, into)
-
-    def _parse_and_render(self) -> None:
-        for source in self._choose():
-            if not self.pages.reuse(source):
-                self.pages.parse(source)
-        snapshot = self._resolve()
+        for path in self.files.pages:
+            self.read.read(path)
+        snapshot = self._load()
         if self.on_request:
             self.made.add([], snapshot)
-            return
+        elif into is not None and load_here:
+            order = RenderOrder(
+                snapshot, frozenset(self.pages.facts), self.made.kept.keys(self.pages)
+            )
+            site = (self.theme, self.cache)
+            made, self.workers_used = make_site_pages(
+                order, self.pages, site, into, workers, minimum
+            )
+            self.made.add(made[0], snapshot, *made[1:])
+        else:
+            self._render(snapshot)
+
+    def _render(self, snapshot: SiteSnapshot) -> None:
+        """Render every page here, or take its outputs from the cache."""
         self.made.render(self.pages, self.made.reuse(self.pages, snapshot), snapshot)
 
-    def _load_and_make(self, workers: int, minimum: int, into: FreshOutput) -> None:
-        """Parse and resolve here, then make every page INTO the output being made: here, or in
-        WORKERS when at least MINIMUM pages have no outputs in the cache (a title every sidebar
-        shows was edited)."""
+    def _load(self) -> SiteSnapshot:
+        """Choose the pages, take their facts from the cache or parse them; resolve the site."""
         for source in self._choose():
             if not self.pages.reuse(source):
                 self.pages.parse(source)
-        snapshot = self._resolve()
-        keys = {name: self.made.kept.key_of(self.pages, name) for name in self.pages.facts}
-        stale = [n for n in sorted(keys) if not self.cache.has("page", keys[n])]
-        site = (self.theme, self.cache)
-        if workers > 1 and can_fork() and len(stale) >= minimum:
-            fresh = sorted(keys.keys() - set(stale))
-            shares = [stale[i::workers] + fresh[i::workers] for i in range(workers)]
-            orders = [RenderOrder(snapshot, frozenset(share), keys) for share in shares]
-            made, rendered, digests = make_pages_in_workers(orders, self.pages, site, into)
-            self.workers_used = workers
-        else:
-            order = RenderOrder(snapshot, frozenset(keys), keys)
-            made, rendered, digests = make_pages(order, self.pages, site, into)
-        self.made.add(made, snapshot, rendered, digests)
+        return self._resolve()
 
     def _build_in_workers(self, workers: int, into: FreshOutput | None) -> None:
         shares = [list(self.files.pages[i::workers]) for i in range(workers)]
@@ -143,20 +124,14 @@ class Site:
             snapshot = self._resolve()
             if self.on_request:
                 return []  # the workers stop here: pages are rendered when asked for
-            keys = {name: self.made.kept.key_of(self.pages, name) for name in self.pages.facts}
+            keys = self.made.kept.keys(self.pages)
             return [RenderOrder(snapshot, frozenset(mine), keys) for mine in owned]
 
+        site = (self.theme, self.cache, self.site_key)
         plan = (plan_parse, plan_render)
-        made, rendered, digests = build_in_workers(
-            self.config,
-            shares,
-            (self.theme, self.cache, self.site_key),
-            plan,
-            into,
-            self.read.hints,
-        )
+        made = build_in_workers(self.config, shares, site, plan, into, self.read.hints)
         assert self.snapshot is not None  # resolved by plan_render
-        self.made.add(made, self.snapshot, rendered, digests)
+        self.made.add(made[0], self.snapshot, *made[1:])
         self.workers_used = len(shares)
 
     def _choose(self) -> list[PageSource]:
@@ -193,11 +168,6 @@ class Site:
         return self.read.sources
 
     @property
-    def outputs(self) -> dict[str, PageOutputs]:
-        """Each page's outputs, by name."""
-        return self.made.pages
-
-    @property
     def site_key(self) -> str:
         """The key of the config, theme and trustdocs itself ("" without a cache)."""
         return self.pages.site_key
@@ -228,6 +198,11 @@ class LiveSite(Site):
         # reported until they are loaded, so that an edit does not hide them meanwhile.
         self.reloading: dict[str, PageOutputs] = {}
 
+    @property
+    def outputs(self) -> dict[str, PageOutputs]:
+        """Each page's outputs, by name."""
+        return self.made.pages
+
     def apply(self, plan: RebuildPlan, later: bool = False) -> None:
         """Take a plan's edits into account; the result equals a fresh full build (tests hold it).
         LATER: see `SiteOutputs.render`."""
@@ -247,7 +222,8 @@ class LiveSite(Site):
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
             self.made.pages.clear()
             self.reloading.clear()
-            return self._parse_and_render()
+            snapshot = self._load()
+            return self.made.add([], snapshot) if self.on_request else self._render(snapshot)
         touched = reread | plan.reread  # a deleted file's page is edited too
         edited = {s.name for p in touched for s in (old_sources.get(p), self.sources.get(p)) if s}
         # Without new or deleted files, only the files read again may have changed a title.

@@ -10,6 +10,7 @@ pages of its share that need it and sends back their outputs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import os
 import signal
@@ -145,14 +146,33 @@ def build_in_workers(
         _end(workers)
 
 
-def make_pages_in_workers(
+def make_site_pages(
+    order: RenderOrder,
+    pages: ParsedPages,
+    site: tuple[Theme, BuildCache],
+    into: FreshOutput,
+    workers: int,
+    minimum: int,
+) -> tuple[Made, int]:
+    """`make_pages` for the pages loaded here (ORDER): in this process, or shared among WORKERS
+    forked workers when at least MINIMUM of them have no outputs in the cache (a title that every
+    sidebar shows was edited); with the number of workers used."""
+    stale = [name for name in sorted(order.pages) if not site[1].has("page", order.keys[name])]
+    if workers <= 1 or not can_fork() or len(stale) < minimum:
+        return make_pages(order, pages, site, into), 0
+    kept = sorted(order.pages - set(stale))
+    shares = [stale[i::workers] + kept[i::workers] for i in range(workers)]
+    orders = [dataclasses.replace(order, pages=frozenset(share)) for share in shares]
+    return _make_pages_in_workers(orders, pages, site, into), workers
+
+
+def _make_pages_in_workers(
     orders: list[RenderOrder],
     pages: ParsedPages,
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
 ) -> Made:
-    """`make_pages` for each of ORDERS in a forked worker of its own: for a site whose pages
-    were loaded here, when many of them need rendering."""
+    """`make_pages` for each of ORDERS in a forked worker of its own."""
     site[0].environment.get_template("page.html")
     workers = _fork(_make_pages_work, [(order, pages, site, into) for order in orders])
     try:
