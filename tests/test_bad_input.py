@@ -8,6 +8,7 @@ Add a case: append a `Case` to `CASES`. `files` are written byte for byte (str a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -590,6 +591,21 @@ CASES = [
         "package.json:4:1: error",
         '"dest" is not valid Unicode text',
     ),
+    Case(
+        "json-static-lone-surrogate",
+        bitdocs('    "static": "st\\udcffatic"'),
+        EXIT_USAGE,
+        "package.json:6:1: error",
+        '"static" is not valid Unicode text (lone surrogate U+DCFF)',
+    ),
+    # --- text that no output file can hold: lone surrogates, names that are not UTF-8 -------------
+    Case(
+        "cli-base-url-lone-surrogate",  # a command line that is not UTF-8 gives one
+        site("title: Course\n"),
+        EXIT_USAGE,
+        "trustdocs: error: --base-url: is not valid Unicode text (lone surrogate U+DCFF)",
+        args=("build", "--base-url", "https://example.org/caf\udcff/"),
+    ),
     # --- page names that no file system can hold --------------------------------------------------
     Case(
         "page-name-too-long",
@@ -817,6 +833,7 @@ def test_new_course_builds_for_any_title(title: str, tmp_path: Path, trustdocs) 
         ("   ", "the course title is empty"),
         ("Two\nlines", "the course title must be one line"),
         ("Bell\x07", "the course title holds a control character"),
+        ("Caf\udcff", "the course title is not valid Unicode text (lone surrogate U+DCFF)"),
     ],
 )
 def test_new_course_refuses_a_title_it_cannot_write(
@@ -826,3 +843,27 @@ def test_new_course_refuses_a_title_it_cannot_write(
     assert run.code == EXIT_USAGE
     assert f"trustdocs: error: {message}" in run.err
     assert not (tmp_path / "course").exists()
+
+
+@pytest.mark.parametrize("report_format", ["text", "github", "json"])
+def test_a_lone_surrogate_in_a_problem_is_reported_escaped_in_every_format(
+    report_format: str, tmp_path: Path
+) -> None:
+    write_site(tmp_path, site('title: Course\n"caf\\ud800": 1\n'))
+    finished = subprocess.run(
+        [sys.executable, "-m", "trustdocs", "build", "--format", report_format],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    shown = (finished.stdout + finished.stderr).decode("utf-8")  # strict: what any reader takes
+    assert finished.returncode == EXIT_USAGE, shown
+    assert "Traceback" not in shown and "internal error" not in shown, shown
+    if report_format == "json":
+        (problem,) = json.loads(finished.stdout)["diagnostics"]
+        assert (problem["path"], problem["line"]) == ("site.yaml", 2)
+        assert problem["message"].startswith("unknown key 'caf\\ud800'")
+    else:
+        assert "unknown key 'caf\\ud800'" in shown
+        where = "::error file=site.yaml,line=2" if report_format == "github" else "site.yaml:2:1:"
+        assert where in shown

@@ -19,6 +19,7 @@ from trustdocs.diagnostics import (
     display_path,
     error,
     undecodable_utf8,
+    unencodable,
     warning,
 )
 
@@ -214,7 +215,7 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     problems += redirect_problems
     root_dir = path.parent.resolve()
     theme = data.get("theme", DEFAULT_THEME)
-    if isinstance(theme, str) and _text_problem(theme) is None:
+    if isinstance(theme, str) and unencodable(theme) is None:
         problem = _theme_problem(root_dir, theme)
         if problem is not None:
             message, hint = problem
@@ -281,7 +282,7 @@ def _value_problems(key: str, value: object, shown: str, line: int) -> list[Diag
     if not isinstance(value, str):
         return []
     problems: list[Diagnostic] = []
-    text_problem = _text_problem(value)
+    text_problem = unencodable(value)
     if text_problem is None and key in _PATH_KEYS and "\0" in value:
         text_problem = "contains a NUL character"
     if text_problem is None and key == "base_url":
@@ -305,7 +306,7 @@ def _redirects(
     for old, page in value.items():
         line = lines.get(str(old), 1)
         if isinstance(old, str) and isinstance(page, str):
-            problem = _text_problem(old) or _text_problem(page)
+            problem = unencodable(old) or unencodable(page)
             if problem is not None:
                 problems.append(error(shown, line, 1, f"redirect {problem}"))
             else:
@@ -335,7 +336,7 @@ def site_address(url: str) -> str | None:
 
 def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
     """CONFIG with the base_url given on the command line; ValueError when URL is no web address."""
-    problem = _url_problem(url)
+    problem = unencodable(url) or _url_problem(url)
     if problem is not None:
         raise ValueError(problem)
     address = site_address(url)
@@ -400,15 +401,6 @@ def _type_name(kind: type) -> str:
     return {str: "string", bool: "boolean (true or false)", int: "number", float: "number"}.get(
         kind, "mapping" if kind is dict else "list" if kind is list else kind.__name__
     )
-
-
-def _text_problem(value: str) -> str | None:
-    """Strings from YAML or JSON escapes can hold lone surrogates, which no output file can."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"is not valid Unicode text (lone surrogate U+{ord(value[exc.start]):04X})"
-    return None
 
 
 def _url_problem(url: str) -> str | None:
@@ -502,11 +494,13 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
             problem(None, f'the "bit-docs" section needs "{key}"')
         elif not isinstance(value, str) or not value:
             problem(key, f'"{key}" must be a non-empty string')
-        elif "\0" in value or _text_problem(value):
-            problem(key, f'"{key}" {_text_problem(value) or "contains a NUL character"}')
+        elif "\0" in value or unencodable(value):
+            problem(key, f'"{key}" {unencodable(value) or "contains a NUL character"}')
     static = section.get("static")
     if "static" in section and (not isinstance(static, str) or not static or "\0" in static):
         problem("static", '"static" must be a folder name')
+    elif isinstance(static, str) and unencodable(static):
+        problem("static", f'"static" {unencodable(static)}')
     patterns: tuple[str, ...] = (DEFAULT_GLOB,)
     ignore: tuple[str, ...] = ()
     if "glob" in section:
@@ -549,7 +543,7 @@ def _codepen_pairs(value: Any) -> tuple[tuple[str, str], ...] | str:
         if not (
             isinstance(pair, list)
             and len(pair) == 2
-            and all(isinstance(s, str) and not _text_problem(s) for s in pair)
+            and all(isinstance(s, str) and not unencodable(s) for s in pair)
         ):
             return f'"codepen" item {number} must be a pair of strings [from, to]'
         if not pair[0]:
@@ -581,7 +575,7 @@ def _bitdocs_patterns(glob: Any) -> tuple[str, ...]:
             _raise(f"glob '{one}' matches no files: write a pattern such as '{DEFAULT_GLOB}'")
         if ".." in segments:
             _raise(f"glob '{one}' reaches outside the package.json folder")
-        if "\0" in one or _text_problem(one):
+        if "\0" in one or unencodable(one):
             _raise(f"glob '{one!r}' holds a character no file name can")
         if any("**" in s and s != "**" for s in segments):
             _raise(f"glob '{one}': '**' must be a whole path segment, as in 'src/**/*.md'")

@@ -32,6 +32,14 @@ class Diagnostic:
     message: str
     hint: str = ""
 
+    def __post_init__(self) -> None:
+        # A lone surrogate (from a YAML or JSON escape, a template) cannot be printed as UTF-8, nor
+        # read back from JSON by strict readers: the problem shows it as its escape instead.
+        for name in ("path", "message", "hint"):
+            text = getattr(self, name)
+            if unencodable(text) is not None:
+                object.__setattr__(self, name, text.encode("utf-8", "backslashreplace").decode())
+
     def format(self) -> str:
         """Render as `path:line:col: severity: message (hint)`, the compiler convention."""
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
@@ -39,13 +47,29 @@ class Diagnostic:
 
 
 def display_path(path: Path) -> str:
-    """A path as diagnostics show it: relative to the working folder when inside it."""
+    """A path as diagnostics show it: relative to the working folder when inside it; the bytes of
+    a name that are not UTF-8 show as escapes, such as `caf\\xff`."""
     # What `path.relative_to(Path.cwd())` gives, as text: builds show thousands of paths.
     text, cwd = str(path), os.getcwd()
-    if text == cwd:
-        return "."
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
-    return text[len(prefix) :] if text.startswith(prefix) else text
+    shown = "." if text == cwd else text[len(prefix) :] if text.startswith(prefix) else text
+    if unencodable(shown) is None:
+        return shown
+    try:
+        return os.fsencode(shown).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # not a name read from the file system: the Diagnostic escapes it
+        return shown
+
+
+def unencodable(text: str) -> str | None:
+    """Why TEXT cannot be written as UTF-8 (it holds a lone surrogate), or None when it can."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"is not valid Unicode text (lone surrogate U+{ord(text[exc.start]):04X})"
+    return None
 
 
 def error(path: str, line: int, col: int, message: str, hint: str = "") -> Diagnostic:

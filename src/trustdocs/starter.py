@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from trustdocs.config import CONFIG_NAME
+from trustdocs.diagnostics import unencodable
 from trustdocs.markdown import heading_id
 
 # After the title and root, written by a YAML writer so that any title reads back as written.
@@ -110,7 +111,8 @@ def title_problem(title: str) -> str | None:
         return "the course title must be one line"
     if any(unicodedata.category(c) == "Cc" and c != "\t" for c in title):
         return "the course title holds a control character"
-    return None
+    problem = unencodable(title)  # a command line that is not UTF-8 gives one
+    return f"the course title {problem}" if problem else None
 
 
 def starter_files(title: str) -> dict[str, str]:
