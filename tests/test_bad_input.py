@@ -606,6 +606,43 @@ CASES = [
         "trustdocs: error: --base-url: is not valid Unicode text (lone surrogate U+DCFF)",
         args=("build", "--base-url", "https://example.org/caf\udcff/"),
     ),
+    Case(
+        "content-folder-name-not-utf8",
+        site(
+            "title: Course\n",
+            **{
+                "caf\udcff/lesson.md": "@page lesson\n@parent home\n@metaogimage cup.png\n"
+                "@body\n![A cup](cup.png)\n",
+                "caf\udcff/cup.png": "not really a picture",
+            },
+        ),
+        EXIT_CONTENT,
+        "content/caf\\xff:1:1: error",
+        "folder name is not UTF-8 text (byte 0xff)",
+    ),
+    Case(
+        "content-file-name-not-utf8",
+        site("title: Course\n", **{"caf\udcff.png": "not really a picture"}),
+        EXIT_CONTENT,
+        "content/caf\\xff.png:1:1: error",
+        "file name is not UTF-8 text (byte 0xff)",
+    ),
+    Case(
+        "bitdocs-page-folder-name-not-utf8",
+        bitdocs('    "glob": "src/**/*.md"', **{"src/caf\udcff/lesson.md": "@page lesson\n"}),
+        EXIT_CONTENT,
+        "src/caf\\xff:1:1: error",
+        "folder name is not UTF-8 text (byte 0xff)",
+        output="out",
+    ),
+    Case(
+        "bitdocs-static-file-name-not-utf8",
+        bitdocs('    "static": "static"', **{"static/caf\udcff.css": "p {}"}),
+        EXIT_CONTENT,
+        "static/caf\\xff.css:1:1: error",
+        "file name is not UTF-8 text (byte 0xff)",
+        output="out",
+    ),
     # --- page names that no file system can hold --------------------------------------------------
     Case(
         "page-name-too-long",

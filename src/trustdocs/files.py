@@ -11,7 +11,7 @@ from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, display_path, error
+from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
 from trustdocs.source import PageSource, parse_page_source
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
@@ -63,17 +63,25 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
             for page in pages
             if not any(i.match(page.relative_to(config.content_dir).as_posix()) for i in ignored)
         }
+    unnamed: dict[Path, Diagnostic] = {}  # by the first part of a page's path no URL can name
+    for page in sorted(pages):
+        bad = _unnameable_part(page, config.content_dir)
+        if bad is not None:
+            unnamed.setdefault(bad, _unnameable(bad, folder=bad != page))
+            pages.remove(page)
     copies: dict[str, Path] = {}
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = list(unnamed.values())
     if config.static_dir is not None and config.static_dir.is_dir():
-        files, problems = _walk(config.static_dir, config)
+        files, walk_problems = _walk(config.static_dir, config)
+        problems += walk_problems
         for path in files:
             copies[STATIC_PREFIX + path.relative_to(config.static_dir).as_posix()] = path
     return SourceFiles(tuple(sorted(pages)), copies, skipped, tuple(problems))
 
 
 def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]:
-    """Every file under BASE that belongs to the site, sorted, and the symlinks that leave the site.
+    """Every file under BASE that belongs to the site, sorted, and the symlinks that leave the site
+    and the names no URL can hold.
 
     Symlinked folders are followed once each (a loop ends where it starts again); a symlink that
     resolves outside the site folder is an error unless the site allows outside files.
@@ -107,6 +115,9 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                     continue
             except OSError:
                 continue
+            if (is_dir or is_file) and unencodable(entry.name) is not None:
+                problems.append(_unnameable(Path(entry.path), folder=is_dir))
+                continue
             if is_dir:
                 stack.append(entry.path)
             elif is_file:
@@ -128,6 +139,34 @@ def _outside(path: Path) -> Diagnostic:
         1,
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
         "copy the file into the site, or set 'sourceref_outside: true' in site.yaml",
+    )
+
+
+def _unnameable_part(path: Path, base: Path) -> Path | None:
+    """The first folder or file of PATH below BASE whose name is not UTF-8, if any."""
+    for depth, part in enumerate(path.relative_to(base).parts, start=1):
+        if unencodable(part) is not None:
+            return base.joinpath(*path.relative_to(base).parts[:depth])
+    return None
+
+
+def _unnameable(path: Path, folder: bool) -> Diagnostic:
+    """The error for a file or FOLDER whose name is not UTF-8: web addresses and the site's own
+    files (whose links and pages name it) are UTF-8 text."""
+    raw = os.fsencode(path.name)  # the name's bytes, as the file system holds them
+    try:
+        raw.decode("utf-8")
+        byte = ""
+    except UnicodeDecodeError as exc:
+        byte = f" (byte 0x{raw[exc.start]:02x})"
+    what = "folder" if folder else "file"
+    return error(
+        display_path(path),
+        1,
+        1,
+        f"{what} name is not UTF-8 text{byte}: "
+        + ("nothing in it is part of the site" if folder else "it is not part of the site"),
+        f"rename the {what}: web addresses are UTF-8",
     )
 
 
@@ -191,9 +230,7 @@ def read_page(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return ReadPage(None, [error(shown, line, col, f"not UTF-8 text (byte {exc.start})")])
+        return ReadPage(None, [undecodable_utf8(shown, data, exc)])
     rel_path = path.relative_to(config.content_dir).as_posix()
     key = source_key(config, path, data)
     reused = known(key) if known is not None else None
