@@ -68,6 +68,16 @@ def package_json(text: str | bytes) -> dict[str, str | bytes]:
     return {"package.json": text, "src/index.md": HOME}
 
 
+def theme(**templates: str | bytes) -> dict[str, str | bytes]:
+    """A site whose theme `mine` has TEMPLATES (page=..., print=...): two lines, then the given text."""
+    files = site("title: Course\ntheme: mine\n")
+    head = b"<!doctype html>\n<title>{{ site.title }}</title>\n"
+    for name, text in templates.items():
+        data = text if isinstance(text, bytes) else text.encode()
+        files[f"themes/mine/{name}.html"] = head + data
+    return files
+
+
 def chain(count: int, hide: bool = False) -> dict[str, str | bytes]:
     """COUNT pages, each the parent of the next; with HIDE every page below the first has @hide."""
     pages: dict[str, str | bytes] = {"site.yaml": "title: Chain\n"}
@@ -642,6 +652,27 @@ CASES = [
         "static/caf\\xff.css:1:1: error",
         "file name is not UTF-8 text (byte 0xff)",
         output="out",
+    ),
+    Case(
+        "theme-expression-lone-surrogate",  # a Jinja string escape makes one
+        theme(page='<p title="{{ "caf\\ud800" }}">\n'),
+        EXIT_CONTENT,
+        "themes/mine/page.html:3:18: error",
+        "lone surrogate U+D800",
+    ),
+    Case(
+        "theme-filter-block-lone-surrogate",
+        theme(page='{% filter replace("a", "\\udc00") %}a{% endfilter %}\n'),
+        EXIT_CONTENT,
+        "themes/mine/page.html:3:25: error",
+        "lone surrogate U+DC00",
+    ),
+    Case(
+        "theme-print-page-lone-surrogate",
+        theme(print='{{ "\\ud800" }}\n'),
+        EXIT_CONTENT,
+        "themes/mine/print.html:3:5: error",
+        "lone surrogate U+D800",
     ),
     # --- page names that no file system can hold --------------------------------------------------
     Case(

@@ -489,3 +489,15 @@ def test_a_content_file_where_the_site_writes_its_own_is_an_error(tmp_path, rel)
     result = run_cli(root, "build")
     assert result.returncode == EXIT_CONTENT, result.stderr
     assert f"content/{rel}:1:1: error: {rel} would be replaced by" in result.stderr
+
+
+def test_a_theme_template_making_a_lone_surrogate_keeps_the_previous_site(tmp_path):
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    before = snapshot_tree(root / "site")
+    write_files(root, {"themes/default/page.html": '{{ page.title }}\n{{ "\\udcff" }}\n'})
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "themes/default/page.html:2:5: error: " in result.stderr
+    assert "lone surrogate U+DCFF" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot_tree(root / "site") == before

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import traceback
-from collections.abc import Iterable, Iterator
+import types
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from urllib.parse import urljoin
 import jinja2
 
 from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
-from trustdocs.diagnostics import Diagnostic, error, warning
+from trustdocs.diagnostics import Diagnostic, error, unencodable, warning
 from trustdocs.markdown import (
     Heading,
     print_chapter_id,
@@ -84,6 +86,9 @@ class LinkedPage:
     url: str
 
 
+# A Jinja string escape that makes a lone surrogate, as in a UTF-16 pair written JavaScript's way
+SURROGATE_ESCAPE = re.compile(r"(?<!\\)\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
+
 # What a broken template raises: Jinja's own errors, and a failing expression of the template.
 TEMPLATE_FAILURES = (
     jinja2.TemplateError,
@@ -125,16 +130,26 @@ class Theme:
     def render(
         self, template: str, context: dict[str, Any], path_hint: str
     ) -> tuple[str, list[Diagnostic]]:
-        """Render a template; a broken template is a diagnostic at its own file and line."""
+        """Render a template; a broken template is a diagnostic at its own file and line, and so is
+        one that writes text no file can hold."""
         try:
-            return self.environment.get_template(template).render(context), []
+            text = self.environment.get_template(template).render(context)
+            if unencodable(text) is None:
+                return text, []
+            # Rare: render it again piece by piece, to find the line that wrote the bad one.
+            pieces = self.environment.get_template(template).generate(context)
+            return "", [_unwritable(pieces, template, path_hint)]
         except TEMPLATE_FAILURES as exc:
             return "", [self._problem(exc, template, path_hint)]
 
     def stream(self, template: str, context: dict[str, Any], path_hint: str) -> Iterator[str]:
         """A template's output piece by piece; a broken template raises `TemplateFailed`."""
         try:
-            yield from self.environment.get_template(template).generate(context)
+            pieces = self.environment.get_template(template).generate(context)
+            for piece in pieces:
+                if unencodable(piece) is not None:
+                    raise TemplateFailed(_unwritable(pieces, template, path_hint, piece))
+                yield piece
         except TEMPLATE_FAILURES as exc:
             raise TemplateFailed(self._problem(exc, template, path_hint)) from None
 
@@ -154,6 +169,38 @@ class Theme:
             return error(where, line, 1, f"template {template}: {exc}")
         message = " ".join(str(exc).split())
         return error(where, line, 1, f"template error: {type(exc).__name__}: {message}")
+
+
+def _unwritable(
+    pieces: Generator[str], template: str, path_hint: str, piece: str | None = None
+) -> Diagnostic:
+    """The problem of a template writing a lone surrogate, where it wrote it: PIECES is the
+    template's output, PIECE the bad piece it gave last (None: go on to the first bad one)."""
+    if piece is None:
+        piece = next((piece for piece in pieces if unencodable(piece) is not None), "")
+    problem = unencodable(piece) or "is not valid Unicode text"
+    # The generator that wrote the piece is suspended at its yield: its template and line.
+    generator: Any = pieces
+    while isinstance(generator.gi_yieldfrom, types.GeneratorType):
+        generator = generator.gi_yieldfrom
+    frame = generator.gi_frame
+    made_by = frame.f_globals.get("__jinja_template__") if frame is not None else None
+    if made_by is None or made_by.filename is None:
+        return error(path_hint, 1, 1, f"template {template}: its output {problem}")
+    line, col = made_by.get_corresponding_lineno(frame.f_lineno), 1
+    # Jinja writes the text of a constant expression with the text around it, from the line
+    # where that starts: the escape that made the surrogate is where to look.
+    try:
+        lines = Path(made_by.filename).read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):  # changed since it was read: its line will do
+        lines = []
+    for number in range(line, len(lines) + 1):
+        escape = SURROGATE_ESCAPE.search(lines[number - 1])
+        if escape is not None:
+            line, col = number, escape.start() + 1
+            break
+    message = f"template {template}: what it writes here {problem}"
+    return error(_shown(made_by.filename), line, col, message, "no output file can hold it")
 
 
 class TemplateFailed(Exception):
