@@ -674,6 +674,24 @@ CASES = [
         "themes/mine/print.html:3:5: error",
         "lone surrogate U+D800",
     ),
+    Case(
+        "theme-template-not-utf8",
+        theme(page=b"<p>caf\xe9</p>\n"),
+        EXIT_CONTENT,
+        "themes/mine/page.html:3:7: error",
+        "not UTF-8 text (byte 0xe9)",
+    ),
+    Case(
+        "theme-broken-page-template-parallel-build",  # build workers render the pages
+        {
+            **chain(120),
+            "site.yaml": "title: Chain\ntheme: mine\n",
+            "themes/mine/page.html": "{% if %}\n",
+        },
+        EXIT_CONTENT,
+        "themes/mine/page.html:1:1: error",
+        "template error: Expected an expression",
+    ),
     # --- page names that no file system can hold --------------------------------------------------
     Case(
         "page-name-too-long",

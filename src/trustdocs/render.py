@@ -15,9 +15,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
+from jinja2.loaders import split_template_path
 
 from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
-from trustdocs.diagnostics import Diagnostic, error, unencodable, warning
+from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     Heading,
     print_chapter_id,
@@ -108,7 +109,7 @@ class Theme:
             d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()
         ]
         self.environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.folders]),
+            loader=_ThemeLoader([str(d) for d in self.folders]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -154,6 +155,8 @@ class Theme:
             raise TemplateFailed(self._problem(exc, template, path_hint)) from None
 
     def _problem(self, exc: Exception, template: str, path_hint: str) -> Diagnostic:
+        if isinstance(exc, _TemplateNotUTF8):
+            return exc.diagnostic
         if isinstance(exc, jinja2.TemplateSyntaxError):
             where = _shown(exc.filename) if exc.filename else template
             return error(where, exc.lineno or 1, 1, f"template error: {exc.message}")
@@ -169,6 +172,30 @@ class Theme:
             return error(where, line, 1, f"template {template}: {exc}")
         message = " ".join(str(exc).split())
         return error(where, line, 1, f"template error: {type(exc).__name__}: {message}")
+
+
+class _ThemeLoader(jinja2.FileSystemLoader):
+    """Templates from the theme's folders, first found first; one that is not UTF-8 is an error at
+    its first bad byte (Jinja's own error names neither the file nor the place)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError:
+            found = (Path(folder, *split_template_path(template)) for folder in self.searchpath)
+            path = next(path for path in found if path.is_file())
+            data = path.read_bytes()
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _TemplateNotUTF8(undecodable_utf8(_shown(str(path)), data, exc)) from None
+            raise  # changed since it was read: Jinja's error will do
+
+
+class _TemplateNotUTF8(jinja2.TemplateError):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.format())
+        self.diagnostic = diagnostic
 
 
 def _unwritable(

@@ -31,6 +31,7 @@ from trustdocs.markdown import markdown_parser
 from trustdocs.outputs import FreshOutput
 from trustdocs.pages import PageFacts, ParsedPages
 from trustdocs.render import (
+    TEMPLATE_FAILURES,
     PageOutputs,
     Theme,
     cached_html,
@@ -125,7 +126,7 @@ def build_in_workers(
     """
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
-    site[0].environment.get_template("page.html")
+    _compile_page_template(site[0])
     workers = _fork(_work, [(config, share, site, into, hints or {}) for share in shares])
     try:
         reads = [_receive(connection, process) for connection, process in workers]
@@ -173,7 +174,7 @@ def _make_pages_in_workers(
     into: FreshOutput | None,
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
-    site[0].environment.get_template("page.html")
+    _compile_page_template(site[0])
     workers = _fork(_make_pages_work, [(order, pages, site, into) for order in orders])
     try:
         return _collect_made(workers)
@@ -182,6 +183,12 @@ def _make_pages_in_workers(
 
 
 Worker = tuple[Connection, BaseProcess]
+
+
+def _compile_page_template(theme: Theme) -> None:
+    """Compile the page template once, before forking, rather than in every worker."""
+    with contextlib.suppress(*TEMPLATE_FAILURES):  # a broken one is each page's problem
+        theme.environment.get_template("page.html")
 
 
 def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Worker]:
