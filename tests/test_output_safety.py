@@ -501,3 +501,33 @@ def test_a_theme_template_making_a_lone_surrogate_keeps_the_previous_site(tmp_pa
     assert "themes/default/page.html:2:5: error: " in result.stderr
     assert "lone surrogate U+DCFF" in result.stderr and "Traceback" not in result.stderr
     assert snapshot_tree(root / "site") == before
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
+    tmp_path, monkeypatch, trustdocs, workers
+):
+    """Whatever way a lone surrogate finds into an output file, the writer reports it."""
+    from trustdocs.outputs import FreshOutput
+    from trustdocs.site import Site
+
+    root = make_site(tmp_path, CONSULTING)
+    assert trustdocs(root, "build").code == EXIT_OK
+    before = snapshot_tree(root / "site")
+
+    class EagerSite(Site):  # in WORKERS build workers however small the site
+        def build(self, workers=1, minimum=0, into=None, on_request_from=None):
+            super().build(workers, 0, into, on_request_from)
+
+    monkeypatch.setattr("trustdocs.build.Site", EagerSite)
+    monkeypatch.setattr("trustdocs.build.worker_count", lambda: workers)
+    write = FreshOutput.write
+
+    def write_one_unwritable(self, rel, content):
+        write(self, rel, "caf\udcff" if rel == "index.html" else content)
+
+    monkeypatch.setattr(FreshOutput, "write", write_one_unwritable)
+    run = trustdocs(root, "build", "--no-cache")
+    assert run.code == EXIT_CONTENT, run.err
+    assert "index.html" in run.err and "lone surrogate U+DCFF" in run.err, run.err
+    assert snapshot_tree(root / "site") == before

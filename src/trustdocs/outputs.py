@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import functools
 import os
@@ -363,12 +364,20 @@ class FreshOutput:
         _remove_temporary(self.folder)
 
     def write(self, rel: str, content: OutputContent) -> None:
-        """Write one file; link it to the previous site's file when that holds the same bytes."""
+        """Write one file; link it to the previous site's file when that holds the same bytes.
+
+        Text UTF-8 cannot encode (a lone surrogate the stages before let through) raises OSError
+        EILSEQ ("illegal byte sequence"), which the build reports as it does any failed write.
+        """
         target = Path(self._target(rel))
-        if isinstance(content, str):
-            content = content.encode("utf-8")
-        if not _link_if_same(self.output_dir / rel, target, content):
-            write_file(target, content)
+        try:
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            if not _link_if_same(self.output_dir / rel, target, content):
+                write_file(target, content)
+        except UnicodeEncodeError as exc:
+            surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
+            raise OSError(errno.EILSEQ, f"text UTF-8 cannot encode ({surrogate})", rel) from None
 
     def _target(self, rel: str) -> str:
         """Where REL goes in the fresh folder, its folder made."""
