@@ -172,3 +172,31 @@ def test_a_tag_line_right_above_indented_code_leaves_the_code_whole():
     assert "    @Component({selector: 'app'})" in page.body.split("\n")
     assert "component" not in page.properties and page.hidden_parts == {"title"}
     assert problems == []
+
+
+def test_double_at_escape_gives_a_plain_at_in_raw_html_and_in_markdown_text():
+    from bs4 import BeautifulSoup
+    from page_body import render_body
+
+    body = render_body(
+        "@@NgModule decorates a class.\n\n"
+        '<div class="demo">\n<button\n  @@click="go">Go</button>\n  @@submit.prevent\n</div>\n'
+    )
+    assert body.diagnostics == []
+    html = BeautifulSoup(body.html, "html.parser")
+    assert html.p is not None and html.p.get_text() == "@NgModule decorates a class."
+    button = html.button
+    assert button is not None and button.attrs == {"@click": "go"}
+    assert '<button\n  @click="go">' in body.html
+    assert "@submit.prevent" in html.div.get_text()
+
+
+def test_double_at_escape_in_raw_html_still_keeps_a_directive_or_tag_from_running():
+    from bs4 import BeautifulSoup
+    from page_body import render_body
+
+    body = render_body("<div>\n@@sourceref missing.js\n@@page other\n</div>\n")
+    assert body.diagnostics == []  # neither run as a directive nor warned about as unapplied
+    html = BeautifulSoup(body.html, "html.parser")
+    assert html.div is not None
+    assert html.div.get_text().split("\n")[1:3] == ["@sourceref missing.js", "@page other"]

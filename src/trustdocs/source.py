@@ -247,7 +247,7 @@ def _read_body(
     """Drop tag lines outside code (keeping directives) and unescape `@@` lines."""
     if not _may_hold_tags(source):  # no line to decide on: the block parse is not needed
         return list(source)
-    tags, code = _tags_and_code(source, bitdocs)
+    tags, scan = _tags_and_code(source, bitdocs)
     body: list[tuple[int, str]] = []
     for index, (number, line) in enumerate(source):
         if index in tags:
@@ -255,17 +255,23 @@ def _read_body(
             assert match is not None
             reader.take_tag(match.group(1).lower(), match.group(2), number, line.index("@") + 1)
             continue
-        escaped = None if index in code else ESCAPED_AT.match(line)
+        escaped = None if index in scan.code_lines else ESCAPED_AT.match(line)
         if escaped:
-            # An entity keeps the line from being read as a tag or directive downstream.
+            unescaped = escaped.group(1) + line[escaped.end() - 1 :]
+            if index in scan.html_lines and _tag_name(unescaped) not in KNOWN_TAGS:
+                body.append((number, unescaped))  # raw HTML, such as Vue's `@click` attribute
+                continue
+            # An entity keeps the line from being read as a tag or directive downstream: the
+            # Markdown stage decodes it, and in raw HTML a browser does.
             body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end() :]}"))
             continue
         body.append((number, line))
     return body
 
 
-def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[int], set[int]]:
-    """The tag lines of a body and its code lines, as the body reads once the tags are gone.
+def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[int], BlockScan]:
+    """The tag lines of a body and its code and raw HTML lines (by index in SOURCE), as the body
+    reads once the tags are gone.
 
     A tag line is taken out from the top down, and the rest read again: without it, the lines
     after it may be code (a tag line right above an indented block continued a paragraph).
@@ -273,14 +279,16 @@ def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[in
     kept, tags = list(range(len(source))), set()
     for _ in range(MAX_BODY_RESCANS):
         scan = scan_blocks("\n".join(source[i][1] for i in kept), bitdocs)
-        code = {kept[k] for k in scan.code_lines}
+        code = frozenset(kept[k] for k in scan.code_lines)
+        html = frozenset(kept[k] for k in scan.html_lines)
         found = [i for i in kept if i not in code and _is_tag(source[i][1])]
         if not found:
-            return tags, code
+            return tags, BlockScan(code, html)
         tags.add(found[0])
         kept.remove(found[0])
     # Past that many tags in a body, the rest are read from one reading (as bit-docs did).
-    return tags | {i for i in kept if i not in code and _is_tag(source[i][1])}, code
+    rest = {i for i in kept if i not in code and _is_tag(source[i][1])}
+    return tags | rest, BlockScan(code, html)
 
 
 def _is_tag(line: str) -> bool:
@@ -304,9 +312,10 @@ def _may_hold_tags(source: list[tuple[int, str]]) -> bool:
 
 @dataclass(frozen=True)
 class BlockScan:
-    """Which lines of a Markdown text are code."""
+    """Which lines of a Markdown text are code, and which are raw HTML."""
 
     code_lines: frozenset[int]  # 0-based: fenced and indented code, `<pre>`-like HTML blocks
+    html_lines: frozenset[int] = frozenset()  # 0-based: the other HTML blocks, passed through
 
 
 def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -396,15 +405,18 @@ def _block_parser(bitdocs: bool) -> MarkdownIt:
 
 
 def scan_blocks(text: str, bitdocs: bool = False) -> BlockScan:
-    """The code lines of TEXT as the Markdown stage reads them: the one fence scanner."""
+    """The code and raw HTML lines of TEXT as the Markdown stage reads them: the one fence scanner."""
     code: set[int] = set()
+    html: set[int] = set()
     for token in _block_parser(bitdocs).parse(text):
         if token.map is None:
             continue
         verbatim = token.type == "html_block" and VERBATIM_HTML.match(token.content.lstrip())
         if token.type in ("fence", "code_block") or verbatim:
             code.update(range(*token.map))
-    return BlockScan(frozenset(code))
+        elif token.type == "html_block":
+            html.update(range(*token.map))
+    return BlockScan(frozenset(code), frozenset(html))
 
 
 def _trim_blank(lines: list[str]) -> str:
