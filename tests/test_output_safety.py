@@ -516,8 +516,8 @@ def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
     before = snapshot_tree(root / "site")
 
     class EagerSite(Site):  # in WORKERS build workers however small the site
-        def build(self, workers=1, minimum=0, into=None, on_request_from=None):
-            super().build(workers, 0, into, on_request_from)
+        def build(self, workers=1, minimum=0, into=None, **others):
+            super().build(workers, 0, into, **others)
 
     monkeypatch.setattr("trustdocs.build.Site", EagerSite)
     monkeypatch.setattr("trustdocs.build.worker_count", lambda: workers)
