@@ -373,6 +373,28 @@ def test_a_directive_naming_a_fifo_or_a_device_does_not_hang_a_cached_build(tmp_
     )
 
 
+@pytest.mark.parametrize("use_cache", [True, False], ids=["cached", "no-cache"])
+def test_a_file_read_for_a_page_that_becomes_a_folder_is_reported_at_the_directive(
+    trustdocs, tmp_path, use_cache
+):
+    """An exercise file replaced by a folder of that name is an error at its @sourceref line, as
+    any file that is not a regular one, and the previous site stays; it crashed the next build
+    (internal error) or was reported as a problem of the output folder."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    assert trustdocs(root, "build").code == 0
+    before = digest(root / "site")
+    example = content(root, "example.js")
+    example.unlink()
+    example.mkdir()
+    again = trustdocs(root, "build", *([] if use_cache else ["--no-cache"]))
+    assert again.code == 1, again.err
+    assert (
+        "content/course/x.md:5:1: error: @sourceref file './example.js' is not a regular file"
+    ) in again.err
+    assert "output folder" not in again.err
+    assert digest(root / "site") == before
+
+
 def test_an_entry_forged_elsewhere_is_not_trusted_even_in_the_right_shape(tmp_path):
     """Someone who can compute a page's key writes a well-formed entry with a plain checksum."""
     import hashlib

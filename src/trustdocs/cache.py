@@ -249,12 +249,17 @@ def _file_digest(path: Path) -> str | None:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        info = os.fstat(handle)
+    except OSError:
+        os.close(handle)
+        return None
+    kind = stat.S_IFMT(info.st_mode)
+    if kind != stat.S_IFREG:  # a folder too: a file object refuses to hold one
+        os.close(handle)
+        return f"not a regular file ({kind:o})"
     with os.fdopen(handle, "rb") as file:
         try:
-            info = os.fstat(file.fileno())
-            kind = stat.S_IFMT(info.st_mode)
-            if kind != stat.S_IFREG:
-                return f"not a regular file ({kind:o})"
             times = (info.st_mtime_ns, info.st_ctime_ns)
             known = (str(path), info.st_dev, info.st_ino, info.st_size, *times)
             digest = _DIGESTS.get(known)

@@ -124,11 +124,12 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         _refuse(env, line, needle, f"{what} {reason}", f"looked for {path}")
         return None
     limit = parse.max_include_bytes
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode):  # a folder too: a file object refuses to hold one
+        os.close(handle)
+        _refuse(env, line, needle, f"{what} is not a regular file", f"{path}")
+        return None
     with os.fdopen(handle, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            _refuse(env, line, needle, f"{what} is not a regular file", f"{path}")
-            return None
         data = file.read(limit + 1) if info.st_size <= limit else b""
         if info.st_size > limit or len(data) > limit:
             size = max(info.st_size, len(data))
