@@ -254,3 +254,35 @@ def test_a_full_disk_while_workers_write_pages_is_an_error_and_keeps_the_previou
     assert "Traceback" not in result.err and "internal error" not in result.err
     assert digest(site / "site") == before
     assert not list(site.glob(".site.*"))
+
+
+def test_a_check_of_files_directives_cannot_use_is_left_alone_while_they_stay_the_same(
+    trustdocs, tmp_path
+):
+    """Each file a directive read (or refused) is remembered as it was read: a link, a file too
+    large, one that is not UTF-8, a missing one or a folder are all found unchanged next time."""
+    root = make_site(
+        tmp_path / "site",
+        {
+            "index.md": "@page home Home\n@body\n@sourceref ./current.js\n",
+            "refused.md": (
+                "@page home/refused Refused\n@parent home\n@body\n"
+                "@sourceref ./big.js\n\n@sourceref ./latin1.js\n\n@sourceref ./gone.js\n\n"
+                "@sourceref ./folder\n"
+            ),
+            "step.js": "const step = 1;\n",
+            "big.js": "x" * 100,
+            "folder/inside.txt": "a folder\n",
+        },
+        SITE_YAML + "max_include_bytes: 50\n",
+    )
+    (root / "content" / "latin1.js").write_bytes(b"caf\xe9\n")
+    (root / "content" / "current.js").symlink_to("step.js")
+    first = trustdocs(root, "check")
+    assert first.code == 1
+    assert all(
+        problem in first.err
+        for problem in ("larger than 50", "not UTF-8", "does not exist", "not a regular file")
+    ), first.err
+    again = trustdocs(root, "check")
+    assert "nothing changed" in again.err, again.err

@@ -467,3 +467,40 @@ def test_an_exercise_file_rewritten_with_the_same_size_and_times_is_read_again(
     assert build_site(load_config(root / "site.yaml"), out).written
     page = (out / "course" / "x.html").read_text()
     assert "43" in page and "42" not in page
+
+
+@pytest.mark.parametrize("directive", ["sourceref", "diff"])
+def test_an_exercise_file_saved_while_a_build_reads_it_shows_its_new_text_next_build(
+    tmp_path, monkeypatch, directive
+):
+    """A file saved after a directive read it and before the build ended: the next build shows
+    its new text, as a build without the cache does; it kept the old text, 'nothing changed',
+    until the file changed again."""
+    from trustdocs.markdown import directives
+
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    if directive == "diff":
+        pages["course/before.js"] = "const answer = 41;\n"
+        pages["course/x.md"] = pages["course/x.md"].replace(
+            "@sourceref ./example.js", "@diff ./before.js ./example.js"
+        )
+    root = make_site(tmp_path / "site", pages)
+    example, out = content(root, "example.js"), tmp_path / "out"
+    read = directives._read_referenced
+
+    def saved_meanwhile(relative, env, line, needle):
+        text = read(relative, env, line, needle)
+        if relative.endswith("example.js") and "answer" in example.read_text():
+            example.write_text(example.read_text().replace("answer", "savedWhileBuilding"))
+        return text
+
+    monkeypatch.setattr(directives, "_read_referenced", saved_meanwhile)
+    config = load_config(root / "site.yaml")
+    assert build_site(config, out).written
+    assert "savedWhileBuilding" not in (out / "course" / "x.html").read_text()
+    monkeypatch.undo()
+    again = build_site(config, out)
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert again.written and again.diagnostics == fresh.diagnostics
+    assert digest(out) == digest(tmp_path / "fresh")
+    assert "savedWhileBuilding" in (out / "course" / "x.html").read_text()

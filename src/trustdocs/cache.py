@@ -230,9 +230,31 @@ def _secret() -> bytes:
     return secret
 
 
-def files_fingerprint(paths: Iterable[Path]) -> str:
-    """A key for the contents of PATHS (a missing file counts as missing)."""
-    return fingerprint(*[(str(path), _file_digest(path)) for path in sorted(paths)])
+# What a page read of a file: (path, digest) where the digest is `file_digest`'s form. A file can
+# be read twice in a build and changed in between: both reads count.
+FileRead = tuple[str, str | None]
+CHANGED_WHILE_READ = "changed while it was read"  # no file on disk has this digest
+
+
+def reads_fingerprint(reads: Iterable[FileRead]) -> str:
+    """A key for files as they were read; for the same files as they are now (`reads_now`), the
+    same key only when none has changed since."""
+    return fingerprint(*sorted(set(reads), key=lambda read: (read[0], read[1] or "")))
+
+
+def reads_now(reads: Iterable[FileRead]) -> list[FileRead]:
+    """The files of READS as they are on disk now, to compare with `reads_fingerprint`."""
+    return [(path, file_digest(Path(path))) for path, _ in reads]
+
+
+def bytes_digest(data: bytes) -> str:
+    """The digest of a regular file that holds DATA, as `file_digest` gives it."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def kind_digest(mode: int) -> str:
+    """What `file_digest` gives for a file of MODE that is not a regular file."""
+    return f"not a regular file ({stat.S_IFMT(mode):o})"
 
 
 # Digests of files read for pages, by where the file is and its stat: a build asks for each
@@ -242,9 +264,10 @@ _DIGESTS_KEPT = 1 << 16
 _SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within one time tick
 
 
-def _file_digest(path: Path) -> str | None:
+def file_digest(path: Path) -> str | None:
     """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
-    FIFO without a writer would block, a device such as /dev/zero never ends."""
+    FIFO without a writer would block, a device such as /dev/zero never ends. None: missing, or
+    it cannot be opened."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -254,10 +277,9 @@ def _file_digest(path: Path) -> str | None:
     except OSError:
         os.close(handle)
         return None
-    kind = stat.S_IFMT(info.st_mode)
-    if kind != stat.S_IFREG:  # a folder too: a file object refuses to hold one
+    if not stat.S_ISREG(info.st_mode):  # a folder too: a file object refuses to hold one
         os.close(handle)
-        return f"not a regular file ({kind:o})"
+        return kind_digest(info.st_mode)
     with os.fdopen(handle, "rb") as file:
         try:
             times = (info.st_mtime_ns, info.st_ctime_ns)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
+from trustdocs.cache import BuildCache, FileRead, file_digest, fingerprint, load, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, error
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
@@ -23,6 +23,7 @@ class PageFacts:
     headings: tuple[Heading, ...]
     anchors: frozenset[str]  # of the body and the description
     files_read: frozenset[str]  # files the body's directives read
+    read_digests: frozenset[FileRead]  # each of them with the digest of the bytes read
     titles_shown: frozenset[str] = frozenset()  # pages whose titles its headings or summary show
 
 
@@ -43,6 +44,7 @@ class ParsedPage:
             self.body.headings,
             self.body.anchors | self.description.anchors,
             self.body.files_read,
+            self.body.read_digests,
             self.body.titles_shown | self.description.titles_shown,
         )
 
@@ -153,7 +155,7 @@ class ParsedPages:
         known = self._load(self.keys.get(source.name, ""))
         if known is None or known.names != self.names_key or known.facts.source != source:
             return False
-        if any(files_fingerprint([Path(p)]) != fp for p, fp in known.reads.items()):
+        if any(file_digest(Path(p)) != digest for p, digest in known.facts.read_digests):
             return False
         if any(self.titles.get(name) != title for name, title in known.titles.items()):
             return False
@@ -184,10 +186,9 @@ class ParsedPages:
         self._keep_facts(facts, problems)
         key = self.keys.get(name)
         if key and self.cache.enabled:
-            reads = {p: files_fingerprint([Path(p)]) for p in facts.files_read}
             titles = {n: self.titles.get(n, "") for n in facts.titles_shown}
             read = self.read_problems.get(name, [])
-            known = _KnownFacts(facts, problems, reads, titles, self.names_key, read)
+            known = _KnownFacts(facts, problems, titles, self.names_key, read)
             store(self.cache, "facts", key, known)
 
     def _keep_facts(self, facts: PageFacts, problems: list[Diagnostic]) -> None:
@@ -209,11 +210,11 @@ class ParsedPages:
 
 @dataclass(frozen=True)
 class _KnownFacts:
-    """A page's facts as the cache keeps them, with what they were made from besides the page."""
+    """A page's facts as the cache keeps them, with what they were made from besides the page and
+    the files its directives read (the facts hold each with the digest of what was read)."""
 
     facts: PageFacts
     problems: list[Diagnostic]
-    reads: dict[str, str]  # file read by a directive -> fingerprint of its content
     titles: dict[str, str]  # page whose title the facts show -> that title
     names: str  # fingerprint of the set of page names the page was parsed against
     read_problems: list[Diagnostic]  # what reading the page's tags found

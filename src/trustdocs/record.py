@@ -9,11 +9,19 @@ leaves the output alone. Anything else, however small, is a normal build.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
+from trustdocs.cache import (
+    BuildCache,
+    FileRead,
+    fingerprint,
+    load,
+    reads_fingerprint,
+    reads_now,
+    store,
+)
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
@@ -26,7 +34,7 @@ class BuildRecord:
     """The inputs a written build read, the files it wrote, and what it reported."""
 
     inputs: str
-    read_files: tuple[str, ...]  # files directives read: their contents are part of the inputs
+    reads: tuple[FileRead, ...]  # files directives read, each with the digest of what was read
     outputs: dict[str, FileSignature]  # output rel path -> the file as written
     diagnostics: tuple[Diagnostic, ...]
     pages: int
@@ -48,9 +56,17 @@ def _record_key(site_key: str, output_dir: Path | None) -> str:
 
 
 def inputs_key(
-    config: SiteConfig, site_key: str, files: SourceFiles, page_keys: list[str], read: list[str]
+    config: SiteConfig,
+    site_key: str,
+    files: SourceFiles,
+    page_keys: list[str],
+    reads: Iterable[FileRead],
 ) -> str:
-    """One key for everything a build reads: a change to any input changes it."""
+    """One key for everything a build reads: a change to any input changes it.
+
+    READS: the files directives read, each with the digest of what was read (a build) or of what
+    is on disk now (the check of the next one).
+    """
     copies = sorted((rel, str(path), _signature(path)) for rel, path in files.copies.items())
     return fingerprint(
         site_key,
@@ -59,7 +75,7 @@ def inputs_key(
         copies,
         files.skipped,
         [d.format() for d in files.problems],
-        files_fingerprint(Path(path) for path in read),
+        reads_fingerprint(reads),
     )
 
 
@@ -73,12 +89,12 @@ def build_record(
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build."""
     files = read.files
-    read_files = sorted({path for page in facts.values() for path in page.files_read})
+    reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
-    inputs = inputs_key(read.config, site_key, files, page_keys, read_files)
+    inputs = inputs_key(read.config, site_key, files, page_keys, reads)
     return BuildRecord(
         inputs,
-        tuple(read_files),
+        tuple(reads),
         written,
         tuple(diagnostics),
         len(facts),
@@ -144,7 +160,7 @@ def unchanged_since(
     if len(keys) != len(files.pages):  # a page file that cannot be read: build to report it
         return False
     page_keys = [keys[path] for path in files.pages]
-    if inputs_key(config, site_key, files, page_keys, list(record.read_files)) != record.inputs:
+    if inputs_key(config, site_key, files, page_keys, reads_now(record.reads)) != record.inputs:
         return False
     if written:
         try:

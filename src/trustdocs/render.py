@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import jinja2
 from jinja2.loaders import split_template_path
 
-from trustdocs.cache import BuildCache, files_fingerprint, fingerprint, load, store
+from trustdocs.cache import BuildCache, FileRead, fingerprint, load, reads_fingerprint, store
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     Heading,
@@ -627,15 +627,16 @@ class OutputsCache:
         """Outputs made from now on belong to SNAPSHOT's frame."""
         self.frame = frame_fingerprint(snapshot) if self.cache.enabled else ""
 
-    def key(self, facts_key: str, files_read: Iterable[str]) -> str:
-        """A page's outputs change with its facts, the files its directives read, and the frame."""
+    def key(self, facts_key: str, reads: Iterable[FileRead]) -> str:
+        """A page's outputs change with its facts, the files its directives read (READS: each with
+        the digest of what was read), and the frame."""
         if not self.frame:
             return ""
-        return fingerprint(facts_key, files_fingerprint(Path(p) for p in files_read), self.frame)
+        return fingerprint(facts_key, reads_fingerprint(reads), self.frame)
 
     def key_of(self, pages: ParsedPages, name: str) -> str:
         """The key of a parsed page's outputs."""
-        return self.key(pages.keys.get(name, ""), pages.facts[name].files_read)
+        return self.key(pages.keys.get(name, ""), pages.facts[name].read_digests)
 
     def keys(self, pages: ParsedPages) -> dict[str, str]:
         """The key of every parsed page's outputs."""

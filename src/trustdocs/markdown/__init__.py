@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from trustdocs.cache import FileRead
 from trustdocs.config import DEFAULT_MAX_INCLUDE_BYTES, SiteConfig
 from trustdocs.diagnostics import Diagnostic, warning
 from trustdocs.markdown.checks import (
@@ -69,6 +70,7 @@ class ParsedMarkdown:
     headings: tuple[Heading, ...]
     anchors: frozenset[str]
     files_read: frozenset[str]  # absolute paths read by directives, for incremental rebuilds
+    read_digests: frozenset[FileRead]  # each of them with the digest of the bytes read
     titles_shown: frozenset[str] = frozenset()  # pages whose titles are in heading ids and text
 
 
@@ -88,6 +90,7 @@ class ParseContext:
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
+    read_digests: set[FileRead] = field(default_factory=set)
     titles_shown: set[str] = field(default_factory=set)
     # where the inline text being parsed sits (markdown-it tracks block lines only)
     inline_line: int = 0
@@ -172,6 +175,7 @@ def parse_markdown(
         headings,
         frozenset(anchors),
         frozenset(context.files_read),
+        frozenset(context.read_digests),
         frozenset(context.titles_shown),
     )
     return parsed, context.diagnostics

@@ -10,16 +10,19 @@ up to a size limit, are read.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from trustdocs.cache import CHANGED_WHILE_READ, bytes_digest, file_digest, kind_digest
 from trustdocs.diagnostics import did_you_mean, error, warning
 from trustdocs.markdown.positions import report
 
@@ -87,7 +90,11 @@ def _refuse(env: dict[str, Any], line: int, needle: str, message: str, hint: str
 
 
 def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str) -> str | None:
-    """The text of a file a directive names: a regular file, inside the site, not too large."""
+    """The text of a file a directive names: a regular file, inside the site, not too large.
+
+    The page's facts keep the file with the digest of the very bytes read: a file saved after
+    this read and before the build ends is seen as changed by the next build.
+    """
     parse: ParseContext = env["parse"]
     if parse.source_dir is None:
         return None
@@ -97,11 +104,9 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     except (RuntimeError, OSError):  # Python raises RuntimeError for a symlink loop before 3.13
         _refuse(env, line, needle, f"{what} is a symlink loop")
         return None
-    parse.files_read.add(str(path))
-    # The path as written too: when it is a link, pointing it elsewhere changes what is read.
-    parse.files_read.add(os.path.abspath(parse.source_dir / relative))
     site = parse.site_dir.resolve() if parse.site_dir is not None else None
     if site is not None and not parse.allow_outside_files and not path.is_relative_to(site):
+        text, digest = None, file_digest(path)  # not read: only where it is counts
         _refuse(
             env,
             line,
@@ -110,28 +115,46 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
             f"it resolves to {path}; to read files outside {site}, "
             "set 'sourceref_outside: true' in site.yaml",
         )
-        return None
+    else:
+        text, digest = _read_file(path, what, env, line, needle)
+    # The path as written too: when it is a link, pointing it elsewhere changes what is read.
+    written = os.path.abspath(parse.source_dir / relative)
+    same = written == str(path) or os.path.realpath(written) == str(path)
+    parse.files_read.update((str(path), written))
+    parse.read_digests.add((str(path), digest))
+    parse.read_digests.add((written, digest if same else file_digest(Path(written))))
+    return text
+
+
+def _read_file(
+    path: Path, what: str, env: dict[str, Any], line: int, needle: str
+) -> tuple[str | None, str | None]:
+    """The text of the file at PATH (None: refused), and the digest of what was read of it."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        _refuse(env, line, needle, f"{what} does not exist", f"looked for {path}")
-        return None
     except OSError as exc:
-        reason = (
-            "is a symlink loop" if exc.errno == errno.ELOOP else f"cannot be read: {exc.strerror}"
-        )
+        if isinstance(exc, FileNotFoundError):
+            reason = "does not exist"
+        elif exc.errno == errno.ELOOP:
+            reason = "is a symlink loop"
+        else:
+            reason = f"cannot be read: {exc.strerror}"
         _refuse(env, line, needle, f"{what} {reason}", f"looked for {path}")
-        return None
-    limit = parse.max_include_bytes
+        return None, None
+    limit = env["parse"].max_include_bytes
     info = os.fstat(handle)
     if not stat.S_ISREG(info.st_mode):  # a folder too: a file object refuses to hold one
         os.close(handle)
         _refuse(env, line, needle, f"{what} is not a regular file", f"{path}")
-        return None
+        return None, kind_digest(info.st_mode)
     with os.fdopen(handle, "rb") as file:
         data = file.read(limit + 1) if info.st_size <= limit else b""
-        if info.st_size > limit or len(data) > limit:
+        if info.st_size <= limit and len(data) <= limit:
+            digest = bytes_digest(data)
+        else:  # the rest is hashed, not kept; shrunk meanwhile: changed while read
+            whole = hashlib.file_digest(file, lambda: hashlib.sha256(data))
+            digest = f"sha256:{whole.hexdigest()}" if file.tell() > limit else CHANGED_WHILE_READ
             size = max(info.st_size, len(data))
             _refuse(
                 env,
@@ -140,12 +163,12 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
                 f"{what} is larger than {limit:,} bytes ({size:,} bytes or more)",
                 "raise max_include_bytes in site.yaml to include it",
             )
-            return None
+            return None, digest
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        return data.decode("utf-8-sig").replace("\r\n", "\n"), digest
     except UnicodeDecodeError as exc:
         _refuse(env, line, needle, f"{what} is not UTF-8 text (byte {exc.start})", f"{path}")
-        return None
+        return None, digest
 
 
 def _fence_for(path: str, content: str, like: Token) -> Token:
