@@ -23,13 +23,19 @@ def test_render_is_pure_and_records_the_pages_it_shows(tmp_path):
     course = "learn-technology-consulting"
     assert {
         (f"{course}/communication", "description"),  # cross-link's title= attribute
-        (f"{course}/communication", "title"),  # cross-link text, previous, sidebar
+        (f"{course}/communication", "title"),  # cross-link text
         (f"{course}/transitioning-to-delivery", "anchors"),  # anchor link
-        (f"{course}/transitioning-to-delivery", "title"),  # next
-        (course, "title"),  # breadcrumb
     } <= first.uses
+    assert {
+        f"{course}/communication",  # previous, sidebar
+        f"{course}/transitioning-to-delivery",  # next
+        course,  # breadcrumb
+    } <= first.titles
     assert (f"{course}/communication", "anchors") not in first.uses  # no anchor asked of it
     assert name not in {shown for shown, _ in first.uses}
+    # The frames of two pages that show the same titles hold one set of them, not one each
+    again = render_page(site.pages.full(name), site.snapshot, site.theme)
+    assert again.titles is first.titles
 
 
 def test_broken_template_is_a_diagnostic_at_its_file_and_line(tmp_path):

@@ -173,9 +173,12 @@ def pages_to_render(
     old: SiteSnapshot,
     new: SiteSnapshot,
     reparsed: Iterable[str],
-    uses: Mapping[str, frozenset[tuple[str, Aspect]]],
+    shown: Mapping[str, tuple[frozenset[tuple[str, Aspect]], frozenset[str]]],
 ) -> set[str]:
-    """The pages whose HTML may differ under NEW: reparsed ones and those that showed what changed."""
+    """The pages whose HTML may differ under NEW: reparsed ones and those that showed what changed.
+
+    SHOWN: what each page showed of others, as `RenderedPage` keeps it (its uses; the pages whose
+    titles it showed)."""
     everything = set(new.pages)
     if old is new:  # only the reparsed pages' own bodies changed
         return set(reparsed) & everything
@@ -190,6 +193,9 @@ def pages_to_render(
     ):
         return everything
     changed = changed_aspects(old, new)
+    retitled = {name for name, aspect in changed if aspect == "title"}
     affected = set(reparsed) & everything
-    affected |= {name for name, used in uses.items() if used & changed}
+    affected |= {
+        name for name, (used, titles) in shown.items() if used & changed or titles & retitled
+    }
     return affected

@@ -64,7 +64,8 @@ class RenderedPage:
     output: str
     html: str | None  # None: written to the output folder already (by a build worker)
     diagnostics: tuple[Diagnostic, ...] = ()
-    uses: frozenset[tuple[str, Aspect]] = frozenset()  # what it showed of other pages
+    uses: frozenset[tuple[str, Aspect]] = frozenset()  # what its text showed of other pages
+    titles: frozenset[str] = frozenset()  # the pages whose titles its frame showed (sidebar, …)
 
 
 @dataclass(frozen=True)
@@ -321,17 +322,28 @@ def render_page(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> RenderedP
         html=html,
         diagnostics=tuple(context.diagnostics + template_problems),
         uses=frozenset(_shared(use) for use in context.uses if use[0] != summary.name),
+        titles=shared_titles(frozenset(context.frame_titles)),
     )
 
 
 _SHARED_USES: dict[tuple[str, Aspect], tuple[str, Aspect]] = {}
+_SHARED_TITLES: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_KEPT = 1 << 14
 
 
 def _shared(use: tuple[str, Aspect]) -> tuple[str, Aspect]:
-    """One object for each (page, aspect) pages show: a sidebar shows every chapter's title, so at
-    10,000 lessons each page would otherwise hold hundreds of tuples of its own (in memory, and in
-    what a build worker sends, where one object is sent once)."""
+    """One object for each (page, aspect) pages show (in memory, and in what a build worker
+    sends, where one object is sent once)."""
     return _SHARED_USES.setdefault(use, use)
+
+
+def shared_titles(titles: frozenset[str]) -> frozenset[str]:
+    """One object for each set of titles page frames show: a sidebar shows every chapter's title,
+    the same for every page of a chapter, so at 10,000 lessons each page would otherwise hold its
+    own set of about 500 names."""
+    if len(_SHARED_TITLES) >= _SHARED_KEPT:
+        _SHARED_TITLES.clear()
+    return _SHARED_TITLES.setdefault(titles, titles)
 
 
 def render_special(
@@ -454,7 +466,7 @@ class _FrameLinks:
     def title_of(self, to: str) -> str:
         """Page TO's title, remembering that this page shows it."""
         if self.context is not None:
-            self.context.uses.add((to, "title"))
+            self.context.frame_titles.add(to)
         return self.site.pages[to].title
 
     def link(self, to: str) -> LinkedPage:
@@ -565,9 +577,10 @@ class _KnownOutputs:
     that finds the very same file in the previous site links it without reading it.
     """
 
-    outputs: PageOutputs  # without the HTML
+    outputs: PageOutputs  # without the HTML, nor the titles it showed
     shown: str
     html: str
+    titles: str  # the key of the titles it showed, an entry of their own: shared by many pages
 
 
 def html_digest(html: str) -> str:
@@ -583,9 +596,29 @@ def cached_parts(
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
+    titles = _cached_titles(cache, known.titles)
+    if titles is None:
+        return None
     rendered = known.outputs.rendered
-    shared = dataclasses.replace(rendered, uses=frozenset(map(_shared, rendered.uses)))
+    uses = frozenset(map(_shared, rendered.uses))
+    shared = dataclasses.replace(rendered, uses=uses, titles=titles)
     return dataclasses.replace(known.outputs, rendered=shared), known.html
+
+
+_TITLES_LOADED: dict[str, frozenset[str]] = {}  # key -> titles, as loaded from the cache
+
+
+def _cached_titles(cache: BuildCache, key: str) -> frozenset[str] | None:
+    """The titles kept under KEY: read from the cache once per process."""
+    titles = _TITLES_LOADED.get(key)
+    if titles is None:
+        names = load(cache, "titles", key, tuple)
+        if names is None or fingerprint(names) != key:
+            return None
+        if len(_TITLES_LOADED) >= _SHARED_KEPT:
+            _TITLES_LOADED.clear()
+        titles = _TITLES_LOADED[key] = shared_titles(frozenset(names))
+    return titles
 
 
 def cached_html(cache: BuildCache, digest: str) -> str | None:
@@ -612,8 +645,14 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
     if cache.enabled and html is not None:
         shown = shown_values(snapshot, outputs.rendered.uses)
         digest = html_digest(html)
+        names = tuple(sorted(outputs.rendered.titles))
+        titles = fingerprint(names)
+        if not cache.has("titles", titles):
+            store(cache, "titles", titles, names)
         store(cache, "html", digest, html)
-        store(cache, "page", key, _KnownOutputs(with_html(outputs, None), shown, digest))
+        rendered = dataclasses.replace(outputs.rendered, html=None, titles=frozenset())
+        kept = dataclasses.replace(outputs, rendered=rendered)
+        store(cache, "page", key, _KnownOutputs(kept, shown, digest, titles))
 
 
 @dataclass

@@ -236,8 +236,9 @@ class LiveSite(Site):
         old = self.snapshot
         unchanged = not plan.rediscover and frame_unchanged(before, self.pages.facts)
         new = old if unchanged and self.choice_problems == choice_problems else self._resolve()
-        uses = {} if new is old else {n: out.rendered.uses for n, out in self.outputs.items()}
-        names = pages_to_render(old, new, reparse, uses)
+        outputs = {} if new is old else self.outputs
+        shown = {n: (out.rendered.uses, out.rendered.titles) for n, out in outputs.items()}
+        names = pages_to_render(old, new, reparse, shown)
         if self.on_request:  # a page not asked for yet is rendered when it is
             names = self._opened(names & self.outputs.keys(), reparse, new)
         self.made.render(self.pages, names, new, later)

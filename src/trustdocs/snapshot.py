@@ -128,6 +128,7 @@ class RenderContext:
     print_chapter: str | None = None  # the page's chapter id when it is written into the print page
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses: set[tuple[str, Aspect]] = field(default_factory=set)
+    frame_titles: set[str] = field(default_factory=set)  # pages whose titles the frame shows
 
     def show(self, name: str, aspect: Aspect) -> PageSummary:
         """The summary of page NAME, remembering that this render showed its ASPECT."""
@@ -146,6 +147,7 @@ class RenderContext:
             self.print_chapter,
             self.diagnostics,
             self.uses,
+            self.frame_titles,
         )
 
 
