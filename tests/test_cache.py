@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -504,3 +505,30 @@ def test_an_exercise_file_saved_while_a_build_reads_it_shows_its_new_text_next_b
     assert again.written and again.diagnostics == fresh.diagnostics
     assert digest(out) == digest(tmp_path / "fresh")
     assert "savedWhileBuilding" in (out / "course" / "x.html").read_text()
+
+
+def test_titles_many_pages_show_stay_in_the_cache_when_those_pages_are_rendered_again(
+    tmp_path, monkeypatch
+):
+    """The titles a sidebar shows are kept once for the pages that show them: when every page is
+    rendered again (a theme edit) showing the same titles, pruning the entries the build did not
+    use keeps them, and the next build takes every page from the cache."""
+    from trustdocs import workers
+
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).rglob("*"):
+        os.utime(entry, (long_ago, long_ago))
+    EDITS["theme edit"](root)
+    assert build_site(load_config(root / "site.yaml"), out).written  # and prunes
+    rendered = []
+    render_outputs = workers.render_outputs
+    monkeypatch.setattr(
+        workers, "render_outputs", lambda *args: rendered.append(args) or render_outputs(*args)
+    )
+    shutil.rmtree(out)  # a build after this writes every page, from the cache
+    assert build_site(load_config(root / "site.yaml"), out).written
+    assert rendered == []

@@ -89,6 +89,17 @@ class BuildCache:
         """Whether an entry is stored under (KIND, KEY); `get` tells whether it can be trusted."""
         return self.folder is not None and bool(key) and os.path.exists(self._path(kind, key))
 
+    def touch(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under (KIND, KEY), which counts as used by this build
+        (pruning keeps it) as an entry read does."""
+        if self.folder is None or not key:
+            return False
+        try:
+            os.utime(self._path(kind, key))
+        except OSError:
+            return False
+        return True
+
     def get(self, kind: str, key: str) -> bytes | None:
         """The payload stored under (KIND, KEY), or None when missing or not to be trusted."""
         if self.folder is None:

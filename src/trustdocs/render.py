@@ -647,7 +647,7 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         digest = html_digest(html)
         names = tuple(sorted(outputs.rendered.titles))
         titles = fingerprint(names)
-        if not cache.has("titles", titles):
+        if not cache.touch("titles", titles):  # kept by an earlier page: this one uses it too
             store(cache, "titles", titles, names)
         store(cache, "html", digest, html)
         rendered = dataclasses.replace(outputs.rendered, html=None, titles=frozenset())
