@@ -605,6 +605,14 @@ def cached_parts(
     return dataclasses.replace(known.outputs, rendered=shared), known.html
 
 
+@functools.lru_cache(maxsize=1 << 10)
+def _titles_entry(titles: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The cache key and entry of a set of frame titles: made once per set, not once per page
+    that shows it (a frozenset keeps its hash, and the set is shared: `shared_titles`)."""
+    names = tuple(sorted(titles))
+    return fingerprint(names), names
+
+
 _TITLES_LOADED: dict[str, frozenset[str]] = {}  # key -> titles, as loaded from the cache
 
 
@@ -645,8 +653,7 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
     if cache.enabled and html is not None:
         shown = shown_values(snapshot, outputs.rendered.uses)
         digest = html_digest(html)
-        names = tuple(sorted(outputs.rendered.titles))
-        titles = fingerprint(names)
+        titles, names = _titles_entry(outputs.rendered.titles)
         if not cache.touch("titles", titles):  # kept by an earlier page: this one uses it too
             store(cache, "titles", titles, names)
         store(cache, "html", digest, html)
