@@ -532,3 +532,115 @@ def test_titles_many_pages_show_stay_in_the_cache_when_those_pages_are_rendered_
     shutil.rmtree(out)  # a build after this writes every page, from the cache
     assert build_site(load_config(root / "site.yaml"), out).written
     assert rendered == []
+
+
+def _forked_and_parsed_again(monkeypatch) -> None:
+    """Build in two workers that keep no page's tokens from parse to render."""
+    from trustdocs import build as build_module
+    from trustdocs import site as site_module
+    from trustdocs import workers as workers_module
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+    monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(workers_module, "HELD_PAGES", 0)
+
+
+@pytest.mark.parametrize("use_cache", [True, False], ids=["cache", "no-cache"])
+def test_pages_parsed_again_to_render_equal_pages_held_from_their_parse(
+    tmp_path, monkeypatch, use_cache
+):
+    """Workers of a large site parse most pages again to render them, so that no worker holds
+    every page's tokens: the site and its problems are those of a build that held them all."""
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages["course/broken.md"] = (
+        "@page course/broken Broken\n@parent course 5\n@body\nSee [course/nowhere].\n"
+    )
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    held = build_site(config, tmp_path / "held", use_cache=False)
+    _forked_and_parsed_again(monkeypatch)
+    again = build_site(config, tmp_path / "again", use_cache=use_cache)
+    assert again.written and again.diagnostics == held.diagnostics
+    assert any("course/nowhere" in d.message for d in again.diagnostics)
+    assert digest(tmp_path / "again") == digest(tmp_path / "held")
+
+
+def test_a_file_changed_before_its_page_is_parsed_again_never_poisons_the_cache(
+    tmp_path, monkeypatch
+):
+    """A page parsed again to render may read a newer exercise file than its facts were made
+    from: its outputs are not kept under the older file's key, so putting the older file back
+    shows its text again, not the newer one's."""
+    from trustdocs.markdown import directives
+
+    _forked_and_parsed_again(monkeypatch)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    example, out = content(root, "example.js"), tmp_path / "out"
+    original = example.read_text()
+    read, reads = directives._read_referenced, []
+
+    def saved_before_the_second_read(relative, env, line, needle):
+        if relative.endswith("example.js"):
+            reads.append(relative)
+            if len(reads) == 2:  # the parse to render, in the same worker
+                example.write_text(original.replace("answer", "savedMeanwhile"))
+        return read(relative, env, line, needle)
+
+    config = load_config(root / "site.yaml")
+    with monkeypatch.context() as patch:
+        patch.setattr(directives, "_read_referenced", saved_before_the_second_read)
+        assert build_site(config, out).written
+    assert build_site(config, out).written
+    assert "savedMeanwhile" in (out / "course" / "x.html").read_text()
+    example.write_text(original)
+    again = build_site(config, out)
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert again.written and again.diagnostics == fresh.diagnostics
+    assert "savedMeanwhile" not in (out / "course" / "x.html").read_text()
+    assert digest(out) == digest(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("trouble", ["none", "no temporary file", "temporary folder full"])
+def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
+    tmp_path, monkeypatch, trouble
+):
+    """Workers put their print chapters in a temporary file that the print page is written from;
+    without one, or with a full temporary folder, the chapters come back in their message: the
+    print page is the same either way."""
+    import pickle
+    import tempfile
+
+    from trustdocs import workers as workers_module
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "here", use_cache=False).written
+    _forked_and_parsed_again(monkeypatch)
+    if trouble == "no temporary file":
+
+        def no_file(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", no_file)
+    elif trouble == "temporary folder full":
+
+        def full(*args):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(workers_module.Spool, "_write", full)
+    chapters = []
+    collect = workers_module._collect_made
+
+    def spy(workers):
+        result = collect(workers)
+        chapters.extend(o.chapter for o in result[0] if o.chapter is not None)
+        return result
+
+    monkeypatch.setattr(workers_module, "_collect_made", spy)
+    assert build_site(config, tmp_path / "forked", use_cache=False).written
+    assert digest(tmp_path / "forked") == digest(tmp_path / "here")
+    spooled = [c for c in chapters if isinstance(c, workers_module.SpooledChapter)]
+    assert len(spooled) == (len(chapters) if trouble == "none" else 0) and chapters
+    for chapter in spooled:  # kept by this process (in the cache, say): whole, with its body
+        kept = pickle.loads(pickle.dumps(chapter))
+        assert type(kept) is dict and kept["body_html"] == chapter["body_html"]

@@ -200,12 +200,21 @@ class ParsedPages:
         self._full.pop(name, None)
 
     def full(self, name: str) -> ParsedPage:
-        """The page with its body, parsed again here if its body stayed in a worker."""
+        """The page with its body, parsed again here if its body stayed in a worker or was let go.
+
+        Parsing again changes nothing of what is known of the page: its facts and problems stay
+        those of its first parse, which the site was resolved with. A file its directives read
+        may have changed in between: `same_reads` tells.
+        """
         page = self._full.get(name)
         if page is None:
-            self.parse(self.facts[name].source)
-            page = self._full[name]
+            page, _ = parse_page(self.config, self.facts[name].source, self.titles)
+            self._full[name] = page
         return page
+
+    def same_reads(self, page: ParsedPage) -> bool:
+        """Whether PAGE's directives read the very bytes its known facts were made from."""
+        return page.body.read_digests == self.facts[page.source.name].read_digests
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import hashlib
 import re
 import traceback
 import types
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -410,7 +410,7 @@ def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> 
 
 
 def print_page_pieces(
-    chapters: list[dict[str, object]], site: SiteSnapshot, theme: Theme
+    chapters: list[Mapping[str, object]], site: SiteSnapshot, theme: Theme
 ) -> Iterator[str]:
     """The whole visible course on one page, in reading order, for printing or saving as PDF; piece
     by piece, so that a large course's print page is never whole in memory."""
@@ -548,7 +548,7 @@ class PageOutputs:
     """Everything a build makes of one page: its HTML, and its print chapter and search record."""
 
     rendered: RenderedPage
-    chapter: dict[str, object] | None  # None for pages outside the visible course
+    chapter: Mapping[str, object] | None  # None for pages outside the visible course
     search_record: SearchRecord | None
 
 

@@ -20,7 +20,7 @@ from trustdocs.outputs import (
     is_on_request,
     replaced_copies,
 )
-from trustdocs.pages import DescriptionTexts, PageFacts, ParsedPages, choose_sources
+from trustdocs.pages import DescriptionTexts, ParsedPages, choose_sources
 from trustdocs.render import PageOutputs, Theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
@@ -31,6 +31,7 @@ from trustdocs.workers import (
     RenderOrder,
     build_in_workers,
     can_fork,
+    facts_received,
     make_site_pages,
     parse_orders,
 )
@@ -118,8 +119,8 @@ class Site:
             owned.extend(names)
             return orders
 
-        def plan_render(parsed: list[tuple[PageFacts, list[Diagnostic]]]) -> list[RenderOrder]:
-            for facts, problems in parsed:
+        def plan_render(messages: list[bytes]) -> list[RenderOrder]:
+            for facts, problems in facts_received(messages, self.chosen):
                 self.pages.hold(facts, problems)
             snapshot = self._resolve()
             if self.on_request:

@@ -3,8 +3,10 @@
 Parsed pages never cross a process boundary (pickling tokens costs more than parsing). Each worker
 reads its share of page files and sends back their tags; the main process chooses the site's pages
 and sends every page's title; each worker takes its pages' facts from the cache or parses them, and
-sends the facts back; the main process resolves the snapshot and sends it; each worker renders the
-pages of its share that need it and sends back their outputs.
+sends the facts back (without the page texts, which the main process holds already); the main
+process resolves the snapshot and sends it; each worker renders the pages of its share that need it
+and sends back their outputs. A worker keeps the tokens of up to HELD_PAGES pages from parse to
+render and parses the others again: memory stays bounded however large the site.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import io
 import os
+import pickle
 import signal
+import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
@@ -47,6 +53,9 @@ from trustdocs.source import PageSource
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
 POLL_SECONDS = 0.2
+# A worker holds the tokens of this many of its pages from parse to render (about 60 KB each), and
+# parses the others again to render them: memory stays bounded on large sites.
+HELD_PAGES = 1000
 
 
 def worker_count() -> int:
@@ -88,6 +97,81 @@ class RenderOrder:
     keys: dict[str, str]  # page -> the cache key of its outputs ("" : render it)
 
 
+class Spool:
+    """An unnamed temporary file where a worker puts its pages' print chapters, made before it is
+    forked: the main process reads each chapter back as the print page is written, and so never
+    holds them all. It vanishes with the last process that has it open, however the build ends."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (lives as long as the spool)
+        self.owner = os.getpid()  # the main process: where chapters are read back
+        _SPOOLS[id(self)] = self
+
+    def spooled(self, chapter: dict[str, object]) -> Mapping[str, object]:
+        """CHAPTER with its body in this spool; as it was when the spool cannot take it."""
+        body = chapter.get("body_html")
+        if not isinstance(body, str):
+            return chapter
+        data = body.encode("utf-8", "surrogatepass")
+        try:
+            offset = self._write(data)
+        except OSError:  # a full temporary folder: the chapter stays in memory
+            return chapter
+        fields = {k: v for k, v in chapter.items() if k != "body_html"}
+        return SpooledChapter(fields, self, offset, len(data))
+
+    def _write(self, data: bytes) -> int:
+        offset = self.file.seek(0, os.SEEK_END)
+        written = 0
+        while written < len(data):
+            written += self.file.write(memoryview(data)[written:]) or 0
+        return offset
+
+    def read(self, offset: int, size: int) -> str:
+        """The text written at OFFSET."""
+        return os.pread(self.file.fileno(), size, offset).decode("utf-8", "surrogatepass")
+
+
+_SPOOLS: weakref.WeakValueDictionary[int, Spool] = weakref.WeakValueDictionary()
+
+
+def new_spool() -> Spool | None:
+    """A spool for a worker's print chapters; None when no temporary file can be made (they
+    are sent back whole)."""
+    try:
+        return Spool()
+    except OSError:
+        return None
+
+
+class SpooledChapter(Mapping[str, object]):
+    """A print chapter whose body is read from its spool each time it is asked for."""
+
+    def __init__(self, fields: dict[str, object], spool: Spool, offset: int, size: int) -> None:
+        self.fields, self.spool, self.offset, self.size = fields, spool, offset, size
+
+    def __getitem__(self, key: str) -> object:
+        if key == "body_html":
+            return self.spool.read(self.offset, self.size)
+        return self.fields[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.fields, "body_html"])
+
+    def __len__(self) -> int:
+        return len(self.fields) + 1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if os.getpid() == self.spool.owner:  # kept elsewhere (the cache): whole
+            return dict, (dict(self),)
+        # Sent from a worker to the main process, where the spool of the same id is.
+        return _spooled_chapter, (self.fields, id(self.spool), self.offset, self.size)
+
+
+def _spooled_chapter(fields: dict[str, object], spool: int, offset: int, size: int) -> object:
+    return SpooledChapter(fields, _SPOOLS[spool], offset, size)
+
+
 def parse_orders(
     shares: list[list[Path]], read: SiteSources, chosen: list[PageSource], titles: dict[str, str]
 ) -> tuple[list[ParseOrder], list[set[str]]]:
@@ -105,7 +189,42 @@ def parse_orders(
     return orders, owned
 
 
-Plan = tuple[Callable[[list[Reads]], list[ParseOrder]], Callable[[list[Parsed]], list[RenderOrder]]]
+Plan = tuple[Callable[[list[Reads]], list[ParseOrder]], Callable[[list[bytes]], list[RenderOrder]]]
+
+
+class _FactsPickler(pickle.Pickler):
+    """Pickles pages' facts with each page's source as its name only."""
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return obj.name if type(obj) is PageSource else None
+
+
+class _FactsUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, sources: dict[str, PageSource]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.sources = sources
+
+    def persistent_load(self, pid: Any) -> PageSource:
+        return self.sources[pid]
+
+
+def facts_message(parsed: list[Parsed]) -> bytes:
+    """What a worker sends of its pages' facts: each source by name, as the main process chose it
+    from the same reads (a page's facts are only made or reused from the source it was sent)."""
+    data = io.BytesIO()
+    _FactsPickler(data, pickle.HIGHEST_PROTOCOL).dump(parsed)
+    return data.getvalue()
+
+
+def facts_received(messages: list[bytes], sources: dict[str, PageSource]) -> list[Parsed]:
+    """The facts of each `facts_message`, each holding its source of SOURCES (the chosen ones)."""
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling thousands of pages' facts would trigger collection after collection
+    try:
+        return [parsed for m in messages for parsed in _FactsUnpickler(m, sources).load()]
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def build_in_workers(
@@ -127,14 +246,13 @@ def build_in_workers(
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
     _compile_page_template(site[0])
-    workers = _fork(_work, [(config, share, site, into, hints or {}) for share in shares])
+    jobs = [(config, share, site, into, hints or {}, new_spool()) for share in shares]  # held
+    workers = _fork(_work, jobs)
     try:
         reads = [_receive(connection, process) for connection, process in workers]
         for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
             connection.send(parse_order)
-        parsed: list[Parsed] = []
-        for connection, process in workers:
-            parsed += _receive(connection, process)
+        parsed = [_receive(connection, process) for connection, process in workers]
         render_orders = plan_render(parsed)
         if not render_orders:  # nothing to render now: tell the workers to end
             for connection, _ in workers:
@@ -175,7 +293,8 @@ def _make_pages_in_workers(
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     _compile_page_template(site[0])
-    workers = _fork(_make_pages_work, [(order, pages, site, into) for order in orders])
+    jobs = [(order, pages, site, into, new_spool()) for order in orders]  # held: spools live on
+    workers = _fork(_make_pages_work, jobs)
     try:
         return _collect_made(workers)
     finally:
@@ -236,10 +355,11 @@ def _make_pages_work(
     pages: ParsedPages,
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
+    spool: Spool | None,
 ) -> None:
     """In a worker: make the pages of ORDER, and send them back."""
     with _reporting(connection):
-        connection.send(("ok", make_pages(order, pages, site, into)))
+        connection.send(("ok", make_pages(order, pages, site, into, spool)))
 
 
 @contextlib.contextmanager
@@ -300,6 +420,7 @@ def _work(
     site: tuple[Theme, BuildCache, str],
     into: FreshOutput | None,
     hints: dict[Path, str],
+    spool: Spool | None,
 ) -> None:
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
     theme, cache, site_key = site
@@ -318,12 +439,15 @@ def _work(
             assert source is not None  # the main process chose it
             if not pages.reuse(source):
                 pages.parse(source)
+                if len(names) >= HELD_PAGES:
+                    pages.release(source.name)  # parsed again to render it
             names.append(source.name)
-        connection.send(("ok", [(pages.facts[n], pages.problems[n]) for n in names]))
+        parsed = [(pages.facts[n], pages.problems[n]) for n in names]
+        connection.send(("ok", facts_message(parsed)))
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        made = make_pages(render_order, pages, (theme, cache), into)
+        made = make_pages(render_order, pages, (theme, cache), into, spool)
         connection.send(("ok", made))
 
 
@@ -332,10 +456,14 @@ def make_pages(
     pages: ParsedPages,
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
+    spool: Spool | None = None,
 ) -> Made:
-    """Each page's outputs, from the cache or rendered; with INTO, written there, without HTML."""
+    """Each page's outputs, from the cache or rendered; with INTO, written there, without HTML;
+    with SPOOL, their print chapters' bodies there."""
     theme, cache = site
-    outputs, rendered, digests = [], 0, {}
+    outputs: list[PageOutputs] = []
+    rendered, digests = 0, {}
+    keep = outputs.append if spool is None else lambda made: outputs.append(_spooled(made, spool))
     for name in sorted(order.pages):
         key = order.keys.get(name, "")
         parts = cached_parts(cache, key, order.snapshot) if key else None
@@ -344,19 +472,27 @@ def make_pages(
             made, digest = parts
             digests[made.rendered.output] = digest
             if into is not None and into.link_previous(made.rendered.output, digest):
-                outputs.append(made)  # the previous site's very file: not even read
+                keep(made)  # the previous site's very file: not even read
                 continue
             html = cached_html(cache, digest)  # checked against its digest
             made = with_html(made, html) if html is not None else None
         if made is None:
-            made = render_outputs(pages.full(name), order.snapshot, theme)
-            if key:
+            page = pages.full(name)
+            made = render_outputs(page, order.snapshot, theme)
+            pages.release(name)  # its outputs are made: its tokens are not needed any more
+            if key and pages.same_reads(page):  # else not what its key says it was made from
                 keep_outputs(cache, key, made, order.snapshot)
             rendered += 1
             assert made.rendered.html is not None
             digests[made.rendered.output] = html_digest(made.rendered.html)
-        outputs.append(made if into is None else _written(made, into))
+        keep(made if into is None else _written(made, into))
     return outputs, rendered, digests
+
+
+def _spooled(made: PageOutputs, spool: Spool) -> PageOutputs:
+    if made.chapter is None:
+        return made
+    return dataclasses.replace(made, chapter=spool.spooled(made.chapter))
 
 
 def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
