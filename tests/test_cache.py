@@ -604,9 +604,9 @@ def test_a_file_changed_before_its_page_is_parsed_again_never_poisons_the_cache(
 def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     tmp_path, monkeypatch, trouble
 ):
-    """Workers put their print chapters in a temporary file that the print page is written from;
-    without one, or with a full temporary folder, the chapters come back in their message: the
-    print page is the same either way."""
+    """Workers put their print chapters and search records in a temporary file that the print
+    page and the search index are written from; without one, or with a full temporary folder, they
+    come back in their message: the site is the same either way."""
     import pickle
     import tempfile
 
@@ -628,12 +628,13 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(workers_module.Spool, "_write", full)
-    chapters = []
+    chapters, records = [], []
     collect = workers_module._collect_made
 
     def spy(workers):
         result = collect(workers)
         chapters.extend(o.chapter for o in result[0] if o.chapter is not None)
+        records.extend(o.search_record for o in result[0] if o.search_record is not None)
         return result
 
     monkeypatch.setattr(workers_module, "_collect_made", spy)
@@ -644,3 +645,8 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     for chapter in spooled:  # kept by this process (in the cache, say): whole, with its body
         kept = pickle.loads(pickle.dumps(chapter))
         assert type(kept) is dict and kept["body_html"] == chapter["body_html"]
+    spooled = [r for r in records if isinstance(r, workers_module.SpooledRecord)]
+    assert len(spooled) == (len(records) if trouble == "none" else 0) and records
+    for record in spooled:
+        kept = pickle.loads(pickle.dumps(record))
+        assert type(kept) is dict and kept == dict(record) and kept["url"].endswith(".html")

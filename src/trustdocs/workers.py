@@ -47,6 +47,7 @@ from trustdocs.render import (
     render_outputs,
     with_html,
 )
+from trustdocs.search import SearchRecord
 from trustdocs.snapshot import SiteSnapshot
 from trustdocs.source import PageSource
 
@@ -98,9 +99,10 @@ class RenderOrder:
 
 
 class Spool:
-    """An unnamed temporary file where a worker puts its pages' print chapters, made before it is
-    forked: the main process reads each chapter back as the print page is written, and so never
-    holds them all. It vanishes with the last process that has it open, however the build ends."""
+    """An unnamed temporary file where a worker puts its pages' print chapters and search records,
+    made before it is forked. The main process reads them back when it writes the print page and
+    the search index, after the workers have ended: nobody holds them all while pages are made. It
+    vanishes with the last process that has it open, however the build ends."""
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (lives as long as the spool)
@@ -120,6 +122,16 @@ class Spool:
         fields = {k: v for k, v in chapter.items() if k != "body_html"}
         return SpooledChapter(fields, self, offset, len(data))
 
+    def spooled_record(self, record: SearchRecord) -> SearchRecord:
+        """RECORD, read back from this spool when it is first used; as it was when the spool
+        cannot take it."""
+        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        try:
+            offset = self._write(data)
+        except OSError:
+            return record
+        return SpooledRecord(self, offset, len(data))  # type: ignore[return-value]
+
     def _write(self, data: bytes) -> int:
         offset = self.file.seek(0, os.SEEK_END)
         written = 0
@@ -127,9 +139,9 @@ class Spool:
             written += self.file.write(memoryview(data)[written:]) or 0
         return offset
 
-    def read(self, offset: int, size: int) -> str:
-        """The text written at OFFSET."""
-        return os.pread(self.file.fileno(), size, offset).decode("utf-8", "surrogatepass")
+    def read(self, offset: int, size: int) -> bytes:
+        """The SIZE bytes written at OFFSET."""
+        return os.pread(self.file.fileno(), size, offset)
 
 
 _SPOOLS: weakref.WeakValueDictionary[int, Spool] = weakref.WeakValueDictionary()
@@ -152,7 +164,7 @@ class SpooledChapter(Mapping[str, object]):
 
     def __getitem__(self, key: str) -> object:
         if key == "body_html":
-            return self.spool.read(self.offset, self.size)
+            return self.spool.read(self.offset, self.size).decode("utf-8", "surrogatepass")
         return self.fields[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -170,6 +182,40 @@ class SpooledChapter(Mapping[str, object]):
 
 def _spooled_chapter(fields: dict[str, object], spool: int, offset: int, size: int) -> object:
     return SpooledChapter(fields, _SPOOLS[spool], offset, size)
+
+
+class SpooledRecord(Mapping[str, Any]):
+    """A search record read from its spool when it is first used, and held from then on."""
+
+    def __init__(self, spool: Spool, offset: int, size: int) -> None:
+        self.spool, self.offset, self.size = spool, offset, size
+        self._record: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._record is None:
+            self._record = pickle.loads(self.spool.read(self.offset, self.size))
+        return self._record
+
+    def __getitem__(self, key: str) -> Any:
+        return self._loaded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+    def __bool__(self) -> bool:
+        return True  # without reading it: a record is never empty
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if os.getpid() == self.spool.owner:  # kept elsewhere (the cache): whole
+            return dict, (self._loaded(),)
+        return _spooled_record, (id(self.spool), self.offset, self.size)
+
+
+def _spooled_record(spool: int, offset: int, size: int) -> object:
+    return SpooledRecord(_SPOOLS[spool], offset, size)
 
 
 def parse_orders(
@@ -490,9 +536,10 @@ def make_pages(
 
 
 def _spooled(made: PageOutputs, spool: Spool) -> PageOutputs:
-    if made.chapter is None:
+    if made.chapter is None or made.search_record is None:  # a hidden page: neither
         return made
-    return dataclasses.replace(made, chapter=spool.spooled(made.chapter))
+    chapter, record = spool.spooled(made.chapter), spool.spooled_record(made.search_record)
+    return dataclasses.replace(made, chapter=chapter, search_record=record)
 
 
 def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
