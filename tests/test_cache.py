@@ -616,6 +616,9 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     config = load_config(root / "site.yaml")
     assert build_site(config, tmp_path / "here", use_cache=False).written
     _forked_and_parsed_again(monkeypatch)
+    # The spool is made in the output being built, on its disk, not in the system's temporary
+    # folder (which may be in memory).
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     if trouble == "no temporary file":
 
         def no_file(*args, **kwargs):
@@ -640,6 +643,7 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     monkeypatch.setattr(workers_module, "_collect_made", spy)
     assert build_site(config, tmp_path / "forked", use_cache=False).written
     assert digest(tmp_path / "forked") == digest(tmp_path / "here")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["forked", "here", "site"]
     spooled = [c for c in chapters if isinstance(c, workers_module.SpooledChapter)]
     assert len(spooled) == (len(chapters) if trouble == "none" else 0) and chapters
     for chapter in spooled:  # kept by this process (in the cache, say): whole, with its body

@@ -104,8 +104,10 @@ class Spool:
     the search index, after the workers have ended: nobody holds them all while pages are made. It
     vanishes with the last process that has it open, however the build ends."""
 
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115 (lives as long as the spool)
+    def __init__(self, folder: Path | None = None) -> None:
+        # In FOLDER (the output being made), unnamed: on the output's disk, where a temporary
+        # folder in memory (tmpfs) would hold it all in memory again. It lives as long as the spool.
+        self.file = tempfile.TemporaryFile(buffering=0, dir=folder)  # noqa: SIM115
         self.owner = os.getpid()  # the main process: where chapters are read back
         _SPOOLS[id(self)] = self
 
@@ -147,11 +149,12 @@ class Spool:
 _SPOOLS: weakref.WeakValueDictionary[int, Spool] = weakref.WeakValueDictionary()
 
 
-def new_spool() -> Spool | None:
-    """A spool for a worker's print chapters; None when no temporary file can be made (they
-    are sent back whole)."""
+def new_spool(into: FreshOutput | None) -> Spool | None:
+    """A spool for a worker's print chapters and search records, in the output being made INTO
+    (else the system's temporary folder); None when no temporary file can be made (they are sent
+    back whole)."""
     try:
-        return Spool()
+        return Spool(into.folder if into is not None else None)
     except OSError:
         return None
 
@@ -292,7 +295,7 @@ def build_in_workers(
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
     _compile_page_template(site[0])
-    jobs = [(config, share, site, into, hints or {}, new_spool()) for share in shares]  # held
+    jobs = [(config, share, site, into, hints or {}, new_spool(into)) for share in shares]  # held
     workers = _fork(_work, jobs)
     try:
         reads = [_receive(connection, process) for connection, process in workers]
@@ -339,7 +342,7 @@ def _make_pages_in_workers(
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     _compile_page_template(site[0])
-    jobs = [(order, pages, site, into, new_spool()) for order in orders]  # held: spools live on
+    jobs = [(order, pages, site, into, new_spool(into)) for order in orders]  # held: spools live on
     workers = _fork(_make_pages_work, jobs)
     try:
         return _collect_made(workers)
