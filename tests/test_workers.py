@@ -69,3 +69,20 @@ def test_a_worker_killed_by_the_system_is_named_so(config, monkeypatch):
     monkeypatch.setattr(workers, "render_outputs", killed)
     with pytest.raises(WorkerFailed, match=r"killed by SIGKILL .*out of memory"):
         Site(config).build(workers=2, minimum=0)
+
+
+def test_a_build_keeps_page_bodies_in_its_workers_and_a_preview_keeps_them_here(config):
+    """A build's workers send back each page's tags without its body, which only they parse: the
+    main process holds one copy of the site's text less. A page asked of it is an error, never
+    an empty page. The preview renders pages again after edits: it keeps their bodies."""
+    from trustdocs.site import LiveSite
+
+    built, previewed = Site(config), LiveSite(config)
+    built.build(workers=2, minimum=0)
+    previewed.build(workers=2, minimum=0)
+    assert built.workers_used == previewed.workers_used == 2
+    assert not any(source.body for source in built.sources.values() if source)
+    assert any(source.body for source in previewed.sources.values() if source)
+    assert written(built.output_files()) == written(previewed.output_files())
+    with pytest.raises(RuntimeError, match="parsed in a build worker"):
+        built.pages.full(next(iter(built.pages.facts)))

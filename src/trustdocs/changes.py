@@ -11,7 +11,6 @@ Two questions, each answered in one place:
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import itertools
 import os
@@ -24,7 +23,7 @@ from trustdocs.files import SourceFiles, could_belong
 from trustdocs.pages import PageFacts
 from trustdocs.render import default_theme_dir
 from trustdocs.snapshot import Aspect, SiteSnapshot
-from trustdocs.source import PageSource
+from trustdocs.source import PageSource, without_body
 
 ASPECTS: tuple[Aspect, ...] = ("title", "description", "anchors")
 
@@ -144,13 +143,9 @@ def frame_unchanged(before: Mapping[str, PageFacts | None], after: Mapping[str, 
     return all(
         old is not None
         and old.anchors == after[name].anchors
-        and _without_body(old.source) == _without_body(after[name].source)
+        and without_body(old.source) == without_body(after[name].source)
         for name, old in before.items()
     )
-
-
-def _without_body(source: PageSource) -> PageSource:
-    return dataclasses.replace(source, body="", body_lines=())
 
 
 def tree_shape(snapshot: SiteSnapshot) -> tuple[object, ...]:

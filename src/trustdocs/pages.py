@@ -94,6 +94,7 @@ class ParsedPages:
     keys: dict[str, str] = field(default_factory=dict)  # page -> its facts' cache key
     names_key: str = ""
     read_problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    bodies_elsewhere: bool = False  # the sources held here have no bodies: none is parsed here
     _known: dict[str, _KnownFacts | None] = field(default_factory=dict, repr=False)
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
     _keys_of_sources: dict[str, str] = field(default_factory=dict, repr=False)
@@ -208,6 +209,8 @@ class ParsedPages:
         """
         page = self._full.get(name)
         if page is None:
+            if self.bodies_elsewhere:  # an empty body would be rendered: never
+                raise RuntimeError(f"page {name} was parsed in a build worker, not here")
             page, _ = parse_page(self.config, self.facts[name].source, self.titles)
             self._full[name] = page
         return page

@@ -55,6 +55,7 @@ class Site:
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
         self.on_request = False  # pages are rendered when asked for (a large site's preview)
         self.chosen: dict[str, PageSource] = {}  # the source that makes each page
+        self.keeps_bodies = False  # pages parsed in workers are never parsed here again
 
     def build(
         self,
@@ -86,13 +87,11 @@ class Site:
         if self.on_request:
             self.made.add([], snapshot)
         elif into is not None and load_here:
-            order = RenderOrder(
-                snapshot, frozenset(self.pages.facts), self.made.kept.keys(self.pages)
-            )
+            keys = self.made.kept.keys(self.pages)
+            order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
             site = (self.theme, self.cache)
-            made, self.workers_used = make_site_pages(
-                order, self.pages, site, into, workers, minimum
-            )
+            made, used = make_site_pages(order, self.pages, site, into, workers, minimum)
+            self.workers_used = used
             self.made.add(made[0], snapshot, *made[1:])
         else:
             self._render(snapshot)
@@ -128,9 +127,10 @@ class Site:
             keys = self.made.kept.keys(self.pages)
             return [RenderOrder(snapshot, frozenset(mine), keys) for mine in owned]
 
-        site = (self.theme, self.cache, self.site_key)
-        plan = (plan_parse, plan_render)
-        made = build_in_workers(self.config, shares, site, plan, into, self.read.hints)
+        self.pages.bodies_elsewhere = not self.keeps_bodies  # sources come back without bodies
+        site, plan = (self.theme, self.cache, self.site_key), (plan_parse, plan_render)
+        given = (into, self.read.hints, self.keeps_bodies)
+        made = build_in_workers(self.config, shares, site, plan, *given)
         assert self.snapshot is not None  # resolved by plan_render
         self.made.add(made[0], self.snapshot, *made[1:])
         self.workers_used = len(shares)
@@ -195,6 +195,7 @@ class LiveSite(Site):
 
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         super().__init__(config, cache)
+        self.keeps_bodies = True  # an edit renders other pages again: their bodies are parsed here
         # Pages loaded again after an edit (rendering on request), with their last problems:
         # reported until they are loaded, so that an edit does not hide them meanwhile.
         self.reloading: dict[str, PageOutputs] = {}

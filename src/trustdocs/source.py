@@ -7,6 +7,7 @@ as prose: fences on list-marker lines, in blockquotes and indented code blocks a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable
@@ -68,6 +69,11 @@ class PageSource:
     def source_dir(self) -> str:
         """The page's folder relative to the content folder ('' at the top)."""
         return self.rel_path.rpartition("/")[0]
+
+
+def without_body(source: PageSource) -> PageSource:
+    """SOURCE with an empty body: its tags and description only."""
+    return dataclasses.replace(source, body="", body_lines=())
 
 
 @dataclass

@@ -49,14 +49,14 @@ from trustdocs.render import (
 )
 from trustdocs.search import SearchRecord
 from trustdocs.snapshot import SiteSnapshot
-from trustdocs.source import PageSource
+from trustdocs.source import PageSource, without_body
 
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
 POLL_SECONDS = 0.2
 # A worker holds the tokens of this many of its pages from parse to render (about 60 KB each), and
 # parses the others again to render them: memory stays bounded on large sites.
-HELD_PAGES = 1000
+HELD_PAGES = 500
 
 
 def worker_count() -> int:
@@ -283,6 +283,7 @@ def build_in_workers(
     plan: Plan,
     into: FreshOutput | None = None,
     hints: dict[Path, str] | None = None,
+    bodies: bool = True,
 ) -> Made:
     """Read, parse and render the page files SHARES in one forked worker each; every page's
     outputs and how many were rendered (the others came from the cache).
@@ -290,12 +291,17 @@ def build_in_workers(
     SITE: the theme, the cache and the site's cache key. PLAN: what the main process makes of all
     the reads (what each worker parses) and of all the facts (what each renders; no orders: the
     workers stop there). With INTO, the workers write the pages there and send back their
-    outputs without the page HTML. HINTS: see `read_page`.
+    outputs without the page HTML. HINTS: see `read_page`. BODIES: whether the pages' sources
+    sent back hold their bodies (the main process parses none of them unless it previews).
     """
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
     _compile_page_template(site[0])
-    jobs = [(config, share, site, into, hints or {}, new_spool(into)) for share in shares]  # held
+    spools = [new_spool(into) for _ in shares]  # held here: the outputs read from them later
+    jobs = [
+        (config, share, site, into, hints or {}, bodies, spool)
+        for share, spool in zip(shares, spools, strict=True)
+    ]
     workers = _fork(_work, jobs)
     try:
         reads = [_receive(connection, process) for connection, process in workers]
@@ -469,6 +475,7 @@ def _work(
     site: tuple[Theme, BuildCache, str],
     into: FreshOutput | None,
     hints: dict[Path, str],
+    bodies: bool,
     spool: Spool | None,
 ) -> None:
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
@@ -477,7 +484,7 @@ def _work(
         pages = ParsedPages(config, cache=cache, site_key=site_key)
         known = pages.known_source
         reads = {p: read_page(config, p, cache, known, hints.get(p, "")) for p in share}
-        connection.send(("ok", reads))
+        connection.send(("ok", reads if bodies else {p: _bodiless(r) for p, r in reads.items()}))
         parse_order: ParseOrder | None = _next_order(connection)
         if parse_order is None:
             return
@@ -549,6 +556,13 @@ def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
     """Write a page into the output being made; its outputs without the HTML, which is there now."""
     into.write(made.rendered.output, made.rendered.html)
     return with_html(made, None)
+
+
+def _bodiless(read: ReadPage) -> ReadPage:
+    """READ without its page's body: what the main process needs of a page it never parses."""
+    if read.source is None:
+        return read
+    return dataclasses.replace(read, source=without_body(read.source))
 
 
 def _next_order(connection: Connection) -> Any:
