@@ -535,7 +535,8 @@ def test_titles_many_pages_show_stay_in_the_cache_when_those_pages_are_rendered_
 
 
 def _forked_and_parsed_again(monkeypatch) -> None:
-    """Build in two workers that keep no page's tokens from parse to render."""
+    """Build in two workers that keep no page's tokens from parse to render, and send each
+    page's outputs as soon as they are made."""
     from trustdocs import build as build_module
     from trustdocs import site as site_module
     from trustdocs import workers as workers_module
@@ -543,6 +544,7 @@ def _forked_and_parsed_again(monkeypatch) -> None:
     monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
     monkeypatch.setattr(build_module, "worker_count", lambda: 2)
     monkeypatch.setattr(workers_module, "HELD_PAGES", 0)
+    monkeypatch.setattr(workers_module, "BATCH", 1)  # each page's outputs sent on their own
 
 
 @pytest.mark.parametrize("use_cache", [True, False], ids=["cache", "no-cache"])

@@ -86,3 +86,23 @@ def test_a_build_keeps_page_bodies_in_its_workers_and_a_preview_keeps_them_here(
     assert written(built.output_files()) == written(previewed.output_files())
     with pytest.raises(RuntimeError, match="parsed in a build worker"):
         built.pages.full(next(iter(built.pages.facts)))
+
+
+def test_a_worker_that_dies_after_sending_some_pages_ends_the_build_with_a_clear_error(
+    config, monkeypatch
+):
+    """Workers send their pages' outputs a few at a time: one that dies between two sends is
+    an error as one that dies before the first, never a hang nor a site with pages missing."""
+    render = workers.render_outputs
+    made = []
+
+    def die_at_the_third(*args, **kwargs):
+        made.append(1)
+        if len(made) == 3:
+            os._exit(3)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "BATCH", 1)
+    monkeypatch.setattr(workers, "render_outputs", die_at_the_third)
+    with pytest.raises(WorkerFailed, match="stopped unexpectedly"):
+        Site(config).build(workers=2, minimum=0)

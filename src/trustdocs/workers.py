@@ -1,12 +1,14 @@
 """A pool of forked workers that read, parse and render shares of the page files, returning typed results.
 
 Parsed pages never cross a process boundary (pickling tokens costs more than parsing). Each worker
-reads its share of page files and sends back their tags; the main process chooses the site's pages
-and sends every page's title; each worker takes its pages' facts from the cache or parses them, and
-sends the facts back (without the page texts, which the main process holds already); the main
-process resolves the snapshot and sends it; each worker renders the pages of its share that need it
-and sends back their outputs. A worker keeps the tokens of up to HELD_PAGES pages from parse to
-render and parses the others again: memory stays bounded however large the site.
+reads its share of page files and sends back their tags (for a build, without their bodies, which
+only workers parse); the main process chooses the site's pages and sends every page's title; each
+worker takes its pages' facts from the cache or parses them, and sends the facts back (each page's
+source by name: the main process has it); the main process resolves the snapshot and sends it;
+each worker renders the pages of its share that need it and sends back their outputs, BATCH pages
+at a time, their print chapters and search records in its spool. A worker keeps the tokens of up
+to HELD_PAGES pages from parse to render and parses the others again: memory stays bounded
+however large the site.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ POLL_SECONDS = 0.2
 # A worker holds the tokens of this many of its pages from parse to render (about 60 KB each), and
 # parses the others again to render them: memory stays bounded on large sites.
 HELD_PAGES = 500
+BATCH = 200  # pages whose outputs a worker sends at once
 
 
 def worker_count() -> int:
@@ -383,14 +386,21 @@ def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Work
 
 
 def _collect_made(workers: list[Worker]) -> Made:
-    """Every worker's pages (`make_pages`), joined."""
+    """Every worker's pages (`_make_and_send`), joined, taken as each worker sends them."""
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
-    for connection, process in workers:
-        made, count, written = _receive(connection, process)
-        outputs += made
-        rendered += count
-        digests.update(written)
+    sending = list(workers)
+    while sending:
+        for worker in [w for w in sending if w[0].poll(POLL_SECONDS / len(sending))]:
+            status, (made, count, written) = _message(*worker, ("more", "ok"))
+            outputs += made
+            rendered += count
+            digests.update(written)
+            if status == "ok":
+                sending.remove(worker)
+        for connection, process in sending:
+            if not process.is_alive() and not connection.poll(0):
+                raise _stopped(process)
     return outputs, rendered, digests
 
 
@@ -414,7 +424,22 @@ def _make_pages_work(
 ) -> None:
     """In a worker: make the pages of ORDER, and send them back."""
     with _reporting(connection):
-        connection.send(("ok", make_pages(order, pages, site, into, spool)))
+        _make_and_send(connection, order, pages, (site, into, spool))
+
+
+def _make_and_send(
+    connection: Connection,
+    order: RenderOrder,
+    pages: ParsedPages,
+    where: tuple[tuple[Theme, BuildCache], FreshOutput | None, Spool | None],
+) -> None:
+    """In a worker: make the pages of ORDER and send their outputs BATCH pages at a time, so
+    that neither the worker nor a message ever holds them all; then the end."""
+    names = sorted(order.pages)
+    for start in range(0, len(names), BATCH):
+        batch = dataclasses.replace(order, pages=frozenset(names[start : start + BATCH]))
+        connection.send(("more", make_pages(batch, pages, *where)))
+    connection.send(("ok", ([], 0, {})))
 
 
 @contextlib.contextmanager
@@ -435,6 +460,13 @@ def _reporting(connection: Connection) -> Iterator[None]:
 
 def _receive(connection: Connection, process: BaseProcess) -> Any:
     """The next message of a worker; a dead or failed worker is an error, never a hang."""
+    return _message(connection, process)[1]
+
+
+def _message(
+    connection: Connection, process: BaseProcess, accepted: tuple[str, ...] = ("ok",)
+) -> tuple[str, Any]:
+    """The next message of a worker, of one of the ACCEPTED kinds: (kind, payload)."""
     while not connection.poll(POLL_SECONDS):
         if not process.is_alive() and not connection.poll(0):
             raise _stopped(process)
@@ -449,9 +481,9 @@ def _receive(connection: Connection, process: BaseProcess) -> Any:
             gc.enable()
     if status == "oserror":  # writing the output failed: a problem of the output folder, not a bug
         raise OSError(*payload)
-    if status != "ok":
+    if status not in accepted:
         raise WorkerFailed(f"a build worker failed:\n{payload}")
-    return payload
+    return status, payload
 
 
 def _stopped(process: BaseProcess) -> WorkerFailed:
@@ -503,8 +535,7 @@ def _work(
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        made = make_pages(render_order, pages, (theme, cache), into, spool)
-        connection.send(("ok", made))
+        _make_and_send(connection, render_order, pages, ((theme, cache), into, spool))
 
 
 def make_pages(
