@@ -656,3 +656,26 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     for record in spooled:
         kept = pickle.loads(pickle.dumps(record))
         assert type(kept) is dict and kept == dict(record) and kept["url"].endswith(".html")
+
+
+def test_a_print_template_sees_plain_chapters_from_workers_too(tmp_path, monkeypatch):
+    """A theme's print page may use its chapters as any mapping (JSON, items, lengths, string
+    methods): chapters made in workers behave exactly as chapters made here."""
+    template = (
+        "{% for chapter in chapters %}{{ chapter|tojson }} {{ chapter.items()|list|length }}"
+        " {{ chapter.body_html|length }} {{ chapter.body_html.split('<')|length }}\n"
+        "{% endfor %}{{ chapters|length }} {{ (chapters|reverse|first).id }}\n"
+    )
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    root = make_site(tmp_path / "site", pages)
+    write_files(root, {"themes/default/print.html": template})
+    config = load_config(root / "site.yaml")
+    here = build_site(config, tmp_path / "here", use_cache=False)
+    assert here.written, [d.format() for d in here.diagnostics]
+    _forked_and_parsed_again(monkeypatch)
+    forked = build_site(config, tmp_path / "forked", use_cache=False)
+    assert forked.written, [d.format() for d in forked.diagnostics]
+    assert (tmp_path / "forked" / "print.html").read_text() == (
+        tmp_path / "here" / "print.html"
+    ).read_text()
+    assert '"body_html": "' in (tmp_path / "forked" / "print.html").read_text()

@@ -8,10 +8,10 @@ import hashlib
 import re
 import traceback
 import types
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urljoin
 
 import jinja2
@@ -414,8 +414,29 @@ def print_page_pieces(
 ) -> Iterator[str]:
     """The whole visible course on one page, in reading order, for printing or saving as PDF; piece
     by piece, so that a large course's print page is never whole in memory."""
-    context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": chapters}
+    shown = _Chapters(chapters)
+    context = {**_layout(None, site, None, output=PRINT_PAGE), "chapters": shown}
     return theme.stream(PRINT_PAGE, context, PRINT_PAGE)
+
+
+class _Chapters(Sequence[dict[str, object]]):
+    """The print page's chapters as the template sees them: each a plain dict, made when the
+    template reaches it (a chapter's body may be read back from where a build worker put it)."""
+
+    def __init__(self, chapters: list[Mapping[str, object]]) -> None:
+        self._chapters = chapters
+
+    def __len__(self) -> int:
+        return len(self._chapters)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, object]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, object]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, object] | list[dict[str, object]]:
+        if isinstance(index, slice):
+            return [dict(chapter) for chapter in self._chapters[index]]
+        return dict(self._chapters[index])
 
 
 def _layout(
