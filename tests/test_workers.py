@@ -106,3 +106,30 @@ def test_a_worker_that_dies_after_sending_some_pages_ends_the_build_with_a_clear
     monkeypatch.setattr(workers, "render_outputs", die_at_the_third)
     with pytest.raises(WorkerFailed, match="stopped unexpectedly"):
         Site(config).build(workers=2, minimum=0)
+
+
+def test_ctrl_c_that_reaches_only_a_worker_interrupts_the_build_and_keeps_the_last_site(
+    tmp_path, monkeypatch, capsys
+):
+    """An interrupt (SIGINT) sent to one build worker alone interrupts the build as Ctrl-C does
+    (exit 130, the previous site left as it was); it was reported as a bug in trustdocs."""
+    from trustdocs import build as build_module
+    from trustdocs import site as site_module
+    from trustdocs.cli import main
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    out = tmp_path / "out"
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+    monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    assert main(["build", "--config", str(root / "site.yaml"), "--output", str(out)]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "render_outputs", interrupted)
+    (root / "content").joinpath("added.md").write_text("@page added Added\n@body\nNew.\n")
+    code = main(["build", "--config", str(root / "site.yaml"), "--output", str(out)])
+    assert code == 130 and "interrupted" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "site"]

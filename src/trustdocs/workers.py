@@ -451,6 +451,9 @@ def _reporting(connection: Connection) -> Iterator[None]:
     except OSError as exc:
         with contextlib.suppress(OSError):
             connection.send(("oserror", (exc.errno, exc.strerror, exc.filename)))
+    except KeyboardInterrupt:  # Ctrl-C, which reached this worker (alone, or with the others)
+        with contextlib.suppress(OSError):
+            connection.send(("interrupted", None))
     except BaseException:
         with contextlib.suppress(OSError):
             connection.send(("error", traceback.format_exc()))
@@ -481,6 +484,8 @@ def _message(
             gc.enable()
     if status == "oserror":  # writing the output failed: a problem of the output folder, not a bug
         raise OSError(*payload)
+    if status == "interrupted":  # the build is interrupted, as if Ctrl-C had reached it here
+        raise KeyboardInterrupt
     if status not in accepted:
         raise WorkerFailed(f"a build worker failed:\n{payload}")
     return status, payload
