@@ -143,6 +143,16 @@ def test_a_file_that_is_not_utf8_is_an_error(site):
     only_error(problems, "not UTF-8")
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["plain", "with BOM"])
+def test_a_file_that_is_not_utf8_is_shown_at_its_bad_byte_as_pages_are(site, bom):
+    """The problem names the bad byte and where it is in the included file, as for a page; it
+    gave the byte's offset from the start of the file."""
+    (site.root_dir / "exercises" / "latin1.txt").write_bytes(bom + b"line one\nna\xefve\n")
+    _, problems = include(site, "@sourceref ../../exercises/latin1.txt")
+    only_error(problems, "not UTF-8 text (byte 0xef)")
+    assert problems[0].hint.endswith("exercises/latin1.txt:2:3"), problems[0].hint
+
+
 def test_site_yaml_opts_in_to_outside_files_and_sets_the_size_limit(tmp_path, trustdocs):
     (tmp_path / "shared.js").write_text("shared();\n")
     page = "@page home Home\n@body\n@sourceref ../../shared.js\n"

@@ -91,11 +91,17 @@ def closest(
 
 def undecodable_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
     """The error for a file that is not UTF-8, at the line and column of its first bad byte."""
+    line, col, byte = first_bad_byte(data, exc)
+    return error(path, line, col, f"not UTF-8 text (byte 0x{byte:02x})")
+
+
+def first_bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int, int]:
+    """The line, column and value of the first byte of DATA that is not UTF-8 (EXC, from decoding
+    DATA as UTF-8)."""
     before = data[: exc.start]
     line_start = before.rfind(b"\n") + 1
     col = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-    byte = data[exc.start]
-    return error(path, before.count(b"\n") + 1, col, f"not UTF-8 text (byte 0x{byte:02x})")
+    return before.count(b"\n") + 1, col, data[exc.start]
 
 
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str:

@@ -9,6 +9,7 @@ up to a size limit, are read.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import os
@@ -23,7 +24,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from trustdocs.cache import CHANGED_WHILE_READ, bytes_digest, file_digest, kind_digest
-from trustdocs.diagnostics import did_you_mean, error, warning
+from trustdocs.diagnostics import did_you_mean, error, first_bad_byte, warning
 from trustdocs.markdown.positions import report
 
 if TYPE_CHECKING:
@@ -164,10 +165,13 @@ def _read_file(
                 "raise max_include_bytes in site.yaml to include it",
             )
             return None, digest
+    text = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n"), digest
+        return text.decode("utf-8").replace("\r\n", "\n"), digest
     except UnicodeDecodeError as exc:
-        _refuse(env, line, needle, f"{what} is not UTF-8 text (byte {exc.start})", f"{path}")
+        bad_line, col, byte = first_bad_byte(text, exc)
+        problem = f"{what} is not UTF-8 text (byte 0x{byte:02x})"
+        _refuse(env, line, needle, problem, f"at {path}:{bad_line}:{col}")
         return None, digest
 
 
