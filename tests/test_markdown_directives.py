@@ -180,3 +180,28 @@ def test_a_highlight_range_past_the_block_marks_only_its_lines():
     fence = next(token for token in parsed.tokens if token.type == "fence")
     assert fence.meta["marked"] == frozenset({1, 2})
     assert problems == []
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(site, monkeypatch):
+    """A file is read in a buffer of the size it had, not of the largest size allowed: one that
+    grew in between is still read to its end."""
+    import os
+    import stat
+
+    from trustdocs.markdown import directives
+
+    text = "const grown = true;\n" * 5
+    (site.root_dir / "exercises" / "grown.js").write_text(text)
+    real = os.fstat
+
+    def taken_before_it_grew(fd):
+        info = real(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_size == len(text):
+            return os.stat_result((*tuple(info)[:6], 10, *tuple(info)[7:]))
+        return info
+
+    monkeypatch.setattr(directives.os, "fstat", taken_before_it_grew)
+    parsed, problems = include(site, "@sourceref ../../exercises/grown.js")
+    assert not problems
+    fences = [t for t in parsed.tokens if t.type == "fence"]
+    assert fences and fences[0].content == text

@@ -17,7 +17,7 @@ import re
 import stat
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -150,7 +150,7 @@ def _read_file(
         _refuse(env, line, needle, f"{what} is not a regular file", f"{path}")
         return None, kind_digest(info.st_mode)
     with os.fdopen(handle, "rb") as file:
-        data = file.read(limit + 1) if info.st_size <= limit else b""
+        data = _read_at_most(file, limit + 1, info.st_size) if info.st_size <= limit else b""
         if info.st_size <= limit and len(data) <= limit:
             digest = bytes_digest(data)
         else:  # the rest is hashed, not kept; shrunk meanwhile: changed while read
@@ -173,6 +173,15 @@ def _read_file(
         problem = f"{what} is not UTF-8 text (byte 0x{byte:02x})"
         _refuse(env, line, needle, problem, f"at {path}:{bad_line}:{col}")
         return None, digest
+
+
+def _read_at_most(file: BinaryIO, most: int, size: int) -> bytes:
+    """Up to MOST bytes of FILE, which held SIZE bytes: read in a buffer of its size, not of MOST
+    (the largest file allowed is far larger than most)."""
+    data = file.read(min(most, size + 1))
+    if size < len(data) < most:  # it grew since: read on
+        data += file.read(most - len(data))
+    return data
 
 
 def _fence_for(path: str, content: str, like: Token) -> Token:
