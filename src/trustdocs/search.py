@@ -3,8 +3,9 @@
 Two pure stages:
 
 1. `search_record(page, url)` turns one parsed page into a small JSON-serialisable record: its title,
-   URL and sections (the page top, then one per heading, each with its heading text, anchor, text and
-   distinct words). A record depends on that page alone, so a build cache can keep it under a key
+   URL, its sections (the page top, then one per heading, each with its heading text, anchor and
+   text) as the page's own file will hold them, and its distinct words. A record depends on that page
+   alone, so a build cache can keep it under a key
    made of the page's content and URL, and a warm build never re-reads an unchanged page's words.
 2. `search_index_files(records)` assembles the records into the files learners download, under
    `_assets/search/`: a small manifest, term shards (sorted ranges of stems and words, each with
@@ -55,20 +56,14 @@ FORMAT_VERSION = 1
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
-class SearchSection(TypedDict):
-    """Part of a page: the page top (heading and anchor empty) or one heading and what follows it."""
-
-    heading: str
-    anchor: str
-    text: str
-
-
 class SearchRecord(TypedDict):
     """What search knows of one page: its sections, and their words ready to merge."""
 
     title: str
     url: str  # the page's output path from the site root
-    sections: list[SearchSection]
+    # The page's entry in its index file, as JSON: title, URL and sections ([heading, anchor,
+    # text] each). One string rather than a list of small maps: made once, where the page is made.
+    page: str
     # Space-separated lists, so that a large course's records stay small in memory, in the cache
     # and in transit (maps of thousands of small objects would not): each distinct word of the
     # page and its stem, in step; the stems found in section text, and for each its bit mask of
@@ -184,12 +179,12 @@ def search_record(page: ParsedPage, url: str) -> SearchRecord:
             blocks.append((_squeezed([text]), heading_id, []))
         else:
             blocks[-1][2].append(text)
-    sections: list[SearchSection] = []
+    sections: list[list[str]] = []
     text_masks: dict[str, int] = {}
     heading_masks: dict[str, int] = {}
     for index, (heading, anchor, parts) in enumerate(blocks):
         text = _squeezed(parts)
-        sections.append({"heading": heading, "anchor": anchor, "text": text})
+        sections.append([heading, anchor, text])
         bit = _section_bit(index)
         for word in set(words_of(text)):
             text_masks[word] = text_masks.get(word, 0) | bit
@@ -201,7 +196,7 @@ def search_record(page: ParsedPage, url: str) -> SearchRecord:
     return {
         "title": page.source.title,
         "url": url,
-        "sections": sections,
+        "page": _json({"t": page.source.title, "u": url, "s": sections}),
         "words": " ".join(words),
         "word_stems": " ".join(words.values()),
         "text_terms": " ".join(text_terms),
@@ -267,9 +262,8 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     vocabulary: dict[str, str] = {}
     for number, record in enumerate(pages):
         vocabulary.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
-        sections = [[s["heading"], s["anchor"], s["text"]] for s in record["sections"]]
-        files[f"{SEARCH_DIR}/pages/{number}.js"] = _script(
-            "page", number, {"t": record["title"], "u": record["url"], "s": sections}
+        files[f"{SEARCH_DIR}/pages/{number}.js"] = (
+            f"window.trustdocsSearch.page({number},{record['page']});\n"
         )
     text = _merge_postings(pages, "text")
     headings = _merge_postings(pages, "heading")
