@@ -320,7 +320,6 @@ def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
 def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatch, dependency):
     """Cached search records hold stems, and heading ids follow Python's Unicode tables: a new
     stemmer or a new Python must not mix old entries with new ones."""
-    import importlib.metadata
     import sys
 
     from trustdocs.site import Site
@@ -331,12 +330,12 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
     if dependency == "python":
         monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     else:
-        version = importlib.metadata.version
+        code = cache_module.stemmer_code()
 
-        def newer(name: str) -> str:
-            return "99.0" if name == dependency else version(name)
+        def newer() -> list[tuple[str, bytes | None]]:
+            return [(name, (text or b"") + b"\n# a newer stemmer\n") for name, text in code]
 
-        monkeypatch.setattr(importlib.metadata, "version", newer)
+        monkeypatch.setattr(cache_module, "stemmer_code", newer)
     cache = BuildCache(root / CACHE_DIR)
     site = Site(load_config(root / "site.yaml"), cache)
     site.build()

@@ -46,12 +46,24 @@ def _version() -> str:
 Subcommands = argparse._SubParsersAction  # what `add_subparsers` returns
 
 
+class _ShowVersion(argparse.Action):
+    """`--version`: the installed version, looked up only when asked for (reading the package's
+    metadata costs every other command about 20 ms)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"trustdocs {_version()}")
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="trustdocs", description="Build a course site from Markdown lessons."
     )
-    parser.add_argument("--version", action="version", version=f"trustdocs {_version()}")
+    parser.add_argument("--version", action=_ShowVersion, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_build_command(commands)
     _add_check_command(commands)
