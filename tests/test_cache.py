@@ -678,3 +678,23 @@ def test_a_print_template_sees_plain_chapters_from_workers_too(tmp_path, monkeyp
         tmp_path / "here" / "print.html"
     ).read_text()
     assert '"body_html": "' in (tmp_path / "forked" / "print.html").read_text()
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "workers"])
+def test_a_print_template_may_use_all_its_chapters_as_json(tmp_path, monkeypatch, forked):
+    """A theme's print page may hand every chapter to a script as JSON (`chapters|tojson`), as
+    it could when chapters were a plain list: built here or in workers, the same list."""
+    import json
+
+    template = "<script>const chapters = {{ chapters|tojson }};</script>\n"
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    root = make_site(tmp_path / "site", pages)
+    write_files(root, {"themes/default/print.html": template})
+    if forked:
+        _forked_and_parsed_again(monkeypatch)
+    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
+    assert built.written, [d.format() for d in built.diagnostics]
+    text = (tmp_path / "out" / "print.html").read_text()
+    shown = json.loads(text.removeprefix("<script>const chapters = ").split(";</script>")[0])
+    assert [c["title"] for c in shown] == ["Course", "Lesson A", "Lesson B", "Lesson X"]
+    assert ">answer<" in shown[3]["body_html"] and set(shown[0]) >= {"id", "depth"}

@@ -117,6 +117,8 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        # `tojson` as with plain lists and dicts, also of the print page's chapters (`_Chapters`).
+        self.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
 
     def asset_files(self) -> dict[str, Path]:
         """Asset name → file, the site theme's files overriding the default theme's."""
@@ -437,6 +439,15 @@ class _Chapters(Sequence[dict[str, object]]):
         if isinstance(index, slice):
             return [dict(chapter) for chapter in self._chapters[index]]
         return dict(self._chapters[index])
+
+
+def _plain(value: object) -> object:
+    """For `tojson`: a sequence or mapping that is not a list or dict, as one."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _layout(
