@@ -698,3 +698,33 @@ def test_a_print_template_may_use_all_its_chapters_as_json(tmp_path, monkeypatch
     shown = json.loads(text.removeprefix("<script>const chapters = ").split(";</script>")[0])
     assert [c["title"] for c in shown] == ["Course", "Lesson A", "Lesson B", "Lesson X"]
     assert ">answer<" in shown[3]["body_html"] and set(shown[0]) >= {"id", "depth"}
+
+
+@pytest.mark.parametrize("loaded", ["workers", "on request"])
+def test_the_preview_never_keeps_a_page_under_files_it_did_not_render_from(
+    tmp_path, monkeypatch, loaded
+):
+    """The preview renders pages again after an edit elsewhere (a title every sidebar shows),
+    parsing them anew: an exercise file saved meanwhile, not yet seen by the preview, must not
+    end up in the cache under its older text, or a later build shows the newer code."""
+    from trustdocs.cache import cache_folder
+    from trustdocs.changes import plan_rebuild
+    from trustdocs.site import LiveSite
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    site = LiveSite(config, cache_folder(config))
+    site.build(workers=2, minimum=0, on_request_from=0 if loaded == "on request" else None)
+    site.load_more(60)
+    example, lesson = content(root, "example.js"), content(root, "a.md")
+    original = example.read_text()
+    example.write_text(original.replace("answer", "savedMeanwhile"))  # the preview has not seen it
+    lesson.write_text(lesson.read_text().replace("Lesson A", "Lesson One"))
+    site.apply(plan_rebuild({lesson}, config, site.files, site.sources, site.pages.facts))
+    site.page_on_request("course/x.html")  # opened in the browser now
+    example.write_text(original)  # saved back before the preview saw either
+    built = build_site(config, tmp_path / "out")
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert built.written and fresh.written
+    assert "savedMeanwhile" not in (tmp_path / "out" / "course" / "x.html").read_text()
+    assert digest(tmp_path / "out") == digest(tmp_path / "fresh")

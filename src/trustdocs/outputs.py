@@ -569,6 +569,7 @@ class SiteOutputs:
         self.finish()
         for name in sorted(names):
             page = parsed.full(name)
+            key = self._key(parsed, page)
             if later:
                 rendered = render_page(page, snapshot, self.theme)
                 known = self.pages.get(name)
@@ -577,10 +578,10 @@ class SiteOutputs:
                     known.chapter if known else None,
                     known.search_record if known else None,
                 )
-                self._unfinished[name] = (page, snapshot, self.kept.key_of(parsed, name))
+                self._unfinished[name] = (page, snapshot, key)
                 continue
             made = render_outputs(page, snapshot, self.theme)
-            self.kept.keep(self.kept.key_of(parsed, name), made, snapshot)
+            self.kept.keep(key, made, snapshot)
             self.pages[name] = made
         self.add([], snapshot, len(names))
 
@@ -597,10 +598,16 @@ class SiteOutputs:
     def _render_kept(
         self, parsed: ParsedPages, name: str, snapshot: SiteSnapshot, key: str
     ) -> PageOutputs:
-        made = render_outputs(parsed.full(name), snapshot, self.theme)
-        self.kept.keep(key, made, snapshot)
+        page = parsed.full(name)
+        made = render_outputs(page, snapshot, self.theme)
+        self.kept.keep(key if parsed.same_reads(page) else "", made, snapshot)
         self.render_count += 1
         return made
+
+    def _key(self, parsed: ParsedPages, page: ParsedPage) -> str:
+        """The key to keep PAGE's outputs under; none when a file its directives read changed
+        since its facts were made (parsed again: the key would say the older file)."""
+        return self.kept.key_of(parsed, page.source.name) if parsed.same_reads(page) else ""
 
     def complete(
         self, parsed: ParsedPages, snapshot: SiteSnapshot, seconds: float | None = None
