@@ -728,3 +728,16 @@ def test_the_preview_never_keeps_a_page_under_files_it_did_not_render_from(
     assert built.written and fresh.written
     assert "savedMeanwhile" not in (tmp_path / "out" / "course" / "x.html").read_text()
     assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
+
+
+def test_a_print_template_showing_its_chapters_shows_them_as_a_list(tmp_path, monkeypatch):
+    """A theme author looking at `{{ chapters }}` (debugging a print template) sees the list of
+    chapters, as before, never an object's address that changes with every build."""
+    template = "{{ chapters }}\n{{ chapters|list }}\n"
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/print.html": template})
+    _forked_and_parsed_again(monkeypatch)
+    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
+    assert built.written, [d.format() for d in built.diagnostics]
+    shown, listed = (tmp_path / "out" / "print.html").read_text().splitlines()
+    assert shown == listed and "Lesson X" in shown

@@ -431,6 +431,9 @@ class _Chapters(Sequence[dict[str, object]]):
     def __len__(self) -> int:
         return len(self._chapters)
 
+    def __repr__(self) -> str:
+        return repr(list(self))  # as the list of chapters it used to be
+
     @overload
     def __getitem__(self, index: int) -> dict[str, object]: ...
     @overload
