@@ -741,3 +741,20 @@ def test_a_print_template_showing_its_chapters_shows_them_as_a_list(tmp_path, mo
     assert built.written, [d.format() for d in built.diagnostics]
     shown, listed = (tmp_path / "out" / "print.html").read_text().splitlines()
     assert shown == listed and "Lesson X" in shown
+
+
+def test_a_print_template_sees_a_chapters_fields_in_the_same_order_from_workers(
+    tmp_path, monkeypatch
+):
+    """A theme listing each chapter's fields in turn gets them in the same order however the site
+    was built (a large course is built in workers, a small one is not)."""
+    template = "{% for c in chapters %}{% for key, value in c.items() %}{{ key }} {% endfor %}\n{% endfor %}"
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/print.html": template})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "here", use_cache=False).written
+    _forked_and_parsed_again(monkeypatch)
+    assert build_site(config, tmp_path / "forked", use_cache=False).written
+    here = (tmp_path / "here" / "print.html").read_text()
+    assert (tmp_path / "forked" / "print.html").read_text() == here
+    assert here.startswith("id title depth description_html body_html checks id ")

@@ -124,7 +124,7 @@ class Spool:
             offset = self._write(data)
         except OSError:  # a full temporary folder: the chapter stays in memory
             return chapter
-        fields = {k: v for k, v in chapter.items() if k != "body_html"}
+        fields = {k: None if k == "body_html" else v for k, v in chapter.items()}  # in order
         return SpooledChapter(fields, self, offset, len(data))
 
     def spooled_record(self, record: SearchRecord) -> SearchRecord:
@@ -174,10 +174,10 @@ class SpooledChapter(Mapping[str, object]):
         return self.fields[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter([*self.fields, "body_html"])
+        return iter(self.fields)  # body_html among them, where the chapter had it
 
     def __len__(self) -> int:
-        return len(self.fields) + 1
+        return len(self.fields)
 
     def __reduce__(self) -> tuple[Any, ...]:
         if os.getpid() == self.spool.owner:  # kept elsewhere (the cache): whole
