@@ -590,7 +590,12 @@ def test_a_file_changed_before_its_page_is_parsed_again_never_poisons_the_cache(
     config = load_config(root / "site.yaml")
     with monkeypatch.context() as patch:
         patch.setattr(directives, "_read_referenced", saved_before_the_second_read)
-        assert build_site(config, out).written
+        first = build_site(config, out)
+    assert first.written
+    (said,) = [d for d in first.diagnostics if "changed while this build read it" in d.message]
+    assert (
+        said.severity == "warning" and "example.js" in said.message and said.path.endswith("x.md")
+    )
     assert build_site(config, out).written
     assert "savedMeanwhile" in (out / "course" / "x.html").read_text()
     example.write_text(original)
@@ -758,3 +763,61 @@ def test_a_print_template_sees_a_chapters_fields_in_the_same_order_from_workers(
     here = (tmp_path / "here" / "print.html").read_text()
     assert (tmp_path / "forked" / "print.html").read_text() == here
     assert here.startswith("id title depth description_html body_html checks id ")
+
+
+def test_a_file_deleted_before_its_page_is_parsed_again_fails_the_build(tmp_path, monkeypatch):
+    """A page parsed again to render whose exercise file was deleted in between would lose its
+    code block without a word: the build reports the missing file and keeps the last site."""
+    from trustdocs.markdown import directives
+
+    _forked_and_parsed_again(monkeypatch)
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages["course/x.md"] = pages["course/x.md"].replace("./example.js", "../../exercises/x.js")
+    root = make_site(tmp_path / "site", pages)
+    example, out = root / "exercises" / "x.js", tmp_path / "out"  # read, not copied
+    write_files(root, {"exercises/x.js": "const answer = 42;\n"})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, out).written
+    before = digest(out)
+    read, reads = directives._read_referenced, []
+
+    def deleted_before_the_second_read(relative, env, line, needle):
+        if relative.endswith("x.js"):
+            reads.append(relative)
+            if len(reads) == 2:
+                example.unlink()
+        return read(relative, env, line, needle)
+
+    monkeypatch.setattr(directives, "_read_referenced", deleted_before_the_second_read)
+    result = build_site(config, out, use_cache=False)  # every page parsed in the workers
+    shown = [d.format() for d in result.diagnostics]
+    assert not result.written and digest(out) == before, shown
+    assert any(d.severity == "error" and "x.js" in d.format() for d in result.diagnostics), shown
+
+
+def test_a_check_spools_into_the_cache_folder_not_the_system_temporary_folder(
+    tmp_path, monkeypatch
+):
+    """A check writes no output: its workers' spools go in the site's cache folder, on the
+    site's disk, rather than in a system temporary folder that may be held in memory."""
+    import tempfile
+
+    from trustdocs import workers as workers_module
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written  # the cache folder exists from now on
+    _forked_and_parsed_again(monkeypatch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    chapters = []
+    collect = workers_module._collect_made
+
+    def spy(workers):
+        result = collect(workers)
+        chapters.extend(o.chapter for o in result[0] if o.chapter is not None)
+        return result
+
+    monkeypatch.setattr(workers_module, "_collect_made", spy)
+    checked = build_site(config, write=False, use_cache=True)
+    assert not any(d.severity == "error" for d in checked.diagnostics)
+    assert chapters and all(isinstance(c, workers_module.SpooledChapter) for c in chapters)

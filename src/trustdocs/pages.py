@@ -8,7 +8,7 @@ from pathlib import Path
 
 from trustdocs.cache import BuildCache, FileRead, file_digest, fingerprint, load, store
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, error
+from trustdocs.diagnostics import Diagnostic, display_path, error, warning
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
 from trustdocs.source import PageSource
 from trustdocs.urls import page_name_problem
@@ -80,8 +80,9 @@ def parse_page(
 class ParsedPages:
     """Every page's facts, and the full parses this process holds.
 
-    Pages parsed in a build worker have facts here but no body: `full()` parses them again when an
-    edit needs them, so "the body is elsewhere" cannot be forgotten.
+    Pages parsed in a build worker have facts here but no body: in the preview, `full()` parses
+    them again when an edit needs them, so "the body is elsewhere" cannot be forgotten; in a build,
+    whose workers keep the pages' text (`bodies_elsewhere`), asking for one is an error.
     """
 
     config: SiteConfig
@@ -97,6 +98,7 @@ class ParsedPages:
     bodies_elsewhere: bool = False  # the sources held here have no bodies: none is parsed here
     _known: dict[str, _KnownFacts | None] = field(default_factory=dict, repr=False)
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
+    _reparsed: dict[str, list[Diagnostic]] = field(default_factory=dict, repr=False)
     _keys_of_sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def choose(
@@ -211,13 +213,35 @@ class ParsedPages:
         if page is None:
             if self.bodies_elsewhere:  # an empty body would be rendered: never
                 raise RuntimeError(f"page {name} was parsed in a build worker, not here")
-            page, _ = parse_page(self.config, self.facts[name].source, self.titles)
+            page, self._reparsed[name] = parse_page(
+                self.config, self.facts[name].source, self.titles
+            )
             self._full[name] = page
         return page
 
     def same_reads(self, page: ParsedPage) -> bool:
         """Whether PAGE's directives read the very bytes its known facts were made from."""
         return page.body.read_digests == self.facts[page.source.name].read_digests
+
+    def reparse_problems(self, name: str) -> list[Diagnostic]:
+        """What the last parse again of page NAME found (`full`)."""
+        return self._reparsed.get(name, [])
+
+
+def reread_problems(pages: ParsedPages, page: ParsedPage) -> list[Diagnostic]:
+    """What to report of PAGE, parsed again, when a file its directives read changed since its
+    facts (in PAGES) were made: the new parse's problems (a file gone is an error), and a warning
+    that names each file read anew. None when nothing changed."""
+    if pages.same_reads(page):
+        return []
+    name = page.source.name
+    before = dict(pages.facts[name].read_digests)
+    changed = sorted(p for p, digest in page.body.read_digests if before.get(p) != digest)
+    shown = ", ".join(display_path(Path(p)) for p in changed) or "a file it reads"
+    line = page.source.tag_lines.get("page", 1)
+    message = f"{shown} changed while this build read it: the page shows it as it is now"
+    notice = warning(page.source.path, line, 1, message, "the next build reads it again")
+    return [*pages.reparse_problems(name), notice]
 
 
 @dataclass(frozen=True)

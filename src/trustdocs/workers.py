@@ -37,7 +37,7 @@ from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import ReadPage, SiteSources, read_page
 from trustdocs.markdown import markdown_parser
 from trustdocs.outputs import FreshOutput
-from trustdocs.pages import PageFacts, ParsedPages
+from trustdocs.pages import PageFacts, ParsedPages, reread_problems
 from trustdocs.render import (
     TEMPLATE_FAILURES,
     PageOutputs,
@@ -152,12 +152,13 @@ class Spool:
 _SPOOLS: weakref.WeakValueDictionary[int, Spool] = weakref.WeakValueDictionary()
 
 
-def new_spool(into: FreshOutput | None) -> Spool | None:
-    """A spool for a worker's print chapters and search records, in the output being made INTO
-    (else the system's temporary folder); None when no temporary file can be made (they are sent
-    back whole)."""
+def new_spool(into: FreshOutput | None, cache: BuildCache) -> Spool | None:
+    """A spool for a worker's print chapters and search records, in the output being made INTO,
+    else (a check) in the CACHE's folder when there is one, else in the system's temporary folder;
+    None when no temporary file can be made (they are sent back whole)."""
+    folder = into.folder if into is not None else cache.folder if cache.enabled else None
     try:
-        return Spool(into.folder if into is not None else None)
+        return Spool(folder if folder is None or folder.is_dir() else None)
     except OSError:
         return None
 
@@ -300,7 +301,7 @@ def build_in_workers(
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
     _compile_page_template(site[0])
-    spools = [new_spool(into) for _ in shares]  # held here: the outputs read from them later
+    spools = [new_spool(into, site[1]) for _ in shares]  # held: the outputs read from them later
     jobs = [
         (config, share, site, into, hints or {}, bodies, spool)
         for share, spool in zip(shares, spools, strict=True)
@@ -351,7 +352,7 @@ def _make_pages_in_workers(
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     _compile_page_template(site[0])
-    jobs = [(order, pages, site, into, new_spool(into)) for order in orders]  # held: spools live on
+    jobs = [(order, pages, site, into, new_spool(into, site[1])) for order in orders]  # held
     workers = _fork(_make_pages_work, jobs)
     try:
         return _collect_made(workers)
@@ -572,7 +573,12 @@ def make_pages(
             page = pages.full(name)
             made = render_outputs(page, order.snapshot, theme)
             pages.release(name)  # its outputs are made: its tokens are not needed any more
-            if key and pages.same_reads(page):  # else not what its key says it was made from
+            reread = reread_problems(pages, page)
+            if reread:  # not what its key says it was made from: said, and not kept
+                problems = made.rendered.diagnostics + tuple(reread)
+                page_html = dataclasses.replace(made.rendered, diagnostics=problems)
+                made = dataclasses.replace(made, rendered=page_html)
+            elif key:
                 keep_outputs(cache, key, made, order.snapshot)
             rendered += 1
             assert made.rendered.html is not None
