@@ -542,6 +542,7 @@ def _forked_and_parsed_again(monkeypatch) -> None:
 
     monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
     monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(workers_module, "ALL_HELD", 0)
     monkeypatch.setattr(workers_module, "HELD_PAGES", 0)
     monkeypatch.setattr(workers_module, "BATCH", 1)  # each page's outputs sent on their own
 

@@ -83,6 +83,9 @@ def test_a_build_keeps_page_bodies_in_its_workers_and_a_preview_keeps_them_here(
     assert built.workers_used == previewed.workers_used == 2
     assert not any(source.body for source in built.sources.values() if source)
     assert any(source.body for source in previewed.sources.values() if source)
+    # What each page showed of others (for the preview's edits) stays in a build's workers too.
+    assert not any(made.rendered.uses for made in built.made.pages.values())
+    assert any(made.rendered.uses for made in previewed.made.pages.values())
     assert written(built.output_files()) == written(previewed.output_files())
     with pytest.raises(RuntimeError, match="parsed in a build worker"):
         built.pages.full(next(iter(built.pages.facts)))

@@ -6,9 +6,9 @@ only workers parse); the main process chooses the site's pages and sends every p
 worker takes its pages' facts from the cache or parses them, and sends the facts back (each page's
 source by name: the main process has it); the main process resolves the snapshot and sends it;
 each worker renders the pages of its share that need it and sends back their outputs, BATCH pages
-at a time, their print chapters and search records in its spool. A worker keeps the tokens of up
-to HELD_PAGES pages from parse to render and parses the others again: memory stays bounded
-however large the site.
+at a time, their print chapters and search records in its spool. A worker with more than ALL_HELD
+pages keeps the tokens of HELD_PAGES of them from parse to render and parses the others again:
+memory stays bounded however large the site.
 """
 
 from __future__ import annotations
@@ -56,9 +56,11 @@ from trustdocs.source import PageSource, without_body
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
 POLL_SECONDS = 0.2
-# A worker holds the tokens of this many of its pages from parse to render (about 60 KB each), and
-# parses the others again to render them: memory stays bounded on large sites.
-HELD_PAGES = 500
+# A worker holds the tokens of its pages from parse to render (about 60 KB each) when it has at most
+# ALL_HELD of them; with more, it holds HELD_PAGES and parses the others again to render them:
+# memory stays bounded on large sites, and a smaller one parses each page once.
+ALL_HELD = 1000
+HELD_PAGES = 250
 BATCH = 200  # pages whose outputs a worker sends at once
 
 
@@ -433,14 +435,25 @@ def _make_and_send(
     order: RenderOrder,
     pages: ParsedPages,
     where: tuple[tuple[Theme, BuildCache], FreshOutput | None, Spool | None],
+    previewed: bool = True,
 ) -> None:
     """In a worker: make the pages of ORDER and send their outputs BATCH pages at a time, so
-    that neither the worker nor a message ever holds them all; then the end."""
+    that neither the worker nor a message ever holds them all; then the end. Unless the site is
+    PREVIEWED, without what each page showed of others (only the preview's edits need it)."""
     names = sorted(order.pages)
     for start in range(0, len(names), BATCH):
         batch = dataclasses.replace(order, pages=frozenset(names[start : start + BATCH]))
-        connection.send(("more", make_pages(batch, pages, *where)))
+        outputs, rendered, digests = make_pages(batch, pages, *where)
+        if not previewed:
+            outputs = [_without_what_it_shows(made) for made in outputs]
+        connection.send(("more", (outputs, rendered, digests)))
     connection.send(("ok", ([], 0, {})))
+
+
+def _without_what_it_shows(made: PageOutputs) -> PageOutputs:
+    """MADE without the pages and titles it showed: a hundred or more for some pages."""
+    shown = dataclasses.replace(made.rendered, uses=frozenset(), titles=frozenset())
+    return dataclasses.replace(made, rendered=shown)
 
 
 @contextlib.contextmanager
@@ -527,13 +540,14 @@ def _work(
         if parse_order is None:
             return
         pages.choose_titles(parse_order.titles, parse_order.source_keys, parse_order.read_problems)
-        names = []
+        names: list[str] = []
+        held = len(parse_order.paths) if len(parse_order.paths) <= ALL_HELD else HELD_PAGES
         for path in parse_order.paths:
             source = reads[path].source
             assert source is not None  # the main process chose it
             if not pages.reuse(source):
                 pages.parse(source)
-                if len(names) >= HELD_PAGES:
+                if len(names) >= held:
                     pages.release(source.name)  # parsed again to render it
             names.append(source.name)
         parsed = [(pages.facts[n], pages.problems[n]) for n in names]
@@ -541,7 +555,7 @@ def _work(
         render_order: RenderOrder | None = _next_order(connection)
         if render_order is None:
             return
-        _make_and_send(connection, render_order, pages, ((theme, cache), into, spool))
+        _make_and_send(connection, render_order, pages, ((theme, cache), into, spool), bodies)
 
 
 def make_pages(
