@@ -273,10 +273,18 @@ def facts_message(parsed: list[Parsed]) -> bytes:
 
 def facts_received(messages: list[bytes], sources: dict[str, PageSource]) -> list[Parsed]:
     """The facts of each `facts_message`, each holding its source of SOURCES (the chosen ones)."""
-    collecting = gc.isenabled()
-    gc.disable()  # unpickling thousands of pages' facts would trigger collection after collection
-    try:
+    with _unpickling():
         return [parsed for m in messages for parsed in _FactsUnpickler(m, sources).load()]
+
+
+@contextlib.contextmanager
+def _unpickling() -> Iterator[None]:
+    """Without garbage collection: unpickling thousands of pages' facts or outputs would trigger
+    collection after collection."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -487,15 +495,11 @@ def _message(
     while not connection.poll(POLL_SECONDS):
         if not process.is_alive() and not connection.poll(0):
             raise _stopped(process)
-    collecting = gc.isenabled()
-    gc.disable()  # unpickling thousands of pages' facts would trigger collection after collection
     try:
-        status, payload = connection.recv()
+        with _unpickling():
+            status, payload = connection.recv()
     except (EOFError, OSError):
         raise _stopped(process) from None
-    finally:
-        if collecting:
-            gc.enable()
     if status == "oserror":  # writing the output failed: a problem of the output folder, not a bug
         raise OSError(*payload)
     if status == "interrupted":  # the build is interrupted, as if Ctrl-C had reached it here
