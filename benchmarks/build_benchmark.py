@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from measurement import (
     CommandFailed,
     Series,
+    compile_trustdocs,
     hugo_executable,
     machine_description,
     mebibytes,
@@ -426,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         mkdocs=None if args.no_peers else mkdocs_executable(args.mkdocs),
         no_cache=trustdocs_has_option("build", "--no-cache"),
     )
+    compile_trustdocs()
     machine, measured_versions = machine_description(), versions(peers)
     results: dict[int, list[Measured]] = {}
     academy: tuple[list[Measured], int, str] | None = None

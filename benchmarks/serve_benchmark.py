@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from measurement import (
     ProcessTreeSampler,
+    compile_trustdocs,
     hugo_executable,
     machine_description,
     mebibytes,
@@ -468,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.starts < 1 or args.edits < 0 or min(args.lessons) < 1:
         parser.error("--lessons and --starts must be at least 1, --edits at least 0")
+    compile_trustdocs()
     machine, versions = machine_description(), _versions(args)
     results: dict[int, list[Contender]] = {}
     with tempfile.TemporaryDirectory(prefix="trustdocs-serve-bench-") as temporary:

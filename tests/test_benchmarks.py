@@ -93,3 +93,22 @@ def link_targets(name: str, main) -> list[str]:
     hrefs = [a["href"].split("#")[0] for a in main.select(".body a[href]")]
     folder = posixpath.dirname(name)
     return sorted(posixpath.normpath(posixpath.join(folder, href)) for href in hrefs if href)
+
+
+def test_trustdocs_is_timed_with_its_bytecode_written_as_an_installed_copy_has_it():
+    """Compiling the package's source on every run is a cost no installed trustdocs pays."""
+    import importlib.util
+
+    from measurement import compile_trustdocs
+
+    import trustdocs
+
+    package = Path(trustdocs.__file__).parent
+    modules = sorted(package.rglob("*.py"))
+    compile_trustdocs()
+    missing = [
+        str(module.relative_to(package))
+        for module in modules
+        if not Path(importlib.util.cache_from_source(str(module))).is_file()
+    ]
+    assert modules and not missing
