@@ -822,3 +822,63 @@ def test_a_check_spools_into_the_cache_folder_not_the_system_temporary_folder(
     checked = build_site(config, write=False, use_cache=True)
     assert not any(d.severity == "error" for d in checked.diagnostics)
     assert chapters and all(isinstance(c, workers_module.SpooledChapter) for c in chapters)
+
+
+def test_a_build_keeps_the_titles_the_preview_needs_without_reading_them(tmp_path, monkeypatch):
+    """A build takes pages from the cache without what they showed of others (only the preview's
+    edits need it), but keeps those entries from pruning: the preview started after it renders
+    nothing again."""
+    from trustdocs.site import LiveSite
+
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages["course/part.md"] = "@page course/part Part Two\n@parent course 5\n@body\nTwo.\n"
+    pages["course/deep.md"] = "@page course/part/deep Deep\n@parent course/part 1\n@body\nIn.\n"
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).rglob("*"):
+        os.utime(entry, (long_ago, long_ago))
+    edit(content(root, "b.md"), "See", "Now see")
+    loaded = []
+    monkeypatch.setattr(
+        cache_module.BuildCache,
+        "get",
+        lambda self, kind, key, get=cache_module.BuildCache.get: (
+            loaded.append(kind) or get(self, kind, key)
+        ),
+    )
+    assert build_site(config, tmp_path / "out").written  # and prunes what it did not use
+    assert "titles" not in loaded
+    served = LiveSite(config, BuildCache(root / CACHE_DIR))
+    served.build()
+    assert served.made.render_count == 0
+    assert "titles" in loaded
+
+
+def test_a_build_after_an_edit_to_a_large_site_holds_no_page_chapter_or_record(
+    tmp_path, monkeypatch
+):
+    """Loaded in one process after a few edits, a site of more than SPOOLED_FROM pages puts their
+    print chapters and search records in a spool as workers do: the site is the same."""
+    from trustdocs import workers as workers_module
+
+    monkeypatch.setattr(workers_module, "SPOOLED_FROM", 2)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    edit(content(root, "b.md"), "See", "Now see")
+    made = []
+    make_pages = workers_module.make_pages
+    monkeypatch.setattr(
+        workers_module, "make_pages", lambda *a: made.append(make_pages(*a)) or made[-1]
+    )
+    assert build_site(config, tmp_path / "out").written
+    outputs = [o for result in made for o in result[0]]
+    assert len(outputs) == len(PAGES) - 1  # one of them renders b again
+    assert all(isinstance(o.chapter, workers_module.SpooledChapter) for o in outputs)
+    assert all(isinstance(o.search_record, workers_module.SpooledRecord) for o in outputs)
+    assert build_site(config, tmp_path / "fresh", use_cache=False).written
+    assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "site"]

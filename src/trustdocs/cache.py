@@ -73,6 +73,7 @@ class BuildCache:
         self.misses = 0
         self._folders: set[Path] = set()  # entry folders known to exist
         self._written = 0
+        self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
 
     @property
     def enabled(self) -> bool:
@@ -89,15 +90,19 @@ class BuildCache:
         """Whether an entry is stored under (KIND, KEY); `get` tells whether it can be trusted."""
         return self.folder is not None and bool(key) and os.path.exists(self._path(kind, key))
 
-    def touch(self, kind: str, key: str) -> bool:
+    def touch(self, kind: str, key: str, once: bool = False) -> bool:
         """Whether an entry is stored under (KIND, KEY), which counts as used by this build
-        (pruning keeps it) as an entry read does."""
+        (pruning keeps it) as an entry read does. ONCE: an entry many pages share, touched once."""
         if self.folder is None or not key:
             return False
+        if once and (kind, key) in self._touched:
+            return True
         try:
             os.utime(self._path(kind, key))
         except OSError:
             return False
+        if once:
+            self._touched.add((kind, key))
         return True
 
     def get(self, kind: str, key: str) -> bytes | None:

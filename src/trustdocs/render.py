@@ -624,13 +624,17 @@ def html_digest(html: str) -> str:
 
 
 def cached_parts(
-    cache: BuildCache, key: str, snapshot: SiteSnapshot
+    cache: BuildCache, key: str, snapshot: SiteSnapshot, shows: bool = True
 ) -> tuple[PageOutputs, str] | None:
     """A page's outputs from CACHE without their HTML, and its HTML's digest, when what they showed
-    of other pages is still the same."""
+    of other pages is still the same. Unless SHOWS, without what they showed (only the preview's
+    edits need it): the titles it names are not even read, only kept from pruning."""
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
+    if not shows:
+        cache.touch("titles", known.titles, once=True)
+        return without_what_it_shows(known.outputs), known.html
     titles = _cached_titles(cache, known.titles)
     if titles is None:
         return None
@@ -662,6 +666,12 @@ def _cached_titles(cache: BuildCache, key: str) -> frozenset[str] | None:
             _TITLES_LOADED.clear()
         titles = _TITLES_LOADED[key] = shared_titles(frozenset(names))
     return titles
+
+
+def without_what_it_shows(made: PageOutputs) -> PageOutputs:
+    """MADE without the pages and titles it showed: a hundred or more for some pages."""
+    shown = dataclasses.replace(made.rendered, uses=frozenset(), titles=frozenset())
+    return dataclasses.replace(made, rendered=shown)
 
 
 def cached_html(cache: BuildCache, digest: str) -> str | None:

@@ -90,7 +90,8 @@ class Site:
             keys = self.made.kept.keys(self.pages)
             order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
             site = (self.theme, self.cache)
-            made, used = make_site_pages(order, self.pages, site, into, workers, minimum)
+            previewed = self.keeps_bodies  # only the preview re-renders what a page showed
+            made, used = make_site_pages(order, self.pages, site, into, workers, minimum, previewed)
             self.workers_used = used
             self.made.add(made[0], snapshot, *made[1:])
         else:

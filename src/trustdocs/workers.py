@@ -48,6 +48,7 @@ from trustdocs.render import (
     keep_outputs,
     render_outputs,
     with_html,
+    without_what_it_shows,
 )
 from trustdocs.search import SearchRecord
 from trustdocs.snapshot import SiteSnapshot
@@ -62,6 +63,10 @@ POLL_SECONDS = 0.2
 ALL_HELD = 1000
 HELD_PAGES = 250
 BATCH = 200  # pages whose outputs a worker sends at once
+# Pages made in one process after a few edits: with more than SPOOLED_FROM of them (about 23 KB
+# each), their print chapters and search records go to a spool rather than memory. Below it, the
+# spool costs more time (0.1 s at 1,000 pages) than the memory it saves is worth.
+SPOOLED_FROM = 2500
 
 
 def worker_count() -> int:
@@ -341,17 +346,21 @@ def make_site_pages(
     into: FreshOutput,
     workers: int,
     minimum: int,
+    previewed: bool = True,
 ) -> tuple[Made, int]:
     """`make_pages` for the pages loaded here (ORDER): in this process, or shared among WORKERS
     forked workers when at least MINIMUM of them have no outputs in the cache (a title that every
-    sidebar shows was edited); with the number of workers used."""
+    sidebar shows was edited); with the number of workers used. Made here, the print chapters and
+    search records of more than SPOOLED_FROM pages go to a spool, as workers' do: nobody holds
+    them all. PREVIEWED: see `make_pages`."""
     stale = [name for name in sorted(order.pages) if not site[1].has("page", order.keys[name])]
     if workers <= 1 or not can_fork() or len(stale) < minimum:
-        return make_pages(order, pages, site, into), 0
+        spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
+        return make_pages(order, pages, site, into, spool, previewed), 0
     kept = sorted(order.pages - set(stale))
     shares = [stale[i::workers] + kept[i::workers] for i in range(workers)]
     orders = [dataclasses.replace(order, pages=frozenset(share)) for share in shares]
-    return _make_pages_in_workers(orders, pages, site, into), workers
+    return _make_pages_in_workers(orders, pages, site, into, previewed), workers
 
 
 def _make_pages_in_workers(
@@ -359,10 +368,13 @@ def _make_pages_in_workers(
     pages: ParsedPages,
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
+    previewed: bool,
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     _compile_page_template(site[0])
-    jobs = [(order, pages, site, into, new_spool(into, site[1])) for order in orders]  # held
+    jobs = [
+        (order, pages, site, into, new_spool(into, site[1]), previewed) for order in orders
+    ]  # held
     workers = _fork(_make_pages_work, jobs)
     try:
         return _collect_made(workers)
@@ -432,10 +444,11 @@ def _make_pages_work(
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
     spool: Spool | None,
+    previewed: bool,
 ) -> None:
     """In a worker: make the pages of ORDER, and send them back."""
     with _reporting(connection):
-        _make_and_send(connection, order, pages, (site, into, spool))
+        _make_and_send(connection, order, pages, (site, into, spool), previewed)
 
 
 def _make_and_send(
@@ -451,17 +464,9 @@ def _make_and_send(
     names = sorted(order.pages)
     for start in range(0, len(names), BATCH):
         batch = dataclasses.replace(order, pages=frozenset(names[start : start + BATCH]))
-        outputs, rendered, digests = make_pages(batch, pages, *where)
-        if not previewed:
-            outputs = [_without_what_it_shows(made) for made in outputs]
+        outputs, rendered, digests = make_pages(batch, pages, *where, previewed)
         connection.send(("more", (outputs, rendered, digests)))
     connection.send(("ok", ([], 0, {})))
-
-
-def _without_what_it_shows(made: PageOutputs) -> PageOutputs:
-    """MADE without the pages and titles it showed: a hundred or more for some pages."""
-    shown = dataclasses.replace(made.rendered, uses=frozenset(), titles=frozenset())
-    return dataclasses.replace(made, rendered=shown)
 
 
 @contextlib.contextmanager
@@ -568,16 +573,22 @@ def make_pages(
     site: tuple[Theme, BuildCache],
     into: FreshOutput | None,
     spool: Spool | None = None,
+    previewed: bool = True,
 ) -> Made:
     """Each page's outputs, from the cache or rendered; with INTO, written there, without HTML;
-    with SPOOL, their print chapters' bodies there."""
+    with SPOOL, their print chapters and search records there. Unless the site is PREVIEWED,
+    without what each page showed of others (only the preview's edits need it)."""
     theme, cache = site
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
-    keep = outputs.append if spool is None else lambda made: outputs.append(_spooled(made, spool))
+
+    def keep(made: PageOutputs) -> None:
+        made = made if previewed else without_what_it_shows(made)
+        outputs.append(made if spool is None else _spooled(made, spool))
+
     for name in sorted(order.pages):
         key = order.keys.get(name, "")
-        parts = cached_parts(cache, key, order.snapshot) if key else None
+        parts = cached_parts(cache, key, order.snapshot, previewed) if key else None
         made = None
         if parts is not None:
             made, digest = parts
