@@ -286,3 +286,44 @@ def test_a_check_of_files_directives_cannot_use_is_left_alone_while_they_stay_th
     ), first.err
     again = trustdocs(root, "check")
     assert "nothing changed" in again.err, again.err
+
+
+def test_a_file_too_large_to_include_is_never_read_whole_yet_its_changes_are_seen(
+    trustdocs, tmp_path, monkeypatch
+):
+    """A directive naming a file over max_include_bytes is refused whatever the file holds: it is
+    known by its size, never hashed whole at each build (it may be gigabytes). Growing, it is
+    reported at its new size; shrunk under the limit, it is included."""
+    import hashlib
+
+    root = make_site(
+        tmp_path / "site",
+        {
+            "index.md": "@page home Home\n@body\n@sourceref ./big.js\n",
+            "other.md": "@page home/other Other\n@parent home\n@body\nText.\n",
+            "big.js": "x" * 100,
+        },
+        SITE_YAML + "max_include_bytes: 50\n",
+    )
+    hashed: list[int] = []
+    whole = hashlib.file_digest
+
+    def counted(file, digest):
+        result = whole(file, digest)
+        hashed.append(file.tell())
+        return result
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    first = trustdocs(root, "build")
+    assert first.code == 1 and "larger than 50 bytes (100 bytes or more)" in first.err
+    edit(root / "content" / "other.md", "Text.", "More text.")  # the big file's page is reused
+    again = trustdocs(root, "build")
+    assert again.code == 1 and "(100 bytes or more)" in again.err
+    assert hashed == []
+    (root / "content" / "big.js").write_text("y" * 120)
+    grown = trustdocs(root, "build")
+    assert grown.code == 1 and "(120 bytes or more)" in grown.err, grown.err
+    (root / "content" / "big.js").write_text("const small = 1;\n")
+    shrunk = trustdocs(root, "build")
+    assert shrunk.code == 0, shrunk.err
+    assert "small" in (root / "site" / "index.html").read_text()

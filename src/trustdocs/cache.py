@@ -258,14 +258,20 @@ def reads_fingerprint(reads: Iterable[FileRead]) -> str:
     return fingerprint(*sorted(set(reads), key=lambda read: (read[0], read[1] or "")))
 
 
-def reads_now(reads: Iterable[FileRead]) -> list[FileRead]:
-    """The files of READS as they are on disk now, to compare with `reads_fingerprint`."""
-    return [(path, file_digest(Path(path))) for path, _ in reads]
+def reads_now(reads: Iterable[FileRead], most: int) -> list[FileRead]:
+    """The files of READS as they are on disk now, to compare with `reads_fingerprint` (MOST: see
+    `file_digest`)."""
+    return [(path, file_digest(Path(path), most)) for path, _ in reads]
 
 
 def bytes_digest(data: bytes) -> str:
     """The digest of a regular file that holds DATA, as `file_digest` gives it."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def size_digest(size: int) -> str:
+    """What `file_digest` gives for a regular file of SIZE bytes, more than it may read."""
+    return f"larger than allowed ({size} bytes)"
 
 
 def kind_digest(mode: int) -> str:
@@ -280,10 +286,11 @@ _DIGESTS_KEPT = 1 << 16
 _SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within one time tick
 
 
-def file_digest(path: Path) -> str | None:
+def file_digest(path: Path, most: int | None = None) -> str | None:
     """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
     FIFO without a writer would block, a device such as /dev/zero never ends. None: missing, or
-    it cannot be opened."""
+    it cannot be opened. A regular file of more than MOST bytes is known by its size alone: it is
+    refused whatever it holds, and it may be huge."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -296,6 +303,9 @@ def file_digest(path: Path) -> str | None:
     if not stat.S_ISREG(info.st_mode):  # a folder too: a file object refuses to hold one
         os.close(handle)
         return kind_digest(info.st_mode)
+    if most is not None and info.st_size > most:
+        os.close(handle)
+        return size_digest(info.st_size)
     with os.fdopen(handle, "rb") as file:
         try:
             times = (info.st_mtime_ns, info.st_ctime_ns)

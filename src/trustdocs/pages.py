@@ -158,7 +158,8 @@ class ParsedPages:
         known = self._load(self.keys.get(source.name, ""))
         if known is None or known.names != self.names_key or known.facts.source != source:
             return False
-        if any(file_digest(Path(p)) != digest for p, digest in known.facts.read_digests):
+        most = self.config.max_include_bytes
+        if any(file_digest(Path(p), most) != digest for p, digest in known.facts.read_digests):
             return False
         if any(self.titles.get(name) != title for name, title in known.titles.items()):
             return False

@@ -160,7 +160,12 @@ def unchanged_since(
     if len(keys) != len(files.pages):  # a page file that cannot be read: build to report it
         return False
     page_keys = [keys[path] for path in files.pages]
-    if inputs_key(config, site_key, files, page_keys, reads_now(record.reads)) != record.inputs:
+    if (
+        inputs_key(
+            config, site_key, files, page_keys, reads_now(record.reads, config.max_include_bytes)
+        )
+        != record.inputs
+    ):
         return False
     if written:
         try:

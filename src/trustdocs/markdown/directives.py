@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -23,7 +22,13 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from trustdocs.cache import CHANGED_WHILE_READ, bytes_digest, file_digest, kind_digest
+from trustdocs.cache import (
+    CHANGED_WHILE_READ,
+    bytes_digest,
+    file_digest,
+    kind_digest,
+    size_digest,
+)
 from trustdocs.diagnostics import did_you_mean, error, first_bad_byte, warning
 from trustdocs.markdown.positions import report
 
@@ -107,7 +112,7 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         return None
     site = parse.site_dir.resolve() if parse.site_dir is not None else None
     if site is not None and not parse.allow_outside_files and not path.is_relative_to(site):
-        text, digest = None, file_digest(path)  # not read: only where it is counts
+        text, digest = None, file_digest(path, parse.max_include_bytes)  # where it is counts
         _refuse(
             env,
             line,
@@ -123,7 +128,8 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     same = written == str(path) or os.path.realpath(written) == str(path)
     parse.files_read.update((str(path), written))
     parse.read_digests.add((str(path), digest))
-    parse.read_digests.add((written, digest if same else file_digest(Path(written))))
+    other = None if same else file_digest(Path(written), parse.max_include_bytes)
+    parse.read_digests.add((written, digest if same else other))
     return text
 
 
@@ -153,9 +159,9 @@ def _read_file(
         data = _read_at_most(file, limit + 1, info.st_size) if info.st_size <= limit else b""
         if info.st_size <= limit and len(data) <= limit:
             digest = bytes_digest(data)
-        else:  # the rest is hashed, not kept; shrunk meanwhile: changed while read
-            whole = hashlib.file_digest(file, lambda: hashlib.sha256(data))
-            digest = f"sha256:{whole.hexdigest()}" if file.tell() > limit else CHANGED_WHILE_READ
+        else:  # refused whatever it holds: known by its size, never read whole (it may be huge)
+            grew = info.st_size <= limit  # while it was read
+            digest = CHANGED_WHILE_READ if grew else size_digest(info.st_size)
             size = max(info.st_size, len(data))
             _refuse(
                 env,
