@@ -882,3 +882,31 @@ def test_a_build_after_an_edit_to_a_large_site_holds_no_page_chapter_or_record(
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "site"]
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "workers"])
+def test_a_print_template_may_use_its_chapters_with_a_lists_operators(
+    tmp_path, monkeypatch, forked
+):
+    """`chapters` was a list: a print template adding, repeating or comparing it still works."""
+    template = (
+        "{{ (chapters + chapters)|length }} {{ ([chapters[0]] + chapters)|length }}"
+        " {{ (chapters * 2)|length }} {{ chapters == chapters|list }} {{ chapters == [] }}"
+        " {{ (chapters + [{'title': 'Extra'}])|map(attribute='title')|list|last }}\n"
+    )
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/print.html": template})
+    if forked:
+        _forked_and_parsed_again(monkeypatch)
+    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
+    assert built.written, [d.format() for d in built.diagnostics]
+    chapters = len(PAGES) - 1
+    shown = (tmp_path / "out" / "print.html").read_text().split()
+    assert shown == [
+        str(2 * chapters),
+        str(chapters + 1),
+        str(2 * chapters),
+        "True",
+        "False",
+        "Extra",
+    ]

@@ -434,6 +434,23 @@ class _Chapters(Sequence[dict[str, object]]):
     def __repr__(self) -> str:
         return repr(list(self))  # as the list of chapters it used to be
 
+    # A list's operators, as a template may use them (`chapters + extra`, `chapters == other`).
+    def __add__(self, other: object) -> list[dict[str, object]]:
+        return list(self) + _as_list(other)
+
+    def __radd__(self, other: object) -> list[dict[str, object]]:
+        return _as_list(other) + list(self)
+
+    def __mul__(self, times: int) -> list[dict[str, object]]:
+        return list(self) * times
+
+    __rmul__ = __mul__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list | _Chapters) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's: unhashable
+
     @overload
     def __getitem__(self, index: int) -> dict[str, object]: ...
     @overload
@@ -442,6 +459,15 @@ class _Chapters(Sequence[dict[str, object]]):
         if isinstance(index, slice):
             return [dict(chapter) for chapter in self._chapters[index]]
         return dict(self._chapters[index])
+
+
+def _as_list(value: object) -> list[Any]:
+    """VALUE, a list or chapters, as a list; anything else fails as adding it to a list would."""
+    if isinstance(value, _Chapters):
+        return list(value)
+    if isinstance(value, list):
+        return value
+    raise TypeError(f'can only concatenate list (not "{type(value).__name__}") to list')
 
 
 def _plain(value: object) -> object:
