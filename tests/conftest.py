@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trustdocs.cli import main
-from trustdocs.outputs import OutputContent, Streamed
+from trustdocs.output_folder import OutputContent, Streamed
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -233,7 +233,7 @@ def test_code_is_highlighted_at_build_time(tmp_path, trustdocs):
 
 def test_parallel_build_equals_serial_build(tmp_path):
     from trustdocs.config import load_config
-    from trustdocs.outputs import write_output
+    from trustdocs.output_folder import write_output
     from trustdocs.site import Site
 
     broken = {

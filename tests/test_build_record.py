@@ -237,7 +237,7 @@ def test_a_full_disk_while_workers_write_pages_is_an_error_and_keeps_the_previou
 ):
     import errno
 
-    from trustdocs.outputs import FreshOutput
+    from trustdocs.output_folder import FreshOutput
 
     site = _big_course(tmp_path / "course")
     assert trustdocs(site, "build").code == 0

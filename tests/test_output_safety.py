@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import CONSULTING, make_site, write_files
 
-from trustdocs.outputs import MARKER, remove_stale_temporaries, write_output
+from trustdocs.output_folder import MARKER, remove_stale_temporaries, write_output
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -462,7 +462,7 @@ def test_an_output_folder_that_is_a_mount_point_is_refused_with_a_way_out(tmp_pa
 def test_a_swap_that_the_system_refuses_leaves_nothing_beside_the_output(tmp_path, monkeypatch):
     """Where folders cannot be exchanged at once and moving the old site aside fails, the error
     is reported and no temporary folder stays behind."""
-    from trustdocs import outputs
+    from trustdocs import output_folder
 
     output = tmp_path / "site"
     write_output(output, {"index.html": "old"})
@@ -473,7 +473,7 @@ def test_a_swap_that_the_system_refuses_leaves_nothing_beside_the_output(tmp_pat
             raise OSError(16, "Device or resource busy", str(source))
         return replace(source, target, *args, **kwargs)
 
-    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(output_folder, "_exchange", lambda a, b: False)
     monkeypatch.setattr(os, "replace", busy)
     with pytest.raises(OSError):
         write_output(output, {"index.html": "new"})
@@ -508,7 +508,7 @@ def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
     tmp_path, monkeypatch, trustdocs, workers
 ):
     """Whatever way a lone surrogate finds into an output file, the writer reports it."""
-    from trustdocs.outputs import FreshOutput
+    from trustdocs.output_folder import FreshOutput
     from trustdocs.site import Site
 
     root = make_site(tmp_path, CONSULTING)

@@ -13,7 +13,7 @@ from pathlib import Path
 from trustdocs.cache import cache_folder
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
-from trustdocs.outputs import (
+from trustdocs.output_folder import (
     FreshOutput,
     output_location_problem,
     remove_stale_temporaries,

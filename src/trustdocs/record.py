@@ -25,7 +25,7 @@ from trustdocs.cache import (
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
-from trustdocs.outputs import FileSignature, file_signature, output_signatures
+from trustdocs.output_folder import FileSignature, file_signature, output_signatures
 from trustdocs.pages import PageFacts
 
 

@@ -41,7 +41,8 @@ from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
 from trustdocs.config import SERVE_HOST, SERVE_PORT, ConfigError, SiteConfig, load_config
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
-from trustdocs.outputs import OutputContent, is_on_request, write_file, write_output
+from trustdocs.output_folder import OutputContent, write_file, write_output
+from trustdocs.outputs import is_on_request
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,
     PreviewHandler,

@@ -12,14 +12,8 @@ from trustdocs.changes import RebuildPlan, frame_unchanged, pages_to_render, sho
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
-from trustdocs.outputs import (
-    FreshOutput,
-    OutputContent,
-    SiteOutputs,
-    generated_files,
-    is_on_request,
-    replaced_copies,
-)
+from trustdocs.output_folder import FreshOutput, OutputContent
+from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
 from trustdocs.pages import DescriptionTexts, ParsedPages, choose_sources
 from trustdocs.render import PageOutputs, Theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot

@@ -36,7 +36,7 @@ from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import ReadPage, SiteSources, read_page
 from trustdocs.markdown import markdown_parser
-from trustdocs.outputs import FreshOutput
+from trustdocs.output_folder import FreshOutput
 from trustdocs.pages import PageFacts, ParsedPages, reread_problems
 from trustdocs.render import (
     TEMPLATE_FAILURES,

@@ -1,0 +1,377 @@
+"""The output folder: refused unless trustdocs wrote it, written fresh beside it, swapped in atomically.
+
+The output folder is only ever replaced when trustdocs wrote it (it carries `MARKER`) or when it is
+missing or empty: anything else is refused, so no option can turn a build into a deletion. Nothing
+here renders: a build that finds nothing changed checks and keeps its output without loading the
+renderer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustdocs.config import SiteConfig
+from trustdocs.diagnostics import Diagnostic, display_path, error
+from trustdocs.urls import ASSETS_DIR
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """Text made piece by piece as it is written: a large course's print page is never whole in
+    memory. PIECES may raise `TemplateFailed`."""
+
+    pieces: Callable[[], Iterator[str]]
+
+
+STREAM_BATCH = 1 << 16  # characters of streamed text encoded and written at once
+
+OutputContent = str | bytes | Path | Streamed  # text, raw bytes, a file to copy, or text made
+MARKER = ".trustdocs-output"
+MARKER_TEXT = "This folder is written by trustdocs build and replaced by the next build.\n"
+STARTING_SECONDS = 60  # a temporary folder this young without its marker may be just starting
+# Outputs of trustdocs versions before the marker: only a folder holding both may be replaced.
+LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
+
+
+# --- where the output may go ------------------------------------------------------------------------
+
+
+def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic | None:
+    """Refuse an output that is, holds or would delete anything trustdocs did not write."""
+    shown = display_path(config.config_path)
+    target = Path(os.path.abspath(output_dir))
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError) as exc:
+        return error(shown, 1, 1, f"output folder {output_dir} cannot be used: {exc}")
+
+    def refuse(reason: str) -> Diagnostic:
+        return error(
+            shown,
+            1,
+            1,
+            f"output folder {output_dir} {reason}; refusing to replace it",
+            "choose an output folder of its own, such as 'site'",
+        )
+
+    for precious in (config.root_dir, config.content_dir, config.config_path.parent):
+        if precious.resolve().is_relative_to(resolved):
+            return refuse("contains the site's sources")
+    if target.is_symlink():  # a link in a parent folder is harmless: the swap happens beyond it
+        return refuse(f"is a link (to {resolved})")
+    if resolved.exists() and not resolved.is_dir():
+        return refuse("is a file, not a folder")
+    if os.path.ismount(resolved):
+        return error(
+            shown,
+            1,
+            1,
+            f"output folder {output_dir} is a mount point, which cannot be replaced as a whole",
+            f"build into a folder inside it, such as {target / 'site'}",
+        )
+    if resolved.is_dir() and not _written_by_trustdocs(resolved):
+        return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
+    return None
+
+
+def _written_by_trustdocs(folder: Path) -> bool:
+    if (folder / MARKER).is_file():
+        return True
+    if all((folder / rel).is_file() for rel in LEGACY_SIGNATURE):
+        return True
+    return not any(folder.iterdir())
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def write_file(target: Path, content: OutputContent) -> None:
+    """Write one output file: text as UTF-8, bytes as they are, a Path by copying it."""
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+    elif isinstance(content, Streamed):
+        with open(target, "wb") as out:
+            batch: list[str] = []
+            size = 0
+            for piece in content.pieces():
+                batch.append(piece)
+                size += len(piece)
+                if size >= STREAM_BATCH:
+                    out.write("".join(batch).encode("utf-8"))
+                    batch, size = [], 0
+            out.write("".join(batch).encode("utf-8"))
+    elif isinstance(content, str):
+        target.write_bytes(content.encode("utf-8"))
+    else:
+        target.write_bytes(content)
+
+
+FileSignature = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
+
+
+def settled_signatures(
+    output_dir: Path, written: dict[str, FileSignature]
+) -> dict[str, FileSignature] | None:
+    """The files of OUTPUT_DIR once the previous site is gone (linking to its files and deleting
+    them moves their change times), if they are still the files WRITTEN (another build may have
+    swapped its own in since); else None."""
+    try:
+        settled = output_signatures(output_dir)
+    except OSError:
+        return None
+    same = settled.keys() == written.keys() and all(
+        settled[rel][:3] == signature[:3] for rel, signature in written.items()
+    )
+    return settled if same else None
+
+
+def file_signature(info: os.stat_result) -> FileSignature:
+    """What tells one version of a file from another without reading it."""
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def output_signatures(folder: Path) -> dict[str, FileSignature]:
+    """Every file under FOLDER (links not followed), by its path relative to FOLDER."""
+    found: dict[str, FileSignature] = {}
+    stack = [(str(folder), "")]
+    while stack:
+        here, prefix = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                else:
+                    found[rel] = file_signature(entry.stat(follow_symlinks=False))
+    return found
+
+
+def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
+    """Link TARGET to the previous site's file when that holds these very bytes: an unchanged page
+    costs a comparison instead of a write (the previous site is deleted after the swap anyway)."""
+    if not isinstance(data, bytes):
+        return False
+    try:
+        with open(old, "rb", opener=_no_follow) as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or file.read() != data:
+                return False
+        os.link(old, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
+
+
+class FreshOutput:
+    """A fresh folder beside the output, written (by this process or its build workers) while it
+    is locked, then swapped in for the old output as a whole; removed if anything fails first."""
+
+    def __init__(
+        self, output_dir: Path, previous: Mapping[str, tuple[FileSignature, str]] | None = None
+    ) -> None:
+        self.output_dir = Path(os.path.abspath(output_dir))
+        self.previous = previous or {}  # page file -> as the last build left it, its HTML's digest
+        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(self.output_dir)
+        prefix = f".{self.output_dir.name}.new-"
+        self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
+        self._lock = contextlib.ExitStack()
+        self._folders: set[str] = set()  # folders made in it (as text: thousands of pages)
+
+    def __enter__(self) -> FreshOutput:
+        try:
+            self._lock.enter_context(_locked(self.folder))
+        except BaseException:
+            _remove_temporary(self.folder)
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.close()
+        # After an exchange the fresh folder's name holds the previous site: delete it either way.
+        _remove_temporary(self.folder)
+
+    def write(self, rel: str, content: OutputContent) -> None:
+        """Write one file; link it to the previous site's file when that holds the same bytes.
+
+        Text UTF-8 cannot encode (a lone surrogate the stages before let through) raises OSError
+        EILSEQ ("illegal byte sequence"), which the build reports as it does any failed write.
+        """
+        target = Path(self._target(rel))
+        try:
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            if not _link_if_same(self.output_dir / rel, target, content):
+                write_file(target, content)
+        except UnicodeEncodeError as exc:
+            surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
+            raise OSError(errno.EILSEQ, f"text UTF-8 cannot encode ({surrogate})", rel) from None
+
+    def _target(self, rel: str) -> str:
+        """Where REL goes in the fresh folder, its folder made."""
+        folder, _, _ = rel.rpartition("/")
+        if folder not in self._folders:
+            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
+            self._folders.add(folder)
+        return os.path.join(self.folder, rel)
+
+    def link_previous(self, rel: str, digest: str) -> bool:
+        """Link the page file REL to the previous site's when that is still the file the last
+        build wrote with HTML of this DIGEST: the page is not even read."""
+        signature, known = self.previous.get(rel, (None, ""))
+        old = os.path.join(self.output_dir, rel)
+        if known != digest or signature is None:
+            return False
+        try:
+            info = os.lstat(old)
+            if not stat.S_ISREG(info.st_mode) or file_signature(info) != tuple(signature):
+                return False
+            os.link(old, self._target(rel), follow_symlinks=False)
+        except OSError:
+            return False
+        return True
+
+    def swap_in(self) -> dict[str, FileSignature]:
+        """Put the fresh folder in the output's place; the signatures of the files it holds."""
+        self.folder.chmod(0o755)
+        written = output_signatures(self.folder)
+        if not self.output_dir.exists():
+            os.replace(self.folder, self.output_dir)
+        elif not _exchange(self.folder, self.output_dir):
+            _swap_in_two_steps(self.folder, self.output_dir)
+        return written
+
+
+def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str, FileSignature]:
+    """Write FILES into a fresh folder beside OUTPUT_DIR, then swap it in for the old one.
+
+    At every instant OUTPUT_DIR is the old site or the new one: the swap is one atomic exchange where
+    the system has it (Linux), and the fresh folder is locked while it is written, so a later build
+    removes only temporaries that nobody is writing. Returns the signatures of the files written,
+    taken before the swap, so that they describe this build's files and no other's.
+    """
+    with FreshOutput(output_dir) as fresh:
+        for rel in sorted(files):
+            fresh.write(rel, files[rel])
+        return fresh.swap_in()
+
+
+def _swap_in_two_steps(fresh: Path, output_dir: Path) -> None:
+    """Where there is no atomic exchange: move the old site aside, then the new one in."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+    try:
+        os.replace(output_dir, aside / "site")
+        try:
+            os.replace(fresh, output_dir)
+        except BaseException:
+            os.replace(aside / "site", output_dir)
+            raise
+    finally:
+        _remove_temporary(aside / "site")
+        _remove_temporary(aside)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold a lock on FOLDER's marker while it is being written."""
+    descriptor = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.write(descriptor, MARKER_TEXT.encode())
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_temporaries(output_dir: Path) -> None:
+    """Delete what an interrupted build left beside OUTPUT_DIR: only our own, unlocked, folders."""
+    for pattern in (f".{output_dir.name}.new-*", f".{output_dir.name}.old-*"):
+        for folder in output_dir.parent.glob(pattern):
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            marker = folder / MARKER
+            if not marker.is_file():
+                marker = folder / "site" / MARKER  # an old site moved aside
+                if not marker.is_file():
+                    _remove_if_long_empty(folder)
+                    continue
+            try:
+                descriptor = os.open(marker, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # another build is writing it
+            finally:
+                os.close(descriptor)
+            if marker.parent != folder:
+                _remove_temporary(marker.parent)
+            _remove_temporary(folder)
+
+
+def _remove_temporary(folder: Path) -> None:
+    """Delete one of our temporary folders, its marker last: if this is interrupted too, what is
+    left still carries the marker, so the next build knows it for ours and deletes it."""
+    try:
+        children = list(os.scandir(folder))
+    except OSError:
+        return
+    for child in children:
+        if child.name == MARKER:
+            continue
+        if child.is_dir(follow_symlinks=False):
+            shutil.rmtree(child.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
+    with contextlib.suppress(OSError):
+        os.unlink(folder / MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
+def _remove_if_long_empty(folder: Path) -> None:
+    """An empty folder by our temporaries' name is what a build killed before writing its marker
+    (or after deleting it) leaves; a young one may be another build's that is just starting."""
+    with contextlib.suppress(OSError):
+        if folder.stat().st_mtime < time.time() - STARTING_SECONDS:
+            os.rmdir(folder)  # fails, deleting nothing, unless the folder is empty
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
