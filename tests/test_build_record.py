@@ -327,3 +327,35 @@ def test_a_file_too_large_to_include_is_never_read_whole_yet_its_changes_are_see
     shrunk = trustdocs(root, "build")
     assert shrunk.code == 0, shrunk.err
     assert "small" in (root / "site" / "index.html").read_text()
+
+
+def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
+    """Finding nothing changed reads the record, the sources and the output folder: it never
+    loads Jinja, Pygments, the stemmer or the build workers, which cost a warm build more than
+    the check itself."""
+    import subprocess
+    import sys
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    probe = (
+        "import sys\n"
+        "from trustdocs.cli import main\n"
+        "sys.argv = ['trustdocs', 'build']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('jinja2', 'pygments', 'snowballstemmer', 'multiprocessing', 'trustdocs.render')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+
+    def loaded() -> tuple[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip(), done.stderr
+
+    first, _ = loaded()
+    assert "jinja2" in first and "trustdocs.render" in first  # the probe sees a real build
+    again, said = loaded()
+    assert "nothing changed" in said and again == "[]"
+    edit(root / "content" / "course" / "b.md", "See", "Now see")
+    edited, said = loaded()
+    assert "nothing changed" not in said and "jinja2" in edited

@@ -316,10 +316,11 @@ def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
     )
 
 
-@pytest.mark.parametrize("dependency", ["snowballstemmer", "python"])
+@pytest.mark.parametrize("dependency", ["snowballstemmer", "python", "markdown_it", "jinja2"])
 def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatch, dependency):
-    """Cached search records hold stems, and heading ids follow Python's Unicode tables: a new
-    stemmer or a new Python must not mix old entries with new ones."""
+    """Cached search records hold stems, heading ids follow Python's Unicode tables, and pages
+    are what markdown-it and Jinja make of them: a new stemmer, Python, or version of what renders
+    must not mix old entries with new ones."""
     import sys
 
     from trustdocs.site import Site
@@ -329,6 +330,17 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
     cache_module.code_fingerprint.cache_clear()
     if dependency == "python":
         monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    elif dependency in ("markdown_it", "jinja2"):
+        installed = cache_module.package_code
+
+        def upgraded(name: str, files) -> list[tuple[str, bytes | None]]:
+            code = installed(name, files)
+            assert code and all(text for _, text in code)  # found where it is installed
+            if name != dependency:
+                return code
+            return [(file, (text or b"") + b'\n__version__ = "99.0"\n') for file, text in code]
+
+        monkeypatch.setattr(cache_module, "package_code", upgraded)
     else:
         code = cache_module.stemmer_code()
 

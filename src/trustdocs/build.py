@@ -9,8 +9,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from trustdocs.cache import cache_folder
+from trustdocs.cache import cache_folder, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.output_folder import (
@@ -28,9 +29,9 @@ from trustdocs.record import (
     sources_now,
     unchanged_since,
 )
-from trustdocs.render import TemplateFailed
-from trustdocs.site import Site
-from trustdocs.workers import worker_count
+
+if TYPE_CHECKING:
+    from trustdocs.site import Site
 
 FEW_EDITED = 20  # page files edited since the last build: with fewer, pages are loaded here
 
@@ -65,12 +66,17 @@ def build_site(
         if problem is not None:
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     cache = cache_folder(config, use_cache)
-    site = Site(config, cache)
-    recorded = last_record(cache, site.site_key, target if write else None)
+    site_key = site_fingerprint(config) if cache.enabled else ""
+    recorded = last_record(cache, site_key, target if write else None)
     # What is there now, and each page file's key: read once, for the record and the build.
     now = sources_now(config) if recorded is not None else None
-    if recorded and now and unchanged_since(recorded, config, site.site_key, target, now, write):
+    if recorded and now and unchanged_since(recorded, config, site_key, target, now, write):
         return _left_alone(recorded, config, target if write else None, strict, started)
+    # Only now is what renders loaded: a build that finds nothing changed never needs it.
+    from trustdocs.site import Site
+    from trustdocs.workers import worker_count
+
+    site = Site(config, cache)
     diagnostics, written, signatures = [], False, {}
     late: list[Diagnostic] = []  # what writing found: a site-wide template that failed
     try:
@@ -118,6 +124,8 @@ def _left_alone(
 def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
     """Write every output file into FRESH; without it (a check), make the print page only, to see
     whether its template works. What failed."""
+    from trustdocs.render import TemplateFailed  # loaded with the site
+
     try:
         if fresh is None:
             assert site.snapshot is not None

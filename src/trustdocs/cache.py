@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import hashlib
 import hmac
+import importlib.util
 import itertools
 import json
 import os
@@ -27,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trustdocs.config import SiteConfig
+from trustdocs.config import SiteConfig, theme_folders
 
 CACHE_DIR = ".trustdocs-cache"
 ENTRY_SUFFIX = ".entry"
@@ -330,44 +331,42 @@ def code_fingerprint() -> str:
     """trustdocs' own code and the versions of what renders: a change to either invalidates all."""
     import sys
 
-    import jinja2
-    import markdown_it
-    import mdit_py_plugins
-    import pygments
-
     package = Path(__file__).parent
     sources = sorted(package.rglob("*.py"))
     return fingerprint(
         FORMAT,
         [(p.relative_to(package).as_posix(), p.read_bytes()) for p in sources],
-        jinja2.__version__,
-        markdown_it.__version__,
-        mdit_py_plugins.__version__,
-        pygments.__version__,
+        [package_code(name, ("__init__.py",)) for name in _RENDERING_PACKAGES],  # versions
         stemmer_code(),  # cached search records hold its stems
         sys.version,  # heading ids and words follow its Unicode tables
     )
 
 
+_RENDERING_PACKAGES = ("jinja2", "markdown_it", "mdit_py_plugins", "pygments")
 _STEMMER_FILES = ("__init__.py", "among.py", "basestemmer.py", "english_stemmer.py")
+
+
+def package_code(name: str, files: Iterable[str]) -> list[tuple[str, bytes | None]]:
+    """FILES of the installed package NAME, found without importing it (a build that finds
+    nothing changed never loads what renders): its `__init__.py` holds its version."""
+    spec = importlib.util.find_spec(name)
+    folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+    code: list[tuple[str, bytes | None]] = []
+    for file in files:
+        try:
+            code.append((file, (folder / file).read_bytes() if folder else None))
+        except OSError:
+            code.append((file, None))
+    return code
 
 
 def stemmer_code() -> list[tuple[str, bytes | None]]:
     """The code of the English stemmer search uses (it has no version of its own to ask for
     but its package's metadata, whose import costs a warm build more than reading these)."""
-    import snowballstemmer
-
-    folder = Path(snowballstemmer.__file__).parent
-    code: list[tuple[str, bytes | None]] = []
-    for name in _STEMMER_FILES:
-        try:
-            code.append((name, (folder / name).read_bytes()))
-        except OSError:
-            code.append((name, None))
-    return code
+    return package_code("snowballstemmer", _STEMMER_FILES)
 
 
-def config_fingerprint(config: SiteConfig, theme_folders: Iterable[Path]) -> str:
+def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
     """Everything of the site's configuration and theme that a page's output may depend on."""
     settings = {
         f.name: str(getattr(config, f.name))
@@ -376,11 +375,16 @@ def config_fingerprint(config: SiteConfig, theme_folders: Iterable[Path]) -> str
     }
     theme_files = [
         (str(path), path.read_bytes())
-        for folder in theme_folders
+        for folder in folders
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
+
+
+def site_fingerprint(config: SiteConfig) -> str:
+    """The key of CONFIG's site: its settings, its theme's files and trustdocs itself."""
+    return config_fingerprint(config, theme_folders(config.site_theme_dir))
 
 
 def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:

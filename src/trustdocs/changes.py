@@ -18,10 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustdocs.config import SiteConfig
+from trustdocs.config import SiteConfig, default_theme_dir
 from trustdocs.files import SourceFiles, could_belong
 from trustdocs.pages import PageFacts
-from trustdocs.render import default_theme_dir
 from trustdocs.snapshot import Aspect, SiteSnapshot
 from trustdocs.source import PageSource, without_body
 

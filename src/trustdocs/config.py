@@ -68,6 +68,19 @@ class SiteConfig:
         return self.root_dir / THEMES_DIR / self.theme
 
 
+def default_theme_dir() -> Path:
+    """The default theme: inside the installed package, or at the top of a source checkout."""
+    packaged = Path(__file__).parent / "themes" / "default"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "themes" / "default"
+
+
+def theme_folders(site_theme_dir: Path | None) -> list[Path]:
+    """Where a theme's files come from, file by file: the site's own theme, then the default."""
+    return [d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()]
+
+
 # key: (type, required); the one table of what site.yaml may hold
 _KEYS: dict[str, tuple[type, bool]] = {
     "title": (str, True),

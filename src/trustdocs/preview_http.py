@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import unquote, urlsplit
 
-from trustdocs.render import default_theme_dir
+from trustdocs.config import default_theme_dir
 from trustdocs.urls import INDEX_HTML, PREVIEW_PREFIX, site_url
 
 

@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trustdocs.cache import (
     BuildCache,
@@ -26,7 +27,9 @@ from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
 from trustdocs.output_folder import FileSignature, file_signature, output_signatures
-from trustdocs.pages import PageFacts
+
+if TYPE_CHECKING:  # pages.py loads the Markdown extensions and highlighting: a build that
+    from trustdocs.pages import PageFacts  # finds nothing changed never needs them
 
 
 @dataclass(frozen=True)

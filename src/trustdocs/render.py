@@ -18,6 +18,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from trustdocs.cache import BuildCache, FileRead, fingerprint, load, reads_fingerprint, store
+from trustdocs.config import theme_folders
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     Heading,
@@ -46,14 +47,6 @@ from trustdocs.urls import (
     relative_url,
     site_url,
 )
-
-
-def default_theme_dir() -> Path:
-    """The default theme: inside the installed package, or at the top of a source checkout."""
-    packaged = Path(__file__).parent / "themes" / "default"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "themes" / "default"
 
 
 @dataclass(frozen=True)
@@ -106,9 +99,7 @@ class Theme:
     """A theme's templates: the site's theme folder first, then the default theme, file by file."""
 
     def __init__(self, site_theme_dir: Path | None = None) -> None:
-        self.folders = [
-            d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()
-        ]
+        self.folders = theme_folders(site_theme_dir)
         self.environment = jinja2.Environment(
             loader=_ThemeLoader([str(d) for d in self.folders]),
             autoescape=True,

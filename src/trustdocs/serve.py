@@ -39,7 +39,14 @@ from watchdog.observers.api import ObservedWatch
 
 from trustdocs.cache import cache_folder
 from trustdocs.changes import plan_rebuild
-from trustdocs.config import SERVE_HOST, SERVE_PORT, ConfigError, SiteConfig, load_config
+from trustdocs.config import (
+    SERVE_HOST,
+    SERVE_PORT,
+    ConfigError,
+    SiteConfig,
+    default_theme_dir,
+    load_config,
+)
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.output_folder import OutputContent, write_file, write_output
 from trustdocs.outputs import is_on_request
@@ -51,7 +58,7 @@ from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's 
     check_port,
     resolve_request_path,
 )
-from trustdocs.render import TemplateFailed, default_theme_dir
+from trustdocs.render import TemplateFailed
 from trustdocs.site import LiveSite
 from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count

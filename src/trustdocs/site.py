@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, config_fingerprint
+from trustdocs.cache import BuildCache, site_fingerprint
 from trustdocs.changes import RebuildPlan, frame_unchanged, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, sort_diagnostics
@@ -38,7 +38,7 @@ class Site:
         self.config = config
         self.theme = Theme(config.site_theme_dir)
         self.cache = cache or BuildCache(None)
-        site_key = config_fingerprint(config, self.theme.folders) if self.cache.enabled else ""
+        site_key = site_fingerprint(config) if self.cache.enabled else ""
         self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
         self.read = SiteSources(config, self.cache, self.pages.known_source)
         self.descriptions = DescriptionTexts()
@@ -83,8 +83,7 @@ class Site:
         elif into is not None and load_here:
             keys = self.made.kept.keys(self.pages)
             order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
-            site = (self.theme, self.cache)
-            previewed = self.keeps_bodies  # only the preview re-renders what a page showed
+            site, previewed = (self.theme, self.cache), self.keeps_bodies  # see make_pages
             made, used = make_site_pages(order, self.pages, site, into, workers, minimum, previewed)
             self.workers_used = used
             self.made.add(made[0], snapshot, *made[1:])
