@@ -431,12 +431,12 @@ def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
     """A build that finds the last build's output takes most pages from it and the cache; with
     few page files edited it loads them in this process, and renders in workers when many pages
     must be rendered again: the site equals a build from nothing."""
-    from trustdocs import build as build_module
     from trustdocs import site as site_module
+    from trustdocs import workers as workers_module
 
     if forked:  # two pages to render again are "many": they are made in workers
         monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
-        monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+        monkeypatch.setattr(workers_module, "worker_count", lambda: 2)  # build.py asks it there
     made_here: list[int] = []
     make_site_pages = site_module.make_site_pages
 
@@ -548,12 +548,11 @@ def test_titles_many_pages_show_stay_in_the_cache_when_those_pages_are_rendered_
 def _forked_and_parsed_again(monkeypatch) -> None:
     """Build in two workers that keep no page's tokens from parse to render, and send each
     page's outputs as soon as they are made."""
-    from trustdocs import build as build_module
     from trustdocs import site as site_module
     from trustdocs import workers as workers_module
 
     monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
-    monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(workers_module, "worker_count", lambda: 2)  # build.py asks it there
     monkeypatch.setattr(workers_module, "ALL_HELD", 0)
     monkeypatch.setattr(workers_module, "HELD_PAGES", 0)
     monkeypatch.setattr(workers_module, "BATCH", 1)  # each page's outputs sent on their own

@@ -116,14 +116,13 @@ def test_ctrl_c_that_reaches_only_a_worker_interrupts_the_build_and_keeps_the_la
 ):
     """An interrupt (SIGINT) sent to one build worker alone interrupts the build as Ctrl-C does
     (exit 130, the previous site left as it was); it was reported as a bug in trustdocs."""
-    from trustdocs import build as build_module
     from trustdocs import site as site_module
     from trustdocs.cli import main
 
     root = make_site(tmp_path / "site", CONSULTING)
     out = tmp_path / "out"
     monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
-    monkeypatch.setattr(build_module, "worker_count", lambda: 2)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)  # build.py asks it there
     assert main(["build", "--config", str(root / "site.yaml"), "--output", str(out)]) == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
