@@ -921,3 +921,21 @@ def test_a_print_template_may_use_its_chapters_with_a_lists_operators(
         "False",
         "Extra",
     ]
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "workers"])
+def test_a_print_template_may_order_and_copy_its_chapters_as_a_list(tmp_path, monkeypatch, forked):
+    """`chapters` was a list: comparing it in order with another list, or copying it, works as it
+    did, from either side."""
+    template = (
+        "{{ chapters < [] }} {{ chapters > [] }} {{ chapters <= chapters|list }}"
+        " {{ chapters >= chapters }} {{ [] < chapters }} {{ chapters.copy()|length }}\n"
+    )
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/print.html": template})
+    if forked:
+        _forked_and_parsed_again(monkeypatch)
+    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
+    assert built.written, [d.format() for d in built.diagnostics]
+    shown = (tmp_path / "out" / "print.html").read_text().split()
+    assert shown == ["False", "True", "True", "True", "True", str(len(PAGES) - 1)]

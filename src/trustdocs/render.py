@@ -442,6 +442,23 @@ class _Chapters(Sequence[dict[str, object]]):
 
     __hash__ = None  # type: ignore[assignment]  # as a list's: unhashable
 
+    # In order with another list, as a list compares (`chapters > []`), from either side.
+    def __lt__(self, other: object) -> bool:
+        return list(self) < list(other) if isinstance(other, list | _Chapters) else NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        return list(self) <= list(other) if isinstance(other, list | _Chapters) else NotImplemented
+
+    def __gt__(self, other: object) -> bool:
+        return list(self) > list(other) if isinstance(other, list | _Chapters) else NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        return list(self) >= list(other) if isinstance(other, list | _Chapters) else NotImplemented
+
+    def copy(self) -> list[dict[str, object]]:
+        """The chapters as a list of their own, as a list's `copy` gives."""
+        return list(self)
+
     @overload
     def __getitem__(self, index: int) -> dict[str, object]: ...
     @overload
