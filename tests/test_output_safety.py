@@ -519,8 +519,8 @@ def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
         def build(self, workers=1, minimum=0, into=None, **others):
             super().build(workers, 0, into, **others)
 
-    monkeypatch.setattr("trustdocs.build.Site", EagerSite)
-    monkeypatch.setattr("trustdocs.build.worker_count", lambda: workers)
+    monkeypatch.setattr("trustdocs.site.Site", EagerSite)  # the build loads it from there
+    monkeypatch.setattr("trustdocs.workers.worker_count", lambda: workers)
     write = FreshOutput.write
 
     def write_one_unwritable(self, rel, content):
