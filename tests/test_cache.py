@@ -939,3 +939,31 @@ def test_a_print_template_may_order_and_copy_its_chapters_as_a_list(tmp_path, mo
     assert built.written, [d.format() for d in built.diagnostics]
     shown = (tmp_path / "out" / "print.html").read_text().split()
     assert shown == ["False", "True", "True", "True", "True", str(len(PAGES) - 1)]
+
+
+def test_a_renderer_installed_without_its_sources_still_shows_its_version(tmp_path, monkeypatch):
+    """The versions of what renders key the cache. Read from a package's `__init__.py` without
+    importing it; a package installed as bytecode only is asked for its version instead."""
+    import importlib
+    import py_compile
+    import sys
+
+    def install(version: str) -> list[tuple[str, bytes | None]]:
+        package = tmp_path / "bytecode_only"
+        package.mkdir(exist_ok=True)
+        source = package / "__init__.py"
+        source.write_text(f'__version__ = "{version}"\n')
+        py_compile.compile(str(source), cfile=str(package / "__init__.pyc"))
+        source.unlink()
+        sys.modules.pop("bytecode_only", None)
+        importlib.invalidate_caches()
+        return cache_module.package_code("bytecode_only", ("__init__.py",))
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    old, new = install("1.0"), install("2.0")
+    assert ("version", b"1.0") in old and ("version", b"2.0") in new
+    assert cache_module.package_code("no_such_package_here", ("__init__.py",))[-1] == (
+        "version",
+        None,
+    )
+    sys.modules.pop("bytecode_only", None)

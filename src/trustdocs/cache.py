@@ -357,7 +357,21 @@ def package_code(name: str, files: Iterable[str]) -> list[tuple[str, bytes | Non
             code.append((file, (folder / file).read_bytes() if folder else None))
         except OSError:
             code.append((file, None))
+    if any(text is None for _, text in code):  # installed without its sources: ask its version
+        code.append(("version", _installed_version(name)))
     return code
+
+
+def _installed_version(name: str) -> bytes | None:
+    """The version the package NAME says it is (importing it), else its distribution's."""
+    import importlib
+    import importlib.metadata
+
+    try:
+        version = getattr(importlib.import_module(name), "__version__", None)
+        return str(version or importlib.metadata.version(name)).encode()
+    except (ImportError, importlib.metadata.PackageNotFoundError):
+        return None
 
 
 def stemmer_code() -> list[tuple[str, bytes | None]]:
