@@ -905,14 +905,8 @@ def test_a_print_template_may_use_its_chapters_with_a_lists_operators(
         " {{ (chapters * 2)|length }} {{ chapters == chapters|list }} {{ chapters == [] }}"
         " {{ (chapters + [{'title': 'Extra'}])|map(attribute='title')|list|last }}\n"
     )
-    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
-    write_files(root, {"themes/default/print.html": template})
-    if forked:
-        _forked_and_parsed_again(monkeypatch)
-    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
-    assert built.written, [d.format() for d in built.diagnostics]
     chapters = len(PAGES) - 1
-    shown = (tmp_path / "out" / "print.html").read_text().split()
+    shown = _print_page_words(tmp_path, monkeypatch, template, forked)
     assert shown == [
         str(2 * chapters),
         str(chapters + 1),
@@ -923,6 +917,17 @@ def test_a_print_template_may_use_its_chapters_with_a_lists_operators(
     ]
 
 
+def _print_page_words(tmp_path: Path, monkeypatch, template: str, forked: bool) -> list[str]:
+    """The words of the print page that TEMPLATE makes of PAGES, built here or in workers."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/print.html": template})
+    if forked:
+        _forked_and_parsed_again(monkeypatch)
+    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
+    assert built.written, [d.format() for d in built.diagnostics]
+    return (tmp_path / "out" / "print.html").read_text().split()
+
+
 @pytest.mark.parametrize("forked", [False, True], ids=["here", "workers"])
 def test_a_print_template_may_order_and_copy_its_chapters_as_a_list(tmp_path, monkeypatch, forked):
     """`chapters` was a list: comparing it in order with another list, or copying it, works as it
@@ -931,13 +936,7 @@ def test_a_print_template_may_order_and_copy_its_chapters_as_a_list(tmp_path, mo
         "{{ chapters < [] }} {{ chapters > [] }} {{ chapters <= chapters|list }}"
         " {{ chapters >= chapters }} {{ [] < chapters }} {{ chapters.copy()|length }}\n"
     )
-    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
-    write_files(root, {"themes/default/print.html": template})
-    if forked:
-        _forked_and_parsed_again(monkeypatch)
-    built = build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False)
-    assert built.written, [d.format() for d in built.diagnostics]
-    shown = (tmp_path / "out" / "print.html").read_text().split()
+    shown = _print_page_words(tmp_path, monkeypatch, template, forked)
     assert shown == ["False", "True", "True", "True", "True", str(len(PAGES) - 1)]
 
 
