@@ -966,3 +966,31 @@ def test_a_renderer_installed_without_its_sources_still_shows_its_version(tmp_pa
         None,
     )
     sys.modules.pop("bytecode_only", None)
+
+
+def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch):
+    """Compiling the theme costs each build tens of milliseconds: a build takes its templates
+    compiled from the cache, and compiles again only a template that changed."""
+    import jinja2
+
+    compiled: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_template(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    assert "page.html" in compiled and "print.html" in compiled
+    compiled.clear()
+    edit(content(root, "b.md"), "See", "Now see")  # b is rendered again
+    assert build_site(config, tmp_path / "out").written
+    assert compiled == []
+    write_files(root, {"themes/default/partials/sidebar.html": "<nav aria-label=Course>x</nav>\n"})
+    assert build_site(config, tmp_path / "out").written
+    assert compiled == ["partials/sidebar.html"]
+    assert build_site(config, tmp_path / "fresh", use_cache=False).written
+    assert digest(tmp_path / "out") == digest(tmp_path / "fresh")

@@ -36,8 +36,8 @@ class Site:
 
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         self.config = config
-        self.theme = Theme(config.site_theme_dir)
         self.cache = cache or BuildCache(None)
+        self.theme = Theme(config.site_theme_dir, self.cache)
         site_key = site_fingerprint(config) if self.cache.enabled else ""
         self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
         self.read = SiteSources(config, self.cache, self.pages.known_source)
