@@ -994,3 +994,25 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
     assert compiled == ["partials/sidebar.html"]
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
+
+
+def test_pages_a_build_links_unread_stay_in_the_cache_for_the_preview(tmp_path, monkeypatch):
+    """A build after an edit links unchanged pages to the previous site's files without reading
+    their HTML from the cache; pruning must still keep that HTML, which a preview started next
+    serves without rendering the pages again."""
+    from trustdocs.site import LiveSite
+
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    edit(content(root, "b.md"), "See", "Now see")
+    assert build_site(config, tmp_path / "out").written  # records each page's HTML digest
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).rglob("*"):
+        os.utime(entry, (long_ago, long_ago))
+    edit(content(root, "b.md"), "Now see", "See")
+    assert build_site(config, tmp_path / "out").written  # links the others unread, and prunes
+    served = LiveSite(config, BuildCache(root / CACHE_DIR))
+    served.build()
+    assert served.made.render_count == 0

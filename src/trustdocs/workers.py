@@ -594,6 +594,7 @@ def make_pages(
             made, digest = parts
             digests[made.rendered.output] = digest
             if into is not None and into.link_previous(made.rendered.output, digest):
+                cache.touch("html", digest)  # not read, but kept from pruning: a preview reads it
                 keep(made)  # the previous site's very file: not even read
                 continue
             html = cached_html(cache, digest)  # checked against its digest
