@@ -695,14 +695,14 @@ def cached_parts(
     cache: BuildCache, key: str, snapshot: SiteSnapshot, shows: bool = True
 ) -> tuple[PageOutputs, str] | None:
     """A page's outputs from CACHE without their HTML, and its HTML's digest, when what they showed
-    of other pages is still the same. Unless SHOWS, without what they showed (only the preview's
-    edits need it): the titles it names are not even read, only kept from pruning."""
+    of other pages is still the same. Unless SHOWS, without the titles they showed (only the
+    preview's edits need them): those are not even read, only kept from pruning."""
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
     if not shows:
         cache.touch("titles", known.titles, once=True)
-        return without_what_it_shows(known.outputs), known.html
+        return known.outputs, known.html  # kept without its titles (`keep_outputs`)
     titles = _cached_titles(cache, known.titles)
     if titles is None:
         return None

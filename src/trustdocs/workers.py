@@ -372,9 +372,11 @@ def _make_pages_in_workers(
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     _compile_page_template(site[0])
+    spools = [new_spool(into, site[1]) for _ in orders]  # held: the outputs read from them later
     jobs = [
-        (order, pages, site, into, new_spool(into, site[1]), previewed) for order in orders
-    ]  # held
+        (order, pages, site, into, spool, previewed)
+        for order, spool in zip(orders, spools, strict=True)
+    ]
     workers = _fork(_make_pages_work, jobs)
     try:
         return _collect_made(workers)
