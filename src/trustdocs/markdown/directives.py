@@ -128,8 +128,8 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     same = written == str(path) or os.path.realpath(written) == str(path)
     parse.files_read.update((str(path), written))
     parse.read_digests.add((str(path), digest))
-    other = None if same else file_digest(Path(written), parse.max_include_bytes)
-    parse.read_digests.add((written, digest if same else other))
+    as_written = digest if same else file_digest(Path(written), parse.max_include_bytes)
+    parse.read_digests.add((written, as_written))
     return text
 
 
