@@ -31,6 +31,24 @@ def test_unknown_key_and_wrong_type_name_key_and_line(tmp_path):
     assert "did you mean 'theme'?" in caught.value.diagnostics[0].hint
 
 
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_lines_are_counted_as_an_editor_counts_them(tmp_path, separator):
+    """YAML also ends lines at NEL and the Unicode line and paragraph separators, which editors
+    show inside a line: a problem is reported at the line the author sees, never past the end."""
+    path = tmp_path / "site.yaml"
+    path.write_bytes(f'title: "A{separator}B"\ntheem: dark\n'.encode())
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert [(d.line, d.col, d.message) for d in caught.value.diagnostics] == [
+        (2, 1, "unknown key 'theem'")
+    ]
+    path.write_bytes(f"# note{separator}more\n\ttitle: x\n".encode())
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    [problem] = caught.value.diagnostics
+    assert (problem.line, problem.col) == (2, 1) and "invalid YAML" in problem.message
+
+
 def test_missing_title_and_bad_yaml(tmp_path):
     (tmp_path / "site.yaml").write_text("content: pages\n")
     with pytest.raises(ConfigError, match="missing required key 'title'"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -145,10 +147,43 @@ def _read_text(path: Path, shown: str) -> str:
         raise ConfigError([undecodable_utf8(shown, data, exc)]) from None
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # where an editor ends a line
+# Where YAML ends a line and an editor does not: NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of a character index."""
-    line_start = text.rfind("\n", 0, index) + 1
-    return text.count("\n", 0, index) + 1, index - line_start + 1
+    """1-based line and column of a character index, as an editor counts them."""
+    line, start = 1, 0
+    for found in _LINE_BREAK.finditer(text, 0, index):
+        line, start = line + 1, found.end()
+    return line, index - start + 1
+
+
+def _editor_marks(text: str, marks: Iterable[yaml.Mark | None]) -> None:
+    """Set the line and column of PyYAML's MARKS as an editor counts them: PyYAML also ends lines
+    at NEL and the Unicode line and paragraph separators, and would report lines further down
+    than the file has."""
+    if _YAML_ONLY_BREAK.search(text) is None:
+        return
+    starts = [0, *(found.end() for found in _LINE_BREAK.finditer(text))]
+    for mark in marks:
+        if mark is not None:
+            line = bisect.bisect_right(starts, mark.index)
+            mark.line, mark.column = line - 1, mark.index - starts[line - 1]
+
+
+def _node_marks(node: yaml.Node | None) -> Iterator[yaml.Mark | None]:
+    """The start and end marks of NODE and of every node below it."""
+    stack = [node] if node is not None else []
+    while stack:
+        node = stack.pop()
+        yield node.start_mark
+        yield node.end_mark
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
 
 
 def _one_line(message: str) -> str:
@@ -164,6 +199,7 @@ def _parse_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
                 depth += 1
                 if depth > MAX_NESTING:
                     mark = event.start_mark
+                    _editor_marks(text, [mark])
                     raise ConfigError(
                         [
                             error(
@@ -182,7 +218,9 @@ def _parse_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+        _editor_marks(text, _node_marks(node))
     except yaml.MarkedYAMLError as exc:
+        _editor_marks(text, [exc.problem_mark, exc.context_mark])
         raise ConfigError([_yaml_problem(shown, exc)]) from None
     except yaml.reader.ReaderError as exc:
         line, col = _position(text, exc.position)
