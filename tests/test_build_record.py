@@ -359,3 +359,65 @@ def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
     edit(root / "content" / "course" / "b.md", "See", "Now see")
     edited, said = loaded()
     assert "nothing changed" not in said and "jinja2" in edited
+
+
+def _next_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Forget the digests this process has kept, as a new trustdocs process starts; the names of
+    the files hashed from now on."""
+    import hashlib
+
+    from trustdocs import cache as cache_module
+
+    cache_module._DIGESTS.clear()
+    hashed: list[str] = []
+    whole = hashlib.file_digest
+
+    def counted(file, digest):
+        hashed.append(Path(os.readlink(f"/proc/self/fd/{file.fileno()}")).name)
+        return whole(file, digest)
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    return hashed
+
+
+def test_a_build_reads_only_the_files_saved_since_the_last_one(trustdocs, site, monkeypatch):
+    """The build record keeps each file's digest with its size, times and inode: the next build
+    (another process) hashes no page file or exercise file that kept them, and the one edited."""
+    from trustdocs import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # every file settled at once
+    assert trustdocs(site, "build").code == 0
+    hashed = _next_process(monkeypatch)
+    again = trustdocs(site, "build")
+    assert "nothing changed" in again.err and hashed == []
+    _body(site)
+    hashed = _next_process(monkeypatch)
+    edited = trustdocs(site, "build")
+    assert edited.code == 0 and "nothing changed" not in edited.err
+    assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()
+    assert hashed.count("a.md") >= 1 and set(hashed) == {"a.md"}
+
+
+@pytest.mark.parametrize("name", ["a.md", "example.js"])
+def test_a_file_rewritten_with_its_size_and_times_put_back_is_read_by_the_next_build(
+    trustdocs, site, monkeypatch, name
+):
+    """A page or exercise file changed in place with the same size, its modification time then
+    set back (as `touch -r` or a restore tool does), is not taken for the file the record kept:
+    its change time moved."""
+    from trustdocs import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)
+    path = site / "content" / name
+    long_ago = path.stat().st_mtime - 3600
+    os.utime(path, (long_ago, long_ago))
+    assert trustdocs(site, "build").code == 0
+    _next_process(monkeypatch)
+    old, new = ("Text of A.", "Text of Z.") if name == "a.md" else ("42", "43")
+    edit(path, old, new)
+    os.utime(path, (long_ago, long_ago))
+    _next_process(monkeypatch)
+    again = trustdocs(site, "build")
+    assert again.code == 0 and "nothing changed" not in again.err
+    page = "a.html" if name == "a.md" else "x.html"
+    assert new in (site / "site" / "course" / page).read_text()

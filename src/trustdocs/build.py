@@ -93,7 +93,7 @@ def build_site(
                 if fresh is not None and not late:
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
-        if (written and settled is not None) or not write:
+        if cache.enabled and ((written and settled is not None) or not write):
             found = site.diagnostics() + late
             record = build_record(
                 site.site_key, site.read, site.pages.facts, found, settled or {}, site.made.digests

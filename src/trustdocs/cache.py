@@ -44,13 +44,14 @@ def fingerprint(*parts: object) -> str:
 
 
 _PLAIN = {str, int, float, bool, type(None)}
+HASHED = "sha256:"  # bytes in a key, and a regular file's digest, are their SHA-256 after this
 
 
 def _canonical(value: object) -> object:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if isinstance(value, bytes):
-        return "sha256:" + hashlib.sha256(value).hexdigest()
+        return HASHED + hashlib.sha256(value).hexdigest()
     if isinstance(value, tuple | list):
         if set(map(type, value)) <= _PLAIN:
             return list(value)
@@ -267,7 +268,7 @@ def reads_now(reads: Iterable[FileRead], most: int) -> list[FileRead]:
 
 def bytes_digest(data: bytes) -> str:
     """The digest of a regular file that holds DATA, as `file_digest` gives it."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return HASHED + hashlib.sha256(data).hexdigest()
 
 
 def size_digest(size: int) -> str:
@@ -280,18 +281,35 @@ def kind_digest(mode: int) -> str:
     return f"not a regular file ({stat.S_IFMT(mode):o})"
 
 
-# Digests of files read for pages, by where the file is and its stat: a build asks for each
-# several times (its page's facts, its outputs, the build record), a preview after every edit.
-_DIGESTS: dict[tuple[str, int, int, int, int, int], str] = {}
+Stamp = tuple[int, int, int, int, int]  # device, inode, size, modification and change times (ns)
+KnownDigest = tuple[Stamp, str]  # a file as it was when hashed, and its digest
+
+# Digests of the site's files by path, with the file's stamp when it was hashed: a build asks for
+# each several times (its page's facts, its outputs, the build record), a preview after every
+# edit, and the build record hands them to the next build, which then reads only changed files.
+_DIGESTS: dict[str, KnownDigest] = {}
 _DIGESTS_KEPT = 1 << 16
 _SETTLED_NS = 2_000_000_000  # a file changed this recently may change again within one time tick
+
+
+def _stamp(info: os.stat_result) -> Stamp:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def file_digest(path: Path, most: int | None = None) -> str | None:
     """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
     FIFO without a writer would block, a device such as /dev/zero never ends. None: missing, or
     it cannot be opened. A regular file of more than MOST bytes is known by its size alone: it is
-    refused whatever it holds, and it may be huge."""
+    refused whatever it holds, and it may be huge. A file whose stamp is the one it had when it
+    was last hashed (here, or by the build that left the record) is not read again."""
+    before = time.time_ns()
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    known = _DIGESTS.get(str(path))
+    if known is not None and known[0] == _stamp(info) and (most is None or info.st_size <= most):
+        return known[1]
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
@@ -309,21 +327,30 @@ def file_digest(path: Path, most: int | None = None) -> str | None:
         return size_digest(info.st_size)
     with os.fdopen(handle, "rb") as file:
         try:
-            times = (info.st_mtime_ns, info.st_ctime_ns)
-            known = (str(path), info.st_dev, info.st_ino, info.st_size, *times)
-            digest = _DIGESTS.get(known)
-            if digest is None:
-                digest = "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
-                # Kept only for a file that has not changed for a while: two writes within one
-                # tick of the file system's clock can leave the same size and times ("racy"
-                # files, as git calls them).
-                if time.time_ns() - max(times) > _SETTLED_NS:
-                    if len(_DIGESTS) >= _DIGESTS_KEPT:
-                        _DIGESTS.clear()
-                    _DIGESTS[known] = digest
-            return digest
+            digest = HASHED + hashlib.file_digest(file, "sha256").hexdigest()
         except OSError:
             return None
+    # Kept only for a file that had not changed for a while before it was looked at: two writes
+    # within one tick of the file system's clock can leave the same size and times ("racy"
+    # files, as git calls them). Any later write gives it other times: the change time cannot
+    # be set back.
+    if before - max(info.st_mtime_ns, info.st_ctime_ns) > _SETTLED_NS:
+        if len(_DIGESTS) >= _DIGESTS_KEPT:
+            _DIGESTS.clear()
+        _DIGESTS[str(path)] = (_stamp(info), digest)
+    return digest
+
+
+def known_digests(paths: Iterable[str]) -> dict[str, KnownDigest]:
+    """What `file_digest` keeps of PATHS (each hashed when it had settled), for the build record."""
+    return {path: _DIGESTS[path] for path in paths if path in _DIGESTS}
+
+
+def remember_digests(known: dict[str, KnownDigest]) -> None:
+    """Take the digests an earlier build kept (`known_digests`) as if the files were hashed here."""
+    if len(_DIGESTS) + len(known) > _DIGESTS_KEPT:
+        _DIGESTS.clear()
+    _DIGESTS.update(itertools.islice(known.items(), _DIGESTS_KEPT))
 
 
 @functools.cache

@@ -201,8 +201,9 @@ class ReadPage:
     key: str = ""  # changes whenever the file's bytes (or where it is) change
 
 
-def source_key(config: SiteConfig, path: Path, data: bytes) -> str:
-    """The key of a page file's contents and of where it is (which its diagnostics show)."""
+def source_key(config: SiteConfig, path: Path, data: bytes | str) -> str:
+    """The key of a page file's contents (DATA: its bytes, or their `file_digest`, the same key)
+    and of where it is (which its diagnostics show)."""
     rel_path = path.relative_to(config.content_dir).as_posix()
     return fingerprint(
         "source", code_fingerprint(), data, display_path(path), rel_path, config.layout

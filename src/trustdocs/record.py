@@ -15,12 +15,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trustdocs.cache import (
+    HASHED,
     BuildCache,
     FileRead,
+    KnownDigest,
+    file_digest,
     fingerprint,
+    known_digests,
     load,
     reads_fingerprint,
     reads_now,
+    remember_digests,
     store,
 )
 from trustdocs.config import SiteConfig
@@ -44,6 +49,9 @@ class BuildRecord:
     skipped: int
     pages_written: dict[str, str]  # output rel path of a page -> the digest of its HTML
     page_keys: dict[str, str]  # page file -> the key of its bytes
+    # Page files and files read for pages, each with its stamp when it was hashed: the next build
+    # reads only the files whose stamps differ (`file_digest`).
+    digests: dict[str, KnownDigest]
 
     def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
         """Each page file this build wrote: as it left it, and the digest of its HTML."""
@@ -95,6 +103,10 @@ def build_record(
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
     inputs = inputs_key(read.config, site_key, files, page_keys, reads)
+    # Each file as it is now: one saved since it was read is read again by the next build.
+    hashed = [*map(str, files.pages), *(path for path, _ in reads)]
+    for path in hashed:
+        file_digest(Path(path))  # at once for files this process has hashed already
     return BuildRecord(
         inputs,
         tuple(reads),
@@ -104,6 +116,7 @@ def build_record(
         files.skipped,
         {rel: digest for rel, digest in pages_written.items() if rel in written},
         {str(path): key for path, key in read.keys.items() if key},
+        known_digests(hashed),
     )
 
 
@@ -115,22 +128,25 @@ def _signature(path: Path | str) -> FileSignature | None:
 
 
 def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> BuildRecord | None:
-    """The record of the last build of this site into OUTPUT_DIR (None: the last check)."""
+    """The record of the last build of this site into OUTPUT_DIR (None: the last check); the
+    digests it kept are known from now on."""
     if not cache.enabled:
         return None
-    return load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
+    record = load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
+    if record is not None:
+        remember_digests(record.digests)
+    return record
 
 
 def sources_now(config: SiteConfig) -> tuple[SourceFiles, dict[Path, str]]:
     """The site's files as discovered now, and the key of each page file's bytes (a file that
-    cannot be read has none)."""
+    cannot be read, or is no longer a regular file, has none)."""
     files = discover(config)
     keys = {}
     for path in files.pages:
-        try:
-            keys[path] = source_key(config, path, path.read_bytes())
-        except OSError:
-            continue
+        digest = file_digest(path)
+        if digest is not None and digest.startswith(HASHED):
+            keys[path] = source_key(config, path, digest)
     return files, keys
 
 
