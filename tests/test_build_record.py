@@ -421,3 +421,34 @@ def test_a_file_rewritten_with_its_size_and_times_put_back_is_read_by_the_next_b
     assert again.code == 0 and "nothing changed" not in again.err
     page = "a.html" if name == "a.md" else "x.html"
     assert new in (site / "site" / "course" / page).read_text()
+
+
+def test_a_check_never_hashes_whole_a_file_too_large_to_include(trustdocs, tmp_path, monkeypatch):
+    """A check keeps its record even when it finds errors: remembering the files directives read
+    must not hash whole the one refused for its size (it may be gigabytes)."""
+    import hashlib
+
+    from trustdocs import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)
+    root = make_site(
+        tmp_path / "site",
+        {"index.md": "@page home Home\n@body\n@sourceref ./big.js\n", "big.js": "x" * 100},
+        SITE_YAML + "max_include_bytes: 50\n",
+    )
+    hashed: list[int] = []
+    whole = hashlib.file_digest
+
+    def counted(file, digest):
+        result = whole(file, digest)
+        hashed.append(file.tell())
+        return result
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    first = trustdocs(root, "check")
+    assert first.code == 1 and "larger than 50 bytes" in first.err
+    assert hashed and max(hashed) <= 50
+    cache_module._DIGESTS.clear()  # as a new process
+    again = trustdocs(root, "check")
+    assert again.code == 1 and "nothing changed" in again.err
+    assert max(hashed) <= 50

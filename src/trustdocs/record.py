@@ -103,10 +103,14 @@ def build_record(
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
     inputs = inputs_key(read.config, site_key, files, page_keys, reads)
-    # Each file as it is now: one saved since it was read is read again by the next build.
+    # Each file as it is now: one saved since it was read is read again by the next build. A
+    # file too large to include is known by its size alone, never hashed whole (`file_digest`).
+    most = read.config.max_include_bytes
+    for page in files.pages:
+        file_digest(page)  # at once for files this process has hashed already
+    for path, _ in reads:
+        file_digest(Path(path), most)
     hashed = [*map(str, files.pages), *(path for path, _ in reads)]
-    for path in hashed:
-        file_digest(Path(path))  # at once for files this process has hashed already
     return BuildRecord(
         inputs,
         tuple(reads),
