@@ -452,3 +452,35 @@ def test_a_check_never_hashes_whole_a_file_too_large_to_include(trustdocs, tmp_p
     again = trustdocs(root, "check")
     assert again.code == 1 and "nothing changed" in again.err
     assert max(hashed) <= 50
+
+
+@pytest.mark.parametrize("link", ["code/example.js", "code"])
+def test_a_link_pointed_out_of_the_site_at_the_same_bytes_is_refused_by_the_next_build(
+    trustdocs, tmp_path, link
+):
+    """A file a directive reads through a link (the file's own or a folder's on the way), pointed
+    at a file outside the site that holds the same bytes, is refused as a fresh build refuses it:
+    where the link leads is part of what the page read."""
+    root = make_site(
+        tmp_path / "site",
+        {"index.md": "@page home Home\n@body\n@sourceref ../code/example.js\n"},
+        SITE_YAML,
+    )
+    code = "const answer = 42;\n"
+    (root / "exercises").mkdir()
+    (root / "exercises" / "example.js").write_text(code)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "example.js").write_text(code)
+    (root / "code").mkdir()
+    if link == "code":
+        (root / "code").rmdir()
+    (root / link).symlink_to(root / "exercises" / Path(link).relative_to("code"))
+    first = trustdocs(root, "build")
+    assert first.code == 0, first.err
+    assert "nothing changed" in trustdocs(root, "build").err
+    (root / link).unlink()
+    (root / link).symlink_to(tmp_path / "outside" / Path(link).relative_to("code"))
+    again = trustdocs(root, "build")
+    fresh = trustdocs(root, "build", "--no-cache", "--output", str(tmp_path / "fresh"))
+    assert fresh.code == 1 and "is outside the site folder" in fresh.err
+    assert again.code == 1 and "is outside the site folder" in again.err, again.err

@@ -263,7 +263,28 @@ def reads_fingerprint(reads: Iterable[FileRead]) -> str:
 def reads_now(reads: Iterable[FileRead], most: int) -> list[FileRead]:
     """The files of READS as they are on disk now, to compare with `reads_fingerprint` (MOST: see
     `file_digest`)."""
-    return [(path, file_digest(Path(path), most)) for path, _ in reads]
+    folders: dict[str, str] = {}  # where each folder leads: many files share one
+    return [(path, read_digest(path, most, folders)) for path, _ in reads]
+
+
+def read_digest(path: str, most: int, folders: dict[str, str] | None = None) -> str | None:
+    """The digest of a file a page read (`FileRead`): its `file_digest`, with where PATH leads
+    when a link (its own or a folder's on the way) takes it elsewhere. Pointing a link at another
+    file, even one with the same bytes, changes what was read: it may lead out of the site.
+    FOLDERS: where folders lead, found so far."""
+    folder, name = os.path.split(path)
+    if folders is None or os.path.islink(path):
+        real = os.path.realpath(path)
+    else:
+        if folder not in folders:
+            folders[folder] = os.path.realpath(folder)
+        real = os.path.join(folders[folder], name)
+    return leading(path, real, file_digest(Path(path), most))
+
+
+def leading(path: str, real: str, digest: str | None) -> str | None:
+    """`read_digest` of PATH, which leads to REAL, when the file there has DIGEST."""
+    return digest if real == path else f"{digest} at {real}"
 
 
 def bytes_digest(data: bytes) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, FileRead, file_digest, fingerprint, load, store
+from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error, warning
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
@@ -159,7 +159,7 @@ class ParsedPages:
         if known is None or known.names != self.names_key or known.facts.source != source:
             return False
         most = self.config.max_include_bytes
-        if any(file_digest(Path(p), most) != digest for p, digest in known.facts.read_digests):
+        if any(read_digest(p, most) != digest for p, digest in known.facts.read_digests):
             return False
         if any(self.titles.get(name) != title for name, title in known.titles.items()):
             return False

@@ -27,6 +27,8 @@ from trustdocs.cache import (
     bytes_digest,
     file_digest,
     kind_digest,
+    leading,
+    read_digest,
     size_digest,
 )
 from trustdocs.diagnostics import did_you_mean, error, first_bad_byte, warning
@@ -123,12 +125,15 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         )
     else:
         text, digest = _read_file(path, what, env, line, needle)
-    # The path as written too: when it is a link, pointing it elsewhere changes what is read.
+    # The path as written too, with where it leads: pointing a link elsewhere changes what is read.
     written = os.path.abspath(parse.source_dir / relative)
-    same = written == str(path) or os.path.realpath(written) == str(path)
+    real = os.path.realpath(written)
     parse.files_read.update((str(path), written))
     parse.read_digests.add((str(path), digest))
-    as_written = digest if same else file_digest(Path(written), parse.max_include_bytes)
+    if real == str(path):
+        as_written = leading(written, real, digest)
+    else:
+        as_written = read_digest(written, parse.max_include_bytes)
     parse.read_digests.add((written, as_written))
     return text
 
