@@ -484,3 +484,27 @@ def test_a_link_pointed_out_of_the_site_at_the_same_bytes_is_refused_by_the_next
     fresh = trustdocs(root, "build", "--no-cache", "--output", str(tmp_path / "fresh"))
     assert fresh.code == 1 and "is outside the site folder" in fresh.err
     assert again.code == 1 and "is outside the site folder" in again.err, again.err
+
+
+def test_files_that_settle_after_a_build_are_read_once_more_not_at_every_build(
+    trustdocs, site, monkeypatch
+):
+    """A build right after a checkout hashes files too fresh to be known by their stamps; a later
+    build that finds nothing changed records them once they have settled, and the build after
+    it reads none of them. They were read again by every build until something changed."""
+    from trustdocs import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 10**18)  # nothing has settled yet
+    assert trustdocs(site, "build").code == 0
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # now every file has
+    hashed = _next_process(monkeypatch)
+    assert "nothing changed" in trustdocs(site, "build").err
+    assert "a.md" in hashed
+    hashed = _next_process(monkeypatch)
+    assert "nothing changed" in trustdocs(site, "build").err
+    assert hashed == []
+    _body(site)
+    _next_process(monkeypatch)
+    edited = trustdocs(site, "build")
+    assert "nothing changed" not in edited.err
+    assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()

@@ -28,6 +28,7 @@ from trustdocs.record import (
     last_record,
     sources_now,
     unchanged_since,
+    with_digests_learned,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +72,9 @@ def build_site(
     # What is there now, and each page file's key: read once, for the record and the build.
     now = sources_now(config) if recorded is not None else None
     if recorded and now and unchanged_since(recorded, config, site_key, target, now, write):
+        learned = with_digests_learned(recorded, now[0])
+        if learned is not None:  # files that had not yet settled when it was made
+            keep_record(cache, site_key, target if write else None, learned)
         return _left_alone(recorded, config, target if write else None, strict, started)
     # Only now is what renders loaded: a build that finds nothing changed never needs it.
     from trustdocs.site import Site

@@ -8,6 +8,7 @@ leaves the output alone. Anything else, however small, is a normal build.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -196,6 +197,16 @@ def unchanged_since(
         except OSError:
             return False
     return True
+
+
+def with_digests_learned(record: BuildRecord, files: SourceFiles) -> BuildRecord | None:
+    """RECORD with the digests this process has kept of its files (FILES: its page files), when
+    it kept more than the record has: a file saved shortly before a build is hashed every time
+    until it settles, and a build that finds nothing changed would never record it otherwise."""
+    known = known_digests([*map(str, files.pages), *(path for path, _ in record.reads)])
+    if known.items() <= record.digests.items():
+        return None
+    return dataclasses.replace(record, digests={**record.digests, **known})
 
 
 def keep_record(
