@@ -619,7 +619,7 @@ def _breadcrumbs(links: _FrameLinks, name: str) -> list[LinkedPage]:
     return [links.link(tree.first_ancestors_of(name)[0]), gap, *(links.link(a) for a in nearest)]
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=1 << 11)  # the sidebars of a folder's pages, and a few others
 def _closed_nav_item(folder: str, title: str, output: str, has_children: bool) -> NavItem:
     """A collapsed sidebar entry looks the same from every page of a folder: make it once."""
     return NavItem(

@@ -39,7 +39,10 @@ def site_url(base: str, to_output: str, fragment: str = "") -> str:
     return base + quote(to_output, safe=URL_SAFE) + (f"#{fragment}" if fragment else "")
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# Pages of one folder link the same few targets (the sidebar's, their neighbours'): a small cache
+# finds nearly all of them again. A larger one held tens of thousands of paths used once, and at
+# 10,000 lessons each build worker grew by about 20 MiB with them.
+@functools.lru_cache(maxsize=1 << 11)
 def _relative_path(from_folder: str, to_output: str) -> str:
     """Both paths are normalised and relative to the site root, so no file system is consulted."""
     start = from_folder.split("/") if from_folder else []
