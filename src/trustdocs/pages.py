@@ -153,13 +153,15 @@ class ParsedPages:
         known = self._load(self._key(source_key))
         return None if known is None else (known.facts.source, known.read_problems)
 
-    def reuse(self, source: PageSource) -> bool:
-        """Take SOURCE's facts from the cache when nothing they were made from has changed."""
+    def reuse(self, source: PageSource, folders: dict[str, str] | None = None) -> bool:
+        """Take SOURCE's facts from the cache when nothing they were made from has changed.
+        FOLDERS: where the folders of files pages read lead, found so far in this pass."""
         known = self._load(self.keys.get(source.name, ""))
         if known is None or known.names != self.names_key or known.facts.source != source:
             return False
         most = self.config.max_include_bytes
-        if any(read_digest(p, most) != digest for p, digest in known.facts.read_digests):
+        reads = known.facts.read_digests
+        if any(read_digest(p, most, folders) != digest for p, digest in reads):
             return False
         if any(self.titles.get(name) != title for name, title in known.titles.items()):
             return False

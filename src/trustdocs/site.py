@@ -96,8 +96,9 @@ class Site:
 
     def _load(self) -> SiteSnapshot:
         """Choose the pages, take their facts from the cache or parse them; resolve the site."""
+        folders: dict[str, str] = {}  # see `reuse`: once per folder, not once per file read
         for source in self._choose():
-            if not self.pages.reuse(source):
+            if not self.pages.reuse(source, folders):
                 self.pages.parse(source)
         return self._resolve()
 

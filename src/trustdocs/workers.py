@@ -553,10 +553,11 @@ def _work(
         pages.choose_titles(parse_order.titles, parse_order.source_keys, parse_order.read_problems)
         names: list[str] = []
         held = len(parse_order.paths) if len(parse_order.paths) <= ALL_HELD else HELD_PAGES
+        folders: dict[str, str] = {}  # see `ParsedPages.reuse`
         for path in parse_order.paths:
             source = reads[path].source
             assert source is not None  # the main process chose it
-            if not pages.reuse(source):
+            if not pages.reuse(source, folders):
                 pages.parse(source)
                 if len(names) >= held:
                     pages.release(source.name)  # parsed again to render it
