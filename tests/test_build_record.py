@@ -294,8 +294,6 @@ def test_a_file_too_large_to_include_is_never_read_whole_yet_its_changes_are_see
     """A directive naming a file over max_include_bytes is refused whatever the file holds: it is
     known by its size, never hashed whole at each build (it may be gigabytes). Growing, it is
     reported at its new size; shrunk under the limit, it is included."""
-    import hashlib
-
     root = make_site(
         tmp_path / "site",
         {
@@ -305,15 +303,7 @@ def test_a_file_too_large_to_include_is_never_read_whole_yet_its_changes_are_see
         },
         SITE_YAML + "max_include_bytes: 50\n",
     )
-    hashed: list[int] = []
-    whole = hashlib.file_digest
-
-    def counted(file, digest):
-        result = whole(file, digest)
-        hashed.append(file.tell())
-        return result
-
-    monkeypatch.setattr(hashlib, "file_digest", counted)
+    hashed = _hashing(monkeypatch)
     first = trustdocs(root, "build")
     assert first.code == 1 and "larger than 50 bytes (100 bytes or more)" in first.err
     edit(root / "content" / "other.md", "Text.", "More text.")  # the big file's page is reused
@@ -361,23 +351,28 @@ def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
     assert "nothing changed" not in said and "jinja2" in edited
 
 
-def _next_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Forget the digests this process has kept, as a new trustdocs process starts; the names of
-    the files hashed from now on."""
+def _hashing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Each file hashed from now on: its name, and how many of its bytes were read."""
     import hashlib
 
-    from trustdocs import cache as cache_module
-
-    cache_module._DIGESTS.clear()
-    hashed: list[str] = []
+    hashed: list[tuple[str, int]] = []
     whole = hashlib.file_digest
 
     def counted(file, digest):
-        hashed.append(Path(os.readlink(f"/proc/self/fd/{file.fileno()}")).name)
-        return whole(file, digest)
+        result = whole(file, digest)
+        hashed.append((Path(os.readlink(f"/proc/self/fd/{file.fileno()}")).name, file.tell()))
+        return result
 
     monkeypatch.setattr(hashlib, "file_digest", counted)
     return hashed
+
+
+def _next_process(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Forget the digests this process has kept, as a new trustdocs process starts; `_hashing`."""
+    from trustdocs import cache as cache_module
+
+    cache_module._DIGESTS.clear()
+    return _hashing(monkeypatch)
 
 
 def test_a_build_reads_only_the_files_saved_since_the_last_one(trustdocs, site, monkeypatch):
@@ -395,7 +390,7 @@ def test_a_build_reads_only_the_files_saved_since_the_last_one(trustdocs, site, 
     edited = trustdocs(site, "build")
     assert edited.code == 0 and "nothing changed" not in edited.err
     assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()
-    assert hashed.count("a.md") >= 1 and set(hashed) == {"a.md"}
+    assert {name for name, _ in hashed} == {"a.md"}
 
 
 @pytest.mark.parametrize("name", ["a.md", "example.js"])
@@ -426,8 +421,6 @@ def test_a_file_rewritten_with_its_size_and_times_put_back_is_read_by_the_next_b
 def test_a_check_never_hashes_whole_a_file_too_large_to_include(trustdocs, tmp_path, monkeypatch):
     """A check keeps its record even when it finds errors: remembering the files directives read
     must not hash whole the one refused for its size (it may be gigabytes)."""
-    import hashlib
-
     from trustdocs import cache as cache_module
 
     monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)
@@ -436,22 +429,14 @@ def test_a_check_never_hashes_whole_a_file_too_large_to_include(trustdocs, tmp_p
         {"index.md": "@page home Home\n@body\n@sourceref ./big.js\n", "big.js": "x" * 100},
         SITE_YAML + "max_include_bytes: 50\n",
     )
-    hashed: list[int] = []
-    whole = hashlib.file_digest
-
-    def counted(file, digest):
-        result = whole(file, digest)
-        hashed.append(file.tell())
-        return result
-
-    monkeypatch.setattr(hashlib, "file_digest", counted)
+    hashed = _hashing(monkeypatch)
     first = trustdocs(root, "check")
     assert first.code == 1 and "larger than 50 bytes" in first.err
-    assert hashed and max(hashed) <= 50
+    assert hashed and max(size for _, size in hashed) <= 50
     cache_module._DIGESTS.clear()  # as a new process
     again = trustdocs(root, "check")
     assert again.code == 1 and "nothing changed" in again.err
-    assert max(hashed) <= 50
+    assert max(size for _, size in hashed) <= 50
 
 
 @pytest.mark.parametrize("link", ["code/example.js", "code"])
@@ -499,7 +484,7 @@ def test_files_that_settle_after_a_build_are_read_once_more_not_at_every_build(
     monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # now every file has
     hashed = _next_process(monkeypatch)
     assert "nothing changed" in trustdocs(site, "build").err
-    assert "a.md" in hashed
+    assert "a.md" in {name for name, _ in hashed}
     hashed = _next_process(monkeypatch)
     assert "nothing changed" in trustdocs(site, "build").err
     assert hashed == []
