@@ -154,13 +154,11 @@ class ParsedPages:
         return None if known is None else (known.facts.source, known.read_problems)
 
     def reuse(self, source: PageSource, folders: dict[str, str] | None = None) -> bool:
-        """Take SOURCE's facts from the cache when nothing they were made from has changed.
-        FOLDERS: where the folders of files pages read lead, found so far in this pass."""
+        """Take SOURCE's facts from the cache if nothing they came from changed (`read_digest`)."""
         known = self._load(self.keys.get(source.name, ""))
         if known is None or known.names != self.names_key or known.facts.source != source:
             return False
-        most = self.config.max_include_bytes
-        reads = known.facts.read_digests
+        most, reads = self.config.max_include_bytes, known.facts.read_digests
         if any(read_digest(p, most, folders) != digest for p, digest in reads):
             return False
         if any(self.titles.get(name) != title for name, title in known.titles.items()):

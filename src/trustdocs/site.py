@@ -63,7 +63,6 @@ class Site:
         """Load and render everything, reusing what the cache holds; in forked WORKERS when the
         site has at least MINIMUM (default PARALLEL_MINIMUM) page files, unless LOAD_HERE (most
         pages' outputs are in the cache): pages are written INTO the output being made.
-
         ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
         rendered when asked for. FOUND: the files just discovered, with the keys of the page
         files' bytes (`record.sources_now`), under which the cache's tags are taken."""
@@ -96,7 +95,7 @@ class Site:
 
     def _load(self) -> SiteSnapshot:
         """Choose the pages, take their facts from the cache or parse them; resolve the site."""
-        folders: dict[str, str] = {}  # see `reuse`: once per folder, not once per file read
+        folders: dict[str, str] = {}  # see `reuse`
         for source in self._choose():
             if not self.pages.reuse(source, folders):
                 self.pages.parse(source)
