@@ -493,3 +493,35 @@ def test_files_that_settle_after_a_build_are_read_once_more_not_at_every_build(
     edited = trustdocs(site, "build")
     assert "nothing changed" not in edited.err
     assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()
+
+
+def test_a_build_that_finds_nothing_changed_keeps_the_record_another_build_wrote_meanwhile(
+    trustdocs, site, monkeypatch
+):
+    """Two builds at once (an editor's build on save and one in a terminal): the one that finds
+    nothing changed, while it looks, must not put back its older record over the one the other
+    build wrote for the edited site, or the next build makes the whole site again."""
+    from trustdocs import build as build_module
+    from trustdocs import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 10**18)  # nothing has settled yet
+    assert trustdocs(site, "build").code == 0
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # now every file has
+    _next_process(monkeypatch)
+    learned = build_module.with_digests_learned
+    other: list[str] = []
+
+    def meanwhile(record, files):  # the other build, started after the edit, ends first
+        if not other:
+            _body(site)
+            other.append(trustdocs(site, "build").err)
+        return learned(record, files)
+
+    monkeypatch.setattr(build_module, "with_digests_learned", meanwhile)
+    assert "nothing changed" in trustdocs(site, "build").err
+    assert other and "nothing changed" not in other[0]
+    monkeypatch.setattr(build_module, "with_digests_learned", learned)
+    _next_process(monkeypatch)
+    after = trustdocs(site, "build")
+    assert after.code == 0 and "nothing changed" in after.err, after.err
+    assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()

@@ -74,7 +74,7 @@ def build_site(
     if recorded and now and unchanged_since(recorded, config, site_key, target, now, write):
         learned = with_digests_learned(recorded, now[0])
         if learned is not None:  # files that had not yet settled when it was made
-            keep_record(cache, site_key, target if write else None, learned)
+            keep_record(cache, site_key, target if write else None, learned, recorded)
         return _left_alone(recorded, config, target if write else None, strict, started)
     # Only now is what renders loaded: a build that finds nothing changed never needs it.
     from trustdocs.site import Site

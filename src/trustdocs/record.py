@@ -210,7 +210,17 @@ def with_digests_learned(record: BuildRecord, files: SourceFiles) -> BuildRecord
 
 
 def keep_record(
-    cache: BuildCache, site_key: str, output_dir: Path | None, record: BuildRecord
+    cache: BuildCache,
+    site_key: str,
+    output_dir: Path | None,
+    record: BuildRecord,
+    replacing: BuildRecord | None = None,
 ) -> None:
-    """Remember a written build (or, without OUTPUT_DIR, a check) for the next one."""
-    store(cache, "record", _record_key(site_key, output_dir), record)
+    """Remember a written build (or, without OUTPUT_DIR, a check) for the next one; as an update
+    of the record REPLACING, only while that is still the last one kept."""
+    key = _record_key(site_key, output_dir)
+    # Another build may have kept its own while this one looked: an older record put back over it
+    # would make the next build start again from the whole site.
+    if replacing is not None and load(cache, "record", key, BuildRecord) != replacing:
+        return
+    store(cache, "record", key, record)
