@@ -439,6 +439,22 @@ def test_an_exercise_file_outside_the_content_folder_is_watched(tmp_path):
         running.stop()
 
 
+def test_an_exercise_file_a_page_starts_to_read_while_previewing_is_watched(tmp_path):
+    """A page saved with a new @sourceref to a folder not watched yet: the edits of that file
+    show up, not only those after some other edit."""
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nHi.\n"})
+    write_files(site, {"exercises/new/start.js": "const first = 1;\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        page = "@page course Course\n@body\n@sourceref ../exercises/new/start.js\n"
+        (site / "content" / "index.md").write_text(page)
+        wait_for(lambda: "first" in request(running, "/index.html")[1])
+        (site / "exercises/new/start.js").write_text("const second = 2;\n")
+        wait_for(lambda: "second" in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
 def test_many_exercise_folders_are_watched_with_one_watch_and_edits_show_up(tmp_path):
     """A course reading exercise files from many folders outside content/ is watched with a watch of
     their common folder (a watch per folder costs a thread each), and every edit is still seen."""

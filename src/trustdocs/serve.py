@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import webbrowser
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -154,8 +154,9 @@ class Preview:
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
         return report
 
-    def rebuild(self, paths: set[Path]) -> RebuildReport:
-        """Rebuild after edits to PATHS: incrementally for content, fully for config or theme."""
+    def rebuild(self, paths: set[Path], watch: Callable[[], None] = lambda: None) -> RebuildReport:
+        """Rebuild after edits to PATHS: incrementally for content, fully for config or theme.
+        WATCH: called once the pages have read their files, before the browser is told."""
         started = time.perf_counter()
         with self.lock:
             site = self.site
@@ -167,6 +168,7 @@ class Preview:
                     return self.full_build()
                 names = site.pages.names
                 site.apply(plan, later=True)
+                watch()  # the folders of files the pages read now: a save from now on is seen
                 if not site.loaded:  # pages that the edit changed and are not opened load again
                     self.incomplete.set()
                     # every page, when the set of pages changed (not when a title did)
@@ -643,7 +645,7 @@ def _start_preview_in(
 
     def on_batch(paths: set[Path]) -> None:
         watch_new_roots({path.resolve() for path in paths})
-        preview.rebuild(paths)
+        preview.rebuild(paths, lambda: watch_new_roots(set()))
 
     collector = ChangeCollector(on_batch)
     observer = Observer()
