@@ -439,6 +439,34 @@ def test_an_exercise_file_outside_the_content_folder_is_watched(tmp_path):
         running.stop()
 
 
+@pytest.mark.parametrize("where", [".", "content"])
+def test_a_folder_link_on_the_way_to_an_exercise_file_pointed_elsewhere_shows_up(tmp_path, where):
+    """Pointing a folder link the pages read their exercise files through at another folder
+    (`ln -sfn v2 code`) shows the files there, as a build does: the preview kept the old ones."""
+    up = "" if where == "content" else "../"
+    pages = {
+        "index.md": f"@page course Course\n@body\n@sourceref ./{up}code/start.js\n",
+        "a.md": f"@page course/a A\n@parent course 1\n@body\n@sourceref ./{up}code/start.js\n",
+    }
+    site = make_site(tmp_path, pages)
+    write_files(
+        site, {"ex/v1/start.js": "const first = 1;\n", "ex/v2/start.js": "const two = 2;\n"}
+    )
+    link = site / where / "code"
+    link.symlink_to(site / "ex/v1", target_is_directory=True)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "first" in request(running, "/course/a.html")[1]
+        (site / "code-new").symlink_to(site / "ex/v2", target_is_directory=True)
+        (site / "code-new").replace(link)
+        wait_for(lambda: "two" in request(running, "/course/a.html")[1])
+        assert "two" in request(running, "/index.html")[1]
+        (site / "ex/v2/start.js").write_text("const three = 3;\n")  # and it is watched
+        wait_for(lambda: "three" in request(running, "/course/a.html")[1])
+    finally:
+        running.stop()
+
+
 def test_an_exercise_file_a_page_starts_to_read_while_previewing_is_watched(tmp_path):
     """A page saved with a new @sourceref to a folder not watched yet: the edits of that file
     show up, not only those after some other edit."""

@@ -90,10 +90,16 @@ def plan_rebuild(
     rediscover = False
     reread: set[Path] = set()
     reparse: set[str] = set()
+    reading_under: dict[str, set[str]] | None = None
     for path in paths:
         kind = classify(path, config, files, sources, included)
         if kind in (ChangeKind.CONFIG, ChangeKind.THEME):
             return RebuildPlan(full=True)
+        if kind in (ChangeKind.NEW, ChangeKind.UNRELATED):
+            # A folder on the way to files pages read, moved, deleted, or a link pointed elsewhere.
+            if reading_under is None:
+                reading_under = _reading_under(facts)
+            reparse |= reading_under.get(str(path), set())
         if kind is ChangeKind.PAGE:
             reread.add(path)
             rediscover |= not path.exists()
@@ -111,6 +117,18 @@ def plan_rebuild(
         if kind is ChangeKind.INCLUDED or str(path) in included:
             reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def _reading_under(facts: Mapping[str, PageFacts]) -> dict[str, set[str]]:
+    """Each folder on the way to a file pages read, with the pages that read a file under it."""
+    under: dict[str, set[str]] = {}
+    for name, page in facts.items():
+        for read in page.files_read:
+            folder, above = os.path.dirname(read), read
+            while folder != above:
+                under.setdefault(folder, set()).add(name)
+                folder, above = os.path.dirname(folder), folder
+    return under
 
 
 def _holds_sources(
