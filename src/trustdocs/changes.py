@@ -95,7 +95,7 @@ def plan_rebuild(
         kind = classify(path, config, files, sources, included)
         if kind in (ChangeKind.CONFIG, ChangeKind.THEME):
             return RebuildPlan(full=True)
-        if kind in (ChangeKind.NEW, ChangeKind.UNRELATED):
+        if kind in (ChangeKind.NEW, ChangeKind.UNRELATED) and not _plain_file(path):
             # A folder on the way to files pages read, moved, deleted, or a link pointed elsewhere.
             if reading_under is None:
                 reading_under = _reading_under(facts)
@@ -117,6 +117,11 @@ def plan_rebuild(
         if kind is ChangeKind.INCLUDED or str(path) in included:
             reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link: no folder of files pages read (an editor's saves make many)."""
+    return path.is_file() and not path.is_symlink()
 
 
 def _reading_under(facts: Mapping[str, PageFacts]) -> dict[str, set[str]]:
