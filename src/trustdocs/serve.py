@@ -155,8 +155,7 @@ class Preview:
         return report
 
     def rebuild(self, paths: set[Path], watch: Callable[[], None] = lambda: None) -> RebuildReport:
-        """Rebuild after edits to PATHS: incrementally for content, fully for config or theme.
-        WATCH: called once the pages have read their files, before the browser is told."""
+        """Rebuild after edits to PATHS (WATCH: called once the pages read their files anew)."""
         started = time.perf_counter()
         with self.lock:
             site = self.site
@@ -170,8 +169,7 @@ class Preview:
                 site.apply(plan, later=True)
                 watch()  # the folders of files the pages read now: a save from now on is seen
                 if not site.loaded:  # pages that the edit changed and are not opened load again
-                    self.incomplete.set()
-                    # every page, when the set of pages changed (not when a title did)
+                    self.incomplete.set()  # all of them when the set of pages changed (not a title)
                     self.loading_all = self.loading_all or site.pages.names != names
                 files = site.output_files(on_request=False)
                 self.folder.recopy(paths)
