@@ -152,12 +152,17 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")  # where an editor ends a line
 _YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    """1-based line and column of a character index, as an editor counts them."""
-    line, start = 1, 0
-    for found in _LINE_BREAK.finditer(text, 0, index):
-        line, start = line + 1, found.end()
-    return line, index - start + 1
+def _line_starts(text: str) -> list[int]:
+    """Where each line of TEXT starts, as an editor ends lines."""
+    return [0, *(found.end() for found in _LINE_BREAK.finditer(text))]
+
+
+def _position(text: str, index: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """1-based line and column of a character index, as an editor counts them (STARTS: the
+    `_line_starts` of TEXT, when already known)."""
+    starts = _line_starts(text) if starts is None else starts
+    line = bisect.bisect_right(starts, index)
+    return line, index - starts[line - 1] + 1
 
 
 def _editor_marks(text: str, marks: Iterable[yaml.Mark | None]) -> None:
@@ -166,11 +171,11 @@ def _editor_marks(text: str, marks: Iterable[yaml.Mark | None]) -> None:
     than the file has."""
     if _YAML_ONLY_BREAK.search(text) is None:
         return
-    starts = [0, *(found.end() for found in _LINE_BREAK.finditer(text))]
+    starts = _line_starts(text)
     for mark in marks:
         if mark is not None:
-            line = bisect.bisect_right(starts, mark.index)
-            mark.line, mark.column = line - 1, mark.index - starts[line - 1]
+            line, col = _position(text, mark.index, starts)
+            mark.line, mark.column = line - 1, col - 1
 
 
 def _node_marks(node: yaml.Node | None) -> Iterator[yaml.Mark | None]:
