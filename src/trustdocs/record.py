@@ -111,7 +111,6 @@ def build_record(
         file_digest(page)  # at once for files this process has hashed already
     for path, _ in reads:
         file_digest(Path(path), most)
-    hashed = [*map(str, files.pages), *(path for path, _ in reads)]
     return BuildRecord(
         inputs,
         tuple(reads),
@@ -121,8 +120,13 @@ def build_record(
         files.skipped,
         {rel: digest for rel, digest in pages_written.items() if rel in written},
         {str(path): key for path, key in read.keys.items() if key},
-        known_digests(hashed),
+        known_digests(_hashed(files, reads)),
     )
+
+
+def _hashed(files: SourceFiles, reads: Iterable[FileRead]) -> list[str]:
+    """The files whose digests a record keeps: the page files and the files pages read."""
+    return [*map(str, files.pages), *(path for path, _ in reads)]
 
 
 def _signature(path: Path | str) -> FileSignature | None:
@@ -203,7 +207,7 @@ def with_digests_learned(record: BuildRecord, files: SourceFiles) -> BuildRecord
     """RECORD with the digests this process has kept of its files (FILES: its page files), when
     it kept more than the record has: a file saved shortly before a build is hashed every time
     until it settles, and a build that finds nothing changed would never record it otherwise."""
-    known = known_digests([*map(str, files.pages), *(path for path, _ in record.reads)])
+    known = known_digests(_hashed(files, record.reads))
     if known.items() <= record.digests.items():
         return None
     return dataclasses.replace(record, digests={**record.digests, **known})
