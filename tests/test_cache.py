@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -1016,3 +1017,69 @@ def test_pages_a_build_links_unread_stay_in_the_cache_for_the_preview(tmp_path, 
     served = LiveSite(config, BuildCache(root / CACHE_DIR))
     served.build()
     assert served.made.render_count == 0
+
+
+STEP0 = "function step0%s(value) { return value * 0 + '%s'; }"
+
+
+def _long_code(seed: str) -> str:
+    """A JavaScript example long enough for its highlighting to be kept in the cache."""
+    lines = [
+        f"function step{n}{seed}(value) {{ return value * {n} + '{seed}'; }}" for n in range(30)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _lexing(monkeypatch) -> list[str]:
+    """Each code block highlighted without an earlier build's lines from now on (its first
+    line), as in a new trustdocs process."""
+    from trustdocs.markdown import highlight
+
+    lex = getattr(highlight._lexed_lines, "spied", highlight._lexed_lines)
+    lex.cache_clear()
+    highlight._GIVEN.clear()
+    lexed: list[str] = []
+
+    def counted(code: str, language: str) -> tuple[str, ...]:
+        lexed.append(code.split("\n", 1)[0])
+        return lex(code, language)
+
+    counted.spied = lex  # type: ignore[attr-defined]
+    monkeypatch.setattr(highlight, "_lexed_lines", counted)
+    return lexed
+
+
+def test_code_is_not_lexed_again_when_a_title_every_page_shows_changes(tmp_path, monkeypatch):
+    """Renaming the course renders every page again (each sidebar shows the name); their code
+    blocks are highlighted as the last build did, even for a page that build took from the cache
+    and a prune in between, and the site equals an uncached build."""
+    from trustdocs import workers
+
+    monkeypatch.setattr(workers, "worker_count", lambda: 1)  # rendered here, where the spy is
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    pages = {f"course/{k}": textwrap.dedent(v).lstrip("\n") for k, v in PAGES.items()}
+    pages["course/a.md"] += "\n```js\n" + _long_code("a") + "```\n"
+    pages["course/b.md"] += "\n```js\n" + _long_code("b") + "```\n"
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+
+    def build_lexing(label: str) -> list[str]:
+        lexed = _lexing(monkeypatch)
+        assert build_site(config, tmp_path / f"cached-{label}").written
+        seen = list(lexed)
+        builds_agree(root, tmp_path, label)  # and equal to an uncached build
+        return seen
+
+    firsts = {first for first in build_lexing("first") if first.startswith("function step")}
+    assert firsts == {STEP0 % ("a", "a"), STEP0 % ("b", "b")}
+    old = time.time() - 5  # every entry unused for a while, then a build after one edit
+    for entry in (root / CACHE_DIR).glob(f"*/*/*{ENTRY_SUFFIX}"):
+        os.utime(entry, (old, old))
+    edit(content(root, "b.md"), "See", "Now see")
+    assert STEP0 % ("b", "b") not in build_lexing("edited")
+
+    edit(content(root, "index.md"), "@page course Course", "@page course The Course")
+    lexed = build_lexing("renamed")
+    shown = (tmp_path / "cached-renamed" / "course" / "a.html").read_text()
+    assert "The Course" in shown and "step29" in shown
+    assert [first for first in lexed if first.startswith("function step")] == []

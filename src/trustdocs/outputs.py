@@ -213,7 +213,7 @@ class SiteOutputs:
             page = parsed.full(name)
             key = self._key(parsed, page)
             if later:
-                rendered = render_page(page, snapshot, self.theme)
+                rendered = render_page(page, snapshot, self.theme, self.kept.cache)
                 known = self.pages.get(name)
                 self.pages[name] = PageOutputs(
                     rendered,
@@ -222,7 +222,7 @@ class SiteOutputs:
                 )
                 self._unfinished[name] = (page, snapshot, key)
                 continue
-            made = render_outputs(page, snapshot, self.theme)
+            made = render_outputs(page, snapshot, self.theme, self.kept.cache)
             self.kept.keep(key, made, snapshot)
             self.pages[name] = made
         self.add([], snapshot, len(names))
@@ -241,7 +241,7 @@ class SiteOutputs:
         self, parsed: ParsedPages, name: str, snapshot: SiteSnapshot, key: str
     ) -> PageOutputs:
         page = parsed.full(name)
-        made = render_outputs(page, snapshot, self.theme)
+        made = render_outputs(page, snapshot, self.theme, self.kept.cache)
         self.kept.keep(key if parsed.same_reads(page) else "", made, snapshot)
         self.render_count += 1
         return made

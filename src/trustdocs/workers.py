@@ -604,7 +604,7 @@ def make_pages(
             made = with_html(made, html) if html is not None else None
         if made is None:
             page = pages.full(name)
-            made = render_outputs(page, order.snapshot, theme)
+            made = render_outputs(page, order.snapshot, theme, cache)
             pages.release(name)  # its outputs are made: its tokens are not needed any more
             reread = reread_problems(pages, page)
             if reread:  # not what its key says it was made from: said, and not kept

@@ -26,7 +26,7 @@ from trustdocs.markdown.checks import (
     knowledge_check_plugin,
     printed_checks,
 )
-from trustdocs.markdown.codeblocks import render_fence
+from trustdocs.markdown.codeblocks import code_block, render_fence
 from trustdocs.markdown.crosslinks import cross_link_plugin, looks_like_page_reference
 from trustdocs.markdown.directives import changed_lines, directive_plugin
 from trustdocs.markdown.headings import (
@@ -36,7 +36,7 @@ from trustdocs.markdown.headings import (
     heading_ids_plugin,
     raw_html_ids,
 )
-from trustdocs.markdown.highlight import highlighted_lines
+from trustdocs.markdown.highlight import CodeBlock, given_highlights, highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
 from trustdocs.markdown.positions import file_position, line_numbers_plugin
 from trustdocs.markdown.printpage import print_chapter_id, print_page_plugin
@@ -46,10 +46,13 @@ from trustdocs.snapshot import RenderContext
 from trustdocs.source import body_blocks_plugin
 
 __all__ = [
+    "CodeBlock",
     "Heading",
     "ParseContext",
     "ParsedMarkdown",
     "changed_lines",
+    "code_blocks",
+    "given_highlights",
     "heading_id",
     "highlighted_lines",
     "looks_like_page_reference",
@@ -200,6 +203,11 @@ def render_print_markdown(
     tokens, checks = answers_apart(list(parsed.tokens))
     html = md.renderer.render(tokens, md.options, env)
     return html, printed_checks(checks, md.renderer, md.options, env)
+
+
+def code_blocks(*parts: ParsedMarkdown) -> list[CodeBlock]:
+    """The code blocks PARTS highlight, each once, in a stable order."""
+    return sorted({code_block(t) for part in parts for t in part.tokens if t.type == "fence"})
 
 
 def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from trustdocs.diagnostics import error
 from trustdocs.markdown.codepen import codepen_data
-from trustdocs.markdown.highlight import highlighted_lines
+from trustdocs.markdown.highlight import CodeBlock, highlighted_lines
 from trustdocs.snapshot import RenderContext
 
 FOLD_CONTEXT = 3  # lines kept visible around marked lines by `only`
@@ -49,15 +49,20 @@ def theme_macro(
     return ""
 
 
+def code_block(token: Token) -> CodeBlock:
+    """A fence's code and the language word it is highlighted as."""
+    info = unescapeAll(token.info).strip() if token.info else ""
+    return token.content, info.split()[0] if info else ""
+
+
 def render_fence(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """A code block highlighted by Pygments, with marked lines, folds and a CodePen button."""
     context: RenderContext = env["context"]
     token = tokens[idx]
-    info = unescapeAll(token.info).strip() if token.info else ""
-    language = info.split()[0] if info else ""
-    lines = highlighted_lines(token.content, language)
+    code, language = code_block(token)
+    lines = highlighted_lines(code, language)
     marked: frozenset[int] = token.meta.get("marked", frozenset())
     fold = token.meta.get("fold", False) and bool(marked)
     visible = visible_lines(marked, len(lines)) if fold else set(range(1, len(lines) + 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from pygments import format as format_tokens
@@ -40,13 +41,30 @@ def _errors(tokens: list[tuple[Any, str]]) -> int:
     return sum(1 for kind, _ in tokens if kind in pygments_token.Error)
 
 
-@functools.lru_cache(maxsize=4096)
+CodeBlock = tuple[str, str]  # (code, language word) as a fence gives them
+_GIVEN: dict[CodeBlock, tuple[str, ...]] = {}  # one page's blocks, as an earlier build made them
+
+
+def given_highlights(blocks: Mapping[CodeBlock, tuple[str, ...]]) -> None:
+    """Take BLOCKS' lines, as `highlighted_lines` made them in an earlier build, for its own
+    (in place of the blocks given before: a page's, while it renders)."""
+    _GIVEN.clear()
+    _GIVEN.update(blocks)
+
+
 def highlighted_lines(code: str, language: str) -> tuple[str, ...]:
     """The code as HTML, one string per source line, tags balanced within each line.
 
     A block whose lexer stumbles is tried with its superset language's lexer (JSX in a .js file).
-    Kept per process: a page and its print chapter show the same blocks, and lessons repeat them.
+    Lexed once per process (a page and its print chapter show the same blocks, and lessons repeat
+    them), and not at all when an earlier build's lines were given (`given_highlights`).
     """
+    given = _GIVEN.get((code, language))
+    return given if given is not None else _lexed_lines(code, language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lexed_lines(code: str, language: str) -> tuple[str, ...]:
     if not code:
         return ()
     language = language.lower()
