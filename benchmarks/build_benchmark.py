@@ -15,8 +15,9 @@ a busy minute of a shared machine hits them all), each in a fresh process:
   MkDocs cold, up to 1,000 lessons.
 
 Then an academy-shaped course (synthetic.py --academy: 250 pages, about 1,300 code blocks read with
-`@sourceref` and `@diff`): trustdocs cold and warm, and bit-docs' generate step when it can run here
-without fetching anything.
+`@sourceref` and `@diff`): trustdocs cold, warm and renamed (one course's title edited, which every
+page of that course shows), and bit-docs' generate step when it can run here without fetching
+anything.
 
 It prints a Markdown report on standard output (progress goes to standard error): the date and the
 machine, the median of each series, the ratios trustdocs / Hugo, Zensical / trustdocs and
@@ -134,6 +135,21 @@ class LessonEditor:
         )
 
 
+class TitleEditor:
+    """Renames a page before each run (its title on the first line), a new title every time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.original = path.read_text(encoding="utf-8")
+        self.edits = 0
+
+    def __call__(self) -> None:
+        """Save the page with a new title."""
+        self.edits += 1
+        first, _, rest = self.original.partition("\n")
+        self.path.write_text(f"{first} (edit {self.edits})\n{rest}", encoding="utf-8")
+
+
 def trustdocs_series(
     folder: Path, output: str, pages: int, peers: Peers, states: list[str]
 ) -> list[Measured]:
@@ -154,6 +170,10 @@ def trustdocs_series(
         elif state == "one change":
             lessons = sorted((copy / "content").glob("*/*/*.md"))
             entry.before_each = LessonEditor(lessons[len(lessons) // 2])
+            entry.primed = True
+        elif state == "renamed":  # a course's title, which every page of the course shows
+            courses = sorted(copy.glob("src/*/*.md"))
+            entry.before_each = TitleEditor(courses[len(courses) // 2])
             entry.primed = True
         measured.append(entry)
     return measured
@@ -254,7 +274,8 @@ def academy_series(
     academy = folder / "academy"
     blocks = generate_academy(academy, ACADEMY_PAGES)
     lessons = ACADEMY_PAGES - 1 - len(ACADEMY_COURSES)
-    measured = trustdocs_series(academy, "academy-site", lessons, peers, ["cold", "warm"])
+    states = ["cold", "warm", "renamed"]
+    measured = trustdocs_series(academy, "academy-site", lessons, peers, states)
     command, reason = bit_docs_command(bit_docs, academy)
     if command is not None:
         copy = folder / "academy-bit-docs"
@@ -365,15 +386,17 @@ def memory_table(results: dict[str, list[Measured]]) -> list[str]:
 
 
 def academy_table(measured: list[Measured], blocks: int, reason: str) -> list[str]:
-    """The academy's row: trustdocs cold and warm, bit-docs when it ran."""
+    """The academy's row: trustdocs cold, warm and after a course's rename; bit-docs when it ran."""
     series = _by_label(measured)
     lines = [
         f"Academy-shaped course: {ACADEMY_PAGES} pages, {blocks:,} code blocks "
         "(`@sourceref`, `@diff` and fenced), bit-docs form.",
         "",
-        "| trustdocs cold | trustdocs warm | bit-docs generate | trustdocs cold / bit-docs |",
-        "| ---: | ---: | ---: | ---: |",
+        "| trustdocs cold | trustdocs warm | trustdocs renamed | bit-docs generate "
+        "| trustdocs cold / bit-docs |",
+        "| ---: | ---: | ---: | ---: | ---: |",
         f"| {_cell(series, 'trustdocs cold')} | {_cell(series, 'trustdocs warm')} "
+        f"| {_cell(series, 'trustdocs renamed')} "
         f"| {_cell(series, 'bit-docs generate')} "
         f"| {ratio(_median(series, 'trustdocs cold'), _median(series, 'bit-docs generate'))} |",
     ]
