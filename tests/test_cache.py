@@ -838,9 +838,13 @@ def test_a_check_spools_into_the_cache_folder_not_the_system_temporary_folder(
 
 def test_a_build_keeps_the_titles_the_preview_needs_without_reading_them(tmp_path, monkeypatch):
     """A build takes pages from the cache without what they showed of others (only the preview's
-    edits need it), but keeps those entries from pruning: the preview started after it renders
-    nothing again."""
+    edits need it): it reads each set of titles a frame showed once, to see that they are still
+    the same, and holds none; it keeps those entries from pruning: the preview started after it
+    renders nothing again."""
+    from trustdocs import render as render_module
     from trustdocs.site import LiveSite
+
+    render_module._TITLES_LOADED.clear()
 
     monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
     pages = {f"course/{k}": v for k, v in PAGES.items()}
@@ -862,7 +866,9 @@ def test_a_build_keeps_the_titles_the_preview_needs_without_reading_them(tmp_pat
         ),
     )
     assert build_site(config, tmp_path / "out").written  # and prunes what it did not use
-    assert "titles" not in loaded
+    kept_titles = list((root / CACHE_DIR / "titles").glob(f"*/*{ENTRY_SUFFIX}"))
+    assert 0 < loaded.count("titles") <= len(kept_titles)  # each set once at most
+    assert not render_module._TITLES_LOADED
     served = LiveSite(config, BuildCache(root / CACHE_DIR))
     served.build()
     assert served.made.render_count == 0
@@ -1083,3 +1089,49 @@ def test_code_is_not_lexed_again_when_a_title_every_page_shows_changes(tmp_path,
     shown = (tmp_path / "cached-renamed" / "course" / "a.html").read_text()
     assert "The Course" in shown and "step29" in shown
     assert [first for first in lexed if first.startswith("function step")] == []
+
+
+def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, monkeypatch):
+    """A lesson's title shows in the sidebars of its chapter's pages and beside its neighbours:
+    a build after it changes renders those pages again, and no other, and equals an uncached
+    build."""
+    from trustdocs import render as render_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(workers, "worker_count", lambda: 1)  # rendered here, where the spy is
+    pages = {"index.md": "@page course Course\n@body\nStart.\n"}
+    for chapter, order in (("one", 1), ("two", 2)):
+        pages[f"{chapter}.md"] = (
+            f"@page course/{chapter} Chapter {chapter}\n@parent course {order}\n@body\nIn.\n"
+        )
+        for n in range(1, 4):
+            pages[f"{chapter}/{n}.md"] = (
+                f"@page course/{chapter}/l{n} Lesson {chapter} {n}\n"
+                f"@parent course/{chapter} {n}\n@body\nText {n}.\n"
+            )
+    pages["two/3.md"] += "\nSee [course/one/l2] first.\n"  # shows that title in its body
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    assert build_site(config, tmp_path / "elsewhere").written
+
+    rendered: list[str] = []
+    render = render_module.render_page
+
+    def spy(page, *args):
+        rendered.append(page.source.name)
+        return render(page, *args)
+
+    monkeypatch.setattr(render_module, "render_page", spy)
+    edit(root / "content" / "one" / "2.md", "Lesson one 2", "Lesson one 2, renamed")
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    # Chapter one's pages show it in their sidebars, lessons 1 and 3 as previous and next, and
+    # lesson two 3 in its text; the course page and chapter two's other pages show none of it.
+    showing = ["course/one", "course/one/l1", "course/one/l2", "course/one/l3", "course/two/l3"]
+    # Into the last build's folder, then into another, where the cache has them all by now.
+    for folder, made in (("out", showing), ("elsewhere", [])):
+        rendered.clear()
+        again = build_site(config, tmp_path / folder)
+        assert again.written and again.diagnostics == fresh.diagnostics
+        assert digest(tmp_path / folder) == digest(tmp_path / "fresh")
+        assert sorted(rendered) == made

@@ -15,6 +15,7 @@ from trustdocs.cache import cache_folder, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.output_folder import (
+    FileSignature,
     FreshOutput,
     output_location_problem,
     remove_stale_temporaries,
@@ -89,7 +90,8 @@ def build_site(
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             edited = edited_since(recorded, now) if recorded and now and write else None
             here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
-            site.build(workers=worker_count(), into=fresh, found=now, load_here=here)
+            shown = recorded.everywhere if recorded is not None else None
+            site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
                 late = _write_outputs(site, fresh)
@@ -98,11 +100,7 @@ def build_site(
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
         if cache.enabled and ((written and settled is not None) or not write):
-            found = site.diagnostics() + late
-            record = build_record(
-                site.site_key, site.read, site.pages.facts, found, settled or {}, site.made.digests
-            )
-            keep_record(cache, site.site_key, target if write else None, record)
+            _keep_record(site, site.diagnostics() + late, settled or {}, target if write else None)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
         shown = display_path(config.config_path)
@@ -110,6 +108,19 @@ def build_site(
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+def _keep_record(
+    site: Site, found: list[Diagnostic], settled: dict[str, FileSignature], target: Path | None
+) -> None:
+    """Keep the record of SITE's build, which FOUND these problems and wrote the SETTLED files
+    into TARGET (None: a check)."""
+    from trustdocs.snapshot import titles_everywhere  # loaded with the site
+
+    everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
+    made = (settled, site.made.digests, everywhere)
+    record = build_record(site.site_key, site.read, site.pages.facts, found, *made)
+    keep_record(site.cache, site.site_key, target, record)
 
 
 def _left_alone(

@@ -53,6 +53,7 @@ class BuildRecord:
     # Page files and files read for pages, each with its stamp when it was hashed: the next build
     # reads only the files whose stamps differ (`file_digest`).
     digests: dict[str, KnownDigest]
+    everywhere: dict[str, str]  # the titles every sidebar showed (`titles_everywhere`)
 
     def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
         """Each page file this build wrote: as it left it, and the digest of its HTML."""
@@ -98,8 +99,10 @@ def build_record(
     diagnostics: list[Diagnostic],
     written: dict[str, FileSignature],
     pages_written: dict[str, str],
+    everywhere: dict[str, str],
 ) -> BuildRecord:
-    """What a build READ and reported, with the files it has WRITTEN, for the next build."""
+    """What a build READ and reported, with the files it has WRITTEN, for the next build; with
+    the titles EVERYWHERE, which every sidebar showed."""
     files = read.files
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
@@ -121,6 +124,7 @@ def build_record(
         {rel: digest for rel, digest in pages_written.items() if rel in written},
         {str(path): key for path, key in read.keys.items() if key},
         known_digests(_hashed(files, reads)),
+        everywhere,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import json
 import re
 import traceback
 import types
@@ -721,7 +722,8 @@ class _KnownOutputs:
     outputs: PageOutputs  # without the HTML, nor the titles it showed
     shown: str
     html: str
-    titles: str  # the key of the titles it showed, an entry of their own: shared by many pages
+    titles: str  # the key of the titles its frame showed, an entry of their own: shared by many
+    titled: str  # what those titles were (`_titles_shown`)
 
 
 def html_digest(html: str) -> str:
@@ -738,13 +740,13 @@ def cached_parts(
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
+    titles = _cached_titles(cache, known.titles) if shows else None
+    if known.titled != _titles_shown(cache, known.titles, snapshot, titles):
+        return None
     cache.touch("code", known.outputs.rendered.code)  # kept from pruning for a later render
-    if not shows:
+    if titles is None:
         cache.touch("titles", known.titles, once=True)
         return known.outputs, known.html  # kept without its titles (`keep_outputs`)
-    titles = _cached_titles(cache, known.titles)
-    if titles is None:
-        return None
     rendered = known.outputs.rendered
     uses = frozenset(map(_shared, rendered.uses))
     shared = dataclasses.replace(rendered, uses=uses, titles=titles)
@@ -773,6 +775,34 @@ def _cached_titles(cache: BuildCache, key: str) -> frozenset[str] | None:
             _TITLES_LOADED.clear()
         titles = _TITLES_LOADED[key] = shared_titles(frozenset(names))
     return titles
+
+
+# For each snapshot a page was lately kept or found under (by id, held so that the id is not
+# reused): what the titles of each set of them a frame showed are there, by the set's key.
+_TITLED: dict[int, tuple[SiteSnapshot, dict[str, str | None]]] = {}
+
+
+def _titles_shown(
+    cache: BuildCache, key: str, snapshot: SiteSnapshot, names: Iterable[str] | None = None
+) -> str | None:
+    """A fingerprint of the titles SNAPSHOT gives the pages kept under KEY (their NAMES, when
+    known); None when that entry is not kept. Worked out once per set of titles and snapshot:
+    many pages show the same set, and it may hold hundreds."""
+    held = _TITLED.get(id(snapshot))
+    if held is None or held[0] is not snapshot:
+        if len(_TITLED) >= 2:  # a preview's snapshots come and go: hold the latest
+            _TITLED.clear()
+        held = _TITLED[id(snapshot)] = (snapshot, {})
+    shown = held[1]
+    if key not in shown:
+        if names is None:
+            loaded = load(cache, "titles", key, tuple)  # read once, and not kept
+            names = loaded if loaded is not None and fingerprint(loaded) == key else None
+        pages = snapshot.pages
+        titles = [(n, pages[n].title if n in pages else None) for n in sorted(names or ())]
+        data = json.dumps(titles, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        shown[key] = None if names is None else hashlib.sha256(data).hexdigest()
+    return shown[key]
 
 
 def without_what_it_shows(made: PageOutputs) -> PageOutputs:
@@ -811,7 +841,8 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         store(cache, "html", digest, html)
         rendered = dataclasses.replace(outputs.rendered, html=None, titles=frozenset())
         kept = dataclasses.replace(outputs, rendered=rendered)
-        store(cache, "page", key, _KnownOutputs(kept, shown, digest, titles))
+        titled = _titles_shown(cache, titles, snapshot, names)
+        store(cache, "page", key, _KnownOutputs(kept, shown, digest, titles, titled or ""))
 
 
 @dataclass

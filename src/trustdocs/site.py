@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, site_fingerprint
@@ -59,13 +60,13 @@ class Site:
         on_request_from: int | None = None,
         found: tuple[SourceFiles, dict[Path, str]] | None = None,
         load_here: bool = False,
+        everywhere: Mapping[str, str] | None = None,
     ) -> None:
         """Load and render everything, reusing what the cache holds; in forked WORKERS when the
         site has at least MINIMUM (default PARALLEL_MINIMUM) page files, unless LOAD_HERE (most
-        pages' outputs are in the cache): pages are written INTO the output being made.
-        ON_REQUEST_FROM: with at least this many page files, pages are only loaded here, and
-        rendered when asked for. FOUND: the files just discovered, with the keys of the page
-        files' bytes (`record.sources_now`), under which the cache's tags are taken."""
+        pages' outputs are in the cache; EVERYWHERE: see `make_site_pages`), writing pages INTO
+        the output being made. ON_REQUEST_FROM: with this many page files, pages are rendered
+        when asked for. FOUND: the files discovered, and page files' keys (`sources_now`)."""
         self.workers_used = 0
         minimum = max(PARALLEL_MINIMUM if minimum is None else minimum, workers)
         self.read.discover(*(found or ()))
@@ -82,9 +83,10 @@ class Site:
         elif into is not None and load_here:
             keys = self.made.kept.keys(self.pages)
             order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
-            site, previewed = (self.theme, self.cache), self.keeps_bodies  # see make_pages
-            made, used = make_site_pages(order, self.pages, site, into, workers, minimum, previewed)
-            self.workers_used = used
+            given = (workers, minimum, self.keeps_bodies, everywhere)  # see make_site_pages
+            made, self.workers_used = make_site_pages(
+                order, self.pages, (self.theme, self.cache), into, *given
+            )
             self.made.add(made[0], snapshot, *made[1:])
         else:
             self._render(snapshot)
@@ -147,8 +149,7 @@ class Site:
             problems.append(no_pages_problem(self.config))
         problems += replaced_copies(copies, generated)
         self.site_problems = self.choice_problems + problems + list(self.files.problems)
-        # Outputs rendered from now on are kept under this snapshot's frame, also in serve, where
-        # an edit may change the frame (a title in every sidebar).
+        # Outputs made from now on are kept under this snapshot's frame (its tree, its addresses).
         self.made.kept.start(self.snapshot)
         return self.snapshot
 

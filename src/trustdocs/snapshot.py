@@ -285,9 +285,11 @@ def _folders_of(path: str) -> list[str]:
 
 
 def frame_fingerprint(snapshot: SiteSnapshot) -> str:
-    """What every page's frame and link checks read of the site: the tree, titles, URLs and files.
+    """What every page's frame and link checks read of the site: the tree, URLs and files.
 
-    A page's own cross-links read more (summaries, anchors): those are checked one by one.
+    Titles are left out: a page's frame shows a few (its sidebar, breadcrumbs, previous and
+    next), recorded as it renders, and checked one by one as its cross-links' summaries and
+    anchors are (`shown_values`): a new title renders again only the pages that show it.
     """
     tree = snapshot.tree
     return fingerprint(
@@ -295,19 +297,23 @@ def frame_fingerprint(snapshot: SiteSnapshot) -> str:
         snapshot.base_url,
         snapshot.codepen_replacements,
         (tree.root, tree.children, sorted(tree.hidden), tree.reading_order),
-        [(s.name, s.title, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
+        [(s.name, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
         sorted(snapshot.output_files),
         sorted(snapshot.content_files),
     )
 
 
-def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> str:
-    """A fingerprint of what USES name beyond the frame, as SNAPSHOT has it now.
+def titles_everywhere(snapshot: SiteSnapshot) -> dict[str, str]:
+    """The titles every page's sidebar shows: the course root's and its children's."""
+    root = snapshot.tree.root
+    shown = [root, *snapshot.tree.children_of(root)] if root else []
+    return {name: snapshot.pages[name].title for name in shown}
 
-    Titles are left out: `frame_fingerprint` covers every page's title.
-    """
+
+def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> str:
+    """A fingerprint of what USES name beyond the frame, as SNAPSHOT has it now."""
     values = []
-    for name, aspect in sorted(use for use in uses if use[1] != "title"):
+    for name, aspect in sorted(uses):
         summary = snapshot.pages.get(name)
         values.append((name, aspect, None if summary is None else summary.aspect(aspect)))
     return fingerprint(values)

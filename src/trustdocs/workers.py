@@ -51,7 +51,7 @@ from trustdocs.render import (
     without_what_it_shows,
 )
 from trustdocs.search import SearchRecord
-from trustdocs.snapshot import SiteSnapshot
+from trustdocs.snapshot import SiteSnapshot, titles_everywhere
 from trustdocs.source import PageSource, without_body
 
 MAX_WORKERS = 4
@@ -347,13 +347,20 @@ def make_site_pages(
     workers: int,
     minimum: int,
     previewed: bool = True,
+    everywhere: Mapping[str, str] | None = None,
 ) -> tuple[Made, int]:
     """`make_pages` for the pages loaded here (ORDER): in this process, or shared among WORKERS
-    forked workers when at least MINIMUM of them have no outputs in the cache (a title that every
-    sidebar shows was edited); with the number of workers used. Made here, the print chapters and
+    forked workers when at least MINIMUM of them have no outputs in the cache (the site's tree
+    changed), or may show a new title (one of EVERYWHERE, the titles every sidebar showed when
+    their outputs were made); with the number of workers used. Made here, the print chapters and
     search records of more than SPOOLED_FROM pages go to a spool, as workers' do: nobody holds
     them all. PREVIEWED: see `make_pages`."""
-    stale = [name for name in sorted(order.pages) if not site[1].has("page", order.keys[name])]
+    retitled = everywhere is not None and titles_everywhere(order.snapshot) != everywhere
+    stale = [
+        name
+        for name in sorted(order.pages)
+        if retitled or not site[1].has("page", order.keys[name])
+    ]
     if workers <= 1 or not can_fork() or len(stale) < minimum:
         spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
         return make_pages(order, pages, site, into, spool, previewed), 0
