@@ -11,6 +11,8 @@ a busy minute of a shared machine hits them all), each in a fresh process:
   folder deleted); when it has it, also its first build, which fills an empty cache;
 - trustdocs warm: nothing changed since the last build, output and cache kept;
 - trustdocs one change: one lesson's body edited since the last build;
+- trustdocs lesson renamed: one lesson's title edited since the last build (its chapter's
+  sidebars and its neighbours show it);
 - Hugo cold (Hugo keeps no build cache); Zensical cold and warm (it keeps one in .cache/);
   MkDocs cold, up to 1,000 lessons.
 
@@ -171,6 +173,10 @@ def trustdocs_series(
             lessons = sorted((copy / "content").glob("*/*/*.md"))
             entry.before_each = LessonEditor(lessons[len(lessons) // 2])
             entry.primed = True
+        elif state == "lesson renamed":  # its chapter's sidebars and its neighbours show it
+            lessons = sorted((copy / "content").glob("*/*/*.md"))
+            entry.before_each = TitleEditor(lessons[len(lessons) // 2])
+            entry.primed = True
         elif state == "renamed":  # a course's title, which every page of the course shows
             courses = sorted(copy.glob("src/*/*.md"))
             entry.before_each = TitleEditor(courses[len(courses) // 2])
@@ -180,9 +186,10 @@ def trustdocs_series(
 
 
 def trustdocs_states(peers: Peers) -> list[str]:
-    """cold, warm, one change; and the first build into an empty cache when there is a cache."""
+    """cold, warm, one change, a lesson renamed; and the first build into an empty cache when
+    there is a cache."""
     first = ["first build"] if peers.no_cache else []
-    return ["cold", *first, "warm", "one change"]
+    return ["cold", *first, "warm", "one change", "lesson renamed"]
 
 
 def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
@@ -334,6 +341,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         *first,
         "trustdocs warm",
         "trustdocs one change",
+        "trustdocs lesson renamed",
         "Hugo cold",
         "Zensical cold",
         "Zensical warm",
@@ -479,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{measured_versions}. Medians of {args.repeat} interleaved runs, each in a fresh process. "
         f"Cold: {cold}; warm: nothing changed, output and cache kept; one change: one lesson's "
-        "body edited. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
+        "body edited; lesson renamed: one lesson's title edited. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
         "have the same lessons, text, links and highlighted code.",
         "",
         *course_table(results, peers),
