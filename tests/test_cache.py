@@ -1135,3 +1135,40 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
         assert again.written and again.diagnostics == fresh.diagnostics
         assert digest(tmp_path / folder) == digest(tmp_path / "fresh")
         assert sorted(rendered) == made
+
+
+def _rendering(monkeypatch) -> list[str]:
+    """The names of the pages rendered from now on (not taken from the cache), in this process;
+    the titles read from the cache so far forgotten, as in a new trustdocs process."""
+    from trustdocs import render as render_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(workers, "worker_count", lambda: 1)  # rendered here, where the spy is
+    monkeypatch.setattr(render_module, "_TITLES_LOADED", {})
+    rendered: list[str] = []
+    render = render_module.render_page
+
+    def spy(page, *args):
+        rendered.append(page.source.name)
+        return render(page, *args)
+
+    monkeypatch.setattr(render_module, "render_page", spy)
+    return rendered
+
+
+def test_titles_lost_from_the_cache_render_the_pages_again_in_one_build_only(tmp_path, monkeypatch):
+    """With the entries of the titles sidebars showed deleted (by hand, or by a prune), the next
+    build renders every page again and keeps them; the build after an edit renders only the page
+    edited, and equals an uncached build."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    shutil.rmtree(root / CACHE_DIR / "titles")
+    rendered = _rendering(monkeypatch)
+    assert build_site(config, tmp_path / "elsewhere").written
+    assert len(rendered) == len(PAGES) - 1  # example.js is no page
+    rendered = _rendering(monkeypatch)
+    edit(content(root, "b.md"), "See", "Now see")
+    assert build_site(config, tmp_path / "out").written
+    assert rendered == ["course/b"]
+    builds_agree(root, tmp_path, "edited")

@@ -794,7 +794,8 @@ def _titles_shown(
             _TITLED.clear()
         held = _TITLED[id(snapshot)] = (snapshot, {})
     shown = held[1]
-    if key not in shown:
+    # Unknown without its entry: known once the names are given (the page is rendered again).
+    if key not in shown or (shown[key] is None and names is not None):
         if names is None:
             loaded = load(cache, "titles", key, tuple)  # read once, and not kept
             names = loaded if loaded is not None and fingerprint(loaded) == key else None
