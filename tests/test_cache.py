@@ -1172,3 +1172,25 @@ def test_titles_lost_from_the_cache_render_the_pages_again_in_one_build_only(tmp
     assert build_site(config, tmp_path / "out").written
     assert rendered == ["course/b"]
     builds_agree(root, tmp_path, "edited")
+
+
+def test_a_preview_rebuilding_everything_keeps_the_titles_in_the_cache(tmp_path, monkeypatch):
+    """A preview that rebuilds everything again (site.yaml saved) takes each page from the cache
+    with the titles its sidebar showed, read when the preview started; pruning after that keeps
+    those titles, and a build next renders no page again."""
+    from trustdocs.site import LiveSite
+
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    LiveSite(config, BuildCache(root / CACHE_DIR)).build()  # the preview starts
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).rglob("*"):
+        os.utime(entry, (long_ago, long_ago))
+    cache = BuildCache(root / CACHE_DIR)
+    LiveSite(config, cache).build()  # site.yaml saved: everything again, from the cache
+    cache.prune()
+    rendered = _rendering(monkeypatch)
+    assert build_site(config, tmp_path / "elsewhere").written
+    assert rendered == []

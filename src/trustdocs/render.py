@@ -765,8 +765,11 @@ _TITLES_LOADED: dict[str, frozenset[str]] = {}  # key -> titles, as loaded from 
 
 
 def _cached_titles(cache: BuildCache, key: str) -> frozenset[str] | None:
-    """The titles kept under KEY: read from the cache once per process."""
+    """The titles kept under KEY: read from the cache once per process, and kept there for
+    each build that uses them (a preview builds again: pruning after it must keep them)."""
     titles = _TITLES_LOADED.get(key)
+    if titles is not None and not cache.touch("titles", key, once=True):
+        store(cache, "titles", key, tuple(sorted(titles)))  # gone meanwhile: kept again
     if titles is None:
         names = load(cache, "titles", key, tuple)
         if names is None or fingerprint(names) != key:
