@@ -72,7 +72,8 @@ class RenderedPage:
     diagnostics: tuple[Diagnostic, ...] = ()
     uses: frozenset[tuple[str, Aspect]] = frozenset()  # what its text showed of other pages
     titles: frozenset[str] = frozenset()  # the pages whose titles its frame showed (sidebar, …)
-    code: str = ""  # the key of its highlighted code blocks in the cache ("": none kept)
+    # The key of its highlighted code blocks in the cache ("": none kept): bookkeeping, not output.
+    code: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
