@@ -292,6 +292,21 @@ def test_an_exercise_file_that_is_a_link_follows_a_new_target(tmp_path):
     assert "two" in (tmp_path / "cached-second" / "index.html").read_text()
 
 
+def test_a_copied_file_that_is_a_link_shows_its_targets_new_bytes(tmp_path):
+    """A download in the content folder that links to a file elsewhere in the site: when that
+    file changes, the next build copies its new bytes, as a build without the cache does; it kept
+    the old copy ("nothing changed since the last build")."""
+    root = make_site(tmp_path / "site", {"index.md": "@page home Home\n@body\nHello.\n"})
+    write_files(root, {"shared/data.txt": "one\n"})
+    (root / "content" / "data.txt").symlink_to("../shared/data.txt")
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    (root / "shared" / "data.txt").write_text("two\n")
+    again = build_site(load_config(root / "site.yaml"), out)
+    assert again.written and not again.unchanged
+    assert (out / "data.txt").read_text() == "two\n"
+
+
 def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
     """Serve retitles a page (every sidebar changes), then the edit is undone and the site built:
     no page may show the title that no longer exists."""

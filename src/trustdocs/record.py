@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,11 +134,19 @@ def _hashed(files: SourceFiles, reads: Iterable[FileRead]) -> list[str]:
     return [*map(str, files.pages), *(path for path, _ in reads)]
 
 
-def _signature(path: Path | str) -> FileSignature | None:
+def _signature(path: Path | str) -> tuple[FileSignature | None, ...]:
+    """A file to copy as it is now: the link itself and, for a link, the file it leads to, whose
+    bytes the copy holds."""
     try:
-        return file_signature(os.stat(path, follow_symlinks=False))
+        own = os.stat(path, follow_symlinks=False)
     except OSError:
-        return None
+        return (None,)
+    if not stat.S_ISLNK(own.st_mode):
+        return (file_signature(own),)
+    try:
+        return (file_signature(own), file_signature(os.stat(path)))
+    except OSError:
+        return (file_signature(own), None)
 
 
 def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> BuildRecord | None:
