@@ -364,3 +364,18 @@ def test_after_loading_a_retitle_renders_only_the_opened_pages_on_request(tmp_pa
     for path in filter(is_on_request, built):
         assert site.on_request_file(path) == built[path]
     assert site.diagnostics() == fresh.diagnostics()
+
+
+def test_an_edit_left_unfinished_then_a_new_page_equals_a_full_build(site):
+    """The preview shows an edit first and finishes its print chapters and search records after;
+    when a new page comes before that (a rebuild that failed in between, say), the pages it
+    parses again replace what was left unfinished: no error, and the site equals a full build."""
+    edited = edit(content(site, "y.md"), "Nothing", "Still nothing")
+    plan = plan_rebuild(
+        {edited.absolute()}, site.config, site.files, site.sources, site.pages.facts
+    )
+    site.apply(plan, later=True)
+    new = content(site, "n.md")
+    new.write_text("@page course/n New\n@parent course 9\n@body\nNew page.\n")
+    rebuild(site, new)
+    assert_equals_full_build(site)

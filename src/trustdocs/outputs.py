@@ -271,6 +271,11 @@ class SiteOutputs:
             self.pages[name] = parts[0]
         return True
 
+    def forget(self) -> None:
+        """Drop every page's outputs, and what was left to make of them (the pages load again)."""
+        self.pages.clear()
+        self._unfinished.clear()
+
     def finish(self) -> None:
         """Make what `render` left for later: chapters and search records, and the cache entries."""
         for name, (page, snapshot, key) in sorted(self._unfinished.items()):
