@@ -191,7 +191,7 @@ class SiteOutputs:
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.digests: dict[str, str] = {}  # page file a build worker wrote -> its HTML's digest
-        self._unfinished: dict[str, tuple[ParsedPage, SiteSnapshot, str]] = {}
+        self.unfinished: dict[str, tuple[ParsedPage, SiteSnapshot, str]] = {}  # see `render`
         self._extras_of: SiteSnapshot | None = None
 
     def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
@@ -220,7 +220,7 @@ class SiteOutputs:
                     known.chapter if known else None,
                     known.search_record if known else None,
                 )
-                self._unfinished[name] = (page, snapshot, key)
+                self.unfinished[name] = (page, snapshot, key)
                 continue
             made = render_outputs(page, snapshot, self.theme, self.kept.cache)
             self.kept.keep(key, made, snapshot)
@@ -271,18 +271,13 @@ class SiteOutputs:
             self.pages[name] = parts[0]
         return True
 
-    def forget(self) -> None:
-        """Drop every page's outputs, and what was left to make of them (the pages load again)."""
-        self.pages.clear()
-        self._unfinished.clear()
-
     def finish(self) -> None:
         """Make what `render` left for later: chapters and search records, and the cache entries."""
-        for name, (page, snapshot, key) in sorted(self._unfinished.items()):
+        for name, (page, snapshot, key) in sorted(self.unfinished.items()):
             made = with_parts(self.pages[name].rendered, page, snapshot, self.theme)
             self.kept.keep(key, made, snapshot)
             self.pages[name] = made
-        self._unfinished.clear()
+        self.unfinished.clear()
 
     def add(
         self,

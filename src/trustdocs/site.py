@@ -217,7 +217,8 @@ class LiveSite(Site):
         if self.pages.names != names_before:
             # Cross-links depend on which pages exist: parse everything again.
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
-            self.made.forget()
+            self.made.pages.clear()
+            self.made.unfinished.clear()  # their pages are loaded again
             self.reloading.clear()
             snapshot = self._load()
             return self.made.add([], snapshot) if self.on_request else self._render(snapshot)
