@@ -121,35 +121,25 @@ class Peers:
     no_cache: bool
 
 
-class LessonEditor:
-    """Edits one lesson's body before each run, a different paragraph every time."""
+class PageEditor:
+    """Edits one page before each run, differently every time: a new last paragraph of its body,
+    or (TITLE) a new title."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, title: bool = False) -> None:
+        self.path, self.title = path, title
         self.original = path.read_text(encoding="utf-8")
         self.edits = 0
 
     def __call__(self) -> None:
-        """Save the lesson with a new last paragraph."""
-        self.edits += 1
-        self.path.write_text(
-            self.original + f"\nA paragraph added by edit {self.edits}.\n", encoding="utf-8"
-        )
-
-
-class TitleEditor:
-    """Renames a page before each run (its title on the first line), a new title every time."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.original = path.read_text(encoding="utf-8")
-        self.edits = 0
-
-    def __call__(self) -> None:
-        """Save the page with a new title."""
+        """Save the page edited once more."""
         self.edits += 1
         first, _, rest = self.original.partition("\n")
-        self.path.write_text(f"{first} (edit {self.edits})\n{rest}", encoding="utf-8")
+        edited = (
+            f"{first} (edit {self.edits})\n{rest}"
+            if self.title
+            else self.original + f"\nA paragraph added by edit {self.edits}.\n"
+        )
+        self.path.write_text(edited, encoding="utf-8")
 
 
 def trustdocs_series(
@@ -171,15 +161,15 @@ def trustdocs_series(
             entry.primed = True
         elif state == "one change":
             lessons = sorted((copy / "content").glob("*/*/*.md"))
-            entry.before_each = LessonEditor(lessons[len(lessons) // 2])
+            entry.before_each = PageEditor(lessons[len(lessons) // 2])
             entry.primed = True
         elif state == "lesson renamed":  # its chapter's sidebars and its neighbours show it
             lessons = sorted((copy / "content").glob("*/*/*.md"))
-            entry.before_each = TitleEditor(lessons[len(lessons) // 2])
+            entry.before_each = PageEditor(lessons[len(lessons) // 2], title=True)
             entry.primed = True
         elif state == "renamed":  # a course's title, which every page of the course shows
             courses = sorted(copy.glob("src/*/*.md"))
-            entry.before_each = TitleEditor(courses[len(courses) // 2])
+            entry.before_each = PageEditor(courses[len(courses) // 2], title=True)
             entry.primed = True
         measured.append(entry)
     return measured

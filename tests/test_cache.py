@@ -1110,10 +1110,6 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
     """A lesson's title shows in the sidebars of its chapter's pages and beside its neighbours:
     a build after it changes renders those pages again, and no other, and equals an uncached
     build."""
-    from trustdocs import render as render_module
-    from trustdocs import workers
-
-    monkeypatch.setattr(workers, "worker_count", lambda: 1)  # rendered here, where the spy is
     pages = {"index.md": "@page course Course\n@body\nStart.\n"}
     for chapter, order in (("one", 1), ("two", 2)):
         pages[f"{chapter}.md"] = (
@@ -1130,14 +1126,7 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
     assert build_site(config, tmp_path / "out").written
     assert build_site(config, tmp_path / "elsewhere").written
 
-    rendered: list[str] = []
-    render = render_module.render_page
-
-    def spy(page, *args):
-        rendered.append(page.source.name)
-        return render(page, *args)
-
-    monkeypatch.setattr(render_module, "render_page", spy)
+    rendered = _rendering(monkeypatch)
     edit(root / "content" / "one" / "2.md", "Lesson one 2", "Lesson one 2, renamed")
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     # Chapter one's pages show it in their sidebars, lessons 1 and 3 as previous and next, and
