@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import json
 import re
 import traceback
 import types
@@ -803,10 +802,12 @@ def _titles_shown(
         if names is None:
             loaded = load(cache, "titles", key, tuple)  # read once, and not kept
             names = loaded if loaded is not None and fingerprint(loaded) == key else None
-        pages = snapshot.pages
-        titles = [(n, pages[n].title if n in pages else None) for n in sorted(names or ())]
-        data = json.dumps(titles, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        shown[key] = None if names is None else hashlib.sha256(data).hexdigest()
+        if names is None:
+            shown[key] = None
+        else:  # name, title, name, title…: one flat list of strings, quick to fingerprint
+            pages = snapshot.pages
+            pairs = [(n, pages[n].title if n in pages else None) for n in sorted(names)]
+            shown[key] = fingerprint([x for pair in pairs for x in pair])
     return shown[key]
 
 

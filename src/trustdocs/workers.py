@@ -356,11 +356,11 @@ def make_site_pages(
     search records of more than SPOOLED_FROM pages go to a spool, as workers' do: nobody holds
     them all. PREVIEWED: see `make_pages`."""
     retitled = everywhere is not None and titles_everywhere(order.snapshot) != everywhere
-    stale = [
-        name
-        for name in sorted(order.pages)
-        if retitled or not site[1].has("page", order.keys[name])
-    ]
+    stale = (
+        sorted(order.pages)
+        if retitled
+        else [name for name in sorted(order.pages) if not site[1].has("page", order.keys[name])]
+    )
     if workers <= 1 or not can_fork() or len(stale) < minimum:
         spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
         return make_pages(order, pages, site, into, spool, previewed), 0
