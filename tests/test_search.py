@@ -67,13 +67,23 @@ class Index:
 
 def read_index(files: dict[str, str]) -> Index:
     calls: dict[str, list] = {"manifest": [], "shard": [], "page": []}
-    for text in files.values():
-        found = CALL.fullmatch(text)
-        assert found, text[:80]
-        calls[found[1]].append(json.loads(f"[{found[2]}]"))
+    texts: dict[int, list[int]] = {}  # pages' texts file -> the pages it holds
+    for path, text in files.items():
+        for line in text.splitlines(keepends=True):
+            found = CALL.fullmatch(line)
+            assert found, line[:80]
+            call = json.loads(f"[{found[2]}]")
+            calls[found[1]].append(call)
+            if found[1] == "page":
+                texts.setdefault(int(path.rsplit("/", 1)[1].removesuffix(".js")), []).append(
+                    call[0]
+                )
     [[manifest]] = calls["manifest"]
     shards = dict(calls["shard"])
     assert sorted(shards) == list(range(len(manifest["shards"])))
+    # Page N's text is in file N // pagesPerFile, as search.js looks for it.
+    per, pages = manifest["pagesPerFile"], range(manifest["pages"])
+    assert texts == {n: list(pages[n * per : n * per + per]) for n in range(-(-len(pages) // per))}
     return Index(manifest["shards"], [shards[n] for n in sorted(shards)], dict(calls["page"]))
 
 

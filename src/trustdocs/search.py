@@ -9,8 +9,8 @@ Two pure stages:
    made of the page's content and URL, and a warm build never re-reads an unchanged page's words.
 2. `search_index_files(records)` assembles the records into the files learners download, under
    `_assets/search/`: a small manifest, term shards (sorted ranges of stems and words, each with
-   its postings) and one text file per page for the result excerpts. A query loads the manifest,
-   the few shards its terms fall in, and the text of the pages it shows.
+   its postings) and the pages' texts for the result excerpts, PAGES_PER_FILE pages a file. A query
+   loads the manifest, the few shards its terms fall in, and the texts of the pages it shows.
 
 Every file is a script that hands its data to `window.trustdocsSearch` (`manifest(...)`,
 `shard(n, ...)`, `page(n, ...)`), so the browser loads it with a `<script>` tag and search works
@@ -47,9 +47,13 @@ from trustdocs.urls import ASSETS_DIR
 SEARCH_DIR = f"{ASSETS_DIR}/search"
 MANIFEST_FILE = f"{SEARCH_DIR}/manifest.js"
 SHARD_TARGET_BYTES = 16_000  # a shard closes once it reaches this size; one term may exceed it
+# Pages' texts, by page number, this many a file: a file per page would double the files a build
+# writes (each costs more to create than to fill, and to upload), and a query shows up to ten
+# pages, often neighbours. Fixed, not by size: an edit that grows one page's text changes one file.
+PAGES_PER_FILE = 4
 MAX_WORD_LENGTH = 60  # longer runs of letters are hashes or data, not words anyone types
 MAX_SECTION_BIT = 52  # section masks are JSON numbers: exact in JavaScript up to 2**53
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: pages' texts PAGES_PER_FILE a file (1: one a file)
 
 # A word: letters and digits, with inner apostrophes ("don't", "client's"); the browser's
 # search.js splits queries with the same rule.
@@ -249,6 +253,17 @@ def _merge_postings(pages: list[SearchRecord], field: str) -> Postings:
     return merged
 
 
+def _text_files(pages: list[SearchRecord]) -> dict[str, str]:
+    """The pages' texts, PAGES_PER_FILE pages a file: page N's in file N // PAGES_PER_FILE."""
+    texts = [f"window.trustdocsSearch.page({n},{r['page']});\n" for n, r in enumerate(pages)]
+    return {
+        f"{SEARCH_DIR}/pages/{first // PAGES_PER_FILE}.js": "".join(
+            texts[first : first + PAGES_PER_FILE]
+        )
+        for first in range(0, len(texts), PAGES_PER_FILE)
+    }
+
+
 def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     """The search index, as output files (path from the site root → script text), from page records.
 
@@ -260,11 +275,9 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     pages = sorted(records, key=lambda r: r["url"])
     files: dict[str, str] = {}
     vocabulary: dict[str, str] = {}
-    for number, record in enumerate(pages):
+    for record in pages:
         vocabulary.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
-        files[f"{SEARCH_DIR}/pages/{number}.js"] = (
-            f"window.trustdocsSearch.page({number},{record['page']});\n"
-        )
+    files.update(_text_files(pages))
     text = _merge_postings(pages, "text")
     headings = _merge_postings(pages, "heading")
 
@@ -302,7 +315,13 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
     if firsts:
         firsts[0] = ""  # the first shard also holds every key that sorts before the first word
     files[MANIFEST_FILE] = _script(
-        "manifest", {"version": FORMAT_VERSION, "pages": len(pages), "shards": firsts}
+        "manifest",
+        {
+            "version": FORMAT_VERSION,
+            "pages": len(pages),
+            "pagesPerFile": PAGES_PER_FILE,
+            "shards": firsts,
+        },
     )
     return files
 

@@ -234,7 +234,7 @@
         });
         if (wanted && !wanted()) return null;
         return Promise.all(ranked.map(function (hit) {
-          return load(folder + "pages/" + hit.page + ".js");
+          return load(folder + "pages/" + Math.floor(hit.page / (data.manifest.pagesPerFile || 1)) + ".js");
         })).then(function () {
           return {
             terms: terms,
