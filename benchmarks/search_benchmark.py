@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from measurement import machine_description, seconds
 from synthetic import generate_site
 
-from trustdocs.build import Site
 from trustdocs.config import load_config
-from trustdocs.outputs import write_output
+from trustdocs.output_folder import write_output
 from trustdocs.search import MANIFEST_FILE, SEARCH_DIR, search_index_files
+from trustdocs.site import Site
 from trustdocs.workers import worker_count
 
 QUERIES = [
@@ -140,7 +140,7 @@ def build(site: Path, out: Path) -> tuple[float, float, int]:
     built.build(workers=worker_count())
     write_output(out, built.output_files())
     build_seconds = time.perf_counter() - started
-    records = [o.search_record for _, o in sorted(built.outputs.items()) if o.search_record]
+    records = [o.search_record for _, o in sorted(built.made.pages.items()) if o.search_record]
     timings = []
     for _ in range(3):
         started = time.perf_counter()
