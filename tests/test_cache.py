@@ -142,6 +142,20 @@ def test_a_warm_build_reuses_everything_and_renders_nothing(tmp_path):
     assert site.made.render_count == 1  # only b: nobody shows its body
 
 
+def test_a_first_build_creates_two_cache_files_a_page(tmp_path):
+    """Each page's facts, and its outputs with its HTML: one file each (a file costs more to
+    create than its HTML costs to read), then a few shared entries (titles, templates)."""
+    pages = {
+        f"course/lesson-{n}.md": f"@page course/lesson-{n} Lesson {n}\n@parent course {n}\n@body\nText {n}.\n"
+        for n in range(30)
+    }
+    pages["course/index.md"] = "@page course Course\n@body\nAll lessons.\n"
+    root = make_site(tmp_path / "site", pages)
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
+    entries = list((root / CACHE_DIR).glob(f"*/*/*{ENTRY_SUFFIX}"))
+    assert len(pages) * 2 <= len(entries) <= len(pages) * 2 + 10
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -267,8 +267,8 @@ class SiteOutputs:
             if parts is None:
                 made = self._render_kept(parsed, name, snapshot, key)
                 parsed.release(name)  # nobody holds every page's tokens at once
-                parts = with_html(made, None), ""
-            self.pages[name] = parts[0]
+                parts = made, ""
+            self.pages[name] = with_html(parts[0], None)
         return True
 
     def finish(self) -> None:

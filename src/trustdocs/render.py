@@ -715,11 +715,12 @@ def with_parts(
 class _KnownOutputs:
     """A page's outputs as the cache keeps them, with a fingerprint of what they showed of others.
 
-    The page's HTML, the largest part, is an entry of its own under its SHA-256 (HTML): a build
-    that finds the very same file in the previous site links it without reading it.
+    The page's HTML is in the same entry, with its SHA-256 (HTML): a build that finds the very
+    same file in the previous site links it rather than writing it. An entry of its own would
+    double the files a build creates, each costing more to make than the HTML costs to read.
     """
 
-    outputs: PageOutputs  # without the HTML, nor the titles it showed
+    outputs: PageOutputs  # with the HTML, without the titles it showed
     shown: str
     html: str
     titles: str  # the key of the titles its frame showed, an entry of their own: shared by many
@@ -734,9 +735,9 @@ def html_digest(html: str) -> str:
 def cached_parts(
     cache: BuildCache, key: str, snapshot: SiteSnapshot, shows: bool = True
 ) -> tuple[PageOutputs, str] | None:
-    """A page's outputs from CACHE without their HTML, and its HTML's digest, when what they showed
-    of other pages is still the same. Unless SHOWS, without the titles they showed (only the
-    preview's edits need them): those are not even read, only kept from pruning."""
+    """A page's outputs from CACHE, and its HTML's digest, when what they showed of other pages
+    is still the same. Unless SHOWS, without the titles they showed (only the preview's edits
+    need them): those are not even read, only kept from pruning."""
     known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
@@ -817,17 +818,10 @@ def without_what_it_shows(made: PageOutputs) -> PageOutputs:
     return dataclasses.replace(made, rendered=shown)
 
 
-def cached_html(cache: BuildCache, digest: str) -> str | None:
-    """A page's HTML kept under its DIGEST, if it is still what the digest says."""
-    html = load(cache, "html", digest, str)
-    return html if html is not None and html_digest(html) == digest else None
-
-
 def cached_outputs(cache: BuildCache, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
     """A page's outputs from CACHE, when what they showed of other pages is still the same."""
     parts = cached_parts(cache, key, snapshot)
-    html = cached_html(cache, parts[1]) if parts is not None else None
-    return None if parts is None or html is None else with_html(parts[0], html)
+    return None if parts is None else parts[0]
 
 
 def with_html(outputs: PageOutputs, html: str | None) -> PageOutputs:
@@ -844,8 +838,7 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         titles, names = _titles_entry(outputs.rendered.titles)
         if not cache.touch("titles", titles):  # kept by an earlier page: this one uses it too
             store(cache, "titles", titles, names)
-        store(cache, "html", digest, html)
-        rendered = dataclasses.replace(outputs.rendered, html=None, titles=frozenset())
+        rendered = dataclasses.replace(outputs.rendered, titles=frozenset())
         kept = dataclasses.replace(outputs, rendered=rendered)
         titled = _titles_shown(cache, titles, snapshot, names)
         store(cache, "page", key, _KnownOutputs(kept, shown, digest, titles, titled or ""))

@@ -42,7 +42,6 @@ from trustdocs.render import (
     TEMPLATE_FAILURES,
     PageOutputs,
     Theme,
-    cached_html,
     cached_parts,
     html_digest,
     keep_outputs,
@@ -604,11 +603,8 @@ def make_pages(
             made, digest = parts
             digests[made.rendered.output] = digest
             if into is not None and into.link_previous(made.rendered.output, digest):
-                cache.touch("html", digest)  # not read, but kept from pruning: a preview reads it
-                keep(made)  # the previous site's very file: not even read
+                keep(with_html(made, None))  # the previous site's very file: not written again
                 continue
-            html = cached_html(cache, digest)  # checked against its digest
-            made = with_html(made, html) if html is not None else None
         if made is None:
             page = pages.full(name)
             made = render_outputs(page, order.snapshot, theme, cache)
