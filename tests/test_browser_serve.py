@@ -2,7 +2,7 @@
 
 import pytest
 from browser import chromium, screenshot
-from conftest import CONSULTING, make_site
+from conftest import CONSULTING, make_site, write_files
 
 from trustdocs.config import load_config
 from trustdocs.serve import start_preview
@@ -71,5 +71,55 @@ def test_a_tab_waiting_for_a_page_shows_it_when_the_errors_went_before_it_connec
             held.pop(0).continue_()  # the stream connects only now
             page.wait_for_selector("a[href='communication.html#bad-news-early']", timeout=8000)
             screenshot(page, "waiting-page-reloaded")
+    finally:
+        running.stop()
+
+
+def test_search_in_a_tab_the_edit_did_not_reload_finds_the_pages_as_they_are_now(tmp_path):
+    """A page added in another chapter leaves this tab's page as it was (no reload), but its
+    search must not keep the index it loaded before: the new page is found, a removed one not."""
+    pages = {
+        "index.md": "@page home Home\n@body\nWelcome.\n",
+        "a/index.md": "@page a Chapter A\n@parent home 1\n@body\nA.\n",
+        "a/reading.md": "@page a/reading Reading\n@parent a 1\n@body\nRead this.\n",
+        "b/index.md": "@page b Chapter B\n@parent home 2\n@body\nB.\n",
+    }
+    for n in range(9):
+        pages[f"b/l{n}.md"] = f"@page b/l{n} Lesson {n}\n@parent b {n + 1}\n@body\nword{n}.\n"
+    site = make_site(tmp_path, pages)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=None)
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(running.url + "a/reading.html")
+            page.evaluate(
+                "window.__marker = 'not reloaded'; window.__rebuilds = 0; new EventSource("
+                "'/_trustdocs/events').addEventListener('rebuild', () => window.__rebuilds++)"
+            )
+
+            def found(query: str) -> list[list[str]]:
+                results = page.evaluate("q => window.trustdocsSearch.search(q)", query)["results"]
+                return [[r["title"], r["url"], r["excerpt"]] for r in results]
+
+            assert found("word5") == [["Lesson 5", "b/l5.html", "word5."]]
+            for number, change in enumerate(
+                [
+                    lambda: write_files(  # sorts first: every page after it has a new number
+                        site / "content",
+                        {"b/added.md": "@page b/added Added\n@parent b 20\n@body\nnewword.\n"},
+                    ),
+                    lambda: (site / "content/b/l2.md").unlink(),
+                ],
+                start=1,
+            ):
+                change()
+                page.wait_for_function(f"window.__rebuilds >= {number}", timeout=8000)
+                page.wait_for_timeout(300)  # the page's own event stream has it too
+                assert page.evaluate("window.__marker") == "not reloaded"
+                assert found("newword") == [["Added", "b/added.html", "newword."]]
+                removed = ["Lesson 2", "b/l2.html", "word2."]
+                assert (removed in found("word2")) == (number == 1)
+                for n in (0, 5, 8):
+                    assert found(f"word{n}") == [[f"Lesson {n}", f"b/l{n}.html", f"word{n}."]]
     finally:
         running.stop()

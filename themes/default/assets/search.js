@@ -1,6 +1,6 @@
-// Course search. The index (written by search.py) is a manifest, term shards and one text file per
-// page, all scripts: a query loads the manifest, the shards its words fall in and the text of the
-// pages it shows, with <script> tags, so search also works from file://.
+// Course search. The index (written by search.py) is a manifest, term shards and the pages' texts
+// (a few pages a file), all scripts: a query loads the manifest, the shards its words fall in and
+// the texts of the pages it shows, with <script> tags, so search also works from file://.
 (function () {
   "use strict";
   var box = document.querySelector("[data-search-index]");
@@ -19,20 +19,37 @@
   var TITLE = 6, HEADING = 3, TEXT = 1;
   var WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu; // as search.py's WORD
 
-  var data = { manifest: null, shards: {}, pages: {} };
-  var loads = {};
+  // What this page has loaded of the index. The preview tells the page when the site changed
+  // (livereload.js): the index is loaded again, and a file of the one before that arrives late
+  // is ignored (its page numbers are those of another index).
+  var data, loads, generation = 0;
+
+  function forget() {
+    generation++;
+    data = { manifest: null, shards: {}, pages: {} };
+    loads = {};
+  }
+  forget();
 
   function load(url) {
-    if (!loads[url]) {
-      loads[url] = new Promise(function (resolve) {
+    var own = loads;
+    if (!own[url]) {
+      own[url] = new Promise(function (resolve) {
         var script = document.createElement("script");
         script.src = url;
+        script.trustdocsGeneration = generation;
         script.onload = function () { resolve(true); };
-        script.onerror = function () { delete loads[url]; script.remove(); resolve(false); };
+        script.onerror = function () { delete own[url]; script.remove(); resolve(false); };
         document.head.appendChild(script);
       });
     }
-    return loads[url];
+    return own[url];
+  }
+
+  function current() {
+    var script = document.currentScript;
+    return !script || script.trustdocsGeneration === undefined ||
+      script.trustdocsGeneration === generation;
   }
 
   function words(text) {
@@ -335,11 +352,15 @@
   }
 
   function update() {
-    var ticket = ++latest;
+    var ticket = ++latest, index = generation;
     search(input.value, function () { return ticket === latest; }).then(function (found) {
-      if (found && ticket === latest) show(found);
+      if (ticket !== latest) return;
+      if (index !== generation) update(); // the site changed meanwhile: search it as it is now
+      else if (found) show(found);
     }, function () {
-      if (ticket === latest) { close(); say("Search is not available right now.", true); }
+      if (ticket !== latest) return;
+      if (index !== generation) update();
+      else { close(); say("Search is not available right now.", true); }
     });
   }
 
@@ -403,10 +424,15 @@
     if (!event.target.closest(".search")) close();
   });
 
+  document.addEventListener("trustdocs:site-changed", function () {
+    forget();
+    if (document.activeElement === input && input.value.trim()) update(); // searched again
+  });
+
   window.trustdocsSearch = {
-    manifest: function (manifest) { data.manifest = manifest; },
-    shard: function (n, shard) { data.shards[n] = shard; },
-    page: function (n, page) { data.pages[n] = page; },
+    manifest: function (manifest) { if (current()) data.manifest = manifest; },
+    shard: function (n, shard) { if (current()) data.shards[n] = shard; },
+    page: function (n, page) { if (current()) data.pages[n] = page; },
     search: search
   };
 })();

@@ -42,7 +42,15 @@
     overlay.appendChild(list);
   }
 
+  var version = null; // of the last build this tab was told of
+
   function handle(report, initial) {
+    // Another build (a rebuild, or one missed while the stream was down): the page's scripts drop
+    // what they loaded of site-wide files (search.js, the index).
+    if (version !== null && report.version !== version) {
+      document.dispatchEvent(new CustomEvent("trustdocs:site-changed"));
+    }
+    version = report.version;
     if (report.errors.length) {
       showErrors(report.errors);
       return;
