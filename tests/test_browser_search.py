@@ -264,3 +264,28 @@ def test_partial_and_stemmed_queries_on_the_course(browser, course_site):
     creep = page.evaluate(search, "scope creep")
     assert creep["missing"] == ["creep"] and creep["results"]
     assert all("scope" in r["excerpt"].lower() for r in creep["results"])
+
+
+def test_a_course_without_visible_pages_searches_without_failed_requests(browser, tmp_path):
+    """Every page hidden: the index is a manifest alone; a query finds nothing and asks the
+    host for no file that is not there."""
+    from browser import failed_requests
+
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    pages = {
+        "index.md": "@page home Home\n@hide\n@body\nWelcome.\n",
+        "draft.md": "@page draft Draft\n@parent home\n@hide\n@body\nDraft text.\n",
+    }
+    root = make_site(tmp_path, pages)
+    assert build_site(load_config(root / "site.yaml"), root / "out").written
+    with served(root / "out") as url:
+        page = browser.new_page()
+        failures = failed_requests(page)
+        page.goto(url + "index.html")
+        page.locator("#search-input").fill("welcome")
+        expect(page.locator("#search-status")).to_contain_text("No lesson mentions")
+        assert page.evaluate("q => window.trustdocsSearch.search(q)", "draft")["results"] == []
+        assert failures == []
+        page.close()

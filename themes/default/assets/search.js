@@ -76,7 +76,8 @@
   }
 
   function loadShards(numbers) {
-    return Promise.all(numbers.map(function (n) {
+    var count = data.manifest.shards.length; // none when no page is visible
+    return Promise.all(numbers.filter(function (n) { return n < count; }).map(function (n) {
       return load(folder + "terms/" + n + ".js");
     })).then(function () {
       return numbers.map(function (n) { return data.shards[n] || { p: {}, w: {} }; });
