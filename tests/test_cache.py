@@ -493,6 +493,42 @@ def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
     assert made_here == ([2 if forked and every_page else 0] if loaded_here else [])
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "forked"])
+def test_a_warm_build_holds_no_html_of_the_pages_it_links_or_writes(tmp_path, monkeypatch, forked):
+    """The cache keeps a page's HTML with its outputs; a build that writes the pages (or links
+    the last site's files) hands the main process their outputs without it, as a large course
+    would otherwise hold every page's HTML at once."""
+    from trustdocs import build as build_module
+    from trustdocs import site as site_module
+    from trustdocs import workers as workers_module
+    from trustdocs.outputs import SiteOutputs
+
+    if forked:  # every page loaded in workers, as when many page files were edited
+        monkeypatch.setattr(build_module, "FEW_EDITED", -1)
+        monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+        monkeypatch.setattr(workers_module, "worker_count", lambda: 2)  # build.py asks it there
+    handed: list[str] = []
+    add = SiteOutputs.add
+
+    def spy(self, made, *args, **kwargs):
+        handed.extend(o.rendered.output for o in made if o.rendered.html is not None)
+        return add(self, made, *args, **kwargs)
+
+    monkeypatch.setattr(SiteOutputs, "add", spy)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    # The second time, the build before had made the pages as this one does: it links them.
+    for old, new in [("See", "Now see"), ("Now see", "Then see")]:
+        before = {p.name: p.stat().st_ino for p in out.glob("course/*.html")}
+        edit(content(root, "b.md"), old, new)
+        handed.clear()
+        assert build_site(load_config(root / "site.yaml"), out).written
+        after = {p.name: p.stat().st_ino for p in out.glob("course/*.html")}
+        assert after["a.html"] == before["a.html"] and after["b.html"] != before["b.html"]
+        assert handed == []
+
+
 def test_an_exercise_file_rewritten_with_the_same_size_and_times_is_read_again(
     tmp_path, monkeypatch
 ):
