@@ -3,6 +3,7 @@
 import pytest
 from browser import chromium, screenshot
 from conftest import CONSULTING, make_site, write_files
+from playwright.sync_api import expect
 
 from trustdocs.config import load_config
 from trustdocs.serve import start_preview
@@ -102,6 +103,8 @@ def test_search_in_a_tab_the_edit_did_not_reload_finds_the_pages_as_they_are_now
                 return [[r["title"], r["url"], r["excerpt"]] for r in results]
 
             assert found("word5") == [["Lesson 5", "b/l5.html", "word5."]]
+            page.locator("#search-input").fill("newword")  # the author looks for what is to come
+            expect(page.locator("#search-status")).to_contain_text("No lesson mentions")
             for number, change in enumerate(
                 [
                     lambda: write_files(  # sorts first: every page after it has a new number
@@ -116,6 +119,9 @@ def test_search_in_a_tab_the_edit_did_not_reload_finds_the_pages_as_they_are_now
                 page.wait_for_function(f"window.__rebuilds >= {number}", timeout=8000)
                 page.wait_for_timeout(300)  # the page's own event stream has it too
                 assert page.evaluate("window.__marker") == "not reloaded"
+                if number == 1:  # what the search box shows is searched again
+                    expect(page.locator("#search-results [role=option]")).to_have_count(1)
+                    expect(page.locator("#search-results")).to_contain_text("Added")
                 assert found("newword") == [["Added", "b/added.html", "newword."]]
                 removed = ["Lesson 2", "b/l2.html", "word2."]
                 assert (removed in found("word2")) == (number == 1)
