@@ -47,8 +47,9 @@ def screenshot(page: object, name: str, full_page: bool = True) -> Path:
 
 
 @contextmanager
-def served(folder: Path) -> Iterator[str]:
-    """FOLDER over HTTP on the loopback address, as a web host would serve a built site."""
+def served(folder: Path, max_age: int | None = None) -> Iterator[str]:
+    """FOLDER over HTTP on the loopback address, as a web host would serve a built site; with
+    MAX_AGE, letting browsers keep each file that many seconds (GitHub Pages: 600)."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,11 @@ def served(folder: Path) -> Iterator[str]:
     class QuietHandler(SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
+
+        def end_headers(self) -> None:
+            if max_age is not None:
+                self.send_header("Cache-Control", f"max-age={max_age}")
+            super().end_headers()
 
     handler = functools.partial(QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -289,3 +289,41 @@ def test_a_course_without_visible_pages_searches_without_failed_requests(browser
         assert page.evaluate("q => window.trustdocsSearch.search(q)", "draft")["results"] == []
         assert failures == []
         page.close()
+
+
+def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_cache(
+    browser, tmp_path
+):
+    """A host lets browsers keep files for minutes (GitHub Pages: ten). A learner who searched,
+    then opens another lesson after the site was published again with a lesson added before the
+    others (every page's number in the index moves), finds the new lesson, and each result shows
+    its own page's title and text."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    def lesson(name: str, order: int) -> str:
+        return f"@page {name} Lesson {name}\n@parent home {order}\n@body\nThe word {name}word.\n"
+
+    pages = {"index.md": "@page home Home\n@body\nWelcome.\n"}
+    pages.update({f"{n}.md": lesson(n, i + 2) for i, n in enumerate("bcdefghij")})
+    root = make_site(tmp_path, pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config, root / "out").written
+    search = "q => window.trustdocsSearch.search(q)"
+    with served(root / "out", max_age=600) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "b.html")
+        for name in "bcdefghij":  # every index file is now in the browser's cache
+            assert [r["title"] for r in page.evaluate(search, f"{name}word")["results"]] == [
+                f"Lesson {name}"
+            ]
+        (root / "content" / "a.md").write_text(lesson("a", 1), encoding="utf-8")
+        assert build_site(config, root / "out").written
+        page.goto(url + "j.html")  # not opened before: the new build's page
+        for name in "abcdefghij":
+            found = page.evaluate(search, f"{name}word")["results"]
+            assert [(r["title"], r["excerpt"]) for r in found] == [
+                (f"Lesson {name}", f"The word {name}word.")
+            ], name
+        context.close()

@@ -28,6 +28,7 @@ needs no stemmer of its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import re
@@ -314,16 +315,21 @@ def search_index_files(records: Iterable[SearchRecord]) -> dict[str, str]:
         )
     if firsts:
         firsts[0] = ""  # the first shard also holds every key that sorts before the first word
-    files[MANIFEST_FILE] = _script(
-        "manifest",
-        {
-            "version": FORMAT_VERSION,
-            "pages": len(pages),
-            "pagesPerFile": PAGES_PER_FILE,
-            "shards": firsts,
-        },
-    )
+    files[MANIFEST_FILE] = _manifest(files, len(pages), firsts)
     return files
+
+
+def _manifest(files: dict[str, str], pages: int, firsts: list[str]) -> str:
+    """The manifest of the index FILES: with the name of this build of them, which search.js adds
+    to their addresses, so that a browser that keeps files a while (hosts allow it minutes) never
+    mixes two builds' shards and texts."""
+    digest = hashlib.sha256()
+    for path, text in files.items():
+        digest.update(f"{path}\0{len(text)}\0".encode())
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    build = digest.hexdigest()[:16]
+    manifest = {"version": FORMAT_VERSION, "build": build, "pages": pages}
+    return _script("manifest", {**manifest, "pagesPerFile": PAGES_PER_FILE, "shards": firsts})
 
 
 class SearchIndex:

@@ -24,12 +24,22 @@
   // is ignored (its page numbers are those of another index).
   var data, loads, generation = 0;
 
+  // A host may let the browser keep files for minutes (GitHub Pages: ten). The manifest is asked
+  // for afresh by each page (and after each change the preview reports), and names the build of
+  // the index: the shards and texts are asked for under that name, never mixed with another's.
+  var fetched;
+
   function forget() {
     generation++;
+    fetched = Date.now() + "-" + generation;
     data = { manifest: null, shards: {}, pages: {} };
     loads = {};
   }
   forget();
+
+  function built() {
+    return data.manifest.build ? "?v=" + data.manifest.build : "";
+  }
 
   function load(url) {
     var own = loads;
@@ -78,7 +88,7 @@
   function loadShards(numbers) {
     var count = data.manifest.shards.length; // none when no page is visible
     return Promise.all(numbers.filter(function (n) { return n < count; }).map(function (n) {
-      return load(folder + "terms/" + n + ".js");
+      return load(folder + "terms/" + n + ".js" + built());
     })).then(function () {
       return numbers.map(function (n) { return data.shards[n] || { p: {}, w: {} }; });
     });
@@ -230,7 +240,7 @@
     var terms = [];
     words(query).forEach(function (w) { if (terms.indexOf(w) === -1) terms.push(w); });
     if (!terms.length) return Promise.resolve({ terms: terms, missing: [], results: [] });
-    return load(manifestUrl).then(function (loaded) {
+    return load(manifestUrl + "?t=" + fetched).then(function (loaded) {
       if (!loaded || !data.manifest) throw new Error("the search index could not be loaded");
       return Promise.all(terms.map(resolve));
     }).then(function (matchesPerTerm) {
@@ -252,7 +262,7 @@
         });
         if (wanted && !wanted()) return null;
         return Promise.all(ranked.map(function (hit) {
-          return load(folder + "pages/" + Math.floor(hit.page / (data.manifest.pagesPerFile || 1)) + ".js");
+          return load(folder + "pages/" + Math.floor(hit.page / (data.manifest.pagesPerFile || 1)) + ".js" + built());
         })).then(function () {
           return {
             terms: terms,
