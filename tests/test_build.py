@@ -219,6 +219,40 @@ def test_site_theme_overrides_default_templates_file_by_file(tmp_path, trustdocs
     assert page.select_one("h1.page-title") is not None  # the rest still from the default theme
 
 
+def test_a_style_sheet_or_script_changed_gets_a_new_address(tmp_path, trustdocs):
+    """Hosts let browsers keep files for minutes: a page published with a changed theme file
+    names it at an address the browser has not kept, and an unchanged file at the same one."""
+    site = make_site(tmp_path, CONSULTING)
+
+    def addresses() -> dict[str, str]:
+        assert trustdocs(site, "build").code == 0
+        page = soup(site / "site" / "learn-technology-consulting" / "kickoff.html")
+        found = [t["href"] for t in page.find_all("link", href=True)]
+        found += [t["src"] for t in page.find_all("script", src=True)]
+        return {url.split("?")[0]: url for url in found if "_assets/" in url}
+
+    before = addresses()
+    assert set(before) >= {
+        "../_assets/style.css",
+        "../_assets/search.js",
+        "../_assets/pygments.css",
+    }
+    assert all("?v=" in url for url in before.values()), before
+    for url in before.values():  # each address names the file's bytes as written
+        path, version = url.split("?v=")
+        written = (site / "site" / "learn-technology-consulting" / path).resolve().read_bytes()
+        assert hashlib.sha256(written).hexdigest().startswith(version)
+    assert addresses() == before  # built again, nothing changed: the same addresses
+    style = site / "themes" / "default" / "assets" / "style.css"
+    style.parent.mkdir(parents=True)
+    style.write_text("body { color: black; }\n", encoding="utf-8")
+    after = addresses()
+    assert after["../_assets/style.css"] != before["../_assets/style.css"]
+    assert {k: v for k, v in after.items() if "style.css" not in k} == {
+        k: v for k, v in before.items() if "style.css" not in k
+    }
+
+
 def test_code_is_highlighted_at_build_time(tmp_path, trustdocs):
     site = make_site(
         tmp_path, {"index.md": "@page home Home\n@body\n```python\ndef f():\n    return 1\n```\n"}
@@ -295,7 +329,7 @@ def test_base_url_with_a_path_and_no_trailing_slash(tmp_path, trustdocs):
     urls += [tag["href"] for tag in not_found.find_all("link", rel="stylesheet")]
     urls += [tag["src"] for tag in not_found.find_all("script", src=True)]
     assert "https://user.github.io/course/index.html" in urls
-    assert "https://user.github.io/course/_assets/style.css" in urls
+    assert "https://user.github.io/course/_assets/style.css" in {u.split("?v=")[0] for u in urls}
     assert "https://user.github.io/course/learn-technology-consulting/kickoff.html" in urls
     assert all(url.startswith("https://user.github.io/course/") for url in urls), urls
     assert not_found.find("html")["data-root"] == "https://user.github.io/course/"
@@ -313,9 +347,9 @@ def test_without_base_url_the_404_page_links_from_the_domain_root_and_says_so_on
     assert warnings[0].startswith("site.yaml:1:1: warning: base_url is not set: the 404 page")
     assert "set base_url in site.yaml" in warnings[0]
     not_found = soup(site / "site" / "404.html")
-    assert not_found.find("link", rel="stylesheet")["href"] == "/_assets/style.css"
+    assert not_found.find("link", rel="stylesheet")["href"].startswith("/_assets/style.css?v=")
     assert not_found.find("a", class_="brand")["href"] == "/index.html"
     # Every other page keeps relative links, so the site still works from file://.
     lesson = soup(site / "site" / "learn-technology-consulting" / "kickoff.html")
-    assert lesson.find("link", rel="stylesheet")["href"] == "../_assets/style.css"
+    assert lesson.find("link", rel="stylesheet")["href"].startswith("../_assets/style.css?v=")
     assert trustdocs(site, "build", "--strict").code == 1

@@ -73,7 +73,7 @@ def test_workflow_steps_build_what_it_uploads_and_deploys(new_course, monkeypatc
     assert (uploaded / "index.html").is_file()
     assert (uploaded / "negotiation-basics" / "first-lesson.html").is_file()
     not_found = (uploaded / "404.html").read_text(encoding="utf-8")
-    assert 'href="https://example.github.io/negotiation/_assets/style.css"' in not_found
+    assert 'href="https://example.github.io/negotiation/_assets/style.css?v=' in not_found
 
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}

@@ -87,10 +87,13 @@ def pygments_css() -> str:
     )
 
 
-def theme_outputs(assets: dict[str, Path]) -> dict[str, OutputContent]:
-    """The theme's assets by output path, and the highlighting styles."""
-    out: dict[str, OutputContent] = {asset_path(name): path for name, path in assets.items()}
-    out[PYGMENTS_CSS] = pygments_css()
+def theme_outputs(theme: Theme) -> dict[str, OutputContent]:
+    """THEME's assets by output path, and the highlighting styles (which THEME versions too)."""
+    out: dict[str, OutputContent] = {
+        asset_path(name): path for name, path in theme.asset_files().items()
+    }
+    out[PYGMENTS_CSS] = css = pygments_css()
+    theme.add_generated("pygments.css", css)
     return out
 
 
@@ -186,7 +189,7 @@ class SiteOutputs:
         self.pages: dict[str, PageOutputs] = {}
         self.extras: dict[str, str] = {}
         self.extra_problems: list[Diagnostic] = []
-        self.theme_files = theme_outputs(theme.asset_files())
+        self.theme_files = theme_outputs(theme)
         self.kept = OutputsCache(cache)
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -148,6 +149,7 @@ class Theme:
             lstrip_blocks=True,
             bytecode_cache=_CompiledTemplates(cache) if cache and cache.enabled else None,
         )
+        self.generated: dict[str, str] = {}  # versions of assets the site makes (`add_generated`)
         # `tojson` as with plain lists and dicts, also of the print page's chapters (`_Chapters`).
         self.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
 
@@ -162,11 +164,35 @@ class Theme:
                         assets[path.relative_to(base).as_posix()] = path
         return assets
 
+    def add_generated(self, name: str, text: str) -> None:
+        """Version the asset NAME that the site makes (not a file of the theme) by its TEXT."""
+        self.generated[name] = "?v=" + hashlib.sha256(text.encode()).hexdigest()[:12]
+        self.__dict__.pop("_versions", None)
+
+    @functools.cached_property
+    def _versions(self) -> dict[str, str]:
+        """Each asset file's version, for its address: hosts let browsers keep files for minutes,
+        and a page must not meet the older copy of a script or style sheet it was made with."""
+        versions = dict(self.generated)
+        for name, path in self.asset_files().items():
+            with contextlib.suppress(OSError):  # unreadable: copying it will say so
+                versions[name] = "?v=" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        return versions
+
+    def _versioned(self, context: dict[str, Any]) -> dict[str, Any]:
+        """CONTEXT with `asset(name)` giving each theme asset's address with its version."""
+        asset = context.get("asset")
+        if asset is None:
+            return context
+        versions = self._versions
+        return {**context, "asset": lambda name: asset(name) + versions.get(name, "")}
+
     def render(
         self, template: str, context: dict[str, Any], path_hint: str
     ) -> tuple[str, list[Diagnostic]]:
         """Render a template; a broken template is a diagnostic at its own file and line, and so is
         one that writes text no file can hold."""
+        context = self._versioned(context)
         try:
             text = self.environment.get_template(template).render(context)
             if unencodable(text) is None:
@@ -179,6 +205,7 @@ class Theme:
 
     def stream(self, template: str, context: dict[str, Any], path_hint: str) -> Iterator[str]:
         """A template's output piece by piece; a broken template raises `TemplateFailed`."""
+        context = self._versioned(context)
         try:
             pieces = self.environment.get_template(template).generate(context)
             for piece in pieces:
