@@ -300,20 +300,42 @@ def test_incremental_output_equals_a_full_build(preview, tmp_path):
         assert served == digest(full)
 
 
+BURST_SECONDS = 0.03  # a burst of saves: writes with no pause this long (the preview's quiet time)
+
+
 def test_burst_of_saves_coalesces_into_one_rebuild(preview):
+    """Eleven writes of one lesson in a row (an editor saving through a temporary file, a
+    formatter after it) make at most two rebuilds. A burst counts when the machine wrote it
+    within the preview's quiet time: on a busy one a pause inside it is two bursts, rightly."""
     lesson = preview.site_dir / "content/consulting/kickoff.md"
-    before = status(preview)["version"]
-    for n in range(5):
-        temporary = lesson.with_name("kickoff.md.tmp")
-        temporary.write_text(lesson.read_text().replace("Hello.", f"Hello {n}."))
-        temporary.replace(lesson)
-        lesson.write_text(lesson.read_text().replace(f"Hello {n}.", "Hello."))
-    edit(lesson, "Hello.", "Final text.")
-    wait_for(
-        lambda: "Final text." in request(preview, "/learn-technology-consulting/kickoff.html")[1]
-    )
-    time.sleep(0.3)
-    assert status(preview)["version"] - before <= 2
+    for attempt in range(5):
+        before = status(preview)["version"]
+        started = time.monotonic()
+        for n in range(5):
+            temporary = lesson.with_name("kickoff.md.tmp")
+            temporary.write_text(lesson.read_text().replace("Hello.", f"Hello {n}."))
+            temporary.replace(lesson)
+            lesson.write_text(lesson.read_text().replace(f"Hello {n}.", "Hello."))
+        edit(lesson, "Hello.", f"Final text {attempt}.")
+        took = time.monotonic() - started
+        wait_for(
+            lambda attempt=attempt: (
+                f"Final text {attempt}."
+                in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+            )
+        )
+        time.sleep(0.3)
+        rebuilds = status(preview)["version"] - before
+        edit(lesson, f"Final text {attempt}.", "Hello.")
+        wait_for(
+            lambda: "Hello." in request(preview, "/learn-technology-consulting/kickoff.html")[1]
+        )
+        time.sleep(0.3)
+        if took < BURST_SECONDS:
+            break
+    else:
+        pytest.skip(f"no burst of writes took less than {BURST_SECONDS} s on this machine")
+    assert rebuilds <= 2, (rebuilds, took)
 
 
 def test_site_yaml_and_template_changes_rebuild_everything(preview):
