@@ -167,13 +167,12 @@ class Theme:
     def add_generated(self, name: str, text: str) -> None:
         """Version the asset NAME that the site makes (not a file of the theme) by its TEXT."""
         self.generated[name] = "?v=" + hashlib.sha256(text.encode()).hexdigest()[:12]
-        self.__dict__.pop("_versions", None)
 
     @functools.cached_property
     def _versions(self) -> dict[str, str]:
         """Each asset file's version, for its address: hosts let browsers keep files for minutes,
         and a page must not meet the older copy of a script or style sheet it was made with."""
-        versions = dict(self.generated)
+        versions = {}
         for name, path in self.asset_files().items():
             with contextlib.suppress(OSError):  # unreadable: copying it will say so
                 versions[name] = "?v=" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -184,8 +183,11 @@ class Theme:
         asset = context.get("asset")
         if asset is None:
             return context
-        versions = self._versions
-        return {**context, "asset": lambda name: asset(name) + versions.get(name, "")}
+        files, generated = self._versions, self.generated
+        return {
+            **context,
+            "asset": lambda name: asset(name) + (files.get(name) or generated.get(name, "")),
+        }
 
     def render(
         self, template: str, context: dict[str, Any], path_hint: str
