@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -1249,3 +1251,55 @@ def test_a_preview_rebuilding_everything_keeps_the_titles_in_the_cache(tmp_path,
     rendered = _rendering(monkeypatch)
     assert build_site(config, tmp_path / "elsewhere").written
     assert rendered == []
+
+
+def _entries(root: Path, kind: str) -> list[Path]:
+    return sorted((root / CACHE_DIR / kind).glob(f"*/*{ENTRY_SUFFIX}"))
+
+
+@pytest.mark.parametrize("planted", ["link to /dev/zero", "fifo", "huge file"])
+def test_a_cache_entry_that_never_ends_or_never_answers_is_only_a_miss(tmp_path, planted):
+    """A cache restored in CI or committed with a repository may hold anything at an entry's name:
+    reading a link to /dev/zero never ended, opening a FIFO waited for a writer forever."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    build = [sys.executable, "-m", "trustdocs", "build"]
+    assert subprocess.run(build, cwd=root, capture_output=True, timeout=120).returncode == 0
+    (root / "content" / "course" / "b.md").write_text(PAGES["b.md"] + "More text.\n")
+    planted_at = [*_entries(root, "record"), _entries(root, "page")[0], _entries(root, "facts")[0]]
+    for path in planted_at:
+        path.unlink()
+        if planted == "fifo":
+            os.mkfifo(path)
+        elif planted == "huge file":
+            with path.open("wb") as sparse:
+                sparse.truncate(cache_module.MAX_ENTRY_BYTES + 1)
+        else:
+            path.symlink_to("/dev/zero")
+    done = subprocess.run(build, cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    fresh = build_site(load_config(root / "site.yaml"), tmp_path / "fresh", use_cache=False)
+    assert fresh.written
+    assert digest(root / "site") == digest(tmp_path / "fresh")
+
+
+def test_the_cache_never_writes_through_a_link_put_in_place_of_its_files(tmp_path, monkeypatch):
+    """Links in a cache folder that came from elsewhere, in place of its README, its pruning
+    stamp or a kind's folder, would make a build create files outside the cache."""
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    outside = tmp_path / "outside"
+    (outside / "pages").mkdir(parents=True)
+    cache = root / CACHE_DIR
+    cache.mkdir()
+    (cache / "README.txt").symlink_to(outside / "readme")
+    (cache / "last-pruned").symlink_to(outside / "stamp")
+    long_ago = time.time() - 3600
+    os.utime(cache / "last-pruned", (long_ago, long_ago), follow_symlinks=False)
+    (cache / "page").symlink_to(outside / "pages")
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    assert sorted(p.name for p in outside.rglob("*")) == ["pages"]
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(tmp_path / "out") == digest(tmp_path / "fresh")
+    assert build_site(config, tmp_path / "again").written  # the other kinds still serve it
+    assert digest(tmp_path / "again") == digest(tmp_path / "fresh")

@@ -100,7 +100,7 @@ class BuildCache:
         if once and (kind, key) in self._touched:
             return True
         try:
-            os.utime(self._path(kind, key))
+            os.utime(self._path(kind, key), follow_symlinks=False)
         except OSError:
             return False
         if once:
@@ -113,20 +113,17 @@ class BuildCache:
             return None
         path = self._path(kind, key)
         value = None
-        try:
-            with open(path, "rb") as entry:
-                raw = entry.read()
+        raw = _entry_bytes(path)
+        if raw is not None:
             header, _, payload = raw.partition(b"\n")
             if hmac.compare_digest(header, _header(kind, key, payload)):
                 value = payload
-        except OSError:
-            value = None
         if value is None:
             self.misses += 1
             return None
         self.hits += 1
         with contextlib.suppress(OSError):
-            os.utime(path)  # used by this build: pruning keeps it
+            os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
         return value
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
@@ -136,7 +133,9 @@ class BuildCache:
         path = Path(self._path(kind, key))
         try:
             if path.parent not in self._folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                # A link put in place of the kind's folder or the entry folder: not written through.
+                if not (_own_folder(path.parent.parent) and _own_folder(path.parent)):
+                    return
                 self._describe()
                 self._folders.add(path.parent)
             # A name of this process's own, created exclusively: no other writer can share it.
@@ -157,9 +156,9 @@ class BuildCache:
     def _describe(self) -> None:
         assert self.folder is not None
         readme = self.folder / "README.txt"
-        if not readme.exists():
+        if not os.path.lexists(readme):
             with contextlib.suppress(OSError):
-                readme.write_text(_README, encoding="utf-8")
+                _create(readme, _README.encode("utf-8"))
 
     def prune(self) -> int:
         """Delete entries neither this build nor any in the last minutes used; return how many.
@@ -172,10 +171,15 @@ class BuildCache:
         stamp = self.folder / "last-pruned"
         with contextlib.suppress(OSError):
             # Looking at every entry costs more than a warm build: do it once per grace period.
-            if stamp.stat().st_mtime > time.time() - PRUNE_GRACE_SECONDS:
+            if stamp.lstat().st_mtime > time.time() - PRUNE_GRACE_SECONDS:
                 return 0
-        with contextlib.suppress(OSError):
-            stamp.touch()
+        try:
+            os.utime(stamp, follow_symlinks=False)  # a link put in its place: never followed
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                _create(stamp, b"")
+        except OSError:
+            pass
         removed = 0
         oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
         entries = self.folder.glob(f"*/*/*{ENTRY_SUFFIX}")
@@ -197,6 +201,20 @@ class BuildCache:
 _HEX = frozenset("0123456789abcdef")
 
 
+def _create(path: Path, data: bytes) -> None:
+    """Write a new file of the cache's own at PATH; never through a link put in its place."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o600), "wb") as out:
+        out.write(data)
+
+
+def _own_folder(folder: Path) -> bool:
+    """Make FOLDER (and the folders above it) if need be; whether it is a folder rather than a
+    link to one elsewhere (the cache folder itself may be a link: it is the user's choice)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return stat.S_ISDIR(os.lstat(folder).st_mode)
+
+
 def _in_entry_folder(path: Path) -> bool:
     folder = path.parent.name
     return len(folder) == 2 and set(folder) <= _HEX
@@ -208,8 +226,34 @@ def _is_entry(path: Path) -> bool:
     key = path.stem
     if len(key) != 64 or not set(key) <= _HEX or path.parent.name != key[:2]:
         return False
-    with path.open("rb") as entry:
-        return entry.read(len(_ENTRY_START)) == _ENTRY_START
+    start = _entry_bytes(str(path), len(_ENTRY_START))
+    return start is not None and start.startswith(_ENTRY_START)
+
+
+# No entry this cache writes comes near this size (the build record of 10,000 pages: a few MB).
+MAX_ENTRY_BYTES = 1 << 28
+_OPEN_ENTRY = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES) -> bytes | None:
+    """The first MOST bytes of the entry at PATH; None unless it is a regular file this cache
+    could have written. The cache may come from elsewhere (restored in CI, or committed with a
+    repository): an entry that is a link (to /dev/zero, say) or a FIFO would never end or never
+    answer, and a huge file would fill memory; each is only a miss, and is written anew."""
+    try:
+        handle = os.open(path, _OPEN_ENTRY)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(os.dup(handle), "rb") as entry:
+            return entry.read(most)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 _ENTRY_START = b"trustdocs-cache "  # of any format: older ones are pruned too
