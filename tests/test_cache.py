@@ -1303,3 +1303,50 @@ def test_the_cache_never_writes_through_a_link_put_in_place_of_its_files(tmp_pat
     assert fresh.written and digest(tmp_path / "out") == digest(tmp_path / "fresh")
     assert build_site(config, tmp_path / "again").written  # the other kinds still serve it
     assert digest(tmp_path / "again") == digest(tmp_path / "fresh")
+
+
+PLUGIN_LEXER = """
+from pygments.lexer import RegexLexer
+from pygments.token import Keyword, Text
+
+
+class ShoutLexer(RegexLexer):
+    name = "Shout"
+    aliases = ["shout"]
+    tokens = {"root": [(r"\\bSHOUT\\b", Keyword), (r"\\s+", Text), (r".", Text)]}
+"""
+
+
+def test_a_pygments_plugin_installed_since_the_last_build_highlights_its_language(tmp_path):
+    """A lexer plugin makes a language that was plain text highlighted: the cache keyed by the
+    versions of four packages kept the plain pages, and said that nothing had changed."""
+    pages = {"index.md": "@page course Course\n@body\n```shout\nSHOUT hello\n```\n"}
+    root = make_site(tmp_path / "site", pages)
+    plugins = tmp_path / "plugins"
+    write_files(
+        plugins,
+        {
+            "shout_lexer.py": PLUGIN_LEXER,
+            "shout_lexer-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: shout-lexer\n"
+            "Version: 1.0\n",
+            "shout_lexer-1.0.dist-info/entry_points.txt": "[pygments.lexers]\n"
+            "shout = shout_lexer:ShoutLexer\n",
+        },
+    )
+
+    def build(*args: str, plugin: bool) -> str:
+        env = {**os.environ, "PYTHONPATH": str(plugins)} if plugin else dict(os.environ)
+        if not plugin:
+            env.pop("PYTHONPATH", None)
+        command = [sys.executable, "-m", "trustdocs", "build", *args]
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    build(plugin=False)
+    assert '<span class="k">SHOUT</span>' not in (root / "site" / "index.html").read_text()
+    assert "nothing changed" not in build(plugin=True)
+    cached = (root / "site" / "index.html").read_text()
+    assert '<span class="k">SHOUT</span>' in cached
+    build("--no-cache", "--output", str(tmp_path / "fresh"), plugin=True)
+    assert digest(root / "site") == digest(tmp_path / "fresh")
