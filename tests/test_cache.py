@@ -1350,3 +1350,32 @@ def test_a_pygments_plugin_installed_since_the_last_build_highlights_its_languag
     assert '<span class="k">SHOUT</span>' in cached
     build("--no-cache", "--output", str(tmp_path / "fresh"), plugin=True)
     assert digest(root / "site") == digest(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("linked", ["kind folder", "entry folder"])
+def test_pruning_never_deletes_through_a_link_put_in_place_of_a_folder_of_the_cache(
+    tmp_path, linked
+):
+    """A link in place of a kind's folder or of an entry folder (in a cache that came from
+    elsewhere) led pruning to the files where it pointed: those named as entries, or as the cache's
+    temporary files, were deleted there."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
+    cache = root / CACHE_DIR
+    elsewhere = tmp_path / "elsewhere"
+    key = "ab" + "0" * 62
+    write_files(
+        elsewhere / "ab",
+        {f"{key}{ENTRY_SUFFIX}": "trustdocs-cache 2 page\n", ".entry-1-1-0": "not the cache's"},
+    )
+    shutil.rmtree(cache / "page")
+    if linked == "kind folder":
+        (cache / "page").symlink_to(elsewhere)
+    else:
+        (cache / "page").mkdir()
+        (cache / "page" / "ab").symlink_to(elsewhere / "ab")
+    long_ago = time.time() - 3600
+    for path in [*elsewhere.rglob("*"), *cache.rglob("*")]:
+        os.utime(path, (long_ago, long_ago), follow_symlinks=False)
+    assert BuildCache(cache).prune() > 0  # the cache's own old entries
+    assert sorted(p.name for p in (elsewhere / "ab").iterdir()) == [".entry-1-1-0", f"{key}.entry"]

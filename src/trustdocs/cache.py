@@ -182,19 +182,16 @@ class BuildCache:
             pass
         removed = 0
         oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
-        entries = self.folder.glob(f"*/*/*{ENTRY_SUFFIX}")
-        older = self.folder.glob("*/*/*.json")  # entries of format 1
-        for path in itertools.chain(entries, older):
+        for path in _entry_folder_files(self.folder):
             try:
-                if path.stat().st_mtime < oldest and _is_entry(path):
-                    path.unlink()
-                    removed += 1
+                if path.name.endswith((ENTRY_SUFFIX, ".json")):  # ".json": entries of format 1
+                    if path.lstat().st_mtime < oldest and _is_entry(path):
+                        path.unlink()
+                        removed += 1
+                elif _is_leftover(path) and path.lstat().st_mtime < self.started - 60:
+                    path.unlink()  # of a write cut short
             except OSError:
                 continue
-        for leftover in self.folder.glob("*/*/.entry-*"):  # an interrupted write
-            with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < self.started - 60 and _in_entry_folder(leftover):
-                    leftover.unlink()
         return removed
 
 
@@ -215,9 +212,28 @@ def _own_folder(folder: Path) -> bool:
     return stat.S_ISDIR(os.lstat(folder).st_mode)
 
 
-def _in_entry_folder(path: Path) -> bool:
+def _entry_folder_files(folder: Path) -> list[Path]:
+    """The files in FOLDER's entry folders (`<kind>/<key[:2]>/`) reached by folders of its own:
+    a link put in place of one leads elsewhere, where pruning must delete nothing."""
+    files: list[Path] = []
+    for kind in _subfolders(folder):
+        for entries in _subfolders(kind):
+            with contextlib.suppress(OSError), os.scandir(entries) as found:
+                files += [Path(entry.path) for entry in found]
+    return files
+
+
+def _subfolders(folder: str | Path) -> list[str]:
+    """The folders in FOLDER, links to folders left out; none if it cannot be listed."""
+    with contextlib.suppress(OSError), os.scandir(folder) as found:
+        return [entry.path for entry in found if entry.is_dir(follow_symlinks=False)]
+    return []
+
+
+def _is_leftover(path: Path) -> bool:
+    """Whether PATH is named as a temporary file of an entry being written (`BuildCache.put`)."""
     folder = path.parent.name
-    return len(folder) == 2 and set(folder) <= _HEX
+    return path.name.startswith(".entry-") and len(folder) == 2 and set(folder) <= _HEX
 
 
 def _is_entry(path: Path) -> bool:
