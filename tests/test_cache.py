@@ -380,10 +380,19 @@ def test_a_new_stemmer_or_python_does_not_reuse_old_entries(tmp_path, monkeypatc
             return [(name, (text or b"") + b"\n# a newer stemmer\n") for name, text in code]
 
         monkeypatch.setattr(cache_module, "stemmer_code", newer)
-    cache = BuildCache(root / CACHE_DIR)
-    site = Site(load_config(root / "site.yaml"), cache)
+    found = []
+
+    def get(self, kind, key, get=BuildCache.get):
+        payload = get(self, kind, key)
+        found.extend([kind] if payload is not None else [])
+        return payload
+
+    monkeypatch.setattr(BuildCache, "get", get)
+    site = Site(load_config(root / "site.yaml"), BuildCache(root / CACHE_DIR))
     site.build()
-    assert cache.hits == 0 and site.made.render_count == len(PAGES) - 1  # example.js is no page
+    # Only the titles sidebars showed may be read again: names, under a key of their own.
+    assert set(found) <= {"titles"}
+    assert site.made.render_count == len(PAGES) - 1  # example.js is no page
     cache_module.code_fingerprint.cache_clear()
 
 
@@ -1379,3 +1388,29 @@ def test_pruning_never_deletes_through_a_link_put_in_place_of_a_folder_of_the_ca
         os.utime(path, (long_ago, long_ago), follow_symlinks=False)
     assert BuildCache(cache).prune() > 0  # the cache's own old entries
     assert sorted(p.name for p in (elsewhere / "ab").iterdir()) == [".entry-1-1-0", f"{key}.entry"]
+
+
+@pytest.mark.parametrize("found", ["link to /dev/zero", "fifo", "entry of another secret"])
+def test_titles_entries_that_cannot_be_read_are_kept_anew(tmp_path, monkeypatch, found):
+    """Where the titles sidebars showed are kept, an entry that cannot be read (a link, a FIFO, or
+    an entry made with another secret: the user's cache folder was emptied) was never written
+    again, as something was there: every build after rendered again each page that showed them."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    if found == "entry of another secret":
+        monkeypatch.setattr(cache_module, "_secret", lambda: b"another user's secret".ljust(32))
+    for entry in _entries(root, "titles"):
+        if found != "entry of another secret":
+            entry.unlink()
+        if found == "fifo":
+            os.mkfifo(entry)
+        elif found == "link to /dev/zero":
+            entry.symlink_to("/dev/zero")
+    _rendering(monkeypatch)  # as in a new trustdocs process: no titles read yet
+    assert build_site(config, tmp_path / "elsewhere").written
+    rendered = _rendering(monkeypatch)
+    edit(content(root, "b.md"), "See", "Now see")
+    assert build_site(config, tmp_path / "out").written
+    assert rendered == ["course/b"]
+    builds_agree(root, tmp_path, "edited")

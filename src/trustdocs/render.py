@@ -865,7 +865,9 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         shown = shown_values(snapshot, outputs.rendered.uses)
         digest = html_digest(html)
         titles, names = _titles_entry(outputs.rendered.titles)
-        if not cache.touch("titles", titles):  # kept by an earlier page: this one uses it too
+        # Kept by an earlier page, this one uses it too: read once per snapshot (what cannot be
+        # read, a link or an entry of another secret, is written over), and kept from pruning.
+        if _titles_shown(cache, titles, snapshot) is None or not cache.touch("titles", titles):
             store(cache, "titles", titles, names)
         rendered = dataclasses.replace(outputs.rendered, titles=frozenset())
         kept = dataclasses.replace(outputs, rendered=rendered)
