@@ -1414,3 +1414,16 @@ def test_titles_entries_that_cannot_be_read_are_kept_anew(tmp_path, monkeypatch,
     assert build_site(config, tmp_path / "out").written
     assert rendered == ["course/b"]
     builds_agree(root, tmp_path, "edited")
+
+
+def test_the_distributions_installed_are_listed_whatever_python_s_path_holds(tmp_path, monkeypatch):
+    """Python's path may hold what its imports pass over (bytes), files (a zip), FIFOs and folders
+    that are gone: the site's key lists the distributions of its folders, and never fails."""
+    plugins = tmp_path / "plugins"
+    (plugins / "shout_lexer-1.0.dist-info").mkdir(parents=True)
+    os.mkfifo(plugins / "fifo.dist-info")
+    (tmp_path / "lib.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    os.mkfifo(tmp_path / "fifo")
+    path = [plugins, tmp_path / "lib.zip", tmp_path / "fifo", tmp_path / "gone"]
+    monkeypatch.setattr(sys, "path", [*map(str, path), os.fsencode(tmp_path)])
+    assert cache_module.installed_distributions() == ["fifo.dist-info", "shout_lexer-1.0.dist-info"]

@@ -460,6 +460,8 @@ def installed_distributions() -> list[str]:
 
     names: list[str] = []
     for entry in sys.path:
+        if not isinstance(entry, str):  # passed over by imports too
+            continue
         with contextlib.suppress(OSError), os.scandir(entry or ".") as found:
             names += sorted(e.name for e in found if e.name.endswith(_METADATA_FOLDERS))
     return names
