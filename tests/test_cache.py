@@ -1266,12 +1266,23 @@ def _entries(root: Path, kind: str) -> list[Path]:
     return sorted((root / CACHE_DIR / kind).glob(f"*/*{ENTRY_SUFFIX}"))
 
 
-@pytest.mark.parametrize("planted", ["link to /dev/zero", "fifo", "huge file"])
+# Runs a build and prints the largest memory (KiB) it held: the build's own process, alone.
+PEAK_MEMORY = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.run([sys.executable, '-m', 'trustdocs', 'build']).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+
+
+@pytest.mark.parametrize(
+    "planted", ["link to /dev/zero", "fifo", "huge file", "file of zeros under the limit"]
+)
 def test_a_cache_entry_that_never_ends_or_never_answers_is_only_a_miss(tmp_path, planted):
     """A cache restored in CI or committed with a repository may hold anything at an entry's name:
-    reading a link to /dev/zero never ended, opening a FIFO waited for a writer forever."""
+    reading a link to /dev/zero never ended, opening a FIFO waited for a writer forever, and a
+    large file that is no entry was read whole into memory."""
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
-    build = [sys.executable, "-m", "trustdocs", "build"]
+    build = [sys.executable, "-c", PEAK_MEMORY]
     assert subprocess.run(build, cwd=root, capture_output=True, timeout=120).returncode == 0
     (root / "content" / "course" / "b.md").write_text(PAGES["b.md"] + "More text.\n")
     planted_at = [*_entries(root, "record"), _entries(root, "page")[0], _entries(root, "facts")[0]]
@@ -1282,10 +1293,14 @@ def test_a_cache_entry_that_never_ends_or_never_answers_is_only_a_miss(tmp_path,
         elif planted == "huge file":
             with path.open("wb") as sparse:
                 sparse.truncate(cache_module.MAX_ENTRY_BYTES + 1)
+        elif planted == "file of zeros under the limit":
+            with path.open("wb") as sparse:
+                sparse.truncate(cache_module.MAX_ENTRY_BYTES - 1)
         else:
             path.symlink_to("/dev/zero")
     done = subprocess.run(build, cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) * 1024 < cache_module.MAX_ENTRY_BYTES / 2
     fresh = build_site(load_config(root / "site.yaml"), tmp_path / "fresh", use_cache=False)
     assert fresh.written
     assert digest(root / "site") == digest(tmp_path / "fresh")

@@ -113,7 +113,7 @@ class BuildCache:
             return None
         path = self._path(kind, key)
         value = None
-        raw = _entry_bytes(path)
+        raw = _entry_bytes(path, start=f"trustdocs-cache {FORMAT} {kind} {key} ".encode())
         if raw is not None:
             header, _, payload = raw.partition(b"\n")
             if hmac.compare_digest(header, _header(kind, key, payload)):
@@ -242,8 +242,7 @@ def _is_entry(path: Path) -> bool:
     key = path.stem
     if len(key) != 64 or not set(key) <= _HEX or path.parent.name != key[:2]:
         return False
-    start = _entry_bytes(str(path), len(_ENTRY_START))
-    return start is not None and start.startswith(_ENTRY_START)
+    return _entry_bytes(str(path), len(_ENTRY_START), _ENTRY_START) is not None
 
 
 # No entry this cache writes comes near this size (the build record of 10,000 pages: a few MB).
@@ -251,11 +250,12 @@ MAX_ENTRY_BYTES = 1 << 28
 _OPEN_ENTRY = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES) -> bytes | None:
+def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES, start: bytes = b"") -> bytes | None:
     """The first MOST bytes of the entry at PATH; None unless it is a regular file this cache
-    could have written. The cache may come from elsewhere (restored in CI, or committed with a
-    repository): an entry that is a link (to /dev/zero, say) or a FIFO would never end or never
-    answer, and a huge file would fill memory; each is only a miss, and is written anew."""
+    could have written, starting with START. The cache may come from elsewhere (restored in CI,
+    or committed with a repository): an entry that is a link (to /dev/zero, say) or a FIFO would
+    never end or never answer, and a huge file would fill memory; each is only a miss, and is
+    written anew. A file that does not start as it must is not read further."""
     try:
         handle = os.open(path, _OPEN_ENTRY)
     except OSError:
@@ -265,7 +265,8 @@ def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
         with os.fdopen(os.dup(handle), "rb") as entry:
-            return entry.read(most)
+            head = entry.read(len(start))
+            return head + entry.read(most - len(head)) if head == start else None
     except OSError:
         return None
     finally:
