@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -1442,3 +1443,17 @@ def test_the_distributions_installed_are_listed_whatever_python_s_path_holds(tmp
     path = [plugins, tmp_path / "lib.zip", tmp_path / "fifo", tmp_path / "gone"]
     monkeypatch.setattr(sys, "path", [*map(str, path), os.fsencode(tmp_path)])
     assert cache_module.installed_distributions() == ["fifo.dist-info", "shout_lexer-1.0.dist-info"]
+
+
+def test_reading_an_entry_takes_the_memory_of_its_size_not_of_the_largest_allowed(tmp_path):
+    """Each entry read reserved room for the largest entry allowed (256 MB), then gave it back:
+    a build after one edit spent a fifth more time, most of it in the system."""
+    cache = BuildCache(tmp_path / CACHE_DIR)
+    store(cache, "facts", "ab" * 32, {"text": "x" * 10_000})
+    tracemalloc.start()
+    try:
+        assert load(cache, "facts", "ab" * 32, dict) == {"text": "x" * 10_000}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000

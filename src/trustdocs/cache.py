@@ -264,9 +264,18 @@ def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES, start: bytes = b"") -> 
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
-        with os.fdopen(os.dup(handle), "rb") as entry:
-            head = entry.read(len(start))
-            return head + entry.read(most - len(head)) if head == start else None
+        head = os.read(handle, len(start)) if start else b""
+        if head != start:
+            return None
+        # As many bytes as the file holds: asking for MOST would reserve that much memory.
+        parts, left = [head], min(most, info.st_size) - len(head)
+        while left > 0:
+            part = os.read(handle, left)
+            if not part:
+                break
+            parts.append(part)
+            left -= len(part)
+        return b"".join(parts)
     except OSError:
         return None
     finally:
