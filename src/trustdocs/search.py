@@ -161,7 +161,7 @@ def _block_texts(tokens: Iterable[Token]) -> Iterator[tuple[str, str | None]]:
 
 
 def _squeezed(parts: list[str]) -> str:
-    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return " ".join(" ".join(parts).split())  # runs of whitespace as one space, as `\s+` is
 
 
 def _section_bit(index: int) -> int:

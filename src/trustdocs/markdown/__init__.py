@@ -8,7 +8,6 @@ the text sits); rendering reads the typed `RenderContext` from `env["context"]` 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,4 +222,4 @@ def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
                 words.append(titles.get(child.meta["name"], child.meta["name"]))
         if token.type.endswith("_close") and token.block:
             words.append(" ")
-    return re.sub(r"\s+", " ", "".join(words)).strip()
+    return " ".join("".join(words).split())  # runs of whitespace as one space
