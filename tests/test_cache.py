@@ -1204,6 +1204,15 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
         assert sorted(rendered) == made
 
 
+def _an_edit_renders_its_page_alone(root: Path, config, tmp_path: Path, monkeypatch) -> None:
+    """An edit of course/b renders that page alone, and the build equals one without cache."""
+    rendered = _rendering(monkeypatch)
+    edit(content(root, "b.md"), "See", "Now see")
+    assert build_site(config, tmp_path / "out").written
+    assert rendered == ["course/b"]
+    builds_agree(root, tmp_path, "edited")
+
+
 def _rendering(monkeypatch) -> list[str]:
     """The names of the pages rendered from now on (not taken from the cache), in this process;
     the titles read from the cache so far forgotten, as in a new trustdocs process."""
@@ -1234,11 +1243,7 @@ def test_titles_lost_from_the_cache_render_the_pages_again_in_one_build_only(tmp
     rendered = _rendering(monkeypatch)
     assert build_site(config, tmp_path / "elsewhere").written
     assert len(rendered) == len(PAGES) - 1  # example.js is no page
-    rendered = _rendering(monkeypatch)
-    edit(content(root, "b.md"), "See", "Now see")
-    assert build_site(config, tmp_path / "out").written
-    assert rendered == ["course/b"]
-    builds_agree(root, tmp_path, "edited")
+    _an_edit_renders_its_page_alone(root, config, tmp_path, monkeypatch)
 
 
 def test_a_preview_rebuilding_everything_keeps_the_titles_in_the_cache(tmp_path, monkeypatch):
@@ -1425,11 +1430,7 @@ def test_titles_entries_that_cannot_be_read_are_kept_anew(tmp_path, monkeypatch,
             entry.symlink_to("/dev/zero")
     _rendering(monkeypatch)  # as in a new trustdocs process: no titles read yet
     assert build_site(config, tmp_path / "elsewhere").written
-    rendered = _rendering(monkeypatch)
-    edit(content(root, "b.md"), "See", "Now see")
-    assert build_site(config, tmp_path / "out").written
-    assert rendered == ["course/b"]
-    builds_agree(root, tmp_path, "edited")
+    _an_edit_renders_its_page_alone(root, config, tmp_path, monkeypatch)
 
 
 def test_the_distributions_installed_are_listed_whatever_python_s_path_holds(tmp_path, monkeypatch):
