@@ -1457,3 +1457,18 @@ def test_reading_an_entry_takes_the_memory_of_its_size_not_of_the_largest_allowe
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
+
+
+def test_a_template_in_a_linked_folder_of_the_theme_is_part_of_the_key(tmp_path):
+    """A site's theme may link a folder of templates shared with other courses: the templates
+    there render the pages as any other, and an edit to one makes every page again."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(tmp_path / "shared", {"sidebar.html": "<nav aria-label=Course>first</nav>\n"})
+    (root / "themes" / "default").mkdir(parents=True)
+    (root / "themes" / "default" / "partials").symlink_to(tmp_path / "shared")
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    edit(tmp_path / "shared" / "sidebar.html", "first", "second")
+    builds_agree(root, tmp_path, "after")
+    assert build_site(load_config(root / "site.yaml"), out).written
+    assert "second" in (out / "course" / "a.html").read_text()

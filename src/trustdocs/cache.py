@@ -526,12 +526,25 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
         if f.name != "output_dir"  # where the site goes changes nothing inside it
     }
     theme_files = [
-        (str(path), path.read_bytes())
-        for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        (str(path), path.read_bytes()) for folder in folders for path in _files_under(folder)
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under FOLDER, sorted, through linked folders too: a template in a folder the
+    theme links to (partials shared by several courses) renders pages as any other. Each folder
+    once, so a link back up ends there."""
+    found: list[Path] = []
+    walked: set[str] = set()
+    for here, folders, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in walked:
+            folders.clear()
+            continue
+        walked.add(real)
+        found += [path for name in files if (path := Path(here, name)).is_file()]
+    return sorted(found)
 
 
 def site_fingerprint(config: SiteConfig) -> str:
