@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trustdocs.config import SiteConfig, theme_folders
+from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
 ENTRY_SUFFIX = ".entry"
@@ -525,8 +526,11 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
         for f in dataclasses.fields(config)
         if f.name != "output_dir"  # where the site goes changes nothing inside it
     }
+    # Each file as a template error names it too: relative to the working folder inside it.
     theme_files = [
-        (str(path), path.read_bytes()) for folder in folders for path in _files_under(folder)
+        (str(path), display_path(path), path.read_bytes())
+        for folder in folders
+        for path in _files_under(folder)
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
 
