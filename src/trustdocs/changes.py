@@ -121,6 +121,27 @@ def plan_rebuild(
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
 
 
+def as_discovered(paths: Iterable[Path], config: SiteConfig) -> set[Path]:
+    """PATHS as discovery names them. A watcher names a file by where it is, and the content
+    folder (or the static one) may be a link to a folder elsewhere: its files are the sources,
+    named through the link."""
+    linked = [
+        (root.resolve(), root)
+        for root in (config.content_dir, config.static_dir)
+        if root is not None and root.resolve() != root
+    ]
+    if not linked:
+        return set(paths)
+    return {_through_link(path, linked) for path in paths}
+
+
+def _through_link(path: Path, linked: list[tuple[Path, Path]]) -> Path:
+    for real, root in linked:
+        if path.is_relative_to(real):
+            return root / path.relative_to(real)
+    return path
+
+
 def _plain_file(path: Path) -> bool:
     """A regular file, not a link: no folder of files pages read (an editor's saves make many)."""
     return path.is_file() and not path.is_symlink()

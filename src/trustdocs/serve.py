@@ -38,7 +38,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from trustdocs.cache import cache_folder
-from trustdocs.changes import plan_rebuild
+from trustdocs.changes import as_discovered, plan_rebuild
 from trustdocs.config import (
     SERVE_HOST,
     SERVE_PORT,
@@ -643,7 +643,7 @@ def _start_preview_in(
 
     def on_batch(paths: set[Path]) -> None:
         watch_new_roots({path.resolve() for path in paths})
-        preview.rebuild(paths, lambda: watch_new_roots(set()))
+        preview.rebuild(as_discovered(paths, preview.config), lambda: watch_new_roots(set()))
 
     collector = ChangeCollector(on_batch)
     observer = Observer()
