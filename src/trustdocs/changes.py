@@ -121,25 +121,17 @@ def plan_rebuild(
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
 
 
-def as_discovered(paths: Iterable[Path], config: SiteConfig) -> set[Path]:
-    """PATHS as discovery names them. A watcher names a file by where it is, and the content
-    folder (or the static one) may be a link to a folder elsewhere: its files are the sources,
-    named through the link."""
-    linked = [
-        (root.resolve(), root)
-        for root in (config.content_dir, config.static_dir)
-        if root is not None and root.resolve() != root
-    ]
-    if not linked:
-        return set(paths)
-    return {_through_link(path, linked) for path in paths}
-
-
-def _through_link(path: Path, linked: list[tuple[Path, Path]]) -> Path:
-    for real, root in linked:
-        if path.is_relative_to(real):
-            return root / path.relative_to(real)
-    return path
+def as_discovered(paths: Iterable[Path], links: Mapping[Path, Path]) -> set[Path]:
+    """PATHS, each with the names the site gives it through links. A watcher names a file by
+    where it is; discovery, by the way it walked there: through a link to the file, or to a
+    folder on its way (the content folder itself may be one). LINKS: where each link of the site
+    leads -> the link."""
+    found = set(paths)
+    for path in paths:
+        for real, link in links.items():
+            if path.is_relative_to(real):
+                found.add(link / path.relative_to(real))
+    return found
 
 
 def _plain_file(path: Path) -> bool:
