@@ -1458,3 +1458,36 @@ def test_reading_an_entry_takes_the_memory_of_its_size_not_of_the_largest_allowe
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
+
+
+def test_a_template_in_a_linked_folder_of_the_theme_is_part_of_the_key(tmp_path):
+    """A site's theme may link a folder of templates shared with other courses: the templates
+    there render the pages as any other, and an edit to one makes every page again."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(tmp_path / "shared", {"sidebar.html": "<nav aria-label=Course>first</nav>\n"})
+    (root / "themes" / "default").mkdir(parents=True)
+    (root / "themes" / "default" / "partials").symlink_to(tmp_path / "shared")
+    out = tmp_path / "out"
+    assert build_site(load_config(root / "site.yaml"), out).written
+    edit(tmp_path / "shared" / "sidebar.html", "first", "second")
+    builds_agree(root, tmp_path, "after")
+    assert build_site(load_config(root / "site.yaml"), out).written
+    assert "second" in (out / "course" / "a.html").read_text()
+
+
+def test_a_template_error_names_the_template_as_the_working_folder_shows_it(
+    tmp_path, tmp_path_factory, monkeypatch
+):
+    """A template error names the template relative to the working folder when it is inside it.
+    A build run from the theme folder (where its author edits templates), after one run from
+    elsewhere, names it so too, rather than as the pages kept in the cache had it."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root, {"themes/default/page.html": "{{ page.title }} {{ 1 // 0 }}\n"})
+    config = load_config(root / "site.yaml")
+    # From elsewhere, the pages are named by their full paths, as they are from the theme folder.
+    for here in [tmp_path_factory.mktemp("elsewhere"), root / "themes" / "default"]:
+        monkeypatch.chdir(here)
+        cached = build_site(config, tmp_path / "cached")
+        fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+        assert cached.diagnostics == fresh.diagnostics
+    assert [d.path for d in cached.diagnostics if "ZeroDivisionError" in d.message] == ["page.html"]

@@ -379,3 +379,19 @@ def test_an_edit_left_unfinished_then_a_new_page_equals_a_full_build(site):
     new.write_text("@page course/n New\n@parent course 9\n@body\nNew page.\n")
     rebuild(site, new)
     assert_equals_full_build(site)
+
+
+@pytest.mark.parametrize("rel", ["y.md", "chart.png", "example.js"])
+def test_a_file_replaced_by_a_link_out_of_the_site_is_refused_as_a_build_refuses_it(
+    site, tmp_path_factory, rel
+):
+    """A page, copied or exercise file replaced by a link to the same bytes outside the site: a
+    build refuses the link (it is not published), and so must the preview."""
+    path = content(site, rel)
+    outside = tmp_path_factory.mktemp("elsewhere") / rel
+    outside.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(outside)
+    rebuild(site, path)
+    assert any("symlink leads outside" in d.message for d in site.diagnostics())
+    assert_equals_full_build(site)

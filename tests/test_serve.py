@@ -489,6 +489,71 @@ def test_a_folder_link_on_the_way_to_an_exercise_file_pointed_elsewhere_shows_up
         running.stop()
 
 
+def test_edits_in_a_content_folder_that_is_a_link_show_up(tmp_path):
+    """The content folder may be a link to a folder elsewhere (shared by several sites): the watcher
+    names files by where they are, and the preview takes them as the files a build reads."""
+    site = make_site(tmp_path / "site", {})
+    write_files(
+        tmp_path / "lessons",
+        {
+            "index.md": "@page course Course\n@body\nFirst [course/a].\n",
+            "a.md": "@page course/a A\n@parent course 1\n@body\n![chart](chart.png)\n",
+            "chart.png": "first chart",
+        },
+    )
+    (site / "content").symlink_to(tmp_path / "lessons", target_is_directory=True)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "First" in request(running, "/index.html")[1]
+        edit(site / "content" / "index.md", "First", "Second")
+        wait_for(lambda: "Second" in request(running, "/index.html")[1])
+        (site / "content" / "chart.png").write_text("second chart")
+        wait_for(lambda: request(running, "/chart.png")[1] == "second chart")
+        write_files(site / "content", {"b.md": "@page course/b B\n@parent course 2\n@body\nB.\n"})
+        wait_for(lambda: request(running, "/course/b.html")[0] == 200)
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("link", ["folder of pages", "page file", "copied file", "theme folder"])
+def test_edits_of_files_the_site_reaches_through_a_link_show_up(tmp_path, link):
+    """A folder of lessons, a lesson, a download or a folder of templates may be a link to one
+    shared with other courses, outside the folders the preview watches: a build reads the files
+    it leads to, and the preview shows their edits too."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nHome [course/a].\n",
+            "a.md": "@page course/a A\n@parent course 1\n@body\n[notes](notes.txt)\n",
+            "notes.txt": "first notes",
+        },
+    )
+    shared = {
+        "folder of pages": (
+            "shared/lessons/b.md",
+            "content/more",
+            "@page course/b first\n@parent course\n",
+        ),
+        "page file": ("shared/a.md", "content/a.md", "@page course/a A first\n@parent course\n"),
+        "copied file": ("shared/notes.txt", "content/notes.txt", "first notes"),
+        "theme folder": ("shared/partials/sidebar.html", "themes/default/partials", "first\n"),
+    }
+    file, rel, text = shared[link]
+    write_files(site, {file: text})
+    (site / rel).unlink(missing_ok=True)
+    (site / rel).parent.mkdir(parents=True, exist_ok=True)
+    (site / rel).symlink_to(site / (file if "." in Path(rel).name else Path(file).parent))
+    output = {"folder of pages": "/course/b.html", "page file": "/course/a.html"}
+    address = output.get(link, "/notes.txt" if link == "copied file" else "/index.html")
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "first" in request(running, address)[1]
+        edit(site / file, "first", "second")
+        wait_for(lambda: "second" in request(running, address)[1])
+    finally:
+        running.stop()
+
+
 def test_an_exercise_file_a_page_starts_to_read_while_previewing_is_watched(tmp_path):
     """A page saved with a new @sourceref to a folder not watched yet: the edits of that file
     show up, not only those after some other edit."""

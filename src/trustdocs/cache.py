@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trustdocs.config import SiteConfig, theme_folders
+from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
 ENTRY_SUFFIX = ".entry"
@@ -525,13 +526,29 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
         for f in dataclasses.fields(config)
         if f.name != "output_dir"  # where the site goes changes nothing inside it
     }
+    # Each file as a template error names it too: relative to the working folder inside it.
     theme_files = [
-        (str(path), path.read_bytes())
+        (str(path), display_path(path), path.read_bytes())
         for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
+        for path in _files_under(folder)
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """Every file under FOLDER, sorted, through linked folders too: a template in a folder the
+    theme links to (partials shared by several courses) renders pages as any other. Each folder
+    once, so a link back up ends there."""
+    found: list[Path] = []
+    walked: set[str] = set()
+    for here, folders, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(here)
+        if real in walked:
+            folders.clear()
+            continue
+        walked.add(real)
+        found += [path for name in files if (path := Path(here, name)).is_file()]
+    return sorted(found)
 
 
 def site_fingerprint(config: SiteConfig) -> str:

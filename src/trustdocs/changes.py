@@ -100,11 +100,12 @@ def plan_rebuild(
             if reading_under is None:
                 reading_under = _reading_under(facts)
             reparse |= reading_under.get(str(path), set())
+        # A known file gone, or now a link (which may lead out of the site: discovery refuses it).
         if kind is ChangeKind.PAGE:
             reread.add(path)
-            rediscover |= not path.exists()
+            rediscover |= not _plain_file(path)
         elif kind is ChangeKind.COPIED:
-            rediscover |= not path.exists()
+            rediscover |= not _plain_file(path)
         elif kind is ChangeKind.NEW:
             # A new file or folder (an editor's short-lived temporary one is gone by now), or a
             # folder that went away with the sources in it.
@@ -113,10 +114,24 @@ def plan_rebuild(
             # An exercise file in the content folder is copied too: deleted or written anew, the
             # copies change.
             copied = path in files.copies.values()
-            rediscover |= path.exists() != copied and could_belong(config, path)
+            changed = path.exists() != copied or (copied and path.is_symlink())
+            rediscover |= changed and could_belong(config, path)
         if kind is ChangeKind.INCLUDED or str(path) in included:
             reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def as_discovered(paths: Iterable[Path], links: Mapping[Path, Path]) -> set[Path]:
+    """PATHS, each with the names the site gives it through links. A watcher names a file by
+    where it is; discovery, by the way it walked there: through a link to the file, or to a
+    folder on its way (the content folder itself may be one). LINKS: where each link of the site
+    leads -> the link."""
+    found = set(paths)
+    for path in paths:
+        for real, link in links.items():
+            if path.is_relative_to(real):
+                found.add(link / path.relative_to(real))
+    return found
 
 
 def _plain_file(path: Path) -> bool:

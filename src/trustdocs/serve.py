@@ -38,16 +38,18 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from trustdocs.cache import cache_folder
-from trustdocs.changes import plan_rebuild
+from trustdocs.changes import as_discovered, plan_rebuild
 from trustdocs.config import (
     SERVE_HOST,
     SERVE_PORT,
+    THEMES_DIR,
     ConfigError,
     SiteConfig,
     default_theme_dir,
     load_config,
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
+from trustdocs.files import SKIPPED_FOLDERS
 from trustdocs.output_folder import OutputContent, write_file, write_output
 from trustdocs.outputs import is_on_request
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
@@ -494,10 +496,14 @@ def _is_editor_noise(path: Path) -> bool:
     return name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913" or name.startswith(".#")
 
 
-def watch_roots(config: SiteConfig, files_read: Iterable[str] = ()) -> list[tuple[Path, bool]]:
-    """Folders to watch (and whether recursively): content, theme, the config file's folder, and
-    the folders of FILES_READ (by @sourceref and @diff, which may live anywhere in the site)."""
+def watch_roots(
+    config: SiteConfig, files_read: Iterable[str] = (), linked: Iterable[Path] = ()
+) -> list[tuple[Path, bool]]:
+    """Folders to watch (and whether recursively): content, theme, the config file's folder, the
+    folders of FILES_READ (by @sourceref and @diff, which may live anywhere in the site), and
+    where the site's links lead (LINKED: folders, and the folders of files)."""
     roots: list[tuple[Path, bool]] = [(config.config_path.parent, False)]
+    roots += [(real, True) if real.is_dir() else (real.parent, False) for real in linked]
     if config.layout == "site":
         roots.append((config.content_dir, True))
     else:
@@ -527,6 +533,34 @@ def watch_roots(config: SiteConfig, files_read: Iterable[str] = ()) -> list[tupl
         if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
             unique[folder.resolve()] = unique.get(folder.resolve(), False) or recursive
     return sorted(unique.items())
+
+
+def site_links(config: SiteConfig) -> dict[Path, Path]:
+    """Where each link in the site's content, static and theme folders leads -> the link, named
+    as discovery names it (through the links before it; the folders themselves may be links). A
+    file there is one of the site's, yet the watch of the folder holding the link does not see it."""
+    output = config.output_dir.resolve()
+    links: dict[Path, Path] = {}
+    walked: set[str] = set()
+    roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
+    stack = [str(root) for root in roots if root is not None]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in walked or Path(real).is_relative_to(output):
+            continue
+        walked.add(real)
+        if real != os.path.abspath(folder) and os.path.islink(folder):
+            links[Path(real)] = Path(folder)
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
+                    continue
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.is_symlink():
+                    links[Path(os.path.realpath(entry.path))] = Path(entry.path)
+    return links
 
 
 def _top_folder(config: SiteConfig, folder: Path) -> Path | None:
@@ -615,8 +649,9 @@ def _start_preview_in(
 
     watched: dict[Path, ObservedWatch] = {}
     read_before: list[frozenset[str]] = []
+    links: dict[Path, Path] = {}  # see `site_links`
 
-    def watch_new_roots(touched: set[Path]) -> None:
+    def watch_new_roots(touched: set[Path], linked: bool = False) -> None:
         # A watched folder that was deleted or replaced (moved back, restored from git) must be
         # watched again: the kernel's watch went with the old folder.
         gone = touched & watched.keys()
@@ -630,20 +665,22 @@ def _start_preview_in(
             else frozenset()
         )
         # Looking for roots stats every folder files are read from: only when something may have
-        # changed them (a folder came or went, the pages read other files).
-        if read_before == [read] and not gone and not any(path.is_dir() for path in touched):
+        # changed them (a folder or a link came or went, the pages read other files).
+        if read_before == [read] and not (gone or linked or any(p.is_dir() for p in touched)):
             return
         read_before[:] = [read]
+        links.clear()
+        links.update(site_links(preview.config))
         # Folders such as the site's themes/ may appear while serving: watch them once they exist.
-        for folder, recursive in watch_roots(preview.config, read):
+        for folder, recursive in watch_roots(preview.config, read, links):
             if folder not in watched:
                 watched[folder] = observer.schedule(
                     collector, str(folder), recursive=recursive, event_filter=WRITE_EVENT_TYPES
                 )
 
     def on_batch(paths: set[Path]) -> None:
-        watch_new_roots({path.resolve() for path in paths})
-        preview.rebuild(paths, lambda: watch_new_roots(set()))
+        watch_new_roots({path.resolve() for path in paths}, any(p.is_symlink() for p in paths))
+        preview.rebuild(as_discovered(paths, links), lambda: watch_new_roots(set()))
 
     collector = ChangeCollector(on_batch)
     observer = Observer()
