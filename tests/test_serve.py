@@ -16,7 +16,13 @@ from conftest import CONSULTING, make_site, write_files
 from trustdocs.build import build_site
 from trustdocs.config import load_config
 from trustdocs.outputs import is_on_request
-from trustdocs.serve import RELOAD_SCRIPT, WATCHED_APART, start_preview, watch_roots
+from trustdocs.serve import (
+    RELOAD_SCRIPT,
+    WATCHED_APART,
+    site_links,
+    start_preview,
+    watch_roots,
+)
 
 
 def wait_for(predicate, timeout=8.0):
@@ -955,5 +961,22 @@ def test_a_print_template_that_fails_shows_its_error_instead_of_an_empty_page(
         )
         assert RELOAD_SCRIPT in html  # the tab reloads once the template is fixed
         assert "ZeroDivisionError" in capsys.readouterr().err
+    finally:
+        running.stop()
+
+
+def test_a_link_out_of_the_site_is_not_watched_and_the_preview_starts(tmp_path):
+    """A link in the content folder to a folder outside the site (a build refuses it) made the
+    preview watch where it led, every folder below it: a link to / never let the preview start."""
+    site = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nHi.\n"})
+    outside = tmp_path / "outside"
+    write_files(outside, {f"deep/{n}/x.txt": "x" for n in range(3)})
+    (site / "content" / "elsewhere").symlink_to(outside)
+    (site / "content" / "file.txt").symlink_to(outside / "deep" / "0" / "x.txt")
+    config = load_config(site / "site.yaml")
+    assert site_links(config) == {}
+    running = start_preview(config, port=0)
+    try:  # the links are errors of the site, shown while nothing is served yet
+        assert request(running, "/index.html")[0] == 404
     finally:
         running.stop()

@@ -539,15 +539,22 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     """Where each link in the site's content, static and theme folders leads -> the link, named
     as discovery names it (through the links before it; the folders themselves may be links). A
     file there is one of the site's, yet the watch of the folder holding the link does not see it."""
-    output = config.output_dir.resolve()
+    output, site = config.output_dir.resolve(), config.root_dir.resolve()
     links: dict[Path, Path] = {}
     walked: set[str] = set()
+
+    def published(real: str) -> bool:  # a link out of the site is refused, unless allowed
+        return config.allow_outside_files or Path(real).is_relative_to(site)
+
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
     stack = [str(root) for root in roots if root is not None]
+    given = set(stack)  # the site's own folders: wherever they are, as discovery takes them
     while stack:
         folder = stack.pop()
         real = os.path.realpath(folder)
         if real in walked or Path(real).is_relative_to(output):
+            continue
+        if folder not in given and not published(real):
             continue
         walked.add(real)
         if real != os.path.abspath(folder) and os.path.islink(folder):
@@ -558,8 +565,8 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
                     continue
                 if entry.is_dir():
                     stack.append(entry.path)
-                elif entry.is_symlink():
-                    links[Path(os.path.realpath(entry.path))] = Path(entry.path)
+                elif entry.is_symlink() and published(target := os.path.realpath(entry.path)):
+                    links[Path(target)] = Path(entry.path)
     return links
 
 
