@@ -560,6 +560,23 @@ def test_edits_of_files_the_site_reaches_through_a_link_show_up(tmp_path, link):
         running.stop()
 
 
+def test_a_folder_of_templates_the_theme_links_to_outside_the_site_is_watched(tmp_path):
+    """Templates shared by several courses sit beside them, outside each site: a build renders
+    with them wherever the theme's link leads (unlike pages, which must be in the site), and the
+    preview shows their edits."""
+    site = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nHi.\n"})
+    write_files(tmp_path / "shared", {"partials/sidebar.html": "first\n"})
+    (site / "themes" / "default").mkdir(parents=True)
+    (site / "themes" / "default" / "partials").symlink_to(tmp_path / "shared" / "partials")
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "first" in request(running, "/index.html")[1]
+        edit(tmp_path / "shared" / "partials" / "sidebar.html", "first", "second")
+        wait_for(lambda: "second" in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
 def test_an_exercise_file_a_page_starts_to_read_while_previewing_is_watched(tmp_path):
     """A page saved with a new @sourceref to a folder not watched yet: the edits of that file
     show up, not only those after some other edit."""

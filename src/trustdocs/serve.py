@@ -543,8 +543,13 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     links: dict[Path, Path] = {}
     walked: set[str] = set()
 
-    def published(real: str) -> bool:  # a link out of the site is refused, unless allowed
-        return config.allow_outside_files or Path(real).is_relative_to(site)
+    themes = str(config.root_dir / THEMES_DIR)
+
+    def published(real: str, named: str) -> bool:
+        # A link out of the site is refused, unless allowed; but a theme renders with the
+        # templates its links lead to, wherever they are.
+        in_theme = named == themes or named.startswith(themes + os.sep)
+        return in_theme or config.allow_outside_files or Path(real).is_relative_to(site)
 
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
     stack = [str(root) for root in roots if root is not None]
@@ -554,7 +559,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
         real = os.path.realpath(folder)
         if real in walked or Path(real).is_relative_to(output):
             continue
-        if folder not in given and not published(real):
+        if folder not in given and not published(real, folder):
             continue
         walked.add(real)
         if real != os.path.abspath(folder) and os.path.islink(folder):
@@ -565,8 +570,10 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
                     continue
                 if entry.is_dir():
                     stack.append(entry.path)
-                elif entry.is_symlink() and published(target := os.path.realpath(entry.path)):
-                    links[Path(target)] = Path(entry.path)
+                elif entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if published(target, entry.path):
+                        links[Path(target)] = Path(entry.path)
     return links
 
 
