@@ -531,3 +531,37 @@ def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
     assert run.code == EXIT_CONTENT, run.err
     assert "index.html" in run.err and "lone surrogate U+DCFF" in run.err, run.err
     assert snapshot_tree(root / "site") == before
+
+
+def test_bitdocs_pages_reached_through_links_out_of_the_site_are_errors_not_published(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "more").mkdir(parents=True)
+    (outside / "secret.md").write_text("@page secret Secret\n@parent academy 1\n@body\npassword\n")
+    (outside / "more" / "hidden.md").write_text("@page hidden Hidden\n@body\npassword\n")
+    root = tmp_path / "site"
+    (root / "src" / "main").mkdir(parents=True)
+    glob = {"pattern": "src/*/*.md"}  # `*` follows links to folders, as `**` does not
+    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs", "glob": glob}
+    (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+    (root / "src" / "main" / "academy.md").write_text(BITDOCS_PAGES["src/academy.md"])
+    (root / "shared.md").write_text("@page shared Shared\n@parent academy 3\n@body\nkept\n")
+    (root / "src" / "main" / "leak.md").symlink_to(outside / "secret.md")
+    (root / "src" / "leakdir").symlink_to(outside / "more", target_is_directory=True)
+    (root / "src" / "main" / "inside.md").symlink_to(root / "shared.md")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "src/leakdir:1:1: error: symlink leads outside the site folder" in result.stderr
+    assert "src/main/leak.md:1:1: error: symlink leads outside the site folder" in result.stderr
+    assert result.stderr.count("leads outside") == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (root / "src" / "main" / "leak.md").unlink()
+    (root / "src" / "leakdir").unlink()
+    (outside / "more" / "hidden.md").unlink()
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "kept" in (root / "docs" / "shared.html").read_text()
+    (root / "src" / "leakdir").symlink_to(outside / "more", target_is_directory=True)
+    (outside / "more" / "hidden.md").write_text("@page hidden Hidden\n@body\npassword\n")
+    assert run_cli(root, "build").returncode == EXIT_CONTENT
+    published = [p for p in root.rglob("*") if p.is_file() and b"password" in p.read_bytes()]
+    assert published == [], published

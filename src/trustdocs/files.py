@@ -64,13 +64,16 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
             if not any(i.match(page.relative_to(config.content_dir).as_posix()) for i in ignored)
         }
     unnamed: dict[Path, Diagnostic] = {}  # by the first part of a page's path no URL can name
+    leaving = _LeavingLinks(config)
     for page in sorted(pages):
         bad = _unnameable_part(page, config.content_dir)
         if bad is not None:
             unnamed.setdefault(bad, _unnameable(bad, folder=bad != page))
             pages.remove(page)
+        elif leaving.of(page):
+            pages.remove(page)
     copies: dict[str, Path] = {}
-    problems: list[Diagnostic] = list(unnamed.values())
+    problems: list[Diagnostic] = list(unnamed.values()) + leaving.problems()
     if config.static_dir is not None and config.static_dir.is_dir():
         files, walk_problems = _walk(config.static_dir, config)
         problems += walk_problems
@@ -123,6 +126,36 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             elif is_file:
                 found.append(Path(entry.path))
     return sorted(found), problems
+
+
+class _LeavingLinks:
+    """Which glob matches a bit-docs site reaches through a symlink out of the site folder."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.base = config.content_dir
+        self.site = config.root_dir.resolve()
+        self.allowed = config.allow_outside_files
+        self.found: dict[Path, Diagnostic] = {}  # the first link on the way, by path
+        self.known: dict[Path, bool] = {}  # whether a path is a link that leaves, by path
+
+    def of(self, path: Path) -> bool:
+        """Whether PATH is reached through a link that leaves the site (noted once per link)."""
+        if self.allowed:
+            return False
+        step = self.base
+        for part in path.relative_to(self.base).parts:
+            step = step / part
+            leaves = self.known.get(step)
+            if leaves is None:
+                leaves = self.known[step] = step.is_symlink() and not _inside(step, self.site)
+            if leaves:
+                self.found.setdefault(step, _outside(step))
+                return True
+        return False
+
+    def problems(self) -> list[Diagnostic]:
+        """An error for each link out of the site that a page was reached through."""
+        return [self.found[path] for path in sorted(self.found)]
 
 
 def _inside(path: Path, site: Path) -> bool:
