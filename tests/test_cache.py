@@ -21,6 +21,7 @@ from trustdocs.build import build_site
 from trustdocs.cache import CACHE_DIR, ENTRY_SUFFIX, BuildCache, load, store
 from trustdocs.config import load_config
 from trustdocs.render import RenderedPage
+from trustdocs.urls import ASSETS_DIR
 
 PAGES = {
     "index.md": """
@@ -1491,3 +1492,30 @@ def test_a_template_error_names_the_template_as_the_working_folder_shows_it(
         fresh = build_site(config, tmp_path / "fresh", use_cache=False)
         assert cached.diagnostics == fresh.diagnostics
     assert [d.path for d in cached.diagnostics if "ZeroDivisionError" in d.message] == ["page.html"]
+
+
+def test_an_asset_in_a_linked_folder_of_the_theme_is_published(tmp_path):
+    """Assets are found through a theme's linked folders, as its templates are."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(tmp_path / "shared", {"brand.css": "body { color: teal }\n"})
+    (root / "themes" / "default" / "assets").mkdir(parents=True)
+    (root / "themes" / "default" / "assets" / "shared").symlink_to(tmp_path / "shared")
+    out = tmp_path / "out"
+    build_site(load_config(root / "site.yaml"), out)
+    assert (out / ASSETS_DIR / "shared" / "brand.css").read_text() == "body { color: teal }\n"
+
+
+def test_a_huge_file_in_the_theme_is_keyed_without_being_held_in_memory(tmp_path):
+    """A theme may hold (or link to) a file of any size: keying the site reads it in pieces."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    (root / "themes" / "default").mkdir(parents=True)
+    with open(root / "themes" / "default" / "video.bin", "wb") as huge:
+        huge.truncate(300_000_000)  # sparse: no disk used
+    config = load_config(root / "site.yaml")
+    tracemalloc.start()
+    try:
+        cache_module.site_fingerprint(config)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000

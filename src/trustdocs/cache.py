@@ -526,16 +526,17 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
         for f in dataclasses.fields(config)
         if f.name != "output_dir"  # where the site goes changes nothing inside it
     }
-    # Each file as a template error names it too: relative to the working folder inside it.
+    # Each file as a template error names it too: relative to the working folder inside it. Read
+    # in pieces and never waiting: a theme may link to anything, a huge file or one of /proc.
     theme_files = [
-        (str(path), display_path(path), path.read_bytes())
+        (str(path), display_path(path), file_digest(path))
         for folder in folders
-        for path in _files_under(folder)
+        for path in files_under(folder)
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
 
 
-def _files_under(folder: Path) -> list[Path]:
+def files_under(folder: Path) -> list[Path]:
     """Every file under FOLDER, sorted, through linked folders too: a template in a folder the
     theme links to (partials shared by several courses) renders pages as any other. Each folder
     once, so a link back up ends there."""

@@ -22,6 +22,7 @@ from trustdocs.cache import (
     BuildCache,
     FileRead,
     code_fingerprint,
+    files_under,
     fingerprint,
     load,
     reads_fingerprint,
@@ -158,10 +159,9 @@ class Theme:
         assets: dict[str, Path] = {}
         for folder in reversed(self.folders):
             base = folder / "assets"
-            if base.is_dir():
-                for path in sorted(base.rglob("*")):
-                    if path.is_file():
-                        assets[path.relative_to(base).as_posix()] = path
+            if base.is_dir():  # through linked folders, as templates are found
+                for path in files_under(base):
+                    assets[path.relative_to(base).as_posix()] = path
         return assets
 
     def add_generated(self, name: str, text: str) -> None:
