@@ -1519,3 +1519,29 @@ def test_a_huge_file_in_the_theme_is_keyed_without_being_held_in_memory(tmp_path
     finally:
         tracemalloc.stop()
     assert peak < 20_000_000
+
+
+@pytest.mark.parametrize("linked", ["kind folders", "entry folders"])
+def test_a_build_never_sets_times_through_a_link_put_in_place_of_a_folder_of_the_cache(
+    tmp_path, linked
+):
+    """Entries a build uses have their times set (pruning keeps them): through a link in place of
+    a kind's folder or an entry folder, that set the times of files outside the cache."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    cache, outside = root / CACHE_DIR, tmp_path / "outside"
+    for kind in [p for p in cache.iterdir() if p.is_dir()]:
+        folders = [kind] if linked == "kind folders" else list(kind.iterdir())
+        for folder in folders:
+            moved = outside / folder.relative_to(cache)
+            moved.parent.mkdir(parents=True, exist_ok=True)
+            folder.rename(moved)
+            folder.symlink_to(moved, target_is_directory=True)
+    long_ago = time.time() - 3600
+    for path in outside.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    assert build_site(config, tmp_path / "again").written
+    assert [p for p in outside.rglob("*") if p.stat().st_mtime > long_ago + 1] == []
+    assert build_site(config, tmp_path / "fresh", use_cache=False).written
+    assert digest(tmp_path / "again") == digest(tmp_path / "fresh")

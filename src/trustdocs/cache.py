@@ -74,7 +74,8 @@ class BuildCache:
         self.started = time.time()
         self.hits = 0
         self.misses = 0
-        self._folders: set[Path] = set()  # entry folders known to exist
+        self._folders: set[Path] = set()  # entry folders known to exist, folders of the cache's own
+        self._seen: set[str] = set()  # entry folders known to be the cache's own, not links
         self._written = 0
         self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
 
@@ -91,7 +92,22 @@ class BuildCache:
 
     def has(self, kind: str, key: str) -> bool:
         """Whether an entry is stored under (KIND, KEY); `get` tells whether it can be trusted."""
-        return self.folder is not None and bool(key) and os.path.exists(self._path(kind, key))
+        return self.folder is not None and bool(key) and _regular_entry(self, self._path(kind, key))
+
+    def _own_entry_folder(self, path: str) -> bool:
+        """Whether the entry PATH is in folders of the cache's own: a link put in place of a kind's
+        or an entry folder leads elsewhere, where a build must not even set times."""
+        folder = os.path.dirname(path)
+        if folder not in self._seen:
+            try:
+                if not all(
+                    stat.S_ISDIR(os.lstat(f).st_mode) for f in (folder, Path(folder).parent)
+                ):
+                    return False
+            except OSError:
+                return False
+            self._seen.add(folder)
+        return True
 
     def touch(self, kind: str, key: str, once: bool = False) -> bool:
         """Whether an entry is stored under (KIND, KEY), which counts as used by this build
@@ -100,8 +116,11 @@ class BuildCache:
             return False
         if once and (kind, key) in self._touched:
             return True
+        path = self._path(kind, key)
         try:
-            os.utime(self._path(kind, key), follow_symlinks=False)
+            if not _regular_entry(self, path):
+                return False
+            os.utime(path, follow_symlinks=False)
         except OSError:
             return False
         if once:
@@ -124,7 +143,8 @@ class BuildCache:
             return None
         self.hits += 1
         with contextlib.suppress(OSError):
-            os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
+            if self._own_entry_folder(path):  # the entry read is a regular file
+                os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
         return value
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
@@ -204,6 +224,14 @@ def _create(path: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     with os.fdopen(os.open(path, flags, 0o600), "wb") as out:
         out.write(data)
+
+
+def _regular_entry(cache: BuildCache, path: str) -> bool:
+    """Whether PATH is a regular file in entry folders of CACHE's own."""
+    try:
+        return cache._own_entry_folder(path) and stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _own_folder(folder: Path) -> bool:
