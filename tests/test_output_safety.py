@@ -565,3 +565,15 @@ def test_bitdocs_pages_reached_through_links_out_of_the_site_are_errors_not_publ
     assert run_cli(root, "build").returncode == EXIT_CONTENT
     published = [p for p in root.rglob("*") if p.is_file() and b"password" in p.read_bytes()]
     assert published == [], published
+
+
+def test_putting_a_site_in_place_starts_no_other_program(tmp_path, monkeypatch):
+    """The new site replaces the old in one step, without running another program (finding the
+    C library by name ran `ldconfig`: a process of its own, at every build)."""
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "one"})
+    started: list[object] = []
+    monkeypatch.setattr(subprocess.Popen, "__init__", lambda self, *a, **k: started.append(a))
+    write_output(output, {"index.html": "two"})
+    assert started == []
+    assert (output / "index.html").read_text() == "two"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import fcntl
 import os
@@ -362,7 +361,9 @@ _AT_FDCWD = -100
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two folders (Linux renameat2); False where the system cannot."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # The process's own symbols, the C library's among them: finding it by name would run
+        # `ldconfig` in a process of its own.
+        libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
