@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from trustdocs.workers import (
     can_fork,
     facts_received,
     make_site_pages,
+    out_of_collection,
     parse_orders,
 )
 
@@ -64,9 +66,9 @@ class Site:
     ) -> None:
         """Load and render everything, reusing what the cache holds; in forked WORKERS when the
         site has at least MINIMUM (default PARALLEL_MINIMUM) page files, unless LOAD_HERE (most
-        pages' outputs are in the cache; EVERYWHERE: see `make_site_pages`), writing pages INTO
-        the output being made. ON_REQUEST_FROM: with this many page files, pages are rendered
-        when asked for. FOUND: the files discovered, and page files' keys (`sources_now`)."""
+        pages' facts and outputs are in the cache: held out of the collector's walks; EVERYWHERE:
+        see `make_site_pages`), writing pages INTO the output being made. ON_REQUEST_FROM: with
+        this many page files, pages are rendered when asked for. FOUND: `sources_now`'s."""
         self.workers_used = 0
         minimum = max(PARALLEL_MINIMUM if minimum is None else minimum, workers)
         self.read.discover(*(found or ()))
@@ -75,18 +77,18 @@ class Site:
         if not load_here and workers > 1 and can_fork() and len(self.files.pages) >= minimum:
             self._build_in_workers(workers, into)
             return
-        for path in self.files.pages:
-            self.read.read(path)
-        snapshot = self._load()
+        with out_of_collection() if load_here else contextlib.nullcontext():
+            for path in self.files.pages:
+                self.read.read(path)
+            snapshot = self._load()
         if self.on_request:
             self.made.add([], snapshot)
         elif into is not None and load_here:
             keys = self.made.kept.keys(self.pages)
             order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
             given = (workers, minimum, self.keeps_bodies, everywhere)  # see make_site_pages
-            made, self.workers_used = make_site_pages(
-                order, self.pages, (self.theme, self.cache), into, *given
-            )
+            site = (self.theme, self.cache)
+            made, self.workers_used = make_site_pages(order, self.pages, site, into, *given)
             self.made.add(made[0], snapshot, *made[1:])
         else:
             self._render(snapshot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,14 @@ class PageSummary:
         if aspect == "description":
             return self.description_text
         return self.anchors
+
+    def aspect_text(self, aspect: Aspect) -> str:
+        """The part of this summary that ASPECT names, as one string (the anchors in order)."""
+        if aspect == "title":
+            return self.title
+        if aspect == "description":
+            return self.description_text
+        return json.dumps(sorted(self.anchors), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -312,8 +321,11 @@ def titles_everywhere(snapshot: SiteSnapshot) -> dict[str, str]:
 
 def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> str:
     """A fingerprint of what USES name beyond the frame, as SNAPSHOT has it now."""
-    values = []
+    # One flat list of strings, which `fingerprint` takes as it is: every page's outputs are
+    # checked so at each build, 10,000 times at 10,000 lessons.
+    values: list[str | None] = []
+    pages = snapshot.pages
     for name, aspect in sorted(uses):
-        summary = snapshot.pages.get(name)
-        values.append((name, aspect, None if summary is None else summary.aspect(aspect)))
+        summary = pages.get(name)
+        values += (name, aspect, None if summary is None else summary.aspect_text(aspect))
     return fingerprint(values)

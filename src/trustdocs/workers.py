@@ -295,13 +295,15 @@ def _unpickling() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _out_of_collection() -> Iterator[None]:
-    """Run with the cycle collector off, then take what was made out of its sight for good.
+def out_of_collection() -> Iterator[None]:
+    """Run with the cycle collector off, then take what was made out of its sight.
 
-    A worker holds its pages' tokens from parse to render: hundreds of thousands of objects that
-    every full collection would walk again (a tenth of a worker's time), and parsing makes no
-    reference cycles to collect. Objects frozen this way are still freed when no longer used;
-    rendering, whose templates make short-lived cycles, runs with the collector on.
+    A worker holds its pages' tokens from parse to render, and a build after a few edits every
+    page's facts from the cache: hundreds of thousands of objects (millions at 10,000 lessons)
+    that every full collection would walk again, and parsing or reading entries makes no reference
+    cycles to collect. Objects frozen this way are still freed when no longer used (`gc.unfreeze`
+    gives them back to the collector); rendering, whose templates make short-lived cycles, runs
+    with the collector on.
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -579,7 +581,7 @@ def _work(
         names: list[str] = []
         held = len(parse_order.paths) if len(parse_order.paths) <= ALL_HELD else HELD_PAGES
         folders: dict[str, str] = {}  # see `ParsedPages.reuse`
-        with _out_of_collection():
+        with out_of_collection():
             for path in parse_order.paths:
                 source = reads[path].source
                 assert source is not None  # the main process chose it
@@ -666,9 +668,9 @@ def _bodiless(read: ReadPage) -> ReadPage:
 def _next_order(connection: Connection) -> Any:
     """The main process's next order; None when it gave up on this build. An order (a snapshot
     of the whole site, every page's title) lives as long as the worker: unpickled with the cycle
-    collector off and frozen (`_out_of_collection`), not walked by each collection after."""
+    collector off and frozen (`out_of_collection`), not walked by each collection after."""
     try:
-        with _out_of_collection():
+        with out_of_collection():
             return connection.recv()
     except EOFError:
         return None
