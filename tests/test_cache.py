@@ -1545,3 +1545,25 @@ def test_a_build_never_sets_times_through_a_link_put_in_place_of_a_folder_of_the
     assert [p for p in outside.rglob("*") if p.stat().st_mtime > long_ago + 1] == []
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(tmp_path / "again") == digest(tmp_path / "fresh")
+
+
+def test_a_huge_asset_is_versioned_without_being_held_in_memory(tmp_path):
+    """An asset's version (its address's `?v=`) is the hash of its bytes, read in pieces."""
+    from trustdocs.render import Theme
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    (root / "themes" / "default" / "assets").mkdir(parents=True)
+    with open(root / "themes" / "default" / "assets" / "video.bin", "wb") as huge:
+        huge.truncate(300_000_000)  # sparse: no disk used
+    theme = Theme(root / "themes" / "default")
+    tracemalloc.start()
+    try:
+        versions = theme._versions
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    zeros = hashlib.sha256()
+    for _ in range(300):
+        zeros.update(bytes(1_000_000))
+    assert versions["video.bin"] == "?v=" + zeros.hexdigest()[:12]
+    assert peak < 20_000_000

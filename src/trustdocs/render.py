@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -19,9 +18,11 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from trustdocs.cache import (
+    HASHED,
     BuildCache,
     FileRead,
     code_fingerprint,
+    file_digest,
     files_under,
     fingerprint,
     load,
@@ -174,8 +175,9 @@ class Theme:
         and a page must not meet the older copy of a script or style sheet it was made with."""
         versions = {}
         for name, path in self.asset_files().items():
-            with contextlib.suppress(OSError):  # unreadable: copying it will say so
-                versions[name] = "?v=" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            digest = file_digest(path)  # read in pieces: an asset may be a video, or linked
+            if digest is not None and digest.startswith(HASHED):  # unreadable: copying says so
+                versions[name] = "?v=" + digest[len(HASHED) :][:12]
         return versions
 
     def _versioned(self, context: dict[str, Any]) -> dict[str, Any]:
