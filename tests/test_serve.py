@@ -997,3 +997,22 @@ def test_a_link_out_of_the_site_is_not_watched_and_the_preview_starts(tmp_path):
         assert request(running, "/index.html")[0] == 404
     finally:
         running.stop()
+
+
+def test_a_copied_file_turned_into_a_link_out_of_the_site_is_not_served(tmp_path):
+    """The error says the file is not published: the preview must not copy it in anyway."""
+    from trustdocs.serve import Preview
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    write_files(root / "content", {"handout.txt": "public\n"})
+    write_files(tmp_path / "outside", {"secret.txt": "password\n"})
+    served = tmp_path / "served"
+    preview = Preview(load_config(root / "site.yaml"), served)
+    preview.full_build()
+    assert (served / "handout.txt").read_text() == "public\n"
+    handout = root / "content" / "handout.txt"
+    handout.unlink()
+    handout.symlink_to(tmp_path / "outside" / "secret.txt")
+    report = preview.rebuild({handout})
+    assert any("symlink leads outside the site folder" in e for e in report.errors), report
+    assert (served / "handout.txt").read_text() == "public\n"  # the last good build's

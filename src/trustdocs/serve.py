@@ -174,7 +174,7 @@ class Preview:
                     self.incomplete.set()  # all of them when the set of pages changed (not a title)
                     self.loading_all = self.loading_all or site.pages.names != names
                 files = site.output_files(on_request=False)
-                self.folder.recopy(paths)
+                self.folder.recopy(paths & set(site.files.copies.values()))  # not a link out
                 report = self._publish(site.diagnostics(), files, started)
                 site.made.finish()  # after the browser is told: print page and search read it
                 return report
