@@ -577,3 +577,19 @@ def test_putting_a_site_in_place_starts_no_other_program(tmp_path, monkeypatch):
     write_output(output, {"index.html": "two"})
     assert started == []
     assert (output / "index.html").read_text() == "two"
+
+
+def test_a_bitdocs_link_out_of_the_site_is_not_told_to_set_what_package_json_cannot(tmp_path):
+    """package.json has no sourceref_outside, and a bit-docs site reads no site.yaml."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.md").write_text("@page secret Secret\n@body\npassword\n")
+    root = tmp_path / "site"
+    (root / "src").mkdir(parents=True)
+    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
+    (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+    (root / "src" / "academy.md").write_text(BITDOCS_PAGES["src/academy.md"])
+    (root / "src" / "leak.md").symlink_to(tmp_path / "outside" / "secret.md")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "src/leak.md:1:1: error: symlink leads outside the site folder" in result.stderr
+    assert "site.yaml" not in result.stderr, result.stderr

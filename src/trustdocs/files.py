@@ -114,7 +114,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 is_dir, is_file = entry.is_dir(), entry.is_file()
                 leaves = entry.is_symlink() and not _inside(Path(entry.path), site)
                 if leaves and not config.allow_outside_files:
-                    problems.append(_outside(Path(entry.path)))
+                    problems.append(_outside(Path(entry.path), config))
                     continue
             except OSError:
                 continue
@@ -132,6 +132,7 @@ class _LeavingLinks:
     """Which glob matches a bit-docs site reaches through a symlink out of the site folder."""
 
     def __init__(self, config: SiteConfig) -> None:
+        self.config = config
         self.base = config.content_dir
         self.site = config.root_dir.resolve()
         self.allowed = config.allow_outside_files
@@ -149,7 +150,7 @@ class _LeavingLinks:
             if leaves is None:
                 leaves = self.known[step] = step.is_symlink() and not _inside(step, self.site)
             if leaves:
-                self.found.setdefault(step, _outside(step))
+                self.found.setdefault(step, _outside(step, self.config))
                 return True
         return False
 
@@ -165,13 +166,15 @@ def _inside(path: Path, site: Path) -> bool:
         return False
 
 
-def _outside(path: Path) -> Diagnostic:
+def _outside(path: Path, config: SiteConfig) -> Diagnostic:
+    # A bit-docs site has no site.yaml, and package.json has no setting that allows it.
+    allow = "" if config.layout == "bitdocs" else ", or set 'sourceref_outside: true' in site.yaml"
     return error(
         display_path(path),
         1,
         1,
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
-        "copy the file into the site, or set 'sourceref_outside: true' in site.yaml",
+        f"copy the file into the site{allow}",
     )
 
 
