@@ -353,3 +353,41 @@ def test_without_base_url_the_404_page_links_from_the_domain_root_and_says_so_on
     lesson = soup(site / "site" / "learn-technology-consulting" / "kickoff.html")
     assert lesson.find("link", rel="stylesheet")["href"].startswith("../_assets/style.css?v=")
     assert trustdocs(site, "build", "--strict").code == 1
+
+
+def test_few_edit_builds_leave_nothing_frozen_in_a_process_that_builds_again(tmp_path):
+    """A few-edit build loads facts with the collector off and freezes them; garbage cycles left
+    from before (a preview, a script or a test that builds many times) must not be frozen for good."""
+    import gc
+    import weakref
+
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    site = make_site(tmp_path, CONSULTING)
+    config = load_config(site / "site.yaml")
+    assert build_site(config).written
+    page = site / "content" / "consulting" / "communication.md"
+
+    class Cycle:
+        pass
+
+    collecting = gc.isenabled()
+    try:
+        for edit in range(3):
+            page.write_text(
+                page.read_text(encoding="utf-8") + f"\nEdit {edit}.\n", encoding="utf-8"
+            )
+            frozen = gc.get_freeze_count()
+            gc.disable()  # the cycle must still be there when the build starts
+            garbage = Cycle()
+            garbage.me = garbage
+            dead = weakref.ref(garbage)
+            del garbage
+            assert build_site(config).written
+            gc.enable()
+            gc.collect()
+            assert dead() is None, "a garbage cycle from before the build was frozen for good"
+            assert gc.get_freeze_count() <= frozen
+    finally:
+        gc.enable() if collecting else gc.disable()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import gc
 import os
 import time
 from dataclasses import dataclass
@@ -60,6 +61,25 @@ def build_site(
     use_cache: bool = True,
 ) -> BuildResult:
     """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
+    frozen = gc.get_freeze_count()
+    try:
+        return _build_site(config, output_dir, write=write, strict=strict, use_cache=use_cache)
+    finally:
+        # A few-edit build froze what it loaded (`out_of_collection`), and with it whatever
+        # garbage cycles were left then: given back to the collector once the build is done, or
+        # a process that builds again keeps them for good.
+        if gc.get_freeze_count() > frozen:
+            gc.unfreeze()
+
+
+def _build_site(
+    config: SiteConfig,
+    output_dir: Path | None,
+    *,
+    write: bool,
+    strict: bool,
+    use_cache: bool,
+) -> BuildResult:
     started = time.perf_counter()
     target = Path(os.path.abspath(output_dir or config.output_dir))
     config = dataclasses.replace(config, output_dir=target)  # discovery leaves it out
