@@ -1462,9 +1462,11 @@ def test_reading_an_entry_takes_the_memory_of_its_size_not_of_the_largest_allowe
 
 
 def test_a_template_in_a_linked_folder_of_the_theme_is_part_of_the_key(tmp_path):
-    """A site's theme may link a folder of templates shared with other courses: the templates
-    there render the pages as any other, and an edit to one makes every page again."""
-    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    """A site's theme may link a folder of templates shared with other courses (outside the site:
+    allowed by `sourceref_outside`): the templates there render the pages as any other, and an
+    edit to one makes every page again."""
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    root = make_site(tmp_path / "site", pages, "title: Test Course\nsourceref_outside: true\n")
     write_files(tmp_path / "shared", {"sidebar.html": "<nav aria-label=Course>first</nav>\n"})
     (root / "themes" / "default").mkdir(parents=True)
     (root / "themes" / "default" / "partials").symlink_to(tmp_path / "shared")
@@ -1497,9 +1499,9 @@ def test_a_template_error_names_the_template_as_the_working_folder_shows_it(
 def test_an_asset_in_a_linked_folder_of_the_theme_is_published(tmp_path):
     """Assets are found through a theme's linked folders, as its templates are."""
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
-    write_files(tmp_path / "shared", {"brand.css": "body { color: teal }\n"})
+    write_files(root / "brand", {"brand.css": "body { color: teal }\n"})
     (root / "themes" / "default" / "assets").mkdir(parents=True)
-    (root / "themes" / "default" / "assets" / "shared").symlink_to(tmp_path / "shared")
+    (root / "themes" / "default" / "assets" / "shared").symlink_to(root / "brand")
     out = tmp_path / "out"
     build_site(load_config(root / "site.yaml"), out)
     assert (out / ASSETS_DIR / "shared" / "brand.css").read_text() == "body { color: teal }\n"

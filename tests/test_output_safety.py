@@ -593,3 +593,37 @@ def test_a_bitdocs_link_out_of_the_site_is_not_told_to_set_what_package_json_can
     assert result.returncode == EXIT_CONTENT, result.stderr
     assert "src/leak.md:1:1: error: symlink leads outside the site folder" in result.stderr
     assert "site.yaml" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("reached", ["asset", "folder of assets", "template"])
+def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_published(
+    tmp_path, reached
+):
+    """A repository's theme may link anything: an asset linking `/proc/self/environ`, or a
+    template including one, would publish a CI job's secrets. As a page or a copied file, a
+    theme's file through a link out of the site folder (and out of the theme's) is an error."""
+    secret = tmp_path / "outside" / "secret.txt"
+    write_files(secret.parent, {"secret.txt": "password\n"})
+    root = make_site(tmp_path / "site", CONSULTING)
+    theme = root / "themes" / "default"
+    (theme / "assets").mkdir(parents=True)
+    if reached == "asset":
+        link = theme / "assets" / "leak.txt"
+        link.symlink_to(secret)
+    elif reached == "folder of assets":
+        link = theme / "assets" / "leaks"
+        link.symlink_to(secret.parent, target_is_directory=True)
+    else:
+        link = theme / "partials"
+        link.symlink_to(secret.parent, target_is_directory=True)
+        (theme / "page.html").write_text('{% include "partials/secret.txt" %}\n')
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "symlink leads outside the site folder" in result.stderr
+    assert "Traceback" not in result.stderr
+    published = [p for p in root.rglob("*") if not p.is_symlink() and p.is_file()]
+    assert [p for p in published if b"password" in p.read_bytes()] == []
+    (root / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert any(b"password" in p.read_bytes() for p in (root / "site").rglob("*") if p.is_file())

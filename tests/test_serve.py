@@ -561,10 +561,11 @@ def test_edits_of_files_the_site_reaches_through_a_link_show_up(tmp_path, link):
 
 
 def test_a_folder_of_templates_the_theme_links_to_outside_the_site_is_watched(tmp_path):
-    """Templates shared by several courses sit beside them, outside each site: a build renders
-    with them wherever the theme's link leads (unlike pages, which must be in the site), and the
+    """Templates shared by several courses sit beside them, outside each site (allowed by
+    `sourceref_outside`): a build renders with them where the theme's link leads, and the
     preview shows their edits."""
-    site = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nHi.\n"})
+    pages = {"index.md": "@page course Course\n@body\nHi.\n"}
+    site = make_site(tmp_path / "site", pages, "title: Test Course\nsourceref_outside: true\n")
     write_files(tmp_path / "shared", {"partials/sidebar.html": "first\n"})
     (site / "themes" / "default").mkdir(parents=True)
     (site / "themes" / "default" / "partials").symlink_to(tmp_path / "shared" / "partials")

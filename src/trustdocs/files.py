@@ -114,7 +114,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 is_dir, is_file = entry.is_dir(), entry.is_file()
                 leaves = entry.is_symlink() and not _inside(Path(entry.path), site)
                 if leaves and not config.allow_outside_files:
-                    problems.append(_outside(Path(entry.path), config))
+                    problems.append(outside_link(Path(entry.path), config))
                     continue
             except OSError:
                 continue
@@ -150,7 +150,7 @@ class _LeavingLinks:
             if leaves is None:
                 leaves = self.known[step] = step.is_symlink() and not _inside(step, self.site)
             if leaves:
-                self.found.setdefault(step, _outside(step, self.config))
+                self.found.setdefault(step, outside_link(step, self.config))
                 return True
         return False
 
@@ -166,7 +166,8 @@ def _inside(path: Path, site: Path) -> bool:
         return False
 
 
-def _outside(path: Path, config: SiteConfig) -> Diagnostic:
+def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
+    """The error of a symlink at PATH that leads out of the site folder: not published."""
     # A bit-docs site has no site.yaml, and package.json has no setting that allows it.
     allow = "" if config.layout == "bitdocs" else ", or set 'sourceref_outside: true' in site.yaml"
     return error(

@@ -16,6 +16,7 @@ from pygments.formatters import HtmlFormatter
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
+from trustdocs.files import outside_link
 from trustdocs.output_folder import MARKER, OutputContent, Streamed
 from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.render import (
@@ -87,14 +88,21 @@ def pygments_css() -> str:
     )
 
 
-def theme_outputs(theme: Theme) -> dict[str, OutputContent]:
-    """THEME's assets by output path, and the highlighting styles (which THEME versions too)."""
-    out: dict[str, OutputContent] = {
-        asset_path(name): path for name, path in theme.asset_files().items()
-    }
+def theme_outputs(
+    theme: Theme, config: SiteConfig
+) -> tuple[dict[str, OutputContent], list[Diagnostic]]:
+    """THEME's assets by output path, and the highlighting styles (which THEME versions too);
+    an error for each asset reached through a link out of the site and the theme (`leaves`)."""
+    out: dict[str, OutputContent] = {}
+    problems: list[Diagnostic] = []
+    for name, path in theme.asset_files().items():
+        if theme.leaves(path):
+            problems.append(outside_link(path, config))
+        else:
+            out[asset_path(name)] = path
     out[PYGMENTS_CSS] = css = pygments_css()
     theme.add_generated("pygments.css", css)
-    return out
+    return out, problems
 
 
 def site_files(config: SiteConfig) -> dict[str, SiteFile]:
@@ -189,7 +197,7 @@ class SiteOutputs:
         self.pages: dict[str, PageOutputs] = {}
         self.extras: dict[str, str] = {}
         self.extra_problems: list[Diagnostic] = []
-        self.theme_files = theme_outputs(theme)
+        self.theme_files, self.theme_problems = theme_outputs(theme, config)
         self.kept = OutputsCache(cache)
         self.search = SearchIndex()
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
@@ -303,7 +311,7 @@ class SiteOutputs:
     def diagnostics(self) -> list[Diagnostic]:
         """The problems rendering found."""
         found = [d for output in self.pages.values() for d in output.rendered.diagnostics]
-        return found + self.extra_problems
+        return self.theme_problems + found + self.extra_problems
 
     def files(
         self, copies: Mapping[str, Path], snapshot: SiteSnapshot, on_request: bool

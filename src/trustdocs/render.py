@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import re
 import traceback
 import types
@@ -29,7 +30,7 @@ from trustdocs.cache import (
     reads_fingerprint,
     store,
 )
-from trustdocs.config import theme_folders
+from trustdocs.config import SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     CodeBlock,
@@ -138,12 +139,20 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 class Theme:
     """A theme's templates: the site's theme folder first, then the default theme, file by file."""
 
-    def __init__(self, site_theme_dir: Path | None = None, cache: BuildCache | None = None) -> None:
+    def __init__(
+        self,
+        site_theme_dir: Path | None = None,
+        cache: BuildCache | None = None,
+        site_dir: Path | None = None,
+    ) -> None:
         """CACHE: where compiled templates are kept across builds (compiling the default theme
-        costs a build about 50 ms)."""
+        costs a build about 50 ms). SITE_DIR: the site's folder; a template or asset reached
+        through a link out of it and out of the theme's folders is refused, as pages and files
+        are (None: anywhere, a site with `sourceref_outside`)."""
         self.folders = theme_folders(site_theme_dir)
+        self.homes = None if site_dir is None else [site_dir, *self.folders]
         self.environment = jinja2.Environment(
-            loader=_ThemeLoader([str(d) for d in self.folders]),
+            loader=_ThemeLoader([str(d) for d in self.folders], self),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -154,6 +163,15 @@ class Theme:
         self.generated: dict[str, str] = {}  # versions of assets the site makes (`add_generated`)
         # `tojson` as with plain lists and dicts, also of the print page's chapters (`_Chapters`).
         self.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
+
+    def leaves(self, path: str | Path) -> bool:
+        """Whether PATH, one of the theme's files, is reached through a link that leads out of the
+        site's folder and the theme's: a repository's theme linking `/proc/self/environ` would
+        publish a CI job's secrets."""
+        if self.homes is None:
+            return False
+        real = Path(os.path.realpath(path))
+        return not any(real.is_relative_to(os.path.realpath(home)) for home in self.homes)
 
     def asset_files(self) -> dict[str, Path]:
         """Asset name → file, the site theme's files overriding the default theme's."""
@@ -239,13 +257,23 @@ class Theme:
         return error(where, line, 1, f"template error: {type(exc).__name__}: {message}")
 
 
+def site_theme(config: SiteConfig, cache: BuildCache) -> Theme:
+    """The theme CONFIG's site renders with: links out of the site refused, unless it allows."""
+    site_dir = None if config.allow_outside_files else config.root_dir
+    return Theme(config.site_theme_dir, cache, site_dir)
+
+
 class _ThemeLoader(jinja2.FileSystemLoader):
     """Templates from the theme's folders, first found first; one that is not UTF-8 is an error at
     its first bad byte (Jinja's own error names neither the file nor the place)."""
 
+    def __init__(self, searchpath: list[str], theme: Theme) -> None:
+        super().__init__(searchpath)
+        self.theme = theme
+
     def get_source(self, environment: jinja2.Environment, template: str) -> Any:
         try:
-            return super().get_source(environment, template)
+            found = super().get_source(environment, template)
         except UnicodeDecodeError:
             found = (Path(folder, *split_template_path(template)) for folder in self.searchpath)
             path = next(path for path in found if path.is_file())
@@ -255,6 +283,13 @@ class _ThemeLoader(jinja2.FileSystemLoader):
             except UnicodeDecodeError as exc:
                 raise _TemplateNotUTF8(undecodable_utf8(_shown(str(path)), data, exc)) from None
             raise  # changed since it was read: Jinja's error will do
+        if self.theme.leaves(found[1]):
+            raise jinja2.TemplateError(
+                f"{_shown(found[1])}: symlink leads outside the site folder (to "
+                f"{os.path.realpath(found[1])}): not used; copy the template into the site, or "
+                "set 'sourceref_outside: true' in site.yaml"
+            )
+        return found
 
 
 class _TemplateNotUTF8(jinja2.TemplateError):

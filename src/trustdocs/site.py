@@ -17,7 +17,7 @@ from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.output_folder import FreshOutput, OutputContent
 from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
 from trustdocs.pages import DescriptionTexts, ParsedPages, choose_sources
-from trustdocs.render import PageOutputs, Theme, with_html
+from trustdocs.render import PageOutputs, site_theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
@@ -40,7 +40,7 @@ class Site:
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         self.config = config
         self.cache = cache or BuildCache(None)
-        self.theme = Theme(config.site_theme_dir, self.cache)
+        self.theme = site_theme(config, self.cache)
         site_key = site_fingerprint(config) if self.cache.enabled else ""
         self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
         self.read = SiteSources(config, self.cache, self.pages.known_source)
