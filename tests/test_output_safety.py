@@ -595,7 +595,7 @@ def test_a_bitdocs_link_out_of_the_site_is_not_told_to_set_what_package_json_can
     assert "site.yaml" not in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("reached", ["asset", "folder of assets", "template"])
+@pytest.mark.parametrize("reached", ["asset", "folder of assets", "root folder", "template"])
 def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_published(
     tmp_path, reached
 ):
@@ -613,16 +613,24 @@ def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_publis
     elif reached == "folder of assets":
         link = theme / "assets" / "leaks"
         link.symlink_to(secret.parent, target_is_directory=True)
+    elif reached == "root folder":  # not walked: every build would read the whole disk
+        link = theme / "assets" / "everything"
+        link.symlink_to("/", target_is_directory=True)
+        (theme / "assets" / "leak.txt").symlink_to(secret)
     else:
         link = theme / "partials"
         link.symlink_to(secret.parent, target_is_directory=True)
         (theme / "page.html").write_text('{% include "partials/secret.txt" %}\n')
     result = run_cli(root, "build")
     assert result.returncode == EXIT_CONTENT, result.stderr
-    assert "symlink leads outside the site folder" in result.stderr
+    shown = f"{link.relative_to(root)}" + ("/secret.txt: " if reached == "template" else ":1:1: ")
+    assert f"{shown}" in result.stderr and "symlink leads outside the site folder" in result.stderr
+    assert result.stderr.count("leads outside") <= 2, result.stderr  # each link once
     assert "Traceback" not in result.stderr
     published = [p for p in root.rglob("*") if not p.is_symlink() and p.is_file()]
     assert [p for p in published if b"password" in p.read_bytes()] == []
+    if reached == "root folder":
+        return  # allowed, it would publish the whole disk
     (root / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
     result = run_cli(root, "build")
     assert result.returncode == EXIT_OK, result.stderr

@@ -556,18 +556,21 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
     }
     # Each file as a template error names it too: relative to the working folder inside it. Read
     # in pieces and never waiting: a theme may link to anything, a huge file or one of /proc.
+    folders = list(folders)
+    homes = theme_homes(config, folders)
     theme_files = [
         (str(path), display_path(path), file_digest(path))
         for folder in folders
-        for path in files_under(folder)
+        for path in files_under(folder, homes)
     ]
     return fingerprint(code_fingerprint(), settings, theme_files)
 
 
-def files_under(folder: Path) -> list[Path]:
+def files_under(folder: Path, homes: list[str] | None = None) -> list[Path]:
     """Every file under FOLDER, sorted, through linked folders too: a template in a folder the
     theme links to (partials shared by several courses) renders pages as any other. Each folder
-    once, so a link back up ends there."""
+    once, so a link back up ends there. A linked folder that leads out of HOMES (`leads_out`) is
+    listed itself, not walked: a link to `/` would have every build read the whole disk."""
     found: list[Path] = []
     walked: set[str] = set()
     for here, folders, files in os.walk(folder, followlinks=True):
@@ -576,8 +579,28 @@ def files_under(folder: Path) -> list[Path]:
             folders.clear()
             continue
         walked.add(real)
+        for name in [n for n in folders if os.path.islink(os.path.join(here, n))]:
+            if leads_out(os.path.join(here, name), homes):
+                folders.remove(name)
+                found.append(Path(here, name))
         found += [path for name in files if (path := Path(here, name)).is_file()]
     return sorted(found)
+
+
+def theme_homes(config: SiteConfig, folders: Iterable[Path]) -> list[str] | None:
+    """Where links in a theme's FOLDERS may lead: into the site's folder or the theme's own
+    (None: anywhere, for a site with `sourceref_outside`)."""
+    if config.allow_outside_files:
+        return None
+    return [os.path.realpath(home) for home in (config.root_dir, *folders)]
+
+
+def leads_out(path: str | Path, homes: list[str] | None) -> bool:
+    """Whether PATH really lies out of every one of HOMES (real paths; None: never)."""
+    if homes is None:
+        return False
+    real = os.path.realpath(path)
+    return not any(real == home or real.startswith(home.rstrip(os.sep) + os.sep) for home in homes)
 
 
 def site_fingerprint(config: SiteConfig) -> str:

@@ -26,6 +26,7 @@ from trustdocs.cache import (
     file_digest,
     files_under,
     fingerprint,
+    leads_out,
     load,
     reads_fingerprint,
     store,
@@ -150,7 +151,8 @@ class Theme:
         through a link out of it and out of the theme's folders is refused, as pages and files
         are (None: anywhere, a site with `sourceref_outside`)."""
         self.folders = theme_folders(site_theme_dir)
-        self.homes = None if site_dir is None else [site_dir, *self.folders]
+        homes = None if site_dir is None else [site_dir, *self.folders]
+        self.homes = None if homes is None else [os.path.realpath(home) for home in homes]
         self.environment = jinja2.Environment(
             loader=_ThemeLoader([str(d) for d in self.folders], self),
             autoescape=True,
@@ -168,10 +170,7 @@ class Theme:
         """Whether PATH, one of the theme's files, is reached through a link that leads out of the
         site's folder and the theme's: a repository's theme linking `/proc/self/environ` would
         publish a CI job's secrets."""
-        if self.homes is None:
-            return False
-        real = Path(os.path.realpath(path))
-        return not any(real.is_relative_to(os.path.realpath(home)) for home in self.homes)
+        return leads_out(path, self.homes)
 
     def asset_files(self) -> dict[str, Path]:
         """Asset name → file, the site theme's files overriding the default theme's."""
@@ -179,7 +178,7 @@ class Theme:
         for folder in reversed(self.folders):
             base = folder / "assets"
             if base.is_dir():  # through linked folders, as templates are found
-                for path in files_under(base):
+                for path in files_under(base, self.homes):  # a link out: listed, not walked
                     assets[path.relative_to(base).as_posix()] = path
         return assets
 
