@@ -635,3 +635,30 @@ def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_publis
     result = run_cli(root, "build")
     assert result.returncode == EXIT_OK, result.stderr
     assert any(b"password" in p.read_bytes() for p in (root / "site").rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("linked", ["theme folder", "themes folder"])
+def test_a_theme_folder_linked_out_of_the_site_publishes_nothing_of_what_it_holds(tmp_path, linked):
+    """A theme folder that is itself a link out of the site is no home of the theme's files: its
+    templates and assets, and what they link to beside them, are refused as any other file
+    reached through a link out of the site (`sourceref_outside: true` allows them)."""
+    outside = tmp_path / "outside"
+    write_files(outside / "default", {"secret.txt": "password\n"})
+    (outside / "default" / "page.html").write_text('{% include "secret.txt" %}\n')
+    (outside / "default" / "assets").mkdir()
+    (outside / "default" / "assets" / "leak.txt").symlink_to(outside / "default" / "secret.txt")
+    root = make_site(tmp_path / "site", CONSULTING)
+    if linked == "theme folder":
+        (root / "themes").mkdir()
+        (root / "themes" / "default").symlink_to(outside / "default", target_is_directory=True)
+    else:
+        (root / "themes").symlink_to(outside, target_is_directory=True)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "symlink leads outside the site folder" in result.stderr
+    published = [p for p in (root / "site").rglob("*") if p.is_file()]
+    assert [p for p in published if b"password" in p.read_bytes()] == []
+    (root / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert b"password" in (root / "site" / "_assets" / "leak.txt").read_bytes()

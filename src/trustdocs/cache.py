@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trustdocs.config import SiteConfig, theme_folders
+from trustdocs.config import SiteConfig, default_theme_dir, theme_folders
 from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
@@ -556,8 +556,7 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
     }
     # Each file as a template error names it too: relative to the working folder inside it. Read
     # in pieces and never waiting: a theme may link to anything, a huge file or one of /proc.
-    folders = list(folders)
-    homes = theme_homes(config, folders)
+    homes = theme_homes(config)
     theme_files = [
         (str(path), display_path(path), file_digest(path))
         for folder in folders
@@ -587,12 +586,13 @@ def files_under(folder: Path, homes: list[str] | None = None) -> list[Path]:
     return sorted(found)
 
 
-def theme_homes(config: SiteConfig, folders: Iterable[Path]) -> list[str] | None:
-    """Where links in a theme's FOLDERS may lead: into the site's folder or the theme's own
-    (None: anywhere, for a site with `sourceref_outside`)."""
+def theme_homes(config: SiteConfig) -> list[str] | None:
+    """Where a theme's files may really be, links followed: in the site's folder or the default
+    theme's (None: anywhere, for a site with `sourceref_outside`). The site's theme folder is no
+    home of its own: it is in the site, unless it is itself a link out."""
     if config.allow_outside_files:
         return None
-    return [os.path.realpath(home) for home in (config.root_dir, *folders)]
+    return [os.path.realpath(home) for home in (config.root_dir, default_theme_dir())]
 
 
 def leads_out(path: str | Path, homes: list[str] | None) -> bool:

@@ -30,6 +30,7 @@ from trustdocs.cache import (
     load,
     reads_fingerprint,
     store,
+    theme_homes,
 )
 from trustdocs.config import SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
@@ -144,15 +145,14 @@ class Theme:
         self,
         site_theme_dir: Path | None = None,
         cache: BuildCache | None = None,
-        site_dir: Path | None = None,
+        homes: list[str] | None = None,
     ) -> None:
         """CACHE: where compiled templates are kept across builds (compiling the default theme
-        costs a build about 50 ms). SITE_DIR: the site's folder; a template or asset reached
-        through a link out of it and out of the theme's folders is refused, as pages and files
-        are (None: anywhere, a site with `sourceref_outside`)."""
+        costs a build about 50 ms). HOMES: where its files may really be (`theme_homes`); a
+        template or asset reached through a link out of them is refused, as pages and files are
+        (None: anywhere, a site with `sourceref_outside`)."""
         self.folders = theme_folders(site_theme_dir)
-        homes = None if site_dir is None else [site_dir, *self.folders]
-        self.homes = None if homes is None else [os.path.realpath(home) for home in homes]
+        self.homes = homes
         self.environment = jinja2.Environment(
             loader=_ThemeLoader([str(d) for d in self.folders], self),
             autoescape=True,
@@ -168,8 +168,8 @@ class Theme:
 
     def leaves(self, path: str | Path) -> bool:
         """Whether PATH, one of the theme's files, is reached through a link that leads out of the
-        site's folder and the theme's: a repository's theme linking `/proc/self/environ` would
-        publish a CI job's secrets."""
+        site's folder and the default theme's (HOMES): a repository's theme linking
+        `/proc/self/environ` would publish a CI job's secrets."""
         return leads_out(path, self.homes)
 
     def asset_files(self) -> dict[str, Path]:
@@ -258,8 +258,7 @@ class Theme:
 
 def site_theme(config: SiteConfig, cache: BuildCache) -> Theme:
     """The theme CONFIG's site renders with: links out of the site refused, unless it allows."""
-    site_dir = None if config.allow_outside_files else config.root_dir
-    return Theme(config.site_theme_dir, cache, site_dir)
+    return Theme(config.site_theme_dir, cache, theme_homes(config))
 
 
 class _ThemeLoader(jinja2.FileSystemLoader):
