@@ -1569,3 +1569,25 @@ def test_a_huge_asset_is_versioned_without_being_held_in_memory(tmp_path):
         zeros.update(bytes(1_000_000))
     assert versions["video.bin"] == "?v=" + zeros.hexdigest()[:12]
     assert peak < 20_000_000
+
+
+def test_a_template_link_pointed_out_of_the_site_is_refused_by_a_build_with_a_warm_cache(tmp_path):
+    """A theme's link retargeted from a folder in the site to one outside it, whose file holds the
+    same text: the cached build refuses it as a build without the cache does, not reuse the pages
+    the link made while it led inside."""
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    root = make_site(tmp_path / "site", pages)
+    for folder in (root / "shared", tmp_path / "outside"):
+        write_files(folder, {"sidebar.html": "<nav aria-label=Course>same</nav>\n"})
+    (root / "themes" / "default").mkdir(parents=True)
+    link = root / "themes" / "default" / "partials"
+    link.symlink_to(root / "shared")
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    link.unlink()
+    link.symlink_to(tmp_path / "outside")
+    cached = build_site(config, tmp_path / "cached")
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert not fresh.written
+    assert [d.format() for d in cached.diagnostics] == [d.format() for d in fresh.diagnostics]
+    assert not cached.written

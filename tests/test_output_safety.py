@@ -662,3 +662,36 @@ def test_a_theme_folder_linked_out_of_the_site_publishes_nothing_of_what_it_hold
     result = run_cli(root, "build")
     assert result.returncode == EXIT_OK, result.stderr
     assert b"password" in (root / "site" / "_assets" / "leak.txt").read_bytes()
+
+
+def test_a_bitdocs_template_linked_out_of_the_site_is_not_told_to_set_a_site_yaml(tmp_path):
+    """As for pages: package.json has no sourceref_outside, and a bit-docs site has no site.yaml."""
+    write_files(tmp_path / "outside", {"secret.txt": "password\n"})
+    root = tmp_path / "site"
+    (root / "src").mkdir(parents=True)
+    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
+    (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+    (root / "src" / "academy.md").write_text(BITDOCS_PAGES["src/academy.md"])
+    (root / "themes" / "default").mkdir(parents=True)
+    (root / "themes" / "default" / "partials").symlink_to(tmp_path / "outside")
+    (root / "themes" / "default" / "page.html").write_text('{% include "partials/secret.txt" %}\n')
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "symlink leads outside the site folder" in result.stderr
+    assert "site.yaml" not in result.stderr, result.stderr
+
+
+def test_a_template_linked_out_of_the_site_is_refused_unread(tmp_path):
+    """A template linked to a file outside that is not UTF-8 is refused as a link out, not
+    reported by where its first bad byte is (which would tell the build log of its text)."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "key.bin").write_bytes(b"secret\n\xff\n")
+    root = make_site(tmp_path / "site", CONSULTING)
+    theme = root / "themes" / "default"
+    theme.mkdir(parents=True)
+    (theme / "x.html").symlink_to(tmp_path / "outside" / "key.bin")
+    (theme / "page.html").write_text('{% include "x.html" %}\n')
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "symlink leads outside the site folder" in result.stderr
+    assert "not UTF-8" not in result.stderr, result.stderr

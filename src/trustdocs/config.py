@@ -78,6 +78,12 @@ def default_theme_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "themes" / "default"
 
 
+def allow_outside_hint(config: SiteConfig) -> str:
+    """How a site may allow what lies outside its folder, said after "copy it into the site"
+    (a bit-docs site cannot: package.json has no such setting, and it has no site.yaml)."""
+    return "" if config.layout == "bitdocs" else ", or set 'sourceref_outside: true' in site.yaml"
+
+
 def theme_folders(site_theme_dir: Path | None) -> list[Path]:
     """Where a theme's files come from, file by file: the site's own theme, then the default."""
     return [d for d in (site_theme_dir, default_theme_dir()) if d is not None and d.is_dir()]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
-from trustdocs.config import SiteConfig
+from trustdocs.config import SiteConfig, allow_outside_hint
 from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
 from trustdocs.source import PageSource, parse_page_source
 
@@ -168,14 +168,12 @@ def _inside(path: Path, site: Path) -> bool:
 
 def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
     """The error of a symlink at PATH that leads out of the site folder: not published."""
-    # A bit-docs site has no site.yaml, and package.json has no setting that allows it.
-    allow = "" if config.layout == "bitdocs" else ", or set 'sourceref_outside: true' in site.yaml"
     return error(
         display_path(path),
         1,
         1,
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
-        f"copy the file into the site{allow}",
+        f"copy the file into the site{allow_outside_hint(config)}",
     )
 
 

@@ -32,7 +32,7 @@ from trustdocs.cache import (
     store,
     theme_homes,
 )
-from trustdocs.config import SiteConfig, theme_folders
+from trustdocs.config import SiteConfig, allow_outside_hint, theme_folders
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     CodeBlock,
@@ -146,13 +146,14 @@ class Theme:
         site_theme_dir: Path | None = None,
         cache: BuildCache | None = None,
         homes: list[str] | None = None,
+        allow_hint: str = "",
     ) -> None:
         """CACHE: where compiled templates are kept across builds (compiling the default theme
         costs a build about 50 ms). HOMES: where its files may really be (`theme_homes`); a
         template or asset reached through a link out of them is refused, as pages and files are
-        (None: anywhere, a site with `sourceref_outside`)."""
+        (None: anywhere, a site with `sourceref_outside`). ALLOW_HINT: `allow_outside_hint`."""
         self.folders = theme_folders(site_theme_dir)
-        self.homes = homes
+        self.homes, self.allow_hint = homes, allow_hint
         self.environment = jinja2.Environment(
             loader=_ThemeLoader([str(d) for d in self.folders], self),
             autoescape=True,
@@ -258,7 +259,7 @@ class Theme:
 
 def site_theme(config: SiteConfig, cache: BuildCache) -> Theme:
     """The theme CONFIG's site renders with: links out of the site refused, unless it allows."""
-    return Theme(config.site_theme_dir, cache, theme_homes(config))
+    return Theme(config.site_theme_dir, cache, theme_homes(config), allow_outside_hint(config))
 
 
 class _ThemeLoader(jinja2.FileSystemLoader):
@@ -270,24 +271,33 @@ class _ThemeLoader(jinja2.FileSystemLoader):
         self.theme = theme
 
     def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        # Where Jinja will look, checked before it reads: a template linked out of the site is
+        # refused unread (not known by its first bytes that are not UTF-8, nor read whole).
+        pieces = split_template_path(template)
+        first = next((p for f in self.searchpath if (p := Path(f, *pieces)).is_file()), None)
+        if first is not None:
+            self._refuse_if_leaving(str(first))
         try:
             found = super().get_source(environment, template)
         except UnicodeDecodeError:
-            found = (Path(folder, *split_template_path(template)) for folder in self.searchpath)
-            path = next(path for path in found if path.is_file())
+            path = next(p for f in self.searchpath if (p := Path(f, *pieces)).is_file())
+            self._refuse_if_leaving(str(path))
             data = path.read_bytes()
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise _TemplateNotUTF8(undecodable_utf8(_shown(str(path)), data, exc)) from None
             raise  # changed since it was read: Jinja's error will do
-        if self.theme.leaves(found[1]):
-            raise jinja2.TemplateError(
-                f"{_shown(found[1])}: symlink leads outside the site folder (to "
-                f"{os.path.realpath(found[1])}): not used; copy the template into the site, or "
-                "set 'sourceref_outside: true' in site.yaml"
-            )
+        self._refuse_if_leaving(found[1])  # replaced by a link since it was checked
         return found
+
+    def _refuse_if_leaving(self, path: str) -> None:
+        if self.theme.leaves(path):
+            raise jinja2.TemplateError(
+                f"{_shown(path)}: symlink leads outside the site folder (to "
+                f"{os.path.realpath(path)}): not used; copy the template into the site"
+                + self.theme.allow_hint
+            )
 
 
 class _TemplateNotUTF8(jinja2.TemplateError):
