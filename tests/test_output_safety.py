@@ -695,3 +695,23 @@ def test_a_template_linked_out_of_the_site_is_refused_unread(tmp_path):
     assert result.returncode == EXIT_CONTENT, result.stderr
     assert "symlink leads outside the site folder" in result.stderr
     assert "not UTF-8" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("reached", ["copied file", "theme asset", "sourceref"])
+def test_the_repository_folder_is_never_read_or_published_even_through_a_link(tmp_path, reached):
+    """A CI checkout keeps its token in `.git/config`, inside the site folder: a link to it (or a
+    directive reading it) would publish the token. The repository's folder is never the site's."""
+    root = make_site(tmp_path / "site", CONSULTING)
+    write_files(root, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic s3cr3t\n"})
+    if reached == "copied file":
+        (root / "content" / "settings.txt").symlink_to(root / ".git" / "config")
+    elif reached == "theme asset":
+        (root / "themes" / "default" / "assets").mkdir(parents=True)
+        (root / "themes" / "default" / "assets" / "x.txt").symlink_to(root / ".git" / "config")
+    else:
+        page = root / "content" / "consulting" / "communication.md"
+        page.write_text(page.read_text() + "\n@sourceref ../../.git/config\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert ".git/config" in result.stderr and "outside the site folder" in result.stderr
+    assert not (root / "site").exists()

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trustdocs.config import SiteConfig, default_theme_dir, theme_folders
+from trustdocs.config import SiteConfig, default_theme_dir, theme_folders, within_site
 from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
@@ -601,7 +601,7 @@ def leads_out(path: str | Path, homes: list[str] | None) -> bool:
     if homes is None:
         return False
     real = os.path.realpath(path)
-    return not any(real == home or real.startswith(home.rstrip(os.sep) + os.sep) for home in homes)
+    return not any(within_site(real, home) for home in homes)
 
 
 def site_fingerprint(config: SiteConfig) -> str:

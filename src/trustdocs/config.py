@@ -6,6 +6,7 @@ import bisect
 import dataclasses
 import itertools
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,20 @@ def default_theme_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "themes" / "default"
+
+
+REPOSITORY_FOLDER = ".git"  # in the site's folder, yet never one of its files
+
+
+def within_site(real: str | Path, site: str | Path) -> bool:
+    """Whether REAL (a path with its links followed) is one of the files of SITE's folder (a real
+    path): inside it, and not in its repository's own folder, whose config may hold a CI job's
+    token and which trustdocs never reads or publishes, even through a link."""
+    real, site = os.fspath(real), os.fspath(site).rstrip(os.sep)
+    if not (real == site or real.startswith(site + os.sep)):
+        return False
+    repository = os.path.join(site, REPOSITORY_FOLDER)
+    return not (real == repository or real.startswith(repository + os.sep))
 
 
 def allow_outside_hint(config: SiteConfig) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
-from trustdocs.config import SiteConfig, allow_outside_hint
+from trustdocs.config import SiteConfig, allow_outside_hint, within_site
 from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
 from trustdocs.source import PageSource, parse_page_source
 
@@ -161,7 +161,7 @@ class _LeavingLinks:
 
 def _inside(path: Path, site: Path) -> bool:
     try:
-        return path.resolve().is_relative_to(site)
+        return within_site(path.resolve(), site)
     except (OSError, RuntimeError):  # a symlink loop leads nowhere inside
         return False
 
