@@ -1017,3 +1017,18 @@ def test_a_copied_file_turned_into_a_link_out_of_the_site_is_not_served(tmp_path
     report = preview.rebuild({handout})
     assert any("symlink leads outside the site folder" in e for e in report.errors), report
     assert (served / "handout.txt").read_text() == "public\n"  # the last good build's
+
+
+def test_a_theme_link_out_of_the_site_is_not_watched_unless_the_site_allows_it(tmp_path):
+    """A build refuses a theme's link out of the site (`sourceref_outside` allows it): the preview
+    does not watch where it leads (a link to `/` would have it walk the whole disk)."""
+    site = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nHi.\n"})
+    write_files(tmp_path / "shared", {"partials/sidebar.html": "first\n"})
+    (site / "themes" / "default").mkdir(parents=True)
+    (site / "themes" / "default" / "partials").symlink_to(tmp_path / "shared" / "partials")
+    (site / "themes" / "default" / "everything").symlink_to("/", target_is_directory=True)
+    assert site_links(load_config(site / "site.yaml")) == {}
+    (site / "themes" / "default" / "everything").unlink()
+    (site / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
+    allowed = site_links(load_config(site / "site.yaml"))
+    assert allowed[(tmp_path / "shared" / "partials").resolve()].name == "partials"

@@ -47,6 +47,7 @@ from trustdocs.config import (
     SiteConfig,
     default_theme_dir,
     load_config,
+    within_site,
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.files import SKIPPED_FOLDERS
@@ -543,13 +544,10 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     links: dict[Path, Path] = {}
     walked: set[str] = set()
 
-    themes = str(config.root_dir / THEMES_DIR)
-
-    def published(real: str, named: str) -> bool:
-        # A link out of the site is refused, unless allowed; but a theme renders with the
-        # templates its links lead to, wherever they are.
-        in_theme = named == themes or named.startswith(themes + os.sep)
-        return in_theme or config.allow_outside_files or Path(real).is_relative_to(site)
+    def published(real: str) -> bool:
+        # A link out of the site is refused, unless allowed, in a theme as elsewhere: not watched
+        # (a link to / would have the preview walk the whole disk).
+        return config.allow_outside_files or within_site(real, site)
 
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
     stack = [str(root) for root in roots if root is not None]
@@ -559,7 +557,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
         real = os.path.realpath(folder)
         if real in walked or Path(real).is_relative_to(output):
             continue
-        if folder not in given and not published(real, folder):
+        if folder not in given and not published(real):
             continue
         walked.add(real)
         if real != os.path.abspath(folder) and os.path.islink(folder):
@@ -572,7 +570,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
                     stack.append(entry.path)
                 elif entry.is_symlink():
                     target = os.path.realpath(entry.path)
-                    if published(target, entry.path):
+                    if published(target):
                         links[Path(target)] = Path(entry.path)
     return links
 
