@@ -715,3 +715,19 @@ def test_the_repository_folder_is_never_read_or_published_even_through_a_link(tm
     assert result.returncode == EXIT_CONTENT, result.stderr
     assert ".git/config" in result.stderr and "outside the site folder" in result.stderr
     assert not (root / "site").exists()
+
+
+def test_a_bitdocs_directive_reading_outside_the_site_is_not_told_to_set_a_site_yaml(tmp_path):
+    """As for links: package.json has no sourceref_outside, and a bit-docs site has no site.yaml."""
+    write_files(tmp_path / "outside", {"secret.js": "const password = 1;\n"})
+    root = tmp_path / "site"
+    (root / "src").mkdir(parents=True)
+    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
+    (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+    page = BITDOCS_PAGES["src/academy.md"] + "@sourceref ../../outside/secret.js\n"
+    (root / "src" / "academy.md").write_text(page)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "is outside the site folder" in result.stderr
+    assert "copy the file into the site" in result.stderr
+    assert "site.yaml" not in result.stderr, result.stderr

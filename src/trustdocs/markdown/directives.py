@@ -121,8 +121,12 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
             line,
             needle,
             f"{what} is outside the site folder",
-            f"it resolves to {path}; to read files outside {site}, "
-            "set 'sourceref_outside: true' in site.yaml",
+            f"it resolves to {path}; "
+            + (  # package.json has no such setting, and a bit-docs site has no site.yaml
+                "copy the file into the site"
+                if parse.bitdocs
+                else f"to read files outside {site}, set 'sourceref_outside: true' in site.yaml"
+            ),
         )
     else:
         text, digest = _read_file(path, what, env, line, needle)
