@@ -1591,3 +1591,17 @@ def test_a_template_link_pointed_out_of_the_site_is_refused_by_a_build_with_a_wa
     assert not fresh.written
     assert [d.format() for d in cached.diagnostics] == [d.format() for d in fresh.diagnostics]
     assert not cached.written
+
+
+def test_a_theme_file_linked_out_of_the_site_is_keyed_unread(tmp_path, monkeypatch):
+    """A theme's link out of the site is refused, whatever it leads to: keying the site does not
+    read it (a 10 GB file there was hashed whole at every build before the error)."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(tmp_path / "outside", {"big.bin": "x" * 1000})
+    (root / "themes" / "default" / "assets").mkdir(parents=True)
+    (root / "themes" / "default" / "assets" / "big.bin").symlink_to(tmp_path / "outside/big.bin")
+    read: list[str] = []
+    whole = cache_module.file_digest
+    monkeypatch.setattr(cache_module, "file_digest", lambda p, *a: read.append(str(p)) or whole(p))
+    cache_module.site_fingerprint(load_config(root / "site.yaml"))
+    assert read and not [p for p in read if p.endswith("big.bin")]

@@ -557,9 +557,15 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
     # Each file as a template error names it too: relative to the working folder inside it. Read
     # in pieces and never waiting: a theme may link to anything, a huge file or one of /proc.
     homes = theme_homes(config)
-    # Where its links lead, too: one pointed out of the site (the same text there) is refused.
+    # Where its links lead, too: one pointed out of the site (the same text there) is refused,
+    # and not even read (it may be a file of any size).
     theme_files = [
-        (str(path), display_path(path), os.path.realpath(path), file_digest(path))
+        (
+            str(path),
+            display_path(path),
+            os.path.realpath(path),
+            None if leads_out(path, homes) else file_digest(path),
+        )
         for folder in folders
         for path in files_under(folder, homes)
     ]
