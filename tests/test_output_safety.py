@@ -731,3 +731,54 @@ def test_a_bitdocs_directive_reading_outside_the_site_is_not_told_to_set_a_site_
     assert "is outside the site folder" in result.stderr
     assert "copy the file into the site" in result.stderr
     assert "site.yaml" not in result.stderr, result.stderr
+
+
+SECRET_GIT_CONFIG = "[http]\n\textraheader = AUTHORIZATION: basic s3cr3t\n"
+
+
+@pytest.mark.parametrize("reached", ["copied file", "theme asset", "sourceref", "parent sourceref"])
+def test_sourceref_outside_does_not_open_the_repository_folder(tmp_path, reached):
+    """`sourceref_outside: true` allows files outside the site (shared templates), not a
+    repository's `.git`: the site's own, or a parent repository's when the site is a subfolder."""
+    repo = tmp_path / "repo"
+    root = make_site(repo / "site", CONSULTING, "title: T\nsourceref_outside: true\n")
+    write_files(root, {".git/config": SECRET_GIT_CONFIG})
+    write_files(repo, {".git/config": SECRET_GIT_CONFIG})
+    if reached == "copied file":
+        (root / "content" / "settings.txt").symlink_to(root / ".git" / "config")
+    elif reached == "theme asset":
+        (root / "themes" / "default" / "assets").mkdir(parents=True)
+        (root / "themes" / "default" / "assets" / "x.txt").symlink_to(root / ".git" / "config")
+    else:
+        target = "../../.git/config" if reached == "sourceref" else "../../../.git/config"
+        page = root / "content" / "consulting" / "communication.md"
+        page.write_text(page.read_text() + f"\n@sourceref {target}\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert ".git/config" in result.stderr, result.stderr
+    assert not (root / "site").exists()
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_bitdocs_static_folder_is_never_the_repository_folder(tmp_path, linked):
+    """package.json's `static` naming `.git` (or a link to it) would copy the CI token out."""
+    package = {**BITDOCS_PACKAGE, "bit-docs": {**BITDOCS_PACKAGE["bit-docs"], "dest": "site"}}
+    package["bit-docs"]["static"] = "static" if linked else ".git"
+    root = tmp_path / "academy"
+    write_files(root, {"package.json": json.dumps(package), ".git/config": SECRET_GIT_CONFIG})
+    write_files(root, BITDOCS_PAGES)
+    if linked:
+        (root / "static").symlink_to(root / ".git")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert ".git" in result.stderr and "never published" in result.stderr, result.stderr
+    assert not (root / "site").exists()
+
+
+def test_gitignore_and_github_files_are_not_the_repository_folder(tmp_path):
+    root = make_site(tmp_path / "site", CONSULTING)
+    write_files(root, {".gitignore": "site/\n", ".github/ci.yml": "on: push\n"})
+    page = root / "content" / "consulting" / "communication.md"
+    page.write_text(page.read_text() + "\n@sourceref ../../.gitignore\n\n@sourceref ../../.github/ci.yml\n")
+    result = run_cli(root, "build")
+    assert result.returncode == 0, result.stderr

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trustdocs.config import SiteConfig, default_theme_dir, theme_folders, within_site
+from trustdocs.config import SiteConfig, default_theme_dir, theme_folders, in_repository_folder, within_site
 from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
@@ -604,9 +604,9 @@ def theme_homes(config: SiteConfig) -> list[str] | None:
 
 def leads_out(path: str | Path, homes: list[str] | None) -> bool:
     """Whether PATH really lies out of every one of HOMES (real paths; None: never)."""
-    if homes is None:
-        return False
     real = os.path.realpath(path)
+    if homes is None:
+        return in_repository_folder(real)  # a repository's own folder is never a theme's
     return not any(within_site(real, home) for home in homes)
 
 

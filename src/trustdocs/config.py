@@ -89,8 +89,22 @@ def within_site(real: str | Path, site: str | Path) -> bool:
     real, site = os.fspath(real), os.fspath(site).rstrip(os.sep)
     if not (real == site or real.startswith(site + os.sep)):
         return False
-    repository = os.path.join(site, REPOSITORY_FOLDER)
-    return not (real == repository or real.startswith(repository + os.sep))
+    return not in_repository_folder(real[len(site) :])
+
+
+def in_repository_folder(real: str | Path) -> bool:
+    """Whether REAL (a path with its links followed) lies in a repository's own folder: a `.git`
+    anywhere on its way (the site's, a parent repository's when the site is a subfolder, a
+    submodule's), in any case (a case-insensitive disk finds `.GIT/config` too)."""
+    return any(part.casefold() == REPOSITORY_FOLDER for part in Path(real).parts)
+
+
+def may_read(real: str | Path, site: str | Path, allow_outside: bool) -> bool:
+    """Whether REAL (links followed) may be read or published by SITE: one of its files, or, when
+    the site allows files outside it, anywhere but in a repository's own folder."""
+    if allow_outside:
+        return not in_repository_folder(real)
+    return within_site(real, site)
 
 
 def allow_outside_hint(config: SiteConfig) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
-from trustdocs.config import SiteConfig, allow_outside_hint, within_site
+from trustdocs.config import SiteConfig, allow_outside_hint, in_repository_folder, may_read
 from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
 from trustdocs.source import PageSource, parse_page_source
 
@@ -91,8 +91,11 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     """
     site = config.root_dir.resolve()
     output = {str(config.output_dir), str(config.output_dir.resolve())}
+    allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
+    if in_repository_folder(os.path.realpath(base)):  # a static folder named (or linked to) .git
+        return [], [outside_link(base, config)]
     seen: set[tuple[int, int]] = set()  # (device, inode) of each folder walked: no loops
     stack = [str(base)]
     while stack:
@@ -112,8 +115,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
-                leaves = entry.is_symlink() and not _inside(Path(entry.path), site)
-                if leaves and not config.allow_outside_files:
+                leaves = entry.is_symlink() and not _inside(Path(entry.path), site, allowed)
+                if leaves:
                     problems.append(outside_link(Path(entry.path), config))
                     continue
             except OSError:
@@ -141,14 +144,14 @@ class _LeavingLinks:
 
     def of(self, path: Path) -> bool:
         """Whether PATH is reached through a link that leaves the site (noted once per link)."""
-        if self.allowed:
-            return False
         step = self.base
         for part in path.relative_to(self.base).parts:
             step = step / part
             leaves = self.known.get(step)
             if leaves is None:
-                leaves = self.known[step] = step.is_symlink() and not _inside(step, self.site)
+                leaves = self.known[step] = step.is_symlink() and not _inside(
+                    step, self.site, self.allowed
+                )
             if leaves:
                 self.found.setdefault(step, outside_link(step, self.config))
                 return True
@@ -159,15 +162,25 @@ class _LeavingLinks:
         return [self.found[path] for path in sorted(self.found)]
 
 
-def _inside(path: Path, site: Path) -> bool:
+def _inside(path: Path, site: Path, allowed: bool) -> bool:
     try:
-        return within_site(path.resolve(), site)
+        return may_read(path.resolve(), site, allowed)
     except (OSError, RuntimeError):  # a symlink loop leads nowhere inside
         return False
 
 
 def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
     """The error of a symlink at PATH that leads out of the site folder: not published."""
+    real = os.path.realpath(path)
+    if in_repository_folder(real):  # never allowed: no setting to suggest
+        return error(
+            display_path(path),
+            1,
+            1,
+            f"leads outside the site folder, into a repository's .git folder (to {real}): "
+            "never published",
+            "copy the file into the site",
+        )
     return error(
         display_path(path),
         1,

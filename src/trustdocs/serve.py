@@ -47,7 +47,7 @@ from trustdocs.config import (
     SiteConfig,
     default_theme_dir,
     load_config,
-    within_site,
+    may_read,
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.files import SKIPPED_FOLDERS
@@ -547,7 +547,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     def published(real: str) -> bool:
         # A link out of the site is refused, unless allowed, in a theme as elsewhere: not watched
         # (a link to / would have the preview walk the whole disk).
-        return config.allow_outside_files or within_site(real, site)
+        return may_read(real, site, config.allow_outside_files)
 
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
     stack = [str(root) for root in roots if root is not None]

@@ -31,7 +31,7 @@ from trustdocs.cache import (
     read_digest,
     size_digest,
 )
-from trustdocs.config import within_site
+from trustdocs.config import may_read
 from trustdocs.diagnostics import did_you_mean, error, first_bad_byte, warning
 from trustdocs.markdown.positions import report
 
@@ -114,7 +114,7 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         _refuse(env, line, needle, f"{what} is a symlink loop")
         return None
     site = parse.site_dir.resolve() if parse.site_dir is not None else None
-    if site is not None and not parse.allow_outside_files and not within_site(path, site):
+    if site is not None and not may_read(path, site, parse.allow_outside_files):
         text, digest = None, file_digest(path, parse.max_include_bytes)  # where it is counts
         _refuse(
             env,
