@@ -779,6 +779,8 @@ def test_gitignore_and_github_files_are_not_the_repository_folder(tmp_path):
     root = make_site(tmp_path / "site", CONSULTING)
     write_files(root, {".gitignore": "site/\n", ".github/ci.yml": "on: push\n"})
     page = root / "content" / "consulting" / "communication.md"
-    page.write_text(page.read_text() + "\n@sourceref ../../.gitignore\n\n@sourceref ../../.github/ci.yml\n")
+    page.write_text(
+        page.read_text() + "\n@sourceref ../../.gitignore\n\n@sourceref ../../.github/ci.yml\n"
+    )
     result = run_cli(root, "build")
     assert result.returncode == 0, result.stderr

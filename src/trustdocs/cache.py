@@ -28,7 +28,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trustdocs.config import SiteConfig, default_theme_dir, theme_folders, in_repository_folder, within_site
+from trustdocs.config import (
+    SiteConfig,
+    default_theme_dir,
+    in_repository_folder,
+    theme_folders,
+    within_site,
+)
 from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
