@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -1605,3 +1606,34 @@ def test_a_theme_file_linked_out_of_the_site_is_keyed_unread(tmp_path, monkeypat
     monkeypatch.setattr(cache_module, "file_digest", lambda p, *a: read.append(str(p)) or whole(p))
     cache_module.site_fingerprint(load_config(root / "site.yaml"))
     assert read and not [p for p in read if p.endswith("big.bin")]
+
+
+def test_a_folder_linked_twice_in_the_theme_assets_is_published_under_both_names(tmp_path):
+    """Two links in assets/ to one folder (fonts shared by two vendor folders): each name a
+    template may ask for is published, whichever of them the folder listing gives first."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    write_files(root / "shared", {"a.woff": "font\n"})
+    assets = root / "themes" / "default" / "assets"
+    (assets / "vendor").mkdir(parents=True)
+    (assets / "fonts").symlink_to(root / "shared")
+    (assets / "vendor" / "fonts").symlink_to(root / "shared")
+    (assets / "vendor" / "loop").symlink_to(assets)  # a link back up still ends
+    out = tmp_path / "out"
+    build_site(load_config(root / "site.yaml"), out)
+    assert (out / ASSETS_DIR / "fonts" / "a.woff").read_text() == "font\n"
+    assert (out / ASSETS_DIR / "vendor" / "fonts" / "a.woff").read_text() == "font\n"
+
+
+def test_links_that_branch_again_and_again_keep_the_theme_listing_bounded(tmp_path):
+    """Each folder links the next one twice, twenty deep: a million paths to one file. Each
+    folder is walked once, and each other name lists what was found there: a few dozen files."""
+    levels = [tmp_path / f"d{i}" for i in range(21)]
+    for level in levels:
+        level.mkdir()
+    write_files(levels[-1], {"f.css": "x\n"})
+    for here, there in itertools.pairwise(levels):
+        (here / "x").symlink_to(there)
+        (here / "y").symlink_to(there)
+    listed = cache_module.files_under(levels[0])
+    assert 2 <= len(listed) <= 100
+    assert {path.relative_to(levels[0]).parts[0] for path in listed} == {"x", "y"}

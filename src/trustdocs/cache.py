@@ -581,22 +581,31 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
 def files_under(folder: Path, homes: list[str] | None = None) -> list[Path]:
     """Every file under FOLDER, sorted, through linked folders too: a template in a folder the
     theme links to (partials shared by several courses) renders pages as any other. Each folder
-    once, so a link back up ends there. A linked folder that leads out of HOMES (`leads_out`) is
-    listed itself, not walked: a link to `/` would have every build read the whole disk."""
-    found: list[Path] = []
-    walked: set[str] = set()
+    is walked once: a link back up ends there, and another name for a folder walked already lists
+    the files found there under that name too (fonts linked from two places). A linked folder
+    that leads out of HOMES (`leads_out`) is listed itself, not walked: a link to `/` would have
+    every build read the whole disk."""
+    found: list[str] = []
+    first: dict[str, str] = {}  # real folder -> the name it was walked under
+    aliases: list[tuple[str, str]] = []  # another name of a folder walked -> that folder
     for here, folders, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(here)
-        if real in walked:
+        if real in first:
             folders.clear()
+            if not here.startswith(first[real] + os.sep):  # not a link back up: another name
+                aliases.append((here, real))
             continue
-        walked.add(real)
+        first[real] = here
         for name in [n for n in folders if os.path.islink(os.path.join(here, n))]:
             if leads_out(os.path.join(here, name), homes):
                 folders.remove(name)
-                found.append(Path(here, name))
-        found += [path for name in files if (path := Path(here, name)).is_file()]
-    return sorted(found)
+                found.append(os.path.join(here, name))
+        found += [path for name in files if os.path.isfile(path := os.path.join(here, name))]
+    walked = list(found)  # the names of names are not listed again: the list stays bounded
+    for alias, real in aliases:
+        named = first[real] + os.sep
+        found += [alias + path[len(named) - 1 :] for path in walked if path.startswith(named)]
+    return sorted(map(Path, found))
 
 
 def theme_homes(config: SiteConfig) -> list[str] | None:
