@@ -664,14 +664,19 @@ def test_a_theme_folder_linked_out_of_the_site_publishes_nothing_of_what_it_hold
     assert b"password" in (root / "site" / "_assets" / "leak.txt").read_bytes()
 
 
-def test_a_bitdocs_template_linked_out_of_the_site_is_not_told_to_set_a_site_yaml(tmp_path):
-    """As for pages: package.json has no sourceref_outside, and a bit-docs site has no site.yaml."""
-    write_files(tmp_path / "outside", {"secret.txt": "password\n"})
-    root = tmp_path / "site"
+def _bitdocs_site(root: Path, page: str = BITDOCS_PAGES["src/academy.md"]) -> Path:
+    """A bit-docs site at ROOT writing into docs/, with PAGE as its root page."""
     (root / "src").mkdir(parents=True)
     section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
     (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
-    (root / "src" / "academy.md").write_text(BITDOCS_PAGES["src/academy.md"])
+    (root / "src" / "academy.md").write_text(page)
+    return root
+
+
+def test_a_bitdocs_template_linked_out_of_the_site_is_not_told_to_set_a_site_yaml(tmp_path):
+    """As for pages: package.json has no sourceref_outside, and a bit-docs site has no site.yaml."""
+    write_files(tmp_path / "outside", {"secret.txt": "password\n"})
+    root = _bitdocs_site(tmp_path / "site")
     (root / "themes" / "default").mkdir(parents=True)
     (root / "themes" / "default" / "partials").symlink_to(tmp_path / "outside")
     (root / "themes" / "default" / "page.html").write_text('{% include "partials/secret.txt" %}\n')
@@ -697,35 +702,11 @@ def test_a_template_linked_out_of_the_site_is_refused_unread(tmp_path):
     assert "not UTF-8" not in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("reached", ["copied file", "theme asset", "sourceref"])
-def test_the_repository_folder_is_never_read_or_published_even_through_a_link(tmp_path, reached):
-    """A CI checkout keeps its token in `.git/config`, inside the site folder: a link to it (or a
-    directive reading it) would publish the token. The repository's folder is never the site's."""
-    root = make_site(tmp_path / "site", CONSULTING)
-    write_files(root, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic s3cr3t\n"})
-    if reached == "copied file":
-        (root / "content" / "settings.txt").symlink_to(root / ".git" / "config")
-    elif reached == "theme asset":
-        (root / "themes" / "default" / "assets").mkdir(parents=True)
-        (root / "themes" / "default" / "assets" / "x.txt").symlink_to(root / ".git" / "config")
-    else:
-        page = root / "content" / "consulting" / "communication.md"
-        page.write_text(page.read_text() + "\n@sourceref ../../.git/config\n")
-    result = run_cli(root, "build")
-    assert result.returncode == EXIT_CONTENT, result.stderr
-    assert ".git/config" in result.stderr and "outside the site folder" in result.stderr
-    assert not (root / "site").exists()
-
-
 def test_a_bitdocs_directive_reading_outside_the_site_is_not_told_to_set_a_site_yaml(tmp_path):
     """As for links: package.json has no sourceref_outside, and a bit-docs site has no site.yaml."""
     write_files(tmp_path / "outside", {"secret.js": "const password = 1;\n"})
-    root = tmp_path / "site"
-    (root / "src").mkdir(parents=True)
-    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
-    (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
     page = BITDOCS_PAGES["src/academy.md"] + "@sourceref ../../outside/secret.js\n"
-    (root / "src" / "academy.md").write_text(page)
+    root = _bitdocs_site(tmp_path / "site", page)
     result = run_cli(root, "build")
     assert result.returncode == EXIT_CONTENT, result.stderr
     assert "is outside the site folder" in result.stderr
@@ -736,12 +717,16 @@ def test_a_bitdocs_directive_reading_outside_the_site_is_not_told_to_set_a_site_
 SECRET_GIT_CONFIG = "[http]\n\textraheader = AUTHORIZATION: basic s3cr3t\n"
 
 
+@pytest.mark.parametrize("allowed", [False, True], ids=["", "sourceref_outside"])
 @pytest.mark.parametrize("reached", ["copied file", "theme asset", "sourceref", "parent sourceref"])
-def test_sourceref_outside_does_not_open_the_repository_folder(tmp_path, reached):
-    """`sourceref_outside: true` allows files outside the site (shared templates), not a
-    repository's `.git`: the site's own, or a parent repository's when the site is a subfolder."""
+def test_the_repository_folder_is_never_read_or_published(tmp_path, reached, allowed):
+    """A CI checkout keeps its token in `.git/config`: a link to it or a directive reading it
+    would publish the token. `sourceref_outside: true` allows files outside the site (shared
+    templates), not a repository's `.git`: the site's own, or a parent repository's when the
+    site is a subfolder."""
     repo = tmp_path / "repo"
-    root = make_site(repo / "site", CONSULTING, "title: T\nsourceref_outside: true\n")
+    config = "title: T\n" + ("sourceref_outside: true\n" if allowed else "")
+    root = make_site(repo / "site", CONSULTING, config)
     write_files(root, {".git/config": SECRET_GIT_CONFIG})
     write_files(repo, {".git/config": SECRET_GIT_CONFIG})
     if reached == "copied file":
