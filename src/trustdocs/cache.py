@@ -80,8 +80,8 @@ class BuildCache:
         self.started = time.time()
         self.hits = 0
         self.misses = 0
-        self._folders: set[Path] = set()  # entry folders known to exist, folders of the cache's own
-        self._seen: set[str] = set()  # entry folders known to be the cache's own, not links
+        self._own: set[str] = set()  # entry folders known to be the cache's own, not links
+        self._described = False  # the cache's README written, if it was missing
         self._written = 0
         self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
 
@@ -104,7 +104,7 @@ class BuildCache:
         """Whether the entry PATH is in folders of the cache's own: a link put in place of a kind's
         or an entry folder leads elsewhere, where a build must not even set times."""
         folder = os.path.dirname(path)
-        if folder not in self._seen:
+        if folder not in self._own:
             try:
                 if not all(
                     stat.S_ISDIR(os.lstat(f).st_mode) for f in (folder, Path(folder).parent)
@@ -112,7 +112,7 @@ class BuildCache:
                     return False
             except OSError:
                 return False
-            self._seen.add(folder)
+            self._own.add(folder)
         return True
 
     def touch(self, kind: str, key: str, once: bool = False) -> bool:
@@ -159,12 +159,14 @@ class BuildCache:
             return
         path = Path(self._path(kind, key))
         try:
-            if path.parent not in self._folders:
+            if str(path.parent) not in self._own:
                 # A link put in place of the kind's folder or the entry folder: not written through.
                 if not (_own_folder(path.parent.parent) and _own_folder(path.parent)):
                     return
+                self._own.add(str(path.parent))
+            if not self._described:
                 self._describe()
-                self._folders.add(path.parent)
+                self._described = True
             # A name of this process's own, created exclusively: no other writer can share it.
             self._written += 1
             temporary = path.parent / f".entry-{os.getpid()}-{self._written}-{secrets.token_hex(4)}"

@@ -111,7 +111,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             continue
         seen.add((info.st_dev, info.st_ino))
         for entry in entries:
-            if _skipped_name(entry.name):
+            if skipped_name(entry.name):
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
@@ -218,7 +218,8 @@ def _unnameable(path: Path, folder: bool) -> Diagnostic:
     )
 
 
-def _skipped_name(name: str) -> bool:
+def skipped_name(name: str) -> bool:
+    """Whether a file or folder of this NAME is left out of the sources (hidden, or a tool's)."""
     return name.startswith(".") or name in SKIPPED_FOLDERS
 
 
@@ -228,7 +229,7 @@ def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
         parts = path.relative_to(base).parts
     except ValueError:
         return False
-    if any(_skipped_name(part) for part in parts):
+    if any(skipped_name(part) for part in parts):
         return False
     output = config.output_dir.resolve()
     return not (path.is_relative_to(config.output_dir) or path.resolve().is_relative_to(output))

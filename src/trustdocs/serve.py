@@ -50,7 +50,7 @@ from trustdocs.config import (
     may_read,
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
-from trustdocs.files import SKIPPED_FOLDERS
+from trustdocs.files import skipped_name
 from trustdocs.output_folder import OutputContent, write_file, write_output
 from trustdocs.outputs import is_on_request
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
@@ -564,7 +564,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
             links[Path(real)] = Path(folder)
         with contextlib.suppress(OSError), os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
+                if skipped_name(entry.name):
                     continue
                 if entry.is_dir():
                     stack.append(entry.path)

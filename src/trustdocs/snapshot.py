@@ -46,15 +46,7 @@ class PageSummary:
     source: str  # rel path of the .md file in the content folder
     anchors: frozenset[str]
 
-    def aspect(self, aspect: Aspect) -> object:
-        """The part of this summary that ASPECT names."""
-        if aspect == "title":
-            return self.title
-        if aspect == "description":
-            return self.description_text
-        return self.anchors
-
-    def aspect_text(self, aspect: Aspect) -> str:
+    def aspect(self, aspect: Aspect) -> str:
         """The part of this summary that ASPECT names, as one string (the anchors in order)."""
         if aspect == "title":
             return self.title
@@ -327,5 +319,5 @@ def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> 
     pages = snapshot.pages
     for name, aspect in sorted(uses):
         summary = pages.get(name)
-        values += (name, aspect, None if summary is None else summary.aspect_text(aspect))
+        values += (name, aspect, None if summary is None else summary.aspect(aspect))
     return fingerprint(values)
