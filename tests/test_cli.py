@@ -238,3 +238,60 @@ def test_ctrl_c_while_the_command_loads_is_interrupted_not_a_traceback(tmp_path,
     assert result.returncode == 130, result.stderr
     assert "trustdocs: interrupted" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("how", ["command", "python -m trustdocs"])
+@pytest.mark.parametrize("broken", [3, 3000])
+def test_the_command_ends_with_its_exit_code_and_all_its_output_through_a_pipe(
+    tmp_path, how, broken
+):
+    """The command ends without the interpreter's teardown: what it printed must still reach a
+    pipe whole, a short report (which waits in the output's buffer) or one far larger than the
+    pipe's buffer, with the build's exit code."""
+    import os
+    import subprocess
+    import sys
+    import tomllib
+
+    from conftest import REPO
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["trustdocs"].split(":")
+    start = f"import sys\nfrom {module} import {function}\nsys.exit({function}())"
+    if how != "command":
+        start = "import runpy\nrunpy.run_module('trustdocs', run_name='__main__')"
+    links = "\n".join(f"See [nowhere/page-{n}]." for n in range(broken))
+    site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{links}\n"}, PUBLISHED)
+    result = subprocess.run(
+        [sys.executable, "-c", start, "check", "--strict", "--format", "json"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},  # as a user has it
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["diagnostics"]) == broken and report["summary"]["failed"] is True
+
+
+def test_a_reader_that_goes_away_is_no_internal_error(tmp_path):
+    """`trustdocs check --format json | head -c 0`: the report cannot be shown, which is no bug of
+    trustdocs; the command ends as a shell reports a closed pipe (141), without a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    links = "\n".join(f"See [nowhere/page-{n}]." for n in range(3000))
+    site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{links}\n"}, PUBLISHED)
+    start = "import sys\nfrom trustdocs.launch import main\nsys.exit(main())"
+    command = [sys.executable, "-c", start, "check", "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with subprocess.Popen(
+        command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the report is written
+        errors = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert code == 141, errors
+    assert "internal error" not in errors and "Traceback" not in errors

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trustdocs.diagnostics import (
+    EXIT_BROKEN_PIPE,
     EXIT_CONTENT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -232,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ntrustdocs: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of the report went away (`trustdocs check | head`)
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         return _internal_error(exc, argv)
 

@@ -17,6 +17,7 @@ Severity = Literal["error", "warning"]
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL = 70  # sysexits.h EX_SOFTWARE: a bug in trustdocs, not in the site
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shells report when a pipe's reader went away
 ReportFormat = Literal["text", "github", "json"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "github", "json")
 
