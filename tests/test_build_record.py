@@ -530,3 +530,25 @@ def test_a_build_that_finds_nothing_changed_keeps_the_record_another_build_wrote
     after = trustdocs(site, "build")
     assert after.code == 0 and "nothing changed" in after.err, after.err
     assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()
+
+
+def test_a_copied_file_saved_while_the_build_writes_is_copied_again_by_the_next(
+    trustdocs, site, monkeypatch
+):
+    """A file the site copies, saved after the build copied it but before the build was over:
+    the output holds the old text, so the next build must not find nothing changed."""
+    from trustdocs import output_folder
+
+    swap_in = output_folder.FreshOutput.swap_in
+
+    def saved_meanwhile(fresh: output_folder.FreshOutput) -> object:
+        (site / "content" / "notes.txt").write_text("saved while the build wrote\n")
+        return swap_in(fresh)
+
+    monkeypatch.setattr(output_folder.FreshOutput, "swap_in", saved_meanwhile)
+    assert trustdocs(site, "build").code == 0
+    monkeypatch.setattr(output_folder.FreshOutput, "swap_in", swap_in)
+    assert (site / "site" / "notes.txt").read_text() == "copied as it is\n"
+    again = trustdocs(site, "build")
+    assert again.code == 0 and "nothing changed" not in again.err
+    assert (site / "site" / "notes.txt").read_text() == "saved while the build wrote\n"

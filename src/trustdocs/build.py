@@ -24,7 +24,9 @@ from trustdocs.output_folder import (
 )
 from trustdocs.record import (
     BuildRecord,
+    CopySignature,
     build_record,
+    copy_signatures,
     edited_since,
     keep_record,
     last_record,
@@ -112,6 +114,7 @@ def _build_site(
             here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
+            copied = copy_signatures(site.files)  # before they are copied: see the record
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
                 late = _write_outputs(site, fresh)
@@ -120,7 +123,8 @@ def _build_site(
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
         if cache.enabled and ((written and settled is not None) or not write):
-            _keep_record(site, site.diagnostics() + late, settled or {}, target if write else None)
+            found = site.diagnostics() + late
+            _keep_record(site, found, settled or {}, target if write else None, copied)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
         shown = display_path(config.config_path)
@@ -131,14 +135,18 @@ def _build_site(
 
 
 def _keep_record(
-    site: Site, found: list[Diagnostic], settled: dict[str, FileSignature], target: Path | None
+    site: Site,
+    found: list[Diagnostic],
+    settled: dict[str, FileSignature],
+    target: Path | None,
+    copied: dict[str, CopySignature],
 ) -> None:
     """Keep the record of SITE's build, which FOUND these problems and wrote the SETTLED files
-    into TARGET (None: a check)."""
+    into TARGET (None: a check), with the files it COPIED as they were before it copied them."""
     from trustdocs.snapshot import titles_everywhere  # loaded with the site
 
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
-    made = (settled, site.made.digests, everywhere)
+    made = (settled, site.made.digests, everywhere, copied)
     record = build_record(site.site_key, site.read, site.pages.facts, found, *made)
     keep_record(site.cache, site.site_key, target, record)
 

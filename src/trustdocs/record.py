@@ -75,13 +75,16 @@ def inputs_key(
     files: SourceFiles,
     page_keys: list[str],
     reads: Iterable[FileRead],
+    copied: Mapping[str, CopySignature] | None = None,
 ) -> str:
     """One key for everything a build reads: a change to any input changes it.
 
     READS: the files directives read, each with the digest of what was read (a build) or of what
-    is on disk now (the check of the next one).
+    is on disk now (the check of the next one). COPIED: the files to copy as they were before a
+    build copied them (`copy_signatures`); without it, as they are now.
     """
-    copies = sorted((rel, str(path), _signature(path)) for rel, path in files.copies.items())
+    signatures = copy_signatures(files) if copied is None else copied
+    copies = sorted((rel, str(path), signatures.get(rel)) for rel, path in files.copies.items())
     return fingerprint(
         site_key,
         [str(path) for path in files.pages],
@@ -101,13 +104,15 @@ def build_record(
     written: dict[str, FileSignature],
     pages_written: dict[str, str],
     everywhere: dict[str, str],
+    copied: Mapping[str, CopySignature],
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build; with
-    the titles EVERYWHERE, which every sidebar showed."""
+    the titles EVERYWHERE, which every sidebar showed, and the files it COPIED as they were
+    before it copied them (`copy_signatures`)."""
     files = read.files
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
-    inputs = inputs_key(read.config, site_key, files, page_keys, reads)
+    inputs = inputs_key(read.config, site_key, files, page_keys, reads, copied)
     # Each file as it is now: one saved since it was read is read again by the next build. A
     # file too large to include is known by its size alone, never hashed whole (`file_digest`).
     most = read.config.max_include_bytes
@@ -134,7 +139,16 @@ def _hashed(files: SourceFiles, reads: Iterable[FileRead]) -> list[str]:
     return [*map(str, files.pages), *(path for path, _ in reads)]
 
 
-def _signature(path: Path | str) -> tuple[FileSignature | None, ...]:
+CopySignature = tuple[FileSignature | None, ...]  # `_signature`
+
+
+def copy_signatures(files: SourceFiles) -> dict[str, CopySignature]:
+    """Each file FILES copies, as it is now: taken before the build copies them, so that a file
+    saved after it was copied is not recorded as copied (the next build copies it again)."""
+    return {rel: _signature(path) for rel, path in files.copies.items()}
+
+
+def _signature(path: Path | str) -> CopySignature:
     """A file to copy as it is now: the link itself and, for a link, the file it leads to, whose
     bytes the copy holds."""
     try:
