@@ -274,17 +274,30 @@ def test_the_command_ends_with_its_exit_code_and_all_its_output_through_a_pipe(
     assert len(report["diagnostics"]) == broken and report["summary"]["failed"] is True
 
 
-def test_a_reader_that_goes_away_is_no_internal_error(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "broken"),
+    [
+        (["check", "--format", "json"], 3000),  # larger than the pipe: its write fails
+        (["check", "--format", "json"], 3),  # waits in the output's buffer until the end
+        (["check", "--format", "json"], 0),  # a clean site: exit 0 had the reader been there
+        (["--help"], 0),
+        (["build", "--help"], 0),
+    ],
+    ids=["large report", "short report", "clean report", "help", "help of a command"],
+)
+def test_a_reader_that_goes_away_is_no_internal_error(tmp_path, args, broken):
     """`trustdocs check --format json | head -c 0`: the report cannot be shown, which is no bug of
-    trustdocs; the command ends as a shell reports a closed pipe (141), without a traceback."""
+    trustdocs; the command ends as a shell reports a closed pipe (141), without a traceback or
+    Python's own complaint, whether the report is written at once, or waits in the output's
+    buffer until the command ends, as a short one does (and `--help`)."""
     import os
     import subprocess
     import sys
 
-    links = "\n".join(f"See [nowhere/page-{n}]." for n in range(3000))
+    links = "\n".join(f"See [nowhere/page-{n}]." for n in range(broken))
     site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{links}\n"}, PUBLISHED)
     start = "import sys\nfrom trustdocs.launch import main\nsys.exit(main())"
-    command = [sys.executable, "-c", start, "check", "--format", "json"]
+    command = [sys.executable, "-c", start, *args]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with subprocess.Popen(
         command, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
@@ -295,3 +308,4 @@ def test_a_reader_that_goes_away_is_no_internal_error(tmp_path):
         code = process.wait(timeout=120)
     assert code == 141, errors
     assert "internal error" not in errors and "Traceback" not in errors
+    assert "Exception ignored" not in errors and "BrokenPipeError" not in errors

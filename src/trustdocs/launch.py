@@ -4,12 +4,12 @@ Ctrl-C pressed right after Enter lands while Python loads the command's modules,
 command's own guard (in cli.py) exists: this small module is that moment's guard.
 """
 
-import contextlib
 import os
 import sys
 from typing import NoReturn
 
 EXIT_INTERRUPTED = 130  # as diagnostics.EXIT_INTERRUPTED, which is among what was interrupted
+EXIT_BROKEN_PIPE = 141  # as diagnostics.EXIT_BROKEN_PIPE
 
 
 def main() -> int:
@@ -19,7 +19,13 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\ntrustdocs: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    exit_now(run())
+    try:
+        code = run()
+    except SystemExit as stop:  # --help, --version and bad usage: argparse ends the command
+        if not isinstance(stop.code, int | None):
+            raise
+        code = stop.code or 0
+    exit_now(code)
 
 
 def exit_now(code: int) -> NoReturn:
@@ -27,10 +33,15 @@ def exit_now(code: int) -> NoReturn:
 
     The command holds nothing that teardown would save (each file it writes is complete, or
     swapped in, before it returns), and teardown frees every object one by one: after a build of a
-    large site, a noticeable part of the command's time.
+    large site, a noticeable part of the command's time. A short report waits in the output's
+    buffer until here: when its reader went away (`trustdocs check | head -c 0`), the command ends
+    as it does when a longer one fails to be written, 141.
     """
     for stream in (sys.stdout, sys.stderr):
-        # A reader that went away, or a stream already closed: nothing more can be shown.
-        with contextlib.suppress(OSError, ValueError):
+        try:
             stream.flush()
+        except BrokenPipeError:
+            code = EXIT_BROKEN_PIPE
+        except (OSError, ValueError):  # a stream already closed: nothing more can be shown
+            pass
     os._exit(code)
