@@ -552,3 +552,40 @@ def test_a_copied_file_saved_while_the_build_writes_is_copied_again_by_the_next(
     again = trustdocs(site, "build")
     assert again.code == 0 and "nothing changed" not in again.err
     assert (site / "site" / "notes.txt").read_text() == "saved while the build wrote\n"
+
+
+@pytest.mark.parametrize("name", ["page.html", "assets/style.css"])
+def test_a_theme_file_saved_during_a_build_then_put_back_is_built_as_put_back(
+    trustdocs, site, tmp_path, monkeypatch, name
+):
+    """A theme's template or asset saved while a build runs (after the build took the theme's
+    key, before it rendered and copied), then put back as it was: the next build's pages and
+    files are the theme's as it is now, not what the edit made of them while it lasted."""
+    from conftest import REPO
+
+    from trustdocs import site as site_module
+
+    theme_file = site / "themes" / "default" / name
+    theme_file.parent.mkdir(parents=True)
+    original = (REPO / "themes" / "default" / name).read_text()
+    theme_file.write_text(original)
+    (site / "site.yaml").write_text(SITE_YAML + "theme: default\n")
+    assert trustdocs(site, "build").code == 0
+    edit(site / "content" / "a.md", "Text of A.", "Text of A, again.")
+    build = site_module.Site.build
+
+    def saved_meanwhile(self: site_module.Site, *args: object, **kwargs: object) -> None:
+        theme_file.write_text("<!-- saved meanwhile -->" + original)
+        return build(self, *args, **kwargs)
+
+    monkeypatch.setattr(site_module.Site, "build", saved_meanwhile)
+    assert trustdocs(site, "build").code == 0
+    monkeypatch.setattr(site_module.Site, "build", build)
+    theme_file.write_text(original)  # put back
+    again = trustdocs(site, "build")
+    assert again.code == 0, again.err
+    fresh = trustdocs(site, "build", "--no-cache", "--output", str(tmp_path / "fresh"))
+    assert fresh.code == 0
+    for output in [*(site / "site").rglob("*.html"), *(site / "site").rglob("*.css")]:
+        assert "saved meanwhile" not in output.read_text(), output
+    assert digest(site / "site") == digest(tmp_path / "fresh")

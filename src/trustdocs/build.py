@@ -145,6 +145,10 @@ def _keep_record(
     into TARGET (None: a check), with the files it COPIED as they were before it copied them."""
     from trustdocs.snapshot import titles_everywhere  # loaded with the site
 
+    # A theme's file saved while the site was built: its assets were copied as they are now,
+    # not as the site's key has them. Unrecorded, the next build builds again.
+    if site_fingerprint(site.config) != site.site_key:
+        return
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
     made = (settled, site.made.digests, everywhere, copied)
     record = build_record(site.site_key, site.read, site.pages.facts, found, *made)

@@ -555,8 +555,55 @@ def stemmer_code() -> list[tuple[str, bytes | None]]:
     return package_code("snowballstemmer", _STEMMER_FILES)
 
 
-def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
-    """Everything of the site's configuration and theme that a page's output may depend on."""
+@dataclasses.dataclass
+class KeyedTheme:
+    """A theme's files as a site's key was made of them: each file's digest, and each template's
+    bytes (not an asset's: it may be large). Pages are rendered from these, so that a template
+    saved while a build runs is never rendered under the key of the one before."""
+
+    digests: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    templates: dict[str, bytes] = dataclasses.field(default_factory=dict)
+
+    def digest(self, folder: Path, path: Path) -> str | None:
+        """PATH's digest, a file of the theme FOLDER; a template's bytes kept with it."""
+        data = None
+        if path.relative_to(folder).parts[0] != "assets":
+            data = _small_file_bytes(path, TEMPLATE_MOST)
+        if data is not None:
+            self.templates[str(path)] = data
+        digest = file_digest(path) if data is None else bytes_digest(data)
+        self.digests[str(path)] = digest
+        return digest
+
+
+TEMPLATE_MOST = 1 << 20  # a template larger than this is read when it is rendered, as before
+
+
+def _small_file_bytes(path: Path, most: int) -> bytes | None:
+    """The bytes of PATH, a regular file of at most MOST bytes; None for anything else (read
+    without waiting: a theme's file may be a FIFO)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > most:
+            return None
+        with os.fdopen(os.dup(handle), "rb") as file:
+            data = file.read(most + 1)
+        return data if len(data) <= most else None
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def config_fingerprint(
+    config: SiteConfig, folders: Iterable[Path], keyed: KeyedTheme | None = None
+) -> str:
+    """Everything of the site's configuration and theme that a page's output may depend on;
+    the theme's files as hashed are kept in KEYED."""
     settings = {
         f.name: str(getattr(config, f.name))
         for f in dataclasses.fields(config)
@@ -572,7 +619,9 @@ def config_fingerprint(config: SiteConfig, folders: Iterable[Path]) -> str:
             str(path),
             display_path(path),
             os.path.realpath(path),
-            None if leads_out(path, homes) else file_digest(path),
+            None
+            if leads_out(path, homes)
+            else (file_digest(path) if keyed is None else keyed.digest(folder, path)),
         )
         for folder in folders
         for path in files_under(folder, homes)
@@ -627,9 +676,10 @@ def leads_out(path: str | Path, homes: list[str] | None) -> bool:
     return not any(within_site(real, home) for home in homes)
 
 
-def site_fingerprint(config: SiteConfig) -> str:
-    """The key of CONFIG's site: its settings, its theme's files and trustdocs itself."""
-    return config_fingerprint(config, theme_folders(config.site_theme_dir))
+def site_fingerprint(config: SiteConfig, keyed: KeyedTheme | None = None) -> str:
+    """The key of CONFIG's site: its settings, its theme's files and trustdocs itself; the
+    theme's files as hashed are kept in KEYED."""
+    return config_fingerprint(config, theme_folders(config.site_theme_dir), keyed)
 
 
 def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:

@@ -22,6 +22,7 @@ from trustdocs.cache import (
     HASHED,
     BuildCache,
     FileRead,
+    KeyedTheme,
     code_fingerprint,
     file_digest,
     files_under,
@@ -164,6 +165,7 @@ class Theme:
             bytecode_cache=_CompiledTemplates(cache) if cache and cache.enabled else None,
         )
         self.generated: dict[str, str] = {}  # versions of assets the site makes (`add_generated`)
+        self.keyed = KeyedTheme()  # its files as the site's key has them, once it is made
         # `tojson` as with plain lists and dicts, also of the print page's chapters (`_Chapters`).
         self.environment.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
 
@@ -193,7 +195,8 @@ class Theme:
         and a page must not meet the older copy of a script or style sheet it was made with."""
         versions = {}
         for name, path in self.asset_files().items():
-            digest = file_digest(path)  # read in pieces: an asset may be a video, or linked
+            # As the site's key has it; else read in pieces: an asset may be a video, or linked.
+            digest = self.keyed.digests.get(str(path)) or file_digest(path)
             if digest is not None and digest.startswith(HASHED):  # unreadable: copying says so
                 versions[name] = "?v=" + digest[len(HASHED) :][:12]
         return versions
@@ -277,6 +280,9 @@ class _ThemeLoader(jinja2.FileSystemLoader):
         first = next((p for f in self.searchpath if (p := Path(f, *pieces)).is_file()), None)
         if first is not None:
             self._refuse_if_leaving(str(first))
+            kept = self.theme.keyed.templates.get(str(first))
+            if kept is not None:  # as the site's key has it, even if saved since
+                return _decoded(kept, str(first)), str(first), lambda: True
         try:
             found = super().get_source(environment, template)
         except UnicodeDecodeError:
@@ -298,6 +304,15 @@ class _ThemeLoader(jinja2.FileSystemLoader):
                 f"{os.path.realpath(path)}): not used; copy the template into the site"
                 + self.theme.allow_hint
             )
+
+
+def _decoded(data: bytes, path: str) -> str:
+    """The text of the template at PATH, whose bytes are DATA; not UTF-8: an error at its first
+    bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _TemplateNotUTF8(undecodable_utf8(_shown(path), data, exc)) from None
 
 
 class _TemplateNotUTF8(jinja2.TemplateError):

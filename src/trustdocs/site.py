@@ -41,7 +41,7 @@ class Site:
         self.config = config
         self.cache = cache or BuildCache(None)
         self.theme = site_theme(config, self.cache)
-        site_key = site_fingerprint(config) if self.cache.enabled else ""
+        site_key = site_fingerprint(config, self.theme.keyed) if self.cache.enabled else ""
         self.pages = ParsedPages(config, cache=self.cache, site_key=site_key)
         self.read = SiteSources(config, self.cache, self.pages.known_source)
         self.descriptions = DescriptionTexts()
