@@ -191,6 +191,22 @@ def test_a_foreign_entry_with_a_valid_checksum_but_wrong_shape_is_not_trusted(tm
     assert "owned" not in (tmp_path / "cached-second" / "index.html").read_text()
 
 
+def test_an_entry_of_ours_renamed_to_another_key_is_not_trusted(tmp_path):
+    """Entries made here, each moved to another's name with its header saying so (as someone who
+    can write the cache folder, but has not the secret, may do): page B's HTML must not stand
+    for page A's. Each entry's hash holds its kind and key, not only its value."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    entries = sorted((root / CACHE_DIR).glob(f"page/*/*{ENTRY_SUFFIX}"))
+    assert len(entries) >= 2
+    held = [entry.read_bytes() for entry in entries]
+    for entry, data in zip(entries, held[1:] + held[:1], strict=True):
+        header, _, payload = data.partition(b"\n")
+        *start, _, digest = header.split(b" ")
+        entry.write_bytes(b" ".join([*start, entry.stem.encode(), digest]) + b"\n" + payload)
+    builds_agree(root, tmp_path, "second")
+
+
 def test_values_round_trip_and_entries_of_another_kind_or_version_are_refused(tmp_path):
     from trustdocs.diagnostics import error
 

@@ -1,9 +1,10 @@
 """The persistent build cache beside site.yaml: content-addressed entries, written atomically.
 
 Layout (no other module knows it): `.trustdocs-cache/<kind>/<key[:2]>/<key>.entry`, one entry per
-file: a header line (format, kind, key, and a keyed hash of the rest, keyed with this user's own
-secret), then the value, pickled. Only an entry whose hash checks out is unpickled: a corrupt,
-truncated or foreign entry (made elsewhere, planted) is ignored (then rewritten), never trusted.
+file: a header line (format, kind, key, and a keyed hash of these and of the rest, keyed with this
+user's own secret), then the value, pickled. Only an entry whose hash checks out is unpickled: a
+corrupt, truncated or foreign entry (made elsewhere, planted, or one of ours moved to another's
+name) is ignored (then rewritten), never trusted.
 Each entry is written to a temporary file and renamed into place, so concurrent builds sharing a
 cache only ever see whole entries. A full build prunes entries it did not use that are older than
 its start, so the cache holds about one build's worth.
@@ -323,13 +324,17 @@ _ENTRY_START = b"trustdocs-cache "  # of any format: older ones are pruned too
 
 
 def _header(kind: str, key: str, payload: bytes) -> bytes:
-    """The first line of an entry: format, kind, key and a keyed hash (HMAC-SHA-256) of the rest.
+    """The first line of an entry: format, kind, key and a keyed hash (HMAC-SHA-256) of them
+    and of the rest.
 
     The hash is keyed with this user's own secret, so an entry made elsewhere (a cache committed to
-    a repository, a planted file with the right name) never checks out, however well it is formed.
+    a repository, a planted file with the right name) never checks out, however well it is formed;
+    nor does an entry made here, moved to another entry's name with its header saying so.
     """
-    digest = hmac.new(_secret(), payload, hashlib.sha256).hexdigest()
-    return f"trustdocs-cache {FORMAT} {kind} {key} {digest}".encode()
+    named = f"trustdocs-cache {FORMAT} {kind} {key}"
+    keyed = hmac.new(_secret(), named.encode() + b"\n", hashlib.sha256)
+    keyed.update(payload)
+    return f"{named} {keyed.hexdigest()}".encode()
 
 
 @functools.cache
