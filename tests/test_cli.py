@@ -309,3 +309,32 @@ def test_a_reader_that_goes_away_is_no_internal_error(tmp_path, args, broken):
     assert code == 141, errors
     assert "internal error" not in errors and "Traceback" not in errors
     assert "Exception ignored" not in errors and "BrokenPipeError" not in errors
+
+
+@pytest.mark.parametrize("broken", [3, 3000], ids=["short report", "large report"])
+def test_a_report_that_cannot_be_written_is_an_error_not_a_success(tmp_path, broken):
+    """`trustdocs check --format json > report.json` on a full disk: the report is lost, so the
+    command must not end as if it had been given (exit 0), nor call it a bug of trustdocs; it
+    says why, and ends as for a problem of its surroundings (2)."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full, a file every write to fails as on a full disk")
+    links = "\n".join(f"See [nowhere/page-{n}]." for n in range(broken))
+    site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{links}\n"}, PUBLISHED)
+    start = "import sys\nfrom trustdocs.launch import main\nsys.exit(main())"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-c", start, "check", "--format", "json"],
+            cwd=site,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "trustdocs: error: cannot write the report: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr

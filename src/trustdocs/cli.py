@@ -204,11 +204,24 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
+class ReportNotWritten(Exception):
+    """The report could not be written (a full disk, say), for REASON."""
+
+    def __init__(self, reason: OSError) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 def print_report(report: Report, report_format: ReportFormat = "text") -> None:
     """Print the problems and the summary in the chosen format."""
     out, err = report.render(report_format)
-    sys.stdout.write(out)
-    sys.stderr.write(err)
+    try:
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise ReportNotWritten(exc) from None
 
 
 def summary_line(verb: str, result: BuildResult) -> str:
@@ -235,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of the report went away (`trustdocs check | head`)
         return EXIT_BROKEN_PIPE
+    except ReportNotWritten as exc:  # a full disk, say: no bug of trustdocs
+        from trustdocs.launch import report_not_written
+
+        return report_not_written(exc.reason)
     except Exception as exc:
         return _internal_error(exc, argv)
 

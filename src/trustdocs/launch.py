@@ -10,6 +10,7 @@ from typing import NoReturn
 
 EXIT_INTERRUPTED = 130  # as diagnostics.EXIT_INTERRUPTED, which is among what was interrupted
 EXIT_BROKEN_PIPE = 141  # as diagnostics.EXIT_BROKEN_PIPE
+EXIT_USAGE = 2  # as diagnostics.EXIT_USAGE
 
 
 def main() -> int:
@@ -35,13 +36,26 @@ def exit_now(code: int) -> NoReturn:
     swapped in, before it returns), and teardown frees every object one by one: after a build of a
     large site, a noticeable part of the command's time. A short report waits in the output's
     buffer until here: when its reader went away (`trustdocs check | head -c 0`), the command ends
-    as it does when a longer one fails to be written, 141.
+    as it does when a longer one fails to be written, 141; when it cannot be written (a full
+    disk), with the reason, 2.
     """
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BrokenPipeError:
             code = EXIT_BROKEN_PIPE
-        except (OSError, ValueError):  # a stream already closed: nothing more can be shown
+        except ValueError:  # a stream already closed: nothing more can be shown
             pass
+        except OSError as exc:
+            code = report_not_written(exc)
     os._exit(code)
+
+
+def report_not_written(exc: OSError) -> int:
+    """Say that the report could not be written (EXC: why), where it still can be; the exit code."""
+    try:
+        print(f"trustdocs: error: cannot write the report: {exc.strerror}", file=sys.stderr)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the reason cannot be shown either
+        pass
+    return EXIT_USAGE
