@@ -1653,3 +1653,19 @@ def test_links_that_branch_again_and_again_keep_the_theme_listing_bounded(tmp_pa
     listed = cache_module.files_under(levels[0])
     assert 2 <= len(listed) <= 100
     assert {path.relative_to(levels[0]).parts[0] for path in listed} == {"x", "y"}
+
+
+@pytest.mark.parametrize("left", ["empty", "cut short"])
+def test_a_secret_left_unfinished_is_made_anew_once_not_by_every_build(tmp_path, monkeypatch, left):
+    """A build killed while it wrote the user's first secret (or a full disk then) left the file
+    too short to use: each build after made a secret of its own that no later build could share,
+    so no build ever reused another's entries, nor found nothing changed."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    path = tmp_path / "home-cache" / "trustdocs" / "cache-secret"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"" if left == "empty" else b"\x01" * 10)
+    first = cache_module._secret.__wrapped__()  # a build
+    second = cache_module._secret.__wrapped__()  # the next one, another process
+    assert first == second and len(first) >= 32
+    assert path.read_bytes() == first
+    assert [p.name for p in path.parent.iterdir()] == ["cache-secret"]  # nothing else left

@@ -349,15 +349,32 @@ def _secret() -> bytes:
     secret = secrets.token_bytes(32)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(handle, "wb") as out:
-            out.write(secret)
-        return secret
+        _keep_secret(path, secret)
     with contextlib.suppress(OSError):  # another build made it first: use theirs
         data = path.read_bytes()
         if len(data) >= 32:
             return data
     return secret
+
+
+def _keep_secret(path: Path, secret: bytes) -> None:
+    """Put SECRET at PATH, written whole first under a name of its own: a build killed while
+    writing it, or a full disk, never leaves one too short to use (each build after would make
+    its own, and none would share another's entries). One left so by an older trustdocs is
+    replaced; a whole one another build put there first is kept."""
+    temporary = path.with_name(f".cache-secret-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        _create(temporary, secret)
+        try:
+            os.link(temporary, path)
+        except OSError:  # one is there already, or the file system has no hard links
+            with contextlib.suppress(FileNotFoundError):
+                if len(path.read_bytes()) >= 32:
+                    return
+            os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 # What a page read of a file: (path, digest) where the digest is `file_digest`'s form. A file can
