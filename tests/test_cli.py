@@ -338,3 +338,30 @@ def test_a_report_that_cannot_be_written_is_an_error_not_a_success(tmp_path, bro
     assert result.returncode == 2, result.stderr
     assert "trustdocs: error: cannot write the report: No space left on device" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("closed", [1, 2], ids=["stdout closed", "stderr closed"])
+@pytest.mark.parametrize("command", [["build"], ["check", "--format", "json"]])
+def test_a_command_run_with_an_output_closed_works_as_with_it_discarded(tmp_path, closed, command):
+    """Run with its output or errors closed (`trustdocs build >&-`, as some schedulers start
+    commands), Python gives the command no stream there: what would go there is dropped, as
+    with `>/dev/null`, never an internal error or a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHello.\n"}, PUBLISHED)
+    start = "import sys\nfrom trustdocs.launch import main\nsys.exit(main())"
+    shown = subprocess.PIPE if closed == 1 else None
+    result = subprocess.run(
+        [sys.executable, "-c", start, *command],
+        cwd=site,
+        stdout=subprocess.PIPE if closed == 2 else None,
+        stderr=shown,
+        preexec_fn=lambda: os.close(closed),
+        text=True,
+    )
+    left = result.stderr if closed == 1 else result.stdout
+    assert result.returncode == 0, left
+    assert "internal error" not in left and "Traceback" not in left
+    assert (site / "site" / "index.html").is_file() == (command == ["build"])

@@ -216,8 +216,10 @@ def print_report(report: Report, report_format: ReportFormat = "text") -> None:
     """Print the problems and the summary in the chosen format."""
     out, err = report.render(report_format)
     try:
-        sys.stdout.write(out)
-        sys.stderr.write(err)
+        # A stream the command was started without (`>&-`) drops what goes there, as print does.
+        for stream, text in ((sys.stdout, out), (sys.stderr, err)):
+            if stream is not None:
+                stream.write(text)
     except BrokenPipeError:
         raise
     except OSError as exc:

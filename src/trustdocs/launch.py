@@ -40,6 +40,8 @@ def exit_now(code: int) -> NoReturn:
     disk), with the reason, 2.
     """
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with it closed (`>&-`): Python gave it no stream
+            continue
         try:
             stream.flush()
         except BrokenPipeError:
