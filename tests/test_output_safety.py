@@ -195,6 +195,21 @@ def test_an_output_inside_the_content_folder_is_not_read_as_content(tmp_path):
     assert not list((root / "content/_site").rglob("_site"))
 
 
+def test_another_output_inside_the_content_folder_is_not_published_by_a_build_elsewhere(tmp_path):
+    """A site whose content is its own folder (`content: .`) builds into `site/`, inside its
+    content; a build elsewhere (`--output`, or `trustdocs deploy`, which builds into a temporary
+    folder) must not publish that earlier site as files of the content."""
+    root = make_site(tmp_path / "course", {})
+    (root / "site.yaml").write_text("title: Test Course\ncontent: .\n")
+    (root / "index.md").write_text("@page home Home\n@body\nHello.\n")
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert (root / "site" / "index.html").is_file()
+    result = run_cli(root, "build", "--output", str(tmp_path / "elsewhere"))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert (tmp_path / "elsewhere" / "index.html").is_file()
+    assert not (tmp_path / "elsewhere" / "site").exists()
+
+
 BAD_NAMES = [
     ("../../escape", "'..'"),
     ("a/../../escape", "'..'"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
 from trustdocs.config import SiteConfig, allow_outside_hint, in_repository_folder, may_read
 from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
+from trustdocs.output_folder import MARKER
 from trustdocs.source import PageSource, parse_page_source
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
@@ -107,6 +108,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             continue
         if (info.st_dev, info.st_ino) in seen or folder in output:
             continue
+        if folder != str(base) and any(entry.name == MARKER for entry in entries):
+            continue  # another site trustdocs wrote (the one `build` makes, built elsewhere)
         if os.path.islink(folder) and os.path.realpath(folder) in output:
             continue
         seen.add((info.st_dev, info.st_ino))
