@@ -1669,3 +1669,28 @@ def test_a_secret_left_unfinished_is_made_anew_once_not_by_every_build(tmp_path,
     assert first == second and len(first) >= 32
     assert path.read_bytes() == first
     assert [p.name for p in path.parent.iterdir()] == ["cache-secret"]  # nothing else left
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
+def test_a_secret_that_is_no_regular_file_neither_hangs_nor_is_replaced(tmp_path, kind):
+    """The secret's place holding a FIFO (which would never answer) or a link to /dev/zero
+    (which would never end): a build goes on with a secret of its own, in a moment, and leaves
+    what is there as it is (trustdocs did not make it)."""
+    path = tmp_path / "home-cache" / "trustdocs" / "cache-secret"
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    program = (
+        "from trustdocs import cache\n"
+        "first, second = cache._secret.__wrapped__(), cache._secret.__wrapped__()\n"
+        "assert len(first) >= 32 and len(second) >= 32\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}
+    # In a process of its own, with a bound: before, it waited for ever, or filled memory.
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert path.is_fifo() if kind == "fifo" else os.readlink(path) == "/dev/zero"

@@ -342,34 +342,55 @@ def _secret() -> bytes:
     """This user's cache secret, made once; a fresh one per process if it cannot be kept."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "trustdocs" / "cache-secret"
-    with contextlib.suppress(OSError):
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
-    secret = secrets.token_bytes(32)
+    data = _secret_bytes(path)
+    if data is not None and len(data) >= SECRET_BYTES:
+        return data
+    secret = secrets.token_bytes(SECRET_BYTES)
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         _keep_secret(path, secret)
-    with contextlib.suppress(OSError):  # another build made it first: use theirs
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data
+    data = _secret_bytes(path)  # another build made it first: use theirs
+    if data is not None and len(data) >= SECRET_BYTES:
+        return data
     return secret
+
+
+SECRET_BYTES = 32
+
+
+def _secret_bytes(path: Path) -> bytes | None:
+    """The first bytes of the secret file at PATH; None when it is missing or no regular file (a
+    FIFO would never answer, a link to /dev/zero never end: each means a secret of this process's
+    own, and is left where it is)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        return os.read(handle, 4 * SECRET_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
 
 
 def _keep_secret(path: Path, secret: bytes) -> None:
     """Put SECRET at PATH, written whole first under a name of its own: a build killed while
     writing it, or a full disk, never leaves one too short to use (each build after would make
     its own, and none would share another's entries). One left so by an older trustdocs is
-    replaced; a whole one another build put there first is kept."""
+    replaced; a whole one another build put there first is kept, and so is anything that is no
+    regular file."""
     temporary = path.with_name(f".cache-secret-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         _create(temporary, secret)
         try:
             os.link(temporary, path)
         except OSError:  # one is there already, or the file system has no hard links
-            with contextlib.suppress(FileNotFoundError):
-                if len(path.read_bytes()) >= 32:
+            if os.path.lexists(path):
+                existing = _secret_bytes(path)
+                if existing is None or len(existing) >= SECRET_BYTES:
                     return
             os.replace(temporary, path)
     finally:
