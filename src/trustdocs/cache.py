@@ -356,24 +356,14 @@ def _secret() -> bytes:
 
 
 SECRET_BYTES = 32
+SECRET_MOST = 4 * SECRET_BYTES  # a secret file larger than this is none this cache made
 
 
 def _secret_bytes(path: Path) -> bytes | None:
-    """The first bytes of the secret file at PATH; None when it is missing or no regular file (a
-    FIFO would never answer, a link to /dev/zero never end: each means a secret of this process's
-    own, and is left where it is)."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
-        return os.read(handle, 4 * SECRET_BYTES)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
+    """The secret file at PATH; None when it is missing, too large, or no regular file (a FIFO
+    would never answer, a link to /dev/zero never end): each means a secret of this process's
+    own, and is left where it is."""
+    return _small_file_bytes(path, SECRET_MOST)
 
 
 def _keep_secret(path: Path, secret: bytes) -> None:
@@ -481,15 +471,10 @@ def file_digest(path: Path, most: int | None = None) -> str | None:
     known = _DIGESTS.get(str(path))
     if known is not None and known[0] == _stamp(info) and (most is None or info.st_size <= most):
         return known[1]
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    opened = _opened(path)
+    if opened is None:
         return None
-    try:
-        info = os.fstat(handle)
-    except OSError:
-        os.close(handle)
-        return None
+    handle, info = opened
     if not stat.S_ISREG(info.st_mode):  # a folder too: a file object refuses to hold one
         os.close(handle)
         return kind_digest(info.st_mode)
@@ -510,6 +495,20 @@ def file_digest(path: Path, most: int | None = None) -> str | None:
             _DIGESTS.clear()
         _DIGESTS[str(path)] = (_stamp(info), digest)
     return digest
+
+
+def _opened(path: str | Path) -> tuple[int, os.stat_result] | None:
+    """PATH opened for reading without waiting (a FIFO never answers a blocking open), and what
+    it is; None when it cannot be opened."""
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        return handle, os.fstat(handle)
+    except OSError:
+        os.close(handle)
+        return None
 
 
 def known_digests(paths: Iterable[str]) -> dict[str, KnownDigest]:
@@ -625,12 +624,11 @@ TEMPLATE_MOST = 1 << 20  # a template larger than this is read when it is render
 def _small_file_bytes(path: Path, most: int) -> bytes | None:
     """The bytes of PATH, a regular file of at most MOST bytes; None for anything else (read
     without waiting: a theme's file may be a FIFO)."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    opened = _opened(path)
+    if opened is None:
         return None
+    handle, info = opened
     try:
-        info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > most:
             return None
         with os.fdopen(os.dup(handle), "rb") as file:
