@@ -288,11 +288,7 @@ class _ThemeLoader(jinja2.FileSystemLoader):
         except UnicodeDecodeError:
             path = next(p for f in self.searchpath if (p := Path(f, *pieces)).is_file())
             self._refuse_if_leaving(str(path))
-            data = path.read_bytes()
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _TemplateNotUTF8(undecodable_utf8(_shown(str(path)), data, exc)) from None
+            _decoded(path.read_bytes(), str(path))  # the error at its first bad byte
             raise  # changed since it was read: Jinja's error will do
         self._refuse_if_leaving(found[1])  # replaced by a link since it was checked
         return found
