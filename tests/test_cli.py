@@ -240,6 +240,47 @@ def test_ctrl_c_while_the_command_loads_is_interrupted_not_a_traceback(tmp_path,
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_ctrl_c_caught_by_a_finalizer_still_stops_the_build_and_keeps_the_old_site(tmp_path, cache):
+    """Ctrl-C can land while Python runs an object's finalizer, where it cannot stop anything:
+    Python prints it as ignored and goes on. The build must stop all the same: exit 130, no
+    traceback, and the site of the last build left as it was."""
+    import subprocess
+    import sys
+
+    program = (
+        "import os, signal, sys\n"
+        "import trustdocs.site\n"
+        "class Dropped:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        for _ in range(10000): pass\n"
+        "build = trustdocs.site.Site.build\n"
+        "def interrupted_build(self, *args, **kwargs):\n"
+        "    Dropped()\n"
+        "    return build(self, *args, **kwargs)\n"
+        "trustdocs.site.Site.build = interrupted_build\n"
+        "from trustdocs.launch import main\n"
+        "sys.exit(main())\n"
+    )
+    site = make_site(tmp_path, CONSULTING)
+    assert main(["build", "--config", str(site / "site.yaml")]) == 0
+    page = site / "site" / "learn-technology-consulting" / "communication.html"
+    before = page.read_bytes()
+    edited = site / "content" / "consulting" / "communication.md"
+    edited.write_text(edited.read_text().replace("Communicating with Clients", "Talking"))
+    result = subprocess.run(
+        [sys.executable, "-c", program, "build", *cache],
+        cwd=site,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 130, result.stderr
+    assert "trustdocs: interrupted" in result.stderr
+    assert "Traceback" not in result.stderr and "ignored" not in result.stderr
+    assert page.read_bytes() == before
+
+
 @pytest.mark.parametrize("how", ["command", "python -m trustdocs"])
 @pytest.mark.parametrize("broken", [3, 3000])
 def test_the_command_ends_with_its_exit_code_and_all_its_output_through_a_pipe(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from trustdocs.cache import cache_folder, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
+from trustdocs.launch import interrupted
 from trustdocs.output_folder import (
     FileSignature,
     FreshOutput,
@@ -120,6 +121,8 @@ def _build_site(
                 late = _write_outputs(site, fresh)
                 diagnostics = sort_diagnostics(diagnostics + late)
                 if fresh is not None and not late:
+                    if interrupted():  # Ctrl-C that something caught: the old site stays
+                        raise KeyboardInterrupt
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
         if cache.enabled and ((written and settled is not None) or not write):

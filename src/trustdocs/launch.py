@@ -4,8 +4,11 @@ Ctrl-C pressed right after Enter lands while Python loads the command's modules,
 command's own guard (in cli.py) exists: this small module is that moment's guard.
 """
 
+import contextlib
 import os
+import signal
 import sys
+from types import FrameType
 from typing import NoReturn
 
 EXIT_INTERRUPTED = 130  # as diagnostics.EXIT_INTERRUPTED, which is among what was interrupted
@@ -13,9 +16,33 @@ EXIT_BROKEN_PIPE = 141  # as diagnostics.EXIT_BROKEN_PIPE
 EXIT_USAGE = 2  # as diagnostics.EXIT_USAGE
 
 
+_interrupted = False  # Ctrl-C was pressed: the command stops, whatever code caught it
+
+
+def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
+def _unraisable(hook: "sys.UnraisableHookArgs") -> None:
+    # Ctrl-C landing in a finalizer (an object's __del__, a closed pipe's cleanup) cannot stop
+    # the command from there: Python would print it as ignored and go on. It is remembered
+    # (`interrupted`) instead, and the command stops at its next check.
+    if not isinstance(hook.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(hook)
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C was pressed during this command, even where it could not stop it."""
+    return _interrupted
+
+
 def main() -> int:
     """Load the command and run it; Ctrl-C while it loads exits 130 without a traceback."""
     try:
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+        sys.unraisablehook = _unraisable
         from trustdocs.cli import main as run
     except KeyboardInterrupt:
         print("\ntrustdocs: interrupted", file=sys.stderr)
@@ -37,8 +64,13 @@ def exit_now(code: int) -> NoReturn:
     large site, a noticeable part of the command's time. A short report waits in the output's
     buffer until here: when its reader went away (`trustdocs check | head -c 0`), the command ends
     as it does when a longer one fails to be written, 141; when it cannot be written (a full
-    disk), with the reason, 2.
+    disk), with the reason, 2. Ctrl-C that something caught before it stopped the command
+    (`_unraisable`) ends it with 130 all the same.
     """
+    if _interrupted and code not in (EXIT_INTERRUPTED, EXIT_BROKEN_PIPE):
+        code = EXIT_INTERRUPTED
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            print("\ntrustdocs: interrupted", file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with it closed (`>&-`): Python gave it no stream
             continue

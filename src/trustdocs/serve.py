@@ -724,7 +724,10 @@ def serve(
     except ListenError as exc:
         print(f"trustdocs: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # Ctrl-C and SIGTERM are how a preview is stopped: handled here, not left for the command
+    # to report as an interruption (launch.py).
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+    previous_sigint = signal.signal(signal.SIGINT, _interrupt)
     running: RunningPreview | None = None
     try:
         running = start_preview(config, host, port, use_cache=use_cache)
@@ -754,7 +757,7 @@ def serve(
         return EXIT_USAGE
     finally:
         # A second Ctrl-C while stopping must not leave the preview folder behind.
-        previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             if running is not None:
                 running.stop()
