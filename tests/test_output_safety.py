@@ -610,6 +610,45 @@ def test_a_bitdocs_link_out_of_the_site_is_not_told_to_set_what_package_json_can
     assert "site.yaml" not in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("where", ["content", "theme assets"])
+@pytest.mark.parametrize("target", ["site folder", "root of the disk"])
+def test_a_link_back_to_a_folder_that_holds_it_is_an_error_and_not_walked(
+    tmp_path, monkeypatch, where, target
+):
+    """A link to the site folder, or to `/` in a site that may read outside its folder, holds
+    the folder it is in: followed, it published site.yaml and every file beside the content
+    (`/up/site.yaml`), or had every build and the preview walk the whole disk."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+    from trustdocs.serve import site_links
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    if target == "root of the disk":
+        (root / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
+    folder = root / "content" if where == "content" else root / "themes" / "default" / "assets"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / "up"
+    link.symlink_to(root if target == "site folder" else Path("/"), target_is_directory=True)
+    read: list[str] = []
+    scandir = os.scandir
+
+    def recorded(path=".", *args):
+        read.append(os.fspath(path))
+        return scandir(path, *args)
+
+    monkeypatch.setattr(os, "scandir", recorded)
+    config = load_config(root / "site.yaml")
+    result = build_site(config)
+    links = site_links(config)
+    monkeypatch.undo()
+    shown = [d.format() for d in result.diagnostics]
+    expected = f"{link.relative_to(root)}:1:1: error: symlink leads back to a folder that holds it"
+    assert any(expected in line for line in shown), shown
+    assert not result.written and not (root / "site").exists()
+    assert [path for path in read if path.startswith(str(link))] == []  # nothing through it
+    assert all(not str(path).startswith(str(link)) for path in links.values())
+
+
 @pytest.mark.parametrize("reached", ["asset", "folder of assets", "root folder", "template"])
 def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_published(
     tmp_path, reached

@@ -33,6 +33,7 @@ from trustdocs.config import (
     SiteConfig,
     default_theme_dir,
     in_repository_folder,
+    leads_above,
     theme_folders,
     within_site,
 )
@@ -675,8 +676,9 @@ def files_under(folder: Path, homes: list[str] | None = None) -> list[Path]:
     theme links to (partials shared by several courses) renders pages as any other. Each folder
     is walked once: a link back up ends there, and another name for a folder walked already lists
     the files found there under that name too (fonts linked from two places). A linked folder
-    that leads out of HOMES (`leads_out`) is listed itself, not walked: a link to `/` would have
-    every build read the whole disk."""
+    that leads out of HOMES (`leads_out`), or above FOLDER (`leads_above`), is
+    listed itself, not walked: a link to `/` would have every build read the whole disk."""
+    top = os.path.realpath(folder)
     found: list[str] = []
     first: dict[str, str] = {}  # real folder -> the name it was walked under
     aliases: list[tuple[str, str]] = []  # another name of a folder walked -> that folder
@@ -689,9 +691,10 @@ def files_under(folder: Path, homes: list[str] | None = None) -> list[Path]:
             continue
         first[real] = here
         for name in [n for n in folders if os.path.islink(os.path.join(here, n))]:
-            if leads_out(os.path.join(here, name), homes):
+            link = os.path.join(here, name)
+            if leads_out(link, homes) or leads_above(os.path.realpath(link), top):
                 folders.remove(name)
-                found.append(os.path.join(here, name))
+                found.append(link)
         found += [path for name in files if os.path.isfile(path := os.path.join(here, name))]
     walked = list(found)  # the names of names are not listed again: the list stays bounded
     for alias, real in aliases:

@@ -92,6 +92,14 @@ def within_site(real: str | Path, site: str | Path) -> bool:
     return not in_repository_folder(real[len(site) :])
 
 
+def leads_above(target: str, walked: str) -> bool:
+    """Whether a link to the folder TARGET (a real path) leads above the folder WALKED (a real
+    path), to one that holds it: through it, WALKED would hold itself and all that is around it
+    (a link to / is the whole disk). Walks never follow such a link; one to WALKED itself ends
+    where the walk began, as any other loop."""
+    return walked.startswith(target.rstrip(os.sep) + os.sep)
+
+
 def in_repository_folder(real: str | Path) -> bool:
     """Whether REAL (a path with its links followed) lies in a repository's own folder: a `.git`
     anywhere on its way (the site's, a parent repository's when the site is a subfolder, a

@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
-from trustdocs.config import SiteConfig, allow_outside_hint, in_repository_folder, may_read
+from trustdocs.config import (
+    SiteConfig,
+    allow_outside_hint,
+    in_repository_folder,
+    leads_above,
+    may_read,
+)
 from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
 from trustdocs.output_folder import MARKER
 from trustdocs.source import PageSource, parse_page_source
@@ -88,9 +94,11 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     and the names no URL can hold.
 
     Symlinked folders are followed once each (a loop ends where it starts again); a symlink that
-    resolves outside the site folder is an error unless the site allows outside files.
+    resolves outside the site folder is an error unless the site allows outside files, and so
+    is one that leads above BASE (`leads_above`).
     """
     site = config.root_dir.resolve()
+    real_base = os.path.realpath(base)
     output = {str(config.output_dir), str(config.output_dir.resolve())}
     allowed = config.allow_outside_files
     found: list[Path] = []
@@ -118,9 +126,12 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
-                leaves = entry.is_symlink() and not _inside(Path(entry.path), site, allowed)
-                if leaves:
+                linked = entry.is_symlink()
+                if linked and not _inside(Path(entry.path), site, allowed):
                     problems.append(outside_link(Path(entry.path), config))
+                    continue
+                if linked and is_dir and leads_above(os.path.realpath(entry.path), real_base):
+                    problems.append(link_back(Path(entry.path)))
                     continue
             except OSError:
                 continue
@@ -190,6 +201,18 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
         1,
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
         f"copy the file into the site{allow_outside_hint(config)}",
+    )
+
+
+def link_back(path: Path) -> Diagnostic:
+    """The error of a symlink at PATH to a folder above it (`leads_above`): not followed."""
+    return error(
+        display_path(path),
+        1,
+        1,
+        f"symlink leads back to a folder that holds it (to {os.path.realpath(path)}): "
+        "nothing through it is part of the site",
+        "link to the folders to publish, not to one that holds the link",
     )
 
 

@@ -16,7 +16,7 @@ from pygments.formatters import HtmlFormatter
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
-from trustdocs.files import outside_link
+from trustdocs.files import link_back, outside_link
 from trustdocs.output_folder import MARKER, OutputContent, Streamed
 from trustdocs.pages import ParsedPage, ParsedPages
 from trustdocs.render import (
@@ -98,6 +98,8 @@ def theme_outputs(
     for name, path in theme.asset_files().items():
         if theme.leaves(path):
             problems.append(outside_link(path, config))
+        elif path.is_dir():  # a link to a folder above it: listed, not walked (`files_under`)
+            problems.append(link_back(path))
         else:
             out[asset_path(name)] = path
     out[PYGMENTS_CSS] = css = pygments_css()

@@ -46,6 +46,7 @@ from trustdocs.config import (
     ConfigError,
     SiteConfig,
     default_theme_dir,
+    leads_above,
     load_config,
     may_read,
 )
@@ -552,6 +553,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
     stack = [str(root) for root in roots if root is not None]
     given = set(stack)  # the site's own folders: wherever they are, as discovery takes them
+    tops = [os.path.realpath(root) for root in stack]  # a link above one: not walked
     while stack:
         folder = stack.pop()
         real = os.path.realpath(folder)
@@ -567,7 +569,9 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
                 if skipped_name(entry.name):
                     continue
                 if entry.is_dir():
-                    stack.append(entry.path)
+                    target = os.path.realpath(entry.path)
+                    if not any(leads_above(target, top) for top in tops):
+                        stack.append(entry.path)
                 elif entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if published(target):
