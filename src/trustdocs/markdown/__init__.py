@@ -107,7 +107,10 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     BITDOCS: read a package.json site's bodies as bit-docs did (a fence right after an HTML line).
     """
     # alerts: `> [!NOTE]` and its kin become GitHub's callouts, `<div class="markdown-alert …">`
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False, "alerts": True})
+    # strikethrough_single_tilde: its default, given: strikethrough asks for it at every inline
+    # run, and an option not set costs a KeyError each time (a few times the asking).
+    options = {"html": True, "typographer": False, "alerts": True}
+    md = MarkdownIt("commonmark", {**options, "strikethrough_single_tilde": False})
     md.use(body_blocks_plugin, bitdocs)
     md.enable(["strikethrough"])
     # A checkbox needs an accessible name: the label wraps it with its item text.
