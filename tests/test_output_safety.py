@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -208,6 +209,23 @@ def test_another_output_inside_the_content_folder_is_not_published_by_a_build_el
     assert result.returncode == EXIT_OK, result.stderr
     assert (tmp_path / "elsewhere" / "index.html").is_file()
     assert not (tmp_path / "elsewhere" / "site").exists()
+    assert "left out" not in result.stderr  # the site's own output: nothing to say
+
+
+def test_a_built_site_kept_among_the_content_is_left_out_with_a_warning(tmp_path):
+    """A folder of the content that holds a site trustdocs built (a copy kept as an example,
+    say) is not read as content, lest a build publish an earlier build; the author is told."""
+    root = make_site(tmp_path / "course", CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    shutil.copytree(root / "site", root / "content" / "examples" / "demo")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert (
+        "content/examples/demo:1:1: warning: left out: it holds a site trustdocs built"
+        in result.stderr
+    )
+    assert not (root / "site" / "examples").exists()
+    assert run_cli(root, "build", "--strict").returncode != EXIT_OK
 
 
 BAD_NAMES = [

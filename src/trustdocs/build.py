@@ -84,8 +84,8 @@ def _build_site(
     use_cache: bool,
 ) -> BuildResult:
     started = time.perf_counter()
-    target = Path(os.path.abspath(output_dir or config.output_dir))
-    config = dataclasses.replace(config, output_dir=target)  # discovery leaves it out
+    config = _aimed(config, output_dir)
+    target = config.output_dir
     if write:
         problem = output_location_problem(config, target)
         if problem is not None:
@@ -135,6 +135,14 @@ def _build_site(
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+def _aimed(config: SiteConfig, output_dir: Path | None) -> SiteConfig:
+    """CONFIG writing into OUTPUT_DIR (None: the folder it names), an absolute path; and the one
+    it names when that is elsewhere. Discovery leaves both out."""
+    target = Path(os.path.abspath(output_dir or config.output_dir))
+    named = config.output_dir if Path(os.path.abspath(config.output_dir)) != target else None
+    return dataclasses.replace(config, output_dir=target, named_output=named)
 
 
 def _keep_record(

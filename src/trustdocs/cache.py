@@ -649,7 +649,7 @@ def config_fingerprint(
     settings = {
         f.name: str(getattr(config, f.name))
         for f in dataclasses.fields(config)
-        if f.name != "output_dir"  # where the site goes changes nothing inside it
+        if f.name not in ("output_dir", "named_output")  # where the site goes changes nothing
     }
     # Each file as a template error names it too: relative to the working folder inside it. Read
     # in pieces and never waiting: a theme may link to anything, a huge file or one of /proc.

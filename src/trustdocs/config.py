@@ -64,6 +64,9 @@ class SiteConfig:
     allow_outside_files: bool = False  # @sourceref/@diff may read outside root_dir
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
     redirects: tuple[tuple[str, str, int], ...] = ()  # old path, page name, line in site.yaml
+    # A build written elsewhere (--output, deploy): the output folder the site names, trustdocs'
+    # own as output_dir is, and never read as content either.
+    named_output: Path | None = None
 
     @property
     def site_theme_dir(self) -> Path:

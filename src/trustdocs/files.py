@@ -17,7 +17,14 @@ from trustdocs.config import (
     leads_above,
     may_read,
 )
-from trustdocs.diagnostics import Diagnostic, display_path, error, undecodable_utf8, unencodable
+from trustdocs.diagnostics import (
+    Diagnostic,
+    display_path,
+    error,
+    undecodable_utf8,
+    unencodable,
+    warning,
+)
 from trustdocs.output_folder import MARKER
 from trustdocs.source import PageSource, parse_page_source
 
@@ -99,7 +106,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     """
     site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
-    output = {str(config.output_dir), str(config.output_dir.resolve())}
+    outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
+    output = {str(folder) for folder in outputs} | {str(folder.resolve()) for folder in outputs}
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
@@ -117,7 +125,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
         if (info.st_dev, info.st_ino) in seen or folder in output:
             continue
         if folder != str(base) and any(entry.name == MARKER for entry in entries):
-            continue  # another site trustdocs wrote (the one `build` makes, built elsewhere)
+            problems.append(_built_site(Path(folder)))  # a site trustdocs wrote: not content
+            continue
         if os.path.islink(folder) and os.path.realpath(folder) in output:
             continue
         seen.add((info.st_dev, info.st_ino))
@@ -204,6 +213,17 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
     )
 
 
+def _built_site(folder: Path) -> Diagnostic:
+    """The warning for a FOLDER of the content that holds a site trustdocs built: left out."""
+    return warning(
+        display_path(folder),
+        1,
+        1,
+        f"left out: it holds a site trustdocs built (it has {MARKER})",
+        f"delete {MARKER} in it to publish its files as content",
+    )
+
+
 def link_back(path: Path) -> Diagnostic:
     """The error of a symlink at PATH to a folder above it (`leads_above`): not followed."""
     return error(
@@ -257,8 +277,13 @@ def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
         return False
     if any(skipped_name(part) for part in parts):
         return False
-    output = config.output_dir.resolve()
-    return not (path.is_relative_to(config.output_dir) or path.resolve().is_relative_to(output))
+    real = path.resolve()
+    for output in (config.output_dir, config.named_output):
+        if output is not None and (
+            path.is_relative_to(output) or real.is_relative_to(output.resolve())
+        ):
+            return False
+    return True
 
 
 def could_belong(config: SiteConfig, path: Path) -> bool:
