@@ -1694,3 +1694,26 @@ def test_a_secret_that_is_no_regular_file_neither_hangs_nor_is_replaced(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert path.is_fifo() if kind == "fifo" else os.readlink(path) == "/dev/zero"
+
+
+def test_a_file_read_back_up_through_a_folder_link_follows_the_link_pointed_elsewhere(tmp_path):
+    """A lesson folder that is a link to one course's lessons reads `../exercises/ex.js` beside
+    them. Pointed at another course's lessons (the same page file, other exercises), the next
+    build shows the other exercise, as a build without the cache does: it found "nothing
+    changed since the last build" and kept the first course's code."""
+    root = make_site(tmp_path / "site", {"index.md": "@page home Home\n@body\nHello.\n"})
+    for course in ("first", "second"):
+        write_files(
+            root / "courses" / course,
+            {
+                "lessons/l1.md": "@page l1 Lesson\n@parent home\n@body\n@sourceref ../exercises/ex.js\n",
+                "exercises/ex.js": f"const course = '{course}';\n",
+            },
+        )
+    link = root / "content" / "lessons"
+    link.symlink_to("../courses/first/lessons")
+    builds_agree(root, tmp_path, "first")
+    link.unlink()
+    link.symlink_to("../courses/second/lessons")
+    builds_agree(root, tmp_path, "second")
+    assert "second" in (tmp_path / "cached-second" / "l1.html").read_text()

@@ -495,6 +495,34 @@ def test_a_folder_link_on_the_way_to_an_exercise_file_pointed_elsewhere_shows_up
         running.stop()
 
 
+def test_a_lesson_folder_link_a_page_reads_back_up_through_pointed_elsewhere_shows_up(tmp_path):
+    """A lesson folder linked to one course's lessons reads `../exercises/start.js` beside them:
+    pointed at another course's lessons, the preview shows that course's exercise and watches
+    it, as a build does (it kept the first course's code, and watched that one's file)."""
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nHello.\n"})
+    for course in ("first", "second"):
+        write_files(
+            site / "courses" / course,
+            {
+                "lessons/a.md": "@page course/a A\n@parent course\n@body\n"
+                "@sourceref ../exercises/start.js\n",
+                "exercises/start.js": f"const {course} = 1;\n",
+            },
+        )
+    link = site / "content" / "lessons"
+    link.symlink_to("../courses/first/lessons", target_is_directory=True)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "first" in request(running, "/course/a.html")[1]
+        (site / "content" / "new").symlink_to("../courses/second/lessons")
+        (site / "content" / "new").replace(link)
+        wait_for(lambda: "second" in request(running, "/course/a.html")[1])
+        (site / "courses/second/exercises/start.js").write_text("const third = 3;\n")
+        wait_for(lambda: "third" in request(running, "/course/a.html")[1])
+    finally:
+        running.stop()
+
+
 def test_edits_in_a_content_folder_that_is_a_link_show_up(tmp_path):
     """The content folder may be a link to a folder elsewhere (shared by several sites): the watcher
     names files by where they are, and the preview takes them as the files a build reads."""

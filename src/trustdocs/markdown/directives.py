@@ -130,16 +130,22 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
         )
     else:
         text, digest = _read_file(path, what, env, line, needle)
-    # The path as written too, with where it leads: pointing a link elsewhere changes what is read.
-    written = os.path.abspath(parse.source_dir / relative)
-    real = os.path.realpath(written)
-    parse.files_read.update((str(path), written))
+    parse.files_read.add(str(path))
     parse.read_digests.add((str(path), digest))
-    if real == str(path):
-        as_written = leading(written, real, digest)
-    else:
-        as_written = read_digest(written, parse.max_include_bytes)
-    parse.read_digests.add((written, as_written))
+    # The path as written too, with where it leads: pointing a link elsewhere changes what is read.
+    # With its `..` parts gone, and kept: after a link to a folder (the page's own), `..` leads up
+    # from where the link leads, and only the path that keeps them names that link.
+    source_dir = Path(os.path.abspath(parse.source_dir))
+    for written in dict.fromkeys(
+        (os.path.abspath(source_dir / relative), str(source_dir / relative))
+    ):
+        real = os.path.realpath(written)
+        if real == str(path):
+            as_written = leading(written, real, digest)
+        else:
+            as_written = read_digest(written, parse.max_include_bytes)
+        parse.files_read.add(written)
+        parse.read_digests.add((written, as_written))
     return text
 
 
