@@ -21,6 +21,14 @@ def test_tags_title_and_body_line_numbers():
     assert (page.outline_depth, page.outline_ordered) == (2, True)
 
 
+def test_a_tab_separates_a_tags_words_as_a_space_does():
+    """The name is the first run of non-blank characters: a tab after it (an editor's indent)
+    ends it, and does not make a page name with a tab inside, which no link can name."""
+    page, problems = parse("@page a/b\tBuilding Trust\n@parent a\t\t6\n@body\nText\n")
+    assert problems == []
+    assert (page.name, page.title, page.parent, page.order) == ("a/b", "Building Trust", "a", 6)
+
+
 def test_title_defaults_to_name_and_bom_and_crlf_are_handled():
     page, _ = parse("\ufeff@page solo\r\n@body\r\nHello\r\n")
     assert page.title == "solo"

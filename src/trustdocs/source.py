@@ -25,6 +25,7 @@ from trustdocs.diagnostics import Diagnostic, did_you_mean, warning
 # A tag line: first non-blank char `@`, then a letter, digit or `_`.
 TAG_LINE = re.compile(r"^[ \t]*@([A-Za-z0-9_]\w*)[ \t]*(.*?)\s*$")
 ESCAPED_AT = re.compile(r"^([ \t]*)@@")
+BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 
 # Body directives stay in the body, where the Markdown stage renders them in place.
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
@@ -112,11 +113,11 @@ class _Reader:
         if "parent" not in self.tags:
             return None, None
         parent_value, parent_line = self.tags["parent"]
-        name, _, order_text = parent_value.partition(" ")
+        name, order_text = _first_word(parent_value)
         parent = name or None
         if parent is None:
             self.diagnostics.append(warning(self.path, parent_line, 1, "@parent needs a page name"))
-        order_text = order_text.strip().split(" ")[0]
+        order_text = _first_word(order_text)[0]
         if not order_text:
             return parent, None
         try:
@@ -141,6 +142,12 @@ class _Reader:
         return depth, len(words) > 1 and words[1].lower() == "ol"
 
 
+def _first_word(value: str) -> tuple[str, str]:
+    """VALUE's first run of non-blank characters, and the rest after the blanks that end it."""
+    first, *rest = BLANKS.split(value.strip(" \t"), maxsplit=1)
+    return first, rest[0] if rest else ""
+
+
 def parse_page_source(
     path: str, rel_path: str, text: str, bitdocs: bool = False
 ) -> tuple[PageSource | None, list[Diagnostic]]:
@@ -157,7 +164,7 @@ def parse_page_source(
         return None, [warning(path, 1, 1, "no @page tag: not a page, skipped")]
     diagnostics = reader.diagnostics
     page_value, page_line = reader.tags["page"]
-    name, _, title = page_value.partition(" ")
+    name, title = _first_word(page_value)
     if not name:
         diagnostics.append(warning(path, page_line, 1, "@page needs a name"))
         return None, diagnostics
