@@ -85,10 +85,10 @@ def repeated_ids(soup: BeautifulSoup) -> list[str]:
 def test_each_chapter_prefixes_its_ids_and_the_lessons_keep_theirs(built):
     soup = read(built / "print.html")
     assert repeated_ids(soup) == []
-    first = soup.select_one("#chapter-course-first")
-    second = soup.select_one("#chapter-course-second")
-    assert first.find("h2")["id"] == "chapter-course-first--try-it"
-    assert second.find("h2")["id"] == "chapter-course-second--try-it"
+    first = soup.select_one("#chapter-course_first")
+    second = soup.select_one("#chapter-course_second")
+    assert first.find("h2")["id"] == "chapter-course_first--try-it"
+    assert second.find("h2")["id"] == "chapter-course_second--try-it"
     # Footnotes too: each chapter's first footnote is its own.
     assert (
         first.select_one(".footnote-ref a")["href"] != second.select_one(".footnote-ref a")["href"]
@@ -102,19 +102,19 @@ def test_each_chapter_prefixes_its_ids_and_the_lessons_keep_theirs(built):
 def test_links_to_chapters_stay_in_the_document_and_others_go_to_the_site(built):
     soup = read(built / "print.html")
     ids = {t["id"] for t in soup.find_all(id=True)}
-    first = soup.select_one("#chapter-course-first .body")
+    first = soup.select_one("#chapter-course_first .body")
     hrefs = [a["href"] for a in first.find("p").find_all("a")]
     assert hrefs == [
-        "#chapter-course-second--try-it",  # a Markdown link to the .md file, with its anchor
-        "#chapter-course-second",  # a cross-link to the page
+        "#chapter-course_second--try-it",  # a Markdown link to the .md file, with its anchor
+        "#chapter-course_second",  # a cross-link to the page
         "course/notes.html",  # a hidden page is no chapter: the link goes to the site
-        "#chapter-course-first--try-it",  # a link within the page
+        "#chapter-course_first--try-it",  # a link within the page
         first.select_one(".footnote-ref a")["href"],
     ]
     home = soup.select_one("#chapter-course .body")
     assert [a["href"] for a in home.find_all("a")] == [
-        "#chapter-course-first",
-        "#chapter-course-first--try-it",
+        "#chapter-course_first",
+        "#chapter-course_first--try-it",
     ]
     fragments = [a["href"][1:] for a in soup.select(".chapter a[href^='#']")]
     assert fragments and all(fragment in ids for fragment in fragments)
@@ -122,11 +122,11 @@ def test_links_to_chapters_stay_in_the_document_and_others_go_to_the_site(built)
 
 def test_checks_print_without_their_answers_which_close_the_chapter(built):
     soup = read(built / "print.html")
-    chapter = soup.select_one("#chapter-course-first")
+    chapter = soup.select_one("#chapter-course_first")
     checks = chapter.select("section.check")
     assert [c["id"] for c in checks] == [
-        "chapter-course-first--check-1",
-        "chapter-course-first--check-2",
+        "chapter-course_first--check-1",
+        "chapter-course_first--check-2",
     ]
     for check in checks:
         assert not check.has_attr("data-check-id")  # nothing to answer on paper
@@ -136,14 +136,14 @@ def test_checks_print_without_their_answers_which_close_the_chapter(built):
     answers = chapter.select_one(".chapter-answers")
     assert answers is not None
     assert answers.get_text().index("Which is right?") < answers.get_text().index("What would")
-    first_key = answers.select_one("#chapter-course-first--check-1-answer")
+    first_key = answers.select_one("#chapter-course_first--check-1-answer")
     right = first_key.select_one("li.right")
     assert "That one." in right.get_text() and "Yes: that one." in right.get_text()
     assert "This one." in first_key.select_one("li.wrong").get_text()
-    model = answers.select_one("#chapter-course-first--check-2-answer .check-key-answer")
+    model = answers.select_one("#chapter-course_first--check-2-answer .check-key-answer")
     assert "Ask first" in model.get_text()
-    assert model.find("a")["href"] == "#chapter-course-second--try-it"
-    assert soup.select_one("#chapter-course-second .chapter-answers") is None
+    assert model.find("a")["href"] == "#chapter-course_second--try-it"
+    assert soup.select_one("#chapter-course_second .chapter-answers") is None
 
 
 def test_tables_of_different_chapters_have_different_region_names(built):
@@ -167,6 +167,35 @@ def test_bundled_course_print_page_repeats_no_id_and_keeps_its_links_inside(tmp_
     assert [f for f in fragments if f not in ids] == []
     lessons = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
     assert [href for href in in_chapters if href.split("#")[0] in lessons] == []
+
+
+def test_pages_whose_names_look_alike_get_chapters_of_their_own(tmp_path):
+    """`a/b` and `a-b`, `Intro` and `intro`, `v1.2` and `v12` would make the same id from the
+    name's letters: the print page held two chapters under one id, and links to the second page
+    led to the first; page `intro-title`'s chapter had the id of page `intro`'s title."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    names = ["a/b", "a-b", "Intro", "intro", "v1.2", "v12", "intro-title", "x/y--z", "x/y"]
+    pages = {
+        f"p{n}.md": f"@page {name} Page {n}\n@parent home {n}\n@body\n## Z\nText {n}.\n"
+        for n, name in enumerate(names)
+    }
+    links = " ".join(f"[{name}]" for name in names) + " [x/y#z]"
+    pages["index.md"] = f"@page home Home\n@body\n{links}\n"
+    site = make_site(tmp_path, pages)
+    out = tmp_path / "out"
+    assert build_site(load_config(site / "site.yaml"), out, use_cache=False).written
+    soup = read(out / "print.html")
+    assert repeated_ids(soup) == []
+    home = soup.find(id=lambda i: i and i.startswith("chapter-home") and "--" not in i)
+    hrefs = [a["href"][1:] for a in home.select(".body a[href]")]
+    assert len(hrefs) == len(names) + 1
+    for n, fragment in enumerate(hrefs[: len(names)]):
+        target = soup.find(id=fragment)
+        assert target is not None and f"Text {n}." in target.get_text(), (names[n], fragment)
+    heading = soup.find(id=hrefs[-1])  # the heading Z of page x/y, not page x/y--z
+    assert heading is not None and "Text 8." in heading.find_parent("section").get_text()
 
 
 def test_a_print_template_that_fails_is_an_error_and_the_previous_site_stays(tmp_path, trustdocs):

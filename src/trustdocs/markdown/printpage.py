@@ -1,12 +1,14 @@
 """The print page holds every chapter at once: each chapter's ids get its prefix so that none repeats,
 and links to pages of the course point at their chapter inside the print page.
 
-`chapter-agreements--try-it` is the heading `#try-it` of page `agreements`; footnotes take the
+`chapter-course_agreements--try-it` is the heading `#try-it` of page `course/agreements`; footnotes take the
 chapter as markdown-it's `docId`. Ids written in raw HTML are left as written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -17,10 +19,21 @@ from markdown_it.utils import OptionsDict
 from trustdocs.markdown.headings import heading_id
 from trustdocs.snapshot import RenderContext
 
+# A name whose every folder and file part is lowercase words joined by single hyphens is its
+# chapter's id as it is, parts joined by "_" (which no such part holds), and holds no "--" (which
+# starts an anchor: `chapter_anchor`). Any other name may look like another once made an id
+# (`a/b` and `a-b`, `A` and `a`, `a.b` and `ab`): its id ends with a digest of the name.
+_PLAIN_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
 
 def print_chapter_id(name: str) -> str:
-    """The id of page NAME's chapter in the print page."""
-    return "chapter-" + heading_id(name.replace("/", "-"))
+    """The id of page NAME's chapter in the print page: a different one for each name."""
+    parts = name.split("/")
+    if all(_PLAIN_PART.fullmatch(part) for part in parts):
+        return "chapter-" + "_".join(parts)
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    readable = "_".join(heading_id(part) for part in parts).strip("-_")
+    return f"chapter-{readable}-{digest}" if readable else f"chapter-{digest}"
 
 
 def chapter_anchor(chapter: str, anchor: str) -> str:
