@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trustdocs.cache import cache_folder, site_fingerprint
+from trustdocs.cache import BuildCache, cache_folder, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
+from trustdocs.files import SourceFiles
 from trustdocs.launch import interrupted
 from trustdocs.output_folder import (
     FileSignature,
@@ -92,14 +93,9 @@ def _build_site(
             return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     cache = cache_folder(config, use_cache)
     site_key = site_fingerprint(config) if cache.enabled else ""
-    recorded = last_record(cache, site_key, target if write else None)
-    # What is there now, and each page file's key: read once, for the record and the build.
-    now = sources_now(config) if recorded is not None else None
-    if recorded and now and unchanged_since(recorded, config, site_key, target, now, write):
-        learned = with_digests_learned(recorded, now[0])
-        if learned is not None:  # files that had not yet settled when it was made
-            keep_record(cache, site_key, target if write else None, learned, recorded)
-        return _left_alone(recorded, config, target if write else None, strict, started)
+    recorded, now, left = _last_builds(cache, site_key, config, write, strict)
+    if left is not None:
+        return _left_alone(left, config, target if write else None, strict, started)
     # Only now is what renders loaded: a build that finds nothing changed never needs it.
     from trustdocs.site import Site
     from trustdocs.workers import worker_count
@@ -125,9 +121,11 @@ def _build_site(
                         raise KeyboardInterrupt
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
+        found = site.diagnostics() + late
         if cache.enabled and ((written and settled is not None) or not write):
-            found = site.diagnostics() + late
             _keep_record(site, found, settled or {}, target if write else None, copied)
+        elif cache.enabled and has_errors(diagnostics, strict):  # wrote nothing, as it will again
+            _keep_record(site, found, {}, target, copied, failed=True)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
         shown = display_path(config.config_path)
@@ -135,6 +133,33 @@ def _build_site(
     cache.prune()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+Found = tuple[SourceFiles, dict[Path, str]]  # `sources_now`'s
+
+
+def _last_builds(
+    cache: BuildCache, site_key: str, config: SiteConfig, write: bool, strict: bool
+) -> tuple[BuildRecord | None, Found | None, BuildRecord | None]:
+    """The record of the last build of CONFIG's site into its output (without WRITE, of the
+    last check), what is there now (read once, for the record and the build), and the record
+    to report again when nothing changed since: that build's, or that of the last build that
+    failed and wrote nothing, whose failure stands (with STRICT or not, as now)."""
+    target = config.output_dir if write else None
+    recorded = last_record(cache, site_key, target)
+    failed = last_record(cache, site_key, target, failed=True) if write else None
+    now = sources_now(config) if recorded is not None or failed is not None else None
+    if now is None:
+        return recorded, now, None
+    if recorded and unchanged_since(recorded, config, site_key, config.output_dir, now, write):
+        learned = with_digests_learned(recorded, now[0])
+        if learned is not None:  # files that had not yet settled when it was made
+            keep_record(cache, site_key, target, learned, recorded)
+        return recorded, now, recorded
+    stands = failed and has_errors([*failed.diagnostics, *base_url_warnings(config)], strict)
+    if stands and unchanged_since(failed, config, site_key, config.output_dir, now, False):
+        return recorded, now, failed
+    return recorded, now, None
 
 
 def _aimed(config: SiteConfig, output_dir: Path | None) -> SiteConfig:
@@ -151,9 +176,11 @@ def _keep_record(
     settled: dict[str, FileSignature],
     target: Path | None,
     copied: dict[str, CopySignature],
+    failed: bool = False,
 ) -> None:
     """Keep the record of SITE's build, which FOUND these problems and wrote the SETTLED files
-    into TARGET (None: a check), with the files it COPIED as they were before it copied them."""
+    into TARGET (None: a check), with the files it COPIED as they were before it copied them;
+    or, when it FAILED, wrote nothing into TARGET."""
     from trustdocs.snapshot import titles_everywhere  # loaded with the site
 
     # A theme's file saved while the site was built: its assets were copied as they are now,
@@ -163,7 +190,7 @@ def _keep_record(
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
     made = (settled, site.made.digests, everywhere, copied)
     record = build_record(site.site_key, site.read, site.pages.facts, found, *made)
-    keep_record(site.cache, site.site_key, target, record)
+    keep_record(site.cache, site.site_key, target, record, failed=failed)
 
 
 def _left_alone(

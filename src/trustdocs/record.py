@@ -65,8 +65,11 @@ class BuildRecord:
         }
 
 
-def _record_key(site_key: str, output_dir: Path | None) -> str:
-    return fingerprint("record", site_key, str(output_dir) if output_dir else None, os.getcwd())
+def _record_key(site_key: str, output_dir: Path | None, failed: bool = False) -> str:
+    # A failed build's record is kept beside the last written one's, which the next build still
+    # needs (the files that build wrote are linked, not written again).
+    what = "failed build" if failed else "record"
+    return fingerprint(what, site_key, str(output_dir) if output_dir else None, os.getcwd())
 
 
 def inputs_key(
@@ -163,12 +166,14 @@ def _signature(path: Path | str) -> CopySignature:
         return (file_signature(own), None)
 
 
-def last_record(cache: BuildCache, site_key: str, output_dir: Path | None) -> BuildRecord | None:
-    """The record of the last build of this site into OUTPUT_DIR (None: the last check); the
-    digests it kept are known from now on."""
+def last_record(
+    cache: BuildCache, site_key: str, output_dir: Path | None, failed: bool = False
+) -> BuildRecord | None:
+    """The record of the last build of this site into OUTPUT_DIR (None: the last check), or of
+    the last that FAILED, writing nothing; the digests it kept are known from now on."""
     if not cache.enabled:
         return None
-    record = load(cache, "record", _record_key(site_key, output_dir), BuildRecord)
+    record = load(cache, "record", _record_key(site_key, output_dir, failed), BuildRecord)
     if record is not None:
         remember_digests(record.digests)
     return record
@@ -246,10 +251,12 @@ def keep_record(
     output_dir: Path | None,
     record: BuildRecord,
     replacing: BuildRecord | None = None,
+    failed: bool = False,
 ) -> None:
-    """Remember a written build (or, without OUTPUT_DIR, a check) for the next one; as an update
-    of the record REPLACING, only while that is still the last one kept."""
-    key = _record_key(site_key, output_dir)
+    """Remember a written build (or, without OUTPUT_DIR, a check; or one that FAILED, writing
+    nothing) for the next one; as an update of the record REPLACING, only while that is still
+    the last one kept."""
+    key = _record_key(site_key, output_dir, failed)
     # Another build may have kept its own while this one looked: an older record put back over it
     # would make the next build start again from the whole site.
     if replacing is not None and load(cache, "record", key, BuildRecord) != replacing:
