@@ -212,6 +212,31 @@ def test_another_output_inside_the_content_folder_is_not_published_by_a_build_el
     assert "left out" not in result.stderr  # the site's own output: nothing to say
 
 
+@pytest.mark.parametrize("args", [(), ("--output", "elsewhere")])
+@pytest.mark.parametrize("reached", ["content folder linked", "folder linked in the content"])
+def test_the_sites_own_output_under_another_name_is_left_out_silently(tmp_path, args, reached):
+    """The content folder may be a link to the site folder, or a folder of the content a link
+    to the one that holds the output: the walk meets the site's own output under that other
+    name. It is the site's output all the same, not a built site kept among the content to
+    warn about (which fails `--strict`)."""
+    root = make_site(tmp_path / "course", {"index.md": "@page home Home\n@body\nHello.\n"})
+    config = "title: Test Course\nbase_url: https://example.org/\n"
+    if reached == "content folder linked":
+        (root / "site.yaml").write_text(config + "content: course\n")
+        (root / "course").symlink_to(".", target_is_directory=True)
+        shutil.move(root / "content" / "index.md", root / "index.md")
+        output = "site"
+    else:
+        output = "out/site"
+        (root / "site.yaml").write_text(config + f"output: {output}\n")
+        (root / "content" / "built").symlink_to("../out", target_is_directory=True)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    result = run_cli(root, "build", "--strict", *args)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "left out" not in result.stderr
+    assert "Hello." in (root / (args[-1] if args else output) / "index.html").read_text()
+
+
 def test_a_built_site_kept_among_the_content_is_left_out_with_a_warning(tmp_path):
     """A folder of the content that holds a site trustdocs built (a copy kept as an example,
     say) is not read as content, lest a build publish an earlier build; the author is told."""
