@@ -692,6 +692,32 @@ def test_a_link_back_to_a_folder_that_holds_it_is_an_error_and_not_walked(
     assert all(not str(path).startswith(str(link)) for path in links.values())
 
 
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_a_template_through_a_link_back_to_a_folder_that_holds_it_is_an_error(tmp_path, cache):
+    """A theme's folder linking back to the site folder is not walked, so the build's key never
+    holds what lies through it. A template included through it rendered all the same: an edit
+    of it went unseen by the next build ("nothing changed since the last build"), which kept
+    the old text a build without the cache replaced. It is an error, as the same link among
+    the theme's assets is."""
+    root = make_site(tmp_path / "site", CONSULTING)
+    partials = root / "themes" / "default" / "partials"
+    partials.mkdir(parents=True)
+    link = partials / "up"
+    link.symlink_to("../../..", target_is_directory=True)
+    (partials / "sidebar.html").write_text(
+        '<nav>{% include "partials/up/shared/foot.html" %}</nav>\n'
+    )
+    write_files(root / "shared", {"foot.html": "first footer\n"})
+    for text in ("first footer", "second footer"):
+        (root / "shared" / "foot.html").write_text(text + "\n")
+        result = run_cli(root, "build", *cache)
+        assert result.returncode == EXIT_CONTENT, result.stderr
+        assert f"{link.relative_to(root)}" in result.stderr, result.stderr
+        assert "symlink leads back to a folder that holds it" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (root / "site").exists()
+
+
 @pytest.mark.parametrize("reached", ["asset", "folder of assets", "root folder", "template"])
 def test_theme_files_reached_through_links_out_of_the_site_are_errors_not_published(
     tmp_path, reached
