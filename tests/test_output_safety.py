@@ -212,6 +212,31 @@ def test_another_output_inside_the_content_folder_is_not_published_by_a_build_el
     assert "left out" not in result.stderr  # the site's own output: nothing to say
 
 
+@pytest.mark.parametrize("args", [(), ("--output", "elsewhere")])
+@pytest.mark.parametrize("reached", ["content folder linked", "folder linked in the content"])
+def test_the_sites_own_output_under_another_name_is_left_out_silently(tmp_path, args, reached):
+    """The content folder may be a link to the site folder, or a folder of the content a link
+    to the one that holds the output: the walk meets the site's own output under that other
+    name. It is the site's output all the same, not a built site kept among the content to
+    warn about (which fails `--strict`)."""
+    root = make_site(tmp_path / "course", {"index.md": "@page home Home\n@body\nHello.\n"})
+    config = "title: Test Course\nbase_url: https://example.org/\n"
+    if reached == "content folder linked":
+        (root / "site.yaml").write_text(config + "content: course\n")
+        (root / "course").symlink_to(".", target_is_directory=True)
+        shutil.move(root / "content" / "index.md", root / "index.md")
+        output = "site"
+    else:
+        output = "out/site"
+        (root / "site.yaml").write_text(config + f"output: {output}\n")
+        (root / "content" / "built").symlink_to("../out", target_is_directory=True)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    result = run_cli(root, "build", "--strict", *args)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "left out" not in result.stderr
+    assert "Hello." in (root / (args[-1] if args else output) / "index.html").read_text()
+
+
 def test_a_built_site_kept_among_the_content_is_left_out_with_a_warning(tmp_path):
     """A folder of the content that holds a site trustdocs built (a copy kept as an example,
     say) is not read as content, lest a build publish an earlier build; the author is told."""
@@ -665,6 +690,32 @@ def test_a_link_back_to_a_folder_that_holds_it_is_an_error_and_not_walked(
     assert not result.written and not (root / "site").exists()
     assert [path for path in read if path.startswith(str(link))] == []  # nothing through it
     assert all(not str(path).startswith(str(link)) for path in links.values())
+
+
+@pytest.mark.parametrize("cache", [[], ["--no-cache"]])
+def test_a_template_through_a_link_back_to_a_folder_that_holds_it_is_an_error(tmp_path, cache):
+    """A theme's folder linking back to the site folder is not walked, so the build's key never
+    holds what lies through it. A template included through it rendered all the same: an edit
+    of it went unseen by the next build ("nothing changed since the last build"), which kept
+    the old text a build without the cache replaced. It is an error, as the same link among
+    the theme's assets is."""
+    root = make_site(tmp_path / "site", CONSULTING)
+    partials = root / "themes" / "default" / "partials"
+    partials.mkdir(parents=True)
+    link = partials / "up"
+    link.symlink_to("../../..", target_is_directory=True)
+    (partials / "sidebar.html").write_text(
+        '<nav>{% include "partials/up/shared/foot.html" %}</nav>\n'
+    )
+    write_files(root / "shared", {"foot.html": "first footer\n"})
+    for text in ("first footer", "second footer"):
+        (root / "shared" / "foot.html").write_text(text + "\n")
+        result = run_cli(root, "build", *cache)
+        assert result.returncode == EXIT_CONTENT, result.stderr
+        assert f"{link.relative_to(root)}" in result.stderr, result.stderr
+        assert "symlink leads back to a folder that holds it" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert not (root / "site").exists()
 
 
 @pytest.mark.parametrize("reached", ["asset", "folder of assets", "root folder", "template"])

@@ -132,15 +132,15 @@ def test_checks_print_without_their_answers_which_close_the_chapter(built):
         assert not check.has_attr("data-check-id")  # nothing to answer on paper
         assert check.select(".check-feedback, .check-answer, button") == []
         assert "Yes: that one." not in check.get_text()
-        assert check.select_one(".check-see-answer a")["href"] == f"#{check['id']}-answer"
+        assert check.select_one(".check-see-answer a")["href"] == f"#{check['id']}--Answer"
     answers = chapter.select_one(".chapter-answers")
     assert answers is not None
     assert answers.get_text().index("Which is right?") < answers.get_text().index("What would")
-    first_key = answers.select_one("#chapter-course_first--check-1-answer")
+    first_key = answers.select_one("#chapter-course_first--check-1--Answer")
     right = first_key.select_one("li.right")
     assert "That one." in right.get_text() and "Yes: that one." in right.get_text()
     assert "This one." in first_key.select_one("li.wrong").get_text()
-    model = answers.select_one("#chapter-course_first--check-2-answer .check-key-answer")
+    model = answers.select_one("#chapter-course_first--check-2--Answer .check-key-answer")
     assert "Ask first" in model.get_text()
     assert model.find("a")["href"] == "#chapter-course_second--try-it"
     assert soup.select_one("#chapter-course_second .chapter-answers") is None
@@ -196,6 +196,29 @@ def test_pages_whose_names_look_alike_get_chapters_of_their_own(tmp_path):
         assert target is not None and f"Text {n}." in target.get_text(), (names[n], fragment)
     heading = soup.find(id=hrefs[-1])  # the heading Z of page x/y, not page x/y--z
     assert heading is not None and "Text 8." in heading.find_parent("section").get_text()
+
+
+def test_headings_named_like_a_checks_parts_leave_the_checks_ids_to_them(tmp_path):
+    """A lesson's heading "Check 1 answer" has the id `check-1-answer`: in the print page it was
+    the id of the first check's answer key too, so "Answer at the end of this chapter" led to
+    the heading instead (a browser takes the first of two elements with one id); "Check 1
+    question" and "Check 1 hint" took the ids that name the check's options to a screen reader."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    headings = "## Check 1 answer\n\n## Check 1 question\n\n## Check 1 hint\n\n"
+    check = "::: check Which?\n- [x] This.\n  Yes.\n- [ ] That.\n  No.\n:::\n"
+    site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{headings}{check}"})
+    out = tmp_path / "out"
+    assert build_site(load_config(site / "site.yaml"), out, use_cache=False).written
+    for page in ("index.html", "print.html"):
+        soup = read(out / page)
+        assert repeated_ids(soup) == [], page
+        named = soup.select_one("fieldset.check-options")["aria-labelledby"].split()
+        assert [soup.find(id=i)["class"] for i in named] == [["check-question"], ["check-hint"]]
+    link = soup.select_one(".check-see-answer a")
+    target = soup.find(id=link["href"][1:])
+    assert target is not None and "check-key" in target["class"], target
 
 
 def test_a_print_template_that_fails_is_an_error_and_the_previous_site_stays(tmp_path, trustdocs):

@@ -523,6 +523,33 @@ def test_a_lesson_folder_link_a_page_reads_back_up_through_pointed_elsewhere_sho
         running.stop()
 
 
+@pytest.mark.parametrize("refused", ["link back up", "link out", "built site"])
+def test_what_discovery_refused_taken_away_clears_its_problem(tmp_path, refused):
+    """A link back up to the site folder, or out of it, is an error while it is there; a built
+    site kept among the content is left out. The link removed, the error must go; the built
+    site's `.trustdocs-output` deleted (as the warning says, to publish it), its files must
+    show. The preview kept the error, or left the files out, until some other edit."""
+    site = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nHello.\n"})
+    write_files(tmp_path / "outside", {"notes.txt": "notes\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        if refused == "built site":
+            write_files(site / "content" / "demo", {".trustdocs-output": "", "notes.txt": "n\n"})
+            gone = site / "content" / "demo" / ".trustdocs-output"
+            time.sleep(1)  # the preview has seen the built site, and left it out
+            assert request(running, "/demo/notes.txt")[0] == 404
+        else:
+            gone = site / "content" / ("up" if refused == "link back up" else "out")
+            gone.symlink_to(".." if refused == "link back up" else tmp_path / "outside")
+            wait_for(lambda: status(running)["errors"])
+        gone.unlink()
+        wait_for(lambda: status(running)["errors"] == [])
+        if refused == "built site":
+            wait_for(lambda: request(running, "/demo/notes.txt")[0] == 200)
+    finally:
+        running.stop()
+
+
 def test_edits_in_a_content_folder_that_is_a_link_show_up(tmp_path):
     """The content folder may be a link to a folder elsewhere (shared by several sites): the watcher
     names files by where they are, and the preview takes them as the files a build reads."""

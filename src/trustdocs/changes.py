@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trustdocs.config import SiteConfig, default_theme_dir
+from trustdocs.diagnostics import display_path
 from trustdocs.files import SourceFiles, could_belong
 from trustdocs.pages import PageFacts
 from trustdocs.snapshot import Aspect, SiteSnapshot
@@ -91,7 +92,11 @@ def plan_rebuild(
     reread: set[Path] = set()
     reparse: set[str] = set()
     reading_under: dict[str, set[str]] | None = None
+    refused = {problem.path for problem in files.problems}  # what discovery left out, and why
     for path in paths:
+        # A link, or a built site, that discovery refused, gone or changed (its marker gone):
+        # its problem goes, and what it held may be the site's now.
+        rediscover |= bool(refused) and _refused(path, refused)
         kind = classify(path, config, files, sources, included)
         if kind in (ChangeKind.CONFIG, ChangeKind.THEME):
             return RebuildPlan(full=True)
@@ -132,6 +137,11 @@ def as_discovered(paths: Iterable[Path], links: Mapping[Path, Path]) -> set[Path
             if path.is_relative_to(real):
                 found.add(link / path.relative_to(real))
     return found
+
+
+def _refused(path: Path, refused: set[str]) -> bool:
+    """Whether PATH, or a folder that holds it, is one discovery refused (REFUSED: as shown)."""
+    return any(display_path(step) in refused for step in (path, *path.parents))
 
 
 def _plain_file(path: Path) -> bool:

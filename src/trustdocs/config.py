@@ -103,6 +103,17 @@ def leads_above(target: str, walked: str) -> bool:
     return walked.startswith(target.rstrip(os.sep) + os.sep)
 
 
+def link_above_on_the_way(folder: str, path: str) -> str | None:
+    """The first linked folder on the way from FOLDER down to PATH (a path under it) that leads
+    above FOLDER (`leads_above`), if any: no walk of FOLDER goes through it."""
+    top, step = os.path.realpath(folder), folder
+    for part in Path(os.path.relpath(path, folder)).parts[:-1]:
+        step = os.path.join(step, part)
+        if os.path.islink(step) and leads_above(os.path.realpath(step), top):
+            return step
+    return None
+
+
 def in_repository_folder(real: str | Path) -> bool:
     """Whether REAL (a path with its links followed) lies in a repository's own folder: a `.git`
     anywhere on its way (the site's, a parent repository's when the site is a subfolder, a

@@ -107,7 +107,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
     outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
-    output = {str(folder) for folder in outputs} | {str(folder.resolve()) for folder in outputs}
+    output = {os.path.realpath(folder) for folder in outputs}
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
@@ -122,12 +122,12 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             entries = list(os.scandir(folder))
         except OSError:
             continue
-        if (info.st_dev, info.st_ino) in seen or folder in output:
+        # The site's own output, under any name: the content folder, or a folder on the way to
+        # it, may be a link.
+        if (info.st_dev, info.st_ino) in seen or os.path.realpath(folder) in output:
             continue
         if folder != str(base) and any(entry.name == MARKER for entry in entries):
             problems.append(_built_site(Path(folder)))  # a site trustdocs wrote: not content
-            continue
-        if os.path.islink(folder) and os.path.realpath(folder) in output:
             continue
         seen.add((info.st_dev, info.st_ino))
         for entry in entries:

@@ -33,7 +33,12 @@ from trustdocs.cache import (
     store,
     theme_homes,
 )
-from trustdocs.config import SiteConfig, allow_outside_hint, theme_folders
+from trustdocs.config import (
+    SiteConfig,
+    allow_outside_hint,
+    link_above_on_the_way,
+    theme_folders,
+)
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
 from trustdocs.markdown import (
     CodeBlock,
@@ -299,6 +304,16 @@ class _ThemeLoader(jinja2.FileSystemLoader):
                 f"{_shown(path)}: symlink leads outside the site folder (to "
                 f"{os.path.realpath(path)}): not used; copy the template into the site"
                 + self.theme.allow_hint
+            )
+        # Through a link back up, as the theme's key never walks (`files_under`): an edit
+        # there would go unseen by the next build.
+        folder = next((f for f in self.searchpath if path.startswith(os.path.join(f, ""))), None)
+        link = link_above_on_the_way(folder, path) if folder is not None else None
+        if link is not None:
+            raise jinja2.TemplateError(
+                f"{_shown(link)}: symlink leads back to a folder that holds it (to "
+                f"{os.path.realpath(link)}): no template through it is used; link to the "
+                "folder of the templates, not to one that holds the link"
             )
 
 
