@@ -401,6 +401,43 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert "Traceback" not in rest and "stopped" in rest
 
 
+def test_ctrl_c_caught_by_a_finalizer_still_stops_the_preview(tmp_path):
+    """Ctrl-C landing while Python runs an object's finalizer cannot stop anything from there:
+    the preview must stop all the same (exit 0, "stopped"), not run on."""
+    import subprocess
+    import sys
+
+    program = (
+        "import os, signal, sys, threading\n"
+        "class Dropped:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        for _ in range(10000): pass\n"
+        "join, sent = threading.Thread.join, []\n"
+        "def join_once(self, timeout=None):\n"
+        "    if self.name == 'trustdocs-http' and not sent:\n"
+        "        sent.append(1)\n"
+        "        Dropped()\n"
+        "    return join(self, timeout)\n"
+        "threading.Thread.join = join_once\n"
+        "from trustdocs.launch import main\n"
+        "sys.exit(main())\n"
+    )
+    site = make_site(tmp_path, CONSULTING)
+    process = subprocess.Popen(
+        [sys.executable, "-c", program, "serve", "--port", "0"],
+        cwd=site,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, rest = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, rest
+    assert "stopped" in rest and "Traceback" not in rest and "ignored" not in rest
+
+
 def test_edits_are_seen_in_a_course_with_thousands_of_folders(tmp_path):
     # Watching a folder tree opens every folder; those opens must not flood the kernel's event
     # queue (16,384 by default), or every later edit is lost.

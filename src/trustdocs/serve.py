@@ -711,7 +711,13 @@ def _start_preview_in(
     return RunningPreview(preview, server, observer, collector, thread)
 
 
+_STOPPING = threading.Event()  # Ctrl-C or SIGTERM came, even where it could not stop anything
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    # Raised where Python is: in a finalizer (an object's __del__), it is only printed as ignored
+    # (launch.py keeps even that quiet); the wait for the server sees the event instead.
+    _STOPPING.set()
     raise KeyboardInterrupt
 
 
@@ -730,6 +736,7 @@ def serve(
         return EXIT_USAGE
     # Ctrl-C and SIGTERM are how a preview is stopped: handled here, not left for the command
     # to report as an interruption (launch.py).
+    _STOPPING.clear()
     previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     previous_sigint = signal.signal(signal.SIGINT, _interrupt)
     running: RunningPreview | None = None
@@ -754,6 +761,8 @@ def serve(
             webbrowser.open(running.url)
         while running.thread is not None and running.thread.is_alive():
             running.thread.join(timeout=0.5)
+            if _STOPPING.is_set():
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
     except ListenError as exc:
