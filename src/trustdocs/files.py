@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +107,10 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     """
     site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
+    # The site's own output, under any name (the content folder, or a folder on the way to it,
+    # may be a link): known by its device and inode, as the walk knows each folder it meets.
     outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
-    output = {os.path.realpath(folder) for folder in outputs}
+    output = {identity for folder in outputs if (identity := _folder_identity(folder))}
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
@@ -122,9 +125,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             entries = list(os.scandir(folder))
         except OSError:
             continue
-        # The site's own output, under any name: the content folder, or a folder on the way to
-        # it, may be a link.
-        if (info.st_dev, info.st_ino) in seen or os.path.realpath(folder) in output:
+        if (info.st_dev, info.st_ino) in seen or (info.st_dev, info.st_ino) in output:
             continue
         if folder != str(base) and any(entry.name == MARKER for entry in entries):
             problems.append(_built_site(Path(folder)))  # a site trustdocs wrote: not content
@@ -211,6 +212,15 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
         f"copy the file into the site{allow_outside_hint(config)}",
     )
+
+
+def _folder_identity(folder: Path) -> tuple[int, int] | None:
+    """The device and inode of FOLDER, links followed; None when there is no folder there."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
 def _built_site(folder: Path) -> Diagnostic:
