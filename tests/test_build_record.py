@@ -109,6 +109,27 @@ def test_check_of_an_unchanged_site_reports_its_errors_again(trustdocs, site):
     ]
 
 
+def problems(run) -> list[str]:
+    """The errors and warnings a run printed."""
+    return [line for line in run.err.splitlines() if "error:" in line or "warning:" in line]
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_template_error_found_only_when_writing_is_reported_as_a_build_without_cache_would(
+    trustdocs, site, command
+):
+    """A broken print template shows only once the pages pass (with --strict, the base_url
+    warning fails the site before it): an unchanged site reports what a build without the cache
+    reports now, whichever of --strict and not the last run used."""
+    (site / "themes" / "default").mkdir(parents=True)
+    (site / "themes" / "default" / "print.html").write_text("{{ missing.part }}\n")
+    for first, then in ([], ["--strict"]), (["--strict"], []):
+        trustdocs(site, command, *first)
+        again = trustdocs(site, command, *then)
+        fresh = trustdocs(site, command, *then, "--no-cache")
+        assert (again.code, problems(again)) == (fresh.code, problems(fresh)), again.err
+
+
 def _body(root: Path) -> None:
     edit(root / "content" / "a.md", "Text of A.", "Text of A, edited.")
 

@@ -95,14 +95,14 @@ def _build_site(
     site_key = site_fingerprint(config) if cache.enabled else ""
     recorded, now, left = _last_builds(cache, site_key, config, write, strict)
     if left is not None:
-        return _left_alone(left, config, target if write else None, strict, started)
+        return _left_alone(*left, target if write else None, strict, started)
     # Only now is what renders loaded: a build that finds nothing changed never needs it.
     from trustdocs.site import Site
     from trustdocs.workers import worker_count
 
     site = Site(config, cache)
     diagnostics, written, signatures = [], False, {}
-    late: list[Diagnostic] = []  # what writing found: a site-wide template that failed
+    late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     try:
         with contextlib.ExitStack() as stack:
             previous = recorded.previous_pages() if recorded is not None else {}
@@ -114,18 +114,18 @@ def _build_site(
             copied = copy_signatures(site.files)  # before they are copied: see the record
             diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
             if not has_errors(diagnostics, strict):
-                late = _write_outputs(site, fresh)
+                late = _write_outputs(site, fresh)  # not tried when the site failed before
                 diagnostics = sort_diagnostics(diagnostics + late)
                 if fresh is not None and not late:
                     if interrupted():  # Ctrl-C that something caught: the old site stays
                         raise KeyboardInterrupt
                     signatures, written = fresh.swap_in(), True
         settled = settled_signatures(target, signatures) if written else {}
-        found = site.diagnostics() + late
+        made = (site.diagnostics(), late, copied)
         if cache.enabled and ((written and settled is not None) or not write):
-            _keep_record(site, found, settled or {}, target if write else None, copied)
+            _keep_record(site, made, settled or {}, target if write else None)
         elif cache.enabled and has_errors(diagnostics, strict):  # wrote nothing, as it will again
-            _keep_record(site, found, {}, target, copied, failed=True)
+            _keep_record(site, made, {}, target, failed=True)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
         shown = display_path(config.config_path)
@@ -136,29 +136,35 @@ def _build_site(
 
 
 Found = tuple[SourceFiles, dict[Path, str]]  # `sources_now`'s
+Again = tuple[BuildRecord, list[Diagnostic]]  # a build's record, and what it reports now
 
 
 def _last_builds(
     cache: BuildCache, site_key: str, config: SiteConfig, write: bool, strict: bool
-) -> tuple[BuildRecord | None, Found | None, BuildRecord | None]:
+) -> tuple[BuildRecord | None, Found | None, Again | None]:
     """The record of the last build of CONFIG's site into its output (without WRITE, of the
     last check), what is there now (read once, for the record and the build), and the record
-    to report again when nothing changed since: that build's, or that of the last build that
-    failed and wrote nothing, whose failure stands (with STRICT or not, as now)."""
+    to report again when nothing changed since, with what it reports now (with STRICT or not):
+    that build's, or that of the last build that failed and wrote nothing, whose failure
+    stands. Not one whose problems now depend on writing, which it did not try."""
     target = config.output_dir if write else None
     recorded = last_record(cache, site_key, target)
     failed = last_record(cache, site_key, target, failed=True) if write else None
     now = sources_now(config) if recorded is not None or failed is not None else None
     if now is None:
         return recorded, now, None
-    if recorded and unchanged_since(recorded, config, site_key, config.output_dir, now, write):
+    warnings = base_url_warnings(config)
+    found = recorded.problems(warnings, strict) if recorded else None
+    output = config.output_dir
+    if found is not None and unchanged_since(recorded, config, site_key, output, now, write):
         learned = with_digests_learned(recorded, now[0])
         if learned is not None:  # files that had not yet settled when it was made
             keep_record(cache, site_key, target, learned, recorded)
-        return recorded, now, recorded
-    stands = failed and has_errors([*failed.diagnostics, *base_url_warnings(config)], strict)
-    if stands and unchanged_since(failed, config, site_key, config.output_dir, now, False):
-        return recorded, now, failed
+        return recorded, now, (recorded, found)
+    found = failed.problems(warnings, strict) if failed else None
+    stands = found is not None and has_errors(found, strict)
+    if stands and unchanged_since(failed, config, site_key, output, now, False):
+        return recorded, now, (failed, found)
     return recorded, now, None
 
 
@@ -170,17 +176,19 @@ def _aimed(config: SiteConfig, output_dir: Path | None) -> SiteConfig:
     return dataclasses.replace(config, output_dir=target, named_output=named)
 
 
+Made = tuple[list[Diagnostic], list[Diagnostic] | None, dict[str, CopySignature]]
+
+
 def _keep_record(
     site: Site,
-    found: list[Diagnostic],
+    made: Made,
     settled: dict[str, FileSignature],
     target: Path | None,
-    copied: dict[str, CopySignature],
     failed: bool = False,
 ) -> None:
-    """Keep the record of SITE's build, which FOUND these problems and wrote the SETTLED files
-    into TARGET (None: a check), with the files it COPIED as they were before it copied them;
-    or, when it FAILED, wrote nothing into TARGET."""
+    """Keep the record of SITE's build, which MADE (the problems it found, those only writing
+    found, None when not tried, and the files it copied as they were before it copied them),
+    and wrote the SETTLED files into TARGET (None: a check); or, when it FAILED, nothing."""
     from trustdocs.snapshot import titles_everywhere  # loaded with the site
 
     # A theme's file saved while the site was built: its assets were copied as they are now,
@@ -188,17 +196,22 @@ def _keep_record(
     if site_fingerprint(site.config) != site.site_key:
         return
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
-    made = (settled, site.made.digests, everywhere, copied)
-    record = build_record(site.site_key, site.read, site.pages.facts, found, *made)
+    found, late, copied = made
+    wrote = (settled, site.made.digests, everywhere, copied, late)
+    record = build_record(site.site_key, site.read, site.pages.facts, found, *wrote)
     keep_record(site.cache, site.site_key, target, record, failed=failed)
 
 
 def _left_alone(
-    recorded: BuildRecord, config: SiteConfig, target: Path | None, strict: bool, started: float
+    recorded: BuildRecord,
+    found: list[Diagnostic],
+    target: Path | None,
+    strict: bool,
+    started: float,
 ) -> BuildResult:
-    """A build that found nothing changed since the last one: its problems again, and the output
-    (TARGET; None for a check) left as it is."""
-    found = sort_diagnostics([*recorded.diagnostics, *base_url_warnings(config)])
+    """A build that found nothing changed since the last one: its problems again (FOUND), and
+    the output (TARGET; None for a check) left as it is."""
+    found = sort_diagnostics(found)
     if target is not None:
         remove_stale_temporaries(target)
     written = target is not None and not has_errors(found, strict)

@@ -31,7 +31,7 @@ from trustdocs.cache import (
     store,
 )
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic
+from trustdocs.diagnostics import Diagnostic, has_errors
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
 from trustdocs.output_folder import FileSignature, file_signature, output_signatures
 
@@ -55,6 +55,17 @@ class BuildRecord:
     # reads only the files whose stamps differ (`file_digest`).
     digests: dict[str, KnownDigest]
     everywhere: dict[str, str]  # the titles every sidebar showed (`titles_everywhere`)
+    # What only writing found (a print template that fails); None: the problems before it
+    # failed the build, and writing was not tried.
+    late: tuple[Diagnostic, ...] | None = ()
+
+    def problems(self, warnings: list[Diagnostic], strict: bool) -> list[Diagnostic] | None:
+        """What a build reports again, with these WARNINGS of the configuration now, STRICT or
+        not; None when that depends on writing, which this build did not try."""
+        found = [*self.diagnostics, *warnings]
+        if has_errors(found, strict):  # it fails before writing, which never shows
+            return found
+        return None if self.late is None else found + list(self.late)
 
     def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
         """Each page file this build wrote: as it left it, and the digest of its HTML."""
@@ -108,10 +119,11 @@ def build_record(
     pages_written: dict[str, str],
     everywhere: dict[str, str],
     copied: Mapping[str, CopySignature],
+    late: list[Diagnostic] | None = None,
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build; with
-    the titles EVERYWHERE, which every sidebar showed, and the files it COPIED as they were
-    before it copied them (`copy_signatures`)."""
+    the titles EVERYWHERE, which every sidebar showed, the files it COPIED as they were before
+    it copied them (`copy_signatures`), and what only writing found (LATE; None: not tried)."""
     files = read.files
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
@@ -134,6 +146,7 @@ def build_record(
         {str(path): key for path, key in read.keys.items() if key},
         known_digests(_hashed(files, reads)),
         everywhere,
+        None if late is None else tuple(late),
     )
 
 
