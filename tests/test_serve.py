@@ -438,6 +438,49 @@ def test_ctrl_c_caught_by_a_finalizer_still_stops_the_preview(tmp_path):
     assert "stopped" in rest and "Traceback" not in rest and "ignored" not in rest
 
 
+@pytest.mark.parametrize("second", ["SIGINT", "SIGTERM"])
+def test_a_second_ctrl_c_or_sigterm_while_stopping_still_stops_cleanly(tmp_path, second):
+    """Ctrl-C, then Ctrl-C again or a SIGTERM (a supervisor's, a terminal closed) while the
+    preview stops: it stops all the same (exit 0, "stopped") and leaves no preview folder."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    program = (
+        "import os, signal, socketserver, sys, time\n"
+        "shutdown = socketserver.BaseServer.shutdown\n"
+        "def shutdown_signalled(self):\n"
+        f"    os.kill(os.getpid(), signal.{second})\n"
+        "    time.sleep(0.2)\n"
+        "    shutdown(self)\n"
+        "socketserver.BaseServer.shutdown = shutdown_signalled\n"
+        "from trustdocs.launch import main\n"
+        "sys.exit(main())\n"
+    )
+    site = make_site(tmp_path / "course", CONSULTING)
+    (tmp_path / "tmp").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", program, "serve", "--port", "0"],
+        cwd=site,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+    )
+    try:
+        line = process.stderr.readline()
+        while "serving" not in line:
+            line = process.stderr.readline()
+            assert line, "the server exited before serving"
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, rest
+    assert rest.splitlines()[-1] == "stopped" and "interrupted" not in rest
+    assert list((tmp_path / "tmp").glob("trustdocs-serve-*")) == []
+
+
 def test_edits_are_seen_in_a_course_with_thousands_of_folders(tmp_path):
     # Watching a folder tree opens every folder; those opens must not flood the kernel's event
     # queue (16,384 by default), or every later edit is lost.

@@ -769,8 +769,9 @@ def serve(
         print(f"trustdocs: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
-        # A second Ctrl-C while stopping must not leave the preview folder behind.
+        # A second Ctrl-C, or a SIGTERM, while stopping must not leave the preview folder behind.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
             if running is not None:
                 running.stop()
