@@ -237,6 +237,33 @@ def test_the_sites_own_output_under_another_name_is_left_out_silently(tmp_path, 
     assert "Hello." in (root / (args[-1] if args else output) / "index.html").read_text()
 
 
+def test_a_build_while_another_one_swaps_in_the_site_does_not_warn_about_it(
+    tmp_path, monkeypatch, trustdocs
+):
+    """Two builds of a site whose content is its own folder: the other one swaps in a new
+    `site/` (a new folder in the same place) while this one looks for its pages. It is still
+    the site's own output, left out silently, not a built site kept among the content (a
+    warning, which fails `--strict`)."""
+    root = make_site(tmp_path / "course", {})
+    (root / "site.yaml").write_text("title: Test Course\ncontent: .\nbase_url: https://x.org/\n")
+    (root / "index.md").write_text("@page home Home\n@body\nHello.\n")
+    assert run_cli(root, "build").returncode == EXIT_OK
+    scandir, others = os.scandir, []
+
+    def another_build_finishing(path):
+        # Once: the other build swaps in its site as this one begins to look for pages.
+        if not others and Path(path) == root and sys._getframe(1).f_code.co_name == "_walk":
+            others.append(run_cli(root, "build", "--no-cache"))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", another_build_finishing)
+    result = trustdocs(root, "build", "--strict")
+    assert others and others[0].returncode == EXIT_OK, others[0].stderr
+    assert result.code == EXIT_OK, result.err
+    assert "left out" not in result.err
+    assert (root / "site" / "index.html").is_file()
+
+
 def test_a_built_site_kept_among_the_content_is_left_out_with_a_warning(tmp_path):
     """A folder of the content that holds a site trustdocs built (a copy kept as an example,
     say) is not read as content, lest a build publish an earlier build; the author is told."""

@@ -107,10 +107,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     """
     site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
-    # The site's own output, under any name (the content folder, or a folder on the way to it,
-    # may be a link): known by its device and inode, as the walk knows each folder it meets.
-    outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
-    output = {identity for folder in outputs if (identity := _folder_identity(folder))}
+    output, output_names = _site_outputs(config)
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
@@ -120,6 +117,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     stack = [str(base)]
     while stack:
         folder = stack.pop()
+        if folder in output_names:
+            continue
         try:
             info = os.stat(folder)
             entries = list(os.scandir(folder))
@@ -212,6 +211,17 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
         f"copy the file into the site{allow_outside_hint(config)}",
     )
+
+
+def _site_outputs(config: SiteConfig) -> tuple[set[tuple[int, int]], set[str]]:
+    """The site's own output folders (CONFIG's, and the one it names when built elsewhere), as
+    the walk meets them under any name (the content folder, or a folder on the way to it, may be
+    a link): by device and inode, as the walk knows each folder; and by their own names, whatever
+    folder is there now (another build may have swapped in its new site since, or made the
+    first one)."""
+    outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
+    identities = {identity for folder in outputs if (identity := _folder_identity(folder))}
+    return identities, {os.path.abspath(folder) for folder in outputs}
 
 
 def _folder_identity(folder: Path) -> tuple[int, int] | None:
