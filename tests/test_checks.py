@@ -87,6 +87,16 @@ def test_one_right_option_is_a_radio_group_with_feedback_per_option():
     ]
 
 
+def test_a_heading_named_like_a_check_leaves_the_checks_id_to_it():
+    """`## Check 1` above the first check made a second element with the id `check-1`: a link
+    to `[page#check-1]` (a check, as the format says) led to the heading."""
+    soup = soup_of("## Check 1\n\nRead this first.\n\n" + ONE_RIGHT, {"intro": "Introduction"})
+    ids = [tag["id"] for tag in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), ids
+    assert soup.find(id="check-1").name == "section"
+    assert soup.find("h2")["id"] not in ("", "check-1")
+
+
 def test_several_right_options_are_checkboxes_and_say_choose_all():
     check = soup_of(SEVERAL_RIGHT).select_one("section.check")
     assert [i["type"] for i in check.select("fieldset input")] == ["checkbox"] * 3

@@ -56,10 +56,12 @@ def visible_text(children: list[Token], context: ParseContext) -> str:
 
 def assign_heading_ids(state: StateCore) -> None:
     """Set each heading's id and text; a heading that shows nothing is told apart by its source."""
+    from trustdocs.markdown.checks import check_anchors  # checks.py imports this module's kin
+
     context: ParseContext = state.env["parse"]
-    taken: set[str] = set()
-    next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     tokens = state.tokens
+    taken = check_anchors(tokens)  # `## Check 1` leaves `#check-1` to the first check
+    next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
