@@ -149,19 +149,22 @@ def _last_builds(
     stands. Not one whose problems now depend on writing, which it did not try."""
     target = config.output_dir if write else None
     recorded = last_record(cache, site_key, target)
-    failed = last_record(cache, site_key, target, failed=True) if write else None
-    now = sources_now(config) if recorded is not None or failed is not None else None
-    if now is None:
-        return recorded, now, None
+    now = sources_now(config) if recorded is not None else None
     warnings = base_url_warnings(config)
     found = recorded.problems(warnings, strict) if recorded else None
     output = config.output_dir
-    if found is not None and unchanged_since(recorded, config, site_key, output, now, write):
+    known = found is not None and now is not None  # a record whose problems stand as they were
+    if known and unchanged_since(recorded, config, site_key, output, now, write):
         learned = with_digests_learned(recorded, now[0])
         if learned is not None:  # files that had not yet settled when it was made
             keep_record(cache, site_key, target, learned, recorded)
         return recorded, now, (recorded, found)
-    found = failed.problems(warnings, strict) if failed else None
+    # Read only now: a warm build of a site that builds never needs it.
+    failed = last_record(cache, site_key, target, failed=True) if write else None
+    if failed is None:
+        return recorded, now, None
+    now = now or sources_now(config)
+    found = failed.problems(warnings, strict)
     stands = found is not None and has_errors(found, strict)
     if stands and unchanged_since(failed, config, site_key, output, now, False):
         return recorded, now, (failed, found)

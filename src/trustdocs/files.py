@@ -111,7 +111,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
-    if in_repository_folder(os.path.realpath(base)):  # a static folder named (or linked to) .git
+    if in_repository_folder(real_base):  # a static folder named (or linked to) .git
         return [], [outside_link(base, config)]
     seen: set[tuple[int, int]] = set()  # (device, inode) of each folder walked: no loops
     stack = [str(base)]

@@ -40,6 +40,7 @@ from trustdocs.config import (
     theme_folders,
 )
 from trustdocs.diagnostics import Diagnostic, error, undecodable_utf8, unencodable, warning
+from trustdocs.files import link_back
 from trustdocs.markdown import (
     CodeBlock,
     Heading,
@@ -310,11 +311,8 @@ class _ThemeLoader(jinja2.FileSystemLoader):
         folder = next((f for f in self.searchpath if path.startswith(os.path.join(f, ""))), None)
         link = link_above_on_the_way(folder, path) if folder is not None else None
         if link is not None:
-            raise jinja2.TemplateError(
-                f"{_shown(link)}: symlink leads back to a folder that holds it (to "
-                f"{os.path.realpath(link)}): no template through it is used; link to the "
-                "folder of the templates, not to one that holds the link"
-            )
+            refused = link_back(Path(link))
+            raise jinja2.TemplateError(f"{_shown(link)}: {refused.message}; {refused.hint}")
 
 
 def _decoded(data: bytes, path: str) -> str:

@@ -569,9 +569,12 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
                 if skipped_name(entry.name):
                     continue
                 if entry.is_dir():
-                    target = os.path.realpath(entry.path)
-                    if not any(leads_above(target, top) for top in tops):
-                        stack.append(entry.path)
+                    # Only a link can lead above a folder walked: its target alone is looked at.
+                    if entry.is_symlink() and any(
+                        leads_above(os.path.realpath(entry.path), top) for top in tops
+                    ):
+                        continue
+                    stack.append(entry.path)
                 elif entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if published(target):
