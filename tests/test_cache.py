@@ -202,9 +202,44 @@ def test_an_entry_of_ours_renamed_to_another_key_is_not_trusted(tmp_path):
     held = [entry.read_bytes() for entry in entries]
     for entry, data in zip(entries, held[1:] + held[:1], strict=True):
         header, _, payload = data.partition(b"\n")
-        *start, _, digest = header.split(b" ")
-        entry.write_bytes(b" ".join([*start, entry.stem.encode(), digest]) + b"\n" + payload)
+        fields = header.split(b" ")  # trustdocs-cache, format, kind, key, size, hashes
+        assert fields[3] != entry.stem.encode()
+        fields[3] = entry.stem.encode()
+        entry.write_bytes(b" ".join(fields) + b"\n" + payload)
     builds_agree(root, tmp_path, "second")
+
+
+def test_a_page_whose_kept_html_is_damaged_is_rendered_again_and_linked_pages_never_read_it(
+    tmp_path, monkeypatch
+):
+    """A page's HTML is the second part of its entry, read only when the previous site's very
+    file cannot be linked: a build into the same folder after an edit reads no page's HTML, and
+    one into another folder, finding it damaged, renders the page again rather than write it."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    edit(content(root, "b.md"), "See", "Now see")
+    assert build_site(config).written  # the build before made the pages as the next one does
+    edit(content(root, "b.md"), "Now see", "Then see")
+    read_whole = []
+    original = BuildCache.get_both
+    monkeypatch.setattr(
+        BuildCache, "get_both", lambda self, *a: read_whole.append(a) or original(self, *a)
+    )
+    assert build_site(config).written
+    assert [kind for kind, _ in read_whole if kind == "page"] == []
+    monkeypatch.undo()
+    damaged = 0
+    for entry in (root / CACHE_DIR).glob(f"page/*/*{ENTRY_SUFFIX}"):
+        header, _, payload = entry.read_bytes().partition(b"\n")
+        size = int(header.split(b" ")[4])
+        if b"Text of A." in payload[size:]:
+            tail = payload[size:].replace(b"Text of A.", b"Text of Z.")
+            entry.write_bytes(header + b"\n" + payload[:size] + tail)
+            damaged += 1
+    assert damaged
+    builds_agree(root, tmp_path, "damaged")
+    assert "Text of Z." not in (tmp_path / "cached-damaged" / "course" / "a.html").read_text()
 
 
 def test_values_round_trip_and_entries_of_another_kind_or_version_are_refused(tmp_path):
@@ -475,10 +510,12 @@ def test_an_entry_forged_elsewhere_is_not_trusted_even_in_the_right_shape(tmp_pa
     builds_agree(root, tmp_path, "first")
     for entry in (root / CACHE_DIR).glob(f"page/*/*{ENTRY_SUFFIX}"):
         header, _, payload = entry.read_bytes().partition(b"\n")
-        forged = payload.replace(b"Text of A.", b"Forged words.")
-        fields = header.split(b" ")
-        fields[-1] = hashlib.sha256(forged).hexdigest().encode()
-        entry.write_bytes(b" ".join(fields) + b"\n" + forged)
+        fields = header.split(b" ")  # trustdocs-cache, format, kind, key, size, hashes
+        head, tail = payload[: int(fields[4])], payload[int(fields[4]) :]
+        head, tail = (part.replace(b"Text of A.", b"Forged words.") for part in (head, tail))
+        fields[4] = str(len(head)).encode()
+        fields[5:] = [hashlib.sha256(part).hexdigest().encode() for part in (head, tail)]
+        entry.write_bytes(b" ".join(fields) + b"\n" + head + tail)
     builds_agree(root, tmp_path, "second")
     assert "Forged" not in (tmp_path / "cached-second" / "course" / "a.html").read_text()
 
@@ -1185,6 +1222,25 @@ def test_code_is_not_lexed_again_when_a_title_every_page_shows_changes(tmp_path,
     shown = (tmp_path / "cached-renamed" / "course" / "a.html").read_text()
     assert "The Course" in shown and "step29" in shown
     assert [first for first in lexed if first.startswith("function step")] == []
+
+
+def test_a_lesson_edited_again_and_again_lexes_its_short_code_once(tmp_path, monkeypatch):
+    """A build after an edit renders the edited page in a new process, where lexing even a line
+    of code first loads its language's lexer (longer than the rest of that page's render): the
+    page's code is kept, whatever its size, and the next edit highlights it without lexing."""
+    pages = {f"course/{k}": textwrap.dedent(v).lstrip("\n") for k, v in PAGES.items()}
+    pages["course/b.md"] += "\n```js\nconst short = 1;\n```\n"
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    lexed = []
+    for old, new in [("See", "Now see"), ("Now see", "Then see"), ("Then see", "So see")]:
+        edit(content(root, "b.md"), old, new)
+        lexed = _lexing(monkeypatch)
+        assert build_site(config).written
+    assert lexed == []  # the last build: the edit before kept the code
+    assert '<span class="kd">const</span>' in (root / "site/course/b.html").read_text()
+    builds_agree(root, tmp_path, "edited")
 
 
 def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, monkeypatch):

@@ -1,10 +1,12 @@
 """The persistent build cache beside site.yaml: content-addressed entries, written atomically.
 
 Layout (no other module knows it): `.trustdocs-cache/<kind>/<key[:2]>/<key>.entry`, one entry per
-file: a header line (format, kind, key, and a keyed hash of these and of the rest, keyed with this
-user's own secret), then the value, pickled. Only an entry whose hash checks out is unpickled: a
-corrupt, truncated or foreign entry (made elsewhere, planted, or one of ours moved to another's
-name) is ignored (then rewritten), never trusted.
+file: a header line (format, kind, key, the size of the value's first part, and keyed hashes of
+these and of each part, keyed with this user's own secret), then the value, pickled, and its
+second part if it has one (a page's HTML: a build that links the previous site's file reads only
+the first). Only a part whose hash checks out is used: a corrupt, truncated or foreign entry (made
+elsewhere, planted, or one of ours moved to another's name) is ignored (then rewritten), never
+trusted.
 Each entry is written to a temporary file and renamed into place, so concurrent builds sharing a
 cache only ever see whole entries. A full build prunes entries it did not use that are older than
 its start, so the cache holds about one build's worth.
@@ -41,15 +43,20 @@ from trustdocs.diagnostics import display_path
 
 CACHE_DIR = ".trustdocs-cache"
 ENTRY_SUFFIX = ".entry"
-FORMAT = 2  # 2: values pickled (1: JSON)
+FORMAT = 3  # 3: a value and a second part, read apart (2: a value; 1: JSON)
 PRUNE_GRACE_SECONDS = 600
 _README = "Build cache of trustdocs: safe to delete at any time; keep it out of version control.\n"
 
 
 def fingerprint(*parts: object) -> str:
     """A stable key for PARTS (strings, bytes, numbers, None, and lists, tuples, sets, dicts of them)."""
-    data = json.dumps(_canonical(parts), separators=(",", ":"), ensure_ascii=False)
+    data = _KEY_TEXT(_canonical(parts))
     return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Made once: `json.dumps` with options makes an encoder at each call, which cost a build after
+# one edit at 1,000 lessons more than the hashing (5,000 keys).
+_KEY_TEXT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 _PLAIN = {str, int, float, bool, type(None)}
@@ -136,27 +143,18 @@ class BuildCache:
         return True
 
     def get(self, kind: str, key: str) -> bytes | None:
-        """The payload stored under (KIND, KEY), or None when missing or not to be trusted."""
-        if self.folder is None:
-            return None
-        path = self._path(kind, key)
-        value = None
-        raw = _entry_bytes(path, start=f"trustdocs-cache {FORMAT} {kind} {key} ".encode())
-        if raw is not None:
-            header, _, payload = raw.partition(b"\n")
-            if hmac.compare_digest(header, _header(kind, key, payload)):
-                value = payload
-        if value is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        with contextlib.suppress(OSError):
-            if self._own_entry_folder(path):  # the entry read is a regular file
-                os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
-        return value
+        """The payload stored under (KIND, KEY), or None when missing or not to be trusted; of an
+        entry in two parts (`put`'s TAIL), the first, read alone."""
+        found = _read_entry(self, kind, key, whole=False)
+        return None if found is None else found[0]
 
-    def put(self, kind: str, key: str, payload: bytes) -> None:
-        """Store PAYLOAD under (KIND, KEY), atomically; a full disk only loses the entry."""
+    def get_both(self, kind: str, key: str) -> tuple[bytes, bytes] | None:
+        """The payload stored under (KIND, KEY) and its second part (`put`'s TAIL), or None."""
+        return _read_entry(self, kind, key, whole=True)
+
+    def put(self, kind: str, key: str, payload: bytes, tail: bytes = b"") -> None:
+        """Store PAYLOAD under (KIND, KEY), atomically, with TAIL after it: `get` reads PAYLOAD
+        without reading TAIL, `get_both` both; a full disk only loses the entry."""
         if self.folder is None:
             return
         path = Path(self._path(kind, key))
@@ -175,7 +173,7 @@ class BuildCache:
             handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
                 with os.fdopen(handle, "wb") as out:
-                    out.write(_header(kind, key, payload) + b"\n" + payload)
+                    out.write(_header(kind, key, payload, tail) + b"\n" + payload + tail)
                 os.replace(temporary, path)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -224,6 +222,28 @@ class BuildCache:
             except OSError:
                 continue
         return removed
+
+
+def _read_entry(cache: BuildCache, kind: str, key: str, whole: bool) -> tuple[bytes, bytes] | None:
+    """The entry (KIND, KEY) of CACHE, its second part too when WHOLE; counted as a hit or a miss."""
+    if cache.folder is None:
+        return None
+    path = cache._path(kind, key)
+    value = None
+    named = f"trustdocs-cache {FORMAT} {kind} {key}"
+    found = _entry_parts(path, f"{named} ".encode(), whole)
+    if found is not None:
+        fields, head, tail = found
+        if _parts_check_out(named, fields, head, tail if whole else None):
+            value = head, tail
+    if value is None:
+        cache.misses += 1
+        return None
+    cache.hits += 1
+    with contextlib.suppress(OSError):
+        if cache._own_entry_folder(path):  # the entry read is a regular file
+            os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
+    return value
 
 
 _HEX = frozenset("0123456789abcdef")
@@ -281,7 +301,7 @@ def _is_entry(path: Path) -> bool:
     key = path.stem
     if len(key) != 64 or not set(key) <= _HEX or path.parent.name != key[:2]:
         return False
-    return _entry_bytes(str(path), len(_ENTRY_START), _ENTRY_START) is not None
+    return _starts_as(str(path), _ENTRY_START)
 
 
 # No entry this cache writes comes near this size (the build record of 10,000 pages: a few MB).
@@ -289,12 +309,25 @@ MAX_ENTRY_BYTES = 1 << 28
 _OPEN_ENTRY = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
-def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES, start: bytes = b"") -> bytes | None:
-    """The first MOST bytes of the entry at PATH; None unless it is a regular file this cache
-    could have written, starting with START. The cache may come from elsewhere (restored in CI,
-    or committed with a repository): an entry that is a link (to /dev/zero, say) or a FIFO would
-    never end or never answer, and a huge file would fill memory; each is only a miss, and is
-    written anew. A file that does not start as it must is not read further."""
+def _starts_as(path: str, start: bytes) -> bool:
+    """Whether PATH is a regular file this cache could have written that starts with START."""
+    return _entry_parts(path, start, whole=False, header=False) is not None
+
+
+# The header after its kind and key: the first part's size, then two hashes of 64 digits.
+_HEADER_ROOM = 24 + 2 * 65
+
+
+def _entry_parts(
+    path: str, start: bytes, whole: bool, header: bool = True
+) -> tuple[list[bytes], bytes, bytes] | None:
+    """The header fields after START of the entry at PATH, its first part, and its second part
+    when WHOLE (else empty); None unless it is a regular file this cache could have written,
+    starting with START (and, unless HEADER is false, a header line after it). The cache may come
+    from elsewhere (restored in CI, or committed with a repository): an entry that is a link (to
+    /dev/zero, say) or a FIFO would never end or never answer, and a huge file would fill memory;
+    each is only a miss, and is written anew. A file that does not start as it must is not read
+    further, and nothing is read beyond the part asked for."""
     try:
         handle = os.open(path, _OPEN_ENTRY)
     except OSError:
@@ -303,39 +336,77 @@ def _entry_bytes(path: str, most: int = MAX_ENTRY_BYTES, start: bytes = b"") -> 
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             return None
-        head = os.read(handle, len(start)) if start else b""
-        if head != start:
+        first = _read_up_to(handle, len(start) + (_HEADER_ROOM if header else 0))
+        if not first.startswith(start):
             return None
-        # As many bytes as the file holds: asking for MOST would reserve that much memory.
-        parts, left = [head], min(most, info.st_size) - len(head)
-        while left > 0:
-            part = os.read(handle, left)
-            if not part:
-                break
-            parts.append(part)
-            left -= len(part)
-        return b"".join(parts)
+        if not header:
+            return [], b"", b""
+        line, newline, rest = first[len(start) :].partition(b"\n")
+        fields = line.split(b" ")
+        if not newline or len(fields) != 3 or not fields[0].isdigit():
+            return None
+        head_size, size = int(fields[0]), info.st_size - len(start) - len(line) - 1
+        if head_size > size:
+            return None
+        wanted = size if whole else head_size
+        body = rest[:wanted] + _read_up_to(handle, wanted - len(rest))
+        if len(body) != wanted:
+            return None
+        return fields, body[:head_size], body[head_size:]
     except OSError:
         return None
     finally:
         os.close(handle)
 
 
+def _read_up_to(handle: int, size: int) -> bytes:
+    """SIZE bytes from HANDLE, fewer at its end. As many as asked for: asking the system for the
+    largest entry allowed would reserve that much memory."""
+    parts, left = [], size
+    while left > 0:
+        part = os.read(handle, left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
 _ENTRY_START = b"trustdocs-cache "  # of any format: older ones are pruned too
 
 
-def _header(kind: str, key: str, payload: bytes) -> bytes:
-    """The first line of an entry: format, kind, key and a keyed hash (HMAC-SHA-256) of them
-    and of the rest.
+def _hashes(named: str, head: bytes, tail: bytes | None) -> tuple[str, str | None]:
+    """The keyed hashes (HMAC-SHA-256) of an entry's first part and, unless TAIL is None, of its
+    second: each covers the format, kind and key (NAMED), the first covers its size too, and the
+    second the first's hash, so that no part of one entry stands for another's."""
+    first = f"{named} {len(head)}"
+    head_hash = hmac.new(_secret(), first.encode() + b"\n" + head, hashlib.sha256).hexdigest()
+    if tail is None:
+        return head_hash, None
+    second = f"{named} {head_hash}".encode() + b"\n" + tail
+    return head_hash, hmac.new(_secret(), second, hashlib.sha256).hexdigest()
 
-    The hash is keyed with this user's own secret, so an entry made elsewhere (a cache committed to
-    a repository, a planted file with the right name) never checks out, however well it is formed;
-    nor does an entry made here, moved to another entry's name with its header saying so.
+
+def _header(kind: str, key: str, payload: bytes, tail: bytes = b"") -> bytes:
+    """The first line of an entry: format, kind, key, the size of PAYLOAD, and keyed hashes of
+    these and of PAYLOAD, and of TAIL after it (`_hashes`).
+
+    The hashes are keyed with this user's own secret, so an entry made elsewhere (a cache committed
+    to a repository, a planted file with the right name) never checks out, however well it is
+    formed; nor does an entry made here, moved to another entry's name with its header saying so.
     """
     named = f"trustdocs-cache {FORMAT} {kind} {key}"
-    keyed = hmac.new(_secret(), named.encode() + b"\n", hashlib.sha256)
-    keyed.update(payload)
-    return f"{named} {keyed.hexdigest()}".encode()
+    head_hash, tail_hash = _hashes(named, payload, tail)
+    return f"{named} {len(payload)} {head_hash} {tail_hash}".encode()
+
+
+def _parts_check_out(named: str, fields: list[bytes], head: bytes, tail: bytes | None) -> bool:
+    """Whether an entry's header FIELDS (after NAMED) hold the keyed hashes of HEAD, and of TAIL
+    unless it is None (not read)."""
+    head_hash, tail_hash = _hashes(named, head, tail)
+    if not hmac.compare_digest(fields[1], head_hash.encode()):
+        return False
+    return tail_hash is None or hmac.compare_digest(fields[2], tail_hash.encode())
 
 
 @functools.cache
@@ -732,8 +803,21 @@ def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:
 
 
 def load(cache: BuildCache, kind_name: str, key: str, kind: type) -> Any | None:
-    """The entry (KIND_NAME, KEY) read back as a value of type KIND, or None."""
-    payload = cache.get(kind_name, key)
+    """The entry (KIND_NAME, KEY) read back as a value of type KIND, or None; of an entry stored
+    with a TAIL, the value alone."""
+    return _unpickled(cache, cache.get(kind_name, key), kind)
+
+
+def load_with_tail(
+    cache: BuildCache, kind_name: str, key: str, kind: type
+) -> tuple[Any, bytes] | None:
+    """The entry (KIND_NAME, KEY) read back as a value of type KIND, with its TAIL, or None."""
+    found = cache.get_both(kind_name, key)
+    value = None if found is None else _unpickled(cache, found[0], kind)
+    return None if value is None or found is None else (value, found[1])
+
+
+def _unpickled(cache: BuildCache, payload: bytes | None, kind: type) -> Any | None:
     if payload is None:
         return None
     try:
@@ -747,7 +831,8 @@ def load(cache: BuildCache, kind_name: str, key: str, kind: type) -> Any | None:
     return value
 
 
-def store(cache: BuildCache, kind_name: str, key: str, value: object) -> None:
-    """Keep VALUE (a build value) under (KIND_NAME, KEY)."""
+def store(cache: BuildCache, kind_name: str, key: str, value: object, tail: bytes = b"") -> None:
+    """Keep VALUE (a build value) under (KIND_NAME, KEY), and TAIL after it (`BuildCache.put`)."""
     if cache.enabled:
-        cache.put(kind_name, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        cache.put(kind_name, key, payload, tail)

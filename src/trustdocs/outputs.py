@@ -276,7 +276,7 @@ class SiteOutputs:
             if seconds is not None and time.perf_counter() - started > seconds:
                 return False
             key = self.kept.key_of(parsed, name)
-            parts = cached_parts(self.kept.cache, key, snapshot) if key else None
+            parts = cached_parts(self.kept.cache, key, snapshot, html=False) if key else None
             if parts is None:
                 made = self._render_kept(parsed, name, snapshot, key)
                 parsed.release(name)  # nobody holds every page's tokens at once

@@ -29,6 +29,7 @@ from trustdocs.cache import (
     fingerprint,
     leads_out,
     load,
+    load_with_tail,
     reads_fingerprint,
     store,
     theme_homes,
@@ -426,11 +427,16 @@ def _render_markdown_of(
 
 
 def render_page(
-    page: ParsedPage, site: SiteSnapshot, theme: Theme, cache: BuildCache | None = None
+    page: ParsedPage,
+    site: SiteSnapshot,
+    theme: Theme,
+    cache: BuildCache | None = None,
+    all_code: bool = False,
 ) -> RenderedPage:
     """Render one page: reads only the page and the snapshot, so pages can render in any order.
-    With CACHE, its code blocks are highlighted as an earlier build did, or kept for a later one."""
-    code, known = _known_code(page, cache)
+    With CACHE, its code blocks are highlighted as an earlier build did, or kept for a later one
+    (ALL_CODE: whatever their size, see `_known_code`)."""
+    code, known = _known_code(page, cache, all_code)
     summary = site.pages[page.source.name]
     body_html, description_html, context = _render_markdown_of(page, summary, site, theme)
     layout = _layout(summary, site, context)
@@ -465,19 +471,24 @@ def render_page(
 
 
 # Pages with less code than this (characters) keep none: lexing 1,000 characters takes about
-# 1.3 ms, and an entry costs 0.2 to 0.7 ms to write and 0.1 ms to read again.
+# 1.3 ms, and an entry costs 0.2 to 0.7 ms to write and 0.1 ms to read again. But a process
+# that renders a few pages (a build after an edit) loads each language's lexer for them, which
+# costs more (15 to 25 ms; JavaScript's compiles 39 patterns): there, any code is kept.
 KEPT_CODE_FROM = 1000
 
 
-def _known_code(page: ParsedPage, cache: BuildCache | None) -> tuple[str, list[CodeBlock] | None]:
+def _known_code(
+    page: ParsedPage, cache: BuildCache | None, all_code: bool = False
+) -> tuple[str, list[CodeBlock] | None]:
     """The key of PAGE's code blocks in CACHE, their lines given to highlighting when it holds
     them (a title every sidebar shows changed: each page renders again, and lexes nothing);
     with the blocks to keep once rendered when it does not. Keyed by the blocks alone, with
-    trustdocs' and Pygments' versions: pages sharing their code share the entry."""
+    trustdocs' and Pygments' versions: pages sharing their code share the entry. Unless
+    ALL_CODE, a page with little code keeps none (KEPT_CODE_FROM)."""
     if cache is None or not cache.enabled:
         return "", None
     blocks = code_blocks(page.description, page.body)
-    if sum(len(code) for code, _ in blocks) < KEPT_CODE_FROM:
+    if not blocks or sum(len(code) for code, _ in blocks) < (1 if all_code else KEPT_CODE_FROM):
         return "", None
     key = fingerprint("code", code_fingerprint(), blocks)
     kept = load(cache, "code", key, dict)
@@ -790,11 +801,16 @@ class PageOutputs:
 
 
 def render_outputs(
-    page: ParsedPage, snapshot: SiteSnapshot, theme: Theme, cache: BuildCache | None = None
+    page: ParsedPage,
+    snapshot: SiteSnapshot,
+    theme: Theme,
+    cache: BuildCache | None = None,
+    all_code: bool = False,
 ) -> PageOutputs:
     """Render a page and, when it is part of the visible course, its chapter and search record
-    (CACHE: see `render_page`)."""
-    return with_parts(render_page(page, snapshot, theme, cache), page, snapshot, theme)
+    (CACHE, ALL_CODE: see `render_page`)."""
+    made = render_page(page, snapshot, theme, cache, all_code)
+    return with_parts(made, page, snapshot, theme)
 
 
 def with_parts(
@@ -813,12 +829,13 @@ def with_parts(
 class _KnownOutputs:
     """A page's outputs as the cache keeps them, with a fingerprint of what they showed of others.
 
-    The page's HTML is in the same entry, with its SHA-256 (HTML): a build that finds the very
-    same file in the previous site links it rather than writing it. An entry of its own would
-    double the files a build creates, each costing more to make than the HTML costs to read.
+    The page's HTML follows in the same entry, as its second part, and its SHA-256 (HTML) is here:
+    a build that finds the very same file in the previous site links it without reading the HTML.
+    An entry of its own would double the files a build creates, each costing more to make than
+    the HTML costs to read.
     """
 
-    outputs: PageOutputs  # with the HTML, without the titles it showed
+    outputs: PageOutputs  # without the HTML, nor the titles it showed
     shown: str
     html: str
     titles: str  # the key of the titles its frame showed, an entry of their own: shared by many
@@ -831,12 +848,17 @@ def html_digest(html: str) -> str:
 
 
 def cached_parts(
-    cache: BuildCache, key: str, snapshot: SiteSnapshot, shows: bool = True
+    cache: BuildCache, key: str, snapshot: SiteSnapshot, shows: bool = True, html: bool = True
 ) -> tuple[PageOutputs, str] | None:
     """A page's outputs from CACHE, and its HTML's digest, when what they showed of other pages
     is still the same. Unless SHOWS, without the titles they showed (only the preview's edits
-    need them): those are not even read, only kept from pruning."""
-    known = load(cache, "page", key, _KnownOutputs)
+    need them): those are not even read, only kept from pruning. Unless HTML, without the page's
+    HTML, which is not read either (`cached_html`)."""
+    if html:
+        found = load_with_tail(cache, "page", key, _KnownOutputs)
+        known = None if found is None else _with_kept_html(*found)
+    else:
+        known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
         return None
     titles = _cached_titles(cache, known.titles) if shows else None
@@ -916,6 +938,17 @@ def without_what_it_shows(made: PageOutputs) -> PageOutputs:
     return dataclasses.replace(made, rendered=shown)
 
 
+def _with_kept_html(known: _KnownOutputs, html: bytes) -> _KnownOutputs:
+    return dataclasses.replace(known, outputs=with_html(known.outputs, html.decode()))
+
+
+def cached_html(cache: BuildCache, key: str, digest: str) -> str | None:
+    """The HTML of the page whose outputs `cached_parts` found under KEY without it, if it is
+    still there and still has DIGEST (another build may have kept that page anew meanwhile)."""
+    found = load_with_tail(cache, "page", key, _KnownOutputs)
+    return None if found is None or found[0].html != digest else found[1].decode()
+
+
 def cached_outputs(cache: BuildCache, key: str, snapshot: SiteSnapshot) -> PageOutputs | None:
     """A page's outputs from CACHE, when what they showed of other pages is still the same."""
     parts = cached_parts(cache, key, snapshot)
@@ -938,10 +971,11 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         # read, a link or an entry of another secret, is written over), and kept from pruning.
         if _titles_shown(cache, titles, snapshot) is None or not cache.touch("titles", titles):
             store(cache, "titles", titles, names)
-        rendered = dataclasses.replace(outputs.rendered, titles=frozenset())
+        rendered = dataclasses.replace(outputs.rendered, titles=frozenset(), html=None)
         kept = dataclasses.replace(outputs, rendered=rendered)
         titled = _titles_shown(cache, titles, snapshot, names)
-        store(cache, "page", key, _KnownOutputs(kept, shown, digest, titles, titled or ""))
+        known = _KnownOutputs(kept, shown, digest, titles, titled or "")
+        store(cache, "page", key, known, html.encode())
 
 
 @dataclass

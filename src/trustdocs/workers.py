@@ -42,6 +42,7 @@ from trustdocs.render import (
     TEMPLATE_FAILURES,
     PageOutputs,
     Theme,
+    cached_html,
     cached_parts,
     html_digest,
     keep_outputs,
@@ -66,6 +67,7 @@ BATCH = 200  # pages whose outputs a worker sends at once
 # each), their print chapters and search records go to a spool rather than memory. Below it, the
 # spool costs more time (0.1 s at 1,000 pages) than the memory it saves is worth.
 SPOOLED_FROM = 2500
+FEW_RENDERED = 20  # pages rendered in this process, which loads the lexers they need for them
 
 
 def worker_count() -> int:
@@ -383,7 +385,8 @@ def make_site_pages(
     )
     if workers <= 1 or not can_fork() or len(stale) < minimum:
         spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
-        return make_pages(order, pages, site, into, spool, previewed), 0
+        few = len(stale) <= FEW_RENDERED
+        return make_pages(order, pages, site, into, spool, previewed, few), 0
     kept = sorted(order.pages - set(stale))
     shares = [stale[i::workers] + kept[i::workers] for i in range(workers)]
     orders = [dataclasses.replace(order, pages=frozenset(share)) for share in shares]
@@ -605,10 +608,12 @@ def make_pages(
     into: FreshOutput | None,
     spool: Spool | None = None,
     previewed: bool = True,
+    few: bool = False,
 ) -> Made:
     """Each page's outputs, from the cache or rendered; with INTO, written there, without HTML;
     with SPOOL, their print chapters and search records there. Unless the site is PREVIEWED,
-    without what each page showed of others (only the preview's edits need it)."""
+    without what each page showed of others (only the preview's edits need it). FEW: few pages
+    are rendered, here: each keeps its code (see `render.KEPT_CODE_FROM`)."""
     theme, cache = site
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
@@ -619,17 +624,21 @@ def make_pages(
 
     for name in sorted(order.pages):
         key = order.keys.get(name, "")
-        parts = cached_parts(cache, key, order.snapshot, previewed) if key else None
+        # Written into a folder, a page is often the previous site's very file: linked, its
+        # HTML is never read.
+        parts = cached_parts(cache, key, order.snapshot, previewed, into is None) if key else None
         made = None
         if parts is not None:
             made, digest = parts
             digests[made.rendered.output] = digest
             if into is not None and into.link_previous(made.rendered.output, digest):
-                keep(with_html(made, None))  # the previous site's very file: not written again
+                keep(made)  # the previous site's very file: not written again
                 continue
+            html = made.rendered.html if into is None else cached_html(cache, key, digest)
+            made = None if html is None else with_html(made, html)
         if made is None:
             page = pages.full(name)
-            made = render_outputs(page, order.snapshot, theme, cache)
+            made = render_outputs(page, order.snapshot, theme, cache, few)
             pages.release(name)  # its outputs are made: its tokens are not needed any more
             reread = reread_problems(pages, page)
             if reread:  # not what its key says it was made from: said, and not kept
