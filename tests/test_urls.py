@@ -1,8 +1,16 @@
 """urls.py: output paths and relative URLs."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from trustdocs.urls import is_external, output_path, relative_url
+from trustdocs.urls import (
+    is_external,
+    name_problem,
+    output_path,
+    page_name_problem,
+    relative_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,3 +39,28 @@ def test_output_path_and_external_urls():
     assert output_path("course", "course") == "index.html"
     assert all(map(is_external, ["https://x.org", "mailto:a@b", "/abs", "#frag", "//cdn.x/y"]))
     assert not is_external("img/a.png")
+
+
+_NAME_PARTS = st.sampled_from(
+    ["a", "lesson-1", ".", "..", "...", ".a", "", " ", "\t", "\x1f", "\x7f"]
+)
+_NAME_CHARS = st.sampled_from(["\\", "\x00", "\u00a0", "\u2028", "é", "x" * 120])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(_NAME_PARTS, _NAME_CHARS, st.text(max_size=8)), max_size=6), st.booleans()
+)
+def test_a_name_taken_at_a_glance_is_one_every_check_takes(parts, joined):
+    """Page names are checked at each build (1,000 of them after one edit): the usual name is
+    taken at a glance; any name so taken passes every check, and a refused one gets its reason."""
+    name = ("/" if joined else "").join(parts)
+    assert page_name_problem(name) == name_problem(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a/../b", "a//b", "./a", "a/.", "a b", "a\u00a0b", "a\x1fb", "/a", "a\\b", "x" * 201],
+)
+def test_names_with_a_problem_are_refused(name):
+    assert page_name_problem(name) != ""

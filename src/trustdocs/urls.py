@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 from urllib.parse import quote, urlsplit
 
 ASSETS_DIR = "_assets"
@@ -64,9 +65,23 @@ MAX_SEGMENT_BYTES = 200  # leaves room for `.html` and a temporary suffix under 
 MAX_NAME_BYTES = 1000  # leaves room for the output folder's own path under the usual 4096
 
 
+# A name no check below refuses, at a glance: parts of characters that are neither control
+# characters, whitespace (`\s` is `str.isspace`), NUL nor backslash, none of them "." or "..".
+_PLAIN_NAME = re.compile(
+    r"(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/]+(?:/(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/]+)*"
+)
+
+
 @functools.lru_cache(maxsize=1 << 16)  # every page's name is checked again on each edit in serve
 def page_name_problem(name: str) -> str:
     """Why NAME cannot be a page name (it becomes an output path), or '' when it can."""
+    if name.isascii() and len(name) <= MAX_SEGMENT_BYTES and _PLAIN_NAME.fullmatch(name):
+        return ""  # the usual name: a glance, where the checks below look at each character
+    return name_problem(name)
+
+
+def name_problem(name: str) -> str:
+    """`page_name_problem`, each check made."""
     if "\x00" in name or "\\" in name:
         return "may not contain a backslash or NUL"
     if name.startswith("/"):
