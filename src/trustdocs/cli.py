@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -262,6 +261,8 @@ def _internal_error(exc: Exception, argv: list[str] | None) -> int:
     """Report a bug in trustdocs itself: a few lines, the traceback only when asked for."""
     debugging = os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
     if debugging:
+        import traceback
+
         traceback.print_exc()
     lines = str(exc).strip().splitlines()
     summary = lines[0] if lines else ""

@@ -21,15 +21,11 @@ import os
 import pickle
 import signal
 import tempfile
-import traceback
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trustdocs.cache import BuildCache
 from trustdocs.config import SiteConfig
@@ -54,6 +50,10 @@ from trustdocs.search import SearchRecord
 from trustdocs.snapshot import SiteSnapshot, titles_everywhere
 from trustdocs.source import PageSource, without_body
 
+if TYPE_CHECKING:  # loaded when workers are started: a build after an edit starts none
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
 MAX_WORKERS = 4
 PARALLEL_MINIMUM = 100  # below this many pages, starting workers costs more than it saves
 POLL_SECONDS = 0.2
@@ -77,6 +77,8 @@ def worker_count() -> int:
 
 def can_fork() -> bool:
     """Workers are forked: they start from the main process's memory, with nothing to pickle."""
+    from multiprocessing import get_all_start_methods
+
     return "fork" in get_all_start_methods()
 
 
@@ -383,7 +385,7 @@ def make_site_pages(
         if retitled
         else [name for name in sorted(order.pages) if not site[1].has("page", order.keys[name])]
     )
-    if workers <= 1 or not can_fork() or len(stale) < minimum:
+    if len(stale) < minimum or workers <= 1 or not can_fork():
         spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
         few = len(stale) <= FEW_RENDERED
         return make_pages(order, pages, site, into, spool, previewed, few), 0
@@ -414,7 +416,7 @@ def _make_pages_in_workers(
         _end(workers)
 
 
-Worker = tuple[Connection, BaseProcess]
+Worker = tuple["Connection", "BaseProcess"]
 
 
 def _compile_page_template(theme: Theme) -> None:
@@ -425,6 +427,8 @@ def _compile_page_template(theme: Theme) -> None:
 
 def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Worker]:
     """Fork one worker per job: TARGET(its end of a pipe to the main process, *job)."""
+    from multiprocessing import get_context
+
     context = get_context("fork")
     workers: list[Worker] = []
     gc.freeze()  # keep inherited objects out of the workers' collections: no copy-on-write storms
@@ -515,9 +519,15 @@ def _reporting(connection: Connection) -> Iterator[None]:
             connection.send(("interrupted", None))
     except BaseException:
         with contextlib.suppress(OSError):
-            connection.send(("error", traceback.format_exc()))
+            connection.send(("error", _traceback()))
     finally:
         connection.close()
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
 
 
 def _receive(connection: Connection, process: BaseProcess) -> Any:
