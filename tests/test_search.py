@@ -9,10 +9,13 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
 from conftest import CONSULTING, REPO, make_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustdocs.build import build_site
 from trustdocs.cache import cache_folder
@@ -290,3 +293,48 @@ def test_a_course_whose_pages_are_all_hidden_still_has_the_index_its_pages_name(
     assert build_site(load_config(root / "site.yaml"), tmp_path / "out", use_cache=False).written
     manifest = (tmp_path / "out" / MANIFEST_FILE).read_text(encoding="utf-8")
     assert '"pages":0' in manifest
+
+
+@pytest.fixture(scope="module")
+def many_records(tmp_path_factory):
+    """Search records of 150 pages sharing words, with headings: as a build makes them."""
+    rng = random.Random(11)
+    words = ["trust", "trusted", "client", "clients", "rapport", "meeting", "meetings", "scope"]
+    words += ["".join(rng.choice("abcdefgh") for _ in range(5)) for _ in range(60)]
+    pages = {
+        f"p{n}.md": f"@page p{n} Page {n} {rng.choice(words)}\n@parent home {n}\n@body\n"
+        + " ".join(rng.sample(words, rng.randrange(1, 30)))
+        + f"\n\n## {rng.choice(words)} {rng.choice(words)}\n\n"
+        + " ".join(rng.sample(words, rng.randrange(0, 20)))
+        + "\n"
+        for n in range(150)
+    }
+    pages["home.md"] = "@page home Home\n@body\nWelcome.\n"
+    site = Site(load_config(make_site(tmp_path_factory.mktemp("many"), pages) / "site.yaml"))
+    site.build()
+    return [search_record(site.pages.full(n), n + ".html") for n in sorted(site.pages.facts)]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_index_files_merged_in_blocks_and_kept_equal_one_merge(many_records, tmp_path, data):
+    """Pages' words are merged in blocks of pages, each kept in the cache; whatever the blocks,
+    and whichever are read back from the cache (a page edited, added or removed since), the
+    index files are those of one merge of every page."""
+    from trustdocs import search
+    from trustdocs.cache import BuildCache
+
+    indexes = st.lists(st.integers(0, len(many_records) - 1), unique=True, max_size=150)
+    chosen = [many_records[i] for i in data.draw(indexes)]
+    with mock.patch.object(search, "BLOCK_PAGES", 10**9):
+        expected = search_index_files(chosen)
+    size = data.draw(st.integers(1, 40))
+    cache = BuildCache(tmp_path / f"cache-{size}")
+    before = [many_records[i] for i in data.draw(indexes)]  # an earlier build, same cache
+    with mock.patch.object(search, "BLOCK_PAGES", size):
+        search_index_files(before, cache)
+        assert search_index_files(chosen) == expected
+        assert search_index_files(chosen, cache) == expected
+        assert search_index_files(chosen, cache) == expected  # every block read back

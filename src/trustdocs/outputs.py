@@ -201,7 +201,7 @@ class SiteOutputs:
         self.extra_problems: list[Diagnostic] = []
         self.theme_files, self.theme_problems = theme_outputs(theme, config)
         self.kept = OutputsCache(cache)
-        self.search = SearchIndex()
+        self.search = SearchIndex(cache)
         self.render_count = 0  # pages rendered since loading: tests hold rebuilds to their plan
         self.digests: dict[str, str] = {}  # page file a build worker wrote -> its HTML's digest
         self.unfinished: dict[str, tuple[ParsedPage, SiteSnapshot, str]] = {}  # see `render`
