@@ -52,7 +52,10 @@ class PageSummary:
             return self.title
         if aspect == "description":
             return self.description_text
-        return json.dumps(sorted(self.anchors), ensure_ascii=False)
+        return _ANCHORS_TEXT(sorted(self.anchors))
+
+
+_ANCHORS_TEXT = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
 
 
 @dataclass(frozen=True)
