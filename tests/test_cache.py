@@ -1773,3 +1773,33 @@ def test_a_file_read_back_up_through_a_folder_link_follows_the_link_pointed_else
     link.symlink_to("../courses/second/lessons")
     builds_agree(root, tmp_path, "second")
     assert "second" in (tmp_path / "cached-second" / "l1.html").read_text()
+
+
+def test_where_a_folder_leads_is_found_as_the_system_finds_it(tmp_path, monkeypatch):
+    """Files a page reads are known with where their folder leads (`read_digest`), found from
+    the folders above it already resolved: the same as resolving each from the root, through
+    links up, across, out of the tree, dangling or looping, and `..` after any of them."""
+    import random
+
+    from trustdocs.cache import real_folder
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "x" / "y").mkdir(parents=True)
+    for link, target in [
+        ("a/b/ly", "../x/y"),
+        ("a/out", str(tmp_path.parent)),
+        ("a/loop", "loop"),
+        ("top", "a/b"),
+        ("a/dangling", "missing/z"),
+    ]:
+        (tmp_path / link).symlink_to(target)
+    parts = ["a", "b", "c", "..", ".", "ly", "out", "loop", "top", "dangling", "x", "y", "nope"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        folders: dict[str, str] = {}
+        for _ in range(rng.randrange(4)):  # folders found before, some on the way
+            real_folder("/".join(rng.choices(parts, k=rng.randrange(1, 5))), folders)
+        folder = "/".join(rng.choices(parts, k=rng.randrange(1, 7)))
+        folder = str(tmp_path / folder) if rng.random() < 0.3 else folder
+        assert real_folder(folder, folders) == os.path.realpath(folder), folder

@@ -488,10 +488,32 @@ def read_digest(path: str, most: int, folders: dict[str, str] | None = None) -> 
     if folders is None or os.path.islink(path):
         real = os.path.realpath(path)
     else:
-        if folder not in folders:
-            folders[folder] = os.path.realpath(folder)
-        real = os.path.join(folders[folder], name)
+        real = os.path.join(real_folder(folder, folders), name)
     return leading(path, real, file_digest(Path(path), most))
+
+
+def real_folder(folder: str, folders: dict[str, str]) -> str:
+    """`os.path.realpath(FOLDER)`, from the real paths of the folders above it found so far
+    (FOLDERS, which gains FOLDER's): lessons reading `../exercises/…` each name a folder of their
+    own, and resolving each from the root looked at every folder on the way again."""
+    found = folders.get(folder)
+    if found is not None:
+        return found
+    parent, name = os.path.split(folder)
+    if not name or parent == folder:
+        found = os.path.realpath(folder)
+    elif name == "..":  # what the folder above leads to, and up from there
+        found = os.path.dirname(real_folder(parent, folders))
+    elif name == ".":
+        found = real_folder(parent, folders)
+    else:  # a real path is a folder's name too: found once for every way to it
+        joined = os.path.join(real_folder(parent, folders), name)
+        found = folders.get(joined)
+        if found is None:
+            found = os.path.realpath(joined) if os.path.islink(joined) else joined
+            folders[joined] = found
+    folders[folder] = found
+    return found
 
 
 def leading(path: str, real: str, digest: str | None) -> str | None:
