@@ -1803,3 +1803,17 @@ def test_where_a_folder_leads_is_found_as_the_system_finds_it(tmp_path, monkeypa
         folder = "/".join(rng.choices(parts, k=rng.randrange(1, 7)))
         folder = str(tmp_path / folder) if rng.random() < 0.3 else folder
         assert real_folder(folder, folders) == os.path.realpath(folder), folder
+
+
+def test_a_file_named_thousands_of_folders_deep_is_looked_at_again_without_a_crash(tmp_path):
+    """A directive may name a file through a path thousands of folders deep (up and down
+    again): the next build, which looks at where each file read leads, builds as the first did,
+    never ending in an internal error."""
+    deep = "a/" * 1500 + "../" * 1500 + "example.js"
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages["course/b.md"] = pages["course/b.md"].rstrip() + f"\n        @sourceref {deep}\n"
+    root = make_site(tmp_path / "site", pages)
+    assert build_site(load_config(root / "site.yaml")).written
+    edit(content(root, "a.md"), "Text of A.", "Text of A, again.")
+    builds_agree(root, tmp_path, "deep")
+    assert '<span class="nx">answer</span>' in (tmp_path / "cached-deep/course/b.html").read_text()

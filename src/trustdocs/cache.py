@@ -494,26 +494,33 @@ def read_digest(path: str, most: int, folders: dict[str, str] | None = None) -> 
 
 def real_folder(folder: str, folders: dict[str, str]) -> str:
     """`os.path.realpath(FOLDER)`, from the real paths of the folders above it found so far
-    (FOLDERS, which gains FOLDER's): lessons reading `../exercises/…` each name a folder of their
-    own, and resolving each from the root looked at every folder on the way again."""
-    found = folders.get(folder)
-    if found is not None:
-        return found
-    parent, name = os.path.split(folder)
-    if not name or parent == folder:
-        found = os.path.realpath(folder)
-    elif name == "..":  # what the folder above leads to, and up from there
-        found = os.path.dirname(real_folder(parent, folders))
-    elif name == ".":
-        found = real_folder(parent, folders)
-    else:  # a real path is a folder's name too: found once for every way to it
-        joined = os.path.join(real_folder(parent, folders), name)
-        found = folders.get(joined)
-        if found is None:
-            found = os.path.realpath(joined) if os.path.islink(joined) else joined
-            folders[joined] = found
-    folders[folder] = found
-    return found
+    (FOLDERS, which gains FOLDER's and those on the way): lessons reading `../exercises/…` each
+    name a folder of their own, and resolving each from the root looked at every folder on the
+    way again. A step at a time, however deep the path (a page may name one thousands deep)."""
+    real = folders.get(folder)
+    if real is not None:
+        return real
+    steps: list[tuple[str, str]] = []  # (folder, its last name), from FOLDER up
+    above = folder
+    while real is None:
+        parent, name = os.path.split(above)
+        if not name or parent == above:  # the root, or the working folder
+            real = folders[above] = os.path.realpath(above)
+            break
+        steps.append((above, name))
+        above = parent
+        real = folders.get(above)
+    for path, name in reversed(steps):
+        if name == "..":  # what the folder above leads to, and up from there
+            real = os.path.dirname(real)
+        elif name != ".":  # a real path is a folder's name too: found once for every way to it
+            joined = os.path.join(real, name)
+            real = folders.get(joined)
+            if real is None:
+                real = os.path.realpath(joined) if os.path.islink(joined) else joined
+                folders[joined] = real
+        folders[path] = real
+    return real
 
 
 def leading(path: str, real: str, digest: str | None) -> str | None:
