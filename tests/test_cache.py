@@ -1817,3 +1817,22 @@ def test_a_file_named_thousands_of_folders_deep_is_looked_at_again_without_a_cra
     edit(content(root, "a.md"), "Text of A.", "Text of A, again.")
     builds_agree(root, tmp_path, "deep")
     assert '<span class="nx">answer</span>' in (tmp_path / "cached-deep/course/b.html").read_text()
+
+
+def test_a_page_the_build_cannot_link_has_its_entry_read_once(tmp_path, monkeypatch):
+    """Right after a first build, whose files have not settled, the next build cannot link the
+    previous site's pages: it reads each page's outputs and HTML at once, not the outputs and
+    then the whole entry again."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    edit(content(root, "b.md"), "See", "Now see")
+    read: list[tuple[str, str]] = []
+    get, get_both = BuildCache.get, BuildCache.get_both
+    monkeypatch.setattr(BuildCache, "get", lambda self, *a: read.append(a) or get(self, *a))
+    monkeypatch.setattr(
+        BuildCache, "get_both", lambda self, *a: read.append(a) or get_both(self, *a)
+    )
+    assert build_site(config).written
+    pages = [key for kind, key in read if kind == "page"]
+    assert pages and len(pages) == len(set(pages))

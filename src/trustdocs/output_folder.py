@@ -230,6 +230,12 @@ class FreshOutput:
             self._folders.add(folder)
         return os.path.join(self.folder, rel)
 
+    def may_link(self, rel: str) -> bool:
+        """Whether the last build left a page file REL that `link_previous` may link (without
+        looking at it): otherwise its HTML is needed to write it."""
+        signature, known = self.previous.get(rel, (None, ""))
+        return bool(known) and signature is not None
+
     def link_previous(self, rel: str, digest: str) -> bool:
         """Link the page file REL to the previous site's when that is still the file the last
         build wrote with HTML of this DIGEST: the page is not even read."""

@@ -636,7 +636,9 @@ def make_pages(
         key = order.keys.get(name, "")
         # Written into a folder, a page is often the previous site's very file: linked, its
         # HTML is never read.
-        parts = cached_parts(cache, key, order.snapshot, previewed, into is None) if key else None
+        output = order.snapshot.pages[name].output
+        whole = into is None or not into.may_link(output)
+        parts = cached_parts(cache, key, order.snapshot, previewed, whole) if key else None
         made = None
         if parts is not None:
             made, digest = parts
@@ -644,7 +646,7 @@ def make_pages(
             if into is not None and into.link_previous(made.rendered.output, digest):
                 keep(made)  # the previous site's very file: not written again
                 continue
-            html = made.rendered.html if into is None else cached_html(cache, key, digest)
+            html = made.rendered.html if whole else cached_html(cache, key, digest)
             made = None if html is None else with_html(made, html)
         if made is None:
             page = pages.full(name)
