@@ -488,7 +488,7 @@ def _known_code(
     if cache is None or not cache.enabled:
         return "", None
     blocks = code_blocks(page.description, page.body)
-    if not blocks or sum(len(code) for code, _ in blocks) < (1 if all_code else KEPT_CODE_FROM):
+    if sum(len(code) for code, _ in blocks) < (1 if all_code else KEPT_CODE_FROM):
         return "", None
     key = fingerprint("code", code_fingerprint(), blocks)
     kept = load(cache, "code", key, dict)

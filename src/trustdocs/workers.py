@@ -21,6 +21,7 @@ import os
 import pickle
 import signal
 import tempfile
+import traceback
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -519,15 +520,9 @@ def _reporting(connection: Connection) -> Iterator[None]:
             connection.send(("interrupted", None))
     except BaseException:
         with contextlib.suppress(OSError):
-            connection.send(("error", _traceback()))
+            connection.send(("error", traceback.format_exc()))
     finally:
         connection.close()
-
-
-def _traceback() -> str:
-    import traceback
-
-    return traceback.format_exc()
 
 
 def _receive(connection: Connection, process: BaseProcess) -> Any:
