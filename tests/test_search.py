@@ -26,6 +26,8 @@ from trustdocs.search import (
     SHARD_TARGET_BYTES,
     search_index_files,
     search_record,
+    stem,
+    words_of,
 )
 from trustdocs.site import Site
 
@@ -189,6 +191,20 @@ def test_a_word_finds_its_other_forms_by_stem(tmp_path):
     words, _, _ = index.entry("email")
     assert sorted(words) == ["emailed", "emails"]
     assert index.urls("emailing") == set()  # not a word of the course: the browser guesses
+
+
+def test_stems_are_those_of_snowballs_reference_english_stemmer():
+    """The index holds the stems Snowball's reference English stemmer (pure Python) gives, for
+    every word of the bundled course and forms beyond ASCII, whichever build of it computes them:
+    installing or removing the compiled one changes nothing a learner finds."""
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    reference = EnglishStemmer()
+    text = " ".join(p.read_text("utf-8") for p in (REPO / "content").rglob("*.md"))
+    odd = "naïve café's façade élan Ærø don't clients' ıstanbul ǅemal 東京 ﬁnance"
+    words = sorted(set(words_of(text + " " + odd)))
+    assert len(words) > 1000
+    assert [stem(word) for word in words] == [reference.stemWord(word) for word in words]
 
 
 def test_email_finds_every_lesson_that_uses_it(bundled_course):

@@ -694,7 +694,9 @@ def _installed_version(name: str) -> bytes | None:
 
 def stemmer_code() -> list[tuple[str, bytes | None]]:
     """The code of the English stemmer search uses (it has no version of its own to ask for
-    but its package's metadata, whose import costs a warm build more than reading these)."""
+    but its package's metadata, whose import costs a warm build more than reading these). When
+    snowballstemmer hands stemming to PyStemmer's compiled build, that one's version is in
+    `installed_distributions`."""
     return package_code("snowballstemmer", _STEMMER_FILES)
 
 

@@ -92,6 +92,8 @@ def words_of(text: str) -> list[str]:
     return [w for w in WORD.findall(normalized(text)) if len(w) <= MAX_WORD_LENGTH]
 
 
+# Snowball's compiled build (PyStemmer) when it is installed, its pure-Python one otherwise: the
+# same stems, a hundred times faster (each build worker stems every distinct word it meets once).
 _STEMMER = snowballstemmer.stemmer("english")
 
 
