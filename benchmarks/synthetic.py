@@ -523,7 +523,79 @@ def _plan_links(rng: random.Random, lesson: Lesson, courses: list[Course]) -> li
 
 
 def _sentences(rng: random.Random, words: dict[str, str], count: int) -> list[str | Link]:
-    return [" ".join(sentence.format(**words) for sentence in rng.sample(SENTENCES, count))]
+    text = " ".join(sentence.format(**words) for sentence in rng.sample(SENTENCES, count))
+    return [text + " " + _prose(f"{SEED}:{words['lesson']}:{text}")]
+
+
+# Real prose has a large vocabulary: a course of 1,000 lessons uses some 20,000 distinct words,
+# and search does work for each (stemming, the index's entries). The sentences above hold a few
+# hundred; each paragraph also ends with a sentence of words drawn from VOCABULARY made-up words
+# by Zipf's law (the k-th commonest word is used in proportion to 1/k), as natural language is:
+# about 13,000 distinct words at 1,000 lessons.
+VOCABULARY = 30_000
+PROSE_WORDS = (6, 11)
+_ONSETS = [
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "br",
+    "cl",
+    "dr",
+    "fl",
+    "gr",
+    "pl",
+    "pr",
+    "sk",
+    "sl",
+    "st",
+    "tr",
+]
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ee", "io", "ou"]
+_CODAS = ["", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck"]
+
+
+def _made_up_words(count: int) -> list[str]:
+    """COUNT distinct made-up words of one to three syllables, shortest first (the commonest words
+    are short), the same every run."""
+    rng = random.Random(f"{SEED}:vocabulary")
+    found: dict[str, None] = {}
+    while len(found) < count:
+        syllables = rng.choice((1, 2, 2, 3))
+        word = "".join(
+            rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(syllables)
+        )
+        found[word] = None
+    return sorted(found, key=len)
+
+
+_WORDS: list[str] = []
+_ZIPF: list[float] = []
+
+
+def _prose(seed: str) -> str:
+    """A sentence of made-up words drawn by Zipf's law, the same for the same SEED."""
+    if not _WORDS:
+        _WORDS.extend(_made_up_words(VOCABULARY))
+        total = 0.0
+        for rank in range(1, VOCABULARY + 1):
+            total += 1 / rank
+            _ZIPF.append(total)
+    rng = random.Random(seed)
+    drawn = rng.choices(_WORDS, cum_weights=_ZIPF, k=rng.randint(*PROSE_WORDS))
+    return " ".join(drawn).capitalize() + "."
 
 
 # ---- trustdocs (bit-docs page format) ----
