@@ -14,7 +14,7 @@ from unittest import mock
 import pytest
 from bs4 import BeautifulSoup
 from conftest import CONSULTING, REPO, make_site
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from trustdocs.build import build_site
@@ -354,3 +354,31 @@ def test_index_files_merged_in_blocks_and_kept_equal_one_merge(many_records, tmp
         assert search_index_files(chosen) == expected
         assert search_index_files(chosen, cache) == expected
         assert search_index_files(chosen, cache) == expected  # every block read back
+
+
+# Any character a word can hold (no lone surrogate), and often those whose order differs between
+# UTF-16 and code points.
+_KEY_CHARACTERS = st.one_of(
+    st.characters(exclude_categories=("Cs",)),
+    st.sampled_from("a\ue000\uffff\U00010000\U0001f600"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(_KEY_CHARACTERS, max_size=6), max_size=6),
+    st.lists(st.integers(0, 2**53), max_size=6),
+    st.lists(st.integers(0, 2**53), max_size=6),
+)
+@example(["\ue000", "\U00010000", "é", "a"], [0, 3], [2**53])  # UTF-16 sorts the pair below
+def test_index_entries_and_key_order_are_those_of_the_json_encoder_and_utf16(words, text, heads):
+    """An index entry is written without an encoder per entry, and keys are sorted without
+    encoding each one: the same text as the JSON encoder writes, the same order as the browser's
+    UTF-16 comparison, for any words (accents, symbols, characters beyond the BMP)."""
+    from trustdocs import search
+
+    assert search._entry(words, text, heads) == search._json([words, text, heads])
+    astral = search._ASTRAL.search("".join(words)) is not None
+    keys = list(words)
+    search._in_browser_order(keys, astral)
+    assert keys == sorted(words, key=lambda w: w.encode("utf-16-be"))

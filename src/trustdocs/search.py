@@ -230,6 +230,29 @@ def _sort_key(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
+# Beyond the Basic Multilingual Plane: the only characters whose UTF-16 order differs from their
+# code points' (a surrogate pair sorts below U+E000 to U+FFFF).
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _in_browser_order(keys: list[str], astral: bool) -> None:
+    """Sort KEYS as `_sort_key` does; by code point (Python's order, without encoding each key)
+    unless ASTRAL (some key may hold a character beyond the Basic Multilingual Plane)."""
+    if astral:
+        keys.sort(key=_sort_key)
+    else:
+        keys.sort()
+
+
+def _entry(words: list[str], text: list[int], headings: list[int]) -> str:
+    """`_json([WORDS, TEXT, HEADINGS])`, without making an encoder for each of a course's
+    thousands of terms (most have a posting or two: making it was most of the time)."""
+    return (
+        f"[[{','.join(map(_string, words))}],"
+        f"[{','.join(map(str, text))}],[{','.join(map(str, headings))}]]"
+    )
+
+
 def _script(call: str, *args: Any) -> str:
     return f"window.trustdocsSearch.{call}({','.join(_json(arg) for arg in args)});\n"
 
@@ -237,6 +260,7 @@ def _script(call: str, *args: Any) -> str:
 Postings = dict[str, list[int]]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 _json = _ENCODER.encode
+_string = json.encoder.encode_basestring  # a string as _json writes it (C; ensure_ascii off)
 
 
 def _merge_postings(pages: Sequence[SearchRecord], field: str) -> dict[str, tuple[list[int], int]]:
@@ -350,27 +374,30 @@ def search_index_files(
     forms: dict[str, list[str]] = {}
     for word, term in vocabulary.items():
         forms.setdefault(term, []).append(word)
+    astral = _ASTRAL.search("".join(vocabulary)) is not None  # in a word sorted below
     # Each key's entry as JSON text: written once, and its length decides where shards end.
     entries: dict[str, dict[str, str]] = {}
     for term, words in forms.items():
-        words.sort(key=_sort_key)
-        entries.setdefault(term, {})["p"] = _json(
-            [words, text.get(term, []), headings.get(term, [])]
+        _in_browser_order(words, astral)
+        entries.setdefault(term, {})["p"] = _entry(
+            words, text.get(term, []), headings.get(term, [])
         )
         for word in words:
             if word != term:
-                entries.setdefault(word, {})["w"] = _json(term)
+                entries.setdefault(word, {})["w"] = _string(term)
 
     shards: list[dict[str, list[str]]] = []
     firsts: list[str] = []
     size = SHARD_TARGET_BYTES
-    for key in sorted(entries, key=_sort_key):
+    keys = list(entries)
+    _in_browser_order(keys, astral or _ASTRAL.search("".join(keys)) is not None)
+    for key in keys:
         if size >= SHARD_TARGET_BYTES:
             shards.append({"p": [], "w": []})
             firsts.append(key)
             size = 0
         for kind, value in entries[key].items():
-            member = f"{_json(key)}:{value}"
+            member = f"{_string(key)}:{value}"
             shards[-1][kind].append(member)
             size += len(member)
     for number, shard in enumerate(shards):
