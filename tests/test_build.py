@@ -391,3 +391,42 @@ def test_few_edit_builds_leave_nothing_frozen_in_a_process_that_builds_again(tmp
             assert gc.get_freeze_count() <= frozen
     finally:
         gc.enable() if collecting else gc.disable()
+
+
+def test_a_site_whose_content_is_its_own_folder_publishes_no_config_and_no_theme(
+    tmp_path, trustdocs
+):
+    """With `content: .`, the site's folder is its content: its pages and files are published,
+    but not the files that make the site (site.yaml, the site's themes/ folder), which a reader
+    of the published site has no business reading, nor any path to them."""
+    site = tmp_path / "course"
+    (site / "themes" / "default" / "partials").mkdir(parents=True)
+    (site / "themes" / "default" / "partials" / "sidebar.html").write_text(
+        "<nav class='mine'>custom</nav>"
+    )
+    (site / "site.yaml").write_text("title: Own Folder\ncontent: .\noutput: public\n")
+    (site / "index.md").write_text("@page home Home\n@body\nWelcome. ![logo](logo.svg)\n")
+    (site / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (site / "notes" / "themes").mkdir(parents=True)  # a content folder of the same name: kept
+    (site / "notes" / "themes" / "list.txt").write_text("colours")
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    out = site / "public"
+    assert soup(out / "index.html").select_one("nav.mine").get_text() == "custom"
+    assert (out / "logo.svg").is_file() and (out / "notes" / "themes" / "list.txt").is_file()
+    assert not (out / "site.yaml").exists()
+    assert not (out / "themes").exists()
+    # a second build, with the first one's output beside the sources, is the same
+    before = tree_digest(out)
+    assert trustdocs(site, "build", "--no-cache").code == 0
+    assert tree_digest(out) == before
+
+
+def test_a_content_folder_named_themes_is_still_content(tmp_path, trustdocs):
+    """Only the themes folder inside a site's content is left out, never the content itself."""
+    site = make_site(tmp_path, {}, "title: T\ncontent: themes\n")
+    (site / "themes").mkdir()
+    (site / "themes" / "index.md").write_text("@page home Home\n@body\nWelcome.\n")
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert "Welcome." in (site / "site" / "index.html").read_text()

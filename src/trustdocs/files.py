@@ -12,6 +12,7 @@ from pathlib import Path
 
 from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
 from trustdocs.config import (
+    THEMES_DIR,
     SiteConfig,
     allow_outside_hint,
     in_repository_folder,
@@ -108,6 +109,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
     output, output_names = _site_outputs(config)
+    config_file = _file_identity(config.config_path)  # with `content: .`, not content
     allowed = config.allow_outside_files
     found: list[Path] = []
     problems: list[Diagnostic] = []
@@ -149,7 +151,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 continue
             if is_dir:
                 stack.append(entry.path)
-            elif is_file:
+            elif is_file and (info.st_dev, entry.inode()) != config_file:
                 found.append(Path(entry.path))
     return sorted(found), problems
 
@@ -214,14 +216,26 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
 
 
 def _site_outputs(config: SiteConfig) -> tuple[set[tuple[int, int]], set[str]]:
-    """The site's own output folders (CONFIG's, and the one it names when built elsewhere), as
-    the walk meets them under any name (the content folder, or a folder on the way to it, may be
-    a link): by device and inode, as the walk knows each folder; and by their own names, whatever
-    folder is there now (another build may have swapped in its new site since, or made the
-    first one)."""
+    """The site's own output folders (CONFIG's, and the one it names when built elsewhere), and
+    its themes folder (with `content: .`, inside the content, but never content), as the walk
+    meets them under any name (the content folder, or a folder on the way to it, may be a link):
+    by device and inode, as the walk knows each folder; and by their own names, whatever folder
+    is there now (another build may have swapped in its new site since, or made the first one)."""
     outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
+    themes = config.root_dir / THEMES_DIR
+    if os.path.realpath(themes) != os.path.realpath(config.content_dir):  # else, all content
+        outputs.append(themes)
     identities = {identity for folder in outputs if (identity := _folder_identity(folder))}
     return identities, {os.path.abspath(folder) for folder in outputs}
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode of the file at PATH itself (a link is not followed)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _folder_identity(folder: Path) -> tuple[int, int] | None:
