@@ -196,8 +196,21 @@ def test_a_word_finds_its_other_forms_by_stem(tmp_path):
 def test_stems_are_those_of_snowballs_reference_english_stemmer():
     """The index holds the stems Snowball's reference English stemmer (pure Python) gives, for
     every word of the bundled course and forms beyond ASCII, whichever build of it computes them:
-    installing or removing the compiled one changes nothing a learner finds."""
+    installing or removing the compiled one changes nothing a learner finds. (Each package
+    follows Snowball's releases, whose stems differ in a few words: compared when both come from
+    the same release, as the project's requirements ask.)"""
+    from importlib.metadata import PackageNotFoundError, version
+
     from snowballstemmer.english_stemmer import EnglishStemmer
+
+    try:
+        releases = {
+            tuple(version(name).split(".")[:2]) for name in ("snowballstemmer", "PyStemmer")
+        }
+    except PackageNotFoundError:
+        releases = set()  # the pure build alone: compared with itself
+    if len(releases) > 1:
+        pytest.skip(f"the two stemmers come from different Snowball releases: {releases}")
 
     reference = EnglishStemmer()
     text = " ".join(p.read_text("utf-8") for p in (REPO / "content").rglob("*.md"))
