@@ -112,3 +112,19 @@ def test_trustdocs_is_timed_with_its_bytecode_written_as_an_installed_copy_has_i
         if not Path(importlib.util.cache_from_source(str(module))).is_file()
     ]
     assert modules and not missing
+
+
+def test_the_course_has_a_real_courses_vocabulary(tmp_path: Path):
+    """Search does work for each distinct word: a course of a few hundred words in all would make
+    indexing look cheaper than a real course's. Words grow with the course as a real one's do
+    (Heaps' law): the bundled course has 2,528 distinct words in 23 pages."""
+    from trustdocs.search import words_of
+
+    generate_site(tmp_path, 250, directives=False)
+    pages = sorted((tmp_path / "content").rglob("*.md"))
+    words = [set(words_of(path.read_text(encoding="utf-8"))) for path in pages]
+    distinct = set().union(*words)
+    assert len(distinct) > 4000  # 5,161; the sentences alone held a few hundred
+    # common words are shared by most lessons, as in real prose
+    shared = sum(1 for word in distinct if sum(word in page for page in words) > len(pages) // 2)
+    assert 20 < shared < 1000
