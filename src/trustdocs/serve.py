@@ -150,11 +150,12 @@ class Preview:
         site.build(workers=workers, minimum=minimum, on_request_from=self.on_request_from)
         if not site.on_request:  # else the pages' entries are not used yet, and must stay
             cache.prune()
-        self.site = site
-        report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
-        if site.on_request and site.snapshot is not None:
+        if loading := site.on_request and site.snapshot is not None:  # set before it is seen
             self.incomplete.set()
             self.loading_all = True
+        self.site = site
+        report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
+        if loading:
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
         return report
 
@@ -215,14 +216,13 @@ class Preview:
             site = self.site
             if site is not None and not site.load_more(seconds):
                 return
-            self.incomplete.clear()
-            if site is None or not site.on_request:
-                return
-            _say(f"all {plural(len(site.pages.facts), 'page')} loaded", self.loading_all)
-            self.loading_all = False
-            diagnostics = site.diagnostics()
-            if diagnostics != self.printed:
-                self._publish(diagnostics, site.output_files(on_request=False), time.perf_counter())
+            if site is not None and site.on_request:
+                _say(f"all {plural(len(site.pages.facts), 'page')} loaded", self.loading_all)
+                self.loading_all = False
+                if (diagnostics := site.diagnostics()) != self.printed:
+                    files = site.output_files(on_request=False)
+                    self._publish(diagnostics, files, time.perf_counter())
+            self.incomplete.clear()  # once their problems are out, not before
 
     def page_on_request(self, url_path: str) -> bytes | None:
         """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
