@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import pickle
 import random
@@ -330,6 +331,7 @@ def many_records(tmp_path_factory):
     rng = random.Random(11)
     words = ["trust", "trusted", "client", "clients", "rapport", "meeting", "meetings", "scope"]
     words += ["".join(rng.choice("abcdefgh") for _ in range(5)) for _ in range(60)]
+    words += ["café", "cafés", "naïve", "\U0001d400bc", "\ue000x"]  # beyond ASCII and the BMP
     pages = {
         f"p{n}.md": f"@page p{n} Page {n} {rng.choice(words)}\n@parent home {n}\n@body\n"
         + " ".join(rng.sample(words, rng.randrange(1, 30)))
@@ -367,6 +369,36 @@ def test_index_files_merged_in_blocks_and_kept_equal_one_merge(many_records, tmp
         assert search_index_files(chosen) == expected
         assert search_index_files(chosen, cache) == expected
         assert search_index_files(chosen, cache) == expected  # every block read back
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_an_index_patched_after_a_few_edits_equals_one_assembled_anew(many_records, tmp_path, data):
+    """A build whose pages' records differ from the last build's in a few pages patches the last
+    index (kept in the cache) rather than merging every page's words again: after any edits
+    (words added, dropped, moved between text and headings, a page's words all gone), one after
+    another, its files are those of an index assembled from scratch."""
+    from trustdocs import search
+    from trustdocs.cache import BuildCache
+
+    count = data.draw(st.integers(1, 60))
+    records = st.sampled_from(many_records)
+    urls = [f"u{n:03}.html" for n in range(count)]
+    pages = [{**data.draw(records), "url": url} for url in urls]
+    cache = BuildCache(tmp_path / f"cache-{count}")
+    target = data.draw(st.sampled_from([search.SHARD_TARGET_BYTES, 300, 40]))
+    with mock.patch.object(search, "SHARD_TARGET_BYTES", target):
+        search_index_files(pages, cache)
+        for _ in range(data.draw(st.integers(1, 3))):
+            edits = data.draw(st.lists(st.integers(0, count - 1), max_size=search.PATCHED_MOST + 2))
+            for n in edits:
+                pages[n] = {**data.draw(records), "url": urls[n]}
+            patched = mock.patch.object(search, "_assembled", side_effect=AssertionError)
+            with patched if len(set(edits)) <= search.PATCHED_MOST else contextlib.nullcontext():
+                found = search_index_files(pages, cache)
+            assert found == search_index_files(pages)
 
 
 # Any character a word can hold (no lone surrogate), and often those whose order differs between

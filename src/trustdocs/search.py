@@ -19,7 +19,8 @@ from `file://`, where `fetch` is refused.
 Why not Pagefind, the usual choice for large static sites: it indexes the built HTML from scratch on
 every build (about as long as the whole build at 1,000 lessons), so a warm build would pay for all
 pages again, and its index is fetched, so it needs http. Here the expensive part, reading a page's
-words, happens once per page and is cached with the page; assembly only merges word lists.
+words, happens once per page and is cached with the page; assembly only merges word lists, and
+after an edit or a few, only patches the last build's index: the entries of the edited pages' words.
 
 Stemming happens at build time with Snowball's English stemmer; each shard carries the mapping from
 the words the course uses to their stems, so the browser stems a query word by looking it up and
@@ -28,13 +29,16 @@ needs no stemmer of its own.
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import json
 import operator
 import re
 import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any, TypedDict
@@ -364,51 +368,179 @@ def search_index_files(
     A term shard holds, for a sorted range of keys: `w`, each word whose stem differs from it → its
     stem; `p`, each stem → [its words, text postings, heading postings]. Postings are flattened
     pairs (gap from the previous page number, section mask). CACHE: where pages' words are
-    kept merged (`BLOCK_PAGES`).
+    kept merged (`BLOCK_PAGES`), and the last index assembled, which a build that changed a few
+    pages' records patches (`_patched`) rather than merging every page's words again.
     """
     pages = sorted(records, key=lambda r: r["url"])
     files: dict[str, str] = {}
     files.update(_text_files(pages))
-    vocabulary, text, headings = _merged(pages, cache)
+    kept = cache is not None and cache.enabled
+    index, changed = _patched(pages, cache) if kept else (None, True)
+    if index is None:
+        index = _assembled(pages, cache)
+    if kept and changed:
+        store(cache, "search", _index_key(), index)  # type: ignore[arg-type]
+    shards, firsts = _shards(index)
+    files.update(
+        (f"{SEARCH_DIR}/terms/{number}.js", f"window.trustdocsSearch.shard({number},{{{data}}});\n")
+        for number, data in enumerate(shards)
+    )
+    files[MANIFEST_FILE] = _manifest(files, len(pages), firsts)
+    return files
 
+
+@dataclass
+class _Index:
+    """An assembled index, as its shards are cut from it; kept in the cache for the next build."""
+
+    urls: list[str]  # the pages', in page number order
+    digests: list[str]  # each page's record (`_digest`)
+    words: list[str]  # each page's words, as its record has them
+    counts: dict[str, int]  # each word → the number of pages that have it
+    p: dict[str, str]  # each stem → its entry (`_entry`)
+    w: dict[str, str]  # each word whose stem differs from it → the stem, as JSON
+
+
+def _digest(record: SearchRecord) -> str:
+    # A record is made from its page's entry alone (`search_record`), with trustdocs' code.
+    return hashlib.sha256(record["page"].encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _index_key() -> str:
+    """Where the last index assembled is kept: one per cache (a site's), for this code."""
+    return hashlib.sha256(f"search index\0{code_fingerprint()}".encode()).hexdigest()
+
+
+def _assembled(pages: Sequence[SearchRecord], cache: BuildCache | None) -> _Index:
+    """The index of PAGES, from every page's words."""
+    vocabulary, text, headings = _merged(pages, cache)
     forms: dict[str, list[str]] = {}
     for word, term in vocabulary.items():
         forms.setdefault(term, []).append(word)
     astral = _ASTRAL.search("".join(vocabulary)) is not None  # in a word sorted below
-    # Each key's entry as JSON text: written once, and its length decides where shards end.
-    entries: dict[str, dict[str, str]] = {}
+    entries: dict[str, str] = {}
+    stems: dict[str, str] = {}
     for term, words in forms.items():
         _in_browser_order(words, astral)
-        entries.setdefault(term, {})["p"] = _entry(
-            words, text.get(term, []), headings.get(term, [])
-        )
-        for word in words:
-            if word != term:
-                entries.setdefault(word, {})["w"] = _string(term)
+        entries[term] = _entry(words, text.get(term, []), headings.get(term, []))
+        stems.update((word, _string(term)) for word in words if word != term)
+    words = [record["words"] for record in pages]
+    counts = collections.Counter(word for each in words for word in each.split())
+    urls, digests = [r["url"] for r in pages], [_digest(r) for r in pages]
+    return _Index(urls, digests, words, dict(counts), entries, stems)
 
-    shards: list[dict[str, list[str]]] = []
+
+# Pages whose records may differ from the last index's for it to be patched: each costs the
+# entries of its words' stems, decoded and written again.
+PATCHED_MOST = 32
+
+
+def _patched(pages: Sequence[SearchRecord], cache: BuildCache) -> tuple[_Index | None, bool]:
+    """The last index assembled in CACHE, patched to PAGES' records, and whether it changed;
+    None when there is none, or it had other pages or more than PATCHED_MOST other records."""
+    index = load(cache, "search", _index_key(), _Index)
+    if index is None or len(index.urls) != len(pages):
+        return None, True
+    if any(map(operator.ne, index.urls, (r["url"] for r in pages))):
+        return None, True
+    digests = [_digest(r) for r in pages]
+    changed = [n for n, (a, b) in enumerate(zip(digests, index.digests, strict=True)) if a != b]
+    if len(changed) > PATCHED_MOST:
+        return None, True
+    if changed:
+        _patch(index, {n: pages[n] for n in changed})
+        index.digests = digests
+    return index, bool(changed)
+
+
+def _patch(index: _Index, records: dict[int, SearchRecord]) -> None:
+    """Make INDEX that of its pages with RECORDS in place of theirs (page number → record)."""
+    before = {n: index.words[n].split() for n in records}
+    after = {n: r["words"].split() for n, r in records.items()}
+    stems: dict[str, str] = {}  # the new records' words → their stems
+    for record in records.values():
+        stems.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
+    touched = set().union(*before.values(), *after.values())
+    counts = index.counts
+    had = {word for word in touched if word in counts}
+    for n in records:
+        for word in before[n]:
+            counts[word] -= 1
+        for word in after[n]:
+            counts[word] = counts.get(word, 0) + 1
+        index.words[n] = records[n]["words"]
+    gone = {word for word in had if not counts[word]}
+    for word in gone:
+        del counts[word]
+    came: dict[str, list[str]] = {}  # stem → its words no page had before
+    for word in touched - had:
+        came.setdefault(stems[word], []).append(word)
+    for word in gone:
+        index.w.pop(word, None)
+    for term, words in came.items():
+        index.w.update((word, _string(term)) for word in words if word != term)
+    text = {
+        n: dict(zip(r["text_terms"].split(), r["text_masks"], strict=True))
+        for n, r in records.items()
+    }
+    heading = {
+        n: dict(zip(r["heading_terms"].split(), r["heading_masks"], strict=True))
+        for n, r in records.items()
+    }
+    for term in {stems.get(word) or stem(word) for word in touched}:
+        forms, text_postings, heading_postings = json.loads(index.p.get(term, "[[],[],[]]"))
+        forms = [word for word in forms if word not in gone] + came.get(term, [])
+        if not forms:
+            del index.p[term]  # no page has any of its words: nor its postings
+            continue
+        _in_browser_order(forms, _ASTRAL.search("".join(forms)) is not None)
+        index.p[term] = _entry(
+            forms,
+            _postings_with(text_postings, text, term),
+            _postings_with(heading_postings, heading, term),
+        )
+
+
+def _postings_with(flat: list[int], masks: dict[int, dict[str, int]], term: str) -> list[int]:
+    """The flattened postings FLAT with each page of MASKS (page number → term → its mask
+    there) holding TERM as MASKS say, or not at all."""
+    pairs = dict(zip(itertools.accumulate(flat[0::2]), flat[1::2], strict=True))
+    for n, found in masks.items():
+        mask = found.get(term)
+        if mask is None:
+            pairs.pop(n, None)
+        else:
+            pairs[n] = mask
+    numbers = sorted(pairs)
+    gaps = [*numbers[:1], *map(operator.sub, numbers[1:], numbers)]
+    return [value for gap, n in zip(gaps, numbers, strict=True) for value in (gap, pairs[n])]
+
+
+def _shards(index: _Index) -> tuple[list[str], list[str]]:
+    """INDEX's term shards (each one's data, as JSON) and the first key of each: keys in the
+    browser's order, a shard closed once it reaches SHARD_TARGET_BYTES."""
+    keys = list(index.p.keys() | index.w.keys())
+    _in_browser_order(keys, _ASTRAL.search("".join(keys)) is not None)
+    shards: list[tuple[list[str], list[str]]] = []
     firsts: list[str] = []
     size = SHARD_TARGET_BYTES
-    keys = list(entries)
-    _in_browser_order(keys, astral or _ASTRAL.search("".join(keys)) is not None)
     for key in keys:
         if size >= SHARD_TARGET_BYTES:
-            shards.append({"p": [], "w": []})
+            shards.append(([], []))
             firsts.append(key)
             size = 0
-        for kind, value in entries[key].items():
-            member = f"{_string(key)}:{value}"
-            shards[-1][kind].append(member)
-            size += len(member)
-    for number, shard in enumerate(shards):
-        data = ",".join(f'"{kind}":{{{",".join(members)}}}' for kind, members in shard.items())
-        files[f"{SEARCH_DIR}/terms/{number}.js"] = (
-            f"window.trustdocsSearch.shard({number},{{{data}}});\n"
-        )
+        name = _string(key)
+        for members, kind in zip(shards[-1], (index.p, index.w), strict=True):
+            value = kind.get(key)
+            if value is not None:
+                member = f"{name}:{value}"
+                members.append(member)
+                size += len(member)
     if firsts:
         firsts[0] = ""  # the first shard also holds every key that sorts before the first word
-    files[MANIFEST_FILE] = _manifest(files, len(pages), firsts)
-    return files
+    data = [f'"p":{{{",".join(p)}}},"w":{{{",".join(w)}}}' for p, w in shards]
+    return data, firsts
 
 
 def _manifest(files: dict[str, str], pages: int, firsts: list[str]) -> str:
