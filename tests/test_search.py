@@ -389,16 +389,48 @@ def test_an_index_patched_after_a_few_edits_equals_one_assembled_anew(many_recor
     pages = [{**data.draw(records), "url": url} for url in urls]
     cache = BuildCache(tmp_path / f"cache-{count}")
     target = data.draw(st.sampled_from([search.SHARD_TARGET_BYTES, 300, 40]))
-    with mock.patch.object(search, "SHARD_TARGET_BYTES", target):
+    share = data.draw(st.sampled_from([search.PATCHED_SHARE, 1]))  # 1: up to PATCHED_MOST pages
+    most = min(search.PATCHED_MOST, max(1, count // share))
+    with (
+        mock.patch.object(search, "SHARD_TARGET_BYTES", target),
+        mock.patch.object(search, "PATCHED_SHARE", share),
+    ):
         search_index_files(pages, cache)
         for _ in range(data.draw(st.integers(1, 3))):
-            edits = data.draw(st.lists(st.integers(0, count - 1), max_size=search.PATCHED_MOST + 2))
+            edits = data.draw(st.lists(st.integers(0, count - 1), max_size=most + 2))
             for n in edits:
                 pages[n] = {**data.draw(records), "url": urls[n]}
             patched = mock.patch.object(search, "_assembled", side_effect=AssertionError)
-            with patched if len(set(edits)) <= search.PATCHED_MOST else contextlib.nullcontext():
+            with patched if len(set(edits)) <= most else contextlib.nullcontext():
                 found = search_index_files(pages, cache)
             assert found == search_index_files(pages)
+
+
+def test_a_patched_index_keeps_the_merged_words_of_unchanged_pages_from_pruning(
+    many_records, tmp_path
+):
+    """Builds that only patch the index still use the blocks of merged words: pruning keeps them,
+    and the next build that must merge every page's words again reads the unchanged ones back."""
+    import os
+
+    from trustdocs import search
+    from trustdocs.cache import BuildCache
+
+    pages = [{**r, "url": f"u{n:03}.html"} for n, r in enumerate(many_records[:130])]
+    search_index_files(pages, BuildCache(tmp_path))  # three blocks of BLOCK_PAGES
+    for entry in tmp_path.rglob("*.entry"):
+        os.utime(entry, (1, 1))  # made long ago: pruned unless a build uses them
+    pages[5] = {**many_records[140], "url": pages[5]["url"]}
+    patching = BuildCache(tmp_path)
+    with mock.patch.object(search, "_assembled", side_effect=AssertionError):
+        search_index_files(pages, patching)
+    patching.prune()
+    pages[6] = {**many_records[141], "url": pages[6]["url"]}
+    merges = mock.patch.object(search, "_merge_postings", wraps=search._merge_postings)
+    with mock.patch.object(search, "PATCHED_MOST", 0), merges as merged:
+        found = search_index_files(pages, BuildCache(tmp_path))
+    assert found == search_index_files(pages)
+    assert merged.call_count == 2  # the edited block's text and headings; the others read back
 
 
 # Any character a word can hold (no lone surrogate), and often those whose order differs between

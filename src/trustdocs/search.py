@@ -29,6 +29,7 @@ needs no stemmer of its own.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import hashlib
 import itertools
@@ -296,15 +297,18 @@ BLOCK_PAGES = 64
 Block = tuple[dict[str, str], dict[str, tuple[list[int], int]], dict[str, tuple[list[int], int]]]
 
 
-def _block(pages: Sequence[SearchRecord], cache: BuildCache | None) -> Block:
-    """The words of PAGES merged, from CACHE when it holds them."""
+def _block_key(digests: Sequence[str]) -> str:
+    """The key of the block of the pages whose records have DIGESTS (`_digest`)."""
+    return hashlib.sha256("\0".join(["block", code_fingerprint(), *digests]).encode()).hexdigest()
+
+
+def _block(
+    pages: Sequence[SearchRecord], digests: Sequence[str], cache: BuildCache | None
+) -> Block:
+    """The words of PAGES (whose records have DIGESTS) merged, from CACHE when it holds them."""
     key = ""
     if cache is not None and cache.enabled:
-        # A record is made from its page's entry alone (`search_record`), with trustdocs' code.
-        digest = hashlib.sha256(code_fingerprint().encode())
-        for record in pages:
-            digest.update(b"\0" + record["page"].encode("utf-8", "surrogatepass"))
-        key = digest.hexdigest()
+        key = _block_key(digests)
         kept = load(cache, "search", key, tuple)
         if kept is not None:
             return kept  # type: ignore[no-any-return]
@@ -332,7 +336,7 @@ def _join(
 
 
 def _merged(
-    pages: Sequence[SearchRecord], cache: BuildCache | None
+    pages: Sequence[SearchRecord], digests: Sequence[str], cache: BuildCache | None
 ) -> tuple[dict[str, str], Postings, Postings]:
     """Every page's words (word → stem) and the text and heading postings of every stem."""
     vocabulary: dict[str, str] = {}
@@ -341,7 +345,8 @@ def _merged(
     last_text: dict[str, int] = {}
     last_heading: dict[str, int] = {}
     for start in range(0, len(pages), BLOCK_PAGES):
-        words, text_part, heading_part = _block(pages[start : start + BLOCK_PAGES], cache)
+        block = slice(start, start + BLOCK_PAGES)
+        words, text_part, heading_part = _block(pages[block], digests[block], cache)
         vocabulary.update(words)
         _join(text, last_text, text_part, start)
         _join(headings, last_heading, heading_part, start)
@@ -374,12 +379,14 @@ def search_index_files(
     pages = sorted(records, key=lambda r: r["url"])
     files: dict[str, str] = {}
     files.update(_text_files(pages))
+    digests = [_digest(r) for r in pages]
+    key = _index_key([r["url"] for r in pages])
     kept = cache is not None and cache.enabled
-    index, changed = _patched(pages, cache) if kept else (None, True)
+    index, changed = _patched(pages, digests, cache, key) if kept else (None, True)
     if index is None:
-        index = _assembled(pages, cache)
+        index = _assembled(pages, digests, cache)
     if kept and changed:
-        store(cache, "search", _index_key(), index)  # type: ignore[arg-type]
+        store(cache, "search", key, index)  # type: ignore[arg-type]
     shards, firsts = _shards(index)
     files.update(
         (f"{SEARCH_DIR}/terms/{number}.js", f"window.trustdocsSearch.shard({number},{{{data}}});\n")
@@ -393,10 +400,10 @@ def search_index_files(
 class _Index:
     """An assembled index, as its shards are cut from it; kept in the cache for the next build."""
 
-    urls: list[str]  # the pages', in page number order
-    digests: list[str]  # each page's record (`_digest`)
+    digests: list[str]  # each page's record (`_digest`), in page number order
     words: list[str]  # each page's words, as its record has them
-    counts: dict[str, int]  # each word → the number of pages that have it
+    counts: dict[str, int] | None  # each word → the number of pages that have it (None: not
+    # counted yet; the first patch counts them: a build that changed the pages never needs them)
     p: dict[str, str]  # each stem → its entry (`_entry`)
     w: dict[str, str]  # each word whose stem differs from it → the stem, as JSON
 
@@ -406,15 +413,17 @@ def _digest(record: SearchRecord) -> str:
     return hashlib.sha256(record["page"].encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def _index_key() -> str:
-    """Where the last index assembled is kept: one per cache (a site's), for this code."""
-    return hashlib.sha256(f"search index\0{code_fingerprint()}".encode()).hexdigest()
+def _index_key(urls: list[str]) -> str:
+    """Where the last index assembled of pages at URLS is kept (a build that changed which pages
+    there are finds none, without reading one it cannot use), for this code."""
+    return hashlib.sha256("\0".join(["index", code_fingerprint(), *urls]).encode()).hexdigest()
 
 
-def _assembled(pages: Sequence[SearchRecord], cache: BuildCache | None) -> _Index:
-    """The index of PAGES, from every page's words."""
-    vocabulary, text, headings = _merged(pages, cache)
+def _assembled(
+    pages: Sequence[SearchRecord], digests: list[str], cache: BuildCache | None
+) -> _Index:
+    """The index of PAGES (whose records have DIGESTS), from every page's words."""
+    vocabulary, text, headings = _merged(pages, digests, cache)
     forms: dict[str, list[str]] = {}
     for word, term in vocabulary.items():
         forms.setdefault(term, []).append(word)
@@ -426,28 +435,30 @@ def _assembled(pages: Sequence[SearchRecord], cache: BuildCache | None) -> _Inde
         entries[term] = _entry(words, text.get(term, []), headings.get(term, []))
         stems.update((word, _string(term)) for word in words if word != term)
     words = [record["words"] for record in pages]
-    counts = collections.Counter(word for each in words for word in each.split())
-    urls, digests = [r["url"] for r in pages], [_digest(r) for r in pages]
-    return _Index(urls, digests, words, dict(counts), entries, stems)
+    return _Index(digests, words, None, entries, stems)
 
 
-# Pages whose records may differ from the last index's for it to be patched: each costs the
-# entries of its words' stems, decoded and written again.
+# Pages whose records may differ from the last index's for it to be patched, at most: each costs
+# the entries of its words' stems, decoded and written again, and the commonest words' are long.
 PATCHED_MOST = 32
+PATCHED_SHARE = 16  # nor more than one page in this many
 
 
-def _patched(pages: Sequence[SearchRecord], cache: BuildCache) -> tuple[_Index | None, bool]:
-    """The last index assembled in CACHE, patched to PAGES' records, and whether it changed;
-    None when there is none, or it had other pages or more than PATCHED_MOST other records."""
-    index = load(cache, "search", _index_key(), _Index)
-    if index is None or len(index.urls) != len(pages):
+def _patched(
+    pages: Sequence[SearchRecord], digests: list[str], cache: BuildCache, key: str
+) -> tuple[_Index | None, bool]:
+    """The last index assembled of the same pages (KEY) in CACHE, patched to PAGES' records
+    (whose DIGESTS those are), and whether it changed; None when there is none, or too many
+    records changed (PATCHED_MOST, PATCHED_SHARE)."""
+    index = load(cache, "search", key, _Index)
+    if index is None or len(index.digests) != len(pages):
         return None, True
-    if any(map(operator.ne, index.urls, (r["url"] for r in pages))):
-        return None, True
-    digests = [_digest(r) for r in pages]
     changed = [n for n, (a, b) in enumerate(zip(digests, index.digests, strict=True)) if a != b]
-    if len(changed) > PATCHED_MOST:
+    if len(changed) > min(PATCHED_MOST, max(1, len(pages) // PATCHED_SHARE)):
         return None, True
+    # The blocks of merged words a build after other changes reads: used, so pruning keeps them.
+    for start in range(0, len(pages), BLOCK_PAGES):
+        cache.touch("search", _block_key(digests[start : start + BLOCK_PAGES]))
     if changed:
         _patch(index, {n: pages[n] for n in changed})
         index.digests = digests
@@ -462,6 +473,8 @@ def _patch(index: _Index, records: dict[int, SearchRecord]) -> None:
     for record in records.values():
         stems.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
     touched = set().union(*before.values(), *after.values())
+    if index.counts is None:
+        index.counts = dict(collections.Counter(" ".join(index.words).split()))
     counts = index.counts
     had = {word for word in touched if word in counts}
     for n in records:
@@ -489,32 +502,38 @@ def _patch(index: _Index, records: dict[int, SearchRecord]) -> None:
         for n, r in records.items()
     }
     for term in {stems.get(word) or stem(word) for word in touched}:
-        forms, text_postings, heading_postings = json.loads(index.p.get(term, "[[],[],[]]"))
-        forms = [word for word in forms if word not in gone] + came.get(term, [])
+        was = json.loads(index.p.get(term, "[[],[],[]]"))
+        forms = [word for word in was[0] if word not in gone] + came.get(term, [])
         if not forms:
             del index.p[term]  # no page has any of its words: nor its postings
             continue
         _in_browser_order(forms, _ASTRAL.search("".join(forms)) is not None)
-        index.p[term] = _entry(
-            forms,
-            _postings_with(text_postings, text, term),
-            _postings_with(heading_postings, heading, term),
-        )
+        now = [forms, _postings_with(was[1], text, term), _postings_with(was[2], heading, term)]
+        if now != was:  # most of an edited page's words are where they were: written once
+            index.p[term] = _entry(*now)
 
 
 def _postings_with(flat: list[int], masks: dict[int, dict[str, int]], term: str) -> list[int]:
     """The flattened postings FLAT with each page of MASKS (page number → term → its mask
-    there) holding TERM as MASKS say, or not at all."""
-    pairs = dict(zip(itertools.accumulate(flat[0::2]), flat[1::2], strict=True))
-    for n, found in masks.items():
-        mask = found.get(term)
+    there) holding TERM as MASKS say, or not at all. The commonest terms have a posting on
+    most pages: each is found by bisection, and the lists are made whole, not a pair at a time."""
+    numbers, found = list(itertools.accumulate(flat[0::2])), flat[1::2]
+    for n, given in masks.items():
+        mask = given.get(term)
+        at = bisect.bisect_left(numbers, n)
+        there = at < len(numbers) and numbers[at] == n
         if mask is None:
-            pairs.pop(n, None)
+            if there:
+                del numbers[at], found[at]
+        elif there:
+            found[at] = mask
         else:
-            pairs[n] = mask
-    numbers = sorted(pairs)
-    gaps = [*numbers[:1], *map(operator.sub, numbers[1:], numbers)]
-    return [value for gap, n in zip(gaps, numbers, strict=True) for value in (gap, pairs[n])]
+            numbers.insert(at, n)
+            found.insert(at, mask)
+    postings = [0] * (2 * len(numbers))
+    postings[0::2] = [*numbers[:1], *map(operator.sub, numbers[1:], numbers)]
+    postings[1::2] = found
+    return postings
 
 
 def _shards(index: _Index) -> tuple[list[str], list[str]]:
