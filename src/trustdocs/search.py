@@ -473,8 +473,10 @@ def _patch(index: _Index, records: dict[int, SearchRecord]) -> None:
     for record in records.values():
         stems.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
     touched = set().union(*before.values(), *after.values())
-    if index.counts is None:
-        index.counts = dict(collections.Counter(" ".join(index.words).split()))
+    if index.counts is None:  # a page at a time: every word of a large course at once is large
+        index.counts = collections.Counter()
+        for words in index.words:
+            index.counts.update(words.split())
     counts = index.counts
     had = {word for word in touched if word in counts}
     for n in records:
