@@ -433,6 +433,15 @@ def test_a_patched_index_keeps_the_merged_words_of_unchanged_pages_from_pruning(
     assert merged.call_count == 2  # the edited block's text and headings; the others read back
 
 
+def test_a_cached_index_takes_any_text_an_uncached_one_takes(many_records, tmp_path):
+    """Keeping the index in the cache never fails where assembling it without one does not: a
+    URL with a lone surrogate (which no page name can hold) is written as the files write it."""
+    from trustdocs.cache import BuildCache
+
+    pages = [{**many_records[0], "url": "a\udcff.html"}, many_records[1]]
+    assert search_index_files(pages, BuildCache(tmp_path)) == search_index_files(pages)
+
+
 # Any character a word can hold (no lone surrogate), and often those whose order differs between
 # UTF-16 and code points.
 _KEY_CHARACTERS = st.one_of(

@@ -380,12 +380,11 @@ def search_index_files(
     files: dict[str, str] = {}
     files.update(_text_files(pages))
     digests = [_digest(r) for r in pages]
-    key = _index_key([r["url"] for r in pages])
-    kept = cache is not None and cache.enabled
-    index, changed = _patched(pages, digests, cache, key) if kept else (None, True)
+    key = _index_key([r["url"] for r in pages]) if cache is not None and cache.enabled else ""
+    index, changed = _patched(pages, digests, cache, key) if key else (None, True)
     if index is None:
         index = _assembled(pages, digests, cache)
-    if kept and changed:
+    if key and changed:
         store(cache, "search", key, index)  # type: ignore[arg-type]
     shards, firsts = _shards(index)
     files.update(
@@ -416,7 +415,8 @@ def _digest(record: SearchRecord) -> str:
 def _index_key(urls: list[str]) -> str:
     """Where the last index assembled of pages at URLS is kept (a build that changed which pages
     there are finds none, without reading one it cannot use), for this code."""
-    return hashlib.sha256("\0".join(["index", code_fingerprint(), *urls]).encode()).hexdigest()
+    text = "\0".join(["index", code_fingerprint(), *urls])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _assembled(
@@ -445,11 +445,12 @@ PATCHED_SHARE = 16  # nor more than one page in this many
 
 
 def _patched(
-    pages: Sequence[SearchRecord], digests: list[str], cache: BuildCache, key: str
+    pages: Sequence[SearchRecord], digests: list[str], cache: BuildCache | None, key: str
 ) -> tuple[_Index | None, bool]:
     """The last index assembled of the same pages (KEY) in CACHE, patched to PAGES' records
     (whose DIGESTS those are), and whether it changed; None when there is none, or too many
     records changed (PATCHED_MOST, PATCHED_SHARE)."""
+    assert cache is not None  # KEY is only made for a cache
     index = load(cache, "search", key, _Index)
     if index is None or len(index.digests) != len(pages):
         return None, True
