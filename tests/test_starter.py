@@ -11,6 +11,7 @@ import yaml
 from conftest import REPO
 
 from trustdocs.cli import main
+from trustdocs.launch import EXIT_INTERRUPTED
 from trustdocs.starter import WORKFLOW_PATH
 
 CHECK_JSONSCHEMA = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
@@ -98,3 +99,58 @@ def test_the_first_lesson_shows_a_knowledge_check_that_builds(new_course, monkey
     assert lesson.count('<section class="check"') == 2
     assert 'type="radio"' in lesson
     assert '<details class="check-answer"><summary>Model answer</summary>' in lesson
+
+
+def test_new_never_writes_through_a_link_it_finds(tmp_path, monkeypatch, capsys):
+    """A dangling link where a starter file goes (`.gitignore` leading elsewhere) is an existing
+    file: `new` refuses, writes nothing, and the file the link names is never created."""
+    monkeypatch.chdir(tmp_path)
+    course, elsewhere = tmp_path / "course", tmp_path / "elsewhere"
+    course.mkdir()
+    elsewhere.mkdir()
+    (course / ".gitignore").symlink_to(elsewhere / "planted")
+    assert main(["new", "course", "--title", "Negotiation Basics"]) == 2
+    assert ".gitignore" in capsys.readouterr().err
+    assert not (elsewhere / "planted").exists()
+    assert sorted(p.name for p in course.iterdir()) == [".gitignore"]
+
+
+def test_new_never_writes_into_a_linked_folder(tmp_path, monkeypatch, capsys):
+    """A folder of the new course that is a link to one elsewhere (`content` → another project's)
+    would put the course's pages there: refused, nothing written on either side."""
+    monkeypatch.chdir(tmp_path)
+    course, elsewhere = tmp_path / "course", tmp_path / "elsewhere"
+    course.mkdir()
+    elsewhere.mkdir()
+    (course / "content").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["new", "course", "--title", "Negotiation Basics"]) == 2
+    assert "content" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in course.iterdir()) == ["content"]
+
+
+@pytest.mark.parametrize("stop_at", [1, 3, 6])
+def test_new_cut_short_leaves_the_folder_as_it_was(tmp_path, monkeypatch, stop_at):
+    """Ctrl-C (or a full disk) while `new` writes: the files and folders it made are removed, so
+    the folder is as before and `new` runs again; what was there before stays."""
+    import trustdocs.starter as starter
+
+    monkeypatch.chdir(tmp_path)
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "notes.txt").write_text("mine")
+    real_write, writes = starter._write_new_file, []
+
+    def cut_short(path: Path, text: str) -> None:
+        writes.append(path)
+        if len(writes) == stop_at:
+            raise KeyboardInterrupt
+        real_write(path, text)
+
+    monkeypatch.setattr(starter, "_write_new_file", cut_short)
+    assert main(["new", "course", "--title", "Negotiation Basics"]) == EXIT_INTERRUPTED
+    assert sorted(p.name for p in course.iterdir()) == ["notes.txt"]
+    assert (course / "notes.txt").read_text() == "mine"
+    monkeypatch.setattr(starter, "_write_new_file", real_write)
+    assert main(["new", "course", "--title", "Negotiation Basics"]) == 0
+    assert (course / "site.yaml").is_file()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import unicodedata
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -136,15 +138,49 @@ def starter_files(title: str) -> dict[str, str]:
 
 
 def write_starter_site(folder: Path, title: str) -> list[Path]:
-    """Write a new course into FOLDER (created if needed); refuse to overwrite an existing site."""
+    """Write a new course into FOLDER (created if needed): all of it or, cut short, none of it.
+    Refuse to overwrite anything, and to write through a link (to a file or folder elsewhere)."""
     files = starter_files(title)
-    existing = [folder / rel for rel in files if (folder / rel).exists()]
+    existing = [folder / rel for rel in files if os.path.lexists(folder / rel)]
     if existing:
         raise FileExistsError(f"{existing[0]} already exists")
-    written = []
-    for rel, text in files.items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
+    made: list[Path] = []  # files and folders made here, removed again if `new` is cut short
+    try:
+        for rel, text in files.items():
+            path = folder / rel
+            made += _new_folders(folder, path.parent)
+            _write_new_file(path, text)
+            made.append(path)
+    except BaseException:  # Ctrl-C too: the folder is left as it was
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    path.rmdir()  # made here, and empty again: a folder not made here is kept
+                else:
+                    path.unlink()
+        raise
+    return [path for path in made if not path.is_dir()]
+
+
+def _new_folders(top: Path, folder: Path) -> list[Path]:
+    """Make FOLDER and the folders between TOP and it; those made. A link among them (to a folder
+    elsewhere) is refused: the course's files would land there."""
+    made: list[Path] = []
+    if not top.exists():
+        top.mkdir(parents=True)
+        made.append(top)
+    for depth in range(len(folder.relative_to(top).parts)):
+        path = top.joinpath(*folder.relative_to(top).parts[: depth + 1])
+        if path.is_symlink():
+            raise FileExistsError(f"{path} is a link: the new course is not written through it")
+        if not path.exists():
+            path.mkdir()
+            made.append(path)
+    return made
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    """Create PATH with TEXT; never over a file already there, nor through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8", newline="") as out:
+        out.write(text)
