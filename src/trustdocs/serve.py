@@ -49,6 +49,7 @@ from trustdocs.config import (
     leads_above,
     load_config,
     may_read,
+    within,
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.files import skipped_name
@@ -520,20 +521,23 @@ def watch_roots(
         roots.append((config.static_dir, True))
     for theme in (config.root_dir / "themes", default_theme_dir()):
         roots.append((theme, True))
-    recursive_roots = [folder.resolve() for folder, recursive in roots if recursive]
-    apart: dict[Path | None, list[Path]] = {}  # by the top folder under the site's that holds them
-    for folder in sorted({Path(path).parent for path in files_read}):
-        if not any(folder.is_relative_to(root) for root in recursive_roots):
-            apart.setdefault(_top_folder(config, folder), []).append(folder)
+    recursive_roots = [str(folder.resolve()) for folder, recursive in roots if recursive]
+    site, output = str(config.root_dir.resolve()), str(config.output_dir.resolve())
+    apart: dict[str | None, list[str]] = {}  # by the top folder under the site's that holds them
+    # Files read are real paths (links followed): compared as strings, not as thousands of Paths.
+    for folder in sorted({os.path.dirname(path) for path in files_read}):
+        if not any(within(folder, root) for root in recursive_roots):
+            apart.setdefault(_top_folder(folder, site, output), []).append(folder)
     for top, folders in apart.items():
         if top is not None and len(folders) > WATCHED_APART:
-            roots.append((top, True))  # one watch of the whole folder, not one per exercise
+            roots.append((Path(top), True))  # one watch of the whole folder, not one per exercise
         else:
-            roots += [(folder, False) for folder in folders]
+            roots += [(Path(folder), False) for folder in folders]
     unique: dict[Path, bool] = {}
     for folder, recursive in roots:
-        if folder.is_dir() and not folder.resolve().is_relative_to(config.output_dir.resolve()):
-            unique[folder.resolve()] = unique.get(folder.resolve(), False) or recursive
+        real = folder.resolve()
+        if folder.is_dir() and not within(str(real), output):
+            unique[real] = unique.get(real, False) or recursive
     return sorted(unique.items())
 
 
@@ -541,7 +545,7 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
     """Where each link in the site's content, static and theme folders leads -> the link, named
     as discovery names it (through the links before it; the folders themselves may be links). A
     file there is one of the site's, yet the watch of the folder holding the link does not see it."""
-    output, site = config.output_dir.resolve(), config.root_dir.resolve()
+    output, site = str(config.output_dir.resolve()), config.root_dir.resolve()
     links: dict[Path, Path] = {}
     walked: set[str] = set()
 
@@ -551,46 +555,56 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
         return may_read(real, site, config.allow_outside_files)
 
     roots = [config.content_dir, config.static_dir, config.root_dir / THEMES_DIR]
-    stack = [str(root) for root in roots if root is not None]
-    given = set(stack)  # the site's own folders: wherever they are, as discovery takes them
-    tops = [os.path.realpath(root) for root in stack]  # a link above one: not walked
+    given = [str(root) for root in roots if root is not None]
+    tops = [os.path.realpath(root) for root in given]  # a link above one: not walked
+    # Each folder to walk: as discovery names it, where it really is, whether it may be walked
+    # (the site's own folders are, wherever they are), and whether it is a link. A folder that is
+    # not a link is where its parent really is, and published if its parent is (a repository's
+    # own folder is hidden, never walked): only links are followed one by one.
+    stack = [
+        (root, real, True, _is_link(root, real)) for root, real in zip(given, tops, strict=True)
+    ]
     while stack:
-        folder = stack.pop()
-        real = os.path.realpath(folder)
-        if real in walked or Path(real).is_relative_to(output):
-            continue
-        if folder not in given and not published(real):
+        folder, real, walk, linked = stack.pop()
+        if real in walked or within(real, output) or not walk:
             continue
         walked.add(real)
-        if real != os.path.abspath(folder) and os.path.islink(folder):
+        if linked:
             links[Path(real)] = Path(folder)
+        inherited = published(real)
         with contextlib.suppress(OSError), os.scandir(folder) as entries:
             for entry in entries:
                 if skipped_name(entry.name):
                     continue
+                if not entry.is_symlink():
+                    if entry.is_dir():
+                        stack.append((entry.path, os.path.join(real, entry.name), inherited, False))
+                    continue
+                target = os.path.realpath(entry.path)
                 if entry.is_dir():
                     # Only a link can lead above a folder walked: its target alone is looked at.
-                    if entry.is_symlink() and any(
-                        leads_above(os.path.realpath(entry.path), top) for top in tops
-                    ):
-                        continue
-                    stack.append(entry.path)
-                elif entry.is_symlink():
-                    target = os.path.realpath(entry.path)
-                    if published(target):
-                        links[Path(target)] = Path(entry.path)
+                    if not any(leads_above(target, top) for top in tops):
+                        stack.append((entry.path, target, published(target), True))
+                elif published(target):
+                    links[Path(target)] = Path(entry.path)
     return links
 
 
-def _top_folder(config: SiteConfig, folder: Path) -> Path | None:
-    """The folder right under the site's that holds FOLDER, if it may be watched whole."""
-    root = config.root_dir.resolve()
-    if folder == root or not folder.is_relative_to(root):
+def _is_link(folder: str, real: str) -> bool:
+    """Whether FOLDER, which really is REAL, is itself a link (not only below one)."""
+    return real != os.path.abspath(folder) and os.path.islink(folder)
+
+
+def _top_folder(folder: str, site: str, output: str) -> str | None:
+    """The folder right under the SITE's (a real path) that holds FOLDER, if it may be watched
+    whole (the OUTPUT, a real path, is not in it)."""
+    if folder == site or not within(folder, site):
         return None
-    top = root / folder.relative_to(root).parts[0]
-    if top.name.startswith(".") or top.name == "node_modules":
+    name = folder[len(site.rstrip(os.sep)) + 1 :].split(os.sep, 1)[0]
+    top = os.path.join(site, name)
+    if name.startswith(".") or name == "node_modules":
         return None
-    if config.output_dir.resolve().is_relative_to(top):
+    if within(output, top):
         return None  # a build writing there must not look like an edit
     return top
 
