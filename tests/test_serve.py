@@ -1167,3 +1167,26 @@ def test_a_theme_link_out_of_the_site_is_not_watched_unless_the_site_allows_it(t
     (site / "site.yaml").write_text("title: Test Course\nsourceref_outside: true\n")
     allowed = site_links(load_config(site / "site.yaml"))
     assert allowed[(tmp_path / "shared" / "partials").resolve()].name == "partials"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_preview_built_again_frees_what_the_last_site_left(tmp_path, workers):
+    """A preview holds its site's pages out of the cycle collector's walks; a full rebuild (the
+    config edited) replaces the site, and what the old one leaves in reference cycles must be
+    freed, or a long session would keep a part of every site it ever built."""
+    import gc
+
+    from trustdocs.serve import Preview
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    preview = Preview(load_config(root / "site.yaml"), tmp_path / "served")
+    gc.unfreeze()
+    gc.collect()
+    preview.full_build(workers=workers, minimum=0)
+    preview.full_build(workers=workers, minimum=0)
+    held = gc.get_freeze_count()
+    assert held > 0  # the site's pages are held out of the collector's walks
+    for _ in range(5):
+        preview.full_build(workers=workers, minimum=0)
+    assert gc.get_freeze_count() <= held + 20  # 240 more a build when they were kept
+    gc.unfreeze()

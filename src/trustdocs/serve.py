@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import json
 import os
 import queue
@@ -135,6 +136,7 @@ class Preview:
         self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
         self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
+        self.sites_built = 0
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -155,6 +157,9 @@ class Preview:
             self.incomplete.set()
             self.loading_all = True
         self.site = site
+        if self.sites_built:
+            _free_replaced_sites()
+        self.sites_built += 1
         report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
         if loading:
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)
@@ -342,6 +347,15 @@ class ServedFolder:
         for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
                 write_file(self._inside(rel), content)
+
+
+def _free_replaced_sites() -> None:
+    """Free the reference cycles of the sites a full build replaced: a site's pages are held out
+    of the collector's walks (`out_of_collection`), and so was what they left behind. One walk of
+    every object (0.4 s at 10,000 lessons), on a full build only, rather than a leak on each."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _made_when_loaded(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:

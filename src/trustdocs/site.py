@@ -53,6 +53,9 @@ class Site:
         self.on_request = False  # pages are rendered when asked for (a large site's preview)
         self.chosen: dict[str, PageSource] = {}  # the source that makes each page
         self.keeps_bodies = False  # pages parsed in workers are never parsed here again
+        # What a build loads lives as long as the process (a preview's): out of the cycle
+        # collector's walks (`out_of_collection`) until the next site is built (`gc.unfreeze`).
+        self.long_lived = False
 
     def build(
         self,
@@ -74,10 +77,12 @@ class Site:
         self.read.discover(*(found or ()))
         self.on_request = on_request_from is not None and len(self.files.pages) >= on_request_from
         load_here = load_here and into is not None
+        held = out_of_collection if load_here or self.long_lived else contextlib.nullcontext
         if not load_here and workers > 1 and can_fork() and len(self.files.pages) >= minimum:
-            self._build_in_workers(workers, into)
+            with held():
+                self._build_in_workers(workers, into)
             return
-        with out_of_collection() if load_here else contextlib.nullcontext():
+        with held():
             for path in self.files.pages:
                 self.read.read(path)
             snapshot = self._load()
@@ -193,6 +198,7 @@ class LiveSite(Site):
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         super().__init__(config, cache)
         self.keeps_bodies = True  # an edit renders other pages again: their bodies are parsed here
+        self.long_lived = True
         # Pages loaded again after an edit (rendering on request), with their last problems:
         # reported until they are loaded, so that an edit does not hide them meanwhile.
         self.reloading: dict[str, PageOutputs] = {}

@@ -436,13 +436,20 @@ def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Work
     try:
         for job in jobs:
             here, there = context.Pipe()
-            process = context.Process(target=target, args=(there, *job), daemon=True)
+            process = context.Process(target=_in_worker, args=(target, there, *job), daemon=True)
             process.start()
             there.close()
             workers.append((here, process))
     finally:
         gc.unfreeze()
     return workers
+
+
+def _in_worker(target: Callable[..., None], *args: Any) -> None:
+    """Run TARGET(*ARGS) in a forked worker, with the cycle collector on whatever the main
+    process's was when it forked (a preview loads with it off): the worker says when it is off."""
+    gc.enable()
+    target(*args)
 
 
 def _collect_made(workers: list[Worker]) -> Made:
@@ -580,7 +587,8 @@ def _work(
     with _reporting(connection):
         pages = ParsedPages(config, cache=cache, site_key=site_key)
         known = pages.known_source
-        reads = {p: read_page(config, p, cache, known, hints.get(p, "")) for p in share}
+        with out_of_collection():  # every page's tags, or its cached facts: no cycles
+            reads = {p: read_page(config, p, cache, known, hints.get(p, "")) for p in share}
         connection.send(("ok", reads if bodies else {p: _bodiless(r) for p, r in reads.items()}))
         parse_order: ParseOrder | None = _next_order(connection)
         if parse_order is None:
