@@ -122,9 +122,7 @@ class Preview:
         use_cache: bool = False,
         on_request_from: int | None = ON_REQUEST_MINIMUM,
     ) -> None:
-        self.config = config
-        self.use_cache = use_cache
-        self.on_request_from = on_request_from
+        self.config, self.use_cache, self.on_request_from = config, use_cache, on_request_from
         self.output_dir = output_dir
         self.folder = ServedFolder(output_dir)
         self.lock = threading.Lock()
@@ -136,7 +134,6 @@ class Preview:
         self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
         self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
-        self.sites_built = 0
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -146,8 +143,7 @@ class Preview:
         except ConfigError as exc:
             return self._publish(exc.diagnostics, {}, started)
         self.config = config
-        # The preview serves the site at the root of its own address, not where it is published:
-        # without base_url, the 404 page's links stay here.
+        # Served at the root of its own address, not where it is published: no base_url.
         cache = cache_folder(config, self.use_cache)
         site = LiveSite(dataclasses.replace(config, base_url=None), cache)
         site.build(workers=workers, minimum=minimum, on_request_from=self.on_request_from)
@@ -157,9 +153,8 @@ class Preview:
             self.incomplete.set()
             self.loading_all = True
         self.site = site
-        if self.sites_built:
+        if self.version:  # a site was built before: replaced now
             _free_replaced_sites()
-        self.sites_built += 1
         report = self._publish(site.diagnostics(), site.output_files(on_request=False), started)
         if loading:
             _say(f"{plural(len(site.pages.facts), 'page')}: {ON_REQUEST_SAID}", report.version == 1)

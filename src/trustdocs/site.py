@@ -37,6 +37,8 @@ from trustdocs.workers import (
 class Site:
     """The site's sources, parsed pages, snapshot and outputs; what a build writes."""
 
+    long_lived = False  # what it loads lives as long as the process: see `out_of_collection`
+
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         self.config = config
         self.cache = cache or BuildCache(None)
@@ -53,9 +55,6 @@ class Site:
         self.on_request = False  # pages are rendered when asked for (a large site's preview)
         self.chosen: dict[str, PageSource] = {}  # the source that makes each page
         self.keeps_bodies = False  # pages parsed in workers are never parsed here again
-        # What a build loads lives as long as the process (a preview's): out of the cycle
-        # collector's walks (`out_of_collection`) until the next site is built (`gc.unfreeze`).
-        self.long_lived = False
 
     def build(
         self,
@@ -89,12 +88,7 @@ class Site:
         if self.on_request:
             self.made.add([], snapshot)
         elif into is not None and load_here:
-            keys = self.made.kept.keys(self.pages)
-            order = RenderOrder(snapshot, frozenset(self.pages.facts), keys)
-            given = (workers, minimum, self.keeps_bodies, everywhere)  # see make_site_pages
-            site = (self.theme, self.cache)
-            made, self.workers_used = make_site_pages(order, self.pages, site, into, *given)
-            self.made.add(made[0], snapshot, *made[1:])
+            self.workers_used = _make_loaded(self, snapshot, into, (workers, minimum, everywhere))
         else:
             self._render(snapshot)
 
@@ -191,14 +185,40 @@ class Site:
         return None if self.snapshot is None else self.made.on_request_file(path, self.snapshot)
 
 
+def _make_loaded(
+    site: Site,
+    snapshot: SiteSnapshot,
+    into: FreshOutput,
+    given: tuple[int, int, Mapping[str, str] | None],
+) -> int:
+    """Make the pages of SITE loaded here into INTO (GIVEN: workers, minimum and the titles
+    shown everywhere: see `make_site_pages`); how many workers did."""
+    keys = site.made.kept.keys(site.pages)
+    order = RenderOrder(snapshot, frozenset(site.pages.facts), keys)
+    workers, minimum, everywhere = given
+    made, used = make_site_pages(
+        order,
+        site.pages,
+        (site.theme, site.cache),
+        into,
+        workers,
+        minimum,
+        site.keeps_bodies,
+        everywhere,
+    )
+    site.made.add(made[0], snapshot, *made[1:])
+    return used
+
+
 class LiveSite(Site):
     """A site kept up to date as its files are edited, as the preview serves it; a large one
     renders each page when it is first asked for (see `Site.build`)."""
 
+    long_lived = True  # a preview's: its site lives until a full rebuild replaces it
+
     def __init__(self, config: SiteConfig, cache: BuildCache | None = None) -> None:
         super().__init__(config, cache)
         self.keeps_bodies = True  # an edit renders other pages again: their bodies are parsed here
-        self.long_lived = True
         # Pages loaded again after an edit (rendering on request), with their last problems:
         # reported until they are loaded, so that an edit does not hide them meanwhile.
         self.reloading: dict[str, PageOutputs] = {}
