@@ -1190,3 +1190,39 @@ def test_a_preview_built_again_frees_what_the_last_site_left(tmp_path, workers):
         preview.full_build(workers=workers, minimum=0)
     assert gc.get_freeze_count() <= held + 20  # 240 more a build when they were kept
     gc.unfreeze()
+
+
+def test_pages_an_edit_unloads_while_the_others_load_are_loaded_again(tmp_path, monkeypatch):
+    """The preview of a large course loads the pages not opened yet a step at a time, from a list
+    it makes once. An edit meanwhile (a title every sidebar shows) unloads pages loaded already:
+    they must be loaded again before the preview says all are, and the print page must equal a
+    build's."""
+    import trustdocs.outputs as outputs
+    from trustdocs.serve import Preview
+
+    held = outputs._held
+
+    def slow_held(*args):
+        time.sleep(0.02)
+        return held(*args)
+
+    monkeypatch.setattr(outputs, "_held", slow_held)
+    site = make_site(tmp_path / "course", CONSULTING)
+    preview = Preview(load_config(site / "site.yaml"), tmp_path / "served", on_request_from=0)
+    preview.full_build()
+    preview.complete_pages(0.05)  # a few pages loaded, the others listed
+    loaded = set(preview.site.outputs)
+    assert loaded and not preview.site.loaded
+    home = site / "content" / "index.md"
+    home.write_text(home.read_text().replace("Learn Technology Consulting", "Consulting 101"))
+    preview.rebuild({home})
+    assert loaded - set(preview.site.outputs)  # unloaded by the edit
+    for _ in range(100):
+        preview.complete_pages(0.03)
+        if preview.site.loaded:
+            break
+    assert set(preview.site.outputs) == set(preview.site.pages.facts)
+    printed = preview.made_on_request("print.html")
+    full = tmp_path / "full"
+    assert build_site(load_config(site / "site.yaml"), full).written
+    assert printed == ((full / "print.html").read_bytes(), 200)

@@ -206,6 +206,7 @@ class SiteOutputs:
         self.digests: dict[str, str] = {}  # page file a build worker wrote -> its HTML's digest
         self.unfinished: dict[str, tuple[ParsedPage, SiteSnapshot, str]] = {}  # see `render`
         self._extras_of: SiteSnapshot | None = None
+        self._waiting: list[str] = []  # pages `complete` has yet to load, the next one last
 
     def reuse(self, parsed: ParsedPages, snapshot: SiteSnapshot) -> set[str]:
         """Take every page's outputs the cache still holds; return the pages left to render."""
@@ -272,17 +273,16 @@ class SiteOutputs:
         or rendered. SECONDS: stop after about this long; True once every page's are held."""
         self.finish()
         started = time.perf_counter()
-        for name in sorted(parsed.facts.keys() - self.pages.keys()):
+        # The pages left, listed once: sorting 10,000 names at each step took as long as the step.
+        if not self._waiting:
+            self._waiting = sorted(parsed.facts.keys() - self.pages.keys(), reverse=True)
+        while self._waiting:
             if seconds is not None and time.perf_counter() - started > seconds:
                 return False
-            key = self.kept.key_of(parsed, name)
-            parts = cached_parts(self.kept.cache, key, snapshot, html=False) if key else None
-            if parts is None:
-                made = self._render_kept(parsed, name, snapshot, key)
-                parsed.release(name)  # nobody holds every page's tokens at once
-                parts = made, ""
-            self.pages[name] = with_html(parts[0], None)
-        return True
+            if (name := self._waiting.pop()) in parsed.facts and name not in self.pages:
+                self.pages[name] = _held(self, parsed, name, snapshot)
+        left = parsed.facts.keys() - self.pages.keys()  # unloaded by an edit meanwhile
+        return not left or self.complete(parsed, snapshot, None if seconds is None else 0.0)
 
     def finish(self) -> None:
         """Make what `render` left for later: chapters and search records, and the cache entries."""
@@ -341,3 +341,16 @@ class SiteOutputs:
         """A file that reads every page (print page, search index), made when asked for."""
         self.finish()
         return make_on_request(path, snapshot, self.pages, self.theme, self.search)
+
+
+def _held(
+    outputs: SiteOutputs, parsed: ParsedPages, name: str, snapshot: SiteSnapshot
+) -> PageOutputs:
+    """Page NAME's outputs without their HTML, from the cache, or rendered (and kept)."""
+    key = outputs.kept.key_of(parsed, name)
+    parts = cached_parts(outputs.kept.cache, key, snapshot, html=False) if key else None
+    if parts is not None:
+        return with_html(parts[0], None)
+    made = outputs._render_kept(parsed, name, snapshot, key)
+    parsed.release(name)  # nobody holds every page's tokens at once
+    return with_html(made, None)
