@@ -288,7 +288,7 @@ def _folders_of(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def frame_fingerprint(snapshot: SiteSnapshot) -> str:
+def frame_parts(snapshot: SiteSnapshot) -> tuple[object, ...]:
     """What every page's frame and link checks read of the site: the tree, URLs and files.
 
     Titles are left out: a page's frame shows a few (its sidebar, breadcrumbs, previous and
@@ -296,7 +296,7 @@ def frame_fingerprint(snapshot: SiteSnapshot) -> str:
     anchors are (`shown_values`): a new title renders again only the pages that show it.
     """
     tree = snapshot.tree
-    return fingerprint(
+    return (
         snapshot.title,
         snapshot.base_url,
         snapshot.codepen_replacements,
