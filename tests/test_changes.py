@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import make_site, write_files, written
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustdocs.changes import ChangeKind, classify, plan_rebuild
 from trustdocs.config import load_config
@@ -395,3 +397,26 @@ def test_a_file_replaced_by_a_link_out_of_the_site_is_refused_as_a_build_refuses
     rebuild(site, path)
     assert any("symlink leads outside" in d.message for d in site.diagnostics())
     assert_equals_full_build(site)
+
+
+_PARTS = st.sampled_from(["a", "b", "c", "..", "ex.js", "a b"])
+_READ = st.lists(_PARTS, min_size=1, max_size=5).map(lambda parts: "/" + "/".join(parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    reads=st.dictionaries(
+        st.sampled_from(["p1", "p2", "p3"]), st.frozensets(_READ, max_size=4), max_size=3
+    ),
+    folder=st.one_of(st.just("/"), _READ),
+)
+def test_the_pages_reading_under_one_folder_are_those_the_map_of_every_folder_gives(reads, folder):
+    """An edit to a path that is not a plain file (a folder moved, an editor's temporary file
+    gone) re-parses the pages that read files under it: asked of each page's reads, as the map of
+    every folder on the way to a file read (used for many such paths at once) answers."""
+    from types import SimpleNamespace
+
+    from trustdocs.changes import _reading_under, _reading_under_one
+
+    facts = {name: SimpleNamespace(files_read=files) for name, files in reads.items()}
+    assert _reading_under_one(facts, folder) == _reading_under(facts).get(folder, set())
