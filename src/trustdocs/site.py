@@ -127,7 +127,7 @@ class Site:
         self.pages.bodies_elsewhere = not self.keeps_bodies  # sources come back without bodies
         site, plan = (self.theme, self.cache, self.site_key), (plan_parse, plan_render)
         given = (into, self.read.hints, self.keeps_bodies)
-        made = build_in_workers(self.config, shares, site, plan, *given)
+        made = build_in_workers(self.config, shares, site, plan, *given, not self.on_request)
         assert self.snapshot is not None  # resolved by plan_render
         self.made.add(made[0], self.snapshot, *made[1:])
         self.workers_used = len(shares)

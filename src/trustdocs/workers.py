@@ -328,6 +328,7 @@ def build_in_workers(
     into: FreshOutput | None = None,
     hints: dict[Path, str] | None = None,
     bodies: bool = True,
+    renders: bool = True,
 ) -> Made:
     """Read, parse and render the page files SHARES in one forked worker each; every page's
     outputs and how many were rendered (the others came from the cache).
@@ -337,6 +338,7 @@ def build_in_workers(
     workers stop there). With INTO, the workers write the pages there and send back their
     outputs without the page HTML. HINTS: see `read_page`. BODIES: whether the pages' sources
     sent back hold their bodies (the main process parses none of them unless it previews).
+    Unless RENDERS, no render order follows (pages are rendered when asked for).
     """
     plan_parse, plan_render = plan
     markdown_parser()  # once, before forking, rather than in every worker
@@ -352,9 +354,13 @@ def build_in_workers(
         for (connection, _), parse_order in zip(workers, plan_parse(reads), strict=True):
             connection.send(parse_order)
         parsed = [_receive(connection, process) for connection, process in workers]
-        render_orders = plan_render(parsed)
-        if not render_orders:  # nothing to render now: tell the workers to end
+        if not renders:  # their work is done: they end, and give their memory back, meanwhile
             for connection, _ in workers:
+                connection.send(None)
+        render_orders = plan_render(parsed)
+        assert renders or not render_orders  # told to end, they could not render
+        if not render_orders:  # nothing to render now: tell the workers to end, if not told yet
+            for connection, _ in workers if renders else ():
                 connection.send(None)
             return [], 0, {}
         for (connection, _), render_order in zip(workers, render_orders, strict=True):
