@@ -78,8 +78,8 @@ ON_REQUEST_SAID = (
     "each is rendered when first opened; the others load meanwhile, and show their problems once "
     "loaded"
 )
-COMPLETING_SECONDS = 0.01
-STOP_WAIT_SECONDS = 5.0  # how long stopping waits for a rebuild or a page being rendered  # the lock is held this long at a time while pages not opened load
+COMPLETING_SECONDS = 0.01  # the lock is held this long at a time while pages not opened load
+STOP_WAIT_SECONDS = 5.0  # how long stopping waits for a rebuild or a page being rendered
 # Above this many folders of files read with @sourceref/@diff under one folder of the site, that
 # folder is watched whole: a watch per folder costs a thread each.
 WATCHED_APART = 16
