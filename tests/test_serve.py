@@ -1197,29 +1197,27 @@ def test_pages_an_edit_unloads_while_the_others_load_are_loaded_again(tmp_path, 
     it makes once. An edit meanwhile (a title every sidebar shows) unloads pages loaded already:
     they must be loaded again before the preview says all are, and the print page must equal a
     build's."""
+    import itertools
+    from types import SimpleNamespace
+
     import trustdocs.outputs as outputs
     from trustdocs.serve import Preview
 
-    held = outputs._held
-
-    def slow_held(*args):
-        time.sleep(0.02)
-        return held(*args)
-
-    monkeypatch.setattr(outputs, "_held", slow_held)
+    # A clock that moves a second each time it is read: a step of 2.5 seconds loads two pages.
+    ticks = itertools.count()
+    monkeypatch.setattr(outputs, "time", SimpleNamespace(perf_counter=lambda: next(ticks)))
     site = make_site(tmp_path / "course", CONSULTING)
     preview = Preview(load_config(site / "site.yaml"), tmp_path / "served", on_request_from=0)
     preview.full_build()
-    preview.complete_pages(0.05)  # a few pages loaded, the others listed
+    preview.complete_pages(2.5)  # the home page and one lesson loaded, the others listed
     loaded = set(preview.site.outputs)
-    assert loaded and not preview.site.loaded
+    assert len(loaded) == 2 and not preview.site.loaded
     home = site / "content" / "index.md"
     home.write_text(home.read_text().replace("Learn Technology Consulting", "Consulting 101"))
     preview.rebuild({home})
     assert loaded - set(preview.site.outputs)  # unloaded by the edit
     for _ in range(100):
-        preview.complete_pages(0.03)
-        if preview.site.loaded:
+        if preview.site.load_more(2.5):  # once True, the loading thread stops
             break
     assert set(preview.site.outputs) == set(preview.site.pages.facts)
     printed = preview.made_on_request("print.html")
