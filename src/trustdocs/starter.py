@@ -169,8 +169,9 @@ def _new_folders(top: Path, folder: Path) -> list[Path]:
     if not top.exists():
         top.mkdir(parents=True)
         made.append(top)
-    for depth in range(len(folder.relative_to(top).parts)):
-        path = top.joinpath(*folder.relative_to(top).parts[: depth + 1])
+    path = top
+    for part in folder.relative_to(top).parts:
+        path /= part
         if path.is_symlink():
             raise FileExistsError(f"{path} is a link: the new course is not written through it")
         if not path.exists():

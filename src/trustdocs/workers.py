@@ -355,13 +355,12 @@ def build_in_workers(
             connection.send(parse_order)
         parsed = [_receive(connection, process) for connection, process in workers]
         if not renders:  # their work is done: they end, and give their memory back, meanwhile
-            for connection, _ in workers:
-                connection.send(None)
+            _tell_to_end(workers)
         render_orders = plan_render(parsed)
         assert renders or not render_orders  # told to end, they could not render
-        if not render_orders:  # nothing to render now: tell the workers to end, if not told yet
-            for connection, _ in workers if renders else ():
-                connection.send(None)
+        if not render_orders:  # nothing to render now: the workers end, if not told yet
+            if renders:
+                _tell_to_end(workers)
             return [], 0, {}
         for (connection, _), render_order in zip(workers, render_orders, strict=True):
             connection.send(render_order)
@@ -449,6 +448,12 @@ def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Work
     finally:
         gc.unfreeze()
     return workers
+
+
+def _tell_to_end(workers: list[Worker]) -> None:
+    """Send each worker, waiting for an order, the order to end."""
+    for connection, _ in workers:
+        connection.send(None)
 
 
 def _in_worker(target: Callable[..., None], *args: Any) -> None:
