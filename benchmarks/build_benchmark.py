@@ -236,31 +236,40 @@ def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
 
 
 def bit_docs_command(given: str | None, academy: Path) -> tuple[list[str] | None, str]:
-    """How to run bit-docs' generate step on ACADEMY without fetching anything, or why not."""
+    """How to run bit-docs' generate step on ACADEMY without fetching anything, or why not.
+
+    The step is tried once, on a scratch copy, before anything is timed: `bit-docs --help` runs
+    without loading a plugin, so only a generate that writes the site shows that every plugin
+    the academy names is installed (and that none is fetched during the timed runs)."""
     command = [given, "-d"] if given else ["npx", "--no-install", "bit-docs", "-d"]
     if not given and shutil.which("npx") is None:
         return None, "npx is not installed"
-    try:
-        probe = subprocess.run(
-            [*command[:-1], "--help"],
-            cwd=academy,
-            capture_output=True,
-            text=True,
-            timeout=BIT_DOCS_PROBE_SECONDS,
-            check=False,
-            env={**os.environ, "npm_config_offline": "true"},
-        )
-    except (OSError, subprocess.TimeoutExpired) as problem:
-        return None, f"`{' '.join(command[:-1])}` did not run ({problem})"
-    if probe.returncode != 0:
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / academy.name
+        shutil.copytree(academy, copy)
+        try:
+            probe = subprocess.run(
+                command,
+                cwd=copy,
+                capture_output=True,
+                text=True,
+                timeout=BIT_DOCS_PROBE_SECONDS,
+                check=False,
+                env={**os.environ, "npm_config_offline": "true"},
+            )
+        except (OSError, subprocess.TimeoutExpired) as problem:
+            return None, f"`{' '.join(command)}` did not run ({problem})"
+        wrote = (copy / "academy-site").is_dir()
+    if probe.returncode != 0 or not wrote:
         said = [
             line.strip()
             for line in (probe.stderr + probe.stdout).splitlines()
             if line.strip() and "complete log" not in line
         ]
-        return None, f"`{' '.join(command[:-1])}` is not runnable offline here" + (
-            f" ({said[0]})" if said else ""
-        )
+        # What stopped it, where it says: a thrown Error, else an npm error, else its last words.
+        said = [n for n in said if "Error:" in n] or [n for n in said if "rror" in n] or said[-1:]
+        why = "failed" if probe.returncode != 0 else "wrote no academy-site folder"
+        return None, f"`{' '.join(command)}` {why} offline here" + (f" ({said[0]})" if said else "")
     return command, ""
 
 
