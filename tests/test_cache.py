@@ -391,7 +391,7 @@ def test_pages_rendered_again_in_serve_do_not_poison_the_cache(tmp_path):
     lesson = content(root, "x.md")
     original = lesson.read_text()
     edit(lesson, "Lesson X", "Retitled While Serving")
-    plan = plan_rebuild({lesson}, config, served.files, served.sources, served.pages.facts)
+    plan = plan_rebuild({lesson}, config, served.files, served.sources, served.reads)
     served.apply(plan)
     assert "Retitled While Serving" in served.outputs["course/b"].rendered.html
     lesson.write_text(original)
@@ -871,7 +871,7 @@ def test_the_preview_never_keeps_a_page_under_files_it_did_not_render_from(
     original = example.read_text()
     example.write_text(original.replace("answer", "savedMeanwhile"))  # the preview has not seen it
     lesson.write_text(lesson.read_text().replace("Lesson A", "Lesson One"))
-    site.apply(plan_rebuild({lesson}, config, site.files, site.sources, site.pages.facts))
+    site.apply(plan_rebuild({lesson}, config, site.files, site.sources, site.reads))
     site.page_on_request("course/x.html")  # opened in the browser now
     example.write_text(original)  # saved back before the preview saw either
     built = build_site(config, tmp_path / "out")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import make_site, write_files, written
@@ -68,7 +70,7 @@ def edit(path: Path, old: str, new: str) -> Path:
 def rebuild(site: LiveSite, *paths: Path) -> set[str]:
     """Apply edits to SITE; return the names of the pages it rendered again."""
     plan = plan_rebuild(
-        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
+        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.reads
     )
     before = {name: output.rendered for name, output in site.outputs.items()}
     count = site.made.render_count
@@ -306,7 +308,7 @@ def test_an_edit_shown_first_and_finished_after_equals_a_full_build(
     if kind == "renamed file, same page":
         paths.append(content(site, "why.md"))
     plan = plan_rebuild(
-        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.pages.facts
+        {p.absolute() for p in paths}, site.config, site.files, site.sources, site.reads
     )
     site.apply(plan, later=True)
     assert_equals_full_build(site)  # reads the print page and the index: finishes first
@@ -345,9 +347,7 @@ def test_after_loading_a_retitle_renders_only_the_opened_pages_on_request(tmp_pa
     site.page_on_request("course/b.html")
 
     def apply(path: Path) -> None:
-        plan = plan_rebuild(
-            {path.absolute()}, site.config, site.files, site.sources, site.pages.facts
-        )
+        plan = plan_rebuild({path.absolute()}, site.config, site.files, site.sources, site.reads)
         site.apply(plan, later=True)
 
     count = site.made.render_count
@@ -373,9 +373,7 @@ def test_an_edit_left_unfinished_then_a_new_page_equals_a_full_build(site):
     when a new page comes before that (a rebuild that failed in between, say), the pages it
     parses again replace what was left unfinished: no error, and the site equals a full build."""
     edited = edit(content(site, "y.md"), "Nothing", "Still nothing")
-    plan = plan_rebuild(
-        {edited.absolute()}, site.config, site.files, site.sources, site.pages.facts
-    )
+    plan = plan_rebuild({edited.absolute()}, site.config, site.files, site.sources, site.reads)
     site.apply(plan, later=True)
     new = content(site, "n.md")
     new.write_text("@page course/n New\n@parent course 9\n@body\nNew page.\n")
@@ -403,20 +401,48 @@ _PARTS = st.sampled_from(["a", "b", "c", "..", "ex.js", "a b"])
 _READ = st.lists(_PARTS, min_size=1, max_size=5).map(lambda parts: "/" + "/".join(parts))
 
 
+_FACTS = st.frozensets(_READ, max_size=4).map(lambda files: SimpleNamespace(files_read=files))
+_STEP = st.tuples(st.sampled_from(["p1", "p2", "p3", "p4"]), st.none() | _FACTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(_STEP, max_size=12), folder=st.one_of(st.just("/"), _READ), file=_READ)
+def test_the_index_of_files_read_answers_as_every_page_s_facts_do_after_each_edit(
+    steps, folder, file
+):
+    """Which pages read a file, or a file under a folder (an editor's temporary file gone, a
+    folder moved), is asked of an index kept across edits rather than of every page: after any
+    sequence of pages parsed again, added or gone, it answers as asking each page's facts does."""
+    from trustdocs.pages import FilesRead
+
+    facts: dict[str, SimpleNamespace] = {}
+    reads = FilesRead(facts)
+    for name, page in steps:
+        if page is None:
+            facts.pop(name, None)
+        else:
+            facts[name] = page
+        inside = os.path.join(folder, "")
+        under = {n for n, f in facts.items() if any(r.startswith(inside) for r in f.files_read)}
+        assert reads.under(folder) == under
+        assert reads.readers(file) == {n for n, f in facts.items() if file in f.files_read}
+        assert (file in reads) == any(file in f.files_read for f in facts.values())
+        assert reads.files() == {r for f in facts.values() for r in f.files_read}
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    reads=st.dictionaries(
-        st.sampled_from(["p1", "p2", "p3"]), st.frozensets(_READ, max_size=4), max_size=3
-    ),
+    pages=st.lists(_READ, max_size=6),
+    copies=st.lists(_READ, max_size=6),
     folder=st.one_of(st.just("/"), _READ),
 )
-def test_the_pages_reading_under_one_folder_are_those_the_map_of_every_folder_gives(reads, folder):
-    """An edit to a path that is not a plain file (a folder moved, an editor's temporary file
-    gone) re-parses the pages that read files under it: asked of each page's reads, as the map of
-    every folder on the way to a file read (used for many such paths at once) answers."""
-    from types import SimpleNamespace
+def test_a_folder_holds_sources_when_a_page_or_a_copied_file_is_under_it(pages, copies, folder):
+    """A path that went away (a folder deleted with its lessons) calls for discovery again when
+    discovery had found a page or a copied file under it: asked of files kept in order, as asking
+    each file does."""
+    from trustdocs.files import SourceFiles
 
-    from trustdocs.changes import _reading_under, _reading_under_one
-
-    facts = {name: SimpleNamespace(files_read=files) for name, files in reads.items()}
-    assert _reading_under_one(facts, folder) == _reading_under(facts).get(folder, set())
+    files = SourceFiles(tuple(map(Path, pages)), {str(i): Path(p) for i, p in enumerate(copies)})
+    inside = os.path.join(folder, "")
+    expected = any(str(Path(p)).startswith(inside) for p in pages + copies)
+    assert files.any_under(Path(folder)) == expected

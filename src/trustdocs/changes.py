@@ -12,8 +12,6 @@ Two questions, each answered in one place:
 from __future__ import annotations
 
 import enum
-import itertools
-import os
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +19,11 @@ from pathlib import Path
 from trustdocs.config import SiteConfig, default_theme_dir
 from trustdocs.diagnostics import display_path
 from trustdocs.files import SourceFiles, could_belong
-from trustdocs.pages import PageFacts
+from trustdocs.pages import FilesRead, PageFacts
 from trustdocs.snapshot import Aspect, SiteSnapshot
 from trustdocs.source import PageSource, without_body
 
 ASPECTS: tuple[Aspect, ...] = ("title", "description", "anchors")
-FEW_FOLDERS = 8  # paths of a batch that are not plain files, each asked of every file read
 
 
 class ChangeKind(enum.Enum):
@@ -58,7 +55,7 @@ def classify(
         return ChangeKind.PAGE
     if str(path) in included:
         return ChangeKind.INCLUDED
-    if path in files.copies.values():
+    if path in files.copied:
         return ChangeKind.COPIED
     if could_belong(config, path):
         return ChangeKind.NEW
@@ -80,51 +77,29 @@ class RebuildPlan:
         return not (self.full or self.rediscover or self.reread or self.reparse)
 
 
-class _ReadByAPage:
-    """Whether a file is read by a page's directives, asked of each page's facts: a preview at
-    10,000 lessons took 13 ms an edit to list the 40,000 files read, for one or two questions."""
-
-    def __init__(self, facts: Mapping[str, PageFacts]) -> None:
-        self.facts = facts
-
-    def __contains__(self, read: object) -> bool:
-        return any(read in page.files_read for page in self.facts.values())
-
-
 def plan_rebuild(
     paths: Iterable[Path],
     config: SiteConfig,
     files: SourceFiles,
     sources: Mapping[Path, PageSource | None],
-    facts: Mapping[str, PageFacts],
+    reads: FilesRead,
 ) -> RebuildPlan:
-    """The plan for a batch of edited PATHS."""
-    included = _ReadByAPage(facts)
+    """The plan for a batch of edited PATHS; READS: which pages read each file."""
     rediscover = False
     reread: set[Path] = set()
     reparse: set[str] = set()
-    reading_under: dict[str, set[str]] | None = None
-    unplain = 0  # paths that are not plain files
     refused = {problem.path for problem in files.problems}  # what discovery left out, and why
     for path in paths:
         # A link, or a built site, that discovery refused, gone or changed (its marker gone):
         # its problem goes, and what it held may be the site's now.
         rediscover |= bool(refused) and _refused(path, refused)
-        kind = classify(path, config, files, sources, included)
+        kind = classify(path, config, files, sources, reads)
         if kind in (ChangeKind.CONFIG, ChangeKind.THEME):
             return RebuildPlan(full=True)
         if kind in (ChangeKind.NEW, ChangeKind.UNRELATED) and not _plain_file(path):
             # A folder on the way to files pages read, moved, deleted, or a link pointed elsewhere;
-            # or, most often, an editor's temporary file, gone once renamed over the page: asked
-            # of every file read (a map of their folders took 0.1 s at 10,000 lessons), unless
-            # many such paths came at once.
-            unplain += 1
-            if reading_under is None and unplain > FEW_FOLDERS:
-                reading_under = _reading_under(facts)
-            if reading_under is None:
-                reparse |= _reading_under_one(facts, str(path))
-            else:
-                reparse |= reading_under.get(str(path), set())
+            # or, most often, an editor's temporary file, gone once renamed over the page.
+            reparse |= reads.under(str(path))
         # A known file gone, or now a link (which may lead out of the site: discovery refuses it).
         if kind is ChangeKind.PAGE:
             reread.add(path)
@@ -134,15 +109,14 @@ def plan_rebuild(
         elif kind is ChangeKind.NEW:
             # A new file or folder (an editor's short-lived temporary one is gone by now), or a
             # folder that went away with the sources in it.
-            rediscover |= path.exists() or _holds_sources(path, files, sources)
+            rediscover |= path.exists() or files.any_under(path)
         elif kind is ChangeKind.INCLUDED:
             # An exercise file in the content folder is copied too: deleted or written anew, the
             # copies change.
-            copied = path in files.copies.values()
+            copied = path in files.copied
             changed = path.exists() != copied or (copied and path.is_symlink())
             rediscover |= changed and could_belong(config, path)
-        if kind is ChangeKind.INCLUDED or str(path) in included:
-            reparse |= {name for name, page in facts.items() if str(path) in page.files_read}
+        reparse |= reads.readers(str(path))
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
 
 
@@ -167,34 +141,6 @@ def _refused(path: Path, refused: set[str]) -> bool:
 def _plain_file(path: Path) -> bool:
     """A regular file, not a link: no folder of files pages read (an editor's saves make many)."""
     return path.is_file() and not path.is_symlink()
-
-
-def _reading_under(facts: Mapping[str, PageFacts]) -> dict[str, set[str]]:
-    """Each folder on the way to a file pages read, with the pages that read a file under it."""
-    under: dict[str, set[str]] = {}
-    for name, page in facts.items():
-        for read in page.files_read:
-            folder, above = os.path.dirname(read), read
-            while folder != above:
-                under.setdefault(folder, set()).add(name)
-                folder, above = os.path.dirname(folder), folder
-    return under
-
-
-def _reading_under_one(facts: Mapping[str, PageFacts], folder: str) -> set[str]:
-    """The pages that read a file under FOLDER (`_reading_under`, for one folder)."""
-    inside = os.path.join(folder, "")
-    return {n for n, page in facts.items() if any(r.startswith(inside) for r in page.files_read)}
-
-
-def _holds_sources(
-    folder: Path, files: SourceFiles, sources: Mapping[Path, PageSource | None]
-) -> bool:
-    # Compared as text: an editor's every save may come here (a temporary file renamed over the
-    # page is gone by now), and a large course has tens of thousands of known files.
-    inside = os.path.join(folder, "")
-    known = itertools.chain(sources, files.copies.values())
-    return any(str(path).startswith(inside) for path in known)
 
 
 def showing_retitled(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -42,6 +44,22 @@ class SourceFiles:
     copies: dict[str, Path]  # output rel path -> file
     skipped: int = 0
     problems: tuple[Diagnostic, ...] = ()  # links that lead out of the site folder
+
+    @functools.cached_property
+    def copied(self) -> frozenset[Path]:
+        """The files copied (COPIES' values), to ask of one path at a time."""
+        return frozenset(self.copies.values())
+
+    def any_under(self, folder: Path) -> bool:
+        """Whether a page file or a copied file is under FOLDER (compared as text)."""
+        inside = os.path.join(folder, "")
+        known = self._in_order
+        at = bisect.bisect_left(known, inside)
+        return at < len(known) and known[at].startswith(inside)
+
+    @functools.cached_property
+    def _in_order(self) -> list[str]:
+        return sorted([*map(str, self.pages), *map(str, self.copies.values())])
 
 
 def discover(config: SiteConfig) -> SourceFiles:

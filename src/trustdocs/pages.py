@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +76,74 @@ def parse_page(
         page_titles=titles,
     )
     return ParsedPage(source, body, description), body_problems + description_problems
+
+
+class FilesRead:
+    """Which pages read each file with their directives, answered as their facts stand now:
+    an edit asks it of one or two paths, and a large course's pages read tens of thousands of
+    files. It follows the facts as they are replaced (by comparing each page's facts with those
+    it last saw, which is cheap), so it never answers from facts that are gone."""
+
+    def __init__(self, facts: Mapping[str, PageFacts]) -> None:
+        self.facts = facts
+        self._seen: dict[str, PageFacts] = {}
+        self._readers: dict[str, set[str]] = {}  # file -> the pages that read it
+        self._files: frozenset[str] | None = None  # every file read, once asked for
+        self._sorted: list[str] | None = None  # the same, in order, once a folder is asked about
+
+    def readers(self, path: str) -> frozenset[str]:
+        """The pages that read the file PATH (as its facts hold it: a string)."""
+        self._follow()
+        return frozenset(self._readers.get(path, ()))
+
+    def __contains__(self, path: object) -> bool:
+        self._follow()
+        return path in self._readers
+
+    def under(self, folder: str) -> set[str]:
+        """The pages that read a file under FOLDER."""
+        self._follow()
+        if self._sorted is None:
+            self._sorted = sorted(self._readers)
+        inside = os.path.join(folder, "")
+        found: set[str] = set()
+        at = bisect.bisect_left(self._sorted, inside)
+        while at < len(self._sorted) and self._sorted[at].startswith(inside):
+            found |= self._readers[self._sorted[at]]
+            at += 1
+        return found
+
+    def files(self) -> frozenset[str]:
+        """Every file a page reads; the very same set while none is read or let go."""
+        self._follow()
+        if self._files is None:
+            self._files = frozenset(self._readers)
+        return self._files
+
+    def _follow(self) -> None:
+        """Take in the facts replaced, added or gone since the last question."""
+        seen, facts = self._seen, self.facts
+        for name, page in facts.items():
+            if seen.get(name) is not page:
+                old = seen[name].files_read if name in seen else frozenset()
+                self._reindex(name, old, page.files_read)
+                seen[name] = page
+        if len(seen) > len(facts):
+            for name in seen.keys() - facts.keys():
+                self._reindex(name, seen.pop(name).files_read, frozenset())
+
+    def _reindex(self, name: str, old: frozenset[str], new: frozenset[str]) -> None:
+        for path in old - new:
+            readers = self._readers[path]
+            readers.discard(name)
+            if not readers:
+                del self._readers[path]
+                self._files = self._sorted = None
+        for path in new - old:
+            if path not in self._readers:
+                self._readers[path] = set()
+                self._files = self._sorted = None
+            self._readers[path].add(name)
 
 
 @dataclass

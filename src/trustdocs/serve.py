@@ -168,7 +168,7 @@ class Preview:
             if site is None:
                 return self.full_build()
             try:
-                plan = plan_rebuild(paths, site.config, site.files, site.sources, site.pages.facts)
+                plan = plan_rebuild(paths, site.config, site.files, site.sources, site.reads)
                 if plan.full:
                     return self.full_build()
                 names = site.pages.names
@@ -178,7 +178,7 @@ class Preview:
                     self.incomplete.set()  # all of them when the set of pages changed (not a title)
                     self.loading_all = self.loading_all or site.pages.names != names
                 files = site.output_files(on_request=False)
-                self.folder.recopy(paths & set(site.files.copies.values()))  # not a link out
+                self.folder.recopy(paths & site.files.copied)  # not a link out
                 report = self._publish(site.diagnostics(), files, started)
                 site.made.finish()  # after the browser is told: print page and search read it
                 return report
@@ -701,11 +701,8 @@ def _start_preview_in(
             with contextlib.suppress(KeyError, OSError):
                 observer.unschedule(watched[folder])
             del watched[folder]
-        read = (
-            frozenset(p for f in preview.site.pages.facts.values() for p in f.files_read)
-            if preview.site
-            else frozenset()
-        )
+        # The same set while the pages read the same files: compared at once.
+        read = preview.site.reads.files() if preview.site else frozenset()
         # Looking for roots stats every folder files are read from: only when something may have
         # changed them (a folder or a link came or went, the pages read other files).
         if read_before == [read] and not (gone or linked or any(p.is_dir() for p in touched)):

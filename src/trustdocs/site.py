@@ -16,7 +16,7 @@ from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.output_folder import FreshOutput, OutputContent
 from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
-from trustdocs.pages import DescriptionTexts, ParsedPages, choose_sources
+from trustdocs.pages import DescriptionTexts, FilesRead, ParsedPages, choose_sources
 from trustdocs.render import PageOutputs, site_theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
@@ -222,6 +222,14 @@ class LiveSite(Site):
         # Pages loaded again after an edit (rendering on request), with their last problems:
         # reported until they are loaded, so that an edit does not hide them meanwhile.
         self.reloading: dict[str, PageOutputs] = {}
+        self._reads = FilesRead(self.pages.facts)
+
+    @property
+    def reads(self) -> FilesRead:
+        """Which pages read each file with their directives, as their facts stand."""
+        if self._reads.facts is not self.pages.facts:  # the pages were parsed anew
+            self._reads = FilesRead(self.pages.facts)
+        return self._reads
 
     @property
     def outputs(self) -> dict[str, PageOutputs]:
