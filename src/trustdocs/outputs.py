@@ -6,6 +6,8 @@ Writing them is `output_folder.py`'s job: atomically, and only into a folder tru
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -180,6 +182,9 @@ def replaced_copies(copies: Mapping[str, Path], generated: Mapping[str, str]) ->
     ]
 
 
+_PROBLEMS = operator.attrgetter("rendered.diagnostics")  # of a page's outputs
+
+
 def is_on_request(path: str) -> bool:
     """Whether the preview makes this output only when asked for it (a folder: any file in it)."""
     return any(
@@ -312,7 +317,7 @@ class SiteOutputs:
 
     def diagnostics(self) -> list[Diagnostic]:
         """The problems rendering found."""
-        found = [d for output in self.pages.values() for d in output.rendered.diagnostics]
+        found = list(itertools.chain.from_iterable(map(_PROBLEMS, self.pages.values())))
         return self.theme_problems + found + self.extra_problems
 
     def files(

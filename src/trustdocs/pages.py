@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -123,16 +125,21 @@ class FilesRead:
     def _follow(self) -> None:
         """Take in the facts replaced, added or gone since the last question."""
         seen, facts = self._seen, self.facts
-        if seen == facts:  # compared in C, each page's facts first by identity: 0.3 ms at 10,000
+        # The same pages in the same order (as after most edits): those replaced are found in C,
+        # by identity, 0.3 ms at 10,000 pages.
+        if list(seen) == list(facts):
+            is_not = map(operator.is_not, seen.values(), facts.values())
+            for name in list(itertools.compress(facts, is_not)):
+                self._reindex(name, seen[name].files_read, facts[name].files_read)
+                seen[name] = facts[name]
             return
         for name, page in facts.items():
             if seen.get(name) is not page:
                 old = seen[name].files_read if name in seen else frozenset()
                 self._reindex(name, old, page.files_read)
-                seen[name] = page
-        if len(seen) > len(facts):
-            for name in seen.keys() - facts.keys():
-                self._reindex(name, seen.pop(name).files_read, frozenset())
+        for name in seen.keys() - facts.keys():
+            self._reindex(name, seen[name].files_read, frozenset())
+        self._seen = dict(facts)
 
     def _reindex(self, name: str, old: frozenset[str], new: frozenset[str]) -> None:
         for path in old - new:
