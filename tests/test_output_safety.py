@@ -212,6 +212,26 @@ def test_another_output_inside_the_content_folder_is_not_published_by_a_build_el
     assert "left out" not in result.stderr  # the site's own output: nothing to say
 
 
+def test_a_named_output_that_holds_the_authors_files_is_published_by_a_build_elsewhere(tmp_path):
+    """The output folder site.yaml names may be a link to a folder of the content: a build
+    there is refused (trustdocs never replaces it), and a build elsewhere (`--output`, `deploy`)
+    must not take that folder for the site's earlier output and leave its lessons out without a
+    word: it holds no site trustdocs built, so its files are the author's, and published."""
+    pages = {
+        "index.md": "@page course Course\n@body\nHello.\n",
+        "extra/x.md": "@page course/x Extra Lesson\n@parent course 1\n@body\nThe extra lesson.\n",
+    }
+    root = make_site(tmp_path / "course", pages)
+    (root / "site.yaml").write_text("title: Test Course\noutput: public\n")
+    (root / "public").symlink_to("content/extra", target_is_directory=True)
+    refused = run_cli(root, "build")
+    assert refused.returncode != EXIT_OK and "is a link" in refused.stderr
+    result = run_cli(root, "build", "--strict", "--base-url", "https://x.org/", "--output", "out")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "The extra lesson." in (root / "out" / "course" / "x.html").read_text()
+    assert (root / "content" / "extra" / "x.md").is_file()  # the sources are as they were
+
+
 @pytest.mark.parametrize("args", [(), ("--output", "elsewhere")])
 @pytest.mark.parametrize("reached", ["content folder linked", "folder linked in the content"])
 def test_the_sites_own_output_under_another_name_is_left_out_silently(tmp_path, args, reached):

@@ -239,12 +239,23 @@ def _site_outputs(config: SiteConfig) -> tuple[set[tuple[int, int]], set[str]]:
     meets them under any name (the content folder, or a folder on the way to it, may be a link):
     by device and inode, as the walk knows each folder; and by their own names, whatever folder
     is there now (another build may have swapped in its new site since, or made the first one)."""
-    outputs = [config.output_dir, *([config.named_output] if config.named_output else [])]
+    outputs = [config.output_dir, *_named_output(config)]
     themes = config.root_dir / THEMES_DIR
     if os.path.realpath(themes) != os.path.realpath(config.content_dir):  # else, all content
         outputs.append(themes)
     identities = {identity for folder in outputs if (identity := _folder_identity(folder))}
     return identities, {os.path.abspath(folder) for folder in outputs}
+
+
+def _named_output(config: SiteConfig) -> list[Path]:
+    """The output folder CONFIG names, when the build writes elsewhere, if it is to be left out
+    of the content: a site trustdocs built there, or nothing yet (another build may make it).
+    Not when it holds files trustdocs did not write (it may be a link to a folder of the
+    content): those are the author's, and published as content."""
+    named = config.named_output
+    if named is None or (os.path.lexists(named) and not (named / MARKER).is_file()):
+        return []
+    return [named]
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:
@@ -330,10 +341,8 @@ def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
     if any(skipped_name(part) for part in parts):
         return False
     real = path.resolve()
-    for output in (config.output_dir, config.named_output):
-        if output is not None and (
-            path.is_relative_to(output) or real.is_relative_to(output.resolve())
-        ):
+    for output in (config.output_dir, *_named_output(config)):
+        if path.is_relative_to(output) or real.is_relative_to(output.resolve()):
             return False
     return True
 
