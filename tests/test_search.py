@@ -221,6 +221,12 @@ def test_stems_are_those_of_snowballs_reference_english_stemmer():
     assert [stem(word) for word in words] == [reference.stemWord(word) for word in words]
 
 
+def test_a_run_of_letters_too_long_to_be_a_word_is_left_out_and_the_words_around_it_kept():
+    """A hash or a run of data in a lesson is no word anyone types: left out of the index, while
+    the words beside it stay."""
+    assert words_of(f"Client {'a' * 61} trust {'b' * 60}") == ["client", "trust", "b" * 60]
+
+
 def test_email_finds_every_lesson_that_uses_it(bundled_course):
     out, index = bundled_course
     expected = set()
