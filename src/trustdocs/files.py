@@ -57,6 +57,11 @@ class SourceFiles:
         at = bisect.bisect_left(known, inside)
         return at < len(known) and known[at].startswith(inside)
 
+    def prepare(self) -> None:
+        """Make now what `copied` and `any_under` keep, rather than at their first question."""
+        self.any_under(Path(os.sep))
+        len(self.copied)
+
     @functools.cached_property
     def _in_order(self) -> list[str]:
         return sorted([*map(str, self.pages), *map(str, self.copies.values())])

@@ -389,9 +389,8 @@ def _complete_pages(preview: Preview, collector: ChangeCollector) -> None:
     what every page holds, a little at a time, so that its problems are reported. It waits while
     an edit is pending or being rebuilt: showing an edit comes first."""
     site = preview.site
-    if site is not None:  # what the first edit asks of the files found, made now (40 ms at 10,000)
-        site.files.any_under(site.config.root_dir)
-        assert site.files.copied is not None
+    if site is not None:  # what the first edit asks of the files found: 40 ms at 10,000 lessons
+        site.files.prepare()
     while not preview.stopped:
         if not preview.incomplete.wait(timeout=0.5) or preview.stopped:
             continue  # the stop is seen even if it came while a step cleared the event
