@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import operator
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error, warning
+from trustdocs.files import paths_under
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
 from trustdocs.source import PageSource
 from trustdocs.urls import page_name_problem
@@ -107,13 +106,7 @@ class FilesRead:
         self._follow()
         if self._sorted is None:
             self._sorted = sorted(self._readers)
-        inside = os.path.join(folder, "")
-        found: set[str] = set()
-        at = bisect.bisect_left(self._sorted, inside)
-        while at < len(self._sorted) and self._sorted[at].startswith(inside):
-            found |= self._readers[self._sorted[at]]
-            at += 1
-        return found
+        return set().union(*(self._readers[path] for path in paths_under(self._sorted, folder)))
 
     def files(self) -> frozenset[str]:
         """Every file a page reads; the very same set while none is read or let go."""
