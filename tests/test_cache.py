@@ -1836,3 +1836,88 @@ def test_a_page_the_build_cannot_link_has_its_entry_read_once(tmp_path, monkeypa
     assert build_site(config).written
     pages = [key for kind, key in read if kind == "page"]
     assert pages and len(pages) == len(set(pages))
+
+
+NAMED_PAGES = {
+    "index.md": "@page course Course\n@body\nRead [course/a], then [course/b].\n",
+    "a.md": "@page course/a Lesson A\n@parent course 1\n@body\nNo links here.\n",
+    # Asks whether course/n is a page: a link once it is, a warning until then.
+    "b.md": "@page course/b Lesson B\n@parent course 2\n@body\nNext: [course/n].\n",
+    # Unknown either way, but the hint names the closest page once one comes near enough.
+    "c.md": "@page course/c Lesson C\n@parent course 3\n@body\nSee [course/newcomr].\n",
+    # A bracketed word is plain text until a page's name comes this near it.
+    "d.md": "@page course/d Lesson D\n@parent course 4\n@body\nA [glosary] note.\n",
+}
+ADDED_PAGES = {
+    "n.md": "@page course/n Lesson N\n@parent course 5\n@body\nNew.\n",
+    "newcomer.md": "@page course/newcomer Newcomers\n@parent course 6\n@body\nHello.\n",
+    "glossary.md": "@page glossary Glossary\n@parent course 7\n@body\nWords.\n",
+}
+
+
+def _facts_parsed(monkeypatch) -> list[str]:
+    """The names of the pages whose facts are parsed from now on (not taken from the cache)."""
+    from trustdocs import pages as pages_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(workers, "worker_count", lambda: 1)  # parsed here, where the spy is
+    parsed: list[str] = []
+    parse = pages_module.ParsedPages.parse
+
+    def spy(self, source):
+        parsed.append(source.name)
+        return parse(self, source)
+
+    monkeypatch.setattr(pages_module.ParsedPages, "parse", spy)
+    return parsed
+
+
+def test_pages_added_or_removed_parse_again_only_the_pages_that_asked_after_their_names(
+    tmp_path, monkeypatch
+):
+    """Cross-links depend on which pages exist. A lesson added or removed parses again the pages
+    whose links, warnings or hints its name changes, and no other; each build equals an
+    uncached one."""
+    root = make_site(tmp_path / "site", NAMED_PAGES)
+    config = load_config(root / "site.yaml")
+    builds_agree(root, tmp_path, "before")
+    parsed = _facts_parsed(monkeypatch)
+    write_files(root / "content", ADDED_PAGES)
+    added = build_site(config, tmp_path / "out")
+    asked = ["course/b", "course/c", "course/d"]
+    assert sorted(parsed) == sorted([*asked, "course/n", "course/newcomer", "glossary"])
+    assert 'href="n.html"' in (tmp_path / "out" / "course" / "b.html").read_text()
+    warnings = [d.format() for d in added.diagnostics]
+    assert any("did you mean 'course/newcomer'?" in w for w in warnings), warnings
+    assert any("unknown page 'glosary'" in w for w in warnings), warnings
+    builds_agree(root, tmp_path, "added")
+
+    parsed.clear()
+    for rel in ADDED_PAGES:
+        (root / "content" / rel).unlink()
+    removed = build_site(config, tmp_path / "out")
+    assert sorted(parsed) == asked
+    warnings = [d.format() for d in removed.diagnostics]
+    assert any("unknown page 'course/n'" in w for w in warnings), warnings
+    assert not any("glosary" in w or "newcomer'?" in w for w in warnings), warnings
+    builds_agree(root, tmp_path, "removed")
+
+
+@pytest.mark.parametrize("lost", ["names entry", "too many names"])
+def test_pages_whose_earlier_names_cannot_be_compared_are_parsed_again(tmp_path, monkeypatch, lost):
+    """Without the set of names the cached facts were parsed against (deleted, or too far from
+    this one to compare), every page is parsed again, and the build is still right."""
+    from trustdocs import pages as pages_module
+
+    root = make_site(tmp_path / "site", NAMED_PAGES)
+    builds_agree(root, tmp_path, "before")
+    if lost == "names entry":
+        for entry in (root / CACHE_DIR / "names").glob(f"*/*{ENTRY_SUFFIX}"):
+            entry.unlink()
+    else:
+        monkeypatch.setattr(pages_module, "NAMES_CHANGED_MOST", 2)
+    parsed = _facts_parsed(monkeypatch)
+    write_files(root / "content", ADDED_PAGES)
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
+    assert len(parsed) == len(NAMED_PAGES) + len(ADDED_PAGES)
+    builds_agree(root, tmp_path, "added")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import operator
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest, store
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, display_path, error, warning
+from trustdocs.diagnostics import Diagnostic, closest, display_path, error, warning
 from trustdocs.files import paths_under
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
 from trustdocs.source import PageSource
@@ -28,6 +29,9 @@ class PageFacts:
     files_read: frozenset[str]  # files the body's directives read
     read_digests: frozenset[FileRead]  # each of them with the digest of the bytes read
     titles_shown: frozenset[str] = frozenset()  # pages whose titles its headings or summary show
+    # What its parse asked of the set of page names: the facts hold while it answers the same.
+    names_asked: frozenset[str] = frozenset()  # whether each is a page's name
+    names_near: frozenset[tuple[str, float]] = frozenset()  # which names come this close to each
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class ParsedPage:
             self.body.files_read,
             self.body.read_digests,
             self.body.titles_shown | self.description.titles_shown,
+            self.body.names_asked | self.description.names_asked,
+            self.body.names_near | self.description.names_near,
         )
 
 
@@ -168,6 +174,7 @@ class ParsedPages:
     names_key: str = ""
     read_problems: dict[str, list[Diagnostic]] = field(default_factory=dict)
     bodies_elsewhere: bool = False  # the sources held here have no bodies: none is parsed here
+    name_sets: _NameSets = field(default_factory=lambda: _NameSets(), repr=False)
     _known: dict[str, _KnownFacts | None] = field(default_factory=dict, repr=False)
     _full: dict[str, ParsedPage] = field(default_factory=dict, repr=False)
     _reparsed: dict[str, list[Diagnostic]] = field(default_factory=dict, repr=False)
@@ -195,6 +202,7 @@ class ParsedPages:
         names = frozenset(titles)
         if names != self.names or not self.names_key:
             self.names, self.names_key = names, fingerprint(sorted(names))
+        self.name_sets.choose(self.cache, names, self.names_key)
         self.titles = dict(titles)
         self.keys = {name: self._key(source_keys.get(name, "")) for name in titles}
         self.read_problems = read_problems
@@ -227,14 +235,12 @@ class ParsedPages:
 
     def reuse(self, source: PageSource, folders: dict[str, str] | None = None) -> bool:
         """Take SOURCE's facts from the cache if nothing they came from changed (`read_digest`)."""
-        known = self._load(self.keys.get(source.name, ""))
-        if known is None or known.names != self.names_key or known.facts.source != source:
+        key = self.keys.get(source.name, "")
+        known = self._load(key)
+        if known is None or known.facts.source != source or not _still_true(self, known, folders):
             return False
-        most, reads = self.config.max_include_bytes, known.facts.read_digests
-        if any(read_digest(p, most, folders) != digest for p, digest in reads):
-            return False
-        if any(self.titles.get(name) != title for name, title in known.titles.items()):
-            return False
+        if known.names != self.names_key and self.name_sets.drifted(self.cache, known.names):
+            store(self.cache, "facts", key, dataclasses.replace(known, names=self.names_key))
         self._keep_facts(known.facts, known.problems)
         return True
 
@@ -301,6 +307,18 @@ class ParsedPages:
         return self._reparsed.get(name, [])
 
 
+def _still_true(pages: ParsedPages, known: _KnownFacts, folders: dict[str, str] | None) -> bool:
+    """Whether KNOWN facts of a page hold in PAGES as they are now: the names their parse asked
+    about, the files their directives read (FOLDERS: see `read_digest`), the titles they show."""
+    renamed = known.names != pages.names_key  # pages came or went since they were made
+    if renamed and not pages.name_sets.still_hold(pages.cache, known.facts, known.names):
+        return False
+    most, reads = pages.config.max_include_bytes, known.facts.read_digests
+    if any(read_digest(p, most, folders) != digest for p, digest in reads):
+        return False
+    return all(pages.titles.get(name) == title for name, title in known.titles.items())
+
+
 def reread_problems(pages: ParsedPages, page: ParsedPage) -> list[Diagnostic]:
     """What to report of PAGE, parsed again, when a file its directives read changed since its
     facts (in PAGES) were made: the new parse's problems (a file gone is an error), and a warning
@@ -315,6 +333,55 @@ def reread_problems(pages: ParsedPages, page: ParsedPage) -> list[Diagnostic]:
     message = f"{shown} changed while this build read it: the page shows it as it is now"
     notice = warning(page.source.path, line, 1, message, "the next build reads it again")
     return [*pages.reparse_problems(name), notice]
+
+
+# Page names that came or went since a page was parsed, beyond which it is parsed again rather than
+# checked: each check compares the words its parse sought names near with every such name.
+NAMES_CHANGED_MOST = 64
+# Beyond this many, facts that still hold are kept again as made against the names of the build
+# that checked them: writing them costs half a build's parse, so not at every page added.
+NAMES_DRIFT_KEPT = 16
+
+
+class _NameSets:
+    """The sets of page names that cached facts were parsed against (a "names" entry each, under
+    its fingerprint), and the names that differ from the set of this parse: a page added,
+    removed or renamed leaves as they were the facts of every page that asked nothing of it."""
+
+    def __init__(self) -> None:
+        self.names: frozenset[str] = frozenset()
+        self._changed: dict[str, frozenset[str] | None] = {}  # by an earlier set's fingerprint
+
+    def choose(self, cache: BuildCache, names: frozenset[str], key: str) -> None:
+        """Parse against NAMES (fingerprint KEY) from now on: kept for the builds that follow."""
+        if names != self.names or not self._changed:
+            self.names, self._changed = names, {key: frozenset()}
+            if cache.enabled and not cache.touch("names", key):
+                store(cache, "names", key, tuple(sorted(names)))
+
+    def still_hold(self, cache: BuildCache, facts: PageFacts, key: str) -> bool:
+        """Whether FACTS, parsed against the names of fingerprint KEY, hold against these: no name
+        they asked about came or went, nor one as near a word as they sought names."""
+        changed = self._changed_since(cache, key)
+        if changed is None or not facts.names_asked.isdisjoint(changed):
+            return False
+        return not any(closest(word, changed, cutoff=near) for word, near in facts.names_near)
+
+    def drifted(self, cache: BuildCache, key: str) -> bool:
+        """Whether more than NAMES_DRIFT_KEPT names came or went since the set of fingerprint KEY."""
+        changed = self._changed_since(cache, key)
+        return changed is None or len(changed) > NAMES_DRIFT_KEPT
+
+    def _changed_since(self, cache: BuildCache, key: str) -> frozenset[str] | None:
+        if key not in self._changed:
+            names = load(cache, "names", key, tuple)
+            changed = None
+            if names is not None and fingerprint(list(names)) == key:
+                changed = self.names.symmetric_difference(names)
+            if changed is not None and len(changed) > NAMES_CHANGED_MOST:
+                changed = None
+            self._changed[key] = changed
+        return self._changed[key]
 
 
 @dataclass(frozen=True)

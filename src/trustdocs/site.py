@@ -253,7 +253,8 @@ class LiveSite(Site):
             self._choose()
         chosen = self.chosen
         if self.pages.names != names_before:
-            # Cross-links depend on which pages exist: parse everything again.
+            # Cross-links depend on which pages exist: load everything again (the cache keeps
+            # the facts of the pages whose parse asked nothing of the names that came or went).
             self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
             self.made.pages.clear()
             self.made.unfinished.clear()  # their pages are loaded again

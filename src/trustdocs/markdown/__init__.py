@@ -74,6 +74,8 @@ class ParsedMarkdown:
     files_read: frozenset[str]  # absolute paths read by directives, for incremental rebuilds
     read_digests: frozenset[FileRead]  # each of them with the digest of the bytes read
     titles_shown: frozenset[str] = frozenset()  # pages whose titles are in heading ids and text
+    names_asked: frozenset[str] = frozenset()  # names it asked whether a page has
+    names_near: frozenset[tuple[str, float]] = frozenset()  # words it sought page names near
 
 
 @dataclass
@@ -94,6 +96,8 @@ class ParseContext:
     files_read: set[str] = field(default_factory=set)
     read_digests: set[FileRead] = field(default_factory=set)
     titles_shown: set[str] = field(default_factory=set)
+    names_asked: set[str] = field(default_factory=set)
+    names_near: set[tuple[str, float]] = field(default_factory=set)  # (word, closeness)
     # where the inline text being parsed sits (markdown-it tracks block lines only)
     inline_line: int = 0
     inline_opens_list_item: bool = False
@@ -182,6 +186,8 @@ def parse_markdown(
         frozenset(context.files_read),
         frozenset(context.read_digests),
         frozenset(context.titles_shown),
+        frozenset(context.names_asked),
+        frozenset(context.names_near),
     )
     return parsed, context.diagnostics
 

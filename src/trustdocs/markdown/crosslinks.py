@@ -23,11 +23,34 @@ if TYPE_CHECKING:
     from trustdocs.markdown import ParseContext
 
 
+NEAR_MISS = 0.85  # how close a bracketed word must come to a page name to be taken for one
+HINTED = 0.75  # how close a page name must come to an unknown one to be suggested
+
+
 def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
     """A bracketed word that was probably meant as a cross-link: a path, an anchor or a near miss."""
     if "/" in word or "#" in word:
         return not word.startswith(("http:", "https:", "mailto:"))
-    return len(word) >= 4 and bool(closest(word, names, cutoff=0.85))
+    return len(word) >= 4 and bool(closest(word, names, cutoff=NEAR_MISS))
+
+
+def _is_page(context: ParseContext, name: str) -> bool:
+    """Whether NAME is a page's, remembered: the parse holds only while the answer does."""
+    context.names_asked.add(name)
+    return name in context.page_names
+
+
+def _unknown_page_hint(context: ParseContext, word: str, name: str) -> str | None:
+    """The hint for WORD, a bracketed reference to no page (NAME: its page part), when it looks
+    like one; None when it does not. Both depend on the page names close to it: remembered."""
+    if "/" not in word and "#" not in word and len(word) >= 4:
+        context.names_near.add((word, NEAR_MISS))
+    if not looks_like_page_reference(word, context.page_names):
+        return None
+    if not name:
+        return ""
+    context.names_near.add((name, HINTED))
+    return did_you_mean(name, context.page_names, cutoff=HINTED)
 
 
 TASK_MARKER = re.compile(r"\[[ xX]\]\s")  # what the task-list plugin turns into a checkbox
@@ -74,7 +97,6 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
         return False
     first = words[0]
     text = words[1] if len(words) > 1 else ""
-    names = context.page_names
     raw = state.src[start : end + 1]
     followed_by = state.src[end + 1 : end + 2]
 
@@ -83,9 +105,9 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
         return False
     is_url = first.startswith(("http://", "https://"))
     name, _, anchor = first.partition("#")
-    if not is_url and name not in names:
-        if followed_by != "[" and looks_like_page_reference(first, names):
-            hint = did_you_mean(name, names) if name else ""
+    if not is_url and not _is_page(context, name):
+        hint = _unknown_page_hint(context, first, name) if followed_by != "[" else None
+        if hint is not None:
             line = inline_line(state, start)
             report(state.env, line, raw, warning, f"unknown page '{name or first}'", hint)
         return False
