@@ -446,3 +446,44 @@ def test_a_folder_holds_sources_when_a_page_or_a_copied_file_is_under_it(pages, 
     inside = os.path.join(folder, "")
     expected = any(str(Path(p)).startswith(inside) for p in pages + copies)
     assert files.any_under(Path(folder)) == expected
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_page_added_in_the_preview_keeps_the_facts_its_name_leaves_true(
+    tmp_path, monkeypatch, workers
+):
+    """A lesson added while the preview runs parses again the pages whose links its name
+    changes, and only those: the others keep the facts the preview holds, not even read back
+    from the cache. The site equals a full build."""
+    from trustdocs import pages as pages_module
+    from trustdocs.cache import CACHE_DIR, BuildCache
+
+    pages = {
+        "index.md": "@page course Course\n@body\nRead [course/a].\n",
+        "a.md": "@page course/a Lesson A\n@parent course 1\n@body\nNo links here.\n",
+        "b.md": "@page course/b Lesson B\n@parent course 2\n@body\nNext: [course/n].\n",
+    }
+    root = make_site(tmp_path, {f"course/{rel}": text for rel, text in pages.items()})
+    site = LiveSite(load_config(root / "site.yaml"), BuildCache(root / CACHE_DIR))
+    site.build(workers=workers, minimum=0)
+    parsed, loaded = [], []
+    parse, load = pages_module.ParsedPages.parse, pages_module.load
+
+    def parse_spy(self, source):
+        parsed.append(source.name)
+        return parse(self, source)
+
+    def load_spy(cache, kind, key, shape):
+        loaded.append((kind, key))
+        return load(cache, kind, key, shape)
+
+    monkeypatch.setattr(pages_module.ParsedPages, "parse", parse_spy)
+    monkeypatch.setattr(pages_module, "load", load_spy)
+    added = root / "content" / "course" / "n.md"
+    added.write_text("@page course/n Lesson N\n@parent course 3\n@body\nNew.\n")
+    rebuild(site, added)
+    assert sorted(parsed) == ["course/b", "course/n"]
+    # Only the new page's facts were looked for in the cache.
+    assert {key for kind, key in loaded if kind == "facts"} == {site.pages.keys["course/n"]}
+    assert 'href="n.html"' in written(site.output_files())["course/b.html"]
+    assert_equals_full_build(site)

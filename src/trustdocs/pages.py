@@ -307,6 +307,21 @@ class ParsedPages:
         return self._reparsed.get(name, [])
 
 
+def carried_over(pages: ParsedPages, names_key: str, titles: Mapping[str, str]) -> ParsedPages:
+    """A new parse of the site whose facts PAGES hold, made against the names of fingerprint
+    NAMES_KEY and TITLES (every page's title then): each of them is offered to it as a cached
+    one is, checked as such (`ParsedPages.reuse`) but never read back from the cache."""
+    fresh = ParsedPages(pages.config, cache=pages.cache, site_key=pages.site_key)
+    fresh.name_sets = pages.name_sets
+    for name, facts in pages.facts.items():
+        key = pages.keys.get(name, "")  # of its source now: one that changed is not reused
+        if key:
+            shown = {n: titles.get(n, "") for n in facts.titles_shown}
+            read = pages.read_problems.get(name, [])
+            fresh._known[key] = _KnownFacts(facts, pages.problems[name], shown, names_key, read)
+    return fresh
+
+
 def _still_true(pages: ParsedPages, known: _KnownFacts, folders: dict[str, str] | None) -> bool:
     """Whether KNOWN facts of a page hold in PAGES as they are now: the names their parse asked
     about, the files their directives read (FOLDERS: see `read_digest`), the titles they show."""

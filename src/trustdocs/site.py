@@ -17,7 +17,7 @@ from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.output_folder import FreshOutput, OutputContent
 from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
-from trustdocs.pages import DescriptionTexts, FilesRead, ParsedPages, choose_sources
+from trustdocs.pages import DescriptionTexts, FilesRead, ParsedPages, carried_over, choose_sources
 from trustdocs.render import PageOutputs, site_theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
@@ -248,14 +248,15 @@ class LiveSite(Site):
             reread = self.read.rediscover(reread)
         for path in reread:
             self.read.read(path)
-        names_before = self.pages.names
+        names_before, names_key, titles = self.pages.names, self.pages.names_key, self.pages.titles
+        titles = dict(titles)  # as the facts held were made: choosing again changes them
         if plan.rediscover or not self._choose_again(reread, old_sources):
             self._choose()
         chosen = self.chosen
         if self.pages.names != names_before:
-            # Cross-links depend on which pages exist: load everything again (the cache keeps
-            # the facts of the pages whose parse asked nothing of the names that came or went).
-            self.pages = ParsedPages(self.config, cache=self.cache, site_key=self.pages.site_key)
+            # Cross-links depend on which pages exist: load everything again, keeping the facts
+            # of the pages whose parse asked nothing of the names that came or went.
+            self.pages = carried_over(self.pages, names_key, titles)
             self.made.pages.clear()
             self.made.unfinished.clear()  # their pages are loaded again
             self.reloading.clear()
