@@ -867,7 +867,13 @@ def test_problems_of_pages_not_opened_are_reported_again_after_a_page_is_added(o
         "@page learn-technology-consulting/extra Extra\n@parent learn-technology-consulting 20\n"
     )
     write_files(on_request.site_dir / "content", {"consulting/extra.md": extra + "@body\nHi.\n"})
-    wait_for(lambda: on_request.preview.site.pages.facts.get("learn-technology-consulting/extra"))
+
+    def added() -> bool:
+        # Under the lock: the rebuild that adds the page has set its pages to load again.
+        with on_request.preview.lock:
+            return "learn-technology-consulting/extra" in on_request.preview.site.pages.facts
+
+    wait_for(added)
     wait_for(lambda: not on_request.preview.incomplete.is_set())
     assert any("no-such-part" in line for line in status(on_request)["errors"])
 
