@@ -1921,3 +1921,62 @@ def test_pages_whose_earlier_names_cannot_be_compared_are_parsed_again(tmp_path,
     assert build_site(load_config(root / "site.yaml"), tmp_path / "out").written
     assert len(parsed) == len(NAMED_PAGES) + len(ADDED_PAGES)
     builds_agree(root, tmp_path, "added")
+
+
+def _two_chapters() -> dict[str, str]:
+    """A course of two chapters of three lessons."""
+    pages = {"index.md": "@page course Course\n@body\nStart.\n"}
+    for chapter, order in (("one", 1), ("two", 2)):
+        pages[f"{chapter}.md"] = (
+            f"@page course/{chapter} Chapter {chapter}\n@parent course {order}\n@body\nIn.\n"
+        )
+        for n in range(1, 4):
+            pages[f"{chapter}/{n}.md"] = (
+                f"@page course/{chapter}/l{n} Lesson {chapter} {n}\n"
+                f"@parent course/{chapter} {n}\n@body\nText {n}.\n"
+            )
+    return pages
+
+
+def test_a_lesson_added_renders_again_only_the_pages_whose_frame_shows_it(tmp_path, monkeypatch):
+    """A new lesson shows in its chapter's sidebars and beside its neighbours: a build after it
+    is added renders those pages again (and the new one), no other, and equals an uncached
+    build; removing it again does the same."""
+    root = make_site(tmp_path / "site", _two_chapters())
+    config = load_config(root / "site.yaml")
+    assert build_site(config, tmp_path / "out").written
+    rendered = _rendering(monkeypatch)
+    added = {"one/4.md": "@page course/one/l4 Lesson one 4\n@parent course/one 4\n@body\nNew.\n"}
+    write_files(root / "content", added)
+    assert build_site(config, tmp_path / "out").written
+    # Chapter one's pages list it in their sidebars, lesson 3 and chapter two are its
+    # neighbours; the course page and chapter two's lessons show none of it.
+    chapter_one = ["course/one", "course/one/l1", "course/one/l2", "course/one/l3"]
+    assert sorted(rendered) == [*chapter_one, "course/one/l4", "course/two"]
+    builds_agree(root, tmp_path, "added")
+    rendered.clear()
+    (root / "content" / "one" / "4.md").unlink()
+    assert build_site(config, tmp_path / "out").written
+    assert sorted(rendered) == [*chapter_one, "course/two"]
+    builds_agree(root, tmp_path, "removed")
+
+
+def test_a_relative_link_to_a_page_not_written_yet_works_once_it_is(tmp_path, monkeypatch):
+    """A page linking the address of a page that does not exist yet is told so; once that page
+    is added, the link is found, from the cache as without it, and the pages nobody links
+    are not rendered again."""
+    pages = _two_chapters()
+    pages["two/3.md"] += "\nSee [the extra](../one/extra.html).\n"
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    first = build_site(config, tmp_path / "out")
+    assert any("does not exist" in d.message for d in first.diagnostics)
+    rendered = _rendering(monkeypatch)
+    write_files(
+        root / "content",
+        {"one/x.md": "@page course/one/extra Extra\n@parent course/one 9\n@body\nMore.\n"},
+    )
+    again = build_site(config, tmp_path / "out")
+    assert not any("does not exist" in d.message for d in again.diagnostics)
+    assert "course/two/l3" in rendered and "course/two/l2" not in rendered
+    builds_agree(root, tmp_path, "added")

@@ -57,13 +57,16 @@ from trustdocs.redirects import Redirect
 from trustdocs.search import SearchRecord, search_record
 from trustdocs.snapshot import (
     Aspect,
+    FrameAnswers,
+    FrameRead,
     PageSummary,
     RenderContext,
     SiteSnapshot,
+    crumb_names,
     frame_parts,
+    nav_levels,
     shown_values,
 )
-from trustdocs.tree import SHOWN_LEVELS
 from trustdocs.urls import (
     INDEX_HTML,
     NOT_FOUND_PAGE,
@@ -85,6 +88,7 @@ class RenderedPage:
     diagnostics: tuple[Diagnostic, ...] = ()
     uses: frozenset[tuple[str, Aspect]] = frozenset()  # what its text showed of other pages
     titles: frozenset[str] = frozenset()  # the pages whose titles its frame showed (sidebar, …)
+    frame: frozenset[FrameRead] = frozenset()  # what it asked of the site's tree and files
     # The key of its highlighted code blocks in the cache ("": none kept): bookkeeping, not output.
     code: str = field(default="", compare=False)
 
@@ -466,6 +470,7 @@ def render_page(
         diagnostics=tuple(context.diagnostics + template_problems),
         uses=frozenset(_shared(use) for use in context.uses if use[0] != summary.name),
         titles=shared_titles(frozenset(context.frame_titles)),
+        frame=frozenset(context.frame_reads | {("hidden", summary.name)}),
         code=code,
     )
 
@@ -556,9 +561,12 @@ def render_redirect(
     return theme.render("redirect.html", context, redirect.path)
 
 
-def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> dict[str, object]:
+def render_print_chapter(
+    page: ParsedPage, site: SiteSnapshot, theme: Theme
+) -> tuple[dict[str, object], frozenset[FrameRead]]:
     """One page as a chapter of the print page: its links written from print.html, its ids
-    prefixed by the chapter's, and its knowledge checks' answers apart, for the chapter's end."""
+    prefixed by the chapter's, and its knowledge checks' answers apart, for the chapter's end;
+    with what it asked of the site's tree and files."""
     summary = site.pages[page.source.name]
     chapter = print_chapter_id(summary.name)
     source = page.source
@@ -571,14 +579,15 @@ def render_print_chapter(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> 
     body_html, checks = render_print_markdown(page.body, context)
     description = context.for_text(source.description.split("\n"), source.description_lines)
     description_html, _ = render_print_markdown(page.description, description)
-    return {
+    made = {
         "id": chapter,
         "title": summary.title,
-        "depth": site.tree.depth_of(summary.name),
+        "depth": context.ask("depth", summary.name),
         "description_html": description_html,
         "body_html": body_html,
         "checks": checks,
     }
+    return made, frozenset(context.frame_reads)
 
 
 def print_page_pieces(
@@ -684,6 +693,9 @@ def _layout(
     previous = tree.previous_of(name) if name else None
     following = tree.next_of(name) if name else None
     in_tree = name is not None and (name == root or name in tree.parents)
+    if context is not None and name is not None:  # what the frame asked of the tree
+        asked = ["previous", "next", "in_tree"] + ["nav"] * bool(root) + ["crumbs"] * in_tree
+        context.frame_reads.update((kind, name) for kind in asked)
     return {
         "site": {"title": site.title, "base_url": site.base_url},
         "home": links.link(root) if root else None,
@@ -728,18 +740,12 @@ def _nav_items(links: _FrameLinks, name: str | None) -> tuple[NavItem, ...]:
     # the theme's recursive sidebar template meets the recursion limit of Python.
     tree = links.site.tree
     folder = links.here.rpartition("/")[0]
-    open_path = set(tree.first_ancestors_of(name)) | {name} if name else set()
-    levels = [tree.root]  # the root, then each open page below it
-    while len(levels) <= SHOWN_LEVELS:
-        deeper = next((k for k in tree.children_of(levels[-1]) if k in open_path), None)
-        if deeper is None:
-            break
-        levels.append(deeper)
+    levels = nav_levels(tree, name)  # the root, then each open page below it
     built: tuple[NavItem, ...] = ()
     for depth in range(len(levels) - 1, -1, -1):
         opened = levels[depth + 1] if depth + 1 < len(levels) else None
         items = []
-        for child in tree.children_of(levels[depth]):
+        for child in tree.children_of(levels[depth] or ""):
             title, target = links.title_of(child), links.site.pages[child].output
             kids = bool(tree.children_of(child))
             if child == opened:
@@ -756,12 +762,12 @@ def _breadcrumbs(links: _FrameLinks, name: str) -> list[LinkedPage]:
     """The trail of page NAME's ancestors, from the course root down."""
     # Thousands of levels deep, a trail of every ancestor on every page would make the site's
     # size grow with the square of its depth: keep the course root and the nearest ancestors.
-    tree = links.site.tree
-    if tree.depth_of(name) <= SHOWN_LEVELS:
-        return [links.link(a) for a in tree.first_ancestors_of(name)]
-    above_gap, *nearest = tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
+    top, nearest = crumb_names(links.site.tree, name)
+    if not nearest:
+        return [links.link(a) for a in top]
+    above_gap, *below = nearest
     gap = LinkedPage("…", links.url(links.site.pages[above_gap].output))
-    return [links.link(tree.first_ancestors_of(name)[0]), gap, *(links.link(a) for a in nearest)]
+    return [links.link(top[0]), gap, *(links.link(a) for a in below)]
 
 
 @functools.lru_cache(maxsize=1 << 11)  # the sidebars of a folder's pages, and a few others
@@ -783,7 +789,7 @@ def _og_image(
     if not url:
         return None
     if not is_external(url):
-        resolved = site.resolve_local(summary, url)
+        resolved = context.resolve_local(url)
         if resolved.problem:
             line = page.source.tag_lines.get("metaogimage", 1)
             context.diagnostics.append(warning(page.source.path, line, 1, resolved.problem))
@@ -817,12 +823,12 @@ def with_parts(
     rendered: RenderedPage, page: ParsedPage, snapshot: SiteSnapshot, theme: Theme
 ) -> PageOutputs:
     """A rendered page with its print chapter and search record (none for a hidden page)."""
-    if page.source.name in snapshot.tree.hidden:
+    if page.source.name in snapshot.tree.hidden:  # asked by every page (`render_page`)
         return PageOutputs(rendered, None, None)
     summary = snapshot.pages[page.source.name]
-    return PageOutputs(
-        rendered, render_print_chapter(page, snapshot, theme), search_record(page, summary.output)
-    )
+    chapter, asked = render_print_chapter(page, snapshot, theme)
+    rendered = dataclasses.replace(rendered, frame=rendered.frame | asked)
+    return PageOutputs(rendered, chapter, search_record(page, summary.output))
 
 
 @dataclass(frozen=True)
@@ -837,6 +843,8 @@ class _KnownOutputs:
 
     outputs: PageOutputs  # without the HTML, nor the titles it showed
     shown: str
+    framed: str  # what its render asked of the site's tree and files, answered (`FrameAnswers`)
+    whole: str  # the whole tree and files then: while the same, the answers are too (a quick check)
     html: str
     titles: str  # the key of the titles its frame showed, an entry of their own: shared by many
     titled: str  # what those titles were (`_titles_shown`)
@@ -860,6 +868,9 @@ def cached_parts(
     else:
         known = load(cache, "page", key, _KnownOutputs)
     if known is None or known.shown != shown_values(snapshot, known.outputs.rendered.uses):
+        return None
+    answers = frame_answers(snapshot)
+    if known.whole != answers.whole and known.framed != answers.shown(known.outputs.rendered.frame):
         return None
     titles = _cached_titles(cache, known.titles) if shows else None
     if known.titled != _titles_shown(cache, known.titles, snapshot, titles):
@@ -932,9 +943,24 @@ def _titles_shown(
     return shown[key]
 
 
+_ANSWERED: dict[int, FrameAnswers] = {}  # by the id of the snapshot answering (held: not reused)
+
+
+def frame_answers(snapshot: SiteSnapshot) -> FrameAnswers:
+    """SNAPSHOT's answers to what renders ask of its tree and files: one per snapshot."""
+    answers = _ANSWERED.get(id(snapshot))
+    if answers is None or answers.snapshot is not snapshot:
+        if len(_ANSWERED) >= 2:  # a preview's snapshots come and go: hold the latest
+            _ANSWERED.clear()
+        answers = _ANSWERED[id(snapshot)] = FrameAnswers(snapshot)
+    return answers
+
+
 def without_what_it_shows(made: PageOutputs) -> PageOutputs:
-    """MADE without the pages and titles it showed: a hundred or more for some pages."""
-    shown = dataclasses.replace(made.rendered, uses=frozenset(), titles=frozenset())
+    """MADE without the pages, titles and questions it showed: a hundred or more for some pages."""
+    shown = dataclasses.replace(
+        made.rendered, uses=frozenset(), titles=frozenset(), frame=frozenset()
+    )
     return dataclasses.replace(made, rendered=shown)
 
 
@@ -974,7 +1000,9 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         rendered = dataclasses.replace(outputs.rendered, titles=frozenset(), html=None)
         kept = dataclasses.replace(outputs, rendered=rendered)
         titled = _titles_shown(cache, titles, snapshot, names)
-        known = _KnownOutputs(kept, shown, digest, titles, titled or "")
+        answers = frame_answers(snapshot)
+        framed = answers.shown(outputs.rendered.frame)
+        known = _KnownOutputs(kept, shown, framed, answers.whole, digest, titles, titled or "")
         store(cache, "page", key, known, html.encode())
 
 

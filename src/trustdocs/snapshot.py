@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import posixpath
@@ -17,7 +18,7 @@ from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.redirects import Redirect, declared_redirects, place_redirects
 from trustdocs.source import PageSource
-from trustdocs.tree import CourseTree, build_course_tree
+from trustdocs.tree import SHOWN_LEVELS, CourseTree, build_course_tree
 from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
 
 
@@ -133,11 +134,22 @@ class RenderContext:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     uses: set[tuple[str, Aspect]] = field(default_factory=set)
     frame_titles: set[str] = field(default_factory=set)  # pages whose titles the frame shows
+    frame_reads: set[FrameRead] = field(default_factory=set)  # what it asked of tree and files
 
     def show(self, name: str, aspect: Aspect) -> PageSummary:
         """The summary of page NAME, remembering that this render showed its ASPECT."""
         self.uses.add((name, aspect))
         return self.site.pages[name]
+
+    def resolve_local(self, url: str) -> LocalLink:
+        """`SiteSnapshot.resolve_local` for the page being written, remembered (see FrameRead)."""
+        self.frame_reads.add(("local", self.page.name, self.page.output, url))
+        return self.site.resolve_local(self.page, url)
+
+    def ask(self, kind: str, name: str) -> object:
+        """The answer to the question KIND (one of `_TREE_QUESTIONS`) about page NAME, remembered."""
+        self.frame_reads.add((kind, name))
+        return _TREE_QUESTIONS[kind](self.site.tree, name)
 
     def for_text(self, lines: list[str], line_map: tuple[int, ...]) -> RenderContext:
         """The same render, for another text of the page (its description): shared records."""
@@ -152,6 +164,7 @@ class RenderContext:
             self.diagnostics,
             self.uses,
             self.frame_titles,
+            self.frame_reads,
         )
 
 
@@ -289,29 +302,120 @@ def _folders_of(path: str) -> list[str]:
 
 
 def frame_parts(snapshot: SiteSnapshot) -> tuple[object, ...]:
-    """What every page's frame and link checks read of the site: the tree, URLs and files.
+    """What every page's frame reads of the site: its title, address and root.
 
-    Titles are left out: a page's frame shows a few (its sidebar, breadcrumbs, previous and
-    next), recorded as it renders, and checked one by one as its cross-links' summaries and
-    anchors are (`shown_values`): a new title renders again only the pages that show it.
+    The rest of the tree and of the site's files is read page by page: each render remembers
+    what it asked of them (`FrameRead`), as it remembers the titles it showed, and its outputs
+    hold while each question gets the same answer (`FrameAnswers`). A lesson added renders
+    again the pages whose sidebar, breadcrumbs, neighbours or links it changes, not every page.
     """
-    tree = snapshot.tree
     return (
         snapshot.title,
         snapshot.base_url,
         snapshot.codepen_replacements,
-        (tree.root, tree.children, sorted(tree.hidden), tree.reading_order),
-        [(s.name, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
-        sorted(snapshot.output_files),
-        sorted(snapshot.content_files),
+        snapshot.tree.root,  # every page's address starts from it
     )
 
 
+# A question a page's render asked of the site's tree or files, beyond its own facts and the
+# summaries of the pages it shows: (kind, page name, *more), a kind of `_TREE_QUESTIONS`, "nav"
+# (the sidebar) or "local" (a relative link or image, resolved from an output path).
+FrameRead = tuple[str, ...]
+
+
+def nav_levels(tree: CourseTree, name: str | None) -> tuple[str | None, ...]:
+    """The pages whose children the sidebar of page NAME lists: the root, then each page open
+    on the way down to NAME, at most SHOWN_LEVELS deep."""
+    open_path = set(tree.first_ancestors_of(name)) | {name} if name else set()
+    levels = [tree.root]
+    while len(levels) <= SHOWN_LEVELS:
+        deeper = next((k for k in tree.children_of(levels[-1] or "") if k in open_path), None)
+        if deeper is None:
+            break
+        levels.append(deeper)
+    return tuple(levels)
+
+
+def crumb_names(tree: CourseTree, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ancestors the breadcrumbs of page NAME show: from the root down, and, thousands of
+    levels deep, a gap then the nearest (the first of them stands above the gap)."""
+    if tree.depth_of(name) <= SHOWN_LEVELS:
+        return tree.first_ancestors_of(name), ()
+    return tree.first_ancestors_of(name)[:1], tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
+
+
+_TREE_QUESTIONS = {
+    "crumbs": crumb_names,
+    "previous": CourseTree.previous_of,
+    "next": CourseTree.next_of,
+    "in_tree": lambda tree, name: name == tree.root or name in tree.parents,
+    "depth": CourseTree.depth_of,
+    "reading": CourseTree.in_reading_order,
+    "hidden": lambda tree, name: name in tree.hidden,
+}
+
+
+class FrameAnswers:
+    """One snapshot's answers to what renders asked of its tree and files: a page's outputs are
+    checked at every build, 10,000 times at 10,000 lessons, and every page of a course asks for
+    the same sidebar levels (each level's entries are worked out once)."""
+
+    def __init__(self, snapshot: SiteSnapshot) -> None:
+        self.snapshot = snapshot
+        self._levels: dict[str | None, str] = {}  # a sidebar level's entries, by its page
+
+    @functools.cached_property
+    def whole(self) -> str:
+        """A fingerprint of the whole tree and every file of the site: where it is what it was
+        when a page was rendered, so are the answers to whatever the page asked of them."""
+        snapshot, tree = self.snapshot, self.snapshot.tree
+        return fingerprint(
+            (tree.root, tree.children, sorted(tree.hidden), tree.reading_order),
+            [(s.name, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
+            sorted(snapshot.output_files),
+            sorted(snapshot.content_files),
+        )
+
+    def shown(self, reads: Iterable[FrameRead]) -> str:
+        """A fingerprint of the answers to READS, to compare with an earlier snapshot's."""
+        values: list[str] = []
+        for read in sorted(reads):
+            values += read
+            values.append(self._answer(read))
+        return fingerprint(values)
+
+    def _answer(self, read: FrameRead) -> str:
+        kind, name, *more = read
+        tree = self.snapshot.tree
+        if kind == "nav":
+            return " ".join(self._level(level) for level in nav_levels(tree, name))
+        if kind == "local":
+            summary = self.snapshot.pages.get(name)
+            here = None if summary is None else dataclasses.replace(summary, output=more[0])
+            return repr(None if here is None else self.snapshot.resolve_local(here, more[1]))
+        return repr(_TREE_QUESTIONS[kind](tree, name))
+
+    def _level(self, level: str | None) -> str:
+        if level not in self._levels:
+            tree = self.snapshot.tree
+            entries = [(k, bool(tree.children_of(k))) for k in tree.children_of(level or "")]
+            self._levels[level] = fingerprint(level, entries)
+        return self._levels[level]
+
+
 def titles_everywhere(snapshot: SiteSnapshot) -> dict[str, str]:
-    """The titles every page's sidebar shows: the course root's and its children's."""
-    root = snapshot.tree.root
-    shown = [root, *snapshot.tree.children_of(root)] if root else []
-    return {name: snapshot.pages[name].title for name in shown}
+    """What every page's sidebar shows: the course root's and its children's titles, in their
+    order (compare them as lists: `everywhere_changed`), each marked when it opens on more."""
+    tree = snapshot.tree
+    shown = [tree.root, *tree.children_of(tree.root)] if tree.root else []
+    return {
+        name: snapshot.pages[name].title + "\0" * bool(tree.children_of(name)) for name in shown
+    }
+
+
+def everywhere_changed(snapshot: SiteSnapshot, before: Mapping[str, str]) -> bool:
+    """Whether what every sidebar shows differs from BEFORE (`titles_everywhere`), order too."""
+    return list(titles_everywhere(snapshot).items()) != list(before.items())
 
 
 def shown_values(snapshot: SiteSnapshot, uses: Iterable[tuple[str, Aspect]]) -> str:

@@ -48,7 +48,7 @@ from trustdocs.render import (
     without_what_it_shows,
 )
 from trustdocs.search import SearchRecord
-from trustdocs.snapshot import SiteSnapshot, titles_everywhere
+from trustdocs.snapshot import SiteSnapshot, everywhere_changed
 from trustdocs.source import PageSource, without_body
 
 if TYPE_CHECKING:  # loaded when workers are started: a build after an edit starts none
@@ -380,12 +380,12 @@ def make_site_pages(
     everywhere: Mapping[str, str] | None = None,
 ) -> tuple[Made, int]:
     """`make_pages` for the pages loaded here (ORDER): in this process, or shared among WORKERS
-    forked workers when at least MINIMUM of them have no outputs in the cache (the site's tree
-    changed), or may show a new title (one of EVERYWHERE, the titles every sidebar showed when
-    their outputs were made); with the number of workers used. Made here, the print chapters and
+    forked workers when at least MINIMUM of them have no outputs in the cache, or every page's
+    sidebar changed (EVERYWHERE: what every sidebar showed when their outputs were made, the
+    course's title and chapters, `titles_everywhere`); with the number of workers used. Made here, the print chapters and
     search records of more than SPOOLED_FROM pages go to a spool, as workers' do: nobody holds
     them all. PREVIEWED: see `make_pages`."""
-    retitled = everywhere is not None and titles_everywhere(order.snapshot) != everywhere
+    retitled = everywhere is not None and everywhere_changed(order.snapshot, everywhere)
     stale = (
         sorted(order.pages)
         if retitled

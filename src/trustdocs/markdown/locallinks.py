@@ -46,7 +46,7 @@ def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     if url.startswith("#") and len(url) > 1:
         written = "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
     else:
-        link = context.site.resolve_local(context.page, url)
+        link = context.resolve_local(url)
         if link.problem:
             line, needle = token.meta.get("line", 0), token.meta.get("needle", "")
             report(env, line, needle, warning, link.problem)

@@ -50,7 +50,7 @@ def own_anchor(context: RenderContext, anchor: str) -> str:
 
 def link_in_print(context: RenderContext, name: str, anchor: str) -> str | None:
     """`#chapter-…` for a link to page NAME from the print page when NAME is one of its chapters."""
-    if context.print_chapter is None or not context.site.tree.in_reading_order(name):
+    if context.print_chapter is None or not context.ask("reading", name):
         return None
     return "#" + chapter_anchor(print_chapter_id(name), anchor)
 
