@@ -1247,16 +1247,7 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
     """A lesson's title shows in the sidebars of its chapter's pages and beside its neighbours:
     a build after it changes renders those pages again, and no other, and equals an uncached
     build."""
-    pages = {"index.md": "@page course Course\n@body\nStart.\n"}
-    for chapter, order in (("one", 1), ("two", 2)):
-        pages[f"{chapter}.md"] = (
-            f"@page course/{chapter} Chapter {chapter}\n@parent course {order}\n@body\nIn.\n"
-        )
-        for n in range(1, 4):
-            pages[f"{chapter}/{n}.md"] = (
-                f"@page course/{chapter}/l{n} Lesson {chapter} {n}\n"
-                f"@parent course/{chapter} {n}\n@body\nText {n}.\n"
-            )
+    pages = _two_chapters()
     pages["two/3.md"] += "\nSee [course/one/l2] first.\n"  # shows that title in its body
     root = make_site(tmp_path / "site", pages)
     config = load_config(root / "site.yaml")
