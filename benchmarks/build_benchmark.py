@@ -13,6 +13,8 @@ a busy minute of a shared machine hits them all), each in a fresh process:
 - trustdocs one change: one lesson's body edited since the last build;
 - trustdocs lesson renamed: one lesson's title edited since the last build (its chapter's
   sidebars and its neighbours show it);
+- trustdocs lesson added: one more lesson in a course since the last build (a new one before
+  each run: the course's sidebars and the lesson's neighbours show it);
 - Hugo cold (Hugo keeps no build cache); Zensical cold and warm (it keeps one in .cache/);
   MkDocs cold, up to 1,000 lessons.
 
@@ -142,6 +144,31 @@ class PageEditor:
         self.path.write_text(edited, encoding="utf-8")
 
 
+class LessonAdder:
+    """Adds one more lesson before each run, a new one every time, to the course of LESSON."""
+
+    def __init__(self, lesson: Path) -> None:
+        text = lesson.read_text(encoding="utf-8")
+        self.course = next(
+            line.split()[1] for line in text.splitlines() if line.startswith("@parent ")
+        )
+        self.folder = lesson.parent.parent  # the course's folder: a folder per lesson in it
+        self.added = 0
+
+    def __call__(self) -> None:
+        """Write the next lesson."""
+        self.added += 1
+        order = 900 + self.added
+        page = self.folder / f"{order}-added" / "added.md"
+        page.parent.mkdir()
+        page.write_text(
+            f"@page {self.course}/added-{self.added} Added lesson {self.added}\n"
+            f"@parent {self.course} {order}\n@description One lesson more.\n@body\n"
+            f"A lesson added since the last build, part of [{self.course}].\n",
+            encoding="utf-8",
+        )
+
+
 def trustdocs_series(
     folder: Path, output: str, pages: int, peers: Peers, states: list[str]
 ) -> list[Measured]:
@@ -167,6 +194,10 @@ def trustdocs_series(
             lessons = sorted((copy / "content").glob("*/*/*.md"))
             entry.before_each = PageEditor(lessons[len(lessons) // 2], title=True)
             entry.primed = True
+        elif state == "lesson added":
+            lessons = sorted((copy / "content").glob("*/*/*.md"))
+            entry.before_each = LessonAdder(lessons[len(lessons) // 2])
+            entry.primed = True
         elif state == "renamed":  # a course's title, which every page of the course shows
             courses = sorted(copy.glob("src/*/*.md"))
             entry.before_each = PageEditor(courses[len(courses) // 2], title=True)
@@ -176,10 +207,10 @@ def trustdocs_series(
 
 
 def trustdocs_states(peers: Peers) -> list[str]:
-    """cold, warm, one change, a lesson renamed; and the first build into an empty cache when
-    there is a cache."""
+    """cold, warm, one change, a lesson renamed, a lesson added; and the first build into an
+    empty cache when there is a cache."""
     first = ["first build"] if peers.no_cache else []
-    return ["cold", *first, "warm", "one change", "lesson renamed"]
+    return ["cold", *first, "warm", "one change", "lesson renamed", "lesson added"]
 
 
 def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
@@ -341,6 +372,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         "trustdocs warm",
         "trustdocs one change",
         "trustdocs lesson renamed",
+        "trustdocs lesson added",
         "Hugo cold",
         "Zensical cold",
         "Zensical warm",
@@ -486,7 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"{measured_versions}. Medians of {args.repeat} interleaved runs, each in a fresh process. "
         f"Cold: {cold}; warm: nothing changed, output and cache kept; one change: one lesson's "
-        "body edited; lesson renamed: one lesson's title edited. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
+        "body edited; lesson renamed: one lesson's title edited; lesson added: one more lesson in "
+        "a course. Synthetic course with directives; the Hugo and MkDocs/Zensical twins "
         "have the same lessons, text, links and highlighted code.",
         "",
         *course_table(results, peers),
