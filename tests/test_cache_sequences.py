@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import posixpath
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ class Page:
     exercise: str = ""  # a directive line
     hidden: bool = False
     redirects: list[str] = field(default_factory=list)  # old names it had
+    moved_from: str = ""  # the file it was written to before it was first moved
 
     def source(self) -> str:
         """The page file's text."""
@@ -104,10 +106,15 @@ class Course:
         """The page names."""
         return [page.name for page in self.pages]
 
-    def link_to(self, draw: st.DrawFn, target: Page) -> str:
-        """A cross-link to TARGET, maybe to one of its headings, maybe with its own text."""
+    def link_to(self, draw: st.DrawFn, target: Page, source: Page | None = None) -> str:
+        """A cross-link to TARGET, maybe to one of its headings, maybe with its own text; or,
+        from SOURCE, a relative link to its file (broken once the file is moved, found again
+        when a page comes back there)."""
         anchor = draw(st.sampled_from(["", *target.headings]))
         slug = "".join(c for c in anchor.lower().replace(" ", "-") if c.isalnum() or c in "_-")
+        if source is not None and draw(st.booleans(), label="a relative link to a page's file"):
+            path = posixpath.relpath(target.file, posixpath.dirname(source.file) or ".")
+            return f"[the file]({path}{'#' + slug if slug else ''})"
         text = draw(st.sampled_from(["", " the lesson"]))
         return f"[{target.name}{'#' + slug if slug else ''}{text}]"
 
@@ -142,7 +149,7 @@ def new_page(draw: st.DrawFn, course: Course, number: int, parents: list[str]) -
         hidden=draw(st.integers(0, 9)) == 9,
     )
     targets = draw(st.lists(st.sampled_from(course.pages), max_size=2))
-    page.links = [course.link_to(draw, target) for target in targets]
+    page.links = [course.link_to(draw, target, page) for target in targets]
     return page
 
 
@@ -256,7 +263,22 @@ def rename_file(draw: st.DrawFn, course: Course) -> str:
     (course.content / new).parent.mkdir(parents=True, exist_ok=True)
     (course.content / page.file).rename(course.content / new)
     old, page.file = page.file, new
+    page.moved_from = page.moved_from or old
     return f"renamed {old} -> {new}"
+
+
+def move_back(draw: st.DrawFn, course: Course) -> str:
+    """A moved page file put back where it was: relative links to that file work again."""
+    moved = [page for page in course.pages if page.moved_from]
+    if not moved:
+        return "no page was moved"
+    page = draw(st.sampled_from(moved))
+    back = course.content / page.moved_from
+    if back.exists() or back.is_symlink():
+        return f"{page.moved_from} is taken"
+    (course.content / page.file).rename(back)
+    old, page.file, page.moved_from = page.file, page.moved_from, ""
+    return f"moved back {old} -> {page.file}"
 
 
 def rename_page(draw: st.DrawFn, course: Course) -> str:
@@ -394,6 +416,7 @@ EDITS = [
     add_page,
     delete_page,
     rename_file,
+    move_back,
     rename_page,
     edit_exercise,
     delete_exercise,
