@@ -363,7 +363,7 @@ _TREE_QUESTIONS = {
 }
 
 
-_LAST_WHOLE: list[Any] = []  # the parts of the last `FrameAnswers.whole` worked out, and it
+_LAST_WHOLE: list[tuple[Any, str]] = []  # the last `FrameAnswers.whole` worked out, with its parts
 
 
 class FrameAnswers:
@@ -387,10 +387,13 @@ class FrameAnswers:
             sorted(snapshot.content_files),
         )
         # A preview's edit that leaves them as they were keeps their fingerprint: comparing
-        # them costs far less than hashing them (0.1 s at 10,000 lessons).
-        if not _LAST_WHOLE or _LAST_WHOLE[0] != parts:
-            _LAST_WHOLE[:] = [parts, fingerprint(*parts)]
-        return _LAST_WHOLE[1]
+        # them costs far less than hashing them (0.1 s at 10,000 lessons). Read once: another
+        # thread may put its own in place meanwhile.
+        last = _LAST_WHOLE[0] if _LAST_WHOLE else None
+        if last is None or last[0] != parts:
+            last = (parts, fingerprint(*parts))
+            _LAST_WHOLE[:] = [last]
+        return last[1]
 
     def shown(self, reads: Iterable[FrameRead]) -> str:
         """A fingerprint of the answers to READS, to compare with an earlier snapshot's."""
