@@ -248,8 +248,8 @@ class LiveSite(Site):
             reread = self.read.rediscover(reread)
         for path in reread:
             self.read.read(path)
-        names_before, names_key, titles = self.pages.names, self.pages.names_key, self.pages.titles
-        titles = dict(titles)  # as the facts held were made: choosing again changes them
+        names_before, names_key = self.pages.names, self.pages.names_key
+        titles = dict(self.pages.titles)  # as the facts held were made: choosing changes them
         if plan.rediscover or not self._choose_again(reread, old_sources):
             self._choose()
         chosen = self.chosen

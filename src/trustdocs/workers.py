@@ -382,9 +382,9 @@ def make_site_pages(
     """`make_pages` for the pages loaded here (ORDER): in this process, or shared among WORKERS
     forked workers when at least MINIMUM of them have no outputs in the cache, or every page's
     sidebar changed (EVERYWHERE: what every sidebar showed when their outputs were made, the
-    course's title and chapters, `titles_everywhere`); with the number of workers used. Made here, the print chapters and
-    search records of more than SPOOLED_FROM pages go to a spool, as workers' do: nobody holds
-    them all. PREVIEWED: see `make_pages`."""
+    course's title and chapters, `titles_everywhere`); with the number of workers used. Made
+    here, the print chapters and search records of more than SPOOLED_FROM pages go to a spool,
+    as workers' do: nobody holds them all. PREVIEWED: see `make_pages`."""
     retitled = everywhere is not None and everywhere_changed(order.snapshot, everywhere)
     stale = (
         sorted(order.pages)

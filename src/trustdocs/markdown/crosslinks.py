@@ -27,11 +27,18 @@ NEAR_MISS = 0.85  # how close a bracketed word must come to a page name to be ta
 HINTED = 0.75  # how close a page name must come to an unknown one to be suggested
 
 
-def looks_like_page_reference(word: str, names: frozenset[str]) -> bool:
-    """A bracketed word that was probably meant as a cross-link: a path, an anchor or a near miss."""
+def looks_like_page_reference(
+    word: str, names: frozenset[str], asked: set[tuple[str, float]] | None = None
+) -> bool:
+    """A bracketed word that was probably meant as a cross-link: a path, an anchor or a near miss
+    (ASKED: where to remember that the answer depends on the names near WORD)."""
     if "/" in word or "#" in word:
         return not word.startswith(("http:", "https:", "mailto:"))
-    return len(word) >= 4 and bool(closest(word, names, cutoff=NEAR_MISS))
+    if len(word) < 4:
+        return False
+    if asked is not None:
+        asked.add((word, NEAR_MISS))
+    return bool(closest(word, names, cutoff=NEAR_MISS))
 
 
 def _is_page(context: ParseContext, name: str) -> bool:
@@ -43,9 +50,7 @@ def _is_page(context: ParseContext, name: str) -> bool:
 def _unknown_page_hint(context: ParseContext, word: str, name: str) -> str | None:
     """The hint for WORD, a bracketed reference to no page (NAME: its page part), when it looks
     like one; None when it does not. Both depend on the page names close to it: remembered."""
-    if "/" not in word and "#" not in word and len(word) >= 4:
-        context.names_near.add((word, NEAR_MISS))
-    if not looks_like_page_reference(word, context.page_names):
+    if not looks_like_page_reference(word, context.page_names, context.names_near):
         return None
     if not name:
         return ""
