@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
@@ -1030,9 +1031,19 @@ def test_a_build_after_an_edit_to_a_large_site_holds_no_page_chapter_or_record(
     assert len(outputs) == len(PAGES) - 1  # one of them renders b again
     assert all(isinstance(o.chapter, workers_module.SpooledChapter) for o in outputs)
     assert all(isinstance(o.search_record, workers_module.SpooledRecord) for o in outputs)
+    # Making the search index read every record back: none of them stayed in memory but the
+    # spool's last (a large site's records would fill it).
+    records = [o.search_record for o in outputs]
+    loaded = [x for x in gc.get_objects() if type(x) is dict and x.get("url") in urls(records)]
+    assert len(loaded) <= 1
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out", "site"]
+
+
+def urls(records: list) -> set[str]:
+    """The addresses of search RECORDS."""
+    return {record["url"] for record in records}
 
 
 @pytest.mark.parametrize("forked", [False, True], ids=["here", "workers"])

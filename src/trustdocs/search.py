@@ -298,7 +298,7 @@ Block = tuple[dict[str, str], dict[str, tuple[list[int], int]], dict[str, tuple[
 
 
 def _block_key(digests: Sequence[str]) -> str:
-    """The key of the block of the pages whose records have DIGESTS (`_digest`)."""
+    """The key of the block of the pages whose records have DIGESTS (`_text_digest`)."""
     return hashlib.sha256("\0".join(["block", code_fingerprint(), *digests]).encode()).hexdigest()
 
 
@@ -312,6 +312,7 @@ def _block(
         kept = load(cache, "search", key, tuple)
         if kept is not None:
             return kept  # type: ignore[no-any-return]
+    pages = [dict(record) for record in pages]  # a spooled record read once, not once a field
     vocabulary: dict[str, str] = {}
     for record in pages:
         vocabulary.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
@@ -353,15 +354,20 @@ def _merged(
     return vocabulary, text, headings
 
 
-def _text_files(pages: list[SearchRecord]) -> dict[str, str]:
-    """The pages' texts, PAGES_PER_FILE pages a file: page N's in file N // PAGES_PER_FILE."""
-    texts = [f"window.trustdocsSearch.page({n},{r['page']});\n" for n, r in enumerate(pages)]
-    return {
-        f"{SEARCH_DIR}/pages/{first // PAGES_PER_FILE}.js": "".join(
-            texts[first : first + PAGES_PER_FILE]
-        )
-        for first in range(0, len(texts), PAGES_PER_FILE)
-    }
+def _text_files(pages: list[SearchRecord]) -> tuple[dict[str, str], list[str]]:
+    """The pages' texts, PAGES_PER_FILE pages a file: page N's in file N // PAGES_PER_FILE; and
+    each page's record digest (`_text_digest`). Each record is read once (a spooled one, back
+    from its spool)."""
+    files: dict[str, str] = {}
+    digests: list[str] = []
+    for first in range(0, len(pages), PAGES_PER_FILE):
+        texts = []
+        for number in range(first, min(first + PAGES_PER_FILE, len(pages))):
+            text = pages[number]["page"]
+            digests.append(_text_digest(text))
+            texts.append(f"window.trustdocsSearch.page({number},{text});\n")
+        files[f"{SEARCH_DIR}/pages/{first // PAGES_PER_FILE}.js"] = "".join(texts)
+    return files, digests
 
 
 def search_index_files(
@@ -377,9 +383,7 @@ def search_index_files(
     pages' records patches (`_patched`) rather than merging every page's words again.
     """
     pages = sorted(records, key=lambda r: r["url"])
-    files: dict[str, str] = {}
-    files.update(_text_files(pages))
-    digests = [_digest(r) for r in pages]
+    files, digests = _text_files(pages)
     key = _index_key([r["url"] for r in pages]) if cache is not None and cache.enabled else ""
     index, changed = _patched(pages, digests, cache, key) if key else (None, True)
     if index is None:
@@ -399,7 +403,7 @@ def search_index_files(
 class _Index:
     """An assembled index, as its shards are cut from it; kept in the cache for the next build."""
 
-    digests: list[str]  # each page's record (`_digest`), in page number order
+    digests: list[str]  # each page's record (`_text_digest`), in page number order
     words: list[str]  # each page's words, as its record has them
     counts: dict[str, int] | None  # each word → the number of pages that have it (None: not
     # counted yet; the first patch counts them: a build that changed the pages never needs them)
@@ -407,9 +411,10 @@ class _Index:
     w: dict[str, str]  # each word whose stem differs from it → the stem, as JSON
 
 
-def _digest(record: SearchRecord) -> str:
-    # A record is made from its page's entry alone (`search_record`), with trustdocs' code.
-    return hashlib.sha256(record["page"].encode("utf-8", "surrogatepass")).hexdigest()
+def _text_digest(text: str) -> str:
+    """The digest of the record whose page entry is TEXT: a record is made from its page's entry
+    alone (`search_record`), with trustdocs' code."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _index_key(urls: list[str]) -> str:
@@ -461,7 +466,7 @@ def _patched(
     for start in range(0, len(pages), BLOCK_PAGES):
         cache.touch("search", _block_key(digests[start : start + BLOCK_PAGES]))
     if changed:
-        _patch(index, {n: pages[n] for n in changed})
+        _patch(index, {n: dict(pages[n]) for n in changed})
         index.digests = digests
     return index, bool(changed)
 

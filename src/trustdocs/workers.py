@@ -123,6 +123,7 @@ class Spool:
         # folder in memory (tmpfs) would hold it all in memory again. It lives as long as the spool.
         self.file = tempfile.TemporaryFile(buffering=0, dir=folder)  # noqa: SIM115
         self.owner = os.getpid()  # the main process: where chapters are read back
+        self._held: tuple[int, dict[str, Any]] | None = None  # see `record_at`
         _SPOOLS[id(self)] = self
 
     def spooled(self, chapter: dict[str, object]) -> Mapping[str, object]:
@@ -146,7 +147,7 @@ class Spool:
             offset = self._write(data)
         except OSError:
             return record
-        return SpooledRecord(self, offset, len(data))  # type: ignore[return-value]
+        return SpooledRecord(self, offset, len(data), record["url"])  # type: ignore[return-value]
 
     def _write(self, data: bytes) -> int:
         offset = self.file.seek(0, os.SEEK_END)
@@ -158,6 +159,14 @@ class Spool:
     def read(self, offset: int, size: int) -> bytes:
         """The SIZE bytes written at OFFSET."""
         return os.pread(self.file.fileno(), size, offset)
+
+    def record_at(self, offset: int, size: int) -> dict[str, Any]:
+        """The search record written at OFFSET (SIZE bytes): the last one read is held, so that
+        reading one record's fields in turn reads it once, and no more than it stays in memory."""
+        held = self._held
+        if held is None or held[0] != offset:
+            held = self._held = (offset, pickle.loads(self.read(offset, size)))
+        return held[1]
 
 
 _SPOOLS: weakref.WeakValueDictionary[int, Spool] = weakref.WeakValueDictionary()
@@ -203,19 +212,18 @@ def _spooled_chapter(fields: dict[str, object], spool: int, offset: int, size: i
 
 
 class SpooledRecord(Mapping[str, Any]):
-    """A search record read from its spool when it is first used, and held from then on."""
+    """A search record read back from its spool each time it is used, never held: a large site's
+    records would fill memory when its search index is made. Its page's address is held (pages
+    are sorted by it); the spool holds the last record read (`Spool.record_at`)."""
 
-    def __init__(self, spool: Spool, offset: int, size: int) -> None:
-        self.spool, self.offset, self.size = spool, offset, size
-        self._record: dict[str, Any] | None = None
+    def __init__(self, spool: Spool, offset: int, size: int, url: str) -> None:
+        self.spool, self.offset, self.size, self.url = spool, offset, size, url
 
     def _loaded(self) -> dict[str, Any]:
-        if self._record is None:
-            self._record = pickle.loads(self.spool.read(self.offset, self.size))
-        return self._record
+        return self.spool.record_at(self.offset, self.size)
 
     def __getitem__(self, key: str) -> Any:
-        return self._loaded()[key]
+        return self.url if key == "url" else self._loaded()[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._loaded())
@@ -229,11 +237,11 @@ class SpooledRecord(Mapping[str, Any]):
     def __reduce__(self) -> tuple[Any, ...]:
         if os.getpid() == self.spool.owner:  # kept elsewhere (the cache): whole
             return dict, (self._loaded(),)
-        return _spooled_record, (id(self.spool), self.offset, self.size)
+        return _spooled_record, (id(self.spool), self.offset, self.size, self.url)
 
 
-def _spooled_record(spool: int, offset: int, size: int) -> object:
-    return SpooledRecord(_SPOOLS[spool], offset, size)
+def _spooled_record(spool: int, offset: int, size: int, url: str) -> object:
+    return SpooledRecord(_SPOOLS[spool], offset, size, url)
 
 
 def parse_orders(
