@@ -384,8 +384,8 @@ def test_a_file_too_large_to_include_is_never_read_whole_yet_its_changes_are_see
 
 def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
     """Finding nothing changed reads the record, the sources and the output folder: it never
-    loads Jinja, Pygments, the stemmer or the build workers, which cost a warm build more than
-    the check itself."""
+    loads Jinja, Pygments, the stemmer, the Markdown parser or the build workers, which cost a
+    warm build more than the check itself."""
     import subprocess
     import sys
 
@@ -395,7 +395,8 @@ def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
         "from trustdocs.cli import main\n"
         "sys.argv = ['trustdocs', 'build']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('jinja2', 'pygments', 'snowballstemmer', 'multiprocessing', 'trustdocs.render')\n"
+        "heavy = ('jinja2', 'pygments', 'snowballstemmer', 'multiprocessing', 'trustdocs.render',"
+        " 'markdown_it')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
 
@@ -406,7 +407,7 @@ def test_a_build_that_finds_nothing_changed_never_loads_what_renders(tmp_path):
         return done.stdout.strip(), done.stderr
 
     first, _ = loaded()
-    assert "jinja2" in first and "trustdocs.render" in first  # the probe sees a real build
+    assert "jinja2" in first and "markdown_it" in first  # the probe sees a real build
     again, said = loaded()
     assert "nothing changed" in said and again == "[]"
     edit(root / "content" / "course" / "b.md", "See", "Now see")

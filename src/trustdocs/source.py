@@ -12,15 +12,15 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
-from markdown_it.rules_block.fence import fence as fence_rule
-from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
-from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+from typing import TYPE_CHECKING
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, warning
+
+# Markdown is loaded where a body is scanned, not with this module: a build that finds nothing
+# changed reads no page, and loading the parser was a fifth of its time.
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
 
 # A tag line: first non-blank char `@`, then a letter, digit or `_`.
 TAG_LINE = re.compile(r"^[ \t]*@([A-Za-z0-9_]\w*)[ \t]*(.*?)\s*$")
@@ -40,7 +40,7 @@ MAX_BODY_RESCANS = 16  # tag lines in a body taken out one at a time, each follo
 # HTML blocks whose content is shown as written, like code (CommonMark HTML block type 1)
 VERBATIM_HTML = re.compile(r"^<(script|pre|style|textarea)(\s|>|$)", re.IGNORECASE)
 
-BlockRule = Callable[[StateBlock, int, int, bool], bool]
+BlockRule = Callable[["StateBlock", int, int, bool], bool]
 
 
 @dataclass(frozen=True)
@@ -354,6 +354,8 @@ def html_block_rule(bitdocs: bool) -> BlockRule:
     bit-docs expanded directives before Markdown ran, so `<details>` directly followed by a directive
     or a fence showed the code; CommonMark reads the directive, or the whole fence, as raw HTML.
     """
+    from markdown_it.rules_block.fence import fence as fence_rule
+    from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
         begin = state.bMarks[start_line] + state.tShift[start_line]
@@ -391,6 +393,9 @@ def body_blocks_plugin(md: MarkdownIt, bitdocs: bool = False) -> None:
 
     Tables, footnotes, definition lists, directive lines, and HTML blocks that end early.
     """
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md.enable(["table"])
     md.use(footnote_plugin).use(deflist_plugin)
     md.block.ruler.at(
@@ -408,6 +413,8 @@ def body_blocks_plugin(md: MarkdownIt, bitdocs: bool = False) -> None:
 def _block_parser(bitdocs: bool) -> MarkdownIt:
     # Imported here: the Markdown stage's package imports this module. A check's `:::` lines end
     # the blocks inside it, so the scanner reads them as the Markdown stage does.
+    from markdown_it import MarkdownIt
+
     from trustdocs.markdown.checks import knowledge_check_plugin
 
     md = MarkdownIt("commonmark", {"html": True})
