@@ -1963,6 +1963,60 @@ def test_a_lesson_added_renders_again_only_the_pages_whose_frame_shows_it(tmp_pa
     builds_agree(root, tmp_path, "removed")
 
 
+LINKED_LATER = "@page course/two/l9 Lesson nine\n@parent course/two 9\n@body\n## Setup\nGo.\n"
+
+
+def _linking_a_page_to_come(tmp_path: Path, there: bool) -> Path:
+    """Two chapters; chapter one's first lesson links lesson nine of chapter two (and its
+    anchor), which is not in any of its sidebars, nor beside it; that lesson is THERE or not."""
+    pages = _two_chapters()
+    pages["one/1.md"] += "\nSee [course/two/l9 lesson nine] and [course/two/l9#setup its setup].\n"
+    if there:
+        pages["two/9.md"] = LINKED_LATER
+    return make_site(tmp_path / "site", pages)
+
+
+@pytest.mark.parametrize("how", ["added", "put back", "named back"])
+def test_a_page_that_comes_after_a_link_to_it_is_linked(tmp_path, how):
+    """A lesson links a page that does not exist (yet, or any more): the link stays text, with a
+    warning. Once the page exists (new, its file put back, or its name given back), the link is
+    a link, from the cache as without it, though nothing the lesson shows of the site changed."""
+    root = _linking_a_page_to_come(tmp_path, there=how != "added")
+    config = load_config(root / "site.yaml")
+    out, nine = tmp_path / "out", root / "content" / "two" / "9.md"
+    assert build_site(config, out).written
+    if how == "put back":
+        nine.unlink()
+    elif how == "named back":
+        edit(nine, "course/two/l9", "course/two/l8")
+    gone = build_site(config, out)
+    assert gone.written and any(
+        "unknown page 'course/two/l9'" in d.message for d in gone.diagnostics
+    )
+    lesson = out / "course" / "one" / "l1.html"
+    assert "[course/two/l9 lesson nine]" in lesson.read_text()
+    write_files(root / "content", {"two/9.md": LINKED_LATER})
+    came = build_site(config, out)
+    assert came.written and not any("unknown page" in d.message for d in came.diagnostics)
+    html = lesson.read_text()
+    assert 'href="../two/l9.html">lesson nine</a>' in html
+    assert 'href="../two/l9.html#setup">its setup</a>' in html
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert came.diagnostics == fresh.diagnostics and digest(out) == digest(tmp_path / "fresh")
+
+
+def test_an_anchor_in_a_page_that_comes_after_a_link_to_it_is_checked(tmp_path, trustdocs):
+    """A link to an anchor of a page that does not exist yet is a warning; once the page comes
+    without that anchor, `check` fails, from the cache as without it."""
+    root = _linking_a_page_to_come(tmp_path, there=False)
+    assert trustdocs(root, "check").code == 0
+    write_files(root / "content", {"two/9.md": LINKED_LATER.replace("## Setup", "## Install")})
+    cached, fresh = trustdocs(root, "check"), trustdocs(root, "check", "--no-cache")
+    assert cached.code == fresh.code == 1, cached.err
+    assert "page 'course/two/l9' has no anchor '#setup'" in cached.err
+    assert cached.err.splitlines()[:-1] == fresh.err.splitlines()[:-1]  # but the time taken
+
+
 def test_a_relative_link_to_a_page_not_written_yet_works_once_it_is(tmp_path, monkeypatch):
     """A page linking the address of a page that does not exist yet is told so; once that page
     is added, the link is found, from the cache as without it, and the pages nobody links

@@ -85,6 +85,7 @@ class Course:
     title: str = "Fuzzed Course"
     extra_config: dict[str, str] = field(default_factory=dict)
     renamed: int = 0
+    deleted: list[Page] = field(default_factory=list)  # pages whose files were deleted
 
     @property
     def content(self) -> Path:
@@ -248,11 +249,37 @@ def add_page(draw: st.DrawFn, course: Course) -> str:
     return f"new page {page.file}"
 
 
+def link_ahead(draw: st.DrawFn, course: Course) -> str:
+    """A lesson links the page that the next new page will be: text, with a warning, until the
+    page comes, then a link (and its anchor checked) though nothing else of the lesson changed."""
+    page = lesson(draw, course)
+    number = 20 + len(course.pages) + course.renamed  # as `add_page` numbers it
+    anchor = draw(st.sampled_from(["", "#setup", "#nowhere"]))
+    page.links.append(f"[course/l{number}{anchor} the next lesson]")
+    course.write_page(page)
+    return f"{page.file} links course/l{number}{anchor}, to come"
+
+
 def delete_page(draw: st.DrawFn, course: Course) -> str:
     page = lesson(draw, course)
     course.pages.remove(page)
     (course.content / page.file).unlink()
+    course.deleted.append(page)
     return f"deleted {page.file}"
+
+
+def restore_page(draw: st.DrawFn, course: Course) -> str:
+    """A deleted page written again, as a branch switched back does: the links to it that stayed
+    text become links again, from pages nothing else changed."""
+    if not course.deleted:
+        return "no page was deleted"
+    page = draw(st.sampled_from(course.deleted))
+    if (course.content / page.file).exists() or page.name in course.names():
+        return f"{page.file} is taken"
+    course.deleted.remove(page)
+    course.pages.append(page)
+    course.write_page(page)
+    return f"restored {page.file}"
 
 
 def rename_file(draw: st.DrawFn, course: Course) -> str:
@@ -283,14 +310,32 @@ def move_back(draw: st.DrawFn, course: Course) -> str:
 
 def rename_page(draw: st.DrawFn, course: Course) -> str:
     """A new page name: links to the old one, and its children's @parent, break; maybe the page
-    redirects from its old name."""
+    redirects from its old name; maybe it is named so as to take its old name back later."""
     page = lesson(draw, course)
     course.renamed += 1
     old, page.name = page.name, f"course/renamed{course.renamed}"
+    if draw(st.booleans(), label="to be named back") and f"{old}-was" not in course.names():
+        page.name = f"{old}-was"
     if draw(st.booleans()):
         page.redirects.append(old)
     course.write_page(page)
     return f"page name {old} -> {page.name}"
+
+
+def name_back(draw: st.DrawFn, course: Course) -> str:
+    """A page renamed to NAME-was takes NAME back (and drops its redirect from it): links to
+    NAME, text meanwhile, work again, in pages that nothing else changed."""
+    renamed = [page for page in course.pages if page.name.endswith("-was")]
+    if not renamed:
+        return "no page to name back"
+    page = draw(st.sampled_from(renamed))
+    old = page.name.removesuffix("-was")
+    others = [other for other in course.pages if other is not page]
+    if old in {other.name for other in others} or any(old in o.redirects for o in others):
+        return f"{old} is taken"
+    page.name, page.redirects = old, [r for r in page.redirects if r != old]
+    course.write_page(page)
+    return f"page name back to {old}"
 
 
 def edit_exercise(draw: st.DrawFn, course: Course) -> str:
@@ -414,10 +459,13 @@ EDITS = [
     edit_heading,
     edit_parent,
     add_page,
+    link_ahead,
     delete_page,
+    restore_page,
     rename_file,
     move_back,
     rename_page,
+    name_back,
     edit_exercise,
     delete_exercise,
     link_page,

@@ -449,6 +449,33 @@ def test_a_folder_holds_sources_when_a_page_or_a_copied_file_is_under_it(pages, 
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_a_page_added_in_the_preview_turns_a_link_to_it_into_one(tmp_path, workers):
+    """A lesson links a page not written yet, from another chapter: nothing it shows of the site
+    changes when that page comes. Once the page is added in the preview, the link is a link, as
+    in a full build, though the lesson's outputs were kept in the cache."""
+    from trustdocs.cache import CACHE_DIR, BuildCache
+
+    pages = {"index.md": "@page course Course\n@body\nStart.\n"}
+    for order, chapter in enumerate(["one", "two"], start=1):
+        pages[f"{chapter}.md"] = (
+            f"@page course/{chapter} {chapter}\n@parent course {order}\n@body\nIn.\n"
+        )
+        pages[f"{chapter}/a.md"] = (
+            f"@page course/{chapter}/a Lesson A\n@parent course/{chapter} 1\n@body\n"
+            "See [course/two/n the new one].\n"
+        )
+    root = make_site(tmp_path, {f"course/{rel}": text for rel, text in pages.items()})
+    site = LiveSite(load_config(root / "site.yaml"), BuildCache(root / CACHE_DIR))
+    site.build(workers=workers, minimum=0)
+    added = root / "content" / "course" / "two" / "n.md"
+    added.write_text("@page course/two/n Lesson N\n@parent course/two 9\n@body\nNew.\n")
+    site.apply(plan_rebuild({added}, site.config, site.files, site.sources, site.reads))
+    html = written(site.output_files())["course/one/a.html"]
+    assert 'href="../two/n.html">the new one</a>' in html
+    assert_equals_full_build(site)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_page_added_in_the_preview_keeps_the_facts_its_name_leaves_true(
     tmp_path, monkeypatch, workers
 ):

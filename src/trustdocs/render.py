@@ -1024,16 +1024,21 @@ class OutputsCache:
         if not self.frame or parts != self.parts:
             self.frame, self.parts = fingerprint(*parts), parts
 
-    def key(self, facts_key: str, reads: Iterable[FileRead]) -> str:
+    def key(self, facts_key: str, reads: Iterable[FileRead], linked: Iterable[str] = ()) -> str:
         """A page's outputs change with its facts, the files its directives read (READS: each with
-        the digest of what was read), and the frame."""
+        the digest of what was read), which of the names its parse asked about are pages
+        (LINKED), and the frame."""
         if not self.frame:
             return ""
-        return fingerprint(facts_key, reads_fingerprint(reads), self.frame)
+        return fingerprint(facts_key, reads_fingerprint(reads), sorted(linked), self.frame)
 
     def key_of(self, pages: ParsedPages, name: str) -> str:
         """The key of a parsed page's outputs."""
-        return self.key(pages.keys.get(name, ""), pages.facts[name].read_digests)
+        facts = pages.facts[name]
+        # Whether a `[NAME]` is a link or text was decided by the parse: when a page of that name
+        # comes or goes, nothing the render showed of other pages tells.
+        linked = facts.names_asked & pages.names
+        return self.key(pages.keys.get(name, ""), facts.read_digests, linked)
 
     def keys(self, pages: ParsedPages) -> dict[str, str]:
         """The key of every parsed page's outputs."""
