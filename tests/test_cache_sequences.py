@@ -86,6 +86,7 @@ class Course:
     extra_config: dict[str, str] = field(default_factory=dict)
     renamed: int = 0
     deleted: list[Page] = field(default_factory=list)  # pages whose files were deleted
+    promised: list[str] = field(default_factory=list)  # names linked before any page has them
 
     @property
     def content(self) -> Path:
@@ -244,20 +245,25 @@ def add_page(draw: st.DrawFn, course: Course) -> str:
     page = new_page(draw, course, number, parents)
     if (course.content / page.file).exists():
         return "no new page: its file is taken"
+    if course.promised and draw(st.booleans(), label="a name linked already"):
+        page.name = course.promised.pop(0)
     course.pages.append(page)
     course.write_page(page)
     return f"new page {page.file}"
 
 
 def link_ahead(draw: st.DrawFn, course: Course) -> str:
-    """A lesson links the page that the next new page will be: text, with a warning, until the
-    page comes, then a link (and its anchor checked) though nothing else of the lesson changed."""
+    """A lesson links a page that no page is yet (a new page may take its name later): text,
+    with a warning, until the page comes; then a link, its anchor checked, though nothing else
+    of the lesson changed."""
     page = lesson(draw, course)
-    number = 20 + len(course.pages) + course.renamed  # as `add_page` numbers it
+    course.renamed += 1
+    name = f"course/soon{course.renamed}"
     anchor = draw(st.sampled_from(["", "#setup", "#nowhere"]))
-    page.links.append(f"[course/l{number}{anchor} the next lesson]")
+    page.links.append(f"[{name}{anchor} the next lesson]")
+    course.promised.append(name)
     course.write_page(page)
-    return f"{page.file} links course/l{number}{anchor}, to come"
+    return f"{page.file} links {name}{anchor}, to come"
 
 
 def delete_page(draw: st.DrawFn, course: Course) -> str:
