@@ -1160,6 +1160,41 @@ def test_a_copied_file_turned_into_a_link_out_of_the_site_is_not_served(tmp_path
     assert (served / "handout.txt").read_text() == "public\n"  # the last good build's
 
 
+def test_a_broken_site_yaml_is_still_reported_after_a_page_is_saved(tmp_path):
+    """While site.yaml does not load, a page saved is not built with the configuration of
+    before: the error stays, and the last good site stays served, until site.yaml is fixed."""
+    from trustdocs.serve import Preview
+
+    root = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nOld text.\n"})
+    served = tmp_path / "served"
+    preview = Preview(load_config(root / "site.yaml"), served)
+    preview.full_build()
+    (root / "site.yaml").write_text("title: T\nroot: [\n")
+    assert preview.rebuild({root / "site.yaml"}).errors
+    page = root / "content" / "index.md"
+    page.write_text("@page course Course\n@body\nNew text.\n")
+    report = preview.rebuild({page})
+    assert any("site.yaml" in e for e in report.errors), report
+    assert "Old text." in (served / "index.html").read_text()
+    (root / "site.yaml").write_text("title: Fixed\n")
+    report = preview.rebuild({root / "site.yaml"})
+    assert not report.errors and "New text." in (served / "index.html").read_text()
+
+
+def test_a_file_no_page_reads_saved_in_the_site_folder_rebuilds_nothing(tmp_path):
+    """A log the preview writes into the site's folder (`trustdocs serve 2> serve.log`) is seen
+    by the watcher: it changes nothing, so nothing is rebuilt, reported or told to the pages
+    (else each report would write the log again, for ever)."""
+    from trustdocs.serve import Preview
+
+    root = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nText.\n"})
+    preview = Preview(load_config(root / "site.yaml"), tmp_path / "served")
+    first = preview.full_build()
+    log = root / "serve.log"
+    log.write_text("rebuilt\n")
+    assert preview.rebuild({log}) is first and preview.version == first.version
+
+
 def test_a_theme_link_out_of_the_site_is_not_watched_unless_the_site_allows_it(tmp_path):
     """A build refuses a theme's link out of the site (`sourceref_outside` allows it): the preview
     does not watch where it leads (a link to `/` would have it walk the whole disk)."""

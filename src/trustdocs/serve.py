@@ -134,6 +134,7 @@ class Preview:
         self.incomplete = threading.Event()  # set while pages not opened yet are to be loaded
         self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
+        self.config_failed = False  # the configuration did not load: the site is not its
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -141,8 +142,9 @@ class Preview:
         try:
             config = load_config(self.config.config_path)
         except ConfigError as exc:
+            self.config_failed = True  # a page saved meanwhile builds everything, and fails so
             return self._publish(exc.diagnostics, {}, started)
-        self.config = config
+        self.config, self.config_failed = config, False
         # Served at the root of its own address, not where it is published: no base_url.
         cache = cache_folder(config, self.use_cache)
         site = LiveSite(dataclasses.replace(config, base_url=None), cache)
@@ -165,12 +167,14 @@ class Preview:
         started = time.perf_counter()
         with self.lock:
             site = self.site
-            if site is None:
+            if site is None or self.config_failed:
                 return self.full_build()
             try:
                 plan = plan_rebuild(paths, site.config, site.files, site.sources, site.reads)
                 if plan.full:
                     return self.full_build()
+                if plan.empty and not paths & site.files.copied:
+                    return self.last  # nothing the site is made of (a log written beside it)
                 names = site.pages.names
                 site.apply(plan, later=True)
                 watch()  # the folders of files the pages read now: a save from now on is seen
