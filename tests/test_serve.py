@@ -1181,6 +1181,30 @@ def test_a_broken_site_yaml_is_still_reported_after_a_page_is_saved(tmp_path):
     assert not report.errors and "New text." in (served / "index.html").read_text()
 
 
+@pytest.mark.parametrize("asked_before", [True, False], ids=["asked before", "first asked"])
+def test_the_print_page_shows_the_last_good_build_while_the_sources_have_errors(
+    tmp_path, asked_before
+):
+    """The pages served while the sources have errors are the last good build's: so is the print
+    page (and the search index). One not made since that build shows the errors instead."""
+    from trustdocs.serve import Preview
+
+    root = make_site(tmp_path / "site", {"index.md": "@page course Course\n@body\nOld text.\n"})
+    preview = Preview(load_config(root / "site.yaml"), tmp_path / "served")
+    preview.full_build()
+    if asked_before:
+        assert b"Old text." in preview.made_on_request("print.html")[0]
+    page = root / "content" / "index.md"
+    page.write_text("@page course Course\n@body\nNew text [course#nowhere].\n")
+    assert preview.rebuild({page}).errors
+    body, status = preview.made_on_request("print.html")
+    assert b"New text" not in body
+    assert (b"Old text." in body) == asked_before and status == (200 if asked_before else 503)
+    page.write_text("@page course Course\n@body\nNew text.\n")
+    assert not preview.rebuild({page}).errors
+    assert b"New text." in preview.made_on_request("print.html")[0]
+
+
 def test_a_file_no_page_reads_saved_in_the_site_folder_rebuilds_nothing(tmp_path):
     """A log the preview writes into the site's folder (`trustdocs serve 2> serve.log`) is seen
     by the watcher: it changes nothing, so nothing is rebuilt, reported or told to the pages

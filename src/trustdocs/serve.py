@@ -135,6 +135,7 @@ class Preview:
         self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
         self.config_failed = False  # the configuration did not load: the site is not its
+        self.good_made: dict[str, bytes] = {}  # files made on request since the last good build
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -198,6 +199,7 @@ class Preview:
         changed: list[str] = []
         if not errors:
             changed = self.folder.sync(files)
+            self.good_made.clear()  # made again from this build when asked for
         self.version += 1
         report = RebuildReport(
             self.version,
@@ -232,29 +234,13 @@ class Preview:
     def page_on_request(self, url_path: str) -> bytes | None:
         """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
         None, or the page to show instead while the site has errors."""
-        if url_path.lstrip("/") in self.folder.files:  # written already: no need to wait
-            return None
-        with self.lock:
-            site = None if self.stopped else self.site
-            output = site.page_output(url_path) if site is not None and site.on_request else None
-            if site is None or output is None or output in self.folder.files:
-                return None
-            if self.last.errors:  # the page would show sources that do not build
-                return _waiting_page(self.last.errors)
-            made = site.page_on_request(output)
-            assert made is not None and made.rendered.html is not None
-            if any(d.severity == "error" for d in made.rendered.diagnostics):  # as a rebuild's
-                files = site.output_files(on_request=False)
-                report = self._publish(site.diagnostics(), files, time.perf_counter())
-                return _waiting_page(report.errors)
-            for diagnostic in made.rendered.diagnostics:
-                _say(diagnostic.format())
-            self.folder.add(output, made.rendered.html)
-            return None
+        return _page_on_request(self, url_path)
 
     def made_on_request(self, rel: str) -> tuple[bytes, HTTPStatus] | None:
-        """A file that reads every page (search index, print page), made when asked for, not on every save."""
-        return _made_when_loaded(self, rel) if is_on_request(rel) else None
+        """A file that reads every page (search index, print page), made when asked for, not on
+        every save; while the sources have errors, as the last good build made it (the pages
+        served are that build's too), or the page that shows the errors."""
+        return _made_or_last_good(self, rel) if is_on_request(rel) else None
 
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
@@ -355,6 +341,44 @@ def _free_replaced_sites() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def _page_on_request(preview: Preview, url_path: str) -> bytes | None:
+    """`Preview.page_on_request`."""
+    if url_path.lstrip("/") in preview.folder.files:  # written already: no need to wait
+        return None
+    with preview.lock:
+        site = None if preview.stopped else preview.site
+        output = site.page_output(url_path) if site is not None and site.on_request else None
+        if site is None or output is None or output in preview.folder.files:
+            return None
+        if preview.last.errors:  # the page would show sources that do not build
+            return _waiting_page(preview.last.errors)
+        made = site.page_on_request(output)
+        assert made is not None and made.rendered.html is not None
+        if any(d.severity == "error" for d in made.rendered.diagnostics):  # as a rebuild's
+            files = site.output_files(on_request=False)
+            report = preview._publish(site.diagnostics(), files, time.perf_counter())
+            return _waiting_page(report.errors)
+        for diagnostic in made.rendered.diagnostics:
+            _say(diagnostic.format())
+        preview.folder.add(output, made.rendered.html)
+        return None
+
+
+def _made_or_last_good(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:
+    """`Preview.made_on_request` for a file made on request."""
+    with preview.lock:
+        errors, good, version = preview.last.errors, preview.good_made.get(rel), preview.version
+    if errors:
+        if good is not None:
+            return good, HTTPStatus.OK
+        return _waiting_page(errors), HTTPStatus.SERVICE_UNAVAILABLE
+    made = _made_when_loaded(preview, rel)
+    with preview.lock:  # kept only if no rebuild came between
+        if made is not None and made[1] == HTTPStatus.OK and preview.version == version:
+            preview.good_made[rel] = made[0]
+    return made
 
 
 def _made_when_loaded(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:
