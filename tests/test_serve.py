@@ -1289,3 +1289,26 @@ def test_pages_an_edit_unloads_while_the_others_load_are_loaded_again(tmp_path, 
     full = tmp_path / "full"
     assert build_site(load_config(site / "site.yaml"), full).written
     assert printed == ((full / "print.html").read_bytes(), 200)
+
+
+def test_a_site_yaml_that_is_a_link_elsewhere_is_served_and_its_edits_show_up(tmp_path):
+    """A site.yaml kept elsewhere (a shared configuration) and linked into the site's folder:
+    the preview reads the site beside the link, as a build does, and sees the target edited."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    shared = tmp_path / "shared" / "course.yaml"
+    shared.parent.mkdir()
+    shared.write_text((site / "site.yaml").read_text())
+    (site / "site.yaml").unlink()
+    (site / "site.yaml").symlink_to(shared)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert "Test Course" in request(running, "/index.html")[1]
+        edit(shared, "title: Test Course", "title: Renamed Course")
+        wait_for(lambda: "Renamed Course" in request(running, "/index.html")[1])
+        edit(site / "content" / "consulting" / "kickoff.md", "Kickoff", "Opening")
+        wait_for(
+            lambda: "Opening" in request(running, "/learn-technology-consulting/kickoff.html")[1]
+        )
+        assert status(running)["errors"] == []
+    finally:
+        running.stop()

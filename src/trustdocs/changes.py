@@ -46,7 +46,7 @@ def classify(
     included: Container[str],
 ) -> ChangeKind:
     """What PATH is to the site; the first matching kind wins."""
-    if path == config.config_path:
+    if path in config.config_files:
         return ChangeKind.CONFIG
     theme_dirs = (config.root_dir / "themes", default_theme_dir())
     if any(path.is_relative_to(folder.resolve()) for folder in theme_dirs):

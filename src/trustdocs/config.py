@@ -69,6 +69,13 @@ class SiteConfig:
     named_output: Path | None = None
 
     @property
+    def config_files(self) -> tuple[Path, ...]:
+        """The config file as the site names it, and where it really is when it is a link: the
+        site is the folder of the link (as git and editors see it), its text the target's."""
+        real = self.config_path.resolve()
+        return (self.config_path,) if real == self.config_path else (self.config_path, real)
+
+    @property
     def site_theme_dir(self) -> Path:
         """The site's own themes folder, whose templates override the default theme."""
         return self.root_dir / THEMES_DIR / self.theme
@@ -345,7 +352,7 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     base_url = data.get("base_url")
     return SiteConfig(
         root_dir=root_dir,
-        config_path=path.resolve(),
+        config_path=root_dir / path.name,  # a link stays one: see `config_files`
         title=data["title"],
         content_dir=root_dir / data.get("content", "content"),
         output_dir=root_dir / data.get("output", "site"),
@@ -638,7 +645,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
     root_dir = path.parent.resolve()
     return SiteConfig(
         root_dir=root_dir,
-        config_path=path.resolve(),
+        config_path=root_dir / path.name,  # a link stays one: see `config_files`
         title=section["parent"],
         content_dir=root_dir,
         output_dir=(root_dir / section["dest"]).resolve(),

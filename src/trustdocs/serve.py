@@ -545,7 +545,7 @@ def watch_roots(
     """Folders to watch (and whether recursively): content, theme, the config file's folder, the
     folders of FILES_READ (by @sourceref and @diff, which may live anywhere in the site), and
     where the site's links lead (LINKED: folders, and the folders of files)."""
-    roots: list[tuple[Path, bool]] = [(config.config_path.parent, False)]
+    roots: list[tuple[Path, bool]] = [(path.parent, False) for path in config.config_files]
     roots += [(real, True) if real.is_dir() else (real.parent, False) for real in linked]
     if config.layout == "site":
         roots.append((config.content_dir, True))
