@@ -1312,3 +1312,21 @@ def test_a_site_yaml_that_is_a_link_elsewhere_is_served_and_its_edits_show_up(tm
         assert status(running)["errors"] == []
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("name", ["notes.tmp", "notes.txt~", "4913", "notes.swp"])
+def test_a_file_named_like_an_editors_temporary_one_is_published_as_a_build_does(tmp_path, name):
+    """Names editors give their temporary files are still the author's files when they stay:
+    a build copies them, and the preview serves them once saved, as it serves any other file."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        (site / "content" / "consulting" / name).write_text("kept\n")
+        address = f"/consulting/{name}"
+        wait_for(lambda: request(running, address)[0] == 200)
+        assert request(running, address)[1] == "kept\n"
+    finally:
+        running.stop()
+    built = build_site(load_config(site / "site.yaml"), tmp_path / "built")
+    assert (tmp_path / "built" / "consulting" / name).read_text() == "kept\n"
+    assert built.written

@@ -496,11 +496,9 @@ class ChangeCollector(FileSystemEventHandler):
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
         with self.condition:
-            for raw in paths:
-                if raw:
-                    path = Path(os.fsdecode(raw))
-                    if not _is_editor_noise(path):
-                        self.pending.add(path.absolute())
+            # Nothing is dropped by its name: an editor's temporary file is gone by the time
+            # the batch is planned (an empty plan), and one that stays is a file a build copies.
+            self.pending.update(Path(os.fsdecode(raw)).absolute() for raw in paths if raw)
             self.last_event = time.monotonic()
             self.condition.notify()
 
@@ -532,11 +530,6 @@ class ChangeCollector(FileSystemEventHandler):
         with self.condition:
             self.stopped = True
             self.condition.notify()
-
-
-def _is_editor_noise(path: Path) -> bool:
-    name = path.name
-    return name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913" or name.startswith(".#")
 
 
 def watch_roots(
