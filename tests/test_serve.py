@@ -4,6 +4,7 @@ import hashlib
 import http.client
 import json
 import re
+import shutil
 import threading
 import time
 from html import unescape
@@ -1330,3 +1331,38 @@ def test_a_file_named_like_an_editors_temporary_one_is_published_as_a_build_does
     built = build_site(load_config(site / "site.yaml"), tmp_path / "built")
     assert (tmp_path / "built" / "consulting" / name).read_text() == "kept\n"
     assert built.written
+
+
+@pytest.mark.parametrize("folder", ["exercises", "exercises/week-1/start", "../shared/week-1"])
+@pytest.mark.parametrize("step", ["created", "deleted and created again", "renamed away and back"])
+def test_a_missing_exercise_folder_outside_the_content_folder_is_seen_when_it_comes(
+    tmp_path, step, folder
+):
+    """A page reads ../FOLDER/start.js (in the site's folder, or outside it where the site
+    allows it): the folder missing, deleted or renamed away is an error until it is there
+    again, and each of those shows up while previewing."""
+    site = make_site(
+        tmp_path / "site",
+        {"index.md": f"@page course Course\n@body\n@sourceref ../{folder}/start.js\n"},
+        "title: Test Course\nsourceref_outside: true\n",
+    )
+    exercise = {f"{folder}/start.js": "const first = 1;\n"}
+    if step != "created":
+        write_files(site, exercise)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        if step == "deleted and created again":
+            assert "first" in request(running, "/index.html")[1]
+            shutil.rmtree(site / folder)
+        elif step == "renamed away and back":
+            (site / folder).rename(site / f"{folder}-old")
+        if step != "created":
+            wait_for(lambda: status(running)["errors"])
+        if step == "renamed away and back":
+            (site / f"{folder}-old").rename(site / folder)
+        else:
+            write_files(site, exercise)
+        wait_for(lambda: not status(running)["errors"])
+        assert "first" in request(running, "/index.html")[1]
+    finally:
+        running.stop()

@@ -565,7 +565,7 @@ def watch_roots(
         if top is not None and len(folders) > WATCHED_APART:
             roots.append((Path(top), True))  # one watch of the whole folder, not one per exercise
         else:
-            roots += [(Path(folder), False) for folder in folders]
+            roots += [(Path(above), False) for f in folders for above in _watched_for(f, site)]
     unique: dict[Path, bool] = {}
     for folder, recursive in roots:
         real = folder.resolve()
@@ -626,6 +626,22 @@ def site_links(config: SiteConfig) -> dict[Path, Path]:
 def _is_link(folder: str, real: str) -> bool:
     """Whether FOLDER, which really is REAL, is itself a link (not only below one)."""
     return real != os.path.abspath(folder) and os.path.islink(folder)
+
+
+def _watched_for(folder: str, site: str) -> list[str]:
+    """The folders to watch for files read in FOLDER (a real path): it and those above it, up to
+    the SITE's (a real path, watched already) when it is in it; else its parent, and up to the
+    first that exists.
+    A folder's own watch does not see it renamed, nor come again once deleted: its parent's does.
+    The ones missing are left out by `watch_roots`, their nearest existing folder watched."""
+    inside, chain = within(folder, site), [folder]
+    while (parent := os.path.dirname(chain[-1])) != chain[-1]:
+        if inside and (parent == site or not within(parent, site)):
+            break
+        if not inside and len(chain) > 1 and os.path.isdir(chain[-1]):
+            break
+        chain.append(parent)
+    return chain
 
 
 def _top_folder(folder: str, site: str, output: str) -> str | None:
