@@ -1206,6 +1206,41 @@ def test_the_print_page_shows_the_last_good_build_while_the_sources_have_errors(
     assert b"New text." in preview.made_on_request("print.html")[0]
 
 
+def test_the_print_page_kept_for_while_the_sources_have_errors_is_not_held_in_memory(tmp_path):
+    """A large course's print page is tens of megabytes: the one kept from the last good build
+    waits on disk, not in the preview's memory, until it is served again."""
+    import gc
+    import tracemalloc
+
+    from trustdocs.serve import Preview
+
+    lessons = {
+        f"lesson-{n}.md": f"@page lesson-{n} Lesson {n}\n@parent course {n}\n@body\n"
+        + f"Paragraph {n} of the lesson, long enough to weigh something. " * 400
+        for n in range(60)
+    }
+    root = make_site(
+        tmp_path / "site", {"index.md": "@page course Course\n@body\nHi.\n", **lessons}
+    )
+    preview = Preview(load_config(root / "site.yaml"), tmp_path / "served")
+    preview.full_build()
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        size = len(preview.made_on_request("print.html")[0])
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert size > 1_000_000 and held < size // 4, (size, held)
+    page = root / "content" / "index.md"
+    page.write_text("@page course Course\n@body\nBroken [course#nowhere].\n")
+    assert preview.rebuild({page}).errors
+    body, status = preview.made_on_request("print.html")
+    assert status == 200 and len(body) == size and b"Paragraph 59 of the lesson" in body
+
+
 def test_a_file_no_page_reads_saved_in_the_site_folder_rebuilds_nothing(tmp_path):
     """A log the preview writes into the site's folder (`trustdocs serve 2> serve.log`) is seen
     by the watcher: it changes nothing, so nothing is rebuilt, reported or told to the pages

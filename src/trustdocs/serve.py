@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
+from typing import IO
 
 import jinja2
 from markupsafe import Markup
@@ -135,7 +136,7 @@ class Preview:
         self.loading_all = False  # every page loads (the terminal is told when all are)
         self.stopped = False  # the loading thread ends
         self.config_failed = False  # the configuration did not load: the site is not its
-        self.good_made: dict[str, bytes] = {}  # files made on request since the last good build
+        self.good_made = _KeptFiles()  # files made on request since the last good build
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -377,8 +378,48 @@ def _made_or_last_good(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] |
     made = _made_when_loaded(preview, rel)
     with preview.lock:  # kept only if no rebuild came between
         if made is not None and made[1] == HTTPStatus.OK and preview.version == version:
-            preview.good_made[rel] = made[0]
+            preview.good_made.keep(rel, made[0])
     return made
+
+
+class _KeptFiles:
+    """Files made on request since the last good build, by path, each in a temporary file of
+    its own: a large course's print page is tens of megabytes, and the preview may run for days."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, IO[bytes]] = {}
+
+    def get(self, rel: str) -> bytes | None:
+        """The file kept as REL, if any."""
+        kept = self._files.get(rel)
+        if kept is None:
+            return None
+        kept.seek(0)
+        return kept.read()
+
+    def keep(self, rel: str, data: bytes) -> None:
+        """Keep DATA as REL (not kept when the disk refuses it: made again when asked for)."""
+        self._forget(rel)
+        try:
+            kept = tempfile.TemporaryFile()  # noqa: SIM115  (open until forgotten)
+        except OSError:
+            return
+        try:
+            kept.write(data)
+        except OSError:
+            kept.close()
+            return
+        self._files[rel] = kept
+
+    def clear(self) -> None:
+        """Forget every file kept."""
+        for rel in list(self._files):
+            self._forget(rel)
+
+    def _forget(self, rel: str) -> None:
+        kept = self._files.pop(rel, None)
+        if kept is not None:
+            kept.close()
 
 
 def _made_when_loaded(preview: Preview, rel: str) -> tuple[bytes, HTTPStatus] | None:
