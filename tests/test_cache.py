@@ -92,6 +92,7 @@ EDITS = {
     "body": lambda r: edit(content(r, "b.md"), "See", "Now see"),
     "title": lambda r: edit(content(r, "x.md"), "Lesson X", "Lesson Ex"),
     "heading": lambda r: edit(content(r, "x.md"), "## Details", "## Details\n### Notes"),
+    "description": lambda r: edit(content(r, "b.md"), "B in short.", "B, briefly."),
     "order": lambda r: edit(content(r, "b.md"), "@parent course 2", "@parent course 9"),
     "new page": lambda r: write_files(
         r / "content", {"course/n.md": "@page course/n New\n@parent course 4\n@body\nNew.\n"}
@@ -555,7 +556,7 @@ def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
     assert digest(out) == digest(tmp_path / "fresh")
     # Only edits inside page files keep the last build's record: files that come or go, and
     # the config or theme (part of every key), make a build like the first.
-    loaded_here = kind in {"body", "title", "heading", "order", "exercise file"}
+    loaded_here = kind in {"body", "title", "heading", "description", "order", "exercise file"}
     # A title or an order shows in every sidebar: every page is rendered again.
     every_page = kind in {"title", "order"}
     assert made_here == ([2 if forked and every_page else 0] if loaded_here else [])
@@ -2036,3 +2037,54 @@ def test_a_relative_link_to_a_page_not_written_yet_works_once_it_is(tmp_path, mo
     assert not any("does not exist" in d.message for d in again.diagnostics)
     assert "course/two/l3" in rendered and "course/two/l2" not in rendered
     builds_agree(root, tmp_path, "added")
+
+
+DEEP = {
+    "index.md": "@page course Course\n@body\nStart.\n",
+    "part.md": "@page course/part Part\n@parent course 1\n@body\nThe part.\n",
+    "y.md": """
+        @page course/part/y Lesson Y
+        @parent course/part 1
+        @description Y in short.
+        @body
+        ## Details
+        Text of Y.
+        """,
+    "z.md": "@page course/part/z Lesson Z\n@parent course/part 2\n@body\nText of Z.\n",
+    "other.md": """
+        @page course/other Other
+        @parent course 2
+        @body
+        See [course/part/y] and [course/part/y#details its details].
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [("Lesson Y", "Lesson Why"), ("Y in short.", "Y, briefly.")],
+    ids=["title", "description"],
+)
+def test_a_page_showing_a_deeper_lessons_title_or_description_shows_them_anew(tmp_path, change):
+    """A lesson below a part is in no sidebar but its own part's: a page elsewhere that links
+    it shows its title and description, and shows them anew once they change, as a build from
+    nothing does."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in DEEP.items()})
+    builds_agree(root, tmp_path, "before")
+    edit(content(root, "y.md"), *change)
+    builds_agree(root, tmp_path, "after")
+    assert change[1] in (tmp_path / "cached-after" / "course" / "other.html").read_text()
+
+
+def test_a_link_to_a_deeper_lessons_anchor_that_goes_fails_the_build_that_follows(tmp_path):
+    """The anchor a page elsewhere links to, renamed in a lesson below a part: the next build
+    fails on that link, as a build from nothing does (a cached page must not hide it)."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in DEEP.items()})
+    builds_agree(root, tmp_path, "before")
+    edit(content(root, "y.md"), "## Details", "## Particulars")
+    config = load_config(root / "site.yaml")
+    cached = build_site(config, tmp_path / "cached-after")
+    fresh = build_site(config, tmp_path / "fresh-after", use_cache=False)
+    assert not cached.written and not fresh.written
+    assert cached.diagnostics == fresh.diagnostics
+    assert any("details" in d.message for d in cached.diagnostics if d.severity == "error")

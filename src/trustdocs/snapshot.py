@@ -364,6 +364,7 @@ _TREE_QUESTIONS = {
 
 
 _LAST_WHOLE: list[tuple[Any, str]] = []  # the last `FrameAnswers.whole` worked out, with its parts
+_LAST_SHOWN: list[tuple[Any, str]] = []  # the last `FrameAnswers.shown_all`, with its parts
 
 
 class FrameAnswers:
@@ -395,16 +396,31 @@ class FrameAnswers:
             _LAST_WHOLE[:] = [last]
         return last[1]
 
+    @functools.cached_property
+    def shown_all(self) -> str:
+        """A fingerprint of all that a page may show of others (`shown_values`): every page's
+        name, title, description and anchors. Where it is what it was when a page was rendered,
+        so is what the page showed, without looking at which pages it showed."""
+        parts = [
+            (s.name, s.title, s.description_text, s.anchors)
+            for _, s in sorted(self.snapshot.pages.items())
+        ]
+        last = _LAST_SHOWN[0] if _LAST_SHOWN else None  # read once: see `whole`
+        if last is None or last[0] != parts:
+            values: list[str] = []
+            for name, title, description, anchors in parts:
+                values += (name, title, description, str(len(anchors)), *sorted(anchors))
+            last = (parts, _strings_digest(values))
+            _LAST_SHOWN[:] = [last]
+        return last[1]
+
     def shown(self, reads: Iterable[FrameRead]) -> str:
         """A fingerprint of the answers to READS, to compare with an earlier snapshot's."""
         values: list[str] = []
         for read in sorted(reads):
             values += read
             values.append(self._answer(read))
-        # Strings alone, each after its length (no two lists of them make the same text): hashed
-        # directly, at a third of the cost of `fingerprint`, for every page of a large course.
-        text = "".join(f"{len(value)}:{value}" for value in values)
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return _strings_digest(values)
 
     def _answer(self, read: FrameRead) -> str:
         kind, name, *more = read
@@ -425,6 +441,14 @@ class FrameAnswers:
             # A lesson is the last level of its own sidebar, with nothing in it: named, not hashed.
             self._levels[level] = fingerprint(level, entries) if kids else f"{level}/"
         return self._levels[level]
+
+
+def _strings_digest(values: list[str]) -> str:
+    """A digest of VALUES: strings alone, each after its length (no two lists of them make the
+    same text), hashed directly, at a third of the cost of `fingerprint`, for every page of a
+    large course."""
+    text = "".join(f"{len(value)}:{value}" for value in values)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def titles_everywhere(snapshot: SiteSnapshot) -> dict[str, str]:

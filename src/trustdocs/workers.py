@@ -39,6 +39,7 @@ from trustdocs.render import (
     TEMPLATE_FAILURES,
     PageOutputs,
     Theme,
+    all_shown_known,
     cached_html,
     cached_parts,
     html_digest,
@@ -649,6 +650,8 @@ def make_pages(
     theme, cache = site
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
+    if cache.enabled and order.keys:
+        all_shown_known(order.snapshot)
 
     def keep(made: PageOutputs) -> None:
         made = made if previewed else without_what_it_shows(made)
