@@ -25,7 +25,6 @@ from trustdocs.render import (
     OutputsCache,
     PageOutputs,
     Theme,
-    all_shown_known,
     cached_parts,
     print_page_pieces,
     render_outputs,
@@ -229,8 +228,6 @@ class SiteOutputs:
         preview shows an edit first, and makes what only the print page and search read after).
         """
         self.finish()
-        if names and not later and self.kept.cache.enabled:
-            all_shown_known(snapshot)
         for name in sorted(names):
             page = parsed.full(name)
             key = self._key(parsed, page)

@@ -1067,6 +1067,8 @@ class OutputsCache:
         self, pages: ParsedPages, snapshot: SiteSnapshot
     ) -> tuple[dict[str, PageOutputs], set[str]]:
         """Every page's outputs still held, and the names of the pages left to render."""
+        if self.frame:  # a build's pages, found or kept: see `all_shown_known`
+            all_shown_known(snapshot)
         found, todo = {}, set()
         for name in pages.facts:
             known = self.find(self.key_of(pages, name), snapshot)
