@@ -163,6 +163,43 @@ def test_images_files_and_relative_links(tmp_path, trustdocs):
     assert (site / "site" / "404.html").is_file()
 
 
+def test_relative_paths_in_raw_html_are_rewritten_and_checked_as_markdown_ones_are(
+    tmp_path, trustdocs
+):
+    """`<img src>` and `<a href>` of raw HTML, in blocks and inline: a file beside the page's
+    source is reached from where the page is written, and a missing target is a warning at its
+    line and column; the rest of the HTML stays as written."""
+    pages = dict(CONSULTING)
+    pages["consulting/img/chart.png"] = "not really a png"
+    pages["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @body
+        <figure class="wide">
+          <img class=big src='img/chart.png' alt="A chart" data-src="img/nope.png"/>
+          <img src="img/gone.png">
+        </figure>
+
+        Inline <a href="communication.md#bad-news-early" title="x=1">the lesson</a>,
+        <a href="https://example.org/a.html">out</a> and <a href=old-page.html>old</a>.
+        """
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    assert f"{shown}:6:13: warning: link target 'img/gone.png' does not exist" in run.err, run.err
+    assert f"{shown}:10:58: warning: link target 'old-page.html' does not exist" in run.err, run.err
+    assert run.err.count("warning: link") == 2  # data-src is no address trustdocs rewrites
+    html = (site / "site" / "learn-technology-consulting" / "kickoff.html").read_text()
+    assert (
+        """<img class=big src='../consulting/img/chart.png' alt="A chart" data-src="img/nope.png"/>"""
+        in html
+    )
+    assert """<a href="communication.html#bad-news-early" title="x=1">the lesson</a>""" in html
+    assert '<a href="https://example.org/a.html">out</a>' in html
+    assert "<a href=old-page.html>old</a>" in html
+
+
 def test_hidden_page_is_built_but_left_out_of_sidebar_and_pager(tmp_path, trustdocs):
     pages = dict(CONSULTING)
     pages["consulting/secret.md"] = """

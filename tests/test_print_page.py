@@ -262,3 +262,33 @@ def test_a_print_template_that_fails_inside_the_chapters_is_an_error_at_its_line
         run = trustdocs(site, command)
         assert run.code != 0, run.err
         assert f"themes/default/print.html:{line}:1: error: template" in run.err, run.err
+
+
+def test_paths_written_from_a_lessons_own_folder_reach_their_files_from_the_print_page(tmp_path):
+    """A bit-docs lesson names its images from where it is written (`../static/img/x.png`): the
+    print page, at the top of the site, reaches the same files, Markdown or raw HTML."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    root = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nStart.\n",
+            "static/img/chart.png": "not really a png",
+            "lessons/one.md": """
+                @page course/part/one One
+                @parent course 1
+                @body
+                ![Chart](../../static/img/chart.png) and
+                <img alt="raw chart" src="../../static/img/chart.png">
+                [Start](../../index.html)
+                """,
+        },
+    )
+    assert build_site(load_config(root / "site.yaml")).written
+    lesson = read(root / "site" / "course" / "part" / "one.html")
+    assert lesson.find("img", alt="Chart")["src"] == "../../static/img/chart.png"
+    page = read(root / "site" / "print.html")
+    assert page.find("img", alt="Chart")["src"] == "static/img/chart.png"
+    assert page.find("img", alt="raw chart")["src"] == "static/img/chart.png"
+    assert page.find("a", string="Start")["href"].startswith("#")  # its chapter, on the page

@@ -101,13 +101,18 @@ class SiteSnapshot:
             return LocalLink(url, page=target.name, fragment=parts.fragment)
         if from_source in self.content_files:
             return LocalLink(relative_url(page.output, from_source) + tail)
-        from_output = posixpath.normpath(posixpath.join(posixpath.dirname(page.output), path))
+        # Relative to where the page itself is written, wherever this text of it is (the print
+        # page holds every page's, at the top of the site).
+        home = self.pages[page.name].output if page.name in self.pages else page.output
+        from_output = posixpath.normpath(posixpath.join(posixpath.dirname(home), path))
         if from_output == ".." or from_output.startswith("../"):
             return LocalLink(url, f"link '{url}' goes above the site root")
         if path.endswith("/") or from_output == ".":
             from_output = posixpath.join(from_output, INDEX_HTML).removeprefix("./")
         if from_output not in self.output_files:
             return LocalLink(url, f"link target '{url}' does not exist")
+        if home != page.output:
+            url = relative_url(page.output, from_output) + tail
         return LocalLink(
             url, page=self._page_written_to.get(from_output, ""), fragment=parts.fragment
         )

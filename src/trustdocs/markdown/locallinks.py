@@ -1,7 +1,14 @@
-"""Relative links and images (FORMAT.md §6): rewritten to reach their target from the output page."""
+"""Relative links and images (FORMAT.md §6): rewritten to reach their target from the output page.
+
+Those of raw HTML too (`<img src>`, `<a href>`: bit-docs lessons are full of them), with the rest of
+the HTML left byte for byte as the author wrote it.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -32,26 +39,35 @@ def local_link_plugin(md: MarkdownIt) -> None:
                     url = str(child.attrGet("href") or child.attrGet("src") or "")
                     child.meta["line"] = (token.map[0] if token.map else 0) + offset
                     child.meta["needle"] = url
+                elif child.type == "html_inline":
+                    child.meta["line"] = (token.map[0] if token.map else 0) + offset
+                    offset += child.content.count("\n")
 
     md.core.ruler.push("local_link_lines", remember_lines)
     md.add_render_rule("link_open", render_link_open)
     md.add_render_rule("image", render_image)
+    md.add_render_rule("html_block", render_raw_html)
+    md.add_render_rule("html_inline", render_raw_html)
+
+
+def _written_url(url: str, env: dict[str, Any], line: int, needle: str) -> str:
+    """URL, of a link or image on Markdown line LINE (at NEEDLE), as the output page writes it;
+    a target missing is a warning there."""
+    context: RenderContext = env["context"]
+    if url.startswith("#") and len(url) > 1:
+        return "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
+    link = context.resolve_local(url)
+    if link.problem:
+        report(env, line, needle, warning, link.problem)
+    inside = link_in_print(context, link.page, link.fragment) if link.page else None
+    return inside or link.url
 
 
 def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     url = str(token.attrGet(attr) or "")
     if not url:
         return token
-    context: RenderContext = env["context"]
-    if url.startswith("#") and len(url) > 1:
-        written = "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
-    else:
-        link = context.resolve_local(url)
-        if link.problem:
-            line, needle = token.meta.get("line", 0), token.meta.get("needle", "")
-            report(env, line, needle, warning, link.problem)
-        inside = link_in_print(context, link.page, link.fragment) if link.page else None
-        written = inside or link.url
+    written = _written_url(url, env, token.meta.get("line", 0), token.meta.get("needle", ""))
     if written == url:
         return token
     copy = token.copy(attrs=dict(token.attrs))
@@ -77,3 +93,55 @@ def render_image(
     attrs.setdefault("loading", "lazy")
     rendered = "".join(f' {k}="{escapeHtml(str(v))}"' for k, v in attrs.items())
     return f"<img{rendered}>"
+
+
+# A link's or an image's address in a start tag, after a space, a quote or a slash (`<img/src=…>`),
+# its value quoted or not; what HTML allows around the `=`.
+_ADDRESS = re.compile(
+    r"""(?<=[\s"'/])(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+
+
+class _StartTags(HTMLParser):
+    """The start tags of a piece of raw HTML: where each begins (line from 1, column) and its text.
+    Comments, and what script and style elements hold, have none."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.found: list[tuple[tuple[int, int], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        text = self.get_starttag_text()
+        if text is not None:
+            self.found.append((self.getpos(), text))
+
+    handle_startendtag = handle_starttag
+
+
+def render_raw_html(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
+    """Raw HTML as written, each relative `src` and `href` in it rewritten as a Markdown image's
+    or link's is, and checked alike."""
+    token = tokens[idx]
+    content = token.content
+    if "=" not in content or env.get("context") is None:
+        return content
+    tags = _StartTags()
+    tags.feed(content)
+    tags.close()
+    starts = [0, *(found.end() for found in re.finditer("\n", content))]
+    first = token.map[0] if token.map else token.meta.get("line", 0)
+    pieces, done = [], 0
+    for (line, column), text in tags.found:
+        at = starts[line - 1] + column
+        for address in _ADDRESS.finditer(text):
+            group = next(g for g in (1, 2, 3) if address.group(g) is not None)
+            url = html.unescape(address.group(group))
+            written = _written_url(url, env, first + line - 1, address.group(group)) if url else url
+            if written != url:
+                quote = '"' if group == 3 else ""
+                value = html.escape(written, quote=True)
+                pieces += [content[done : at + address.start(group)], f"{quote}{value}{quote}"]
+                done = at + address.end(group)
+    return "".join([*pieces, content[done:]])
