@@ -848,9 +848,8 @@ class _KnownOutputs:
     html: str
     titles: str  # the key of the titles its frame showed, an entry of their own: shared by many
     titled: str  # what those titles were (`_titles_shown`)
-    everything: (
-        str  # all that any page showed of others then (`FrameAnswers.shown_all`; "": unknown)
-    )
+    # All that any page showed of others then (`FrameAnswers.shown_all`; "": not worked out).
+    everything: str
 
 
 def html_digest(html: str) -> str:
