@@ -133,6 +133,21 @@ trustdocs.render.render_outputs = slow
 """
 
 CASES = [
+    # --- raw HTML that Python's HTML parser cannot name (it stopped the build with a traceback) ---
+    Case(
+        "raw-html-unnamed-marked-section",
+        site(
+            "title: Course\n",
+            **{
+                "a.md": "@page a A\n@parent home 1\n@body\n<div>\n<![if x]>\n"
+                '<a href="gone.html">gone</a> <![= <b id="z">bold</b>\n</div>\n\n'
+                "Inline <![CDATA[ a <![ b ]]> and <![ifa]> too.\n"
+            },
+        ),
+        EXIT_OK,
+        "content/a.md:6:10: warning",
+        "link target 'gone.html' does not exist",
+    ),
     # --- site.yaml: text that is not UTF-8 --------------------------------------------------------
     Case(
         "yaml-invalid-utf8-line-3",

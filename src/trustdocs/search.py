@@ -48,6 +48,7 @@ import snowballstemmer
 from markdown_it.token import Token
 
 from trustdocs.cache import BuildCache, code_fingerprint, load, store
+from trustdocs.markdown.rawhtml import read_html
 from trustdocs.pages import ParsedPage
 from trustdocs.urls import ASSETS_DIR
 
@@ -133,10 +134,7 @@ class _HtmlText(HTMLParser):
 
 
 def _html_text(html: str) -> str:
-    parser = _HtmlText()
-    parser.feed(html)
-    parser.close()
-    return " ".join(parser.parts)
+    return " ".join(read_html(_HtmlText, html).parts)
 
 
 def _inline_text(token: Token) -> str:

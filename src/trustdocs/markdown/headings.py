@@ -13,6 +13,7 @@ from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
+from trustdocs.markdown.rawhtml import read_html
 
 if TYPE_CHECKING:
     from trustdocs.markdown import ParseContext
@@ -119,12 +120,9 @@ class _IdCollector(HTMLParser):
 
 def raw_html_ids(tokens: list[Token]) -> set[str]:
     """The `id` and `name` attributes written in the page's raw HTML."""
-    collector = _IdCollector()
+    pieces = []
     for token in tokens:
         if token.type == "html_block":
-            collector.feed(token.content)
-        for child in token.children or ():
-            if child.type == "html_inline":
-                collector.feed(child.content)
-    collector.close()
-    return collector.ids
+            pieces.append(token.content)
+        pieces += (child.content for child in token.children or () if child.type == "html_inline")
+    return read_html(_IdCollector, "".join(pieces)).ids

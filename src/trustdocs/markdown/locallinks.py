@@ -21,6 +21,7 @@ from markdown_it.utils import OptionsDict
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
 from trustdocs.markdown.printpage import link_in_print, own_anchor
+from trustdocs.markdown.rawhtml import read_html
 from trustdocs.snapshot import RenderContext
 
 
@@ -127,9 +128,7 @@ def render_raw_html(
     content = token.content
     if "=" not in content or env.get("context") is None:
         return content
-    tags = _StartTags()
-    tags.feed(content)
-    tags.close()
+    tags = read_html(_StartTags, content)
     starts = [0, *(found.end() for found in re.finditer("\n", content))]
     first = token.map[0] if token.map else token.meta.get("line", 0)
     pieces, done = [], 0
