@@ -91,7 +91,7 @@ def test_directives_inside_details_show_their_code(bitdocs):
     assert diff is not None
     assert block_text(diff) == (EXERCISES / "cart.service.spec-add.ts").read_text()
     marked = [n for n, line in enumerate(diff.select("span.line"), 1) if "marked" in line["class"]]
-    assert marked == [8, 9, 10, 11, 13]  # the last "});" is one more than the old file has
+    assert marked == [8, 9, 10, 11, 12]  # the test added, its own "});" too, not the file's last
     assert "@sourceref" not in body.get_text() and "@diff" not in body.get_text()
 
 

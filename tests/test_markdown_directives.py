@@ -16,8 +16,21 @@ from trustdocs.markdown import changed_lines, parse_markdown
 
 def test_changed_lines_ignores_whitespace_semicolons_and_blank_lines():
     old = "a = 1;\nb = 2\n\nc()\n"
-    new = "  a = 1\nb = 3\n\nc()\nc()\n"
+    new = "  a = 1\nb = 3\n\nc()\nd()\n"
     assert changed_lines(old, new) == {2, 5}
+
+
+def test_changed_lines_are_matched_in_order_and_a_block_added_keeps_its_closing_line():
+    """A line diff's marks: a block added among closing lines is marked where it stands (its
+    own `}`, not the unchanged one after it), and an old line is not matched far out of order
+    (lines that only moved are marked, unchanged ones after an addition are not)."""
+    old = "if (a) {\n  x();\n}\n"
+    new = "if (a) {\n  x();\n  if (b) {\n    y();\n  }\n}\n"
+    assert changed_lines(old, new) == {3, 4, 5}
+    old = "<ul>\n  <li>one</li>\n</ul>\n<div>\n  <p>end</p>\n</div>\n"
+    new = "<div>\n  <ul>\n    <li>new</li>\n  </ul>\n</div>\n" + old
+    assert changed_lines(old, new) == {1, 2, 3, 4, 5}
+    assert changed_lines("first()\nsecond()\n", "second()\nfirst()\n") == {2}
 
 
 # --- what @sourceref and @diff may read ----------------------------------------------------------

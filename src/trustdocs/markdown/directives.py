@@ -15,6 +15,7 @@ import os
 import re
 import stat
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -241,22 +242,49 @@ def _diff(args: str, token: Token, env: dict[str, Any], line: int, needle: str) 
 
 
 def changed_lines(old: str, new: str) -> frozenset[int]:
-    """1-based numbers of NEW's lines that are new or changed against OLD (FORMAT.md §3 @diff)."""
+    """1-based numbers of NEW's lines that are new or changed against OLD (FORMAT.md §3 @diff).
+
+    Matched in order, as a line diff matches them: a block added among lines like `}` is marked
+    where it stands, not wherever the old file's `}` ran out, and a line moved is marked.
+    """
 
     def norm(line: str) -> str:
         return line.strip().removesuffix(";").rstrip()
 
-    available = Counter(norm(line) for line in old.split("\n") if line.strip())
-    marked = set()
-    for number, line in enumerate(new.rstrip("\n").split("\n"), start=1):
-        key = norm(line)
-        if not key:
-            continue
-        if available[key] > 0:
-            available[key] -= 1
-        else:
-            marked.add(number)
-    return frozenset(marked)
+    before = [key for key in map(norm, old.split("\n")) if key]
+    numbered = [(n, norm(line)) for n, line in enumerate(new.rstrip("\n").split("\n"), start=1)]
+    numbered = [(n, key) for n, key in numbered if key]
+    after = [key for _, key in numbered]
+    start = 0  # the lines both start and end with are matched at once: often nearly all of them
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    middle = after[start : len(after) - end]
+    matched = _matched_lines(before[start : len(before) - end], middle)
+    return frozenset(numbered[start + i][0] for i in range(len(middle)) if i not in matched)
+
+
+DIFF_PAIRS_MOST = 1_000_000  # beyond OLD × NEW lines left to match, a line diff takes seconds
+
+
+def _matched_lines(old: list[str], new: list[str]) -> set[int]:
+    """The indexes of NEW's lines that match lines of OLD, each OLD line at most once: in order,
+    a closing line matched to the last of its like (an inserted block keeps its own); past
+    DIFF_PAIRS_MOST, wherever it is."""
+    if len(old) * len(new) > DIFF_PAIRS_MOST:
+        available = Counter(old)
+        found = set()
+        for index, key in enumerate(new):
+            if available[key] > 0:
+                available[key] -= 1
+                found.add(index)
+        return found
+    # Compared from the end: of lines alike, the matcher takes the first it meets.
+    matcher = SequenceMatcher(None, old[::-1], new[::-1], autojunk=False)
+    blocks = matcher.get_matching_blocks()
+    return {len(new) - 1 - (block.b + k) for block in blocks for k in range(block.size)}
 
 
 def parse_highlight(
