@@ -71,3 +71,43 @@ def test_code_blocks_keep_their_blank_lines_and_an_empty_fence_stays_empty():
     assert render_body("```\n```\n").html == '<pre class="highlight"><code></code></pre>\n'
     indented = render_body("    a\n\n\n    b\n").html
     assert BeautifulSoup(indented, "html.parser").code.get_text() == "a\n\n\nb\n"
+
+
+DEMO = """<my-app></my-app>
+<script src="https://unpkg.com/zone.js"></script>
+<script type="{kind}">
+const shown: number = 1;
+</script>
+<style>
+  my-app {{ color: red; }}
+</style>
+"""
+
+
+def test_an_html_demo_with_a_typed_script_opens_in_codepen_split_into_its_editors(
+    tmp_path, trustdocs
+):
+    """As bit-docs' plugin sends it (an Angular lesson's demo): the typed inline script's code to
+    the JS editor with its pre-processor, the style to the CSS editor, the rest to the HTML one;
+    a script with `src` stays in the HTML. Plain HTML goes to the HTML editor whole."""
+    pages = {"index.md": "@page home Home\n@body\n"}
+    for kind in ("typescript", "jsx", "module"):
+        pages[f"{kind}.html"] = DEMO.format(kind=kind)
+        pages["index.md"] += f"@sourceref ./{kind}.html\n@codepen\n\n"
+    pages["plain.html"] = "<p>Hello</p>\n<style>\n  p { color: red; }\n</style>\n"
+    pages["index.md"] += "@sourceref ./plain.html\n@codepen\n"
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    forms = built_page(site).select("form.codepen input[name=data]")
+    typescript, jsx, module, plain = (json.loads(form["value"]) for form in forms)
+    assert typescript == {
+        "title": "Home",
+        "html": '<my-app></my-app>\n<script src="https://unpkg.com/zone.js"></script>',
+        "css": "my-app { color: red; }",
+        "js": "const shown: number = 1;",
+        "js_pre_processor": "typescript",
+        "editors": "1011",
+    }
+    assert jsx["js_pre_processor"] == "babel" and jsx["css"] == typescript["css"]
+    assert module["js_module"] is True and "js_pre_processor" not in module
+    assert plain == {"title": "Home", "html": pages["plain.html"]}

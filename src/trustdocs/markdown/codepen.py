@@ -2,9 +2,13 @@
 
 As bit-docs' codepen plugin: TypeScript goes through CodePen's TypeScript pre-processor, JSX through
 Babel, and `@codepen react` adds React, ReactDOM and the `#root` element React code renders into.
+An HTML demo whose code is an inline `<script type=…>` (an Angular lesson's `<script
+type="typescript">`) opens with that code in the JS editor, its `<style>` in the CSS one.
 """
 
 from __future__ import annotations
+
+import re
 
 CODEPEN_EDITORS = {
     "html": "html",
@@ -27,6 +31,12 @@ REACT_SCRIPTS = (
     "https://unpkg.com/react-dom@18/umd/react-dom.development.js",
 )
 REACT_ROOT = '<div id="root"></div>'
+# What bit-docs' plugin takes out of an HTML demo: each inline script with a type (one with `src`
+# stays, as does one without a type, which the page runs as it is), and its first style element.
+_TYPED_SCRIPT = re.compile(r"<script\s([^>]+)>([\s\S]*?)</script>", re.IGNORECASE)
+_SCRIPT_TYPE = re.compile(r"""type=["']([\w/]+)["']""")
+_STYLE = re.compile(r"<style>([\s\S]*?)</style>", re.IGNORECASE)
+SCRIPT_PRE_PROCESSORS = {"typescript": "typescript", "jsx": "babel"}
 
 
 def codepen_data(
@@ -35,13 +45,17 @@ def codepen_data(
     title: str,
     replacements: tuple[tuple[str, str], ...],
     variant: str = "",
-) -> dict[str, str]:
+) -> dict[str, str | bool]:
     """The prefill fields CodePen's `/pen/define` endpoint reads, with the site's replacements made."""
     for old, new in replacements:
         code = code.replace(old, new)
     language = language.lower()
+    if language == "html" and not variant:
+        split = _html_demo(code, title)
+        if split is not None:
+            return split
     editor = CODEPEN_EDITORS.get(language, "js")
-    data: dict[str, str] = {"title": title, editor: code}
+    data: dict[str, str | bool] = {"title": title, editor: code}
     pre_processor = PRE_PROCESSORS.get(language)
     if pre_processor is None and editor == "js" and "<" in code and "React" in code:
         pre_processor = "babel"  # JSX written in a .js file
@@ -52,4 +66,36 @@ def codepen_data(
             pre_processor = "babel"
     if pre_processor is not None and editor == "js":
         data["js_pre_processor"] = pre_processor
+    return data
+
+
+def _html_demo(code: str, title: str) -> dict[str, str | bool] | None:
+    """The fields of an HTML demo whose code is in a typed inline script, as bit-docs' plugin
+    splits it: the script's code for the JS editor (the last one's type picks the pre-processor),
+    the first style's rules for the CSS editor, the rest for the HTML one. None: no such script."""
+    html, scripts = code, []
+    for found in _TYPED_SCRIPT.finditer(code):
+        attributes, script = found.groups()
+        kind = _SCRIPT_TYPE.search(attributes)
+        if "src=" in attributes or kind is None:
+            continue
+        html = html.replace(found.group(0), "", 1)
+        scripts.append((kind.group(1), script.strip()))
+    if not scripts:
+        return None
+    data: dict[str, str | bool] = {"title": title}
+    style = _STYLE.search(html)
+    if style is not None:
+        html = html.replace(style.group(0), "", 1)
+    if html.strip():
+        data["html"] = html.strip()
+    if style is not None and style.group(1).strip():
+        data["css"] = style.group(1).strip()
+    data["js"] = "\n\n".join(script for _, script in scripts)
+    pre_processor = SCRIPT_PRE_PROCESSORS.get(scripts[-1][0])
+    if pre_processor is None:
+        data["js_module"] = True  # `type="module"` and the like: what bit-docs' plugin sends
+    else:
+        data["js_pre_processor"] = pre_processor
+    data["editors"] = "1011"
     return data
