@@ -192,7 +192,23 @@ def test_a_highlight_range_past_the_block_marks_only_its_lines():
     parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset())
     fence = next(token for token in parsed.tokens if token.type == "fence")
     assert fence.meta["marked"] == frozenset({1, 2})
-    assert problems == []
+    (past,) = problems  # 7 marks nothing: said, as the next test shows
+    assert "@highlight 7:" in past.message
+
+
+def test_a_highlight_that_marks_nothing_past_the_block_is_a_warning_at_its_line():
+    """A lesson's `@highlight 42` under a 38-line file marks nothing: the file changed after the
+    lesson was written. Said, with what was asked and how long the block is; a range that
+    starts in the block marks its lines and says nothing."""
+    text = "Intro.\n\n```js\na();\nb();\nc();\n```\n  @highlight 2, 5, 7-9, 3-40 only\n"
+    lines = tuple(range(1, text.count("\n") + 2))
+    parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset())
+    fence = next(token for token in parsed.tokens if token.type == "fence")
+    assert fence.meta["marked"] == frozenset({2, 3})
+    (past,) = problems
+    assert (past.path, past.line, past.col, past.severity) == ("content/p.md", 8, 3, "warning")
+    assert past.message == "@highlight 5, 7-9: past the end of the code block above (3 lines)"
+    assert "mark lines 1 to 3" in past.hint
 
 
 def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(site, monkeypatch):

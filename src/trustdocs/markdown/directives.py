@@ -298,17 +298,17 @@ def parse_highlight(
     last = lines if lines is not None else 1 << 20
     marked: set[int] = set()
     only = False
+    past: list[str] = []  # parts that mark nothing: the block is shorter (its file changed?)
     for part in re.split(r"[,\s]+", re.sub(r"\s*-\s*", "-", spec.strip())):
         if not part:
             continue
         if part.lower() == "only":
             only = True
-        elif re.fullmatch(r"\d+", part):
-            if int(part) <= last:
-                marked.add(int(part))
-        elif re.fullmatch(r"\d+-\d+", part):
-            low, high = sorted(int(n) for n in part.split("-"))
+        elif re.fullmatch(r"\d+(-\d+)?", part):
+            low, high = sorted(int(n) for n in part.split("-")) if "-" in part else [int(part)] * 2
             marked.update(range(low, min(high, last) + 1))
+            if low > last:
+                past.append(part)
         else:
             report(
                 env,
@@ -318,4 +318,10 @@ def parse_highlight(
                 f"@highlight: cannot read '{part}'",
                 "write line numbers and ranges, e.g. @highlight 1,3-5 only",
             )
+    if past:
+        lines_text = f"{last} line{'s' * (last != 1)}"
+        shown = ", ".join(past)
+        message = f"@highlight {shown}: past the end of the code block above ({lines_text})"
+        hint = f"mark lines 1 to {last}: the file may have changed since the lesson was written"
+        report(env, line, needle, warning, message, hint)
     return frozenset(marked), only
