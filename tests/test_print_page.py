@@ -292,3 +292,32 @@ def test_paths_written_from_a_lessons_own_folder_reach_their_files_from_the_prin
     assert page.find("img", alt="Chart")["src"] == "static/img/chart.png"
     assert page.find("img", alt="raw chart")["src"] == "static/img/chart.png"
     assert page.find("a", string="Start")["href"].startswith("#")  # its chapter, on the page
+
+
+def test_ids_of_raw_html_are_prefixed_in_the_print_page_as_links_to_them_are(tmp_path):
+    """A lesson's own `<div id="box">`, a raw `<a href="#box">` and a cross-link to it from
+    another lesson: each chapter's id is its own in the print page, and every link reaches it."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    box = '<div id="box">Box</div>\n\n<a href="#box">up</a>\n'
+    root = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nStart.\n",
+            "one.md": f"@page course/one One\n@parent course 1\n@body\n{box}",
+            "two.md": f"@page course/two Two\n@parent course 2\n@body\n{box}\n[course/one#box]\n",
+        },
+    )
+    assert build_site(load_config(root / "site.yaml")).written
+    page = read(root / "site" / "print.html")
+    assert repeated_ids(page) == []
+    for chapter in ("one", "two"):
+        section = page.select_one(f"#chapter-course_{chapter}")
+        assert section.find("div", string="Box")["id"] == f"chapter-course_{chapter}--box"
+        assert section.find("a", string="up")["href"] == f"#chapter-course_{chapter}--box"
+    two = page.select_one("#chapter-course_two")
+    assert two.find("a", string="One")["href"] == "#chapter-course_one--box"
+    lesson = read(root / "site" / "course" / "one.html")
+    assert lesson.select_one("div#box") is not None
+    assert lesson.find("a", string="up")["href"] == "#box"

@@ -96,10 +96,11 @@ def render_image(
     return f"<img{rendered}>"
 
 
-# A link's or an image's address in a start tag, after a space, a quote or a slash (`<img/src=…>`),
-# its value quoted or not; what HTML allows around the `=`.
-_ADDRESS = re.compile(
-    r"""(?<=[\s"'/])(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+# A link's or an image's address in a start tag, or an element's id (`name`: an old anchor), after
+# a space, a quote or a slash (`<img/src=…>`), its value quoted or not; what HTML allows around `=`.
+_ATTRIBUTE = re.compile(
+    r"""(?<=[\s"'/])(src|href|id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
+    re.IGNORECASE,
 )
 
 
@@ -123,7 +124,7 @@ def render_raw_html(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """Raw HTML as written, each relative `src` and `href` in it rewritten as a Markdown image's
-    or link's is, and checked alike."""
+    or link's is, and checked alike; in the print page, each id prefixed as a heading's is."""
     token = tokens[idx]
     content = token.content
     if "=" not in content or env.get("context") is None:
@@ -134,12 +135,17 @@ def render_raw_html(
     pieces, done = [], 0
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
-        for address in _ADDRESS.finditer(text):
-            group = next(g for g in (1, 2, 3) if address.group(g) is not None)
+        for address in _ATTRIBUTE.finditer(text):
+            group = next(g for g in (2, 3, 4) if address.group(g) is not None)
             url = html.unescape(address.group(group))
-            written = _written_url(url, env, first + line - 1, address.group(group)) if url else url
+            if address.group(1).lower() in ("id", "name"):
+                written = own_anchor(env["context"], url) if url else url
+            else:
+                written = (
+                    _written_url(url, env, first + line - 1, address.group(group)) if url else url
+                )
             if written != url:
-                quote = '"' if group == 3 else ""
+                quote = '"' if group == 4 else ""
                 value = html.escape(written, quote=True)
                 pieces += [content[done : at + address.start(group)], f"{quote}{value}{quote}"]
                 done = at + address.end(group)
