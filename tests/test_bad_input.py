@@ -133,6 +133,20 @@ trustdocs.render.render_outputs = slow
 """
 
 CASES = [
+    # --- @diff of two long files of few, much repeated lines (a line matcher's slowest case) ---
+    Case(
+        "diff-of-many-lines-alike",
+        site(
+            "title: Course\n",
+            **{
+                "a.md": "@page a A\n@parent home 1\n@body\n@diff ./old.txt ./new.txt\n",
+                "old.txt": "a\n" * 1000,
+                "new.txt": "a\nb\n" * 500,
+            },
+        ),
+        EXIT_OK,
+        seconds=10.0,  # a hang guard: the build takes well under a second
+    ),
     # --- raw HTML that Python's HTML parser cannot name (it stopped the build with a traceback) ---
     Case(
         "raw-html-unnamed-marked-section",

@@ -30,7 +30,13 @@ def test_changed_lines_are_matched_in_order_and_a_block_added_keeps_its_closing_
     old = "<ul>\n  <li>one</li>\n</ul>\n<div>\n  <p>end</p>\n</div>\n"
     new = "<div>\n  <ul>\n    <li>new</li>\n  </ul>\n</div>\n" + old
     assert changed_lines(old, new) == {1, 2, 3, 4, 5}
-    assert changed_lines("first()\nsecond()\n", "second()\nfirst()\n") == {2}
+    assert changed_lines("first()\nsecond()\n", "second()\nfirst()\n") == {1}  # moved up
+
+
+def test_changed_lines_mark_no_more_lines_than_a_shortest_line_diff():
+    """Only the lines no longest common run of lines can hold are marked."""
+    assert changed_lines("\nb\n});\nc\nc\na\n", "a\nb\nc\n") == {1}
+    assert changed_lines("a\nb\nc\nd\n", "a\nx\nc\nd\nb\n") == {2, 5}
 
 
 # --- what @sourceref and @diff may read ----------------------------------------------------------

@@ -15,7 +15,6 @@ import os
 import re
 import stat
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -266,13 +265,13 @@ def changed_lines(old: str, new: str) -> frozenset[int]:
     return frozenset(numbered[start + i][0] for i in range(len(middle)) if i not in matched)
 
 
-DIFF_PAIRS_MOST = 1_000_000  # beyond OLD × NEW lines left to match, a line diff takes seconds
+DIFF_PAIRS_MOST = 250_000  # OLD × NEW lines left to match at most: a tenth of a second or so
 
 
 def _matched_lines(old: list[str], new: list[str]) -> set[int]:
-    """The indexes of NEW's lines that match lines of OLD, each OLD line at most once: in order,
-    a closing line matched to the last of its like (an inserted block keeps its own); past
-    DIFF_PAIRS_MOST, wherever it is."""
+    """The indexes of NEW's lines in a longest run of lines both have in the same order, each
+    OLD line matched at most once; of lines alike, the last ones matched (an added block keeps
+    its own closing line). Past DIFF_PAIRS_MOST, each OLD line matches once, wherever it is."""
     if len(old) * len(new) > DIFF_PAIRS_MOST:
         available = Counter(old)
         found = set()
@@ -281,10 +280,23 @@ def _matched_lines(old: list[str], new: list[str]) -> set[int]:
                 available[key] -= 1
                 found.add(index)
         return found
-    # Compared from the end: of lines alike, the matcher takes the first it meets.
-    matcher = SequenceMatcher(None, old[::-1], new[::-1], autojunk=False)
-    blocks = matcher.get_matching_blocks()
-    return {len(new) - 1 - (block.b + k) for block in blocks for k in range(block.size)}
+    # longest[i][j]: how many lines OLD's first i and NEW's first j lines have in common, in order.
+    longest = [[0] * (len(new) + 1)]
+    for line in old:
+        above, row = longest[-1], [0]
+        for j, other in enumerate(new):
+            row.append(above[j] + 1 if line == other else max(above[j + 1], row[j]))
+        longest.append(row)
+    found, i, j = set(), len(old), len(new)
+    while i and j:  # from the end: two lines alike are always matched, and as late as they can be
+        if old[i - 1] == new[j - 1]:
+            found.add(j - 1)
+            i, j = i - 1, j - 1
+        elif longest[i - 1][j] >= longest[i][j - 1]:
+            i -= 1
+        else:
+            j -= 1
+    return found
 
 
 def parse_highlight(
