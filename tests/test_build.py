@@ -200,6 +200,36 @@ def test_relative_paths_in_raw_html_are_rewritten_and_checked_as_markdown_ones_a
     assert "<a href=old-page.html>old</a>" in html
 
 
+def test_only_real_src_and_href_attributes_of_raw_html_are_read(tmp_path, trustdocs):
+    """Not an `href=` inside another attribute's quoted value, nor what a textarea holds, nor
+    a base element's address; an address on the tag's next line is reported on that line."""
+    pages = dict(CONSULTING)
+    pages["consulting/img/chart.png"] = "not really a png"
+    pages["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @body
+        <a title="see href=nope.html now" href="img/chart.png">chart</a>
+        <img alt='src="img/gone.png"' src=" img/chart.png ">
+        <textarea><a href="inside.html">x</a></textarea>
+        <base href="img/">
+        <img
+           src="img/missing.png">
+        """
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    problems = [line for line in run.err.splitlines() if line.startswith(shown)]
+    assert problems == [f"{shown}:9:9: warning: link target 'img/missing.png' does not exist"]
+    html = (site / "site" / "learn-technology-consulting" / "kickoff.html").read_text()
+    chart = "../consulting/img/chart.png"
+    assert f'<a title="see href=nope.html now" href="{chart}">chart</a>' in html
+    assert f"""<img alt='src="img/gone.png"' src="{chart}">""" in html
+    assert '<textarea><a href="inside.html">x</a></textarea>' in html
+    assert '<base href="img/">' in html
+
+
 def test_hidden_page_is_built_but_left_out_of_sidebar_and_pager(tmp_path, trustdocs):
     pages = dict(CONSULTING)
     pages["consulting/secret.md"] = """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -96,28 +97,50 @@ def render_image(
     return f"<img{rendered}>"
 
 
-# A link's or an image's address in a start tag, or an element's id (`name`: an old anchor), after
-# a space, a quote or a slash (`<img/src=…>`), its value quoted or not; what HTML allows around `=`.
-_ATTRIBUTE = re.compile(
-    r"""(?<=[\s"'/])(src|href|id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""",
-    re.IGNORECASE,
-)
+# One attribute of a start tag, after the tag's name or the attribute before it: its name, and its
+# value, quoted or not (as Python's HTML parser splits a tag): an `href=` inside another attribute's
+# quoted value is part of that value.
+_ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>"'=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+_ADDRESSES = ("src", "href")
+_IDS = ("id", "name")  # `name`: an old-style anchor
+_NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
 
 
 class _StartTags(HTMLParser):
     """The start tags of a piece of raw HTML: where each begins (line from 1, column) and its text.
-    Comments, and what script and style elements hold, have none."""
+    Comments, and what script, style and textarea elements hold, have none."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
         self.found: list[tuple[tuple[int, int], str]] = []
+        self.in_textarea = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         text = self.get_starttag_text()
-        if text is not None:
+        if text is not None and not self.in_textarea and tag not in _NOT_REWRITTEN:
             self.found.append((self.getpos(), text))
+        self.in_textarea = self.in_textarea or tag == "textarea"
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self.in_textarea = self.in_textarea and tag != "textarea"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_textarea = self.in_textarea and tag != "textarea"
+
+
+def _values(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each attribute of the start tag TEXT: its name (lower case) and where its value stands,
+    inside its quotes."""
+    name = _TAG_NAME.match(text)
+    at = name.end() if name else 0
+    while (found := _ATTRIBUTE.match(text, at)) is not None and found.end() > at:
+        at = found.end()
+        value = found.group(2)
+        if value is not None:
+            quoted = value[:1] in ("'", '"')
+            yield found.group(1).lower(), found.start(2) + quoted, found.end(2) - quoted
 
 
 def render_raw_html(
@@ -135,18 +158,21 @@ def render_raw_html(
     pieces, done = [], 0
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
-        for address in _ATTRIBUTE.finditer(text):
-            group = next(g for g in (2, 3, 4) if address.group(g) is not None)
-            url = html.unescape(address.group(group))
-            if address.group(1).lower() in ("id", "name"):
-                written = own_anchor(env["context"], url) if url else url
+        for name, start, end in _values(text):
+            if name not in _ADDRESSES and name not in _IDS:
+                continue
+            raw = text[start:end]
+            url = html.unescape(raw).strip()  # as a browser reads it
+            if not url:
+                continue
+            if name in _IDS:
+                written = own_anchor(env["context"], url)
             else:
-                written = (
-                    _written_url(url, env, first + line - 1, address.group(group)) if url else url
-                )
+                where = first + line - 1 + text.count("\n", 0, start)
+                written = _written_url(url, env, where, raw.strip())
             if written != url:
-                quote = '"' if group == 4 else ""
-                value = html.escape(written, quote=True)
-                pieces += [content[done : at + address.start(group)], f"{quote}{value}{quote}"]
-                done = at + address.end(group)
+                quote = "" if text[start - 1 : start] in ("'", '"') else '"'
+                value = quote + html.escape(written, quote=True) + quote
+                pieces += [content[done : at + start], value]
+                done = at + end
     return "".join([*pieces, content[done:]])
