@@ -111,3 +111,21 @@ def test_an_html_demo_with_a_typed_script_opens_in_codepen_split_into_its_editor
     assert jsx["js_pre_processor"] == "babel" and jsx["css"] == typescript["css"]
     assert module["js_module"] is True and "js_pre_processor" not in module
     assert plain == {"title": "Home", "html": pages["plain.html"]}
+
+
+def test_an_html_demo_whose_scripts_the_page_runs_as_they_are_opens_whole_in_the_html_editor():
+    """A plain or data script, one in a comment, or scripts for two pre-processors: split, the
+    pen would lose globals or get JSON as code; sent whole, it works as the page does."""
+    from trustdocs.markdown.codepen import codepen_data
+
+    plain = (
+        '<button onclick="hi()">Hi</button><script type="text/javascript">function hi(){}</script>'
+    )
+    data = '<script type="importmap">{"imports": {}}</script><p>x</p>'
+    commented = '<!-- <script type="typescript">let a = 1;</script> --><p>x</p>'
+    mixed = '<script type="typescript">let a = 1;</script><script type="module">b()</script>'
+    named_alike = '<script data-type="typescript">x()</script>'
+    for demo in (plain, data, commented, mixed, named_alike):
+        assert codepen_data(demo, "html", "T", ()) == {"title": "T", "html": demo}
+    upper = '<x-app></x-app><SCRIPT TYPE="TypeScript">let a: number = 1;</SCRIPT>'
+    assert codepen_data(upper, "html", "T", ())["js_pre_processor"] == "typescript"

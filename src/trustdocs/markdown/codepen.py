@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from trustdocs.markdown.rawhtml import attribute_values
+
 CODEPEN_EDITORS = {
     "html": "html",
     "css": "css",
@@ -31,12 +33,20 @@ REACT_SCRIPTS = (
     "https://unpkg.com/react-dom@18/umd/react-dom.development.js",
 )
 REACT_ROOT = '<div id="root"></div>'
-# What bit-docs' plugin takes out of an HTML demo: each inline script with a type (one with `src`
-# stays, as does one without a type, which the page runs as it is), and its first style element.
-_TYPED_SCRIPT = re.compile(r"<script\s([^>]+)>([\s\S]*?)</script>", re.IGNORECASE)
-_SCRIPT_TYPE = re.compile(r"""type=["']([\w/]+)["']""")
+# What bit-docs' plugin takes out of an HTML demo: an inline script whose type names code for the
+# JS editor (one with `src` stays, as does a plain script, which the page runs as it is, or data
+# such as an import map), and the first style element.
+_SCRIPT = re.compile(r"(<script\s[^>]*>)([\s\S]*?)</script>", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)")
 _STYLE = re.compile(r"<style>([\s\S]*?)</style>", re.IGNORECASE)
-SCRIPT_PRE_PROCESSORS = {"typescript": "typescript", "jsx": "babel"}
+SCRIPT_PRE_PROCESSORS = {  # a script's type → CodePen's pre-processor ("": a module, none)
+    "typescript": "typescript",
+    "text/typescript": "typescript",
+    "jsx": "babel",
+    "text/jsx": "babel",
+    "text/babel": "babel",
+    "module": "",
+}
 
 
 def codepen_data(
@@ -70,18 +80,24 @@ def codepen_data(
 
 
 def _html_demo(code: str, title: str) -> dict[str, str | bool] | None:
-    """The fields of an HTML demo whose code is in a typed inline script, as bit-docs' plugin
-    splits it: the script's code for the JS editor (the last one's type picks the pre-processor),
-    the first style's rules for the CSS editor, the rest for the HTML one. None: no such script."""
-    html, scripts = code, []
-    for found in _TYPED_SCRIPT.finditer(code):
-        attributes, script = found.groups()
-        kind = _SCRIPT_TYPE.search(attributes)
-        if "src=" in attributes or kind is None:
+    """The fields of an HTML demo whose code is in typed inline scripts of one kind, as bit-docs'
+    plugin splits it: the scripts' code for the JS editor, with its pre-processor; the first
+    style's rules for the CSS editor; the rest for the HTML one. None: no such script."""
+    comments = [found.span() for found in _COMMENT.finditer(code)]
+    html, kinds, scripts = code, set(), []
+    for found in _SCRIPT.finditer(code):
+        if any(start <= found.start() < end for start, end in comments):
+            continue
+        tag = found.group(1)
+        attributes = {name: tag[start:end] for name, start, end in attribute_values(tag)}
+        kind = attributes.get("type", "").strip().lower()
+        if "src" in attributes or kind not in SCRIPT_PRE_PROCESSORS:
             continue
         html = html.replace(found.group(0), "", 1)
-        scripts.append((kind.group(1), script.strip()))
-    if not scripts:
+        kinds.add(kind)
+        scripts.append(found.group(2).strip())
+    pre_processors = {SCRIPT_PRE_PROCESSORS[kind] for kind in kinds}
+    if len(pre_processors) != 1:  # none, or code for two pre-processors: one editor cannot hold it
         return None
     data: dict[str, str | bool] = {"title": title}
     style = _STYLE.search(html)
@@ -91,11 +107,11 @@ def _html_demo(code: str, title: str) -> dict[str, str | bool] | None:
         data["html"] = html.strip()
     if style is not None and style.group(1).strip():
         data["css"] = style.group(1).strip()
-    data["js"] = "\n\n".join(script for _, script in scripts)
-    pre_processor = SCRIPT_PRE_PROCESSORS.get(scripts[-1][0])
-    if pre_processor is None:
-        data["js_module"] = True  # `type="module"` and the like: what bit-docs' plugin sends
-    else:
+    data["js"] = "\n\n".join(scripts)
+    pre_processor = pre_processors.pop()
+    if pre_processor:
         data["js_pre_processor"] = pre_processor
+    else:
+        data["js_module"] = True
     data["editors"] = "1011"
     return data

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -22,7 +21,7 @@ from markdown_it.utils import OptionsDict
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
 from trustdocs.markdown.printpage import link_in_print, own_anchor
-from trustdocs.markdown.rawhtml import read_html
+from trustdocs.markdown.rawhtml import attribute_values, read_html
 from trustdocs.snapshot import RenderContext
 
 
@@ -97,11 +96,6 @@ def render_image(
     return f"<img{rendered}>"
 
 
-# One attribute of a start tag, after the tag's name or the attribute before it: its name, and its
-# value, quoted or not (as Python's HTML parser splits a tag): an `href=` inside another attribute's
-# quoted value is part of that value.
-_ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>"'=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
-_TAG_NAME = re.compile(r"<[^\s/>]+")
 _ADDRESSES = ("src", "href")
 _IDS = ("id", "name")  # `name`: an old-style anchor
 _NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
@@ -130,19 +124,6 @@ class _StartTags(HTMLParser):
         self.in_textarea = self.in_textarea and tag != "textarea"
 
 
-def _values(text: str) -> Iterator[tuple[str, int, int]]:
-    """Each attribute of the start tag TEXT: its name (lower case) and where its value stands,
-    inside its quotes."""
-    name = _TAG_NAME.match(text)
-    at = name.end() if name else 0
-    while (found := _ATTRIBUTE.match(text, at)) is not None and found.end() > at:
-        at = found.end()
-        value = found.group(2)
-        if value is not None:
-            quoted = value[:1] in ("'", '"')
-            yield found.group(1).lower(), found.start(2) + quoted, found.end(2) - quoted
-
-
 def render_raw_html(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
@@ -158,7 +139,7 @@ def render_raw_html(
     pieces, done = [], 0
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
-        for name, start, end in _values(text):
+        for name, start, end in attribute_values(text):
             if name not in _ADDRESSES and name not in _IDS:
                 continue
             raw = text[start:end]

@@ -7,7 +7,8 @@ is read as `<!?`, which the parser takes for that very comment, at the same leng
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import TypeVar
 
@@ -20,3 +21,23 @@ def read_html(make: Callable[[], Parser], text: str) -> Parser:
     parser.feed(text.replace("<![", "<!?"))
     parser.close()
     return parser
+
+
+# One attribute of a start tag, after the tag's name or the attribute before it: its name, and its
+# value, quoted or not (as Python's HTML parser splits a tag): an `href=` inside another attribute's
+# quoted value is part of that value.
+_ATTRIBUTE = re.compile(r"""[\s/]*([^\s/>"'=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_TAG_NAME = re.compile(r"<[^\s/>]+")
+
+
+def attribute_values(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each attribute of the start tag TEXT that has a value: its name (lower case) and where
+    the value stands in TEXT, inside its quotes."""
+    name = _TAG_NAME.match(text)
+    at = name.end() if name else 0
+    while (found := _ATTRIBUTE.match(text, at)) is not None and found.end() > at:
+        at = found.end()
+        value = found.group(2)
+        if value is not None:
+            quoted = value[:1] in ("'", '"')
+            yield found.group(1).lower(), found.start(2) + quoted, found.end(2) - quoted
