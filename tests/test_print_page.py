@@ -281,6 +281,7 @@ def test_paths_written_from_a_lessons_own_folder_reach_their_files_from_the_prin
                 @body
                 ![Chart](../../static/img/chart.png) and
                 <img alt="raw chart" src="../../static/img/chart.png">
+                <img alt="set" srcset="../../static/img/chart.png 1x,../../static/img/chart.png 2x">
                 [Start](../../index.html)
                 """,
         },
@@ -291,6 +292,9 @@ def test_paths_written_from_a_lessons_own_folder_reach_their_files_from_the_prin
     page = read(root / "site" / "print.html")
     assert page.find("img", alt="Chart")["src"] == "static/img/chart.png"
     assert page.find("img", alt="raw chart")["src"] == "static/img/chart.png"
+    assert page.find("img", alt="set")["srcset"] == (
+        "static/img/chart.png 1x,static/img/chart.png 2x"
+    )
     assert page.find("a", string="Start")["href"].startswith("#")  # its chapter, on the page
 
 

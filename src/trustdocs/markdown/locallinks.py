@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
@@ -127,8 +128,9 @@ class _StartTags(HTMLParser):
 def render_raw_html(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
-    """Raw HTML as written, each relative `src` and `href` in it rewritten as a Markdown image's
-    or link's is, and checked alike; in the print page, each id prefixed as a heading's is."""
+    """Raw HTML as written, each relative `src`, `href` and `srcset` image in it rewritten as a
+    Markdown image's or link's is, and checked alike; in the print page, each id prefixed as a
+    heading's is."""
     token = tokens[idx]
     content = token.content
     if "=" not in content or env.get("context") is None:
@@ -139,9 +141,7 @@ def render_raw_html(
     pieces, done = [], 0
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
-        for name, start, end in attribute_values(text):
-            if name not in _ADDRESSES and name not in _IDS:
-                continue
+        for name, start, end in _rewritable(text):
             raw = text[start:end]
             url = html.unescape(raw).strip()  # as a browser reads it
             if not url:
@@ -152,8 +152,42 @@ def render_raw_html(
                 where = first + line - 1 + text.count("\n", 0, start)
                 written = _written_url(url, env, where, raw.strip())
             if written != url:
-                quote = "" if text[start - 1 : start] in ("'", '"') else '"'
-                value = quote + html.escape(written, quote=True) + quote
+                value = html.escape(written, quote=True)
+                quoted = text[start - 1 : start] in ("'", '"') or name == "srcset"
+                if not quoted and re.search("[\\s\"'=<>`]", value):
+                    value = f'"{value}"'
                 pieces += [content[done : at + start], value]
                 done = at + end
     return "".join([*pieces, content[done:]])
+
+
+def _rewritable(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each address and id of the start tag TEXT: its attribute's name, and where it stands (each
+    image of a `srcset` on its own)."""
+    for name, start, end in attribute_values(text):
+        if name in _ADDRESSES or name in _IDS:
+            yield name, start, end
+        elif name == "srcset":
+            yield from ((name, start + a, start + b) for a, b in _srcset_urls(text[start:end]))
+
+
+def _srcset_urls(value: str) -> Iterator[tuple[int, int]]:
+    """Where each image's URL stands in a `srcset` VALUE: candidates are split as HTML splits
+    them, at commas after a URL or after its descriptors (`2x`, `640w`)."""
+    at = 0
+    while at < len(value):
+        while at < len(value) and (value[at].isspace() or value[at] == ","):
+            at += 1
+        start = at
+        while at < len(value) and not value[at].isspace():
+            at += 1
+        end = at
+        while end > start and value[end - 1] == ",":
+            end -= 1
+        if end > start:
+            yield start, end
+        if end == at:  # descriptors follow, up to the next comma outside parentheses
+            depth = 0
+            while at < len(value) and (value[at] != "," or depth):
+                depth += (value[at] == "(") - (value[at] == ")")
+                at += 1
