@@ -497,3 +497,24 @@ def test_a_content_folder_named_themes_is_still_content(tmp_path, trustdocs):
     run = trustdocs(site, "build")
     assert run.code == 0, run.err
     assert "Welcome." in (site / "site" / "index.html").read_text()
+
+
+def test_a_broken_link_after_a_code_span_over_two_lines_is_reported_where_it_stands(
+    tmp_path, trustdocs
+):
+    """Inline rules read a paragraph's code span over two lines as one line: a link after it,
+    in Markdown or raw HTML, is still reported at its own line and column."""
+    pages = dict(CONSULTING)
+    pages["consulting/kickoff.md"] = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @body
+        Run `npm
+        test` then read [the notes](gone.html) or <a href="lost.html">these</a>.
+        """
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    assert f"{shown}:5:29: warning: link target 'gone.html' does not exist" in run.err, run.err
+    assert f"{shown}:5:52: warning: link target 'lost.html' does not exist" in run.err, run.err

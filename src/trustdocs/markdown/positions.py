@@ -26,13 +26,21 @@ def where(env: dict[str, Any]) -> ParseContext | RenderContext:
 def file_position(
     where: ParseContext | RenderContext, body_line: int, needle: str
 ) -> tuple[int, int]:
-    """File line and column of NEEDLE on Markdown line BODY_LINE (column 1 when not found)."""
+    """File line and column of NEEDLE on Markdown line BODY_LINE, or on one of the few lines
+    after it (column 1 when not found). Inline rules see a code span or an image's text that
+    runs over two lines as one: what follows them is on a later line than they were told."""
     line_map, lines = where.line_map, where.lines
     if not line_map:
         return 1, 1
     index = min(max(body_line, 0), len(line_map) - 1)
-    col = lines[index].find(needle) + 1 if needle and index < len(lines) else 0
-    return line_map[index], max(col, 1)
+    for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map))):
+        col = lines[later].find(needle) + 1 if needle else 0
+        if col:
+            return line_map[later], col
+    return line_map[index], 1
+
+
+LINES_AHEAD = 4  # how far past its line `file_position` looks for a needle
 
 
 def report(
