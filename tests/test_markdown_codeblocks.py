@@ -129,3 +129,13 @@ def test_an_html_demo_whose_scripts_the_page_runs_as_they_are_opens_whole_in_the
         assert codepen_data(demo, "html", "T", ()) == {"title": "T", "html": demo}
     upper = '<x-app></x-app><SCRIPT TYPE="TypeScript">let a: number = 1;</SCRIPT>'
     assert codepen_data(upper, "html", "T", ())["js_pre_processor"] == "typescript"
+
+
+def test_plain_javascript_with_imports_opens_in_codepen_as_a_module():
+    """An `import` in a classic script is a syntax error: such code is sent as a module, as
+    bit-docs' plugin sends it; code without one stays a classic script (its globals work)."""
+    from trustdocs.markdown.codepen import codepen_data
+
+    module = 'import { Component } from "can";\nComponent.extend({});\n'
+    assert codepen_data(module, "js", "T", ())["js_module"] is True
+    assert "js_module" not in codepen_data("function hi() {}\n", "js", "T", ())

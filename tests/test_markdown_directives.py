@@ -240,3 +240,27 @@ def test_a_file_that_grew_after_its_size_was_taken_is_read_whole(site, monkeypat
     assert not problems
     fences = [t for t in parsed.tokens if t.type == "fence"]
     assert fences and fences[0].content == text
+
+
+def test_directives_after_a_failed_sourceref_or_a_second_codepen_say_only_what_is_wrong(site):
+    """A `@sourceref` of a missing file is its error alone: the `@highlight` and `@codepen`
+    under it neither warn nor mark the block before it; a second `@codepen` on one block is a
+    warning (the first stays); `@highlight 0` names no line."""
+    text = (
+        "```jsx\nconst a = 1;\n```\n@codepen react\n@codepen\n\n"
+        "```js\na();\nb();\n```\n@highlight 0, 2\n\n"
+        "@sourceref ./missing.tsx\n@highlight 1\n@codepen\n"
+    )
+    lines = tuple(range(1, text.count("\n") + 2))
+    folder = site.content_dir / "lesson"
+    parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset(), folder, config=site)
+    fences = [token for token in parsed.tokens if token.type == "fence"]
+    assert fences[0].meta["codepen"] == "react"
+    assert fences[1].meta["marked"] == frozenset({2}) and "codepen" not in fences[1].meta
+    found = [(p.line, p.severity, p.message) for p in problems]
+    assert found == [
+        (5, "warning", "@codepen: the code block above has its button already (the first stays)"),
+        (11, "warning", "@highlight: no line '0'"),
+        (13, "error", found[2][2]),
+    ]
+    assert "missing.tsx" in found[2][2]

@@ -39,6 +39,7 @@ REACT_ROOT = '<div id="root"></div>'
 _SCRIPT = re.compile(r"(<script\s[^>]*>)([\s\S]*?)</script>", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--[\s\S]*?(?:-->|$)")
 _STYLE = re.compile(r"<style>([\s\S]*?)</style>", re.IGNORECASE)
+_IMPORT = re.compile(r"^\s*import\b", re.MULTILINE)
 SCRIPT_PRE_PROCESSORS = {  # a script's type → CodePen's pre-processor ("": a module, none)
     "typescript": "typescript",
     "text/typescript": "typescript",
@@ -76,6 +77,8 @@ def codepen_data(
             pre_processor = "babel"
     if pre_processor is not None and editor == "js":
         data["js_pre_processor"] = pre_processor
+    elif editor == "js" and _IMPORT.search(code):
+        data["js_module"] = True  # an `import` in a classic script is a syntax error
     return data
 
 

@@ -61,6 +61,7 @@ def apply_directives(state: StateCore) -> None:
     """Replace each directive token by its code block, or attach it to the code block above."""
     env = state.env
     result: list[Token] = []
+    failed = -1  # where the block of a @sourceref or @diff that failed (and said so) would be
     for token in state.tokens:
         if token.type != "directive":
             result.append(token)
@@ -72,6 +73,10 @@ def apply_directives(state: StateCore) -> None:
             fence = (_sourceref if name == "sourceref" else _diff)(args, token, env, line, needle)
             if fence is not None:
                 result.append(fence)
+            else:
+                failed = len(result)
+            continue
+        if failed == len(result):  # its block is missing, for the error said: nothing to mark
             continue
         above = _code_block_above(result)
         if above is None:
@@ -80,6 +85,9 @@ def apply_directives(state: StateCore) -> None:
             lines = above.content.count("\n") + (not above.content.endswith("\n"))
             marked, only = parse_highlight(args, env, line, needle, lines)
             above.meta = {**above.meta, "marked": marked, "fold": only}
+        elif "codepen" in above.meta:
+            message = "@codepen: the code block above has its button already (the first stays)"
+            report(env, line, needle, warning, message, "remove one of the two lines")
         else:
             above.meta = {**above.meta, "codepen": _codepen_variant(args, env, line, needle)}
     state.tokens = result
@@ -316,19 +324,22 @@ def parse_highlight(
             continue
         if part.lower() == "only":
             only = True
-        elif re.fullmatch(r"\d+(-\d+)?", part):
+        elif re.fullmatch(r"0*[1-9]\d*(-0*[1-9]\d*)?", part):  # numbers from 1
             low, high = sorted(int(n) for n in part.split("-")) if "-" in part else [int(part)] * 2
             marked.update(range(low, min(high, last) + 1))
             if low > last:
                 past.append(part)
         else:
+            zero = re.fullmatch(r"\d+(-\d+)?", part) is not None  # a line 0: no such line
             report(
                 env,
                 line,
                 needle,
                 warning,
-                f"@highlight: cannot read '{part}'",
-                "write line numbers and ranges, e.g. @highlight 1,3-5 only",
+                f"@highlight: {'no line ' if zero else 'cannot read '}'{part}'",
+                "lines are numbered from 1"
+                if zero
+                else "write line numbers and ranges, e.g. @highlight 1,3-5 only",
             )
     if past:
         lines_text = f"{last} line{'s' * (last != 1)}"
