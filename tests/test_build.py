@@ -1,6 +1,8 @@
 """End to end: build small sites in temporary folders and read the HTML as a browser would."""
 
 import hashlib
+import textwrap
+from pathlib import Path
 
 from bs4 import BeautifulSoup
 from conftest import CONSULTING, make_site
@@ -163,18 +165,26 @@ def test_images_files_and_relative_links(tmp_path, trustdocs):
     assert (site / "site" / "404.html").is_file()
 
 
+def kickoff_with_chart(tmp_path: Path, body: str) -> Path:
+    """The consulting course with an image beside its lessons' sources (whose pages are written
+    elsewhere) and a kickoff lesson of BODY (lines from the file's fourth)."""
+    pages = dict(CONSULTING)
+    pages["consulting/img/chart.png"] = "not really a png"
+    header = "@page learn-technology-consulting/kickoff Kickoff\n"
+    header += "@parent learn-technology-consulting 1\n@body\n"
+    pages["consulting/kickoff.md"] = header + textwrap.dedent(body).lstrip("\n")
+    return make_site(tmp_path, pages)
+
+
 def test_relative_paths_in_raw_html_are_rewritten_and_checked_as_markdown_ones_are(
     tmp_path, trustdocs
 ):
     """`<img src>` and `<a href>` of raw HTML, in blocks and inline: a file beside the page's
     source is reached from where the page is written, and a missing target is a warning at its
     line and column; the rest of the HTML stays as written."""
-    pages = dict(CONSULTING)
-    pages["consulting/img/chart.png"] = "not really a png"
-    pages["consulting/kickoff.md"] = """
-        @page learn-technology-consulting/kickoff Kickoff
-        @parent learn-technology-consulting 1
-        @body
+    site = kickoff_with_chart(
+        tmp_path,
+        """
         <figure class="wide">
           <img class=big src='img/chart.png' alt="A chart" data-src="img/nope.png"/>
           <img src="img/gone.png">
@@ -182,8 +192,8 @@ def test_relative_paths_in_raw_html_are_rewritten_and_checked_as_markdown_ones_a
 
         Inline <a href="communication.md#bad-news-early" title="x=1">the lesson</a>,
         <a href="https://example.org/a.html">out</a> and <a href=old-page.html>old</a>.
-        """
-    site = make_site(tmp_path, pages)
+        """,
+    )
     run = trustdocs(site, "build")
     assert run.code == 0, run.err
     shown = "content/consulting/kickoff.md"
@@ -203,20 +213,17 @@ def test_relative_paths_in_raw_html_are_rewritten_and_checked_as_markdown_ones_a
 def test_only_real_src_and_href_attributes_of_raw_html_are_read(tmp_path, trustdocs):
     """Not an `href=` inside another attribute's quoted value, nor what a textarea holds, nor
     a base element's address; an address on the tag's next line is reported on that line."""
-    pages = dict(CONSULTING)
-    pages["consulting/img/chart.png"] = "not really a png"
-    pages["consulting/kickoff.md"] = """
-        @page learn-technology-consulting/kickoff Kickoff
-        @parent learn-technology-consulting 1
-        @body
+    site = kickoff_with_chart(
+        tmp_path,
+        """
         <a title="see href=nope.html now" href="img/chart.png">chart</a>
         <img alt='src="img/gone.png"' src=" img/chart.png ">
         <textarea><a href="inside.html">x</a></textarea>
         <base href="img/">
         <img
            src="img/missing.png">
-        """
-    site = make_site(tmp_path, pages)
+        """,
+    )
     run = trustdocs(site, "build")
     assert run.code == 0, run.err
     shown = "content/consulting/kickoff.md"
@@ -504,15 +511,13 @@ def test_a_broken_link_after_a_code_span_over_two_lines_is_reported_where_it_sta
 ):
     """Inline rules read a paragraph's code span over two lines as one line: a link after it,
     in Markdown or raw HTML, is still reported at its own line and column."""
-    pages = dict(CONSULTING)
-    pages["consulting/kickoff.md"] = """
-        @page learn-technology-consulting/kickoff Kickoff
-        @parent learn-technology-consulting 1
-        @body
+    site = kickoff_with_chart(
+        tmp_path,
+        """
         Run `npm
         test` then read [the notes](gone.html) or <a href="lost.html">these</a>.
-        """
-    site = make_site(tmp_path, pages)
+        """,
+    )
     run = trustdocs(site, "build")
     assert run.code == 0, run.err
     shown = "content/consulting/kickoff.md"
