@@ -523,3 +523,22 @@ def test_a_broken_link_after_a_code_span_over_two_lines_is_reported_where_it_sta
     shown = "content/consulting/kickoff.md"
     assert f"{shown}:5:29: warning: link target 'gone.html' does not exist" in run.err, run.err
     assert f"{shown}:5:52: warning: link target 'lost.html' does not exist" in run.err, run.err
+
+
+def test_the_same_broken_link_twice_on_a_line_is_reported_twice(tmp_path, trustdocs):
+    """Two links to one missing file on a line are two problems, each at its own column:
+    reported once, an author fixes one and meets the other at the next build."""
+    site = kickoff_with_chart(
+        tmp_path,
+        """
+        Read [the notes](gone.html), then [the notes](gone.html) again, and ![a](gone.png) ![b](gone.png).
+        """,
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    for col in (18, 47):
+        assert f"{shown}:4:{col}: warning: link target 'gone.html' does not exist" in run.err
+    for col in (74, 89):
+        assert f"{shown}:4:{col}: warning: link target 'gone.png' does not exist" in run.err
+    assert run.err.count("does not exist") == 4, run.err

@@ -29,15 +29,31 @@ def file_position(
     """File line and column of NEEDLE on Markdown line BODY_LINE, or on one of the few lines
     after it (column 1 when not found). Inline rules see a code span or an image's text that
     runs over two lines as one: what follows them is on a later line than they were told."""
-    line_map, lines = where.line_map, where.lines
-    if not line_map:
+    found = _occurrence(where, body_line, needle, 0)
+    if found is not None:
+        return found
+    if not where.line_map:
         return 1, 1
+    return where.line_map[min(max(body_line, 0), len(where.line_map) - 1)], 1
+
+
+def _occurrence(
+    where: ParseContext | RenderContext, body_line: int, needle: str, skip: int
+) -> tuple[int, int] | None:
+    """File line and column of NEEDLE's occurrence after SKIP others, from Markdown line
+    BODY_LINE on (see `file_position`); None when there is no such one."""
+    line_map, lines = where.line_map, where.lines
+    if not line_map or not needle:
+        return None
     index = min(max(body_line, 0), len(line_map) - 1)
     for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map))):
-        col = lines[later].find(needle) + 1 if needle else 0
-        if col:
-            return line_map[later], col
-    return line_map[index], 1
+        col = lines[later].find(needle)
+        while col >= 0:
+            if not skip:
+                return line_map[later], col + 1
+            skip -= 1
+            col = lines[later].find(needle, col + 1)
+    return None
 
 
 LINES_AHEAD = 4  # how far past its line `file_position` looks for a needle
@@ -49,6 +65,16 @@ def report(
     """Add a diagnostic made by MAKE (error or warning) at NEEDLE on Markdown line BODY_LINE."""
     context = where(env)
     line, col = file_position(context, body_line, needle)
+    # The same problem twice on a line (two links to one missing file): each at its own place,
+    # not twice at the first one's, which would count as one.
+    taken = {(d.line, d.col) for d in context.diagnostics if d.message == message}
+    skip = 0
+    while (line, col) in taken:
+        skip += 1
+        found = _occurrence(context, body_line, needle, skip)
+        if found is None:
+            break
+        line, col = found
     context.diagnostics.append(make(context.path, line, col, message, hint))
 
 
