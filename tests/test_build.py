@@ -1,6 +1,7 @@
 """End to end: build small sites in temporary folders and read the HTML as a browser would."""
 
 import hashlib
+import json
 import textwrap
 from pathlib import Path
 
@@ -542,3 +543,24 @@ def test_the_same_broken_link_twice_on_a_line_is_reported_twice(tmp_path, trustd
     for col in (74, 89):
         assert f"{shown}:4:{col}: warning: link target 'gone.png' does not exist" in run.err
     assert run.err.count("does not exist") == 4, run.err
+
+
+def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, trustdocs):
+    """A bit-docs site publishes its pages and its static folder only, as bit-docs does: an image
+    beside a lesson is missing from the site, and the warning says why, not only that."""
+    bitdocs = {"glob": "src/**/*.md", "parent": "home", "dest": "out", "static": "static"}
+    (tmp_path / "package.json").write_text(json.dumps({"name": "a", "bit-docs": bitdocs}))
+    (tmp_path / "src").mkdir()
+    (tmp_path / "static").mkdir()
+    (tmp_path / "src" / "index.md").write_text(
+        '@page home Home\n@body\n![chart](chart.png) ![logo](../static/logo.png) <img src="pic.png">\n'
+    )
+    for made in ("src/chart.png", "src/pic.png", "static/logo.png"):
+        (tmp_path / made).write_bytes(b"\x89PNG")
+    run = trustdocs(tmp_path, "build")
+    assert run.code == 0, run.err
+    why = "(a bit-docs site publishes only its pages and its static folder, static/)"
+    assert f"src/index.md:3:10: warning: link target 'chart.png' does not exist {why}" in run.err
+    assert f"src/index.md:3:59: warning: link target 'pic.png' does not exist {why}" in run.err
+    assert "logo.png" not in run.err
+    assert (tmp_path / "out" / "static" / "logo.png").is_file()

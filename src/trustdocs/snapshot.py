@@ -68,6 +68,7 @@ class LocalLink:
     problem: str = ""
     page: str = ""  # the page it reaches, if it reaches one
     fragment: str = ""
+    hint: str = ""  # how to mend the problem
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class SiteSnapshot:
     codepen_replacements: tuple[tuple[str, str], ...] = ()
     page_sources: dict[str, str] = field(default_factory=dict)  # .md rel path -> page name
     redirects: dict[str, Redirect] = field(default_factory=dict)  # by the old output path
+    missing_hint: str = ""  # what a link to a missing file is told (a bit-docs site's rule)
 
     def resolve_local(self, page: PageSummary, url: str) -> LocalLink:
         """Rewrite a relative link or image path of PAGE (see FORMAT.md §6) and check its target."""
@@ -110,7 +112,7 @@ class SiteSnapshot:
         if path.endswith("/") or from_output == ".":
             from_output = posixpath.join(from_output, INDEX_HTML).removeprefix("./")
         if from_output not in self.output_files:
-            return LocalLink(url, f"link target '{url}' does not exist")
+            return LocalLink(url, f"link target '{url}' does not exist", hint=self.missing_hint)
         if home != page.output:
             url = relative_url(page.output, from_output) + tail
         return LocalLink(
@@ -216,8 +218,20 @@ def resolve_snapshot(
         codepen_replacements=config.codepen_replacements,
         page_sources={s.source: s.name for s in summaries.values()},
         redirects=redirects,
+        missing_hint=_missing_hint(config),
     )
     return snapshot, problems
+
+
+def _missing_hint(config: SiteConfig) -> str:
+    """What a link to a file that is not published is told: a bit-docs site publishes its pages
+    and its static folder, not the files beside its pages, which an author may not expect."""
+    if config.layout != "bitdocs":
+        return ""
+    if config.static_dir is None:
+        return "a bit-docs site publishes only its pages here: package.json names no static folder"
+    shown = display_path(config.static_dir)
+    return f"a bit-docs site publishes only its pages and its static folder, {shown}/"
 
 
 @dataclass(frozen=True)

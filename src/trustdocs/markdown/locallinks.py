@@ -60,7 +60,7 @@ def _written_url(url: str, env: dict[str, Any], line: int, needle: str) -> str:
         return "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
     link = context.resolve_local(url)
     if link.problem:
-        report(env, line, needle, warning, link.problem)
+        report(env, line, needle, warning, link.problem, link.hint)
     inside = link_in_print(context, link.page, link.fragment) if link.page else None
     return inside or link.url
 
