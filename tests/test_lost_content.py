@@ -176,6 +176,8 @@ def test_codepen_react_and_the_pre_processor_of_each_language(bitdocs):
     assert '"//unpkg.com/react@18/umd/react.development.js"' in react["js"]
     assert typescript["js_pre_processor"] == "typescript"
     assert jsx["js_pre_processor"] == "babel"
+    # Open as bit-docs' plugin opens them: the JS editor and its console, HTML and CSS folded.
+    assert react["editors"] == typescript["editors"] == jsx["editors"] == "0011"
 
 
 def test_package_json_glob_ignore_is_read():

@@ -33,6 +33,9 @@ REACT_SCRIPTS = (
     "https://unpkg.com/react-dom@18/umd/react-dom.development.js",
 )
 REACT_ROOT = '<div id="root"></div>'
+# CodePen's editors shown, as four flags (HTML, CSS, JS, console): code for the JS editor opens
+# with its console beside it, the HTML and CSS editors folded, as bit-docs' plugin opens it.
+JS_EDITORS = "0011"
 # What bit-docs' plugin takes out of an HTML demo: an inline script whose type names code for the
 # JS editor (one with `src` stays, as does a plain script, which the page runs as it is, or data
 # such as an import map), and the first style element.
@@ -79,6 +82,8 @@ def codepen_data(
         data["js_pre_processor"] = pre_processor
     elif editor == "js" and _IMPORT.search(code):
         data["js_module"] = True  # an `import` in a classic script is a syntax error
+    if editor == "js":
+        data["editors"] = JS_EDITORS
     return data
 
 
