@@ -468,3 +468,79 @@ def test_any_bitdocs_section_loads_or_is_an_error_at_its_key(
             assert config.root == section["parent"]
             assert 1 <= len(config.page_glob) <= 1000
             assert all(pattern and not pattern.startswith("/") for pattern in config.page_glob)
+
+
+# --- the plain cross-link rule reads as the general ones do ------------------------------------------
+
+LINK_PIECES = [
+    *("[course/intro]", "[course/intro Some *text*]", "[course/intro#setup]", "[academy]"),
+    *("[academy](u)", "[academy][ref]", "[ref]", "[academy]: /url\n", "[^1]", "[^1]: note\n"),
+    *("[https://example.com a site]", "[course/setup `code]`]", "[course/setup \\] x]"),
+    *("[course/intro <b>]", "[academy]]", "[[academy]]", "![academy]", "![a [academy] b](i.png)"),
+    *(
+        "[a [academy] b](u)",
+        "`[academy]`",
+        "- [x] academy\n",
+        "- [ ] [academy]\n",
+        "[academy\nnext]",
+    ),
+    *("[Academy]", "[course/intro text [ref]]", "*[academy]*", "**[academy** x]", "~~[academy]~~"),
+    *(
+        "\\[academy]",
+        "&amp;[academy]&lt;",
+        "\n\n[academy]: /h\n",
+        "[ACADEMY]: /h\n\n",
+        "# [academy]\n",
+    ),
+    *(
+        "> [academy]\n",
+        "| [academy] | b |\n|---|---|\n| [ref] | [course/intro] |\n",
+        "<a>[academy]</a>",
+    ),
+    *(
+        "[academy](",
+        "[academy] (x)",
+        "[academy]x",
+        "[course/intro#]",
+        "[#x]",
+        "[]",
+        "[ ]",
+        " ",
+        "\n",
+    ),
+]
+
+
+def _parsed_with(text: str, plain: bool) -> tuple[str, list[str]]:
+    """TEXT's tokens and problems, with the plain cross-link rule on or off."""
+    from trustdocs.markdown import markdown_parser, parse_markdown
+
+    for bitdocs in (False, True):
+        rules = markdown_parser(bitdocs).inline.ruler
+        (rules.enable if plain else rules.disable)(["cross_link_plain"])
+    names = frozenset({"course/intro", "course/setup", "academy", "ref"})
+    lines = tuple(range(1, text.count("\n") + 2))
+    parsed, problems = parse_markdown(text, "content/p.md", lines, names)
+    tokens = [
+        (
+            t.type,
+            t.content,
+            t.attrs,
+            t.meta,
+            [(c.type, c.content, c.attrs, c.meta) for c in t.children or ()],
+        )
+        for t in parsed.tokens
+    ]
+    return repr(tokens), sorted(map(repr, problems))
+
+
+@fuzz_settings(300)
+@given(st.lists(st.sampled_from(LINK_PIECES), min_size=1, max_size=8))
+def test_a_cross_link_read_early_reads_as_the_general_rules_read_it(pieces: list[str]) -> None:
+    """Cross-links with a plain label are read before markdown-it's link rule, to spare measuring
+    their label twice: the tokens and the problems must be what the general rules make."""
+    text = "".join(pieces)
+    try:
+        assert _parsed_with(text, plain=True) == _parsed_with(text, plain=False), text
+    finally:
+        _parsed_with("", plain=True)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.image import image
@@ -63,6 +63,7 @@ TASK_MARKER = re.compile(r"\[[ xX]\]\s")  # what the task-list plugin turns into
 
 def cross_link_plugin(md: MarkdownIt) -> None:
     """Add the bracket cross-link rule and its renderers; an image's alt text holds no links."""
+    md.inline.ruler.before("link", "cross_link_plain", plain_cross_link_rule)
     md.inline.ruler.push("cross_link", cross_link_rule)
     md.inline.ruler.at("image", image_without_cross_links)
     md.add_render_rule("cross_link_open", render_cross_link_open)
@@ -94,8 +95,45 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
     if start == 0 and context.inline_opens_list_item and TASK_MARKER.match(state.src):
         return False
     end = state.md.helpers.parseLinkLabel(state, start, True)
-    if end < 0:
+    return end >= 0 and _cross_link(state, start, end)
+
+
+# A label whose end no inline rule can move: no brackets, code spans, escapes, autolinks or raw
+# HTML, no footnote mark. The first `]` ends it, as markdown-it's label reader would find.
+_PLAIN_LABEL = re.compile(r"\[(?!\^)([^\[\]\\`<\n]*)\]")
+
+
+def plain_cross_link_rule(state: StateInline, silent: bool) -> bool:
+    """`[NAME …]` of a page, with a plain label and nothing after it that makes it a Markdown
+    link, read before markdown-it's link rule: that rule would measure the label, find it is no
+    link, and leave `cross_link_rule` to measure it again (a quarter of a page's parse, in a
+    course of many cross-links). Anything else is left to those two, as if this rule were not."""
+    start = state.pos
+    context: ParseContext = state.env["parse"]
+    if state.src[start] != "[" or silent or state.linkLevel > 0 or context.images_open:
         return False
+    plain = _PLAIN_LABEL.match(state.src, start, state.posMax)
+    if plain is None or state.src[plain.end() : plain.end() + 1] in ("(", "["):
+        return False
+    words = plain.group(1).split(None, 1)
+    if not words or (
+        start == 0 and context.inline_opens_list_item and TASK_MARKER.match(state.src)
+    ):
+        return False
+    first = words[0]
+    if not first.startswith(("http://", "https://")) and not _is_page(
+        context, first.partition("#")[0]
+    ):
+        return False  # the other rules say whether it is a link or text, and warn
+    references = state.env.get("references")
+    if references and normalizeReference(plain.group(1)) in references:
+        return False  # a shortcut reference link: markdown-it's link rule makes it
+    return _cross_link(state, start, plain.end() - 1)
+
+
+def _cross_link(state: StateInline, start: int, end: int) -> bool:
+    """The cross-link (or bracketed text) whose label ends at END."""
+    context: ParseContext = state.env["parse"]
     label = state.src[start + 1 : end]
     words = label.split(None, 1)
     if not words:
