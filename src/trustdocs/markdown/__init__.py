@@ -98,10 +98,16 @@ class ParseContext:
     titles_shown: set[str] = field(default_factory=set)
     names_asked: set[str] = field(default_factory=set)
     names_near: set[tuple[str, float]] = field(default_factory=set)  # (word, closeness)
+
     # where the inline text being parsed sits (markdown-it tracks block lines only)
     inline_line: int = 0
     inline_opens_list_item: bool = False
     images_open: int = 0
+
+    @functools.cached_property
+    def real_site_dir(self) -> Path | None:
+        """SITE_DIR, its links followed: worked out once for all of a page's directives."""
+        return self.site_dir.resolve() if self.site_dir is not None else None
 
 
 @functools.cache

@@ -121,7 +121,7 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     except (RuntimeError, OSError):  # Python raises RuntimeError for a symlink loop before 3.13
         _refuse(env, line, needle, f"{what} is a symlink loop")
         return None
-    site = parse.site_dir.resolve() if parse.site_dir is not None else None
+    site = parse.real_site_dir
     if site is not None and not may_read(path, site, parse.allow_outside_files):
         text, digest = None, file_digest(path, parse.max_include_bytes)  # where it is counts
         _refuse(
@@ -143,11 +143,10 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     # The path as written too, with where it leads: pointing a link elsewhere changes what is read.
     # With its `..` parts gone, and kept: after a link to a folder (the page's own), `..` leads up
     # from where the link leads, and only the path that keeps them names that link.
-    source_dir = Path(os.path.abspath(parse.source_dir))
-    for written in dict.fromkeys(
-        (os.path.abspath(source_dir / relative), str(source_dir / relative))
-    ):
-        real = os.path.realpath(written)
+    joined = str(Path(os.path.abspath(parse.source_dir)) / relative)
+    for written in dict.fromkeys((os.path.abspath(joined), joined)):
+        # The path as joined leads where the path resolved above does (each link followed).
+        real = str(path) if written == joined else os.path.realpath(written)
         if real == str(path):
             as_written = leading(written, real, digest)
         else:
