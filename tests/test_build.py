@@ -564,3 +564,33 @@ def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, tru
     assert f"src/index.md:3:59: warning: link target 'pic.png' does not exist {why}" in run.err
     assert "logo.png" not in run.err
     assert (tmp_path / "out" / "static" / "logo.png").is_file()
+
+
+def test_raw_html_left_open_is_closed_where_its_page_ends_with_a_warning(tmp_path, trustdocs):
+    """An HTML comment or a <textarea> never closed would take the rest of the page into it:
+    the theme's navigation and scripts, and on the print page every later chapter. Each is
+    reported where it opened and closed at the end of its page's text."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page index Home\n@body\nIntro.\n\n<!-- TODO: rewrite\n\n## Practice\n",
+            "lesson.md": (
+                "@page lesson Lesson Two\n@parent index 1\n@body\n## Lesson two text\n\n"
+                'A <!-- whole --> comment, <div title="<!--">a quoted one</div>, `<textarea>`.\n'
+                "Type here: <textarea>\n"
+            ),
+            "last.md": "@page last Last Lesson\n@parent index 2\n@body\nThe end.\n",
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert "content/index.md:5:1: warning: HTML comment is never closed" in run.err, run.err
+    assert "content/lesson.md:7:12: warning: <textarea> is never closed" in run.err, run.err
+    assert run.err.count("never closed") == 2, run.err
+    out = site / "site"
+    home = BeautifulSoup((out / "index.html").read_text(), "html.parser")
+    assert "rewrite" not in home.get_text() and home.select_one("nav.pager, .pager") is not None
+    printed = BeautifulSoup((out / "print.html").read_text(), "html.parser")
+    titles = [h.get_text() for h in printed.select("section.chapter > h1")]
+    assert titles == ["Home", "Lesson Two", "Last Lesson"], titles
+    assert "The end." in printed.get_text()

@@ -22,10 +22,11 @@ SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "
 EXAMPLES = json.loads(SPEC.read_text(encoding="utf-8")) if SPEC.is_file() else []
 needs_spec = pytest.mark.skipif(not EXAMPLES, reason=f"CommonMark examples not found at {SPEC}")
 
-# Intentional differences with no page names, by example number. None today: the syntax trustdocs
-# enables on top of CommonMark (tables, strikethrough, footnotes, definition lists, task lists)
-# changes no spec example.
-EXTENSIONS: frozenset[int] = frozenset()
+# Intentional differences with no page names, by example number. The syntax trustdocs enables on
+# top of CommonMark (tables, strikethrough, footnotes, definition lists, task lists) changes no
+# spec example. 173 ends inside a `<style>` it never closes: trustdocs closes it at the end of the
+# text, with a warning, or it would take the theme's markup after the page's text into it.
+EXTENSIONS: frozenset[int] = frozenset({173})
 
 # More differences when the spec's labels are page names: a bracketed page name that CommonMark
 # leaves as text (no reference definition applies) is a cross-link, as FORMAT.md §4 says. `[foo]`

@@ -37,6 +37,7 @@ from trustdocs.markdown.headings import (
 )
 from trustdocs.markdown.highlight import CodeBlock, given_highlights, highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
+from trustdocs.markdown.openhtml import open_html_plugin
 from trustdocs.markdown.positions import file_position, line_numbers_plugin
 from trustdocs.markdown.printpage import print_chapter_id, print_page_plugin
 from trustdocs.markdown.tables import table_plugin
@@ -134,6 +135,7 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     md.use(table_plugin)
     md.use(print_page_plugin)
     md.use(unapplied_plugin)
+    md.use(open_html_plugin)
     md.add_render_rule("fence", render_fence)
     md.add_render_rule("code_block", render_fence)
     return md

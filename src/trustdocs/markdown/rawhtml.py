@@ -41,3 +41,14 @@ def attribute_values(text: str) -> Iterator[tuple[str, int, int]]:
         if value is not None:
             quoted = value[:1] in ("'", '"')
             yield found.group(1).lower(), found.start(2) + quoted, found.end(2) - quoted
+
+
+def start_tag_end(text: str, start: int) -> int:
+    """Where the start tag at START of TEXT ends, after its `>`, its attributes read as a browser
+    reads them (a `>` in a quoted value ends nothing); -1 when it does not end."""
+    name = _TAG_NAME.match(text, start)
+    at = name.end() if name else start
+    while (found := _ATTRIBUTE.match(text, at)) is not None and found.end() > at:
+        at = found.end()
+    end = text.find(">", at)
+    return end + 1 if end >= 0 else -1
