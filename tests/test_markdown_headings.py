@@ -38,12 +38,20 @@ def test_duplicate_headings_get_numbered_ids_and_raw_html_ids_are_anchors():
         ("## See [can-core the core]", "see-the-core"),
         ("## Read [the guide](https://example.com)", "read-the-guide"),
         ("## Logo ![the logo](https://example.com/l.png)", "logo-the-logo"),
+        ("## Caf&eacute; menu", "café-menu"),
+        ("## The \\_\\_init\\_\\_ method", "the-__init__-method"),
+        ("## Fish &amp; chips", "fish--chips"),
     ],
 )
 def test_a_heading_id_comes_from_its_whole_visible_text(heading, expected):
     body = render_body(heading, {"can-core": "CanJS Core"})
     assert body.parsed.headings[0].id == expected
     assert f'id="{expected}"' in body.html
+
+
+def test_a_heading_shows_its_entities_and_escaped_characters_in_the_outline():
+    body = render_body("## Fish &amp; chips\n\n## Caf&eacute; \\*menu\\*\n")
+    assert [h.text for h in body.parsed.headings] == ["Fish & chips", "Café *menu*"]
 
 
 def test_a_heading_of_tags_keeps_an_id_and_shows_the_word_in_bitdocs_sites():

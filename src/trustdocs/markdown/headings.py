@@ -42,7 +42,7 @@ def visible_text(children: list[Token], context: ParseContext) -> str:
     """What a reader sees of inline tokens: text, code, link text, a cross-link's title, alt text."""
     words: list[str] = []
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("text", "text_special", "code_inline"):  # special: an entity, an escape
             words.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             words.append("\n")
