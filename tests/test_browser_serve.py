@@ -129,3 +129,51 @@ def test_search_in_a_tab_the_edit_did_not_reload_finds_the_pages_as_they_are_now
                     assert found(f"word{n}") == [[f"Lesson {n}", f"b/l{n}.html", f"word{n}."]]
     finally:
         running.stop()
+
+
+def test_a_save_between_serving_a_page_and_its_stream_start_still_reloads_it(tmp_path):
+    """The page's HTML is served, the author saves again, and only then does the tab's event
+    stream connect (a slow load, or a reload that an earlier save started): the tab is told its
+    page is no longer the one served, and shows the last save."""
+    site = make_site(tmp_path, CONSULTING)
+    lesson = site / "content/consulting/building-rapport.md"
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            held = []
+            page.route("**/_trustdocs/events**", lambda route: held.append(route))
+            page.goto(running.url + "learn-technology-consulting/building-rapport.html")
+            version = running.preview.last.version
+            edit(lesson, "## What's next?", "## Saved while the page loaded")
+            for _ in range(80):  # the preview takes the save before the stream connects
+                if running.preview.last.version > version:
+                    break
+                page.wait_for_timeout(100)
+            held.pop(0).continue_()  # the stream connects only now
+            page.wait_for_selector("#saved-while-the-page-loaded", timeout=8000)
+    finally:
+        running.stop()
+
+
+def test_a_page_whose_address_is_not_ascii_reloads_when_it_is_edited(tmp_path):
+    """Rebuild events name pages as they are (/café.html); the address bar percent-encodes them."""
+    pages = dict(CONSULTING)
+    pages["consulting/cafe.md"] = (
+        "@page learn-technology-consulting/café Café Talk\n"
+        "@parent learn-technology-consulting 9\n@body\nFirst words.\n"
+    )
+    site = make_site(tmp_path, pages)
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(running.url + "learn-technology-consulting/caf%C3%A9.html")
+            assert "First words." in page.inner_text("main")
+            page.wait_for_timeout(300)  # let the event stream connect
+            edit(site / "content/consulting/cafe.md", "First words.", "Second words.")
+            page.wait_for_function(
+                "document.body.innerText.includes('Second words.')", timeout=8000
+            )
+    finally:
+        running.stop()

@@ -13,7 +13,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from trustdocs.config import default_theme_dir
 from trustdocs.urls import INDEX_HTML, PREVIEW_PREFIX, site_url
@@ -22,8 +22,8 @@ from trustdocs.urls import INDEX_HTML, PREVIEW_PREFIX, site_url
 class Report(Protocol):
     """A rebuild's report, as open pages receive it."""
 
-    def as_json(self) -> str:
-        """The event's payload."""
+    def as_json(self, stale: bool = False) -> str:
+        """The event's payload; STALE: the page listening is no longer the one served."""
         ...
 
 
@@ -44,6 +44,10 @@ class ServedPreview(Protocol):
 
     def subscription(self) -> AbstractContextManager[queue.Queue[Any]]:
         """A queue receiving every rebuild report while the caller listens."""
+        ...
+
+    def serves(self, mark: str) -> bool:
+        """Whether the page marked MARK is still served as it was when it was marked."""
         ...
 
 
@@ -174,10 +178,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "keep-alive")
         self.end_headers()
         self.close_connection = True
+        mark = parse_qs(urlsplit(self.path).query).get("served", [""])[0]
         with self.preview.subscription() as inbox:
             try:
-                hello = self.preview.last
-                self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello.as_json()}\n\n".encode())
+                # Asked once listening: a page saved again after this is told by a rebuild event.
+                hello = self.preview.last.as_json(
+                    stale=bool(mark) and not self.preview.serves(mark)
+                )
+                self.wfile.write(f"retry: 500\nevent: hello\ndata: {hello}\n\n".encode())
                 self.wfile.flush()
                 while not getattr(self.server, "stopping", False):
                     try:

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
+import itertools
 import json
 import os
 import queue
@@ -71,6 +72,14 @@ from trustdocs.urls import PREVIEW_PREFIX
 from trustdocs.workers import PARALLEL_MINIMUM, worker_count
 
 RELOAD_SCRIPT = f'<script src="{PREVIEW_PREFIX}livereload.js" defer></script>\n'
+
+
+def reload_script(served: str) -> str:
+    """The reload script of a page served as SERVED (`ServedFolder`): the event stream tells the
+    page at once when that is no longer the page's HTML (saved again while it was loading)."""
+    return RELOAD_SCRIPT.replace(" defer>", f' data-served="{served}" defer>', 1)
+
+
 QUIET_SECONDS = 0.03  # a burst of file events ends after this much silence
 # From this many page files the preview starts without rendering: each page is rendered when it is
 # first asked for, so a large course is served in seconds rather than after a full build.
@@ -108,9 +117,10 @@ class RebuildReport:
     errors: tuple[str, ...]  # `file:line:col: message` lines while the sources have errors
     seconds: float
 
-    def as_json(self) -> str:
-        """The SSE payload."""
-        return json.dumps({"version": self.version, "changed": self.changed, "errors": self.errors})
+    def as_json(self, stale: bool = False) -> str:
+        """The SSE payload; STALE: the page listening is no longer the one served."""
+        report = {"version": self.version, "changed": self.changed, "errors": self.errors}
+        return json.dumps({**report, "stale": True} if stale else report)
 
 
 class Preview:
@@ -243,6 +253,10 @@ class Preview:
         served are that build's too), or the page that shows the errors."""
         return _made_or_last_good(self, rel) if is_on_request(rel) else None
 
+    def serves(self, mark: str) -> bool:
+        """Whether the page marked MARK is still served as it was when it was marked."""
+        return self.folder.serves(mark)
+
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
         """A queue receiving every rebuild report while the caller listens."""
@@ -260,18 +274,33 @@ class ServedFolder:
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir
         self.files: dict[str, OutputContent] = {}  # what the folder holds, as served
-        self.injected: dict[str, tuple[str, str]] = {}  # page -> (as built, as served)
+        self.injected: dict[str, tuple[str, str, str]] = {}  # page -> as built, as served, mark
+        self.marks: set[str] = set()  # of the pages the folder holds now
+        self._made = itertools.count(1)
 
     def _served_form(self, rel: str, content: OutputContent) -> OutputContent:
-        """A page as the preview serves it: with the reload script."""
+        """A page as the preview serves it: with the reload script, marked (`reload_script`)."""
         if not rel.endswith(".html") or not isinstance(content, str):
             return content
         known = self.injected.get(rel)
-        if known is not None and known[0] is content:
-            return known[1]
-        served = content.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
-        self.injected[rel] = (content, served)
+        if known is not None and (known[0] is content or known[0] == content):
+            return known[1]  # the same page: the same mark, so that open tabs stay
+        mark = str(next(self._made))
+        served = content.replace("</body>", reload_script(mark) + "</body>", 1)
+        self._forget(rel)
+        self.injected[rel] = (content, served, mark)
+        self.marks.add(mark)
         return served
+
+    def _forget(self, rel: str) -> None:
+        """REL is no longer served as it was: its mark is no longer current."""
+        known = self.injected.pop(rel, None)
+        if known is not None:
+            self.marks.discard(known[2])
+
+    def serves(self, mark: str) -> bool:
+        """Whether a page marked MARK is still served as it was (`reload_script`)."""
+        return mark in self.marks
 
     def sync(self, files: dict[str, OutputContent]) -> list[str]:
         """Make the output folder hold FILES, touching only what differs; return changed URLs."""
@@ -284,6 +313,7 @@ class ServedFolder:
         # Deletions first, with the folders they empty: a file may be replaced by a folder of its
         # name (content/notes becoming content/notes/), or a folder by a file.
         for rel in set(self.files) - set(files):
+            self._forget(rel)
             target = self._inside(rel)
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()

@@ -1,7 +1,15 @@
 // Preview only (trustdocs serve): reload this page when its HTML changes, show build errors on top.
 (function () {
   "use strict";
-  var here = location.pathname.endsWith("/") ? location.pathname + "index.html" : location.pathname;
+  var path = location.pathname;
+  try {
+    path = decodeURIComponent(path); // as rebuild events name pages: /café.html, not /caf%C3%A9.html
+  } catch (error) {
+    // an address no page has: compared as it is
+  }
+  var here = path.endsWith("/") ? path + "index.html" : path;
+  // Which HTML of this page was served: the preview says at once if it is no longer the page's.
+  var served = document.currentScript ? document.currentScript.getAttribute("data-served") : null;
   var scrollKey = "trustdocs-scroll:" + here;
   var saved = sessionStorage.getItem(scrollKey);
   if (saved !== null) {
@@ -62,10 +70,13 @@
     }
     // A page shown in place of one not built yet: the errors went before this tab connected.
     var waiting = document.querySelector('meta[name="trustdocs-waiting"]') !== null;
-    if (waiting || (!initial && (hadErrors || report.changed.indexOf(here) !== -1))) reload();
+    // Saved again between serving this HTML and this stream's start: no rebuild event will say it.
+    var stale = initial && report.stale === true;
+    if (waiting || stale || (!initial && (hadErrors || report.changed.indexOf(here) !== -1))) reload();
   }
 
-  var source = new EventSource("/_trustdocs/events");
+  var events = "/_trustdocs/events" + (served ? "?served=" + encodeURIComponent(served) : "");
+  var source = new EventSource(events);
   source.addEventListener("hello", function (event) { handle(JSON.parse(event.data), true); });
   source.addEventListener("rebuild", function (event) { handle(JSON.parse(event.data), false); });
 })();
