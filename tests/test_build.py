@@ -594,3 +594,37 @@ def test_raw_html_left_open_is_closed_where_its_page_ends_with_a_warning(tmp_pat
     titles = [h.get_text() for h in printed.select("section.chapter > h1")]
     assert titles == ["Home", "Lesson Two", "Last Lesson"], titles
     assert "The end." in printed.get_text()
+
+
+def test_lists_and_quotes_nested_deep_keep_every_line_and_what_follows(tmp_path, trustdocs):
+    """markdown-it's CommonMark preset stops reading at 20 levels and drops the rest of the page:
+    ten nested lists lost their last item and everything after them. Nesting is now read 96
+    levels deep; deeper lines are shown as text, with a warning at the first of them."""
+    lines = ["@page index Home", "@body", "Before.", ""]
+    lines += ["  " * depth + f"- item{depth}" for depth in range(60)]
+    lines += [
+        "",
+        "After the list.",
+        "",
+        "## Later heading",
+        "",
+        ">" * 120 + " Deep quote.",
+        "",
+        "End.",
+    ]
+    site = make_site(tmp_path, {"index.md": "\n".join(lines) + "\n"})
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    text = BeautifulSoup((site / "site" / "index.html").read_text(), "html.parser").get_text()
+    for kept in [
+        *(f"item{depth}" for depth in range(60)),
+        "After the list.",
+        "Deep quote.",
+        "End.",
+    ]:
+        assert kept in text, kept
+    assert "Later heading" in text
+    shown = "content/index.md"
+    assert f"{shown}:52:97: warning: lists or quotes nested too deep" in run.err, run.err
+    assert f"{shown}:70:97: warning: lists or quotes nested too deep" in run.err, run.err
+    assert run.err.count("nested too deep") == 2, run.err

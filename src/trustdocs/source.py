@@ -388,14 +388,44 @@ def html_block_rule(bitdocs: bool) -> BlockRule:
     return rule
 
 
+# How deep blocks nest (a list in a list item is two levels) before the rest is kept as text:
+# markdown-it's CommonMark preset stops at 20 levels, and drops everything after that point, to the
+# end of the page, without a word (ten nested lists).
+MAX_NESTING = 100
+TOO_DEEP = MAX_NESTING - 4  # the rule below takes over here, a little before markdown-it's stop
+
+
+def too_deep_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Lines nested too deep, kept as one paragraph of text (marked `too_deep`, for a warning)."""
+    if state.level < TOO_DEEP or silent:
+        return False
+    line = start_line + 1
+    while line < end_line and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+        line += 1
+    content = "\n".join(
+        state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
+        for n in range(start_line, line)
+    )
+    state.push("paragraph_open", "p", 1).map = [start_line, line]
+    inline = state.push("inline", "", 0)
+    inline.content, inline.map, inline.children = content.strip(), [start_line, line], []
+    inline.meta = {"too_deep": True}
+    state.push("paragraph_close", "p", -1)
+    state.line = line
+    return True
+
+
 def body_blocks_plugin(md: MarkdownIt, bitdocs: bool = False) -> None:
     """A body's block syntax beyond CommonMark, for the Markdown stage and the fence scanner alike.
 
-    Tables, footnotes, definition lists, directive lines, and HTML blocks that end early.
+    Tables, footnotes, definition lists, directive lines, HTML blocks that end early, and blocks
+    nested too deep kept as text.
     """
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin
 
+    md.options["maxNesting"] = MAX_NESTING
+    md.block.ruler.before("table", "too_deep", too_deep_rule)
     md.enable(["table"])
     md.use(footnote_plugin).use(deflist_plugin)
     md.block.ruler.at(

@@ -15,7 +15,7 @@ from markdown_it.rules_core import StateCore
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
-from trustdocs.source import KNOWN_TAGS
+from trustdocs.source import KNOWN_TAGS, TOO_DEEP
 
 LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
 
@@ -26,8 +26,18 @@ def unapplied_plugin(md: MarkdownIt) -> None:
 
 
 def warn_unapplied(state: StateCore) -> None:
-    """Each line of prose or raw HTML that opens with `@tag`, where TAG is a known tag."""
+    """Each line of prose or raw HTML that opens with `@tag`, where TAG is a known tag; and
+    each run of lines nested too deep to be read as Markdown (`source.too_deep_rule`)."""
     for token in state.tokens:
+        if token.meta.get("too_deep") and token.map is not None:
+            report(
+                state.env,
+                token.map[0],
+                token.content.split("\n", 1)[0],
+                warning,
+                "lists or quotes nested too deep: these lines are shown as plain text",
+                f"blocks are read {TOO_DEEP} levels deep at most, a list in a list counting two",
+            )
         comment = token.type == "html_block" and token.content.lstrip().startswith("<!--")
         if token.map is not None and token.type in ("inline", "html_block") and not comment:
             _check_lines(state.env, token.content, token.map[0])
