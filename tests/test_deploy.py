@@ -178,3 +178,16 @@ def test_missing_remote_and_checked_out_branch_are_refused_before_building(cours
     run = trustdocs(site, "deploy", "--branch", "main")
     assert run.code == 2 and "branch 'main' is checked out" in run.err
     assert git(site, "log", "--format=%s", "main").strip() == "The course"
+
+
+def test_a_branch_that_is_another_name_for_one_is_refused(course, trustdocs):
+    """`master` kept as a symbolic ref to `main` after a rename: moving it moves `main`, the
+    branch checked out, which would then hold the built site and lose the author's files."""
+    site, _ = course
+    git(site, "symbolic-ref", "refs/heads/master", "refs/heads/main")
+    before = users_state(site)
+    run = trustdocs(site, "deploy", "--branch", "master")
+    assert run.code == 2 and "branch 'master' is another name for refs/heads/main" in run.err
+    assert "pages in" not in run.err  # nothing was built
+    assert users_state(site) == before
+    assert git(site, "log", "--format=%s", "main").strip() == "The course"

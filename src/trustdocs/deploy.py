@@ -85,6 +85,13 @@ def find_target(folder: Path, branch: str, remote: str, push: bool = True) -> De
     if not _succeeds(repository, "check-ref-format", f"refs/heads/{branch}"):
         raise DeployError(f"'{branch}' is not a valid branch name")
     ref = f"refs/heads/{branch}"
+    if _succeeds(repository, "symbolic-ref", "-q", ref):
+        # Moving it would move the branch it names, which may be the one checked out.
+        named = _git(repository, "symbolic-ref", "-q", ref).strip()
+        raise DeployError(
+            f"branch '{branch}' is another name for {named}; deploy moves the branch it publishes "
+            "to, so pass --branch with a branch of its own"
+        )
     for line in _git(repository, "worktree", "list", "--porcelain").splitlines():
         if line == f"branch {ref}":
             raise DeployError(
