@@ -587,7 +587,10 @@ def test_a_swap_that_the_system_refuses_leaves_nothing_beside_the_output(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-@pytest.mark.parametrize("rel", ["404.html", "_assets/style.css", "print.html"])
+@pytest.mark.parametrize(
+    "rel",
+    ["404.html", "_assets/style.css", "print.html", "_assets/search/manifest.js", "_assets/search"],
+)
 def test_a_content_file_where_the_site_writes_its_own_is_an_error(tmp_path, rel):
     root = make_site(tmp_path, CONSULTING)
     write_files(root / "content", {rel: "the author's own file\n"})

@@ -174,12 +174,17 @@ def _search_files(pages: Mapping[str, PageOutputs], search: SearchIndex) -> dict
 
 
 def replaced_copies(copies: Mapping[str, Path], generated: Mapping[str, str]) -> list[Diagnostic]:
-    """An error for each copied file that a file the site makes itself would silently replace."""
-    return [
-        error(display_path(path), 1, 1, f"{rel} would be replaced by {generated[rel]}")
-        for rel, path in copies.items()
-        if rel in generated
-    ]
+    """An error for each copied file that a file the site makes itself would silently replace,
+    or one in a folder the site makes (the search index's), or a file of that folder's name."""
+    folders = {path: what for path, what in generated.items() if path.endswith("/")}
+    problems = []
+    for rel, path in copies.items():
+        what = generated.get(rel) or next(
+            (what for folder, what in folders.items() if (rel + "/").startswith(folder)), None
+        )
+        if what is not None:
+            problems.append(error(display_path(path), 1, 1, f"{rel} would be replaced by {what}"))
+    return problems
 
 
 _PROBLEMS = operator.attrgetter("rendered.diagnostics")  # of a page's outputs
