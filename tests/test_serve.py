@@ -20,6 +20,7 @@ from trustdocs.outputs import is_on_request
 from trustdocs.serve import (
     RELOAD_SCRIPT,
     WATCHED_APART,
+    ServedFolder,
     site_links,
     start_preview,
     watch_roots,
@@ -1407,3 +1408,25 @@ def test_a_missing_exercise_folder_outside_the_content_folder_is_seen_when_it_co
         assert "first" in request(running, "/index.html")[1]
     finally:
         running.stop()
+
+
+def test_a_file_deleted_before_the_preview_copies_it_is_left_out_without_a_crash(tmp_path):
+    """A checkout or an image tool deletes files while the preview starts or rebuilds: a copy
+    whose file is gone is left out (the watcher's event for it rebuilds), the rest is served."""
+    folder = ServedFolder(tmp_path / "served")
+    kept = tmp_path / "kept.png"
+    kept.write_bytes(b"image")
+    changed = folder.sync(
+        {"index.html": "<body>Hi</body>", "kept.png": kept, "gone.png": tmp_path / "gone.png"}
+    )
+    assert changed == ["/index.html", "/kept.png"]
+    assert (tmp_path / "served" / "kept.png").read_bytes() == b"image"
+    assert not (tmp_path / "served" / "gone.png").exists()
+    changed = folder.sync(
+        {"index.html": "<body>Hi</body>", "kept.png": kept, "later.png": tmp_path / "later.png"}
+    )
+    assert changed == [] and "later.png" not in folder.files
+    folder.recopy({tmp_path / "gone.png"})  # nothing held of it: nothing to copy
+    # A file served before, saved anew (another source) and gone when it is copied: not served.
+    changed = folder.sync({"index.html": "<body>Hi</body>", "kept.png": tmp_path / "new.png"})
+    assert changed == ["/kept.png"] and not (tmp_path / "served" / "kept.png").exists()

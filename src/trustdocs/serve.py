@@ -56,7 +56,7 @@ from trustdocs.config import (
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.files import skipped_name
-from trustdocs.output_folder import OutputContent, write_file, write_output
+from trustdocs.output_folder import FreshOutput, OutputContent, write_file
 from trustdocs.outputs import is_on_request
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,
@@ -306,10 +306,14 @@ class ServedFolder:
         """Make the output folder hold FILES, touching only what differs; return changed URLs."""
         files = {rel: self._served_form(rel, content) for rel, content in files.items()}
         if not self.files:
-            write_output(self.output_dir, files)
+            with FreshOutput(self.output_dir) as fresh:
+                for rel in sorted(files):
+                    if not _copied(fresh.write, rel, files[rel]):
+                        del files[rel]
+                fresh.swap_in()
             self.files = dict(files)
             return sorted("/" + rel for rel in files)
-        changed = []
+        changed, gone = [], []
         # Deletions first, with the folders they empty: a file may be replaced by a folder of its
         # name (content/notes becoming content/notes/), or a folder by a file.
         for rel in set(self.files) - set(files):
@@ -323,9 +327,15 @@ class ServedFolder:
             old = self.files.get(rel)
             if old is content or (old == content and not isinstance(content, Path)):
                 continue
-            self._write(rel, content)
+            if not _copied(self._write, rel, content):
+                gone.append(rel)  # not held: the watcher's event for it rebuilds
+                if old is not None:  # nor served as it was
+                    with contextlib.suppress(FileNotFoundError):
+                        self._inside(rel).unlink()
+                    changed.append("/" + rel)
+                continue
             changed.append("/" + rel)
-        self.files = dict(files)
+        self.files = {rel: content for rel, content in files.items() if rel not in gone}
         return sorted(changed)
 
     def add(self, rel: str, content: OutputContent) -> None:
@@ -362,7 +372,19 @@ class ServedFolder:
         """Files copied as they are (images, downloads) may change in place: copy them again."""
         for rel, content in self.files.items():
             if isinstance(content, Path) and content in paths and content.is_file():
-                write_file(self._inside(rel), content)
+                _copied(self._write, rel, content)
+
+
+def _copied(write: Callable[[str, OutputContent], None], rel: str, content: OutputContent) -> bool:
+    """WRITE the file REL; False when it is a copy of a file deleted meanwhile (a checkout or an
+    editor at work while the preview starts): the watcher sees it gone and rebuilds."""
+    try:
+        write(rel, content)
+    except FileNotFoundError:
+        if isinstance(content, Path) and not content.exists():
+            return False
+        raise
+    return True
 
 
 def _free_replaced_sites() -> None:
