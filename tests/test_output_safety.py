@@ -942,3 +942,35 @@ def test_gitignore_and_github_files_are_not_the_repository_folder(tmp_path):
     )
     result = run_cli(root, "build")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "said"),
+    [
+        (["--output", "o" * 256], "", "output folder "),
+        (["--output", "p" * 245], "", "has a name too long"),  # legal, but not its build's
+        ([], "output: " + "o" * 256 + "\n", "output folder "),
+        (["--config", "c" * 256 + ".yaml"], "", "config file cannot be read"),
+    ],
+)
+def test_a_name_too_long_for_the_system_is_a_configuration_error(tmp_path, args, config, said):
+    """A file name the system refuses (over 255 bytes, or one whose build folder beside it
+    would be) stopped the build with an internal error (exit 70)."""
+    root = make_site(tmp_path, CONSULTING, f"title: Course\n{config}")
+    result = run_cli(root, "build", *args)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert said in result.stderr and "internal error" not in result.stderr, result.stderr
+    assert sorted(p.name for p in root.iterdir()) == ["content", "site.yaml"]
+
+
+@pytest.mark.parametrize("output", [".trustdocs-cache", ".trustdocs-cache/site"])
+def test_the_build_cache_folder_is_refused_as_the_output(tmp_path, output):
+    """The cache's entries would be published with the site, and each build's swap would throw
+    the cache away."""
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK  # the cache is there now
+    entries = sorted(p.relative_to(root) for p in (root / ".trustdocs-cache").rglob("*"))
+    result = run_cli(root, "build", "--output", output)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "is in the build cache's folder; refusing to replace it" in result.stderr
+    assert sorted(p.relative_to(root) for p in (root / ".trustdocs-cache").rglob("*")) == entries

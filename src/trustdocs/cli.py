@@ -193,8 +193,13 @@ def load_site_config(path: Path | None) -> SiteConfig:
                     "run trustdocs in a site's folder or pass --config FILE"
                 )
             )
-    elif not path.is_file():
-        raise SystemExit(_usage_error(f"config file not found: {path}"))
+    else:
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a name the system refuses (too long)
+            raise SystemExit(_usage_error(f"config file cannot be read: {exc}")) from None
+        if not found:
+            raise SystemExit(_usage_error(f"config file not found: {path}"))
     return load_config(path)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from trustdocs.cache import CACHE_DIR
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.urls import ASSETS_DIR
@@ -47,14 +48,30 @@ LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
 # --- where the output may go ------------------------------------------------------------------------
 
 
+# What a build adds to the output folder's name for the folders it writes beside it, at most:
+# `.NAME.new-` or `.NAME.old-` and the 8 random characters `tempfile` adds.
+TEMPORARY_NAME_ROOM = len("..new-") + 8
+MAX_NAME_BYTES = 255  # of one file name, on the file systems in use
+
+
 def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic | None:
     """Refuse an output that is, holds or would delete anything trustdocs did not write."""
     shown = display_path(config.config_path)
     target = Path(os.path.abspath(output_dir))
+    if len(os.fsencode(target.name)) + TEMPORARY_NAME_ROOM > MAX_NAME_BYTES:
+        room = MAX_NAME_BYTES - TEMPORARY_NAME_ROOM
+        reason = f"has a name too long: a build writes it beside itself, under a name {room} bytes at most"
+        return error(shown, 1, 1, f"output folder {output_dir} {reason}")
     try:
-        resolved = target.resolve()
-    except (OSError, RuntimeError) as exc:
+        return _location_problem(config, output_dir, target, shown)
+    except (OSError, RuntimeError) as exc:  # a name the system refuses, a link loop
         return error(shown, 1, 1, f"output folder {output_dir} cannot be used: {exc}")
+
+
+def _location_problem(
+    config: SiteConfig, output_dir: Path, target: Path, shown: str
+) -> Diagnostic | None:
+    resolved = target.resolve()
 
     def refuse(reason: str) -> Diagnostic:
         return error(
@@ -68,6 +85,8 @@ def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic 
     for precious in (config.root_dir, config.content_dir, config.config_path.parent):
         if precious.resolve().is_relative_to(resolved):
             return refuse("contains the site's sources")
+    if resolved.is_relative_to((config.root_dir / CACHE_DIR).resolve()):
+        return refuse("is in the build cache's folder")
     if target.is_symlink():  # a link in a parent folder is harmless: the swap happens beyond it
         return refuse(f"is a link (to {resolved})")
     if resolved.exists() and not resolved.is_dir():
