@@ -52,6 +52,31 @@ def test_without_description_or_body_the_first_paragraph_describes():
     assert "## Body" in page.body and "summary" not in page.body
 
 
+def test_without_description_or_body_the_first_paragraph_ends_where_markdown_ends_it():
+    """A heading or a list right below the first paragraph, or a fence with a blank line in it,
+    ends the paragraph, not the first blank line: none of them is the description."""
+    page, _ = parse("@page p\nIntro paragraph.\n## Part one\nText of part one.\n")
+    assert (page.description, page.body.split("\n")[0]) == ("Intro paragraph.", "## Part one")
+    page, _ = parse("@page p\nSteps:\n- one\n- two\n")
+    assert (page.description, page.body) == ("Steps:", "- one\n- two\n")
+    page, _ = parse("@page p\n```js\nconst a = 1;\n\nconst b = 2;\n```\nAfter the code.\n")
+    assert page.description == ""
+    assert page.body.startswith("```js\nconst a = 1;\n\nconst b = 2;\n```")
+
+
+def test_a_page_without_body_keeps_the_tags_of_its_fenced_example_as_code():
+    """In a page without `@body`, an example page inside a fence holds `@body` and `@page`
+    lines: they are code, as in any body, and the page keeps its own name and title."""
+    text = "@page p Real Title\nHow to write a page:\n\n```md\n@page my-page My Title\n@body\nHello\n```\nDone.\n"
+    page, problems = parse(text)
+    assert problems == []
+    assert (page.name, page.title, page.description) == ("p", "Real Title", "How to write a page:")
+    assert "```md\n@page my-page My Title\n@body\nHello\n```\nDone." in page.body
+    # A fence left open above `@body` is a mistake in the description: `@body` stays the tag.
+    page, _ = parse("@page p\n@description See:\n```\nx\n@body\nThe body.\n")
+    assert page.body == "The body.\n"
+
+
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
     page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
     assert "@Component({" in page.body

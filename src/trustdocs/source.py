@@ -157,7 +157,7 @@ def parse_page_source(
     """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     reader = _Reader(path)
-    description, body_source = _split_page(text.split("\n"), reader)
+    description, body_source = _split_page(text.split("\n"), reader, bitdocs)
     body = _read_body(body_source, reader, bitdocs)
 
     if "page" not in reader.tags:
@@ -199,13 +199,15 @@ def parse_page_source(
 NumberedLines = list[tuple[int, str]]  # (file line, text)
 
 
-def _split_page(lines: list[str], reader: _Reader) -> tuple[NumberedLines, NumberedLines]:
+def _split_page(
+    lines: list[str], reader: _Reader, bitdocs: bool
+) -> tuple[NumberedLines, NumberedLines]:
     """The description and the body (tags still in it), the header's tags given to READER.
 
     `@body` starts the body; without it, `@description` takes the header's text, and a page with
     neither is described by its first paragraph.
     """
-    body_at = next((i for i, line in enumerate(lines) if _tag_name(line) == "body"), None)
+    body_at = _body_line(lines, bitdocs)
     header_end = body_at if body_at is not None else len(lines)
     description, loose = _read_header(lines, header_end, body_at is not None, reader)
     if body_at is not None:
@@ -213,8 +215,49 @@ def _split_page(lines: list[str], reader: _Reader) -> tuple[NumberedLines, Numbe
         return description or loose, body_source
     if "description" in reader.tags:
         return description, []
-    split = next((k for k, (_, line) in enumerate(loose) if not line.strip()), len(loose))
+    split = _first_paragraph_end([line for _, line in loose], bitdocs)
     return loose[:split], loose[split:]
+
+
+_FENCE_MARK = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def _body_line(lines: list[str], bitdocs: bool) -> int | None:
+    """The index of the `@body` line; one inside a fenced code block (an example of a page, in a
+    page without `@body` of its own) is code, not the tag."""
+    candidates = (i for i, line in enumerate(lines) if _tag_name(line) == "body")
+    first = next(candidates, None)
+    if first is None or not any(_FENCE_MARK.match(line) for line in lines[:first]):
+        return first  # no fence above it: the tag (the only reading of nearly every page)
+    fenced = _closed_fence_lines(lines, bitdocs)
+    if first not in fenced:
+        return first
+    return next((i for i in candidates if i not in fenced), None)
+
+
+def _closed_fence_lines(lines: list[str], bitdocs: bool) -> frozenset[int]:
+    """The lines inside fenced code blocks that close (one left open keeps the `@body` below it
+    a tag: an author forgot a fence, not wrote a page's example)."""
+    inside: set[int] = set()
+    for token in _block_parser(bitdocs).parse("\n".join(lines)):
+        if token.type != "fence" or token.map is None:
+            continue
+        start, end = token.map
+        last = lines[end - 1].strip() if end - 1 > start else ""
+        if last.startswith(token.markup) and set(last) == {token.markup[0]}:
+            inside.update(range(start + 1, end - 1))
+    return frozenset(inside)
+
+
+def _first_paragraph_end(lines: list[str], bitdocs: bool) -> int:
+    """Where the first paragraph of LINES ends (0 when they open with another block: a heading,
+    a list or code is no description)."""
+    if not any(line.strip() for line in lines):
+        return len(lines)
+    for token in _block_parser(bitdocs).parse("\n".join(lines)):
+        if token.map is not None:
+            return token.map[1] if token.type == "paragraph_open" else 0
+    return len(lines)
 
 
 def _read_header(
