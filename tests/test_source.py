@@ -77,6 +77,16 @@ def test_a_page_without_body_keeps_the_tags_of_its_fenced_example_as_code():
     assert page.body == "The body.\n"
 
 
+def test_text_before_description_that_is_not_shown_is_a_warning():
+    """With both `@description` and `@body`, text above `@description` belongs to neither: it
+    is not shown, and the author is told where it is."""
+    text = "@page p\nIntro the author wrote.\n\n## Early heading\n@description Summary.\n@body\nBody.\n"
+    page, problems = parse(text)
+    assert (page.description, page.body) == ("Summary.", "Body.\n")
+    assert [(d.line, d.severity) for d in problems] == [(2, "warning")]
+    assert "it is not shown" in problems[0].message
+
+
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
     page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
     assert "@Component({" in page.body

@@ -212,6 +212,17 @@ def _split_page(
     description, loose = _read_header(lines, header_end, body_at is not None, reader)
     if body_at is not None:
         body_source = [(i + 1, lines[i]) for i in range(body_at + 1, len(lines))]
+        if description and loose:  # text between the tags, neither description nor body
+            reader.diagnostics.append(
+                warning(
+                    reader.path,
+                    loose[0][0],
+                    1,
+                    "this text is neither the description (it comes before @description) "
+                    "nor the body: it is not shown",
+                    "move it below @body, or into @description",
+                )
+            )
         return description or loose, body_source
     if "description" in reader.tags:
         return description, []
