@@ -554,6 +554,7 @@ def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, tru
     (tmp_path / "static").mkdir()
     (tmp_path / "src" / "index.md").write_text(
         '@page home Home\n@body\n![chart](chart.png) ![logo](../static/logo.png) <img src="pic.png">\n'
+        "[a lesson not written yet](lesson.html)\n"
     )
     for made in ("src/chart.png", "src/pic.png", "static/logo.png"):
         (tmp_path / made).write_bytes(b"\x89PNG")
@@ -563,6 +564,7 @@ def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, tru
     assert f"src/index.md:3:10: warning: link target 'chart.png' does not exist {why}" in run.err
     assert f"src/index.md:3:59: warning: link target 'pic.png' does not exist {why}" in run.err
     assert "logo.png" not in run.err
+    assert "src/index.md:4:28: warning: link target 'lesson.html' does not exist\n" in run.err
     assert (tmp_path / "out" / "static" / "logo.png").is_file()
 
 

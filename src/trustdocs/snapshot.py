@@ -112,7 +112,9 @@ class SiteSnapshot:
         if path.endswith("/") or from_output == ".":
             from_output = posixpath.join(from_output, INDEX_HTML).removeprefix("./")
         if from_output not in self.output_files:
-            return LocalLink(url, f"link target '{url}' does not exist", hint=self.missing_hint)
+            # The hint is of files (an image beside the page), not of pages, which are all there.
+            hint = "" if from_output.endswith(".html") else self.missing_hint
+            return LocalLink(url, f"link target '{url}' does not exist", hint=hint)
         if home != page.output:
             url = relative_url(page.output, from_output) + tail
         return LocalLink(
