@@ -630,3 +630,27 @@ def test_lists_and_quotes_nested_deep_keep_every_line_and_what_follows(tmp_path,
     assert f"{shown}:52:97: warning: lists or quotes nested too deep" in run.err, run.err
     assert f"{shown}:70:97: warning: lists or quotes nested too deep" in run.err, run.err
     assert run.err.count("nested too deep") == 2, run.err
+
+
+def test_a_video_poster_and_an_object_file_of_raw_html_are_rewritten_and_checked(
+    tmp_path, trustdocs
+):
+    """A video's poster image and an object's file (slides as a PDF) beside the lesson's source
+    are reached from where the page is written, as its `src` is; a missing one is a warning."""
+    site = kickoff_with_chart(
+        tmp_path,
+        """
+        <video src="img/chart.png" poster="img/chart.png" controls></video>
+        <object data="img/chart.png" type="application/pdf"></object>
+        <video poster="img/typo.png"></video>
+        """,
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    assert f"{shown}:6:16: warning: link target 'img/typo.png' does not exist" in run.err, run.err
+    assert run.err.count("warning: link") == 1, run.err
+    html = (site / "site" / "learn-technology-consulting" / "kickoff.html").read_text()
+    chart = "../consulting/img/chart.png"
+    assert f'<video src="{chart}" poster="{chart}" controls></video>' in html
+    assert f'<object data="{chart}" type="application/pdf"></object>' in html

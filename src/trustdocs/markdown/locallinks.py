@@ -97,7 +97,9 @@ def render_image(
     return f"<img{rendered}>"
 
 
-_ADDRESSES = ("src", "href")
+# Attributes that hold one address a page loads or links to: a video's poster image, an object's
+# file (a PDF of slides), a form's action, a quote's source.
+_ADDRESSES = ("src", "href", "poster", "data", "action", "cite", "background")
 _IDS = ("id", "name")  # `name`: an old-style anchor
 _NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
 
@@ -128,9 +130,9 @@ class _StartTags(HTMLParser):
 def render_raw_html(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
-    """Raw HTML as written, each relative `src`, `href` and `srcset` image in it rewritten as a
-    Markdown image's or link's is, and checked alike; in the print page, each id prefixed as a
-    heading's is."""
+    """Raw HTML as written, each relative address in it (`src`, `href`, `poster`, each `srcset`
+    image…) rewritten as a Markdown image's or link's is, and checked alike; in the print page,
+    each id prefixed as a heading's is."""
     token = tokens[idx]
     content = token.content
     if "=" not in content or env.get("context") is None:
