@@ -264,3 +264,15 @@ def test_directives_after_a_failed_sourceref_or_a_second_codepen_say_only_what_i
         (13, "error", found[2][2]),
     ]
     assert "missing.tsx" in found[2][2]
+
+
+def test_a_second_highlight_on_one_block_is_a_warning_and_the_first_marks_stay(site):
+    """Two `@highlight` lines under one block: the second replaced the first without a word."""
+    text = "```js\na();\nb();\nc();\n```\n@highlight 1\n@highlight 3\n"
+    lines = tuple(range(1, text.count("\n") + 2))
+    folder = site.content_dir / "lesson"
+    parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset(), folder, config=site)
+    (fence,) = [token for token in parsed.tokens if token.type == "fence"]
+    assert fence.meta["marked"] == frozenset({1})
+    message = "@highlight: the code block above has its marks already (the first stay)"
+    assert [(p.line, p.severity, p.message) for p in problems] == [(7, "warning", message)]

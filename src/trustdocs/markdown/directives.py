@@ -81,10 +81,13 @@ def apply_directives(state: StateCore) -> None:
         above = _code_block_above(result)
         if above is None:
             report(env, line, needle, warning, f"@{name} must come right after a code block")
+        elif name == "highlight" and "highlighted" in above.meta:
+            message = "@highlight: the code block above has its marks already (the first stay)"
+            report(env, line, needle, warning, message, "give one @highlight all the lines")
         elif name == "highlight":
             lines = above.content.count("\n") + (not above.content.endswith("\n"))
             marked, only = parse_highlight(args, env, line, needle, lines)
-            above.meta = {**above.meta, "marked": marked, "fold": only}
+            above.meta = {**above.meta, "marked": marked, "fold": only, "highlighted": True}
         elif "codepen" in above.meta:
             message = "@codepen: the code block above has its button already (the first stays)"
             report(env, line, needle, warning, message, "remove one of the two lines")
