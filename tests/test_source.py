@@ -87,6 +87,21 @@ def test_text_before_description_that_is_not_shown_is_a_warning():
     assert "it is not shown" in problems[0].message
 
 
+def test_a_body_line_read_as_an_unknown_tag_is_a_warning():
+    """Prose that starts with `@` (a handle, an Angular decorator) is a tag line by the format,
+    kept as a page property: it is not shown, and the author is told so; a known tag is not."""
+    text = (
+        "@page p\n@body\nFollow the team on\n@bitovi\nfor news.\n  @Input() name: string;\n@hide\n"
+    )
+    page, problems = parse(text)
+    assert "bitovi" not in page.body and page.hide
+    assert [(d.line, d.col, d.severity) for d in problems] == [(4, 1, "warning"), (6, 3, "warning")]
+    assert (
+        "line read as the tag '@bitovi' (a page property): it is not shown" in problems[0].message
+    )
+    assert "@@" in problems[1].hint
+
+
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
     page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
     assert "@Component({" in page.body

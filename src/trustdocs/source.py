@@ -87,7 +87,7 @@ class _Reader:
     properties: dict[str, str] = field(default_factory=dict)
     redirects: list[tuple[str, int]] = field(default_factory=list)
 
-    def take_tag(self, name: str, value: str, line: int, col: int) -> None:
+    def take_tag(self, name: str, value: str, line: int, col: int, in_body: bool = False) -> None:
         if name == "redirect":  # the one tag a page may repeat
             self.redirects.append((value, line))
         elif name == "hide" and value.lower() in LAYOUT_FLAGS:
@@ -107,6 +107,10 @@ class _Reader:
                         self.path, line, col, f"unknown tag '@{name}'", hint.replace("'", "'@", 1)
                     )
                 )
+            elif in_body:  # prose that starts with @ (`@Input() name`, a handle): not shown
+                message = f"line read as the tag '@{name}' (a page property): it is not shown"
+                hint = "to show it as text, write @@ for its @"
+                self.diagnostics.append(warning(self.path, line, col, message, hint))
 
     def parent_and_order(self) -> tuple[str | None, int | None]:
         """The `@parent` page name and sibling order, each None when absent or unreadable."""
@@ -320,7 +324,8 @@ def _read_body(
         if index in tags:
             match = TAG_LINE.match(line)
             assert match is not None
-            reader.take_tag(match.group(1).lower(), match.group(2), number, line.index("@") + 1)
+            name, value, col = match.group(1).lower(), match.group(2), line.index("@") + 1
+            reader.take_tag(name, value, number, col, in_body=True)
             continue
         escaped = None if index in scan.code_lines else ESCAPED_AT.match(line)
         if escaped:
