@@ -42,3 +42,21 @@ def test_a_table_inside_a_list_is_wrapped_too():
     body = render_body("- item\n\n  | a | b |\n  | - | - |\n  | 1 | 2 |\n")
     soup = BeautifulSoup(body.html, "html.parser")
     assert soup.find("li").select_one("div.table-wrap > table") is not None
+
+
+def test_a_row_with_more_cells_than_the_header_is_a_warning_at_the_first_lost_cell():
+    """GFM drops a row's cells past the header's: an afterthought in a third column, or a `|`
+    inside a cell's code, which splits the cell. Each such row is a warning, where the lost
+    text starts."""
+    body = render_body(
+        "| option | meaning |\n|---|---|\n| `-a` | all | (since v2) |\n"
+        "| `a|b` | either \\| or |\n| x |\n\n> | a | b |\n> |---|---|\n> | 1 | 2 | 3 | 4 |\n"
+    )
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    one, two = "the last 1 is not shown", "the last 2 are not shown"
+    assert found == [
+        (5, 16, f"this row has 3 cells and the header 2: {one}"),
+        (6, 11, f"this row has 3 cells and the header 2: {one}"),
+        (11, 13, f"this row has 4 cells and the header 2: {two}"),
+    ]
+    assert "(since v2)" not in body.html  # dropped, as GFM says: the warning is what changed
