@@ -122,3 +122,21 @@ def test_print_page_on_a_phone_has_no_menu_button(course_site):
         page = browser.new_page(**PHONE)
         page.goto((course_site / "print.html").as_uri())
         assert page.locator("button.menu-toggle").is_hidden()
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_no_page_of_the_course_scrolls_sideways_on_a_narrow_phone(course_site, width):
+    """Every lesson and the print page, whose chapter titles are large ("Habits of a
+    Transformational Relationship" did not fit 320 px): the page never scrolls sideways."""
+    pages = sorted(course_site.rglob("*.html"))
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 800}, is_mobile=True)
+        wide = {}
+        for path in pages:
+            page.goto(path.as_uri())
+            scrolled = page.evaluate("document.documentElement.scrollWidth")
+            if scrolled > width:
+                wide[path.relative_to(course_site).as_posix()] = scrolled
+        assert wide == {}, wide
+        page.goto((course_site / "print.html").as_uri())
+        screenshot(page, f"print-phone-{width}")
