@@ -104,12 +104,24 @@ def test_learner_progress_is_kept_across_pages(course_site):
         done = page.locator("nav.sidebar li.done").all_inner_texts()
         assert [t.strip() for t in done] == ["Building Rapport"]
 
+        # A lesson below the sidebar's first level counts, and is where the learner left off.
+        page.goto((lessons / "role-plays" / "bad-news.html").as_uri())
+        page.locator("button.mark-done").click()
+
         page.goto((course_site / "index.html").as_uri())
+        every = [p for p in course_site.rglob("*.html") if 'class="mark-done"' in p.read_text()]
+        assert len(every) > 20  # every lesson of the course, at any depth
         assert (
             page.locator(".course-progress-text").inner_text()
-            == "You have finished 1 of 11 lessons."
+            == f"You have finished 2 of {len(every)} lessons."
         )
-        assert page.locator(".course-progress progress").evaluate("p => p.value") == 1
+        assert page.locator(".course-progress progress").evaluate("p => p.value") == 2
+        resume = page.locator("a.course-continue")
+        label, title = (resume.locator(f".course-continue-{p}") for p in ("label", "title"))
+        assert label.text_content() == "Continue where you left off"
+        assert title.text_content() == "Role Play: Delivering Bad News"
+        assert resume.get_attribute("href").endswith("client-trust/role-plays/bad-news.html")
+        assert page.locator("button.reset-progress").is_enabled()
         screenshot(page, "course-progress")
 
 
@@ -126,3 +138,39 @@ def test_outline_marks_the_section_being_read(course_site):
             "document.querySelector('.outline a[aria-current=location]') !== null"
         )
         assert current.inner_text() == "Confirm it in writing"
+
+
+def test_progress_follows_a_lesson_renamed_with_a_redirect(tmp_path):
+    """A lesson marked done, then renamed with `@redirect` to its old name: the home page still
+    counts it done, under its new address, and so does the sidebar."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    home = "@page home Home\n@body\nWelcome.\n"
+    lesson = "@page {name} First Lesson\n@parent home 1\n{more}@body\nText.\n"
+    second = "@page second Second Lesson\n@parent home 2\n@body\nMore.\n"
+    site = make_site(
+        tmp_path, {"index.md": home, "a.md": lesson.format(name="a", more=""), "b.md": second}
+    )
+    out = tmp_path / "out"
+    assert build_site(load_config(site / "site.yaml"), out).written
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto((out / "a.html").as_uri())
+        page.locator("button.mark-done").click()
+        page.goto((out / "index.html").as_uri())
+        assert (
+            page.locator(".course-progress-text").inner_text()
+            == "You have finished 1 of 2 lessons."
+        )
+
+        (site / "content" / "a.md").write_text(lesson.format(name="alpha", more="@redirect a\n"))
+        assert build_site(load_config(site / "site.yaml"), out).written
+        page.goto((out / "index.html").as_uri())
+        assert (
+            page.locator(".course-progress-text").inner_text()
+            == "You have finished 1 of 2 lessons."
+        )
+        assert page.locator("nav.sidebar li.done").all_inner_texts() == ["First Lesson"]
+        assert page.locator(".course-continue-title").text_content() == "First Lesson"
+        assert page.locator("a.course-continue").get_attribute("href").endswith("/alpha.html")

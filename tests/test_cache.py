@@ -1953,8 +1953,9 @@ def test_a_lesson_added_renders_again_only_the_pages_whose_frame_shows_it(tmp_pa
     write_files(root / "content", added)
     assert build_site(config, tmp_path / "out").written
     # Chapter one's pages list it in their sidebars, lesson 3 and chapter two are its
-    # neighbours; the course page and chapter two's lessons show none of it.
-    chapter_one = ["course/one", "course/one/l1", "course/one/l2", "course/one/l3"]
+    # neighbours, the course page counts it among the lessons of the learner's progress;
+    # chapter two's lessons show none of it.
+    chapter_one = ["course", "course/one", "course/one/l1", "course/one/l2", "course/one/l3"]
     assert sorted(rendered) == [*chapter_one, "course/one/l4", "course/two"]
     builds_agree(root, tmp_path, "added")
     rendered.clear()

@@ -64,6 +64,7 @@ from trustdocs.snapshot import (
     SiteSnapshot,
     crumb_names,
     frame_parts,
+    moved_pages,
     nav_levels,
     shown_values,
 )
@@ -693,13 +694,20 @@ def _layout(
     previous = tree.previous_of(name) if name else None
     following = tree.next_of(name) if name else None
     in_tree = name is not None and (name == root or name in tree.parents)
+    home = name is not None and name == root
     if context is not None and name is not None:  # what the frame asked of the tree
         asked = ["previous", "next", "in_tree"] + ["nav"] * bool(root) + ["crumbs"] * in_tree
-        context.frame_reads.update((kind, name) for kind in asked)
+        context.frame_reads.update((kind, name) for kind in asked + ["lessons", "moved"] * home)
     return {
         "site": {"title": site.title, "base_url": site.base_url},
         "home": links.link(root) if root else None,
-        "home_is_current": name is not None and name == root,
+        "home_is_current": home,
+        # Every lesson's address, on the home page, whose progress counts them all; and where
+        # each renamed lesson went (its old address, then its new one), for its progress.
+        "lessons": [links.url(site.pages[n].output) for n in tree.reading_order[1:]]
+        if home
+        else [],
+        "moved": [(links.url(a), links.url(b)) for a, b in moved_pages(site)] if home else [],
         "nav": _nav_items(links, name) if root else (),
         "breadcrumbs": _breadcrumbs(links, name) if in_tree and name is not None else [],
         "previous": links.link(previous) if previous else None,

@@ -373,6 +373,16 @@ def crumb_names(tree: CourseTree, name: str) -> tuple[tuple[str, ...], tuple[str
     return tree.first_ancestors_of(name)[:1], tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
 
 
+def moved_pages(snapshot: SiteSnapshot) -> list[tuple[str, str]]:
+    """Each old address a redirect keeps (`@redirect`), with the output of the page it sends to:
+    a learner's progress on a renamed lesson follows it."""
+    return sorted(
+        (old, snapshot.pages[redirect.target].output)
+        for old, redirect in snapshot.redirects.items()
+        if redirect.target in snapshot.pages
+    )
+
+
 _TREE_QUESTIONS = {
     "crumbs": crumb_names,
     "previous": CourseTree.previous_of,
@@ -381,6 +391,8 @@ _TREE_QUESTIONS = {
     "depth": CourseTree.depth_of,
     "reading": CourseTree.in_reading_order,
     "hidden": lambda tree, name: name in tree.hidden,
+    # The home page counts the learner's progress over every lesson of the course.
+    "lessons": lambda tree, name: tree.reading_order if name == tree.root else (),
 }
 
 
@@ -448,6 +460,8 @@ class FrameAnswers:
         tree = self.snapshot.tree
         if kind == "nav":
             return "\n".join(self._level(level) for level in nav_levels(tree, name))
+        if kind == "moved":  # the home page's map of old addresses to the pages now there
+            return repr(moved_pages(self.snapshot))
         if kind == "local":
             summary = self.snapshot.pages.get(name)
             here = None if summary is None else dataclasses.replace(summary, output=more[0])

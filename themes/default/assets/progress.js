@@ -12,6 +12,7 @@
   var root = new URL(document.documentElement.getAttribute("data-root") || "./", location.href).href;
   var storeKey = "trustdocs-progress:" + root;
   var lastKey = "trustdocs-last:" + root;
+  var lastTitleKey = "trustdocs-last-title:" + root;
 
   function keyOf(href) {
     var url = new URL(href, location.href);
@@ -53,9 +54,35 @@
   var here = keyOf(location.href);
   var done = load();
   var links = Array.prototype.slice.call(document.querySelectorAll("#sidebar ul a"));
-  if (links.some(function (link) { return keyOf(link.href) === here; })) write(lastKey, here);
+  var heading = document.querySelector(".page-title");
+  // A lesson (it can be marked done), at any depth of the course: where the learner left off.
+  if (document.querySelector(".mark-done") || links.some(function (link) { return keyOf(link.href) === here; })) {
+    write(lastKey, here);
+    write(lastTitleKey, heading ? heading.textContent.trim() : document.title);
+  }
 
   var summary = document.querySelector(".course-progress");
+  // The home page lists every lesson of the course (the sidebar shows its first level only),
+  // and the old address of each renamed one with its new one.
+  var listed = summary && summary.getAttribute("data-lessons");
+  var lessons = listed !== null && listed !== undefined && listed.trim()
+    ? listed.trim().split(/\s+/).map(keyOf)
+    : links.map(function (link) { return keyOf(link.href); });
+  var moved = ((summary && summary.getAttribute("data-moved")) || "").trim().split(/\s+/);
+  var migrated = false;
+  for (var m = 0; m + 1 < moved.length; m += 2) {
+    var from = keyOf(moved[m]), to = keyOf(moved[m + 1]);
+    if (from && to && done[from] && !done[to]) {
+      done[to] = done[from];
+      migrated = true;
+    }
+    if (from && to && done[from]) {
+      delete done[from];
+      migrated = true;
+    }
+    if (from && to && read(lastKey) === from) write(lastKey, to);
+  }
+  if (migrated) save(done);
   var continueLink = summary && summary.querySelector(".course-continue");
   var startHref = continueLink && continueLink.getAttribute("href");
   var startLabel = continueLink && continueLink.querySelector(".course-continue-label").textContent;
@@ -63,34 +90,33 @@
   var reset = summary && summary.querySelector(".reset-progress");
 
   function paint() {
-    var finished = 0;
     links.forEach(function (link) {
-      var isDone = !!done[keyOf(link.href)];
-      link.parentElement.classList.toggle("done", isDone);
-      if (isDone) finished += 1;
+      link.parentElement.classList.toggle("done", !!done[keyOf(link.href)]);
     });
+    var finished = lessons.filter(function (key) { return !!done[key]; }).length;
     var button = document.querySelector(".mark-done");
     if (button) {
       var isDone = !!done[here];
       button.setAttribute("aria-pressed", isDone ? "true" : "false");
       button.textContent = isDone ? "✓ Done — mark as not done" : "Mark this lesson as done";
     }
-    if (summary && links.length) {
+    if (summary && lessons.length) {
       summary.querySelector(".course-progress-text").textContent =
-        "You have finished " + finished + " of " + links.length + " lessons.";
+        "You have finished " + finished + " of " + lessons.length + " lessons.";
       var bar = summary.querySelector("progress");
-      bar.max = links.length;
+      bar.max = lessons.length;
       bar.value = finished;
       var last = read(lastKey);
-      var lastLink = last && links.filter(function (link) { return keyOf(link.href) === last; })[0];
+      var known = last && lessons.indexOf(last) !== -1 ? last : null;
       if (continueLink) {
-        continueLink.href = lastLink ? lastLink.href : startHref;
+        continueLink.href = known ? new URL(known, root).href : startHref;
         continueLink.querySelector(".course-continue-label").textContent =
-          lastLink ? "Continue where you left off" : startLabel;
+          known ? "Continue where you left off" : startLabel;
         continueLink.querySelector(".course-continue-title").textContent =
-          lastLink ? lastLink.textContent.trim() : startTitle;
+          known ? read(lastTitleKey) || known : startTitle;
       }
-      if (reset) reset.disabled = !finished && !lastLink;
+      // Anything kept can be forgotten, lessons since removed from the course too.
+      if (reset) reset.disabled = !Object.keys(done).length && !read(lastKey);
     }
   }
 
@@ -134,7 +160,7 @@
   });
 
   window.addEventListener("storage", function (event) {
-    if (event.key === storeKey || event.key === lastKey || event.key === null) {
+    if (event.key === storeKey || event.key === lastKey || event.key === lastTitleKey || event.key === null) {
       done = load();
       paint();
     }
