@@ -91,3 +91,27 @@ def test_a_task_list_marker_is_never_a_cross_link():
     body = render_body("- [x] done\n- [ ] to do\n- [x]\n", {"x": "Page X"})
     assert body.html.count('type="checkbox"') == 2
     assert body.html.count('<a href="x.html">Page X</a>') == 1  # the third item has no task text
+
+
+def test_cross_links_in_the_text_of_raw_html_are_linked_and_checked_as_in_markdown():
+    """`<details>` with its text right after `<summary>` is raw HTML to CommonMark, and bit-docs
+    academies write solutions so: its `[NAME]` links as in Markdown (as bit-docs linked them),
+    a missing anchor is an error, a near miss a warning; not in tags, comments, code or links."""
+    body = render_body(
+        "<details>\n<summary>Solution [course/intro]</summary>\n"
+        "See [course/setup the setup] and [course/intro#nowhere] and [course/intr].\n"
+        '<code>[course/intro]</code> <a title="[course/intro]" href="https://x.org/">[course/intro]</a>\n'
+        "<!-- [course/intro] --> [https://example.com a site] [course/intro](kept.html)\n"
+        "</details>\n",
+        {"course/intro": "Introduction", "course/setup": "Setting Up"},
+    )
+    assert '<summary>Solution <a href="course/intro.html">Introduction</a></summary>' in body.html
+    assert 'See <a href="course/setup.html">the setup</a> and' in body.html
+    assert "<code>[course/intro]</code>" in body.html and "<!-- [course/intro] -->" in body.html
+    assert '<a title="[course/intro]" href="https://x.org/">[course/intro]</a>' in body.html
+    assert '<a href="https://example.com">a site</a> [course/intro](kept.html)' in body.html
+    found = sorted((d.line, d.col, d.severity, d.message) for d in body.diagnostics)
+    assert found == [
+        (5, 34, "error", "page 'course/intro' has no anchor '#nowhere'"),
+        (5, 61, "warning", "unknown page 'course/intr'"),
+    ]

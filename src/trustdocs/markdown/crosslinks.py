@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.image import image
 from markdown_it.token import Token
@@ -16,6 +18,7 @@ from markdown_it.utils import OptionsDict
 from trustdocs.diagnostics import closest, did_you_mean, error, warning
 from trustdocs.markdown.positions import inline_line, report
 from trustdocs.markdown.printpage import link_in_print
+from trustdocs.markdown.rawhtml import start_tag_end
 from trustdocs.snapshot import RenderContext
 from trustdocs.urls import relative_url
 
@@ -65,6 +68,7 @@ def cross_link_plugin(md: MarkdownIt) -> None:
     """Add the bracket cross-link rule and its renderers; an image's alt text holds no links."""
     md.inline.ruler.before("link", "cross_link_plain", plain_cross_link_rule)
     md.inline.ruler.push("cross_link", cross_link_rule)
+    md.core.ruler.after("inline", "raw_html_cross_links", find_raw_html_cross_links)
     md.inline.ruler.at("image", image_without_cross_links)
     md.add_render_rule("cross_link_open", render_cross_link_open)
     md.add_render_rule("cross_link_title", render_cross_link_title)
@@ -242,3 +246,78 @@ def render_cross_link_title(
     """The target page's title, as the text of `[NAME]`."""
     context: RenderContext = env["context"]
     return escapeHtml(context.show(tokens[idx].meta["name"], "title").title)
+
+
+# --- cross-links in the text of raw HTML blocks ------------------------------------------------------
+
+# Raw HTML whose text is code or script, or a link already: no cross-link there.
+_VERBATIM = re.compile(r"<(script|style|textarea|pre|code|a)(?=[\s/>])", re.IGNORECASE)
+_MARKUP_START = re.compile(r"<(?:!--|[A-Za-z/!?])")
+_RAW_LABEL = re.compile(r"\[([^\[\]\n]+)\](?![(\[])")
+
+
+def find_raw_html_cross_links(state: StateCore) -> None:
+    """`[NAME …]` in the text of a raw HTML block (`<details>` with the text right after its
+    `<summary>`, as bit-docs academies write them): linked as in Markdown, as bit-docs did; kept
+    in the block's meta for its render (`raw_html_cross_link`). Not in tags, comments or code."""
+    context: ParseContext = state.env["parse"]
+    for token in state.tokens:
+        if token.type != "html_block" or token.map is None or "[" not in token.content:
+            continue
+        found = []
+        for start, end in _html_text_spans(token.content):
+            for label in _RAW_LABEL.finditer(token.content, start, end):
+                first, _, text = label.group(1).strip().partition(" ")
+                line = token.map[0] + token.content.count("\n", 0, label.start())
+                name = first.partition("#")[0]
+                is_url = first.startswith(("http://", "https://"))
+                if is_url or _is_page(context, name):
+                    found.append((label.start(), label.end(), first, text.strip(), line))
+                elif (hint := _unknown_page_hint(context, first, name)) is not None:
+                    message = f"unknown page '{name or first}'"
+                    report(state.env, line, label.group(0), warning, message, hint)
+        if found:
+            token.meta = {**token.meta, "cross_links": tuple(found)}
+
+
+def _html_text_spans(content: str) -> Iterator[tuple[int, int]]:
+    """Where raw HTML CONTENT has text: not in a tag, a comment, nor what code, script, style and
+    textarea elements hold."""
+    at = 0
+    while (markup := _MARKUP_START.search(content, at)) is not None:
+        if markup.start() > at:
+            yield at, markup.start()
+        start = markup.start()
+        if content.startswith("<!--", start):
+            close = content.find("-->", start + 4)
+            at = len(content) if close < 0 else close + 3
+            continue
+        verbatim = _VERBATIM.match(content, start)
+        if verbatim is not None:
+            close = re.compile(rf"</{verbatim.group(1)}\s*>", re.IGNORECASE).search(content, start)
+            at = len(content) if close is None else close.end()
+            continue
+        end = start_tag_end(content, start) if content[start + 1].isalpha() else -1
+        if end < 0:
+            close = content.find(">", start)
+            end = len(content) if close < 0 else close + 1
+        at = end
+    if at < len(content):
+        yield at, len(content)
+
+
+def raw_html_cross_link(
+    self: RendererHTML, options: OptionsDict, env: dict[str, Any], found: tuple[Any, ...]
+) -> str:
+    """The link a cross-link FOUND in raw HTML (`find_raw_html_cross_links`) is written as; its
+    text is the block's own HTML, or the page's title."""
+    _, _, first, text, line = found
+    if first.startswith(("http://", "https://")):
+        return f'<a href="{escapeHtml(first)}">{text or escapeHtml(first)}</a>'
+    name, _, anchor = first.partition("#")
+    token = Token("cross_link_open", "a", 1)
+    needle = f"[{first}" + (f" {text}]" if text else "]")
+    token.meta = {"name": name, "anchor": anchor, "line": line, "needle": needle}
+    opening = render_cross_link_open(self, [token], 0, options, env)
+    context: RenderContext = env["context"]
+    return f"{opening}{text or escapeHtml(context.show(name, 'title').title)}</a>"

@@ -20,6 +20,7 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from trustdocs.diagnostics import warning
+from trustdocs.markdown.crosslinks import raw_html_cross_link
 from trustdocs.markdown.positions import report
 from trustdocs.markdown.printpage import link_in_print, own_anchor
 from trustdocs.markdown.rawhtml import attribute_values, read_html
@@ -135,12 +136,31 @@ def render_raw_html(
     each id prefixed as a heading's is."""
     token = tokens[idx]
     content = token.content
-    if "=" not in content or env.get("context") is None:
+    if ("=" not in content and "cross_links" not in token.meta) or env.get("context") is None:
         return content
+    # Each piece of the block written anew, in order: an address, an id, a cross-link.
+    replaced = _attributes_replaced(content, token, env)
+    replaced += [
+        (found[0], found[1], raw_html_cross_link(self, options, env, found))
+        for found in token.meta.get("cross_links", ())
+    ]
+    pieces, done = [], 0
+    for start, end, written in sorted(replaced):
+        pieces += [content[done:start], written]
+        done = end
+    return "".join([*pieces, content[done:]])
+
+
+def _attributes_replaced(
+    content: str, token: Token, env: dict[str, Any]
+) -> list[tuple[int, int, str]]:
+    """Where each relative address and id of the raw HTML CONTENT stands, and how it is written."""
+    if "=" not in content:
+        return []
     tags = read_html(_StartTags, content)
     starts = [0, *(found.end() for found in re.finditer("\n", content))]
     first = token.map[0] if token.map else token.meta.get("line", 0)
-    pieces, done = [], 0
+    replaced = []
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
         for name, start, end in _rewritable(text):
@@ -158,9 +178,8 @@ def render_raw_html(
                 quoted = text[start - 1 : start] in ("'", '"') or name == "srcset"
                 if not quoted and re.search("[\\s\"'=<>`]", value):
                     value = f'"{value}"'
-                pieces += [content[done : at + start], value]
-                done = at + end
-    return "".join([*pieces, content[done:]])
+                replaced.append((at + start, at + end, value))
+    return replaced
 
 
 def _rewritable(text: str) -> Iterator[tuple[str, int, int]]:
