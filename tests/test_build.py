@@ -654,3 +654,19 @@ def test_a_video_poster_and_an_object_file_of_raw_html_are_rewritten_and_checked
     chart = "../consulting/img/chart.png"
     assert f'<video src="{chart}" poster="{chart}" controls></video>' in html
     assert f'<object data="{chart}" type="application/pdf"></object>' in html
+
+
+def test_a_missing_target_written_with_escapes_is_reported_on_its_own_line(tmp_path, trustdocs):
+    """`my\\_file.png` is read as `my_file.png`: the warning looked for that text, found it in
+    the prose of the next line, and named that line."""
+    site = kickoff_with_chart(
+        tmp_path,
+        """
+        See [a](my\\_file.png) here.
+        The file my_file.png is missing.
+        """,
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    assert f"{shown}:4:9: warning: link target 'my_file.png' does not exist" in run.err, run.err

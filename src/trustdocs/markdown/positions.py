@@ -6,6 +6,8 @@ starts on, and `report` turns a Markdown line and a needle into a `path:line:col
 
 from __future__ import annotations
 
+import re
+import string
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
@@ -46,14 +48,20 @@ def _occurrence(
     if not line_map or not needle:
         return None
     index = min(max(body_line, 0), len(line_map) - 1)
+    # As written, a needle Markdown unescaped may hold backslashes (`my\_file.png`): each ASCII
+    # punctuation character of it may follow one.
+    written = re.compile(
+        "".join(f"\\\\?{re.escape(c)}" if c in _PUNCTUATION else re.escape(c) for c in needle)
+    )
     for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map))):
-        col = lines[later].find(needle)
-        while col >= 0:
+        for found in written.finditer(lines[later]):
             if not skip:
-                return line_map[later], col + 1
+                return line_map[later], found.start() + 1
             skip -= 1
-            col = lines[later].find(needle, col + 1)
     return None
+
+
+_PUNCTUATION = frozenset(string.punctuation)
 
 
 LINES_AHEAD = 4  # how far past its line `file_position` looks for a needle
