@@ -139,3 +139,16 @@ def test_plain_javascript_with_imports_opens_in_codepen_as_a_module():
     module = 'import { Component } from "can";\nComponent.extend({});\n'
     assert codepen_data(module, "js", "T", ())["js_module"] is True
     assert "js_module" not in codepen_data("function hi() {}\n", "js", "T", ())
+
+
+def test_a_code_block_never_closed_is_a_warning_where_it_opens():
+    """A fence without its closing line runs to the end of the page (or of its quote or list
+    item): the prose after it shows as code. Said where it opens; a closed one says nothing."""
+    body = render_body(
+        "```js\nclosed();\n```\n\n> ```py\n> in_quote()\n\nAfter the quote.\n\n"
+        "- item\n  ~~~~\n  code\n  ~~~~~\n\n````md\nnever\n```\nclosed\n"
+    )
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    message = "code block opened here is never closed: what follows it is shown as code"
+    assert found == [(7, 3, message), (17, 1, message)]
+    assert "<p>After the quote.</p>" in body.html

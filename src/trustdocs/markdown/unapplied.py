@@ -12,9 +12,10 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
-from trustdocs.markdown.positions import report
+from trustdocs.markdown.positions import report, where
 from trustdocs.source import KNOWN_TAGS, TOO_DEEP
 
 LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
@@ -29,6 +30,16 @@ def warn_unapplied(state: StateCore) -> None:
     """Each line of prose or raw HTML that opens with `@tag`, where TAG is a known tag; and
     each run of lines nested too deep to be read as Markdown (`source.too_deep_rule`)."""
     for token in state.tokens:
+        if token.type == "fence" and token.map is not None and _never_closed(state, token):
+            fence = token.markup
+            report(
+                state.env,
+                token.map[0],
+                fence,
+                warning,
+                "code block opened here is never closed: what follows it is shown as code",
+                f"close it with {fence} on a line of its own",
+            )
         if token.meta.get("too_deep") and token.map is not None:
             report(
                 state.env,
@@ -56,3 +67,17 @@ def _check_lines(env: dict[str, Any], text: str, first_line: int) -> None:
                 f"directive not applied here: {shown}",
                 "give it a line of its own; to show it as text, write &#64; for its @",
             )
+
+
+def _never_closed(state: StateCore, fence: Token) -> bool:
+    """Whether the fenced code block FENCE of the text ran to the end of the text (or of the quote
+    or list item it is in) without its closing line; not a block a directive made."""
+    lines = where(state.env).lines
+    start, end = fence.map or (0, 0)
+    if start >= len(lines) or fence.markup not in lines[start]:
+        return False  # made by a directive (@sourceref, @diff) in place of its line
+    if any(line < start for line in state.env.get("fences_in_html", ())):
+        return False  # the closing line of a fence an HTML block took: said there
+    last = lines[end - 1] if start < end - 1 < len(lines) else ""
+    closing = re.compile(rf"[\s>]*{re.escape(fence.markup[0])}{{{len(fence.markup)},}}\s*")
+    return closing.fullmatch(last) is None
