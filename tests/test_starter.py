@@ -154,3 +154,15 @@ def test_new_cut_short_leaves_the_folder_as_it_was(tmp_path, monkeypatch, stop_a
     monkeypatch.setattr(starter, "_write_new_file", real_write)
     assert main(["new", "course", "--title", "Negotiation Basics"]) == 0
     assert (course / "site.yaml").is_file()
+
+
+@pytest.mark.parametrize("title", ["T" * 300, "Überblick über " * 30])
+def test_a_long_title_makes_a_course_that_builds(tmp_path, monkeypatch, capsys, title):
+    """The home page's name, and its folder's, come from the title: a long one made a folder
+    name the system refused (leaving half a course behind), or a page name the build refuses."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "course", "--title", title]) == 0
+    monkeypatch.chdir(tmp_path / "course")
+    assert main(["build"]) == 0, capsys.readouterr().err
+    home = (tmp_path / "course" / "site" / "index.html").read_text(encoding="utf-8")
+    assert title.strip()[:200] in home

@@ -105,6 +105,9 @@ def requirements() -> str:
 GITIGNORE = "/site/\n.trustdocs-cache/\n"
 
 
+MAX_ROOT_BYTES = 64  # of the home page's name, made from the title: a folder is named after it
+
+
 def title_problem(title: str) -> str | None:
     """Why TITLE cannot title a course (it must fit on the `@page` line), or None."""
     if not title.strip():
@@ -122,7 +125,9 @@ def starter_files(title: str) -> dict[str, str]:
     problem = title_problem(title)
     if problem is not None:
         raise ValueError(problem)
-    root = heading_id(title) or "course"
+    # The course's page name, and its folder's: cut short, as a file name must be.
+    cut = heading_id(title).encode("utf-8")[:MAX_ROOT_BYTES].decode("utf-8", "ignore")
+    root = cut.rstrip("-") or "course"
     values = {"root": root, "title": title.strip()}
     settings = yaml.safe_dump(
         {"title": title, "root": root}, sort_keys=False, allow_unicode=True, width=1 << 30
@@ -148,7 +153,7 @@ def write_starter_site(folder: Path, title: str) -> list[Path]:
     try:
         for rel, text in files.items():
             path = folder / rel
-            made += _new_folders(folder, path.parent)
+            _new_folders(folder, path.parent, made)
             _write_new_file(path, text)
             made.append(path)
     except BaseException:  # Ctrl-C too: the folder is left as it was
@@ -162,10 +167,10 @@ def write_starter_site(folder: Path, title: str) -> list[Path]:
     return [path for path in made if not path.is_dir()]
 
 
-def _new_folders(top: Path, folder: Path) -> list[Path]:
-    """Make FOLDER and the folders between TOP and it; those made. A link among them (to a folder
-    elsewhere) is refused: the course's files would land there."""
-    made: list[Path] = []
+def _new_folders(top: Path, folder: Path, made: list[Path]) -> None:
+    """Make FOLDER and the folders between TOP and it, each added to MADE as it is made (one the
+    system refuses leaves those before it to remove). A link among them (to a folder elsewhere)
+    is refused: the course's files would land there."""
     if not top.exists():
         top.mkdir(parents=True)
         made.append(top)
@@ -177,7 +182,6 @@ def _new_folders(top: Path, folder: Path) -> list[Path]:
         if not path.exists():
             path.mkdir()
             made.append(path)
-    return made
 
 
 def _write_new_file(path: Path, text: str) -> None:
