@@ -239,16 +239,18 @@ def test_email_finds_every_lesson_that_uses_it(bundled_course):
     assert index.urls("email") == expected
 
 
-def test_record_is_a_function_of_the_page_alone(tmp_path):
-    """Another page's title, shown by a [page-name] link, stays out: records can be cached per page."""
+def test_a_record_holds_the_titles_its_cross_links_show(tmp_path):
+    """A [page-name] link shows the other page's title: its words are found, and the result's
+    excerpt reads as the page does ("Start with Communicating…", not "Start with .")."""
     pages = dict(CONSULTING)
     site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
     site.build()
-    page = site.pages.full("learn-technology-consulting")
-    record = search_record(page, "index.html")
-    assert "Communicating" not in repr(record)
+    made = site.made.pages["learn-technology-consulting"]
+    record = made.search_record
+    assert record is not None and "communic" in record["word_stems"].split()
     first = json.loads(record["page"])["s"][0]  # heading, anchor, text
-    assert first == ["", "", "Everything a consultant needs. Start with ."]
+    title = site.snapshot.pages["learn-technology-consulting/communication"].title
+    assert first == ["", "", f"Everything a consultant needs. Start with {title}."]
     assert pickle.loads(pickle.dumps(record)) == record  # kept as is by the build cache
 
 

@@ -836,7 +836,9 @@ def with_parts(
     summary = snapshot.pages[page.source.name]
     chapter, asked = render_print_chapter(page, snapshot, theme)
     rendered = dataclasses.replace(rendered, frame=rendered.frame | asked)
-    return PageOutputs(rendered, chapter, search_record(page, summary.output))
+    pages = snapshot.pages
+    record = search_record(page, summary.output, lambda n: pages[n].title if n in pages else n)
+    return PageOutputs(rendered, chapter, record)
 
 
 @dataclass(frozen=True)

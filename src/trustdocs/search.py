@@ -2,11 +2,11 @@
 
 Two pure stages:
 
-1. `search_record(page, url)` turns one parsed page into a small JSON-serialisable record: its title,
-   URL, its sections (the page top, then one per heading, each with its heading text, anchor and
-   text) as the page's own file will hold them, and its distinct words. A record depends on that page
-   alone, so a build cache can keep it under a key
-   made of the page's content and URL, and a warm build never re-reads an unchanged page's words.
+1. `search_record(page, url, title_of)` turns one parsed page into a small JSON-serialisable record:
+   its title, URL, its sections (the page top, then one per heading, each with its heading text,
+   anchor and text) as the page's own file holds them, and its distinct words. A record depends on
+   that page and the titles its cross-links show, as the page's HTML does: the build cache keeps it
+   with the page's outputs, and a warm build never re-reads an unchanged page's words.
 2. `search_index_files(records)` assembles the records into the files learners download, under
    `_assets/search/`: a small manifest, term shards (sorted ranges of stems and words, each with
    its postings) and the pages' texts for the result excerpts, PAGES_PER_FILE pages a file. A query
@@ -38,7 +38,7 @@ import operator
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -137,12 +137,14 @@ def _html_text(html: str) -> str:
     return " ".join(read_html(_HtmlText, html).parts)
 
 
-def _inline_text(token: Token) -> str:
-    """A paragraph's or cell's own words: link text is kept, cross-link titles (another page's) not."""
+def _inline_text(token: Token, title_of: Callable[[str], str]) -> str:
+    """A paragraph's or cell's words as a reader sees them: link text, a cross-link's title."""
     parts = []
     for child in token.children or ():
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
+        elif child.type == "cross_link_title":
+            parts.append(title_of(child.meta["name"]))
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif child.type == "html_inline":
@@ -150,7 +152,9 @@ def _inline_text(token: Token) -> str:
     return "".join(parts)
 
 
-def _block_texts(tokens: Iterable[Token]) -> Iterator[tuple[str, str | None]]:
+def _block_texts(
+    tokens: Iterable[Token], title_of: Callable[[str], str]
+) -> Iterator[tuple[str, str | None]]:
     """(text, heading id) for each block in order; the id is set for a heading's own text."""
     heading: str | None = None
     for token in tokens:
@@ -159,7 +163,7 @@ def _block_texts(tokens: Iterable[Token]) -> Iterator[tuple[str, str | None]]:
         elif token.type == "heading_close":
             heading = None
         elif token.type == "inline":
-            yield _inline_text(token), heading
+            yield _inline_text(token, title_of), heading
         elif token.type in ("fence", "code_block"):
             yield token.content, None
         elif token.type == "html_block":
@@ -174,18 +178,21 @@ def _section_bit(index: int) -> int:
     return 1 << min(index, MAX_SECTION_BIT)
 
 
-def search_record(page: ParsedPage, url: str) -> SearchRecord:
-    """Everything search needs of one page, from the page alone: title, URL, and each section's words.
+def search_record(
+    page: ParsedPage, url: str, title_of: Callable[[str], str] = lambda name: name
+) -> SearchRecord:
+    """Everything search needs of one page, as a reader sees it: title, URL, and each section's
+    words.
 
     The first section is the page top (description and the text before the first heading); each
     heading with an id starts the next. Code blocks, tables and the text of raw HTML count as words
-    of their section; a `[page-name]` link's text is the other page's title and is left out, so the
-    record stays a function of this page's content and URL.
+    of their section; a `[page-name]` link's text is the other page's title (TITLE_OF), as on the
+    page, which shows it too: the record is made again whenever the page is.
     """
     blocks: list[tuple[str, str, list[str]]] = [("", "", [])]
-    for text, _ in _block_texts(page.description.tokens):
+    for text, _ in _block_texts(page.description.tokens, title_of):
         blocks[0][2].append(text)
-    for text, heading_id in _block_texts(page.body.tokens):
+    for text, heading_id in _block_texts(page.body.tokens, title_of):
         if heading_id is not None:
             blocks.append((_squeezed([text]), heading_id, []))
         else:
