@@ -152,3 +152,12 @@ def test_a_code_block_never_closed_is_a_warning_where_it_opens():
     message = "code block opened here is never closed: what follows it is shown as code"
     assert found == [(7, 3, message), (17, 1, message)]
     assert "<p>After the quote.</p>" in body.html
+
+
+def test_an_escaped_at_in_a_code_span_over_two_lines_shows_as_an_at():
+    """`@@map` opening a line of a code span that runs over lines: one `@` is removed, as on any
+    line outside code, and the reader sees `@map`, never the entity `&#64;` written out."""
+    body = render_body('A span: `model User {\n@@map("users")\n}` ends here.\n\n@@NgModule here.\n')
+    assert "<code>model User { @map(&quot;users&quot;) }</code>" in body.html
+    assert "<p>@NgModule here.</p>" in body.html
+    assert "&amp;#64;" not in body.html

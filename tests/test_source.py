@@ -112,7 +112,7 @@ def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
 def test_double_at_escape_only_at_line_start_outside_code():
     page, _ = parse("@page p\n@body\n@@NgModule here\nkeep @@map\n```\n@@map\n```\n")
     lines = page.body.split("\n")
-    assert lines[0] == "&#64;NgModule here"  # renders as @NgModule
+    assert lines[0] == "@NgModule here"
     assert lines[1] == "keep @@map"
     assert lines[3] == "@@map"
 

@@ -330,8 +330,10 @@ def _read_body(
         escaped = None if index in scan.code_lines else ESCAPED_AT.match(line)
         if escaped:
             unescaped = escaped.group(1) + line[escaped.end() - 1 :]
-            if index in scan.html_lines and _tag_name(unescaped) not in KNOWN_TAGS:
-                body.append((number, unescaped))  # raw HTML, such as Vue's `@click` attribute
+            if _tag_name(unescaped) not in KNOWN_TAGS:
+                # No tag or directive the Markdown stage knows (`@@map` of Prisma, Vue's
+                # `@click` in raw HTML): the line as it reads, even in a code span over lines.
+                body.append((number, unescaped))
                 continue
             # An entity keeps the line from being read as a tag or directive downstream: the
             # Markdown stage decodes it, and in raw HTML a browser does.
