@@ -670,3 +670,18 @@ def test_a_missing_target_written_with_escapes_is_reported_on_its_own_line(tmp_p
     assert run.code == 0, run.err
     shown = "content/consulting/kickoff.md"
     assert f"{shown}:4:9: warning: link target 'my_file.png' does not exist" in run.err, run.err
+
+
+def test_a_problem_on_the_description_line_is_reported_at_its_file_column(tmp_path, trustdocs):
+    """The description's first line starts after its tag: columns counted from the tag's end
+    pointed 13 characters early."""
+    pages = dict(CONSULTING)
+    pages["consulting/kickoff.md"] = (
+        "@page learn-technology-consulting/kickoff Kickoff\n"
+        "@parent learn-technology-consulting 1\n"
+        "@description First [a chart](gone.png) line.\n@body\nHello.\n"
+    )
+    run = trustdocs(make_site(tmp_path, pages), "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    assert f"{shown}:3:30: warning: link target 'gone.png' does not exist" in run.err, run.err

@@ -81,6 +81,7 @@ def parse_page(
         folder,
         config=config,
         page_titles=titles,
+        first_column=source.description_col,
     )
     return ParsedPage(source, body, description), body_problems + description_problems
 

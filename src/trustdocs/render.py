@@ -427,7 +427,7 @@ def _render_markdown_of(
     lines = source.body.split("\n")
     context = RenderContext(site, here, source.path, lines, source.body_lines, theme.environment)
     body_html = render_markdown(page.body, context)
-    description = context.for_text(source.description.split("\n"), source.description_lines)
+    description = context.for_text(source.description_as_placed, source.description_lines)
     return body_html, render_markdown(page.description, description), context
 
 
@@ -578,7 +578,7 @@ def render_print_chapter(
     )
     # Its diagnostics were already reported when the page itself was rendered.
     body_html, checks = render_print_markdown(page.body, context)
-    description = context.for_text(source.description.split("\n"), source.description_lines)
+    description = context.for_text(source.description_as_placed, source.description_lines)
     description_html, _ = render_print_markdown(page.description, description)
     made = {
         "id": chapter,

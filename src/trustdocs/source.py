@@ -55,6 +55,7 @@ class PageSource:
     order: int | None = None
     description: str = ""
     description_lines: tuple[int, ...] = ()  # file line of each description line
+    description_col: int = 1  # file column of the description's first character (after its tag)
     body: str = ""
     body_lines: tuple[int, ...] = ()  # file line of each body line
     hide: bool = False
@@ -65,6 +66,14 @@ class PageSource:
     properties: dict[str, str] = field(default_factory=dict)
     tag_lines: dict[str, int] = field(default_factory=dict)
     redirects: tuple[tuple[str, int], ...] = ()  # each `@redirect OLD` and its line
+
+    @property
+    def description_as_placed(self) -> list[str]:
+        """The description's lines, the first indented to where it stands in the file: the
+        columns of its diagnostics are the file's."""
+        lines = self.description.split("\n")
+        lines[0] = " " * (self.description_col - 1) + lines[0]
+        return lines
 
     @property
     def source_dir(self) -> str:
@@ -177,6 +186,9 @@ def parse_page_source(
 
     description_start = next((n for n, text in description if text.strip()), 0)
     start = [n for n, _ in description].index(description_start) if description_start else 0
+    described = _trim_blank([text for _, text in description])
+    file_line = text.split("\n")[description_start - 1] if description_start else ""
+    column = file_line.find(described.split("\n", 1)[0]) + 1 if described else 1
     source = PageSource(
         path=path,
         rel_path=rel_path,
@@ -184,8 +196,9 @@ def parse_page_source(
         title=title.strip() or name,
         parent=parent,
         order=order,
-        description=_trim_blank([text for _, text in description]),
+        description=described,
         description_lines=tuple(n for n, _ in description[start:]),
+        description_col=max(column, 1),
         body="\n".join(text for _, text in body),
         body_lines=tuple(n for n, _ in body),
         hide=reader.hide,

@@ -150,15 +150,19 @@ def parse_markdown(
     *,
     config: SiteConfig | None = None,
     page_titles: Mapping[str, str] | None = None,
+    first_column: int = 1,
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
-    """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH.
+    """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
+    its first line at FIRST_COLUMN (a description after its tag).
 
     CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
     it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
     """
+    lines = text.split("\n")
+    lines[0] = " " * (first_column - 1) + lines[0]
     context = ParseContext(
         path,
-        text.split("\n"),
+        lines,
         line_map,
         page_names,
         source_dir,
