@@ -685,3 +685,13 @@ def test_a_problem_on_the_description_line_is_reported_at_its_file_column(tmp_pa
     assert run.code == 0, run.err
     shown = "content/consulting/kickoff.md"
     assert f"{shown}:3:30: warning: link target 'gone.png' does not exist" in run.err, run.err
+
+
+def test_a_broken_link_whose_text_is_its_address_is_reported_at_the_address(tmp_path, trustdocs):
+    """`[m2.png](m2.png)`: the warning pointed at the text, the first `m2.png` of the line."""
+    site = kickoff_with_chart(tmp_path, "Body [m2.png](m2.png) and ![m2.png](m2.png).\n")
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    shown = "content/consulting/kickoff.md"
+    for col in (15, 37):
+        assert f"{shown}:4:{col}: warning: link target 'm2.png' does not exist" in run.err, run.err

@@ -53,7 +53,7 @@ def local_link_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("html_inline", render_raw_html)
 
 
-def _written_url(url: str, env: dict[str, Any], line: int, needle: str) -> str:
+def _written_url(url: str, env: dict[str, Any], line: int, needle: str, lead: str = "") -> str:
     """URL, of a link or image on Markdown line LINE (at NEEDLE), as the output page writes it;
     a target missing is a warning there."""
     context: RenderContext = env["context"]
@@ -61,7 +61,7 @@ def _written_url(url: str, env: dict[str, Any], line: int, needle: str) -> str:
         return "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
     link = context.resolve_local(url)
     if link.problem:
-        report(env, line, needle, warning, link.problem, link.hint)
+        report(env, line, needle, warning, link.problem, link.hint, lead)
     inside = link_in_print(context, link.page, link.fragment) if link.page else None
     return inside or link.url
 
@@ -70,7 +70,8 @@ def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
     url = str(token.attrGet(attr) or "")
     if not url:
         return token
-    written = _written_url(url, env, token.meta.get("line", 0), token.meta.get("needle", ""))
+    meta = token.meta
+    written = _written_url(url, env, meta.get("line", 0), meta.get("needle", ""), lead="](")
     if written == url:
         return token
     copy = token.copy(attrs=dict(token.attrs))

@@ -68,14 +68,24 @@ LINES_AHEAD = 4  # how far past its line `file_position` looks for a needle
 
 
 def report(
-    env: dict[str, Any], body_line: int, needle: str, make: Any, message: str, hint: str = ""
+    env: dict[str, Any],
+    body_line: int,
+    needle: str,
+    make: Any,
+    message: str,
+    hint: str = "",
+    lead: str = "",
 ) -> None:
-    """Add a diagnostic made by MAKE (error or warning) at NEEDLE on Markdown line BODY_LINE."""
+    """Add a diagnostic made by MAKE (error or warning) at NEEDLE on Markdown line BODY_LINE;
+    at NEEDLE after LEAD where there is one (a link's `](` before its address, which its text
+    may repeat)."""
     context = where(env)
+    shift = len(lead) if lead and _occurrence(context, body_line, lead + needle, 0) else 0
+    needle = lead + needle if shift else needle
     line, col = file_position(context, body_line, needle)
     # The same problem twice on a line (two links to one missing file): each at its own place,
     # not twice at the first one's, which would count as one.
-    taken = {(d.line, d.col) for d in context.diagnostics if d.message == message}
+    taken = {(d.line, d.col - shift) for d in context.diagnostics if d.message == message}
     skip = 0
     while (line, col) in taken:
         skip += 1
@@ -83,6 +93,7 @@ def report(
         if found is None:
             break
         line, col = found
+    col += shift
     context.diagnostics.append(make(context.path, line, col, message, hint))
 
 
