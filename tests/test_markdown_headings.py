@@ -79,3 +79,11 @@ def test_many_repeated_headings_number_on_and_skip_taken_ids():
     ids = [h.id for h in parsed.headings]
     assert ids[:4] == ["a-1", "a", "a-2", "a-3"]
     assert ids[-1] == "a-3000" and len(set(ids)) == len(ids)
+
+
+def test_a_heading_never_takes_an_id_that_raw_html_of_the_page_has():
+    """`<a id="setup">` then `## Setup` gave two elements one id: a link to `#setup` reached
+    the first. The heading takes the next free id; a form field's name is no anchor to avoid."""
+    body = render_body('<a id="setup"></a>\n\n## Setup\n\n<input name="email">\n\n## Email\n')
+    assert [h.id for h in body.parsed.headings] == ["setup-1", "email"]
+    assert body.html.count('id="setup"') == 1

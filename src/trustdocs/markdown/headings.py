@@ -62,6 +62,7 @@ def assign_heading_ids(state: StateCore) -> None:
     context: ParseContext = state.env["parse"]
     tokens = state.tokens
     taken = check_anchors(tokens)  # `## Check 1` leaves `#check-1` to the first check
+    taken |= raw_html_ids(tokens, targets_only=True)  # `<a id="setup">` keeps its id to itself
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
@@ -113,16 +114,23 @@ class _IdCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
+        self.targets: set[str] = set()  # what a `#fragment` reaches: ids, and names of links
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.ids.update(value for key, value in attrs if key in ("id", "name") and value)
+        named = ("id", "name") if tag == "a" else ("id",)
+        self.targets.update(value for key, value in attrs if key in named and value)
 
 
-def raw_html_ids(tokens: list[Token]) -> set[str]:
-    """The `id` and `name` attributes written in the page's raw HTML."""
+def raw_html_ids(tokens: list[Token], targets_only: bool = False) -> set[str]:
+    """The `id` and `name` attributes written in the page's raw HTML; with TARGETS_ONLY, those
+    a link's fragment reaches (no form field's name)."""
     pieces = []
     for token in tokens:
         if token.type == "html_block":
             pieces.append(token.content)
         pieces += (child.content for child in token.children or () if child.type == "html_inline")
-    return read_html(_IdCollector, "".join(pieces)).ids
+    if not pieces:
+        return set()
+    found = read_html(_IdCollector, "".join(pieces))
+    return found.targets if targets_only else found.ids
