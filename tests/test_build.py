@@ -643,6 +643,8 @@ def test_a_video_poster_and_an_object_file_of_raw_html_are_rewritten_and_checked
         <video src="img/chart.png" poster="img/chart.png" controls></video>
         <object data="img/chart.png" type="application/pdf"></object>
         <video poster="img/typo.png"></video>
+        <div class="chart" data="[10, 20, 30]"></div> <my-chart data="sales"></my-chart>
+        <form action="login"></form> <blockquote cite="Mark Twain">Quoted.</blockquote>
         """,
     )
     run = trustdocs(site, "build")
@@ -654,6 +656,8 @@ def test_a_video_poster_and_an_object_file_of_raw_html_are_rewritten_and_checked
     chart = "../consulting/img/chart.png"
     assert f'<video src="{chart}" poster="{chart}" controls></video>' in html
     assert f'<object data="{chart}" type="application/pdf"></object>' in html
+    # `data` is an address on an object only; a form's action and a quote's cite are left alone.
+    assert '<div class="chart" data="[10, 20, 30]"></div> <my-chart data="sales">' in html
 
 
 def test_a_missing_target_written_with_escapes_is_reported_on_its_own_line(tmp_path, trustdocs):

@@ -99,9 +99,10 @@ def render_image(
     return f"<img{rendered}>"
 
 
-# Attributes that hold one address a page loads or links to: a video's poster image, an object's
-# file (a PDF of slides), a form's action, a quote's source.
-_ADDRESSES = ("src", "href", "poster", "data", "action", "cite", "background")
+# Attributes that hold one address a page loads or links to (a video's poster image), and those
+# that do on one element only (an object's file, a PDF of slides): elsewhere `data` is any data.
+_ADDRESSES = ("src", "href", "poster")
+_ADDRESSES_OF = {"object": ("data",)}
 _IDS = ("id", "name")  # `name`: an old-style anchor
 _NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
 
@@ -186,8 +187,9 @@ def _attributes_replaced(
 def _rewritable(text: str) -> Iterator[tuple[str, int, int]]:
     """Each address and id of the start tag TEXT: its attribute's name, and where it stands (each
     image of a `srcset` on its own)."""
+    tag = text[1:].split(None, 1)[0].rstrip("/>").lower() if len(text) > 1 else ""
     for name, start, end in attribute_values(text):
-        if name in _ADDRESSES or name in _IDS:
+        if name in _ADDRESSES or name in _IDS or name in _ADDRESSES_OF.get(tag, ()):
             yield name, start, end
         elif name == "srcset":
             yield from ((name, start + a, start + b) for a, b in _srcset_urls(text[start:end]))
