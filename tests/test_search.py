@@ -476,3 +476,21 @@ def test_index_entries_and_key_order_are_those_of_the_json_encoder_and_utf16(wor
     keys = list(words)
     search._in_browser_order(keys, astral)
     assert keys == sorted(words, key=lambda w: w.encode("utf-16-be"))
+
+
+def test_a_cross_link_in_raw_html_is_searched_as_the_page_shows_it(tmp_path):
+    """A `[page-name]` in the text of a `<details>` block shows the page's title: its record
+    holds the title, not the bracket."""
+    pages = dict(CONSULTING)
+    pages["consulting/kickoff.md"] = (
+        "@page learn-technology-consulting/kickoff Kickoff\n@parent learn-technology-consulting 1\n"
+        "@body\n<details>\n<summary>Solution</summary>\n"
+        "See [learn-technology-consulting/communication] first.\n</details>\n"
+    )
+    site = Site(load_config(make_site(tmp_path, pages) / "site.yaml"))
+    site.build()
+    record = site.made.pages["learn-technology-consulting/kickoff"].search_record
+    assert record is not None
+    title = site.snapshot.pages["learn-technology-consulting/communication"].title
+    text = json.loads(record["page"])["s"][0][2]
+    assert f"See {title} first." in text and "[" not in text

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import collections
 import hashlib
+import html
 import itertools
 import json
 import operator
@@ -167,7 +168,18 @@ def _block_texts(
         elif token.type in ("fence", "code_block"):
             yield token.content, None
         elif token.type == "html_block":
-            yield _html_text(token.content), None
+            yield _html_text(_with_cross_link_texts(token, title_of)), None
+
+
+def _with_cross_link_texts(token: Token, title_of: Callable[[str], str]) -> str:
+    """A raw HTML block with each cross-link in its text (`find_raw_html_cross_links`) as the
+    page shows it: its own text, or the title of its page."""
+    content, done, pieces = token.content, 0, []
+    for start, end, first, text, _ in token.meta.get("cross_links", ()):
+        shown = text or (first if first.startswith(("http://", "https://")) else "")
+        pieces += [content[done:start], shown or html.escape(title_of(first.partition("#")[0]))]
+        done = end
+    return "".join([*pieces, content[done:]])
 
 
 def _squeezed(parts: list[str]) -> str:
