@@ -276,3 +276,19 @@ def test_a_second_highlight_on_one_block_is_a_warning_and_the_first_marks_stay(s
     assert fence.meta["marked"] == frozenset({1})
     message = "@highlight: the code block above has its marks already (the first stay)"
     assert [(p.line, p.severity, p.message) for p in problems] == [(7, "warning", message)]
+
+
+def test_a_highlight_after_a_diff_is_a_warning_and_the_diff_marks_stay(site):
+    """`@diff` marks the lines it changed; a `@highlight` under it replaced them without a word."""
+    exercises = site.root_dir / "exercises"
+    (exercises / "old.js").write_text("a();\nb();\nc();\n")
+    (exercises / "new.js").write_text("a();\nchanged();\nc();\n")
+    text = "@diff ../../exercises/old.js ../../exercises/new.js\n@highlight 1\n"
+    folder = site.content_dir / "lesson"
+    parsed, problems = parse_markdown(
+        text, "content/p.md", (1, 2, 3), frozenset(), folder, config=site
+    )
+    (fence,) = [token for token in parsed.tokens if token.type == "fence"]
+    assert fence.meta["marked"] == frozenset({2})
+    message = "@highlight: the code block above has its marks already (the first stay)"
+    assert [(p.line, p.severity, p.message) for p in problems] == [(2, "warning", message)]

@@ -246,7 +246,8 @@ def _diff(args: str, token: Token, env: dict[str, Any], line: int, needle: str) 
     if old is None or new is None:
         return None
     fence = _fence_for(words[1], new, token)
-    fence.meta = {"marked": changed_lines(old, new), "fold": "only" in words[2:]}
+    marked = changed_lines(old, new)  # a @highlight after it would replace them: it is told
+    fence.meta = {"marked": marked, "fold": "only" in words[2:], "highlighted": True}
     return fence
 
 
