@@ -100,6 +100,9 @@ def test_a_body_line_read_as_an_unknown_tag_is_a_warning():
         "line read as the tag '@bitovi' (a page property): it is not shown" in problems[0].message
     )
     assert "@@" in problems[1].hint
+    # In an HTML comment the line shows nothing either way: no warning.
+    page, problems = parse("@page p\n@body\n<!--\n@todo rewrite this section\n-->\nText.\n")
+    assert problems == [] and page.properties["todo"] == "rewrite this section"
 
 
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():

@@ -338,7 +338,8 @@ def _read_body(
             match = TAG_LINE.match(line)
             assert match is not None
             name, value, col = match.group(1).lower(), match.group(2), line.index("@") + 1
-            reader.take_tag(name, value, number, col, in_body=True)
+            # A tag line in an HTML comment shows nothing either way: no word of it.
+            reader.take_tag(name, value, number, col, in_body=index not in scan.comment_lines)
             continue
         escaped = None if index in scan.code_lines else ESCAPED_AT.match(line)
         if escaped:
@@ -364,18 +365,22 @@ def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[in
     after it may be code (a tag line right above an indented block continued a paragraph).
     """
     kept, tags = list(range(len(source))), set()
+    commented: set[int] = set()  # tag lines taken out of an HTML comment
     for _ in range(MAX_BODY_RESCANS):
         scan = scan_blocks("\n".join(source[i][1] for i in kept), bitdocs)
         code = frozenset(kept[k] for k in scan.code_lines)
         html = frozenset(kept[k] for k in scan.html_lines)
+        comments = frozenset(kept[k] for k in scan.comment_lines) | commented
         found = [i for i in kept if i not in code and _is_tag(source[i][1])]
         if not found:
-            return tags, BlockScan(code, html)
+            return tags, BlockScan(code, html, comments)
         tags.add(found[0])
         kept.remove(found[0])
+        if found[0] in comments:
+            commented.add(found[0])
     # Past that many tags in a body, the rest are read from one reading (as bit-docs did).
     rest = {i for i in kept if i not in code and _is_tag(source[i][1])}
-    return tags | rest, BlockScan(code, html)
+    return tags | rest, BlockScan(code, html, comments)
 
 
 def _is_tag(line: str) -> bool:
@@ -403,6 +408,7 @@ class BlockScan:
 
     code_lines: frozenset[int]  # 0-based: fenced and indented code, `<pre>`-like HTML blocks
     html_lines: frozenset[int] = frozenset()  # 0-based: the other HTML blocks, passed through
+    comment_lines: frozenset[int] = frozenset()  # 0-based: HTML blocks that open as a comment
 
 
 def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -532,6 +538,7 @@ def scan_blocks(text: str, bitdocs: bool = False) -> BlockScan:
     """The code and raw HTML lines of TEXT as the Markdown stage reads them: the one fence scanner."""
     code: set[int] = set()
     html: set[int] = set()
+    comments: set[int] = set()
     for token in _block_parser(bitdocs).parse(text):
         if token.map is None:
             continue
@@ -540,7 +547,9 @@ def scan_blocks(text: str, bitdocs: bool = False) -> BlockScan:
             code.update(range(*token.map))
         elif token.type == "html_block":
             html.update(range(*token.map))
-    return BlockScan(frozenset(code), frozenset(html))
+            if token.content.lstrip().startswith("<!--"):
+                comments.update(range(*token.map))
+    return BlockScan(frozenset(code), frozenset(html), frozenset(comments))
 
 
 def _trim_blank(lines: list[str]) -> str:
