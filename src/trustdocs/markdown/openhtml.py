@@ -51,11 +51,14 @@ def close_open_html(state: StateCore) -> None:
         if token.type == "html_block" and token.map is not None:
             left = _follow(token.content, token.map[0], left)
         elif token.type == "inline" and token.map is not None:
-            at = 0  # where the children read so far end in the text (a code span may
-            for child in token.children or ():  # hold what a later tag says)
+            # Where the children read so far end in the text (a code span may hold what a later
+            # tag says), and its lines up to there, counted once (a paragraph of 40,000 tags).
+            at, counted, line = 0, 0, token.map[0]
+            for child in token.children or ():
                 found = token.content.find(child.content, at) if child.content else -1
                 if child.type == "html_inline":
-                    line = token.map[0] + token.content.count("\n", 0, max(found, at))
+                    line += token.content.count("\n", counted, max(found, at))
+                    counted = max(found, at)
                     left = _follow(child.content, line, left)
                 if found >= 0:
                     at = found + len(child.content)

@@ -6,6 +6,8 @@ starts on, and `report` turns a Markdown line and a needle into a `path:line:col
 
 from __future__ import annotations
 
+import collections
+import functools
 import re
 import string
 from typing import TYPE_CHECKING, Any
@@ -31,34 +33,38 @@ def file_position(
     """File line and column of NEEDLE on Markdown line BODY_LINE, or on one of the few lines
     after it (column 1 when not found). Inline rules see a code span or an image's text that
     runs over two lines as one: what follows them is on a later line than they were told."""
-    found = _occurrence(where, body_line, needle, 0)
-    if found is not None:
-        return found
+    found = _occurrences(where, body_line, needle)
+    if found:
+        return found[0]
     if not where.line_map:
         return 1, 1
     return where.line_map[min(max(body_line, 0), len(where.line_map) - 1)], 1
 
 
-def _occurrence(
-    where: ParseContext | RenderContext, body_line: int, needle: str, skip: int
-) -> tuple[int, int] | None:
-    """File line and column of NEEDLE's occurrence after SKIP others, from Markdown line
-    BODY_LINE on (see `file_position`); None when there is no such one."""
+def _occurrences(
+    where: ParseContext | RenderContext, body_line: int, needle: str
+) -> list[tuple[int, int]]:
+    """File line and column of each occurrence of NEEDLE, from Markdown line BODY_LINE on (see
+    `file_position`), in order."""
     line_map, lines = where.line_map, where.lines
     if not line_map or not needle:
-        return None
+        return []
     index = min(max(body_line, 0), len(line_map) - 1)
-    # As written, a needle Markdown unescaped may hold backslashes (`my\_file.png`): each ASCII
-    # punctuation character of it may follow one.
-    written = re.compile(
+    written = _as_written(needle)
+    return [
+        (line_map[later], found.start() + 1)
+        for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map)))
+        for found in written.finditer(lines[later])
+    ]
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _as_written(needle: str) -> re.Pattern[str]:
+    """NEEDLE as it may be written: Markdown unescaped it (`my\\_file.png`), so each ASCII
+    punctuation character of it may follow a backslash."""
+    return re.compile(
         "".join(f"\\\\?{re.escape(c)}" if c in _PUNCTUATION else re.escape(c) for c in needle)
     )
-    for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map))):
-        for found in written.finditer(lines[later]):
-            if not skip:
-                return line_map[later], found.start() + 1
-            skip -= 1
-    return None
 
 
 _PUNCTUATION = frozenset(string.punctuation)
@@ -80,20 +86,19 @@ def report(
     at NEEDLE after LEAD where there is one (a link's `](` before its address, which its text
     may repeat)."""
     context = where(env)
-    shift = len(lead) if lead and _occurrence(context, body_line, lead + needle, 0) else 0
-    needle = lead + needle if shift else needle
-    line, col = file_position(context, body_line, needle)
+    found: dict[tuple[int, str], list[tuple[int, int]]] = env.setdefault("found_at", {})
+    if (body_line, needle) not in found:
+        first = _occurrences(context, body_line, lead + needle) if lead else []
+        at = [(line, col + len(lead)) for line, col in first]
+        found[body_line, needle] = at or _occurrences(context, body_line, needle)
     # The same problem twice on a line (two links to one missing file): each at its own place,
-    # not twice at the first one's, which would count as one.
-    taken = {(d.line, d.col - shift) for d in context.diagnostics if d.message == message}
-    skip = 0
-    while (line, col) in taken:
-        skip += 1
-        found = _occurrence(context, body_line, needle, skip)
-        if found is None:
-            break
-        line, col = found
-    col += shift
+    # the next one along, not twice at the first one's, which would count as one.
+    told: collections.Counter[tuple[int, str, str]] = env.setdefault(
+        "told_at", collections.Counter()
+    )
+    places, count = found[body_line, needle], told[body_line, needle, message]
+    told[body_line, needle, message] += 1
+    line, col = places[count] if count < len(places) else file_position(context, body_line, needle)
     context.diagnostics.append(make(context.path, line, col, message, hint))
 
 
