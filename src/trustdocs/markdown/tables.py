@@ -93,7 +93,7 @@ def _warn_dropped_cells(state: StateBlock, made: list[Token], start_line: int) -
             cells.pop(0)
         if cells and cells[-1] == "":
             cells.pop()
-        if len(cells) > columns:
+        if len(cells) > columns and any(cell.strip() for cell in cells[columns:]):
             lost = len(cells) - columns
             report(
                 state.env,
