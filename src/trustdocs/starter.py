@@ -127,7 +127,8 @@ def starter_files(title: str) -> dict[str, str]:
         raise ValueError(problem)
     # The course's page name, and its folder's: cut short, as a file name must be.
     cut = heading_id(title).encode("utf-8")[:MAX_ROOT_BYTES].decode("utf-8", "ignore")
-    root = cut.rstrip("-") or "course"
+    # Not `_assets` nor any name of its kind: the site's own files are written under `_…`.
+    root = cut.strip("-").lstrip("_-") or "course"
     values = {"root": root, "title": title.strip()}
     settings = yaml.safe_dump(
         {"title": title, "root": root}, sort_keys=False, allow_unicode=True, width=1 << 30
