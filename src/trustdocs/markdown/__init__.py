@@ -178,17 +178,7 @@ def parse_markdown(
     tokens = markdown_parser(context.bitdocs).parse(
         text, {"parse": context, "fences_in_html": swallowed}
     )
-    for index in swallowed:
-        line, _ = file_position(context, index, "")
-        context.diagnostics.append(
-            warning(
-                path,
-                line,
-                1,
-                "this code fence is inside the HTML block above it, so it shows as raw text",
-                "add a blank line before the fence",
-            )
-        )
+    _warn_swallowed_fences(context, swallowed)
     headings = tuple(collect_headings(tokens))
     anchors = {h.id for h in headings} | raw_html_ids(tokens) | check_anchors(tokens)
     parsed = ParsedMarkdown(
@@ -202,6 +192,21 @@ def parse_markdown(
         frozenset(context.names_near),
     )
     return parsed, context.diagnostics
+
+
+def _warn_swallowed_fences(context: ParseContext, swallowed: list[int]) -> None:
+    """A warning at each fence (by Markdown line) that an HTML block above it shows as text."""
+    for index in swallowed:
+        line, _ = file_position(context, index, "")
+        context.diagnostics.append(
+            warning(
+                context.path,
+                line,
+                1,
+                "this code fence is inside the HTML block above it, so it shows as raw text",
+                "add a blank line before the fence",
+            )
+        )
 
 
 def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
