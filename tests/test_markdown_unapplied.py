@@ -21,3 +21,11 @@ def test_applied_directives_escaped_lines_and_unknown_words_are_quiet():
     )
     assert body.diagnostics == []
     assert "@page is a tag" in body.html and "@page in code" in body.html
+
+
+def test_a_directive_line_inside_pre_is_kept_as_written_without_a_warning():
+    """`<pre>` shows its lines as written, as a code block does: a `@sourceref` line there is an
+    example, not a directive left unapplied."""
+    body = render_body("<pre>\nTo show a file:\n@sourceref ./app.js\n</pre>\n")
+    assert body.diagnostics == []
+    assert "@sourceref ./app.js" in body.html

@@ -16,7 +16,7 @@ from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report, where
-from trustdocs.source import KNOWN_TAGS, TOO_DEEP
+from trustdocs.source import KNOWN_TAGS, TOO_DEEP, VERBATIM_HTML
 
 LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
 
@@ -49,8 +49,12 @@ def warn_unapplied(state: StateCore) -> None:
                 "lists or quotes nested too deep: these lines are shown as plain text",
                 f"blocks are read {TOO_DEEP} levels deep at most, a list in a list counting two",
             )
-        comment = token.type == "html_block" and token.content.lstrip().startswith("<!--")
-        if token.map is not None and token.type in ("inline", "html_block") and not comment:
+        # A comment shows nothing, and `<pre>`-like HTML shows its lines as written, as code does.
+        opening = token.content.lstrip()
+        kept = token.type == "html_block" and (
+            opening.startswith("<!--") or VERBATIM_HTML.match(opening) is not None
+        )
+        if token.map is not None and token.type in ("inline", "html_block") and not kept:
             _check_lines(state.env, token.content, token.map[0])
 
 
