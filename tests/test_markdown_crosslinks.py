@@ -115,3 +115,10 @@ def test_cross_links_in_the_text_of_raw_html_are_linked_and_checked_as_in_markdo
         (5, 34, "error", "page 'course/intro' has no anchor '#nowhere'"),
         (5, 61, "warning", "unknown page 'course/intr'"),
     ]
+
+
+def test_an_unknown_page_is_reported_where_it_is_read_not_at_a_code_span_before_it():
+    """The warning's column came from the first text alike on the line: here, a code span."""
+    body = render_body("Write `[course/intr]` to link; [course/intr] is wrong here.\n", {})
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert found == [(3, 32, "unknown page 'course/intr'")]

@@ -16,7 +16,7 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from trustdocs.diagnostics import closest, did_you_mean, error, warning
-from trustdocs.markdown.positions import inline_line, report
+from trustdocs.markdown.positions import inline_column, inline_line, report
 from trustdocs.markdown.printpage import link_in_print
 from trustdocs.markdown.rawhtml import start_tag_end
 from trustdocs.snapshot import RenderContext
@@ -155,8 +155,9 @@ def _cross_link(state: StateInline, start: int, end: int) -> bool:
     if not is_url and not _is_page(context, name):
         hint = _unknown_page_hint(context, first, name) if followed_by != "[" else None
         if hint is not None:
-            line = inline_line(state, start)
-            report(state.env, line, raw, warning, f"unknown page '{name or first}'", hint)
+            line, after = inline_line(state, start), inline_column(state, start)
+            message = f"unknown page '{name or first}'"
+            report(state.env, line, raw, warning, message, hint, after=after)
         return False
     line = inline_line(state, start)
     if is_url:

@@ -42,10 +42,10 @@ def file_position(
 
 
 def _occurrences(
-    where: ParseContext | RenderContext, body_line: int, needle: str
+    where: ParseContext | RenderContext, body_line: int, needle: str, after: int = 0
 ) -> list[tuple[int, int]]:
     """File line and column of each occurrence of NEEDLE, from Markdown line BODY_LINE on (see
-    `file_position`), in order."""
+    `file_position`), in order; on that line, from its column AFTER (0-based) on."""
     line_map, lines = where.line_map, where.lines
     if not line_map or not needle:
         return []
@@ -54,7 +54,7 @@ def _occurrences(
     return [
         (line_map[later], found.start() + 1)
         for later in range(index, min(index + LINES_AHEAD + 1, len(lines), len(line_map)))
-        for found in written.finditer(lines[later])
+        for found in written.finditer(lines[later], after if later == index else 0)
     ]
 
 
@@ -81,16 +81,18 @@ def report(
     message: str,
     hint: str = "",
     lead: str = "",
+    after: int = 0,
 ) -> None:
     """Add a diagnostic made by MAKE (error or warning) at NEEDLE on Markdown line BODY_LINE;
     at NEEDLE after LEAD where there is one (a link's `](` before its address, which its text
-    may repeat)."""
+    may repeat); on that line, not before column AFTER (0-based: where the inline rule read it,
+    which the line's indentation or quote marks can only move right)."""
     context = where(env)
     found: dict[tuple[int, str], list[tuple[int, int]]] = env.setdefault("found_at", {})
     if (body_line, needle) not in found:
-        first = _occurrences(context, body_line, lead + needle) if lead else []
+        first = _occurrences(context, body_line, lead + needle, after) if lead else []
         at = [(line, col + len(lead)) for line, col in first]
-        found[body_line, needle] = at or _occurrences(context, body_line, needle)
+        found[body_line, needle] = at or _occurrences(context, body_line, needle, after)
     # The same problem twice on a line (two links to one missing file): each at its own place,
     # the next one along, not twice at the first one's, which would count as one.
     told: collections.Counter[tuple[int, str, str]] = env.setdefault(
@@ -128,3 +130,9 @@ def inline_line(state: StateInline, pos: int) -> int:
     """The Markdown line of position POS of the inline text being parsed."""
     context: ParseContext = state.env["parse"]
     return context.inline_line + state.src.count("\n", 0, pos)
+
+
+def inline_column(state: StateInline, pos: int) -> int:
+    """The column (0-based) of position POS on its line of the inline text being parsed: on its
+    Markdown line, the same or later (the line's indentation, a quote's `>` come before it)."""
+    return pos - (state.src.rfind("\n", 0, pos) + 1)
