@@ -11,6 +11,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -33,7 +34,6 @@ from trustdocs.markdown.headings import (
     collect_headings,
     heading_id,
     heading_ids_plugin,
-    raw_html_ids,
 )
 from trustdocs.markdown.highlight import CodeBlock, given_highlights, highlighted_lines
 from trustdocs.markdown.locallinks import local_link_plugin
@@ -175,12 +175,11 @@ def parse_markdown(
         ),
     )
     swallowed: list[int] = []  # lines opening a fence that an HTML block above shows as text
-    tokens = markdown_parser(context.bitdocs).parse(
-        text, {"parse": context, "fences_in_html": swallowed}
-    )
+    env: dict[str, Any] = {"parse": context, "fences_in_html": swallowed}
+    tokens = markdown_parser(context.bitdocs).parse(text, env)
     _warn_swallowed_fences(context, swallowed)
     headings = tuple(collect_headings(tokens))
-    anchors = {h.id for h in headings} | raw_html_ids(tokens) | check_anchors(tokens)
+    anchors = {h.id for h in headings} | env["raw_html_ids"] | check_anchors(tokens)
     parsed = ParsedMarkdown(
         tuple(tokens),
         headings,

@@ -62,7 +62,11 @@ def assign_heading_ids(state: StateCore) -> None:
     context: ParseContext = state.env["parse"]
     tokens = state.tokens
     taken = check_anchors(tokens)  # `## Check 1` leaves `#check-1` to the first check
-    taken |= raw_html_ids(tokens, targets_only=True)  # `<a id="setup">` keeps its id to itself
+    # `<a id="setup">` keeps its id to itself; the raw HTML's ids are read once, for the page's
+    # anchors too (`parse_markdown`).
+    ids, targets = raw_html_ids(tokens)
+    state.env["raw_html_ids"] = ids
+    taken |= targets
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
@@ -122,15 +126,15 @@ class _IdCollector(HTMLParser):
         self.targets.update(value for key, value in attrs if key in named and value)
 
 
-def raw_html_ids(tokens: list[Token], targets_only: bool = False) -> set[str]:
-    """The `id` and `name` attributes written in the page's raw HTML; with TARGETS_ONLY, those
-    a link's fragment reaches (no form field's name)."""
+def raw_html_ids(tokens: list[Token]) -> tuple[set[str], set[str]]:
+    """The `id` and `name` attributes written in the page's raw HTML, and of them those a link's
+    fragment reaches (no form field's name)."""
     pieces = []
     for token in tokens:
         if token.type == "html_block":
             pieces.append(token.content)
         pieces += (child.content for child in token.children or () if child.type == "html_inline")
     if not pieces:
-        return set()
+        return set(), set()
     found = read_html(_IdCollector, "".join(pieces))
-    return found.targets if targets_only else found.ids
+    return found.ids, found.targets

@@ -50,7 +50,7 @@ def close_open_html(state: StateCore) -> None:
     for token in state.tokens:
         if token.type == "html_block" and token.map is not None:
             left = _follow(token.content, token.map[0], left)
-        elif token.type == "inline" and token.map is not None:
+        elif token.type == "inline" and token.map is not None and "<" in token.content:
             # Where the children read so far end in the text (a code span may hold what a later
             # tag says), and its lines up to there, counted once (a paragraph of 40,000 tags).
             at, counted, line = 0, 0, token.map[0]
