@@ -65,22 +65,20 @@
   // The home page lists every lesson of the course (the sidebar shows its first level only),
   // and the old address of each renamed one with its new one.
   var listed = summary && summary.getAttribute("data-lessons");
-  var lessons = listed !== null && listed !== undefined && listed.trim()
+  var lessons = listed && listed.trim()
     ? listed.trim().split(/\s+/).map(keyOf)
     : links.map(function (link) { return keyOf(link.href); });
   var moved = ((summary && summary.getAttribute("data-moved")) || "").trim().split(/\s+/);
   var migrated = false;
   for (var m = 0; m + 1 < moved.length; m += 2) {
     var from = keyOf(moved[m]), to = keyOf(moved[m + 1]);
-    if (from && to && done[from] && !done[to]) {
-      done[to] = done[from];
-      migrated = true;
-    }
-    if (from && to && done[from]) {
+    if (!from || !to) continue;
+    if (done[from]) {
+      done[to] = done[to] || done[from];
       delete done[from];
       migrated = true;
     }
-    if (from && to && read(lastKey) === from) write(lastKey, to);
+    if (read(lastKey) === from) write(lastKey, to);
   }
   if (migrated) save(done);
   var continueLink = summary && summary.querySelector(".course-continue");
