@@ -350,6 +350,50 @@ def test_a_page_that_would_replace_a_generated_file_is_an_error(tmp_path, name, 
     assert what in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("learn/Intro", "learn/intro"),  # one file where case is ignored (macOS, Windows)
+        ("learn/caf\u00e9", "learn/cafe\u0301"),  # é composed and decomposed: one on macOS
+        ("Learn/intro", "learn/INTRO"),
+    ],
+)
+def test_pages_whose_files_differ_only_in_case_or_unicode_form_are_an_error(
+    tmp_path, first, second
+):
+    pages = {
+        **CONSULTING,
+        "x.md": f"@page {first} X\n@parent learn-technology-consulting 1\n@body\nOne.\n",
+        "y.md": f"@page {second} Y\n@parent learn-technology-consulting 2\n@body\nTwo.\n",
+    }
+    root = make_site(tmp_path, pages)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert result.stderr.count(": error: page") == 1
+    later, earlier = sorted([first, second], reverse=True)  # the first by name keeps its place
+    assert (
+        f"error: page '{later}' would be written to {later}.html, which is {earlier}.html "
+    ) in result.stderr
+    assert f"like page '{earlier}'" in result.stderr
+    assert not (root / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "taken"),
+    [("PRINT", "print.html"), ("_Assets/style", "_assets/"), ("Notes", "notes.html")],
+)
+def test_a_page_that_would_replace_a_site_file_where_case_is_ignored_is_an_error(
+    tmp_path, name, taken
+):
+    pages = {**CONSULTING, "x.md": f"@page {name} X\n@parent learn-technology-consulting\n"}
+    root = make_site(tmp_path, pages)
+    (root / "content" / "notes.html").write_text("<p>hand-written</p>")
+    result = run_cli(root, "check")
+    assert result.returncode == EXIT_CONTENT
+    assert f"content/x.md:1:1: error: page '{name}' would be written to" in result.stderr
+    assert taken in result.stderr
+
+
 def test_a_page_that_would_replace_a_copied_file_is_an_error(tmp_path):
     pages = {**CONSULTING, "x.md": "@page notes X\n@parent learn-technology-consulting\n"}
     root = make_site(tmp_path, pages)

@@ -125,6 +125,32 @@ def test_a_redirect_that_takes_a_page_or_generated_files_place_is_an_error(tmp_p
     assert not (site / "site").exists()
 
 
+def test_a_redirect_whose_file_is_anothers_where_case_is_ignored_is_an_error(tmp_path, trustdocs):
+    config = CONFIG + "  Learn-Technology-Consulting/Communication: learn-technology-consulting\n"
+    config += "  Old: learn-technology-consulting\n  OLD.html: learn-technology-consulting\n"
+    config += "  PRINT: learn-technology-consulting\n"
+    site = make_site(tmp_path, RENAMED, config)
+    run = trustdocs(site, "check")
+    assert run.code == 1
+    errors = [line.split(": error: ")[1] for line in run.err.splitlines() if ": error: " in line]
+    assert errors[0].startswith(
+        "redirect from 'Learn-Technology-Consulting/Communication' would be written to "
+        "Learn-Technology-Consulting/Communication.html, which is "
+        "learn-technology-consulting/communication.html where case is ignored (on macOS and "
+        "Windows), where page 'learn-technology-consulting/communication' is written"
+    )
+    assert errors[1] == (
+        "redirect from 'OLD.html' would be written to OLD.html, which is Old.html where case "
+        "is ignored (on macOS and Windows), like the redirect to 'learn-technology-consulting' "
+        "(declared at site.yaml:6)"
+    )
+    assert errors[2] == (
+        "redirect from 'PRINT' would be written to PRINT.html, but print.html is the print "
+        "page, and PRINT.html is print.html where case is ignored (on macOS and Windows)"
+    )
+    assert len(errors) == 3
+
+
 def test_redirects_in_site_yaml_must_be_text(tmp_path, trustdocs):
     site = make_site(tmp_path, CONSULTING, "title: T\nredirects:\n  old: [a, b]\n")
     run = trustdocs(site, "check")

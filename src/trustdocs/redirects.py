@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from trustdocs.diagnostics import Diagnostic, did_you_mean, error
 from trustdocs.source import PageSource
-from trustdocs.urls import INDEX_HTML, page_name_problem
+from trustdocs.urls import INDEX_HTML, disk_name, page_name_problem, which_is_on_disk
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,16 @@ def place_redirects(
     generated file (RESERVED gives why) or an earlier redirect has taken is an error naming both."""
     placed: dict[str, Redirect] = {}
     problems: list[Diagnostic] = []
+    pages_on_disk = {disk_name(out): out for out in pages}
+    placed_on_disk: dict[str, str] = {}
     for redirect in redirects:
         where = (redirect.path, redirect.line, 1)
         start = f"redirect from '{redirect.old}' would be written to {redirect.output}"
-        if redirect.output in pages:
-            name, path, line = pages[redirect.output]
+        page_out = pages_on_disk.get(disk_name(redirect.output))
+        first_out = placed_on_disk.get(disk_name(redirect.output))
+        if page_out is not None:
+            name, path, line = pages[page_out]
+            start += which_is_on_disk(redirect.output, page_out)
             problems.append(
                 error(
                     *where,
@@ -103,8 +108,9 @@ def place_redirects(
             )
         elif reason := reserved(redirect.output):
             problems.append(error(*where, f"{start}, but {reason}"))
-        elif redirect.output in placed:
-            first = placed[redirect.output]
+        elif first_out is not None:
+            first = placed[first_out]
+            start += which_is_on_disk(redirect.output, first_out)
             problems.append(
                 error(
                     *where,
@@ -114,4 +120,5 @@ def place_redirects(
             )
         else:
             placed[redirect.output] = redirect
+            placed_on_disk[disk_name(redirect.output)] = redirect.output
     return placed, problems

@@ -20,7 +20,16 @@ from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.redirects import Redirect, declared_redirects, place_redirects
 from trustdocs.source import PageSource
 from trustdocs.tree import SHOWN_LEVELS, CourseTree, build_course_tree
-from trustdocs.urls import ASSETS_DIR, INDEX_HTML, is_external, output_path, relative_url
+from trustdocs.urls import (
+    ASSETS_DIR,
+    INDEX_HTML,
+    disk_name,
+    is_external,
+    output_path,
+    relative_url,
+    same_on_disk,
+    which_is_on_disk,
+)
 
 
 class ParsedFacts(Protocol):
@@ -243,14 +252,24 @@ class _ReservedOutputs:
     generated: Mapping[str, str]  # site-wide file -> what it is
     copies: frozenset[str]
 
+    @functools.cached_property
+    def _on_disk(self) -> dict[str, str]:
+        """Each reserved file by its `disk_name`: the file itself."""
+        files = {disk_name(out): out for out in self.copies}
+        files.update((disk_name(out), out) for out in self.generated)
+        return files
+
     def reason(self, out: str) -> str:
         """Why OUT is taken, or '' when a page may be written there."""
         if out in self.generated:
             return f"{out} is {self.generated[out]}"
-        if out.split("/", 1)[0] == ASSETS_DIR:
+        if disk_name(out.split("/", 1)[0]) == ASSETS_DIR:
             return f"{ASSETS_DIR}/ holds the theme's files"
         if out in self.copies:
             return f"{out} is a file copied from the content folder"
+        taken = self._on_disk.get(disk_name(out))
+        if taken is not None:
+            return f"{self.reason(taken)}, and {out} is {taken} {same_on_disk(out, taken)}"
         return ""
 
 
@@ -264,17 +283,27 @@ def _place_pages(
     problems: list[Diagnostic] = []
     summaries: dict[str, PageSummary] = {}
     outputs: dict[str, str] = {}
+    on_disk: dict[str, str] = {}  # each output by its `disk_name`
     for name in sorted(facts):
         page = facts[name]
         out = output_path(name, tree.root)
         where = (page.source.path, page.source.tag_lines.get("page", 1), 1)
         reason = reserved.reason(out)
+        taken = on_disk.setdefault(disk_name(out), out)
         if reason:
             problems.append(error(*where, f"page '{name}' would be written to {out}, but {reason}"))
         elif out in outputs:
             problems.append(
                 error(
                     *where, f"page '{name}' would be written to {out}, like page '{outputs[out]}'"
+                )
+            )
+        elif taken != out:
+            again = f"{out}{which_is_on_disk(out, taken)}"
+            problems.append(
+                error(
+                    *where,
+                    f"page '{name}' would be written to {again}, like page '{outputs[taken]}'",
                 )
             )
         outputs[out] = name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+import unicodedata
 from urllib.parse import quote, urlsplit
 
 ASSETS_DIR = "_assets"
@@ -19,6 +20,24 @@ URL_SAFE = "/:@!$&'()*+,;=-._~"  # characters of an output path kept as they are
 def output_path(name: str, root: str | None) -> str:
     """The output file of page NAME: `NAME.html`, or `index.html` for the root page."""
     return INDEX_HTML if name == root else f"{name}.html"
+
+
+def disk_name(output: str) -> str:
+    """OUTPUT as a disk that ignores case and Unicode forms names it (macOS's, Windows'): two
+    outputs with one disk name are one file there, and the second written replaces the first."""
+    return unicodedata.normalize("NFC", output).casefold()
+
+
+def same_on_disk(output: str, taken: str) -> str:
+    """Where OUTPUT is the file TAKEN (see `disk_name`), to follow "OUTPUT is TAKEN"."""
+    if unicodedata.normalize("NFC", output) == unicodedata.normalize("NFC", taken):
+        return "on macOS, where accented letters written either way (composed or not) name one file"
+    return "where case is ignored (on macOS and Windows)"
+
+
+def which_is_on_disk(output: str, taken: str) -> str:
+    """ ", which is TAKEN …" when OUTPUT is the file TAKEN only on some disks; else ""."""
+    return "" if output == taken else f", which is {taken} {same_on_disk(output, taken)}"
 
 
 def asset_path(asset: str) -> str:
