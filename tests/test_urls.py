@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustdocs.urls import (
+    disk_name,
     is_external,
     name_problem,
     output_path,
@@ -64,3 +65,17 @@ def test_a_name_taken_at_a_glance_is_one_every_check_takes(parts, joined):
 )
 def test_names_with_a_problem_are_refused(name):
     assert page_name_problem(name) != ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one_file"),
+    [
+        ("learn/Intro.html", "learn/intro.html", True),
+        ("learn/caf\u00e9.html", "learn/cafe\u0301.html", True),
+        ("learn/CAF\u00c9.html", "learn/cafe\u0301.html", True),
+        ("learn/stra\u00dfe.html", "learn/strasse.html", False),  # kept apart by those disks
+        ("learn/a.html", "learn/b.html", False),
+    ],
+)
+def test_outputs_that_are_one_file_where_case_and_unicode_forms_are_ignored(a, b, one_file):
+    assert (disk_name(a) == disk_name(b)) is one_file

@@ -24,8 +24,9 @@ def output_path(name: str, root: str | None) -> str:
 
 def disk_name(output: str) -> str:
     """OUTPUT as a disk that ignores case and Unicode forms names it (macOS's, Windows'): two
-    outputs with one disk name are one file there, and the second written replaces the first."""
-    return unicodedata.normalize("NFC", output).casefold()
+    outputs with one disk name are one file there, and the second written replaces the first.
+    Lowercase, not casefolded: those disks keep "straße" and "strasse" apart."""
+    return unicodedata.normalize("NFC", output).lower()
 
 
 def same_on_disk(output: str, taken: str) -> str:
