@@ -568,6 +568,22 @@ def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, tru
     assert (tmp_path / "out" / "static" / "logo.png").is_file()
 
 
+def test_a_bitdocs_static_folder_that_is_not_there_is_a_warning_at_its_key(tmp_path, trustdocs):
+    """A "static" folder misspelled or not checked out: nothing of it can be published."""
+    text = '{\n  "bit-docs": {\n    "glob": "src/**/*.md",\n    "parent": "home",\n'
+    text += '    "static": "statik"\n  }\n}\n'
+    (tmp_path / "package.json").write_text(text)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "index.md").write_text("@page home Home\n@body\nHello.\n")
+    run = trustdocs(tmp_path, "build")
+    assert run.code == 0, run.err
+    assert (
+        'package.json:5:1: warning: "static" names statik, which is not a folder: '
+        "nothing is copied from it"
+    ) in run.err
+    assert (tmp_path / "doc" / "index.html").is_file()  # bit-docs' own output folder
+
+
 def test_raw_html_left_open_is_closed_where_its_page_ends_with_a_warning(tmp_path, trustdocs):
     """An HTML comment or a <textarea> never closed would take the rest of the page into it:
     the theme's navigation and scripts, and on the print page every later chapter. Each is

@@ -74,6 +74,14 @@ def test_bitdocs_package_json(tmp_path):
     assert config.codepen_replacements == (('"react"', '"//unpkg.com/react"'),)
 
 
+def test_a_bitdocs_section_without_dest_writes_to_doc_as_bitdocs_does(tmp_path):
+    """canjs's own section names no "dest": bit-docs writes `./doc` then, and so does trustdocs."""
+    section = {"glob": {"pattern": "docs/**/*.md"}, "parent": "canjs"}
+    (tmp_path / "package.json").write_text(json.dumps({"name": "can", "bit-docs": section}))
+    config = load_config(tmp_path / "package.json")
+    assert config.output_dir == tmp_path / "doc"
+
+
 def test_package_json_without_bitdocs_is_not_a_site(tmp_path):
     (tmp_path / "package.json").write_text('{"name": "x"}')
     assert find_config(tmp_path) is None

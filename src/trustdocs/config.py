@@ -601,6 +601,29 @@ class _PackageLines:
         return _position(self.text, found.start())[0] if found else self.section()
 
 
+BITDOCS_DEST = "./doc"  # bit-docs' output folder when its section names none
+
+
+def missing_static_problem(config: SiteConfig) -> Diagnostic | None:
+    """A warning at package.json's "static" when the folder it names is not there: nothing of
+    it can be copied (pages that show its images say so each)."""
+    if config.static_dir is None or config.static_dir.is_dir():
+        return None
+    try:
+        text = config.config_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    line = _PackageLines(text).key("static") if text else 1
+    name = display_path(config.static_dir)
+    return warning(
+        display_path(config.config_path),
+        line,
+        1,
+        f'"static" names {name}, which is not a folder: nothing is copied from it',
+        "create the folder, or correct the name",
+    )
+
+
 def _load_bitdocs_package(path: Path) -> SiteConfig:
     shown = display_path(path)
     text, data = _read_package_json(path, shown)
@@ -614,6 +637,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         line = lines.key(key) if key else lines.section()
         problems.append(error(shown, line, 1, message, hint))
 
+    section.setdefault("dest", BITDOCS_DEST)  # as bit-docs: `./doc` unless it says otherwise
     for key in ("parent", "dest"):
         value = section.get(key)
         if key not in section:

@@ -20,6 +20,7 @@ from trustdocs.config import (
     in_repository_folder,
     leads_above,
     may_read,
+    missing_static_problem,
 )
 from trustdocs.diagnostics import (
     Diagnostic,
@@ -125,6 +126,8 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
         problems += walk_problems
         for path in files:
             copies[STATIC_PREFIX + path.relative_to(config.static_dir).as_posix()] = path
+    elif (missing := missing_static_problem(config)) is not None:
+        problems.append(missing)
     return SourceFiles(tuple(sorted(pages)), copies, skipped, tuple(problems))
 
 
