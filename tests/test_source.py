@@ -105,6 +105,38 @@ def test_a_body_line_read_as_an_unknown_tag_is_a_warning():
     assert problems == [] and page.properties["todo"] == "rewrite this section"
 
 
+def test_a_description_line_read_as_a_capitalised_tag_is_a_warning_and_at_at_keeps_it():
+    """A description wrapped before an Angular decorator loses that line to a tag, as bit-docs
+    read it too: said at the line, and `@@` keeps the words in the description (shown as `@`).
+    A lowercase tag there (`@author`) is a page property, as the format has it: no word."""
+    text = (
+        "@page p\n@description Pass data in with the\n@Input decorator, and out with the\n"
+        "@@Output decorator.\n@author Justin\n@body\nBody.\n"
+    )
+    page, problems = parse(text)
+    assert page.description == "Pass data in with the\n@Output decorator."
+    assert page.properties == {"input": "decorator, and out with the", "author": "Justin"}
+    assert [(d.line, d.col, d.severity) for d in problems] == [(3, 1, "warning")]
+    assert "line read as the tag '@Input' (a page property)" in problems[0].message
+    # Without @description, the text before @body (or the first paragraph) is unescaped too.
+    assert parse("@page p\n@@Input is a decorator.\n@body\nB.\n")[0].description == (
+        "@Input is a decorator."
+    )
+    assert parse("@page p\n@@Input is a decorator.\n\nBody.\n")[0].description == (
+        "@Input is a decorator."
+    )
+
+
+def test_a_second_parent_or_page_tag_is_a_warning_naming_the_first():
+    """bit-docs keeps the last `@parent`: so does trustdocs, and says so."""
+    page, problems = parse("@page p\n@parent a 1\n@description D.\n@parent b 2\n@body\nB.\n")
+    assert (page.parent, page.order) == ("b", 2)
+    assert [(d.line, d.severity) for d in problems] == [(4, "warning")]
+    assert problems[0].message == "a second @parent: it replaces the one at line 2"
+    page, problems = parse("@page p\n@body\nText.\n@page q\n")
+    assert page.name == "q" and "a second @page" in problems[0].message
+
+
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
     page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
     assert "@Component({" in page.body

@@ -31,6 +31,8 @@ BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
+# Tags of which a page has one value: a second replaces the first (`@description` adds to it).
+_SINGLE_TAGS = frozenset({"page", "parent", "outline", "metaogimage"})
 KNOWN_TAGS = frozenset(
     {"page", "parent", "description", "body", "hide", "outline", "metaogimage", "redirect"}
     | {f"hide{flag}" for flag in LAYOUT_FLAGS}
@@ -96,7 +98,12 @@ class _Reader:
     properties: dict[str, str] = field(default_factory=dict)
     redirects: list[tuple[str, int]] = field(default_factory=list)
 
-    def take_tag(self, name: str, value: str, line: int, col: int, in_body: bool = False) -> None:
+    def take_tag(
+        self, written: str, value: str, line: int, col: int, in_body: bool = False
+    ) -> None:
+        """Take the tag WRITTEN (its name as spelled) with VALUE, at LINE and COL; IN_BODY: a
+        line of text, where an unknown tag is text lost, and said."""
+        name = written.lower()
         if name == "redirect":  # the one tag a page may repeat
             self.redirects.append((value, line))
         elif name == "hide" and value.lower() in LAYOUT_FLAGS:
@@ -106,6 +113,9 @@ class _Reader:
         elif name.startswith("hide") and name[4:] in LAYOUT_FLAGS:
             self.hidden_parts.add(name[4:])
         elif name in KNOWN_TAGS:
+            if name in _SINGLE_TAGS and name in self.tags:
+                message = f"a second @{name}: it replaces the one at line {self.tags[name][1]}"
+                self.diagnostics.append(warning(self.path, line, col, message, "keep one"))
             self.tags[name] = (value, line)
         else:
             self.properties[name] = value
@@ -117,7 +127,7 @@ class _Reader:
                     )
                 )
             elif in_body:  # prose that starts with @ (`@Input() name`, a handle): not shown
-                message = f"line read as the tag '@{name}' (a page property): it is not shown"
+                message = f"line read as the tag '@{written}' (a page property): it is not shown"
                 hint = "to show it as text, write @@ for its @"
                 self.diagnostics.append(warning(self.path, line, col, message, hint))
 
@@ -240,11 +250,11 @@ def _split_page(
                     "move it below @body, or into @description",
                 )
             )
-        return description or loose, body_source
+        return description or _unescaped_lines(loose), body_source
     if "description" in reader.tags:
         return description, []
     split = _first_paragraph_end([line for _, line in loose], bitdocs)
-    return loose[:split], loose[split:]
+    return _unescaped_lines(loose[:split]), loose[split:]  # the body's are, as it is read
 
 
 _FENCE_MARK = re.compile(r"^[ \t]*(```|~~~)")
@@ -304,14 +314,18 @@ def _read_header(
         match = TAG_LINE.match(line)
         if match and (has_body or in_description or first_loose is None):
             name = match.group(1).lower()
-            reader.take_tag(name, match.group(2), i + 1, line.index("@") + 1)
+            # Within the description, a tag written with a capital (`@Input decorator, and…`:
+            # wrapped prose, where tags are lowercase) takes its line out of it: said, as in
+            # the body. `@author` there is a page property, as the format has it.
+            prose = in_description and match.group(1)[0].isupper()
+            reader.take_tag(match.group(1), match.group(2), i + 1, line.index("@") + 1, prose)
             if name == "description":
                 in_description = True
                 if match.group(2):
                     description.append((i + 1, match.group(2)))
             continue
         if in_description:
-            description.append((i + 1, line))
+            description.append((i + 1, _unescaped(line)))
         else:
             if first_loose is None and line.strip():
                 first_loose = i
@@ -337,24 +351,31 @@ def _read_body(
         if index in tags:
             match = TAG_LINE.match(line)
             assert match is not None
-            name, value, col = match.group(1).lower(), match.group(2), line.index("@") + 1
+            written, value, col = match.group(1), match.group(2), line.index("@") + 1
             # A tag line in an HTML comment shows nothing either way: no word of it.
-            reader.take_tag(name, value, number, col, in_body=index not in scan.comment_lines)
+            reader.take_tag(written, value, number, col, in_body=index not in scan.comment_lines)
             continue
-        escaped = None if index in scan.code_lines else ESCAPED_AT.match(line)
-        if escaped:
-            unescaped = escaped.group(1) + line[escaped.end() - 1 :]
-            if _tag_name(unescaped) not in KNOWN_TAGS:
-                # No tag or directive the Markdown stage knows (`@@map` of Prisma, Vue's
-                # `@click` in raw HTML): the line as it reads, even in a code span over lines.
-                body.append((number, unescaped))
-                continue
-            # An entity keeps the line from being read as a tag or directive downstream: the
-            # Markdown stage decodes it, and in raw HTML a browser does.
-            body.append((number, f"{escaped.group(1)}&#64;{line[escaped.end() :]}"))
-            continue
-        body.append((number, line))
+        body.append((number, line if index in scan.code_lines else _unescaped(line)))
     return body
+
+
+def _unescaped_lines(lines: NumberedLines) -> NumberedLines:
+    """LINES of a description, each `_unescaped`."""
+    return [(number, _unescaped(line)) for number, line in lines]
+
+
+def _unescaped(line: str) -> str:
+    """LINE with the `@@` that starts it read as `@`: as it reads for no tag or directive the
+    Markdown stage knows (`@@map` of Prisma, Vue's `@click` in raw HTML), even in a code span
+    over lines; else as an entity, which keeps it from being read as one downstream (the
+    Markdown stage decodes it, and in raw HTML a browser does)."""
+    escaped = ESCAPED_AT.match(line)
+    if not escaped:
+        return line
+    unescaped = escaped.group(1) + line[escaped.end() - 1 :]
+    if _tag_name(unescaped) not in KNOWN_TAGS:
+        return unescaped
+    return f"{escaped.group(1)}&#64;{line[escaped.end() :]}"
 
 
 def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[int], BlockScan]:
