@@ -67,7 +67,8 @@ def test_several_roots_is_an_error_unless_root_is_configured():
     _, problems = build_course_tree([page("one"), page("two")])
     assert len(problems) == 2 and "several pages have no @parent: one, two" in problems[0].message
     tree, problems = build_course_tree([page("one"), page("two")], configured_root="two")
-    assert problems == [] and tree.root == "two"
+    assert tree.root == "two"  # and the other page is outside the course: said (test below)
+    assert [(p.severity, p.path) for p in problems] == [("warning", "one.md")]
 
 
 def test_a_chain_of_5000_pages_has_depths_and_ancestors_without_walking_it_per_page():
@@ -99,3 +100,14 @@ def test_a_long_parent_cycle_is_listed_shortened():
     assert problems[0].message == (
         "parent cycle: c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> … -> c19 -> c0 (20 pages)"
     )
+
+
+def test_a_page_without_parent_beside_the_root_is_a_warning_unless_hidden():
+    """Built and linkable, but in no sidebar, previous/next or print page: said, at its @page
+    line; a page kept apart on purpose says so with @hide, and hears nothing."""
+    pages = [page("r"), page("a", "r", 1), page("orphan"), page("apart", hide=True)]
+    tree, problems = build_course_tree(pages, "r")
+    assert "orphan" not in tree.reading_order
+    assert [(p.path, p.line, p.severity) for p in problems] == [("orphan.md", 1, "warning")]
+    assert problems[0].message.startswith("page 'orphan' has no @parent: it is built, but outside")
+    assert "@hide" in problems[0].hint

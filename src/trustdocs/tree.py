@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
 from trustdocs.source import PageSource
 
 SHOWN_LEVELS = 32  # ancestors a page's layout shows: sidebar levels, breadcrumbs
@@ -134,7 +134,7 @@ def build_course_tree(
     parents, diagnostics = _checked_parents(by_name)
     diagnostics += _break_cycles(parents, by_name)
     root, root_problems = _course_root(by_name, configured_root, config_path)
-    diagnostics += root_problems
+    diagnostics += root_problems + _apart(by_name, root)
 
     children: dict[str, list[PageSource]] = {}
     for child, parent in parents.items():
@@ -152,6 +152,25 @@ def build_course_tree(
         reading_order=_reading_order(root, ordered, hidden),
     )
     return tree, diagnostics
+
+
+def _apart(by_name: dict[str, PageSource], root: str | None) -> list[Diagnostic]:
+    """A warning for each page other than ROOT without `@parent` (and not hidden on purpose):
+    built, and reached by links, but out of the course's sidebar, previous/next and print page."""
+    if root is None:  # no course: its own problem says why
+        return []
+    return [
+        warning(
+            page.path,
+            page.tag_lines.get("page", 1),
+            1,
+            f"page '{page.name}' has no @parent: it is built, but outside the course "
+            "(its sidebar, previous/next and print page)",
+            f"give it a @parent (the course starts at '{root}'), or @hide to keep it apart",
+        )
+        for page in sorted(by_name.values(), key=lambda page: page.name)
+        if page.parent is None and page.name != root and not page.hide
+    ]
 
 
 def _checked_parents(by_name: dict[str, PageSource]) -> tuple[dict[str, str], list[Diagnostic]]:
