@@ -137,6 +137,23 @@ def test_a_second_parent_or_page_tag_is_a_warning_naming_the_first():
     assert page.name == "q" and "a second @page" in problems[0].message
 
 
+def test_bitdocs_plugin_tags_trustdocs_does_not_show_say_so_and_what_to_write():
+    """`@demo` (canjs writes it on many pages) and DocumentJS's `@codestart`/`@codeend`: not
+    shown, said with what to write instead; no "did you mean @codepen" for `@codeend`."""
+    text = "@page p\n@body\nThe demo:\n@demo demos/counter.html\n@codestart js\nx = 1;\n@codeend\n"
+    _, problems = parse(text)
+    assert [(p.line, p.severity) for p in problems] == [
+        (4, "warning"),
+        (5, "warning"),
+        (7, "warning"),
+    ]
+    assert problems[0].message == (
+        "@demo (a live demo, of bit-docs-tag-demo) is not supported: this line is not shown"
+    )
+    assert "@sourceref" in problems[0].hint
+    assert all("fences" in p.hint and "codepen" not in p.hint for p in problems[1:])
+
+
 def test_tags_in_code_fences_are_kept_but_removed_elsewhere():
     page, _ = parse("@page p\n@body\n```ts\n@Component({\n```\n@sometag value\ntext\n")
     assert "@Component({" in page.body

@@ -31,6 +31,16 @@ BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
+# Tags of bit-docs plugins and of DocumentJS that trustdocs does not show: what each showed, and
+# what to write instead (a "did you mean" to another tag would mislead).
+_UNSUPPORTED_TAGS = {
+    "demo": (
+        "a live demo, of bit-docs-tag-demo",
+        "show its code with @sourceref, or link its file",
+    ),
+    "codestart": ("the start of a DocumentJS code block", "write the code between ``` fences"),
+    "codeend": ("the end of a DocumentJS code block", "write the code between ``` fences"),
+}
 # Tags of which a page has one value: a second replaces the first (`@description` adds to it).
 _SINGLE_TAGS = frozenset({"page", "parent", "outline", "metaogimage"})
 KNOWN_TAGS = frozenset(
@@ -120,7 +130,11 @@ class _Reader:
         else:
             self.properties[name] = value
             hint = did_you_mean(name, KNOWN_TAGS, cutoff=0.7)
-            if hint:
+            if name in _UNSUPPORTED_TAGS:
+                what, instead = _UNSUPPORTED_TAGS[name]
+                message = f"@{written} ({what}) is not supported: this line is not shown"
+                self.diagnostics.append(warning(self.path, line, col, message, instead))
+            elif hint:
                 self.diagnostics.append(
                     warning(
                         self.path, line, col, f"unknown tag '@{name}'", hint.replace("'", "'@", 1)
