@@ -568,6 +568,35 @@ def test_a_file_beside_a_bitdocs_page_is_reported_as_not_published(tmp_path, tru
     assert (tmp_path / "out" / "static" / "logo.png").is_file()
 
 
+def test_a_markdown_or_html_link_to_an_anchor_a_page_lacks_is_a_warning(tmp_path, trustdocs):
+    """`[x](communication.md#bad-news)` is checked as a cross-link's anchor is: a typo in the
+    fragment, to another page or within the page, is said at its link, with the closest ids."""
+    kickoff = """
+        @page learn-technology-consulting/kickoff Kickoff
+        @parent learn-technology-consulting 1
+        @body
+        ## Agenda
+        [ok](communication.md#bad-news-early) [typo](communication.md#bad-news-eraly)
+        <a href="communication.html#gone">raw</a> [here](#agenda) [there](#agneda)
+        [encoded](communication.md#Bad%20news) [text](communication.md#:~:text=soon)
+        """
+    site = make_site(tmp_path, {**CONSULTING, "consulting/kickoff.md": kickoff})
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    warned = [line for line in run.err.splitlines() if "has no anchor" in line]
+    page = "page 'learn-technology-consulting/communication'"
+    assert warned == [
+        f"content/consulting/kickoff.md:5:46: warning: {page} has no anchor '#bad-news-eraly' "
+        "(closest: bad-news-early)",
+        f"content/consulting/kickoff.md:6:10: warning: {page} has no anchor '#gone' "
+        "(anchors on that page: bad-news-early)",
+        "content/consulting/kickoff.md:6:67: warning: page 'learn-technology-consulting/kickoff' "
+        "has no anchor '#agneda' (closest: agenda)",
+        f"content/consulting/kickoff.md:7:11: warning: {page} has no anchor '#Bad news' "
+        "(anchors on that page: bad-news-early)",
+    ]
+
+
 def test_a_bitdocs_static_folder_that_is_not_there_is_a_warning_at_its_key(tmp_path, trustdocs):
     """A "static" folder misspelled or not checked out: nothing of it can be published."""
     text = '{\n  "bit-docs": {\n    "glob": "src/**/*.md",\n    "parent": "home",\n'

@@ -19,7 +19,7 @@ from trustdocs.diagnostics import closest, did_you_mean, error, warning
 from trustdocs.markdown.positions import inline_column, inline_line, report
 from trustdocs.markdown.printpage import link_in_print
 from trustdocs.markdown.rawhtml import start_tag_end
-from trustdocs.snapshot import RenderContext
+from trustdocs.snapshot import PageSummary, RenderContext
 from trustdocs.urls import relative_url
 
 if TYPE_CHECKING:
@@ -216,20 +216,18 @@ def render_cross_link_open(
     if anchor:
         context.uses.add((target.name, "anchors"))
     if anchor and anchor not in target.anchors:
-        close = closest(anchor, target.anchors, limit=3)
-        hint = f"closest: {', '.join(close)}" if close else _anchor_listing(target.anchors)
-        report(
-            env,
-            meta["line"],
-            meta["needle"],
-            error,
-            f"page '{target.name}' has no anchor '#{anchor}'",
-            hint,
-        )
+        report(env, meta["line"], meta["needle"], error, *missing_anchor(target, anchor))
     inside = link_in_print(context, target.name, anchor)
     href = escapeHtml(inside or relative_url(context.page.output, target.output, anchor))
     title = f' title="{escapeHtml(target.description_text)}"' if target.description_text else ""
     return f'<a href="{href}"{title}>'
+
+
+def missing_anchor(target: PageSummary, anchor: str) -> tuple[str, str]:
+    """The message and hint for a link to ANCHOR, which page TARGET does not have."""
+    close = closest(anchor, target.anchors, limit=3)
+    hint = f"closest: {', '.join(close)}" if close else _anchor_listing(target.anchors)
+    return f"page '{target.name}' has no anchor '#{anchor}'", hint
 
 
 def _anchor_listing(anchors: frozenset[str], limit: int = 8) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -20,11 +21,11 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from trustdocs.diagnostics import warning
-from trustdocs.markdown.crosslinks import raw_html_cross_link
+from trustdocs.markdown.crosslinks import missing_anchor, raw_html_cross_link
 from trustdocs.markdown.positions import report
 from trustdocs.markdown.printpage import link_in_print, own_anchor
 from trustdocs.markdown.rawhtml import attribute_values, read_html
-from trustdocs.snapshot import RenderContext
+from trustdocs.snapshot import PageSummary, RenderContext
 
 
 def local_link_plugin(md: MarkdownIt) -> None:
@@ -58,12 +59,26 @@ def _written_url(url: str, env: dict[str, Any], line: int, needle: str, lead: st
     a target missing is a warning there."""
     context: RenderContext = env["context"]
     if url.startswith("#") and len(url) > 1:
+        _check_anchor(env, (line, needle, lead), context.page, url[1:])
         return "#" + own_anchor(context, url[1:])  # a link within the page, or its chapter
     link = context.resolve_local(url)
     if link.problem:
         report(env, line, needle, warning, link.problem, link.hint, lead)
+    if link.page and link.fragment:
+        _check_anchor(env, (line, needle, lead), context.show(link.page, "anchors"), link.fragment)
     inside = link_in_print(context, link.page, link.fragment) if link.page else None
     return inside or link.url
+
+
+def _check_anchor(
+    env: dict[str, Any], where: tuple[int, str, str], target: PageSummary, fragment: str
+) -> None:
+    """A warning at WHERE (line, needle, lead) when page TARGET has no id FRAGMENT names; a
+    text fragment (`#:~:text=…`) is the browser's, not the page's."""
+    anchor = unquote(fragment)
+    if anchor not in target.anchors and not anchor.startswith(":~:"):
+        line, needle, lead = where
+        report(env, line, needle, warning, *missing_anchor(target, anchor), lead)
 
 
 def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
