@@ -109,6 +109,22 @@ def test_a_fence_right_after_an_html_line_is_code_in_a_bitdocs_site(bitdocs):
     assert body.select_one("#check-the-coverage + p code").get_text() == "coverage/index.html"
 
 
+def test_text_right_after_a_summary_or_closing_tag_is_markdown_in_a_bitdocs_site(bitdocs):
+    """The academies' `<summary>Solution</summary>` followed by `✏️ Update **file**`: bit-docs'
+    Markdown reader kept only its block elements (a div, a table) whole, so that line showed
+    bold text and a link; CommonMark keeps it raw, with its stars. A div stays as written."""
+    body = bitdocs.page("course/solutions")
+    solution = body.select_one("details")
+    assert solution.select_one("summary").get_text() == "Click to see the solution"
+    update = solution.select_one("p")
+    assert update.select_one("strong").get_text() == "src/cart.service.ts"
+    assert update.select_one("a")["href"] == "https://angular.dev/guide"
+    assert block_text(solution.select_one("pre")) == "export const total = 1;\n"
+    after = solution.find_next_sibling("p")
+    assert after.select_one("code").get_text() == "npm test" and "**" not in after.get_text()
+    assert "Kept **as written**" in body.select_one("div.note").get_text()
+
+
 def test_a_site_yaml_site_keeps_commonmark_and_warns_at_the_swallowed_fence(tmp_path, trustdocs):
     built = build_site_yaml(tmp_path, trustdocs)
     assert built.code == 0, built.err

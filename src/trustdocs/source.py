@@ -463,11 +463,22 @@ def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silen
     return True
 
 
+# The elements bit-docs' Markdown reader (showdown) keeps whole as raw HTML; after a line of any
+# other (`<details>`, `<summary>…</summary>`, `<img>`), the next line of text is Markdown there.
+_SHOWDOWN_BLOCKS = """pre div h1 h2 h3 h4 h5 h6 blockquote table dl ol ul script noscript form
+    fieldset iframe math style section header footer nav article aside address audio canvas figure
+    hgroup output video p"""
+SHOWDOWN_BLOCK_TAGS = frozenset(_SHOWDOWN_BLOCKS.split())
+_FIRST_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
 def html_block_rule(bitdocs: bool) -> BlockRule:
-    """CommonMark's HTML block, ended before a directive line and, in bit-docs sites, a fence.
+    """CommonMark's HTML block, ended before a directive line and, in bit-docs sites, a fence
+    or, after a line of an element bit-docs did not keep whole, a line of text.
 
     bit-docs expanded directives before Markdown ran, so `<details>` directly followed by a directive
     or a fence showed the code; CommonMark reads the directive, or the whole fence, as raw HTML.
+    Its `<summary>Solution</summary>` followed by `Update **app.js**` showed bold text.
     """
     from markdown_it.rules_block.fence import fence as fence_rule
     from markdown_it.rules_block.html_block import HTML_SEQUENCES, html_block
@@ -484,11 +495,14 @@ def html_block_rule(bitdocs: bool) -> BlockRule:
             return html_block(state, start_line, end_line, silent)
         swallowed: list[int] | None = state.env.get("fences_in_html")
         fence_seen = False
+        tag = _FIRST_TAG.match(first)
+        text_ends = bitdocs and (tag is None or tag.group(1).lower() not in SHOWDOWN_BLOCK_TAGS)
         for line in range(start_line + 1, end_line):
             if state.isEmpty(line) or state.sCount[line] < state.blkIndent:
                 break
             begin = state.bMarks[line] + state.tShift[line]
-            if DIRECTIVE_LINE.match(state.src[begin : state.eMarks[line]]):
+            text = state.src[begin : state.eMarks[line]]
+            if DIRECTIVE_LINE.match(text) or (text_ends and not text.startswith("<")):
                 end_line = line
                 break
             if fence_rule(state, line, end_line, True):
