@@ -1018,3 +1018,64 @@ def test_the_build_cache_folder_is_refused_as_the_output(tmp_path, output):
     assert result.returncode == EXIT_USAGE, result.stderr
     assert "is in the build cache's folder; refusing to replace it" in result.stderr
     assert sorted(p.relative_to(root) for p in (root / ".trustdocs-cache").rglob("*")) == entries
+
+
+def _built_twice(tmp_path: Path, tamper) -> Path:
+    """A site built, its output tampered with by TAMPER(site folder), then built again."""
+    root = make_site(tmp_path / "s", CONSULTING)
+    assert run_cli(root, "build").returncode == 0
+    tamper(root)
+    result = run_cli(root, "build", timeout=30)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def test_a_previous_file_whose_mode_was_changed_is_written_anew_not_linked(tmp_path):
+    """The bytes are the same, but `chmod 600` (a page the web server could no longer read) and
+    a hard link from a copy outside the site are not what a build writes: neither survives."""
+    outside = tmp_path / "copy.html"
+
+    def tamper(root: Path) -> None:
+        (root / "site" / "index.html").chmod(0o600)
+        rapport = root / "site" / "learn-technology-consulting" / "building-rapport.html"
+        os.link(rapport, outside)
+
+    root = _built_twice(tmp_path, tamper)
+    site = root / "site"
+    fresh_mode = (site / "learn-technology-consulting" / "kickoff.html").stat().st_mode
+    assert (site / "index.html").stat().st_mode == fresh_mode
+    rapport = site / "learn-technology-consulting" / "building-rapport.html"
+    assert rapport.stat().st_nlink == 1 and outside.stat().st_nlink == 1
+
+
+def test_a_folder_of_the_previous_site_replaced_by_a_link_leads_no_file_out(tmp_path):
+    """`site/learn-…` replaced by a link to a folder elsewhere holding the same files: the new
+    site's files are its own, never linked to those outside (an edit in place there would
+    change the site, and the other way round)."""
+    elsewhere = tmp_path / "elsewhere"
+
+    def tamper(root: Path) -> None:
+        folder = root / "site" / "learn-technology-consulting"
+        shutil.copytree(folder, elsewhere)
+        shutil.rmtree(folder)
+        folder.symlink_to(elsewhere)
+
+    root = _built_twice(tmp_path, tamper)
+    folder = root / "site" / "learn-technology-consulting"
+    assert not folder.is_symlink() and folder.is_dir()
+    for page in folder.iterdir():
+        assert page.stat().st_nlink == 1, page
+    assert all(f.stat().st_nlink == 1 for f in elsewhere.iterdir())
+
+
+def test_a_fifo_in_a_pages_place_in_the_previous_site_does_not_stop_the_build(tmp_path):
+    """Opening it to compare would wait for a writer forever."""
+
+    def tamper(root: Path) -> None:
+        page = root / "site" / "learn-technology-consulting" / "kickoff.html"
+        page.unlink()
+        os.mkfifo(page)
+
+    root = _built_twice(tmp_path, tamper)
+    page = root / "site" / "learn-technology-consulting" / "kickoff.html"
+    assert page.is_file() and "Kickoff" in page.read_text()

@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import os
 import shutil
 import stat
@@ -177,14 +178,17 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
 
 
 def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
-    """Link TARGET to the previous site's file when that holds these very bytes: an unchanged page
-    costs a comparison instead of a write (the previous site is deleted after the swap anyway)."""
+    """Link TARGET to the previous site's file when that holds these very bytes, as this build
+    would write them: an unchanged page costs a comparison instead of a write (the previous site
+    is deleted after the swap anyway). Not a file whose mode or owner was changed since, nor one
+    linked from elsewhere too (`chmod 600`, a hard link to a copy outside the site): a file
+    written anew has neither."""
     if not isinstance(data, bytes):
         return False
     try:
         with open(old, "rb", opener=_no_follow) as file:
             info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size != len(data) or file.read() != data:
+            if not _as_written(info) or info.st_size != len(data) or file.read() != data:
                 return False
         os.link(old, target, follow_symlinks=False)
     except OSError:
@@ -192,8 +196,28 @@ def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     return True
 
 
+def _as_written(info: os.stat_result) -> bool:
+    """Whether INFO is of a regular file as this process writes one: its owner's, linked from
+    nowhere else, with the mode a new file gets."""
+    return (
+        stat.S_ISREG(info.st_mode)
+        and info.st_nlink == 1
+        and info.st_uid == os.geteuid()
+        and stat.S_IMODE(info.st_mode) == _new_file_mode()
+    )
+
+
+@functools.cache
+def _new_file_mode() -> int:
+    """The mode of a file this process creates (0o666 less its umask)."""
+    mask = os.umask(0o022)  # read by setting it: at once set back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW)
+    # Nor wait for a writer: a FIFO put in a page's place would never answer.
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
 
 
 class FreshOutput:
@@ -211,6 +235,7 @@ class FreshOutput:
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
         self._lock = contextlib.ExitStack()
         self._folders: set[str] = set()  # folders made in it (as text: thousands of pages)
+        self._old_folders: dict[str, bool] = {}  # the previous site's, by `_own_folders`
 
     def __enter__(self) -> FreshOutput:
         try:
@@ -235,7 +260,8 @@ class FreshOutput:
         try:
             if isinstance(content, str):
                 content = content.encode("utf-8")
-            if not _link_if_same(self.output_dir / rel, target, content):
+            old = self.output_dir / rel
+            if not (self._own_folders(rel) and _link_if_same(old, target, content)):
                 write_file(target, content)
         except UnicodeEncodeError as exc:
             surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
@@ -248,6 +274,24 @@ class FreshOutput:
             os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
             self._folders.add(folder)
         return os.path.join(self.folder, rel)
+
+    def _own_folders(self, rel: str) -> bool:
+        """Whether the folders on the way to REL in the previous site are folders, not links
+        (one put in a folder's place would lead a link of its files out of the site)."""
+        folder = rel.rpartition("/")[0]
+        return not folder or self._own_folder(folder)
+
+    def _own_folder(self, folder: str) -> bool:
+        known = self._old_folders.get(folder)
+        if known is None:
+            above = folder.rpartition("/")[0]
+            try:
+                here = stat.S_ISDIR(os.lstat(os.path.join(self.output_dir, folder)).st_mode)
+            except OSError:
+                here = False
+            known = here and (not above or self._own_folder(above))
+            self._old_folders[folder] = known
+        return known
 
     def may_link(self, rel: str) -> bool:
         """Whether the last build left a page file REL that `link_previous` may link (without
@@ -265,6 +309,8 @@ class FreshOutput:
         try:
             info = os.lstat(old)
             if not stat.S_ISREG(info.st_mode) or file_signature(info) != tuple(signature):
+                return False
+            if not self._own_folders(rel):
                 return False
             os.link(old, self._target(rel), follow_symlinks=False)
         except OSError:
