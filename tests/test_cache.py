@@ -1730,6 +1730,17 @@ def test_a_secret_left_unfinished_is_made_anew_once_not_by_every_build(tmp_path,
     assert [p.name for p in path.parent.iterdir()] == ["cache-secret"]  # nothing else left
 
 
+def test_a_relative_xdg_cache_home_is_ignored_not_put_in_the_site(tmp_path, monkeypatch):
+    """`XDG_CACHE_HOME=cache` run in a site's folder wrote the secret into the site, and the
+    next build published it; the XDG spec has a relative path ignored: `~/.cache` it is."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    cache_module._secret.__wrapped__()
+    assert not (tmp_path / "cache").exists()
+    assert (tmp_path / "home" / ".cache" / "trustdocs" / "cache-secret").is_file()
+
+
 @pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero"])
 def test_a_secret_that_is_no_regular_file_neither_hangs_nor_is_replaced(tmp_path, kind):
     """The secret's place holding a FIFO (which would never answer) or a link to /dev/zero

@@ -412,7 +412,9 @@ def _parts_check_out(named: str, fields: list[bytes], head: bytes, tail: bytes |
 @functools.cache
 def _secret() -> bytes:
     """This user's cache secret, made once; a fresh one per process if it cannot be kept."""
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    home = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(home):  # a relative one is ignored, as the XDG spec has it: it would
+        home = os.path.join(os.path.expanduser("~"), ".cache")  # name a folder of the site
     path = Path(home) / "trustdocs" / "cache-secret"
     data = _secret_bytes(path)
     if data is not None and len(data) >= SECRET_BYTES:
