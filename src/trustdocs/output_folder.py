@@ -408,13 +408,34 @@ def _remove_temporary(folder: Path) -> None:
             continue
         if child.is_dir(follow_symlinks=False):
             shutil.rmtree(child.path, ignore_errors=True)
+            if os.path.lexists(child.path):  # a folder of it made read-only by hand
+                _make_removable(child.path)
+                shutil.rmtree(child.path, ignore_errors=True)
         else:
             with contextlib.suppress(OSError):
                 os.unlink(child.path)
     with contextlib.suppress(OSError):
+        if any(entry.name != MARKER for entry in os.scandir(folder)):
+            return  # kept with its marker: the next build tries again
+    with contextlib.suppress(OSError):
         os.unlink(folder / MARKER)
     with contextlib.suppress(OSError):
         os.rmdir(folder)
+
+
+def _make_removable(top: str) -> None:
+    """Give this user the right to empty each folder under TOP (its own, links not followed):
+    the previous site's, where a folder was made read-only by hand (`chmod 555`)."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        with contextlib.suppress(OSError):
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+                continue
+            os.chmod(folder, stat.S_IMODE(info.st_mode) | stat.S_IRWXU)
+            with os.scandir(folder) as entries:
+                stack.extend(e.path for e in entries if e.is_dir(follow_symlinks=False))
 
 
 def _remove_if_long_empty(folder: Path) -> None:
