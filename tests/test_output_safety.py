@@ -1108,3 +1108,19 @@ def test_a_read_only_folder_of_the_previous_site_leaves_no_copy_of_it_behind(tmp
             "@parent learn-technology-consulting 1\n@body\nHello again.\n"
         )
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_a_folder_added_to_the_output_or_one_whose_mode_changed_is_a_change(tmp_path):
+    """A build that found nothing changed left `site/stray/` (added by hand) and a folder made
+    unreadable to the web server (`chmod 700`) as they were: the output differed from what a
+    build writes, and every later build kept it so."""
+
+    def tamper(root: Path) -> None:
+        (root / "site" / "stray" / "empty").mkdir(parents=True)
+        (root / "site" / "learn-technology-consulting").chmod(0o700)
+
+    root = _built_twice(tmp_path, tamper)
+    assert not (root / "site" / "stray").exists()
+    assert (root / "site" / "learn-technology-consulting").stat().st_mode & 0o055 == 0o055
+    again = run_cli(root, "build")
+    assert "nothing changed since the last build" in again.stderr  # and it settles

@@ -162,18 +162,22 @@ def file_signature(info: os.stat_result) -> FileSignature:
 
 
 def output_signatures(folder: Path) -> dict[str, FileSignature]:
-    """Every file under FOLDER (links not followed), by its path relative to FOLDER."""
-    found: dict[str, FileSignature] = {}
+    """Every file under FOLDER (links not followed), by its path relative to FOLDER; and every
+    folder, FOLDER's own too, by that path and a slash (`learn/`; `` for FOLDER): a folder added
+    by hand, or one whose mode was changed, is a change to the output as a file's is."""
+    found: dict[str, FileSignature] = {"": file_signature(os.lstat(folder))}
     stack = [(str(folder), "")]
     while stack:
         here, prefix = stack.pop()
         with os.scandir(here) as entries:
             for entry in entries:
                 rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):
                     stack.append((entry.path, rel + "/"))
+                    found[rel + "/"] = file_signature(info)
                 else:
-                    found[rel] = file_signature(entry.stat(follow_symlinks=False))
+                    found[rel] = file_signature(info)
     return found
 
 
