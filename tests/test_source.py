@@ -127,6 +127,19 @@ def test_a_description_line_read_as_a_capitalised_tag_is_a_warning_and_at_at_kee
     )
 
 
+def test_at_at_in_a_fence_of_the_description_is_code_and_kept():
+    """Prisma's `@@map` in a fenced block of a description is code: both `@` stay."""
+    text = '@page p\n@description A model:\n\n```prisma\n@@map("users")\n```\n@body\nB.\n'
+    page, problems = parse(text)
+    assert '@@map("users")' in page.description and problems == []
+
+
+def test_an_unsupported_tag_in_an_html_comment_says_nothing():
+    """A comment shows nothing either way: no word of an `@demo` commented out."""
+    _, problems = parse("@page p\n@body\n<!-- Old demo:\n@demo demos/cart.html\n-->\nText.\n")
+    assert problems == []
+
+
 def test_a_second_parent_or_page_tag_is_a_warning_naming_the_first():
     """bit-docs keeps the last `@parent`: so does trustdocs, and says so."""
     page, problems = parse("@page p\n@parent a 1\n@description D.\n@parent b 2\n@body\nB.\n")

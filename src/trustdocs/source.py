@@ -109,10 +109,17 @@ class _Reader:
     redirects: list[tuple[str, int]] = field(default_factory=list)
 
     def take_tag(
-        self, written: str, value: str, line: int, col: int, in_body: bool = False
+        self,
+        written: str,
+        value: str,
+        line: int,
+        col: int,
+        in_body: bool = False,
+        in_comment: bool = False,
     ) -> None:
         """Take the tag WRITTEN (its name as spelled) with VALUE, at LINE and COL; IN_BODY: a
-        line of text, where an unknown tag is text lost, and said."""
+        line of text, where an unknown tag is text lost, and said; IN_COMMENT: a line of an HTML
+        comment, which shows nothing either way."""
         name = written.lower()
         if name == "redirect":  # the one tag a page may repeat
             self.redirects.append((value, line))
@@ -130,7 +137,7 @@ class _Reader:
         else:
             self.properties[name] = value
             hint = did_you_mean(name, KNOWN_TAGS, cutoff=0.7)
-            if name in _UNSUPPORTED_TAGS:
+            if name in _UNSUPPORTED_TAGS and not in_comment:
                 what, instead = _UNSUPPORTED_TAGS[name]
                 message = f"@{written} ({what}) is not supported: this line is not shown"
                 self.diagnostics.append(warning(self.path, line, col, message, instead))
@@ -264,11 +271,11 @@ def _split_page(
                     "move it below @body, or into @description",
                 )
             )
-        return description or _unescaped_lines(loose), body_source
+        return _unescaped_lines(description or loose, bitdocs), body_source
     if "description" in reader.tags:
-        return description, []
+        return _unescaped_lines(description, bitdocs), []
     split = _first_paragraph_end([line for _, line in loose], bitdocs)
-    return _unescaped_lines(loose[:split]), loose[split:]  # the body's are, as it is read
+    return _unescaped_lines(loose[:split], bitdocs), loose[split:]  # the body's are, as read
 
 
 _FENCE_MARK = re.compile(r"^[ \t]*(```|~~~)")
@@ -339,7 +346,7 @@ def _read_header(
                     description.append((i + 1, match.group(2)))
             continue
         if in_description:
-            description.append((i + 1, _unescaped(line)))
+            description.append((i + 1, line))
         else:
             if first_loose is None and line.strip():
                 first_loose = i
@@ -367,15 +374,19 @@ def _read_body(
             assert match is not None
             written, value, col = match.group(1), match.group(2), line.index("@") + 1
             # A tag line in an HTML comment shows nothing either way: no word of it.
-            reader.take_tag(written, value, number, col, in_body=index not in scan.comment_lines)
+            hidden = index in scan.comment_lines
+            reader.take_tag(written, value, number, col, not hidden, hidden)
             continue
         body.append((number, line if index in scan.code_lines else _unescaped(line)))
     return body
 
 
-def _unescaped_lines(lines: NumberedLines) -> NumberedLines:
-    """LINES of a description, each `_unescaped`."""
-    return [(number, _unescaped(line)) for number, line in lines]
+def _unescaped_lines(lines: NumberedLines, bitdocs: bool) -> NumberedLines:
+    """LINES of a description, each `_unescaped` but in code (Prisma's `@@map` in a fence)."""
+    if not any(ESCAPED_AT.match(line) for _, line in lines):
+        return lines
+    code = scan_blocks("\n".join(line for _, line in lines), bitdocs).code_lines
+    return [(n, line if i in code else _unescaped(line)) for i, (n, line) in enumerate(lines)]
 
 
 def _unescaped(line: str) -> str:
