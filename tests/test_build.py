@@ -579,6 +579,11 @@ def test_a_markdown_or_html_link_to_an_anchor_a_page_lacks_is_a_warning(tmp_path
         [ok](communication.md#bad-news-early) [typo](communication.md#bad-news-eraly)
         <a href="communication.html#gone">raw</a> [here](#agenda) [there](#agneda)
         [encoded](communication.md#Bad%20news) [text](communication.md#:~:text=soon)
+
+        Fine, as the page has them: a note[^1], [the note](#fn1), [back](#fnref1), [top](#top),
+        [skip](#content), [menu](communication.md#sidebar).
+
+        [^1]: A note.
         """
     site = make_site(tmp_path, {**CONSULTING, "consulting/kickoff.md": kickoff})
     run = trustdocs(site, "build")

@@ -6,6 +6,7 @@ the HTML left byte for byte as the author wrote it.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
+from jinja2 import Environment, TemplateError
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
@@ -76,9 +78,34 @@ def _check_anchor(
     """A warning at WHERE (line, needle, lead) when page TARGET has no id FRAGMENT names; a
     text fragment (`#:~:text=…`) is the browser's, not the page's."""
     anchor = unquote(fragment)
-    if anchor not in target.anchors and not anchor.startswith(":~:"):
-        line, needle, lead = where
-        report(env, line, needle, warning, *missing_anchor(target, anchor), lead)
+    if anchor in target.anchors or anchor.startswith(":~:") or anchor == "top":  # HTML's own
+        return
+    if _FOOTNOTE_ID.fullmatch(anchor) or anchor in _theme_ids(env["context"].templates):
+        return  # ids of a footnote, or of the page around the lesson
+    line, needle, lead = where
+    report(env, line, needle, warning, *missing_anchor(target, anchor), lead)
+
+
+_FOOTNOTE_ID = re.compile(r"fn(ref)?\d+(:\d+)?")  # markdown-it's footnotes: `fn1`, `fnref1:2`
+_THEME_IDS: dict[int, tuple[Environment, frozenset[str]]] = {}  # by the id of the templates held
+
+
+def _theme_ids(templates: Environment) -> frozenset[str]:
+    """The ids the theme's templates write as they are (`id="content"`): on every page."""
+    held = _THEME_IDS.get(id(templates))
+    if held is None or held[0] is not templates:
+        ids: set[str] = set()
+        for name in templates.list_templates(extensions=["html"]):
+            with contextlib.suppress(TemplateError, OSError, TypeError, AttributeError):
+                source = templates.loader.get_source(templates, name)[0]  # type: ignore[union-attr]
+                ids.update(_LITERAL_ID.findall(source))
+        if len(_THEME_IDS) >= 4:  # a preview's theme edits make new ones
+            _THEME_IDS.clear()
+        held = _THEME_IDS[id(templates)] = (templates, frozenset(ids))
+    return held[1]
+
+
+_LITERAL_ID = re.compile(r"""\bid=["']([^"'{}]+)["']""")
 
 
 def _rewrite(token: Token, attr: str, env: dict[str, Any]) -> Token:
