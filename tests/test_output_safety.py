@@ -1093,13 +1093,14 @@ def _as_a_user() -> list[str]:
     return prefix
 
 
-def test_a_read_only_folder_of_the_previous_site_leaves_no_copy_of_it_behind(tmp_path):
-    """`chmod 555 site/learn-…`: the swap put the new site in place, but the old one, which the
-    build could not empty, stayed beside it for good, its marker gone, unreported."""
+@pytest.mark.parametrize("folder", ["learn-technology-consulting", ""])
+def test_a_read_only_folder_of_the_previous_site_leaves_no_copy_of_it_behind(tmp_path, folder):
+    """`chmod 555 site/learn-…` (or `site` itself): the swap put the new site in place, but the
+    old one, which the build could not empty, stayed beside it for good, unreported."""
     root = make_site(tmp_path / "s", CONSULTING)
     command = [*_as_a_user(), sys.executable, "-m", "trustdocs", "build"]
     assert subprocess.run(command, cwd=root, capture_output=True, timeout=60).returncode == 0
-    (root / "site" / "learn-technology-consulting").chmod(0o555)
+    (root / "site" / folder).chmod(0o555)
     for _ in range(2):
         done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
@@ -1124,3 +1125,30 @@ def test_a_folder_added_to_the_output_or_one_whose_mode_changed_is_a_change(tmp_
     assert (root / "site" / "learn-technology-consulting").stat().st_mode & 0o055 == 0o055
     again = run_cli(root, "build")
     assert "nothing changed since the last build" in again.stderr  # and it settles
+
+
+def test_a_previous_file_given_an_access_list_is_written_anew_not_linked(tmp_path):
+    """`setfacl -m u:www-data:0 site/index.html` keeps the mode as it was, and kept the web
+    server out through every later build; a file written anew has no access list."""
+    import struct
+
+    acl = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", tag, perm, who)
+        for tag, perm, who in [
+            (0x01, 6, 0xFFFFFFFF),  # the owner: read and write
+            (0x02, 0, 33),  # user 33 (www-data): nothing
+            (0x04, 4, 0xFFFFFFFF),
+            (0x10, 4, 0xFFFFFFFF),
+            (0x20, 4, 0xFFFFFFFF),
+        ]
+    )
+
+    def tamper(root: Path) -> None:
+        try:
+            os.setxattr(root / "site" / "index.html", "system.posix_acl_access", acl)
+        except (OSError, AttributeError):
+            pytest.skip("no access lists on this file system")
+
+    root = _built_twice(tmp_path, tamper)
+    with pytest.raises(OSError):
+        os.getxattr(root / "site" / "index.html", "system.posix_acl_access")

@@ -192,7 +192,9 @@ def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     try:
         with open(old, "rb", opener=_no_follow) as file:
             info = os.fstat(file.fileno())
-            if not _as_written(info) or info.st_size != len(data) or file.read() != data:
+            if not _as_written(info) or info.st_size != len(data) or _has_acl(file.fileno()):
+                return False
+            if file.read() != data:
                 return False
         os.link(old, target, follow_symlinks=False)
     except OSError:
@@ -209,6 +211,16 @@ def _as_written(info: os.stat_result) -> bool:
         and info.st_uid == os.geteuid()
         and stat.S_IMODE(info.st_mode) == _new_file_mode()
     )
+
+
+def _has_acl(descriptor: int) -> bool:
+    """Whether the open file DESCRIPTOR has an access list of its own (`setfacl`), which a file
+    written anew has not: one keeping the web server out would stay so."""
+    try:
+        os.getxattr(descriptor, "system.posix_acl_access")
+    except (OSError, AttributeError):  # none, none possible there, or no such call (macOS)
+        return False
+    return True
 
 
 @functools.cache
@@ -402,29 +414,33 @@ def remove_stale_temporaries(output_dir: Path) -> None:
 
 def _remove_temporary(folder: Path) -> None:
     """Delete one of our temporary folders, its marker last: if this is interrupted too, what is
-    left still carries the marker, so the next build knows it for ours and deletes it."""
-    try:
-        children = list(os.scandir(folder))
-    except OSError:
-        return
-    for child in children:
-        if child.name == MARKER:
-            continue
-        if child.is_dir(follow_symlinks=False):
-            shutil.rmtree(child.path, ignore_errors=True)
-            if os.path.lexists(child.path):  # a folder of it made read-only by hand
-                _make_removable(child.path)
-                shutil.rmtree(child.path, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(child.path)
-    with contextlib.suppress(OSError):
-        if any(entry.name != MARKER for entry in os.scandir(folder)):
+    left still carries the marker, so the next build knows it for ours and deletes it. Folders of
+    it made read-only by hand (the previous site's, `chmod 555`) are made writable first."""
+    if not _emptied(folder):
+        _make_removable(str(folder))
+        if not _emptied(folder):
             return  # kept with its marker: the next build tries again
     with contextlib.suppress(OSError):
         os.unlink(folder / MARKER)
     with contextlib.suppress(OSError):
         os.rmdir(folder)
+
+
+def _emptied(folder: Path) -> bool:
+    """Delete what FOLDER holds but its marker; whether that is all it holds now."""
+    try:
+        children = [child for child in os.scandir(folder) if child.name != MARKER]
+    except OSError:
+        return not os.path.isdir(folder)
+    for child in children:
+        if child.is_dir(follow_symlinks=False):
+            shutil.rmtree(child.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(child.path)
+    with contextlib.suppress(OSError):
+        return not any(entry.name != MARKER for entry in os.scandir(folder))
+    return False
 
 
 def _make_removable(top: str) -> None:
