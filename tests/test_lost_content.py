@@ -123,6 +123,12 @@ def test_text_right_after_a_summary_or_closing_tag_is_markdown_in_a_bitdocs_site
     after = solution.find_next_sibling("p")
     assert after.select_one("code").get_text() == "npm test" and "**" not in after.get_text()
     assert "Kept **as written**" in body.select_one("div.note").get_text()
+    step = body.select("details")[1].select_one("p")  # a line opened by running text's tag
+    assert [s.get_text() for s in step.select("strong")] == ["Step 2:", "npm start"]
+    # What an element bit-docs kept whole holds stays raw, a blank line inside it or not.
+    cells = [" ".join(td.get_text().split()) for td in body.select("table td")]
+    assert cells == ["Cell one", "Cell two with **more** text"]
+    assert body.select_one("table pre") is None
 
 
 def test_a_site_yaml_site_keeps_commonmark_and_warns_at_the_swallowed_fence(tmp_path, trustdocs):

@@ -474,18 +474,27 @@ def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silen
     return True
 
 
-# The elements bit-docs' Markdown reader (showdown) keeps whole as raw HTML; after a line of any
-# other (`<details>`, `<summary>…</summary>`, `<img>`), the next line of text is Markdown there.
-_SHOWDOWN_BLOCKS = """pre div h1 h2 h3 h4 h5 h6 blockquote table dl ol ul script noscript form
-    fieldset iframe math style section header footer nav article aside address audio canvas figure
-    hgroup output video p"""
-SHOWDOWN_BLOCK_TAGS = frozenset(_SHOWDOWN_BLOCKS.split())
+# Lines of HTML after which bit-docs' Markdown reader (showdown) read the next line of text as
+# Markdown, where CommonMark keeps it raw: `<details>`, `<summary>…</summary>` and the elements
+# of running text (`<img>`, `<a …>`). Every other element, and what is inside those it keeps
+# whole (a `<table>`'s rows, a `<ul>`'s items), stays raw HTML as CommonMark reads it.
+_TEXT_AFTER_TAGS = """details summary a abbr b bdi bdo br cite code data dfn em i img input kbd label
+    mark q s samp small span strong sub sup time u var wbr"""
+_TEXT_AFTER = frozenset(_TEXT_AFTER_TAGS.split())
 _FIRST_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _opens_running_text(line: str, text_too: bool = False) -> bool:
+    """Whether LINE starts with a tag of `_TEXT_AFTER` (TEXT_TOO: or with no tag: text)."""
+    tag = _FIRST_TAG.match(line)
+    if tag is None:
+        return text_too and not line.startswith("<")
+    return tag.group(1).lower() in _TEXT_AFTER
 
 
 def html_block_rule(bitdocs: bool) -> BlockRule:
     """CommonMark's HTML block, ended before a directive line and, in bit-docs sites, a fence
-    or, after a line of an element bit-docs did not keep whole, a line of text.
+    or, after a line of `<summary>` or of running text, a line of text (see `_TEXT_AFTER`).
 
     bit-docs expanded directives before Markdown ran, so `<details>` directly followed by a directive
     or a fence showed the code; CommonMark reads the directive, or the whole fence, as raw HTML.
@@ -506,14 +515,13 @@ def html_block_rule(bitdocs: bool) -> BlockRule:
             return html_block(state, start_line, end_line, silent)
         swallowed: list[int] | None = state.env.get("fences_in_html")
         fence_seen = False
-        tag = _FIRST_TAG.match(first)
-        text_ends = bitdocs and (tag is None or tag.group(1).lower() not in SHOWDOWN_BLOCK_TAGS)
+        text_ends = bitdocs and _opens_running_text(first)
         for line in range(start_line + 1, end_line):
             if state.isEmpty(line) or state.sCount[line] < state.blkIndent:
                 break
             begin = state.bMarks[line] + state.tShift[line]
             text = state.src[begin : state.eMarks[line]]
-            if DIRECTIVE_LINE.match(text) or (text_ends and not text.startswith("<")):
+            if DIRECTIVE_LINE.match(text) or (text_ends and _opens_running_text(text, True)):
                 end_line = line
                 break
             if fence_rule(state, line, end_line, True):
