@@ -378,6 +378,26 @@ def test_pages_whose_files_differ_only_in_case_or_unicode_form_are_an_error(
     assert not (root / "site").exists()
 
 
+def test_pages_in_folders_spelled_in_two_cases_are_a_warning(tmp_path):
+    """`c/Guide/intro` and `c/guide/setup`: one folder on macOS, where a build puts both pages
+    in the first spelling; published to a host where case counts, links to the other break."""
+    pages = {
+        **CONSULTING,
+        "x.md": "@page c/Guide/intro X\n@parent learn-technology-consulting 1\n",
+        "y.md": "@page c/guide/setup Y\n@parent learn-technology-consulting 2\n",
+        "z.md": "@page c/guide/more Z\n@parent learn-technology-consulting 3\n",
+    }
+    result = run_cli(make_site(tmp_path, pages), "build")
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "is written in" in line]
+    assert warned == [
+        "content/z.md:1:1: warning: page 'c/guide/more' is written in c/guide/, which is "
+        "c/Guide/ (of page 'c/Guide/intro') where case is ignored (on macOS and Windows): a "
+        "site built there loses the links to one of them where it is published, if case "
+        "counts (spell the folder's names alike in page names)"
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "taken"),
     [("PRINT", "print.html"), ("_Assets/style", "_assets/"), ("Notes", "notes.html")],

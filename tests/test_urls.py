@@ -74,6 +74,9 @@ def test_names_with_a_problem_are_refused(name):
         ("learn/caf\u00e9.html", "learn/cafe\u0301.html", True),
         ("learn/CAF\u00c9.html", "learn/cafe\u0301.html", True),
         ("learn/stra\u00dfe.html", "learn/strasse.html", False),  # kept apart by those disks
+        ("learn/stra\u00dfe.html", "learn/strase.html", False),
+        ("learn/Stra\u00dfe.html", "learn/stra\u00dfe.html", True),
+        ("c/\u03bf\u03b4\u03bf\u03c2.html", "c/\u03bf\u03b4\u03bf\u03c3.html", True),  # final sigma
         ("learn/a.html", "learn/b.html", False),
     ],
 )

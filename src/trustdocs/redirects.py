@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from trustdocs.diagnostics import Diagnostic, did_you_mean, error
+from trustdocs.diagnostics import Diagnostic, did_you_mean, error, warning
 from trustdocs.source import PageSource
 from trustdocs.urls import INDEX_HTML, disk_name, page_name_problem, which_is_on_disk
 
@@ -86,7 +86,8 @@ def place_redirects(
     reserved: Callable[[str], str],
 ) -> tuple[dict[str, Redirect], list[Diagnostic]]:
     """Redirects by output path; one whose path a page (PAGES: output → name, file, line), a
-    generated file (RESERVED gives why) or an earlier redirect has taken is an error naming both."""
+    generated file (RESERVED gives why) or an earlier redirect has taken is an error naming both
+    (a warning, the redirect left out, where it is taken only on disks that ignore case)."""
     placed: dict[str, Redirect] = {}
     problems: list[Diagnostic] = []
     pages_on_disk = {disk_name(out): out for out in pages}
@@ -96,13 +97,17 @@ def place_redirects(
         start = f"redirect from '{redirect.old}' would be written to {redirect.output}"
         page_out = pages_on_disk.get(disk_name(redirect.output))
         first_out = placed_on_disk.get(disk_name(redirect.output))
+        # Taken only where case is ignored (a page renamed `Setup` → `setup`, its old address
+        # kept): left out, with a warning; it would replace the page or redirect there.
+        twin = (page_out or first_out or redirect.output) != redirect.output
+        told, left_out = (warning, ": left out") if twin else (error, "")
         if page_out is not None:
             name, path, line = pages[page_out]
             start += which_is_on_disk(redirect.output, page_out)
             problems.append(
-                error(
+                told(
                     *where,
-                    f"{start}, where page '{name}' is written",
+                    f"{start}, where page '{name}' is written{left_out}",
                     f"page '{name}' is at {path}:{line}; a redirect only takes an unused address",
                 )
             )
@@ -112,9 +117,9 @@ def place_redirects(
             first = placed[first_out]
             start += which_is_on_disk(redirect.output, first_out)
             problems.append(
-                error(
+                told(
                     *where,
-                    f"{start}, like the redirect to '{first.target}'",
+                    f"{start}, like the redirect to '{first.target}'{left_out}",
                     f"declared at {first.path}:{first.line}",
                 )
             )

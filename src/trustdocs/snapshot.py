@@ -16,7 +16,7 @@ import jinja2
 
 from trustdocs.cache import fingerprint
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, display_path, error
+from trustdocs.diagnostics import Diagnostic, display_path, error, warning
 from trustdocs.redirects import Redirect, declared_redirects, place_redirects
 from trustdocs.source import PageSource
 from trustdocs.tree import SHOWN_LEVELS, CourseTree, build_course_tree
@@ -284,6 +284,7 @@ def _place_pages(
     summaries: dict[str, PageSummary] = {}
     outputs: dict[str, str] = {}
     on_disk: dict[str, str] = {}  # each output by its `disk_name`
+    folders = _FolderSpellings()
     for name in sorted(facts):
         page = facts[name]
         out = output_path(name, tree.root)
@@ -307,6 +308,7 @@ def _place_pages(
                 )
             )
         outputs[out] = name
+        problems += folders.place(out, name, where)
         summaries[name] = PageSummary(
             name=name,
             title=page.source.title,
@@ -344,6 +346,34 @@ def _folder_clashes(
         where = (source.path, source.tag_lines.get("page", 1), 1)
         problems.append(error(*where, f"page '{name}' would be written to {out}, but {reason}"))
     return problems
+
+
+class _FolderSpellings:
+    """The folders pages are written in, by `disk_name`: two spellings of one (`c/Guide/`,
+    `c/guide/`) are one folder where case is ignored; a site built there and published to a
+    host that keeps case loses the links to the other spelling."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[str, str]] = {}  # disk name -> the folder, its first page
+        self.told: set[tuple[str, str]] = set()
+
+    def place(self, out: str, name: str, where: tuple[str, int, int]) -> list[Diagnostic]:
+        """Take page NAME's output OUT (its @page line WHERE): a warning per new clash."""
+        problems = []
+        for folder in _folders_of(out):
+            first, page = self.first.setdefault(disk_name(folder), (folder, name))
+            if first != folder and (first, folder) not in self.told:
+                self.told.add((first, folder))
+                problems.append(
+                    warning(
+                        *where,
+                        f"page '{name}' is written in {folder}/, which is {first}/ (of page "
+                        f"'{page}') {same_on_disk(folder, first)}: a site built there loses "
+                        "the links to one of them where it is published, if case counts",
+                        "spell the folder's names alike in page names",
+                    )
+                )
+        return problems
 
 
 def _folders_of(path: str) -> list[str]:

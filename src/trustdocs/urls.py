@@ -25,8 +25,13 @@ def output_path(name: str, root: str | None) -> str:
 def disk_name(output: str) -> str:
     """OUTPUT as a disk that ignores case and Unicode forms names it (macOS's, Windows'): two
     outputs with one disk name are one file there, and the second written replaces the first.
-    Lowercase, not casefolded: those disks keep "straße" and "strasse" apart."""
-    return unicodedata.normalize("NFC", output).lower()
+    Each letter folded to one letter, as those disks fold case (final ς is σ), never to two:
+    they keep "straße" and "strasse" apart."""
+    composed = unicodedata.normalize("NFC", output)
+    folded = composed.casefold()
+    if len(folded) == len(composed):  # no letter became two: each folded to one
+        return folded
+    return "".join(f if len(f := c.casefold()) == 1 else c.lower() for c in composed)
 
 
 def same_on_disk(output: str, taken: str) -> str:
