@@ -309,6 +309,25 @@ def test_unused_entries_are_pruned(tmp_path, monkeypatch):
     assert len(after) <= len(before) + 2
 
 
+def test_a_prune_stamp_dated_in_the_future_does_not_stop_pruning(tmp_path):
+    """A clock set back (or `touch -d '+1 day'`) left the stamp ahead of now: no build pruned
+    until that day came, and the cache grew."""
+    import os
+    import time
+
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    builds_agree(root, tmp_path, "first")
+    unused = root / CACHE_DIR / "page" / "00" / ("0" * 64 + ENTRY_SUFFIX)
+    unused.parent.mkdir(parents=True, exist_ok=True)
+    unused.write_bytes(b"trustdocs-cache 3 page " + b"0" * 64 + b" 0 x y\n")
+    long_ago, tomorrow = time.time() - 3600, time.time() + 86400
+    os.utime(unused, (long_ago, long_ago))
+    os.utime(root / CACHE_DIR / "last-pruned", (tomorrow, tomorrow))
+    edit(content(root, "b.md"), "See", "Now see")
+    build_site(load_config(root / "site.yaml"), tmp_path / "second")
+    assert not unused.exists()
+
+
 def test_a_page_name_defined_twice_then_once_shows_the_remaining_file(tmp_path):
     """Two files claim one page name (an error); once the first is deleted, the page is the second."""
     root = make_site(

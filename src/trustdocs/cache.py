@@ -199,8 +199,9 @@ class BuildCache:
             return 0
         stamp = self.folder / "last-pruned"
         with contextlib.suppress(OSError):
-            # Looking at every entry costs more than a warm build: do it once per grace period.
-            if stamp.lstat().st_mtime > time.time() - PRUNE_GRACE_SECONDS:
+            # Looking at every entry costs more than a warm build: do it once per grace period
+            # (a stamp dated in the future, by a clock set back or by hand, is no reason to wait).
+            if time.time() - PRUNE_GRACE_SECONDS < stamp.lstat().st_mtime <= time.time() + 1:
                 return 0
         try:
             os.utime(stamp, follow_symlinks=False)  # a link put in its place: never followed
