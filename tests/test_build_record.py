@@ -436,6 +436,14 @@ def _hashing(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return hashed
 
 
+def _outputs_settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output files trusted by their signatures as soon as they are written: builds seconds
+    apart check the bytes of those just written (see the clock tick test below)."""
+    from trustdocs import output_folder
+
+    monkeypatch.setattr(output_folder, "RACY_NS", 0)
+
+
 def _next_process(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     """Forget the digests this process has kept, as a new trustdocs process starts; `_hashing`."""
     from trustdocs import cache as cache_module
@@ -450,6 +458,7 @@ def test_a_build_reads_only_the_files_saved_since_the_last_one(trustdocs, site, 
     from trustdocs import cache as cache_module
 
     monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # every file settled at once
+    _outputs_settle_at_once(monkeypatch)
     assert trustdocs(site, "build").code == 0
     hashed = _next_process(monkeypatch)
     again = trustdocs(site, "build")
@@ -549,6 +558,7 @@ def test_files_that_settle_after_a_build_are_read_once_more_not_at_every_build(
     from trustdocs import cache as cache_module
 
     monkeypatch.setattr(cache_module, "_SETTLED_NS", 10**18)  # nothing has settled yet
+    _outputs_settle_at_once(monkeypatch)
     assert trustdocs(site, "build").code == 0
     monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # now every file has
     hashed = _next_process(monkeypatch)
@@ -653,3 +663,36 @@ def test_a_theme_file_saved_during_a_build_then_put_back_is_built_as_put_back(
     for output in [*(site / "site").rglob("*.html"), *(site / "site").rglob("*.css")]:
         assert "saved meanwhile" not in output.read_text(), output
     assert digest(site / "site") == digest(tmp_path / "fresh")
+
+
+def _tamper_within_the_tick(page: Path) -> str:
+    """Change PAGE in place, its size kept, its modification time put back into the second it
+    was written in (as a file system with a one-second clock shows such a change); its text."""
+    text = page.read_text()
+    before = page.stat()
+    with open(page, "r+b") as file:
+        file.write(text.replace("Text of A.", "Text of Z.").encode())
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    return text
+
+
+def test_an_output_changed_in_place_within_its_clock_tick_is_noticed(trustdocs, site, monkeypatch):
+    """On a file system whose clock ticks once a second (ext2, HFS+), a file changed in place in
+    the second the build wrote it keeps its signature: the next build found nothing changed and
+    kept it, and a build after an edit elsewhere linked it into the new site. Files written that
+    shortly before the record are checked by their bytes until they have settled."""
+    from trustdocs import output_folder
+
+    def one_second_clock(info: os.stat_result) -> tuple[int, int, int, int]:
+        return (info.st_ino, info.st_size, info.st_mtime_ns // 10**9 * 10**9, 0)
+
+    monkeypatch.setattr(output_folder, "file_signature", one_second_clock)
+    assert trustdocs(site, "build").code == 0
+    page = site / "site" / "course" / "a.html"
+    written = _tamper_within_the_tick(page)
+    again = trustdocs(site, "build")
+    assert "nothing changed" not in again.err and page.read_text() == written
+    _tamper_within_the_tick(page)
+    edit(site / "content" / "b.md", "@parent course 2", "@parent course 3")
+    assert trustdocs(site, "build").code == 0
+    assert page.read_text() == written

@@ -32,6 +32,7 @@ from trustdocs.record import (
     edited_since,
     keep_record,
     last_record,
+    racy_digests,
     sources_now,
     unchanged_since,
     with_digests_learned,
@@ -155,8 +156,10 @@ def _last_builds(
     output = config.output_dir
     known = found is not None and now is not None  # a record whose problems stand as they were
     if known and unchanged_since(recorded, config, site_key, output, now, write):
+        # Files (sources, outputs) that had not yet settled when it was made.
         learned = with_digests_learned(recorded, now[0])
-        if learned is not None:  # files that had not yet settled when it was made
+        learned = ((learned or recorded).settled(output) if write else None) or learned
+        if learned is not None:
             keep_record(cache, site_key, target, learned, recorded)
         return recorded, now, (recorded, found)
     # Read only now: a warm build of a site that builds never needs it.
@@ -200,7 +203,8 @@ def _keep_record(
         return
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
     found, late, copied = made
-    wrote = (settled, site.made.digests, everywhere, copied, late)
+    racy = racy_digests(target, settled, site.made.digests) if target is not None else {}
+    wrote = (settled, site.made.digests, everywhere, copied, late, racy)
     record = build_record(site.site_key, site.read, site.pages.facts, found, *wrote)
     keep_record(site.cache, site.site_key, target, record, failed=failed)
 

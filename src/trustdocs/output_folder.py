@@ -13,6 +13,7 @@ import ctypes
 import errno
 import fcntl
 import functools
+import hashlib
 import os
 import shutil
 import stat
@@ -138,6 +139,31 @@ def write_file(target: Path, content: OutputContent) -> None:
 
 
 FileSignature = tuple[int, int, int, int]  # inode, size, modification and change times (ns)
+# A file written this recently may be written again within one tick of the file system's clock
+# (a second on ext2 and HFS+, two on FAT) and keep its signature: "racy", as git calls it.
+RACY_NS = 2_000_000_000
+
+
+def racy_files(signatures: Mapping[str, FileSignature], now_ns: int) -> list[str]:
+    """The files of SIGNATURES (not folders) changed too shortly before NOW_NS for their
+    signature alone to tell a later change in place."""
+    return [
+        rel
+        for rel, signature in signatures.items()
+        if rel and not rel.endswith("/") and signature[2] >= now_ns - RACY_NS
+    ]
+
+
+def content_digest(path: Path) -> str | None:
+    """The SHA-256 (hex) of the regular file at PATH, links not followed, never waiting on a
+    FIFO; None for anything else, or when it cannot be read."""
+    try:
+        with open(path, "rb", opener=_no_follow) as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def settled_signatures(

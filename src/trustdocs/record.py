@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,13 @@ from trustdocs.cache import (
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, has_errors
 from trustdocs.files import SiteSources, SourceFiles, discover, source_key
-from trustdocs.output_folder import FileSignature, file_signature, output_signatures
+from trustdocs.output_folder import (
+    FileSignature,
+    content_digest,
+    file_signature,
+    output_signatures,
+    racy_files,
+)
 
 if TYPE_CHECKING:  # pages.py loads the Markdown extensions and highlighting: a build that
     from trustdocs.pages import PageFacts  # finds nothing changed never needs them
@@ -58,6 +65,9 @@ class BuildRecord:
     # What only writing found (a print template that fails); None: the problems before it
     # failed the build, and writing was not tried.
     late: tuple[Diagnostic, ...] | None = ()
+    # The output files written too shortly before the record for their signatures to tell a
+    # change in place (`racy_files`), with their digests: their bytes are checked, not trusted.
+    racy: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def problems(self, warnings: list[Diagnostic], strict: bool) -> list[Diagnostic] | None:
         """What a build reports again, with these WARNINGS of the configuration now, STRICT or
@@ -72,8 +82,30 @@ class BuildRecord:
         return {
             rel: (self.outputs[rel], digest)
             for rel, digest in self.pages_written.items()
-            if rel in self.outputs
+            if rel in self.outputs and rel not in self.racy  # racy: compared byte for byte
         }
+
+    def racy_hold(self, output_dir: Path) -> bool:
+        """Whether the racy files (`racy`) in OUTPUT_DIR still hold what this build wrote."""
+        return all(content_digest(output_dir / rel) == d for rel, d in self.racy.items())
+
+    def settled(self, output_dir: Path) -> BuildRecord | None:
+        """This record with the racy files that have settled since, their bytes checked
+        (`racy_hold`), trusted by their signatures from now on; None when none has."""
+        still = self._still_racy(output_dir)
+        if still is None or still.keys() == self.racy.keys():
+            return None
+        return dataclasses.replace(self, racy=still)
+
+    def _still_racy(self, output_dir: Path) -> dict[str, str] | None:
+        if not self.racy:
+            return None
+        try:
+            now = output_signatures(output_dir)
+        except OSError:
+            return None
+        young = set(racy_files(now, time.time_ns()))
+        return {rel: digest for rel, digest in self.racy.items() if rel in young}
 
 
 def _record_key(site_key: str, output_dir: Path | None, failed: bool = False) -> str:
@@ -120,10 +152,12 @@ def build_record(
     everywhere: dict[str, str],
     copied: Mapping[str, CopySignature],
     late: list[Diagnostic] | None = None,
+    racy: dict[str, str] | None = None,
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build; with
     the titles EVERYWHERE, which every sidebar showed, the files it COPIED as they were before
-    it copied them (`copy_signatures`), and what only writing found (LATE; None: not tried)."""
+    it copied them (`copy_signatures`), what only writing found (LATE; None: not tried), and
+    the RACY files written with their digests (`racy_digests`)."""
     files = read.files
     reads = {pair for page in facts.values() for pair in page.read_digests}
     page_keys = [read.keys.get(path, "") for path in files.pages]
@@ -147,7 +181,20 @@ def build_record(
         known_digests(_hashed(files, reads)),
         everywhere,
         None if late is None else tuple(late),
+        racy or {},
     )
+
+
+def racy_digests(
+    output_dir: Path, written: Mapping[str, FileSignature], pages: Mapping[str, str]
+) -> dict[str, str]:
+    """The digests of the files WRITTEN into OUTPUT_DIR that are racy now (`racy_files`): for
+    a page, that of the HTML it was written with (PAGES), so that a change made since is told;
+    for another file, of its bytes now. A file that cannot be read gets none, which no file has."""
+    digests = {}
+    for rel in racy_files(written, time.time_ns()):
+        digests[rel] = pages.get(rel) or content_digest(output_dir / rel) or "unreadable"
+    return digests
 
 
 def _hashed(files: SourceFiles, reads: Iterable[FileRead]) -> list[str]:
@@ -242,9 +289,10 @@ def unchanged_since(
         return False
     if written:
         try:
-            return output_signatures(output_dir) == record.outputs
+            same = output_signatures(output_dir) == record.outputs
         except OSError:
             return False
+        return same and record.racy_hold(output_dir)
     return True
 
 
