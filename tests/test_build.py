@@ -581,7 +581,7 @@ def test_a_markdown_or_html_link_to_an_anchor_a_page_lacks_is_a_warning(tmp_path
         [encoded](communication.md#Bad%20news) [text](communication.md#:~:text=soon)
 
         Fine, as the page has them: a note[^1], [the note](#fn1), [back](#fnref1), [top](#top),
-        [skip](#content), [menu](communication.md#sidebar).
+        [skip](#content), [menu](communication.md#sidebar). Not: [no note](communication.md#fn1).
 
         [^1]: A note.
         """
@@ -598,6 +598,8 @@ def test_a_markdown_or_html_link_to_an_anchor_a_page_lacks_is_a_warning(tmp_path
         "content/consulting/kickoff.md:6:67: warning: page 'learn-technology-consulting/kickoff' "
         "has no anchor '#agneda' (closest: agenda)",
         f"content/consulting/kickoff.md:7:11: warning: {page} has no anchor '#Bad news' "
+        "(anchors on that page: bad-news-early)",
+        f"content/consulting/kickoff.md:10:68: warning: {page} has no anchor '#fn1' "
         "(anchors on that page: bad-news-early)",
     ]
 

@@ -696,3 +696,19 @@ def test_an_output_changed_in_place_within_its_clock_tick_is_noticed(trustdocs, 
     edit(site / "content" / "b.md", "@parent course 2", "@parent course 3")
     assert trustdocs(site, "build").code == 0
     assert page.read_text() == written
+
+
+def test_outputs_dated_in_the_future_are_not_read_at_every_build(trustdocs, site, monkeypatch):
+    """A clock set back (or `touch -d '+1 hour'`) left the output's files dated ahead: they
+    counted as just written, and every build read them all again until their date came."""
+    import time
+
+    assert trustdocs(site, "build").code == 0
+    ahead = time.time() + 3600
+    for path in (site / "site").rglob("*"):
+        os.utime(path, (ahead, ahead), follow_symlinks=False)
+    assert "nothing changed" not in trustdocs(site, "build").err  # the output is not as written
+    hashed = _next_process(monkeypatch)
+    assert "nothing changed" in trustdocs(site, "build").err
+    pages = {path.name for path in (site / "site" / "course").glob("*.html")}
+    assert pages and [name for name, _ in hashed if name in pages] == []  # linked, dated ahead

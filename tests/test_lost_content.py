@@ -129,6 +129,9 @@ def test_text_right_after_a_summary_or_closing_tag_is_markdown_in_a_bitdocs_site
     cells = [" ".join(td.get_text().split()) for td in body.select("table td")]
     assert cells == ["Cell one", "Cell two with **more** text"]
     assert body.select_one("table pre") is None
+    # A line opened by <code> stays as written: `__init__` there is no bold "init".
+    code = body.select("details")[2].select_one("code")
+    assert code.get_text() == "def __init__(self, *args, **kwargs):"
 
 
 def test_a_site_yaml_site_keeps_commonmark_and_warns_at_the_swallowed_fence(tmp_path, trustdocs):

@@ -380,19 +380,22 @@ def test_pages_whose_files_differ_only_in_case_or_unicode_form_are_an_error(
 
 def test_pages_in_folders_spelled_in_two_cases_are_a_warning(tmp_path):
     """`c/Guide/intro` and `c/guide/setup`: one folder on macOS, where a build puts both pages
-    in the first spelling; published to a host where case counts, links to the other break."""
+    in the first spelling; published to a host where case counts, links to the other break.
+    Said once for the clash, not again for each folder below it (`c/guide/deep/`)."""
     pages = {
         **CONSULTING,
         "x.md": "@page c/Guide/intro X\n@parent learn-technology-consulting 1\n",
         "y.md": "@page c/guide/setup Y\n@parent learn-technology-consulting 2\n",
         "z.md": "@page c/guide/more Z\n@parent learn-technology-consulting 3\n",
+        "w.md": "@page c/guide/deep/er W\n@parent learn-technology-consulting 4\n",
+        "v.md": "@page c/Guide/Deep/est V\n@parent learn-technology-consulting 5\n",
     }
     result = run_cli(make_site(tmp_path, pages), "build")
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "is written in" in line]
     assert warned == [
-        "content/z.md:1:1: warning: page 'c/guide/more' is written in c/guide/, which is "
-        "c/Guide/ (of page 'c/Guide/intro') where case is ignored (on macOS and Windows): a "
+        "content/w.md:1:1: warning: page 'c/guide/deep/er' is written in c/guide/, which is "
+        "c/Guide/ (of page 'c/Guide/Deep/est') where case is ignored (on macOS and Windows): a "
         "site built there loses the links to one of them where it is published, if case "
         "counts (spell the folder's names alike in page names)"
     ]

@@ -147,10 +147,12 @@ RACY_NS = 2_000_000_000
 def racy_files(signatures: Mapping[str, FileSignature], now_ns: int) -> list[str]:
     """The files of SIGNATURES (not folders) changed too shortly before NOW_NS for their
     signature alone to tell a later change in place."""
+    # Not one dated in the future (a clock set back, `touch -d`): it would stay racy, read at
+    # every build, until its date came; its next change in place moves its change time anyway.
     return [
         rel
         for rel, signature in signatures.items()
-        if rel and not rel.endswith("/") and signature[2] >= now_ns - RACY_NS
+        if rel and not rel.endswith("/") and now_ns - RACY_NS <= signature[2] <= now_ns + RACY_NS
     ]
 
 

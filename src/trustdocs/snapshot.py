@@ -362,7 +362,9 @@ class _FolderSpellings:
         problems = []
         for folder in _folders_of(out):
             first, page = self.first.setdefault(disk_name(folder), (folder, name))
-            if first != folder and (first, folder) not in self.told:
+            # Told once, where the spellings part: `c/A/B/` beside `c/a/b/` is `c/A/`'s clash.
+            same_above = first.rpartition("/")[0] == folder.rpartition("/")[0]
+            if first != folder and same_above and (first, folder) not in self.told:
                 self.told.add((first, folder))
                 problems.append(
                     warning(

@@ -478,8 +478,8 @@ def directive_line_rule(state: StateBlock, start_line: int, end_line: int, silen
 # Markdown, where CommonMark keeps it raw: `<details>`, `<summary>…</summary>` and the elements
 # of running text (`<img>`, `<a …>`). Every other element, and what is inside those it keeps
 # whole (a `<table>`'s rows, a `<ul>`'s items), stays raw HTML as CommonMark reads it.
-_TEXT_AFTER_TAGS = """details summary a abbr b bdi bdo br cite code data dfn em i img input kbd label
-    mark q s samp small span strong sub sup time u var wbr"""
+_TEXT_AFTER_TAGS = """details summary a abbr b bdi bdo br cite data dfn em i img input label mark q s
+    small span strong sub sup time u wbr"""  # not `<code>`, `<kbd>`, …: `__init__` in one stays
 _TEXT_AFTER = frozenset(_TEXT_AFTER_TAGS.split())
 _FIRST_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
 

@@ -141,6 +141,22 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     return md
 
 
+def _footnote_ids(tokens: list[Token], env: dict[str, Any]) -> set[str]:
+    """The ids the footnotes plugin writes: `fn1` for a note, `fnref1` (`fnref1:1`, …) for each
+    reference to it."""
+    if not env.get("footnotes"):
+        return set()
+    ids = set()
+    for token in tokens:
+        if token.type == "footnote_open":
+            ids.add(f"fn{token.meta['id'] + 1}")
+        for child in token.children or ():
+            if child.type == "footnote_ref":
+                sub = child.meta.get("subId", -1)
+                ids.add(f"fnref{child.meta['id'] + 1}" + (f":{sub}" if sub > 0 else ""))
+    return ids
+
+
 def parse_markdown(
     text: str,
     path: str,
@@ -180,6 +196,7 @@ def parse_markdown(
     _warn_swallowed_fences(context, swallowed)
     headings = tuple(collect_headings(tokens))
     anchors = {h.id for h in headings} | env["raw_html_ids"] | check_anchors(tokens)
+    anchors |= _footnote_ids(tokens, env)
     parsed = ParsedMarkdown(
         tuple(tokens),
         headings,

@@ -80,13 +80,12 @@ def _check_anchor(
     anchor = unquote(fragment)
     if anchor in target.anchors or anchor.startswith(":~:") or anchor == "top":  # HTML's own
         return
-    if _FOOTNOTE_ID.fullmatch(anchor) or anchor in _theme_ids(env["context"].templates):
-        return  # ids of a footnote, or of the page around the lesson
+    if anchor in _theme_ids(env["context"].templates):
+        return  # an id of the page around the lesson
     line, needle, lead = where
     report(env, line, needle, warning, *missing_anchor(target, anchor), lead)
 
 
-_FOOTNOTE_ID = re.compile(r"fn(ref)?\d+(:\d+)?")  # markdown-it's footnotes: `fn1`, `fnref1:2`
 _THEME_IDS: dict[int, tuple[Environment, frozenset[str]]] = {}  # by the id of the templates held
 
 
