@@ -158,7 +158,7 @@ def _last_builds(
     if known and unchanged_since(recorded, config, site_key, output, now, write):
         # Files (sources, outputs) that had not yet settled when it was made.
         learned = with_digests_learned(recorded, now[0])
-        learned = ((learned or recorded).settled(output) if write else None) or learned
+        learned = ((learned or recorded).settled() if write else None) or learned
         if learned is not None:
             keep_record(cache, site_key, target, learned, recorded)
         return recorded, now, (recorded, found)

@@ -89,23 +89,15 @@ class BuildRecord:
         """Whether the racy files (`racy`) in OUTPUT_DIR still hold what this build wrote."""
         return all(content_digest(output_dir / rel) == d for rel, d in self.racy.items())
 
-    def settled(self, output_dir: Path) -> BuildRecord | None:
+    def settled(self) -> BuildRecord | None:
         """This record with the racy files that have settled since, their bytes checked
-        (`racy_hold`), trusted by their signatures from now on; None when none has."""
-        still = self._still_racy(output_dir)
-        if still is None or still.keys() == self.racy.keys():
-            return None
-        return dataclasses.replace(self, racy=still)
-
-    def _still_racy(self, output_dir: Path) -> dict[str, str] | None:
+        (`racy_hold`) and their signatures still the recorded ones (`unchanged_since`), trusted
+        by those from now on; None when none has."""
         if not self.racy:
             return None
-        try:
-            now = output_signatures(output_dir)
-        except OSError:
-            return None
-        young = set(racy_files(now, time.time_ns()))
-        return {rel: digest for rel, digest in self.racy.items() if rel in young}
+        young = set(racy_files(self.outputs, time.time_ns()))
+        still = {rel: digest for rel, digest in self.racy.items() if rel in young}
+        return None if still.keys() == self.racy.keys() else dataclasses.replace(self, racy=still)
 
 
 def _record_key(site_key: str, output_dir: Path | None, failed: bool = False) -> str:
