@@ -44,3 +44,12 @@ def test_github_annotation_escapes_as_the_actions_toolkit_does():
     assert github_annotation(problem) == (
         "::warning file=C%3A\\course\\a%2Cb.md,line=2,col=3::50%25 done:%0D%0Anext line (try 'x, y')"
     )
+
+
+def test_control_characters_in_a_problem_are_shown_as_escapes_on_its_one_line():
+    """A link to `page.md#%00` or `#%1b[2J` put a NUL, or a terminal's escape sequence, into the
+    message as it was: the terminal garbled, and a newline would split the line editors read."""
+    from trustdocs.diagnostics import warning
+
+    shown = warning("a.md", 1, 1, "no anchor '#\x00\x1b[2J'", "line\nbreak").format()
+    assert shown == "a.md:1:1: warning: no anchor '#\\x00\\x1b[2J' (line\\x0abreak)"

@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what shells report when a pipe's reader went away
 ReportFormat = Literal["text", "github", "json"]
 REPORT_FORMATS: tuple[ReportFormat, ...] = ("text", "github", "json")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, order=True)
@@ -44,7 +48,10 @@ class Diagnostic:
     def format(self) -> str:
         """Render as `path:line:col: severity: message (hint)`, the compiler convention."""
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{text} ({self.hint})" if self.hint else text
+        # A control character (a NUL or a terminal's escape sequence from a link's `#%00`, a
+        # newline) would garble the terminal or split the one line an editor reads: escaped.
+        return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def display_path(path: Path) -> str:
