@@ -2120,3 +2120,125 @@ def test_a_link_to_a_deeper_lessons_anchor_that_goes_fails_the_build_that_follow
     assert not cached.written and not fresh.written
     assert cached.diagnostics == fresh.diagnostics
     assert any("details" in d.message for d in cached.diagnostics if d.severity == "error")
+
+
+def _entry_files_read(monkeypatch) -> list[str]:
+    """The kinds of the entries whose first part alone was read from their own files from now on
+    (not from a pack; a page whose previous file cannot be linked reads its HTML too, there)."""
+    read: list[str] = []
+    read_entry = cache_module._read_entry
+
+    def spy(cache, kind, key, whole):
+        if not whole:
+            read.append(kind)
+        return read_entry(cache, kind, key, whole)
+
+    monkeypatch.setattr(cache_module, "_read_entry", spy)
+    return read
+
+
+def _pages_from_files(read: list[str]) -> int:
+    return sum(kind in cache_module.PACKED_KINDS for kind in read)
+
+
+MANY_PAGES = {
+    **{f"course/{k}": v for k, v in PAGES.items()},
+    **{
+        f"course/l{n}.md": f"@page course/l{n} Lesson {n}\n@parent course {n + 10}\n@body\nText {n}.\n"
+        for n in range(30)
+    },
+}
+
+
+def _few_edit_builds(root: Path, tmp_path: Path, monkeypatch, times: int) -> list[str]:
+    """Build ROOT into its output, then edit course/b TIMES and build after each edit; each
+    build equals an uncached one and renders course/b alone. The entry files the last read."""
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    read: list[str] = []
+    for number in range(times):
+        rendered = _rendering(monkeypatch)
+        read = _entry_files_read(monkeypatch)
+        edit(content(root, "b.md"), "\n@body\n", f"\n@body\nEdit {number}.\n")
+        assert build_site(config).written
+        assert rendered == ["course/b"]
+        fresh = build_site(config, tmp_path / f"fresh-{number}", use_cache=False)
+        assert digest(config.output_dir) == digest(tmp_path / f"fresh-{number}")
+        assert fresh.diagnostics == build_site(config).diagnostics
+    return read
+
+
+def test_a_build_after_an_edit_reads_every_page_from_a_few_pack_entries(tmp_path, monkeypatch):
+    """The first build after an edit packs the entries it read (each page's facts and outputs);
+    the next reads them from the pack, not a file a page, and equals an uncached build."""
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    read = _few_edit_builds(root, tmp_path, monkeypatch, 3)
+    pages = len(MANY_PAGES) - 1  # example.js is no page
+    assert _pages_from_files(read) <= 2, read  # course/b's new facts and outputs
+    assert len(read) < pages
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),  # truncated
+        lambda p: p.write_bytes(b"\x00\xff garbage"),
+        lambda p: p.write_bytes(p.read_bytes().replace(b"Lesson", b"Lessox")),  # sum mismatch
+        lambda p: p.unlink(),
+    ],
+    ids=["truncated", "garbage", "altered", "deleted"],
+)
+@pytest.mark.parametrize("part", ["index", "chunks"])
+def test_a_damaged_pack_is_ignored_and_made_anew(tmp_path, monkeypatch, damage, part):
+    """A pack's index or chunks damaged or deleted: the build reads each entry from its own file,
+    equals an uncached one, and the build after it reads from a pack again."""
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    packs = list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
+    index = max(packs, key=lambda p: p.stat().st_mtime_ns)  # written last
+    for entry in [index] if part == "index" else [p for p in packs if p != index]:
+        damage(entry)
+    read = _few_edit_builds(root, tmp_path / "again", monkeypatch, 3)
+    assert _pages_from_files(read) <= 2, read
+
+
+def test_entries_a_pack_served_are_kept_by_pruning(tmp_path, monkeypatch):
+    """Entries the pack gave a build count as used by it: a prune keeps their own files (a page
+    whose previous file cannot be linked reads its HTML there)."""
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    monkeypatch.setattr(cache_module, "PRUNE_GRACE_SECONDS", 0)
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).glob(f"*/*/*{ENTRY_SUFFIX}"):
+        os.utime(entry, (long_ago, long_ago))
+    (root / CACHE_DIR / "last-pruned").unlink()
+    before = {p.name for k in ("facts", "page") for p in (root / CACHE_DIR).glob(f"{k}/*/*.entry")}
+    read = _few_edit_builds(root, tmp_path / "pruned", monkeypatch, 1)
+    assert _pages_from_files(read) <= 2, read
+    after = {p.name for k in ("facts", "page") for p in (root / CACHE_DIR).glob(f"{k}/*/*.entry")}
+    assert len(before - after) <= 4  # course/b's facts and outputs as it was before each edit
+
+
+def test_a_pack_that_serves_too_few_entries_is_made_anew(tmp_path, monkeypatch):
+    """Once most pages changed since their pack was made, a build reads them from their files;
+    the pack is made anew, and the builds after read from it again."""
+    monkeypatch.setattr(cache_module, "PACK_STALE_LEAST", 4)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    config = load_config(root / "site.yaml")
+    for number in range(12):
+        edit(content(root, f"l{number}.md"), "Text", "Changed text")
+    assert build_site(config).written
+    read = _few_edit_builds(root, tmp_path / "after", monkeypatch, 3)
+    assert _pages_from_files(read) <= 2, read
+
+
+def test_chunks_let_go_to_bound_memory_leave_their_entries_to_be_read_from_their_files(
+    tmp_path, monkeypatch
+):
+    """With room for one small chunk at a time, a chunk read is let go when the next one is read:
+    the entries left in it are read from their own files, and every build is still right."""
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
+    monkeypatch.setattr(cache_module, "PACK_LIVE_BYTES", 1)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 3)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trustdocs.cache import BuildCache, cache_folder, site_fingerprint
+from trustdocs.cache import BuildCache, cache_folder, fingerprint, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.files import SourceFiles
@@ -110,6 +110,8 @@ def _build_site(
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             edited = edited_since(recorded, now) if recorded and now and write else None
             here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
+            if here:
+                cache.open_pack(fingerprint("pack", site_key, str(target)))
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
             copied = copy_signatures(site.files)  # before they are copied: see the record
@@ -132,6 +134,7 @@ def _build_site(
         shown = display_path(config.config_path)
         diagnostics.append(error(shown, 1, 1, f"cannot write the output folder {target}: {reason}"))
     cache.prune()
+    cache.close_pack()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
 
