@@ -534,12 +534,20 @@ def read_digest(path: str, most: int, folders: dict[str, str] | None = None) -> 
     when a link (its own or a folder's on the way) takes it elsewhere. Pointing a link at another
     file, even one with the same bytes, changes what was read: it may lead out of the site.
     FOLDERS: where folders lead, found so far."""
-    folder, name = os.path.split(path)
-    if folders is None or os.path.islink(path):
+    before = time.time_ns()
+    try:
+        info: os.stat_result | None = os.lstat(path)
+    except OSError:
+        info = None
+    linked = info is not None and stat.S_ISLNK(info.st_mode)
+    if folders is None or linked:
         real = os.path.realpath(path)
     else:
+        folder, name = os.path.split(path)
         real = os.path.join(real_folder(folder, folders), name)
-    return leading(path, real, file_digest(Path(path), most))
+    # Of a file that is no link, what `lstat` found is what `stat` would: not asked twice.
+    seen = None if info is None or linked else (before, info)
+    return leading(path, real, file_digest(path, most, seen))
 
 
 def real_folder(folder: str, folders: dict[str, str]) -> str:
@@ -608,17 +616,23 @@ def _stamp(info: os.stat_result) -> Stamp:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def file_digest(path: Path, most: int | None = None) -> str | None:
+def file_digest(
+    path: Path | str, most: int | None = None, seen: tuple[int, os.stat_result] | None = None
+) -> str | None:
     """The SHA-256 of a regular file, read in pieces; for anything else only what kind it is: a
     FIFO without a writer would block, a device such as /dev/zero never ends. None: missing, or
     it cannot be opened. A regular file of more than MOST bytes is known by its size alone: it is
     refused whatever it holds, and it may be huge. A file whose stamp is the one it had when it
-    was last hashed (here, or by the build that left the record) is not read again."""
-    before = time.time_ns()
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
+    was last hashed (here, or by the build that left the record) is not read again. SEEN: the
+    time just before PATH was looked at, and what `os.stat` found then, when that was done."""
+    if seen is not None:
+        before, info = seen
+    else:
+        before = time.time_ns()
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
     known = _DIGESTS.get(str(path))
     if known is not None and known[0] == _stamp(info) and (most is None or info.st_size <= most):
         return known[1]
