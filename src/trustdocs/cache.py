@@ -215,39 +215,9 @@ class BuildCache:
         The grace keeps a preview and a build of the same site (which differ in a setting or two)
         from deleting each other's entries; the cache stays about a build or two in size.
         """
-        if self.folder is None or not self.folder.is_dir():
-            return 0
-        stamp = self.folder / "last-pruned"
-        with contextlib.suppress(OSError):
-            # Looking at every entry costs more than a warm build: do it once per grace period
-            # (a stamp dated in the future, by a clock set back or by hand, is no reason to wait).
-            if time.time() - PRUNE_GRACE_SECONDS < stamp.lstat().st_mtime <= time.time() + 1:
-                return 0
-        try:
-            os.utime(stamp, follow_symlinks=False)  # a link put in its place: never followed
-        except FileNotFoundError:
-            with contextlib.suppress(OSError):
-                _create(stamp, b"")
-        except OSError:
-            pass
-        if self._pack is not None:  # the entries it served count as used by this build
-            for kind, key in self._pack.served:
-                with contextlib.suppress(OSError):
-                    if _regular_entry(self, path := self._path(kind, key)):
-                        os.utime(path, follow_symlinks=False)
-        removed = 0
-        oldest = min(self.started, time.time() - PRUNE_GRACE_SECONDS) - 1
-        for path in _entry_folder_files(self.folder):
-            try:
-                if path.name.endswith((ENTRY_SUFFIX, ".json")):  # ".json": entries of format 1
-                    if path.lstat().st_mtime < oldest and _is_entry(path):
-                        path.unlink()
-                        removed += 1
-                elif _is_leftover(path) and path.lstat().st_mtime < self.started - 60:
-                    path.unlink()  # of a write cut short
-            except OSError:
-                continue
-        return removed
+        if self._pack is not None and _prune_due(self):
+            self._pack.touch_served(self)  # the entries it served count as used by this build
+        return _pruned(self)
 
     def open_pack(self, name: str) -> None:
         """Read the entries of PACKED_KINDS from the pack NAME (`_Pack`) as far as it holds them;
@@ -262,14 +232,55 @@ class BuildCache:
         if pack is not None:
             pack.close(self)
 
-    def forget(self, kind: str, key: str) -> None:
-        """Delete the entry (KIND, KEY), if it is a file of the cache's own."""
-        if self.folder is None or not key:
-            return
-        path = self._path(kind, key)
+
+def _prune_due(cache: BuildCache) -> bool:
+    """Whether CACHE is to be pruned now: looking at every entry costs more than a warm build, so
+    it is done once per grace period (a stamp dated in the future, by a clock set back or by
+    hand, is no reason to wait)."""
+    if cache.folder is None or not cache.folder.is_dir():
+        return False
+    with contextlib.suppress(OSError):
+        stamped = (cache.folder / "last-pruned").lstat().st_mtime
+        if time.time() - PRUNE_GRACE_SECONDS < stamped <= time.time() + 1:
+            return False
+    return True
+
+
+def _pruned(cache: BuildCache) -> int:
+    """`BuildCache.prune`: the number of entries deleted."""
+    if cache.folder is None or not _prune_due(cache):
+        return 0
+    stamp = cache.folder / "last-pruned"
+    try:
+        os.utime(stamp, follow_symlinks=False)  # a link put in its place: never followed
+    except FileNotFoundError:
         with contextlib.suppress(OSError):
-            if _regular_entry(self, path) and _starts_as(path, _ENTRY_START):
-                os.unlink(path)
+            _create(stamp, b"")
+    except OSError:
+        pass
+    removed = 0
+    oldest = min(cache.started, time.time() - PRUNE_GRACE_SECONDS) - 1
+    for path in _entry_folder_files(cache.folder):
+        try:
+            if path.name.endswith((ENTRY_SUFFIX, ".json")):  # ".json": entries of format 1
+                if path.lstat().st_mtime < oldest and _is_entry(path):
+                    path.unlink()
+                    removed += 1
+            elif _is_leftover(path) and path.lstat().st_mtime < cache.started - 60:
+                path.unlink()  # of a write cut short
+        except OSError:
+            continue
+    return removed
+
+
+def _forget(cache: BuildCache, kind: str, key: str) -> None:
+    """Delete the entry (KIND, KEY) of CACHE, if it is a file of the cache's own."""
+    if cache.folder is None or not key:
+        return
+    path = cache._path(kind, key)
+    with contextlib.suppress(OSError):
+        if _regular_entry(cache, path) and _starts_as(path, _ENTRY_START):
+            os.unlink(path)
 
 
 def _read_entry(cache: BuildCache, kind: str, key: str, whole: bool) -> tuple[bytes, bytes] | None:
@@ -943,6 +954,13 @@ class _Pack:
             }
         return cls(name, index or None)
 
+    def touch_served(self, cache: BuildCache) -> None:
+        """Set the times of the entries the pack served, as a read from their files does."""
+        for kind, key in self.served:
+            with contextlib.suppress(OSError):
+                if _regular_entry(cache, path := cache._path(kind, key)):
+                    os.utime(path, follow_symlinks=False)
+
     def holds(self, kind: str, key: str) -> bool:
         """Whether the pack will give (KIND, KEY)'s first part."""
         return self.index is not None and (kind, key) in self.index
@@ -1028,7 +1046,7 @@ class _Pack:
             if self.made:
                 store(cache, PACK_KIND, self.name, tuple(self.made))
         elif self.damaged or self.outside > _stale_from(len(self.served)):
-            cache.forget(PACK_KIND, self.name)
+            _forget(cache, PACK_KIND, self.name)
 
 
 def _stale_from(served: int) -> int:
