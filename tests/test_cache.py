@@ -2240,5 +2240,64 @@ def test_chunks_let_go_to_bound_memory_leave_their_entries_to_be_read_from_their
     the entries left in it are read from their own files, and every build is still right."""
     monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
     monkeypatch.setattr(cache_module, "PACK_LIVE_BYTES", 1)
+    dropped: list[str] = []
+    forget = cache_module._forget
+    monkeypatch.setattr(
+        cache_module,
+        "_forget",
+        lambda cache, *entry: dropped.append(entry) or forget(cache, *entry),
+    )
     root = make_site(tmp_path / "site", MANY_PAGES)
-    _few_edit_builds(root, tmp_path, monkeypatch, 3)
+    _few_edit_builds(root, tmp_path, monkeypatch, 4)
+    assert not dropped  # what was let go is still in the pack: it is no reason to make it anew
+
+
+def test_chunks_stay_small_however_large_the_pages(tmp_path, monkeypatch):
+    """Chunks are cut by size as well as by count: a course of long lessons makes more chunks,
+    none much larger than the bound (a chunk is read, checked and held whole)."""
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_BYTES", 20_000)
+    long_text = "A long paragraph of a long lesson. " * 400  # 14 KB
+    pages = {
+        name: text.replace("@body\n", "@body\n" + long_text + "\n") if "/l" in name else text
+        for name, text in MANY_PAGES.items()
+    }
+    root = make_site(tmp_path / "site", pages)
+    read = _few_edit_builds(root, tmp_path, monkeypatch, 2)
+    assert _pages_from_files(read) <= 2, read
+    chunks = list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
+    assert len(chunks) > 4
+    assert max(chunk.stat().st_size for chunk in chunks) < 20_000 + 80_000  # the bound and a page
+
+
+def test_entries_the_build_making_a_pack_wrote_anew_are_not_read_from_it_as_they_were(
+    tmp_path, monkeypatch
+):
+    """The build that makes a pack packs each page's outputs as it reads them; a lesson's new
+    title shows in its chapter's sidebars, so it renders that chapter's pages again and keeps
+    them anew under the same keys. The pack must not give the next build their outputs as they
+    were: it would render them all again, build after build."""
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 1)  # each entry packed as it is read
+    pages = {"index.md": "@page course Course\n@body\nStart.\n"}
+    for chapter in ("one", "two"):
+        pages[f"{chapter}.md"] = f"@page {chapter} Chapter {chapter}\n@parent course 1\n@body\nA.\n"
+        for n in range(4):
+            pages[f"{chapter}{n}.md"] = (
+                f"@page {chapter}/l{n} Lesson {chapter} {n}\n@parent {chapter} {n}\n@body\nText.\n"
+            )
+    root = make_site(tmp_path / "site", pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    edit(root / "content" / "two3.md", "Text.", "Text, edited.")
+    assert build_site(config).written  # a build after one edit: it makes a pack
+    for pack in (root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"):
+        pack.unlink()  # the next build makes one anew
+    rendered = _rendering(monkeypatch)
+    edit(root / "content" / "one2.md", "Lesson one 2", "Lesson one 2, renamed")
+    assert build_site(config).written
+    assert "one/l0" in rendered and "two/l0" not in rendered  # chapter one's sidebars show it
+    rendered.clear()
+    edit(root / "content" / "two3.md", "Text, edited.", "Text, edited again.")
+    assert build_site(config).written
+    assert rendered == ["two/l3"]
+    assert build_site(config, tmp_path / "fresh", use_cache=False).written
+    assert digest(config.output_dir) == digest(tmp_path / "fresh")

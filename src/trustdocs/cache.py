@@ -913,7 +913,8 @@ def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:
 # page took a tenth of such a build at 1,000 lessons.
 PACKED_KINDS = frozenset({"facts", "page"})
 PACK_KIND = "pack"
-PACK_CHUNK_ENTRIES = 64  # entries to a chunk
+PACK_CHUNK_ENTRIES = 64  # entries to a chunk, at most,
+PACK_CHUNK_BYTES = 1 << 22  # and about this many bytes: pages of any size make chunks of a size
 PACK_LIVE_BYTES = 1 << 26  # chunks held at once, at most: an older one's rest is read apart
 PACK_STALE_LEAST = 64  # entries read around a pack before it is made anew: at least this many,
 PACK_STALE_SHARE = 16  # and more than one in this many of those it served
@@ -937,8 +938,11 @@ class _Pack:
         self.outside = 0  # entries this build read from their files or wrote
         self.damaged = False  # a chunk could not be read, or not trusted
         self.adding: dict[PackKey, bytes] = {}  # the chunk being made
+        self.adding_bytes = 0
+        self.evicted: set[PackKey] = set()  # entries of chunks let go: not counted as outside
         self.made: list[tuple[str, tuple[PackKey, ...]]] = []  # chunks kept, with their entries
         self.packed: set[PackKey] = set()  # entries in those
+        self.superseded: set[PackKey] = set()  # of those, the ones written anew since
 
     @classmethod
     def opened(cls, cache: BuildCache, name: str) -> _Pack:
@@ -996,13 +1000,19 @@ class _Pack:
         entries = load(cache, PACK_KIND, chunk, dict) or {}
         if not all(isinstance(payload, bytes) for payload in entries.values()):
             entries = {}
-        self.damaged = self.damaged or not entries  # none is ever kept empty
+        if not entries:  # none is ever kept empty: this one is damaged, or gone
+            self.damaged = True
+            assert self.index is not None
+            for entry in [entry for entry, held in self.index.items() if held == chunk]:
+                del self.index[entry]  # each read from its file, not the chunk again
+            return entries
         size = sum(map(len, entries.values()))
         while self.live and self.live_bytes + size > PACK_LIVE_BYTES:
             oldest = next(iter(self.live))
             for left in self.live.pop(oldest).items():
                 self.live_bytes -= len(left[1])
                 self.index.pop(left[0], None)  # type: ignore[union-attr]  # read from its file
+                self.evicted.add(left[0])
         self.live[chunk] = entries
         self.live_bytes += size
         return entries
@@ -1010,7 +1020,7 @@ class _Pack:
     def read_outside(self, cache: BuildCache, kind: str, key: str, payload: bytes | None) -> None:
         """The entry (KIND, KEY) was read from its own file (PAYLOAD: its first part, or None)."""
         if payload is not None:
-            self.outside += 1
+            self.outside += (kind, key) not in self.evicted  # the pack holds it: not stale
             self._add(cache, kind, key, payload)
 
     def written(self, cache: BuildCache, kind: str, key: str, payload: bytes) -> None:
@@ -1019,13 +1029,16 @@ class _Pack:
         self.outside += 1
         if self.index is not None:
             self.index.pop((kind, key), None)
+        elif (kind, key) in self.packed:  # kept in a chunk as it was: left out of the index
+            self.superseded.add((kind, key))
         self._add(cache, kind, key, payload)
 
     def _add(self, cache: BuildCache, kind: str, key: str, payload: bytes) -> None:
         if self.index is not None or (kind, key) in self.packed:
             return
+        self.adding_bytes += len(payload) - len(self.adding.get((kind, key), b""))
         self.adding[(kind, key)] = payload
-        if len(self.adding) >= PACK_CHUNK_ENTRIES:
+        if len(self.adding) >= PACK_CHUNK_ENTRIES or self.adding_bytes >= PACK_CHUNK_BYTES:
             self._keep_chunk(cache)
 
     def _keep_chunk(self, cache: BuildCache) -> None:
@@ -1036,15 +1049,19 @@ class _Pack:
         cache.put(PACK_KIND, chunk, payload)
         self.made.append((chunk, tuple(self.adding)))
         self.packed.update(self.adding)
-        self.adding = {}
+        self.adding, self.adding_bytes = {}, 0
 
     def close(self, cache: BuildCache) -> None:
         """Keep the pack made (its index names its chunks), or drop the one read when it is
         stale: it served too few of the entries this build used."""
         if self.index is None:
             self._keep_chunk(cache)
-            if self.made:
-                store(cache, PACK_KIND, self.name, tuple(self.made))
+            listed = tuple(
+                (chunk, tuple(entry for entry in entries if entry not in self.superseded))
+                for chunk, entries in self.made
+            )
+            if listed:
+                store(cache, PACK_KIND, self.name, listed)
         elif self.damaged or self.outside > _stale_from(len(self.served)):
             _forget(cache, PACK_KIND, self.name)
 
