@@ -2128,10 +2128,10 @@ def _entry_files_read(monkeypatch) -> list[str]:
     read: list[str] = []
     read_entry = cache_module._read_entry
 
-    def spy(cache, kind, key, whole):
-        if not whole:
+    def spy(cache, kind, key, whole, used=True):
+        if not whole and used:
             read.append(kind)
-        return read_entry(cache, kind, key, whole)
+        return read_entry(cache, kind, key, whole, used)
 
     monkeypatch.setattr(cache_module, "_read_entry", spy)
     return read
@@ -2194,9 +2194,8 @@ def test_a_damaged_pack_is_ignored_and_made_anew(tmp_path, monkeypatch, damage, 
     equals an uncached one, and the build after it reads from a pack again."""
     root = make_site(tmp_path / "site", MANY_PAGES)
     _few_edit_builds(root, tmp_path, monkeypatch, 1)
-    packs = list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
-    index = max(packs, key=lambda p: p.stat().st_mtime_ns)  # written last
-    for entry in [index] if part == "index" else [p for p in packs if p != index]:
+    kind = cache_module.PACK_KIND if part == "index" else cache_module.CHUNK_KIND
+    for entry in (root / CACHE_DIR / kind).glob(f"*/*{ENTRY_SUFFIX}"):
         damage(entry)
     read = _few_edit_builds(root, tmp_path / "again", monkeypatch, 3)
     assert _pages_from_files(read) <= 2, read
@@ -2264,19 +2263,13 @@ def test_chunks_stay_small_however_large_the_pages(tmp_path, monkeypatch):
     root = make_site(tmp_path / "site", pages)
     read = _few_edit_builds(root, tmp_path, monkeypatch, 2)
     assert _pages_from_files(read) <= 2, read
-    chunks = list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
+    chunks = list((root / CACHE_DIR / cache_module.CHUNK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
     assert len(chunks) > 4
     assert max(chunk.stat().st_size for chunk in chunks) < 20_000 + 80_000  # the bound and a page
 
 
-def test_entries_the_build_making_a_pack_wrote_anew_are_not_read_from_it_as_they_were(
-    tmp_path, monkeypatch
-):
-    """The build that makes a pack packs each page's outputs as it reads them; a lesson's new
-    title shows in its chapter's sidebars, so it renders that chapter's pages again and keeps
-    them anew under the same keys. The pack must not give the next build their outputs as they
-    were: it would render them all again, build after build."""
-    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 1)  # each entry packed as it is read
+def _chapters_of_four(tmp_path: Path) -> Path:
+    """A course of two chapters of four lessons: a lesson's title shows in its chapter's sidebars."""
     pages = {"index.md": "@page course Course\n@body\nStart.\n"}
     for chapter in ("one", "two"):
         pages[f"{chapter}.md"] = f"@page {chapter} Chapter {chapter}\n@parent course 1\n@body\nA.\n"
@@ -2284,20 +2277,143 @@ def test_entries_the_build_making_a_pack_wrote_anew_are_not_read_from_it_as_they
             pages[f"{chapter}{n}.md"] = (
                 f"@page {chapter}/l{n} Lesson {chapter} {n}\n@parent {chapter} {n}\n@body\nText.\n"
             )
-    root = make_site(tmp_path / "site", pages)
+    return make_site(tmp_path / "site", pages)
+
+
+SETTLED_S = 0.05
+
+
+def _settling_quickly(monkeypatch) -> None:
+    """Files settle (`cache._SETTLED_NS`, `output_folder.RACY_NS`) SETTLED_S after they are
+    written, not 2 s: a build a moment after the last links its pages, reading their outputs
+    alone (from the pack), as builds a few seconds apart do."""
+    from trustdocs import output_folder
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", int(SETTLED_S * 1e9))
+    monkeypatch.setattr(output_folder, "RACY_NS", int(SETTLED_S * 1e9))
+
+
+def _settled_build(config) -> bool:
+    """Build CONFIG's site into its output once the last build's files have settled."""
+    time.sleep(2 * SETTLED_S)
+    return build_site(config).written
+
+
+def _edit_renders_it_alone(root: Path, tmp_path: Path, monkeypatch, page: str) -> None:
+    """Edit lesson PAGE (`two3` for two/l3) and build: that lesson alone is rendered, and the
+    site equals an uncached build."""
+    config = load_config(root / "site.yaml")
+    rendered = _rendering(monkeypatch)
+    text = (root / "content" / f"{page}.md").read_text()
+    (root / "content" / f"{page}.md").write_text(text + "\nA line more.\n")
+    assert _settled_build(config)
+    assert rendered == [f"{page[:-1]}/l{page[-1]}"]
+    fresh = tmp_path / f"fresh-{time.monotonic_ns()}"
+    assert build_site(config, fresh, use_cache=False).written
+    assert digest(config.output_dir) == digest(fresh)
+
+
+@pytest.mark.parametrize("pack", ["read", "made"])
+def test_outputs_rendered_again_under_their_key_are_not_read_from_the_pack_as_they_were(
+    tmp_path, monkeypatch, pack
+):
+    """A lesson's new title shows in its chapter's sidebars: the build renders that chapter's
+    pages again, keeping their outputs anew under the same keys. The pack, read or being made by
+    that build, must not give later builds those outputs as they were: each would render the
+    chapter again."""
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 1)  # each entry packed as it is read
+    _settling_quickly(monkeypatch)
+    root = _chapters_of_four(tmp_path)
     config = load_config(root / "site.yaml")
     assert build_site(config).written
-    edit(root / "content" / "two3.md", "Text.", "Text, edited.")
-    assert build_site(config).written  # a build after one edit: it makes a pack
-    for pack in (root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"):
-        pack.unlink()  # the next build makes one anew
+    _edit_renders_it_alone(root, tmp_path, monkeypatch, "two3")  # makes the pack
+    _edit_renders_it_alone(root, tmp_path, monkeypatch, "two2")  # reads it
+    if pack == "made":
+        for index in (root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"):
+            index.unlink()  # the next build makes the pack anew
     rendered = _rendering(monkeypatch)
     edit(root / "content" / "one2.md", "Lesson one 2", "Lesson one 2, renamed")
-    assert build_site(config).written
+    assert _settled_build(config)
     assert "one/l0" in rendered and "two/l0" not in rendered  # chapter one's sidebars show it
-    rendered.clear()
-    edit(root / "content" / "two3.md", "Text, edited.", "Text, edited again.")
+    for page in ("two3", "two1", "one3"):
+        _edit_renders_it_alone(root, tmp_path, monkeypatch, page)
+
+
+def test_pages_rendered_in_workers_after_an_edit_are_not_read_from_the_pack_as_they_were(
+    tmp_path, monkeypatch
+):
+    """A course's new title shows in every sidebar: a build after that edit alone renders every
+    page again, in forked workers. The pack the build read must not give the next builds the
+    pages as they were."""
+    from trustdocs import site as site_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 2)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
+    _settling_quickly(monkeypatch)
+    root = _chapters_of_four(tmp_path)
+    config = load_config(root / "site.yaml")
     assert build_site(config).written
-    assert rendered == ["two/l3"]
+    for page in ("two3", "two2"):  # makes the pack, then reads it
+        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
+        assert _settled_build(config)
+    edit(root / "content" / "one.md", "Chapter one", "Chapter the first")
+    assert _settled_build(config)  # in workers
+    for page in ("two1", "one3", "two0"):
+        _edit_renders_it_alone(root, tmp_path, monkeypatch, page)
+
+
+def test_entries_a_recent_pack_holds_are_kept_by_a_prune_in_another_state(tmp_path, monkeypatch):
+    """Pruning keeps what a build in the last minutes used: entries it read from a pack too. A
+    build of other versions of a few lessons, pruning, keeps those lessons' entries of the
+    versions before, which a pack read minutes ago holds: going back to them renders nothing."""
+    root = _chapters_of_four(tmp_path)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    for page in ("two3", "two2", "two1"):  # the last two builds read the pack
+        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
+        assert build_site(config).written
+    before = {p: p.read_text() for p in (root / "content").glob("one*.md")}
+    long_ago, minutes_ago = time.time() - 3600, time.time() - 120
+    for entry in (root / CACHE_DIR).glob(f"*/*/*{ENTRY_SUFFIX}"):  # written long ago, and
+        os.utime(entry, (long_ago, long_ago))  # read from the pack since
+    for index in (root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"):
+        os.utime(index, (minutes_ago, minutes_ago))
+    (root / CACHE_DIR / "last-pruned").unlink()  # a prune is due
+    for path in before:
+        path.write_text(path.read_text().replace("@body\n", "@body\nOther.\n"))
+    assert build_site(config).written  # and prunes
+    rendered = _rendering(monkeypatch)
+    for path, text in before.items():
+        path.write_text(text)
+    assert build_site(config).written
+    assert rendered == []
+    assert build_site(config, tmp_path / "fresh", use_cache=False).written
+    assert digest(config.output_dir) == digest(tmp_path / "fresh")
+
+
+def test_a_page_parsed_again_for_a_file_it_reads_is_not_read_from_the_pack_as_it_was(
+    tmp_path, monkeypatch
+):
+    """An exercise file edited: the page that reads it is parsed again, its facts kept anew
+    under the same key (the page file did not change). The pack must not give the next builds
+    its facts as they were: each would parse it again."""
+    _settling_quickly(monkeypatch)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    for number in range(2):  # makes the pack, then reads it
+        edit(content(root, f"l{number}.md"), "Text", "Edited text")
+        assert _settled_build(config)
+    edit(content(root, "example.js"), "42", "43")
+    parsed = _facts_parsed(monkeypatch)
+    assert _settled_build(config)
+    assert parsed == ["course/x"]
+    for number in range(2, 5):
+        parsed.clear()
+        edit(content(root, f"l{number}.md"), "Text", "Edited text")
+        assert _settled_build(config)
+        assert parsed == [f"course/l{number}"]
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(config.output_dir) == digest(tmp_path / "fresh")

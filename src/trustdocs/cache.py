@@ -215,8 +215,6 @@ class BuildCache:
         The grace keeps a preview and a build of the same site (which differ in a setting or two)
         from deleting each other's entries; the cache stays about a build or two in size.
         """
-        if self._pack is not None and _prune_due(self):
-            self._pack.touch_served(self)  # the entries it served count as used by this build
         return _pruned(self)
 
     def open_pack(self, name: str) -> None:
@@ -225,12 +223,13 @@ class BuildCache:
         if self.folder is not None and name:
             self._pack = _Pack.opened(self, name)
 
-    def close_pack(self) -> None:
-        """Keep the pack this build made; drop the one it read when it served too few of the
-        entries the build used, so that the next build makes it anew."""
+    def close_pack(self, left: bool = False) -> None:
+        """Keep the pack this build made, or drop the one it read if stale (`_Pack.close`). LEFT:
+        pages are about to be made in forked workers, which must neither write chunks of their
+        own nor be read from a pack as they were: the next build makes it anew."""
         pack, self._pack = self._pack, None
         if pack is not None:
-            pack.close(self)
+            pack.close(self, left)
 
 
 def _prune_due(cache: BuildCache) -> bool:
@@ -260,9 +259,13 @@ def _pruned(cache: BuildCache) -> int:
         pass
     removed = 0
     oldest = min(cache.started, time.time() - PRUNE_GRACE_SECONDS) - 1
-    for path in _entry_folder_files(cache.folder):
+    files = _entry_folder_files(cache.folder)
+    packed = _packed_since(cache, files, oldest)
+    for path in files:
         try:
             if path.name.endswith((ENTRY_SUFFIX, ".json")):  # ".json": entries of format 1
+                if path.stem in packed:
+                    continue
                 if path.lstat().st_mtime < oldest and _is_entry(path):
                     path.unlink()
                     removed += 1
@@ -271,6 +274,24 @@ def _pruned(cache: BuildCache) -> int:
         except OSError:
             continue
     return removed
+
+
+def _packed_since(cache: BuildCache, files: list[Path], oldest: float) -> set[str]:
+    """The keys of the entries that packs read or made since OLDEST list (FILES: the cache's):
+    a build that read them from a pack used them as surely as one that read their files."""
+    keys: set[str] = set()
+    folder = os.path.join(str(cache.folder), PACK_KIND)
+    for path in files:
+        with contextlib.suppress(OSError):
+            if str(path.parent.parent) != folder or path.lstat().st_mtime < oldest:
+                continue
+            found = _read_entry(cache, PACK_KIND, path.stem, whole=False, used=False)
+            listed = _unpickled(cache, None if found is None else found[0], tuple)
+            with contextlib.suppress(TypeError, ValueError):
+                for chunk, entries in listed or ():
+                    keys.add(chunk)
+                    keys.update(key for _, key in entries)
+    return keys
 
 
 def _forget(cache: BuildCache, kind: str, key: str) -> None:
@@ -283,8 +304,11 @@ def _forget(cache: BuildCache, kind: str, key: str) -> None:
             os.unlink(path)
 
 
-def _read_entry(cache: BuildCache, kind: str, key: str, whole: bool) -> tuple[bytes, bytes] | None:
-    """The entry (KIND, KEY) of CACHE, its second part too when WHOLE; counted as a hit or a miss."""
+def _read_entry(
+    cache: BuildCache, kind: str, key: str, whole: bool, used: bool = True
+) -> tuple[bytes, bytes] | None:
+    """The entry (KIND, KEY) of CACHE, its second part too when WHOLE; counted as a hit or a miss,
+    and as used by this build (pruning keeps it), unless not USED (looked at by pruning)."""
     if cache.folder is None:
         return None
     path = cache._path(kind, key)
@@ -300,7 +324,7 @@ def _read_entry(cache: BuildCache, kind: str, key: str, whole: bool) -> tuple[by
         return None
     cache.hits += 1
     with contextlib.suppress(OSError):
-        if cache._own_entry_folder(path):  # the entry read is a regular file
+        if used and cache._own_entry_folder(path):  # the entry read is a regular file
             os.utime(path, follow_symlinks=False)  # used by this build: pruning keeps it
     return value
 
@@ -912,7 +936,8 @@ def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:
 # pack of large entries rather than a file each. Opening, checking and touching two small files a
 # page took a tenth of such a build at 1,000 lessons.
 PACKED_KINDS = frozenset({"facts", "page"})
-PACK_KIND = "pack"
+PACK_KIND = "pack"  # a pack's index
+CHUNK_KIND = "chunk"  # a pack's chunk
 PACK_CHUNK_ENTRIES = 64  # entries to a chunk, at most,
 PACK_CHUNK_BYTES = 1 << 22  # and about this many bytes: pages of any size make chunks of a size
 PACK_LIVE_BYTES = 1 << 26  # chunks held at once, at most: an older one's rest is read apart
@@ -929,9 +954,13 @@ class _Pack:
     build wrote it anew, it reads from the entry's own file. With no pack to read, the build
     makes one of the entries it uses, in the order it uses them (the next build's order)."""
 
-    def __init__(self, name: str, index: dict[PackKey, str] | None) -> None:
+    def __init__(
+        self, name: str, index: dict[PackKey, str] | None, listing: tuple[object, ...] = ()
+    ) -> None:
         self.name = name
         self.index = index  # entry -> its chunk; None: no pack was found, one is being made
+        self.listing = listing  # the index as it was read
+        self.rewritten: set[PackKey] = set()  # entries it holds that this build wrote anew
         self.live: dict[str, dict[PackKey, bytes]] = {}  # chunks read: what is left of them
         self.live_bytes = 0
         self.served: set[PackKey] = set()  # entries the pack gave this build
@@ -956,14 +985,7 @@ class _Pack:
                 for kind, key in entries
                 if isinstance(chunk, str) and isinstance(kind, str) and isinstance(key, str)
             }
-        return cls(name, index or None)
-
-    def touch_served(self, cache: BuildCache) -> None:
-        """Set the times of the entries the pack served, as a read from their files does."""
-        for kind, key in self.served:
-            with contextlib.suppress(OSError):
-                if _regular_entry(cache, path := cache._path(kind, key)):
-                    os.utime(path, follow_symlinks=False)
+        return cls(name, index or None, listed or ())
 
     def holds(self, kind: str, key: str) -> bool:
         """Whether the pack will give (KIND, KEY)'s first part."""
@@ -997,7 +1019,7 @@ class _Pack:
     def _read_chunk(self, cache: BuildCache, chunk: str) -> dict[PackKey, bytes]:
         """The entries of CHUNK, held until taken; none when it cannot be trusted or read (its
         entries are read from their files). Chunks read long ago are let go past PACK_LIVE_BYTES."""
-        entries = load(cache, PACK_KIND, chunk, dict) or {}
+        entries = load(cache, CHUNK_KIND, chunk, dict) or {}
         if not all(isinstance(payload, bytes) for payload in entries.values()):
             entries = {}
         if not entries:  # none is ever kept empty: this one is damaged, or gone
@@ -1028,7 +1050,8 @@ class _Pack:
         from now on."""
         self.outside += 1
         if self.index is not None:
-            self.index.pop((kind, key), None)
+            if self.index.pop((kind, key), None) is not None or (kind, key) in self.served:
+                self.rewritten.add((kind, key))
         elif (kind, key) in self.packed:  # kept in a chunk as it was: left out of the index
             self.superseded.add((kind, key))
         self._add(cache, kind, key, payload)
@@ -1046,15 +1069,18 @@ class _Pack:
             return
         payload = pickle.dumps(self.adding, protocol=pickle.HIGHEST_PROTOCOL)
         chunk = hashlib.sha256(payload).hexdigest()
-        cache.put(PACK_KIND, chunk, payload)
+        cache.put(CHUNK_KIND, chunk, payload)
         self.made.append((chunk, tuple(self.adding)))
         self.packed.update(self.adding)
         self.adding, self.adding_bytes = {}, 0
 
-    def close(self, cache: BuildCache) -> None:
+    def close(self, cache: BuildCache, left: bool = False) -> None:
         """Keep the pack made (its index names its chunks), or drop the one read when it is
-        stale: it served too few of the entries this build used."""
-        if self.index is None:
+        stale: it served too few of the entries this build used; LEFT: see `close_pack`."""
+        if left:
+            if self.index is not None:
+                _forget(cache, PACK_KIND, self.name)
+        elif self.index is None:
             self._keep_chunk(cache)
             listed = tuple(
                 (chunk, tuple(entry for entry in entries if entry not in self.superseded))
@@ -1064,6 +1090,12 @@ class _Pack:
                 store(cache, PACK_KIND, self.name, listed)
         elif self.damaged or self.outside > _stale_from(len(self.served)):
             _forget(cache, PACK_KIND, self.name)
+        elif self.rewritten:  # held as they were: the next build reads them from their files
+            listed = tuple(
+                (chunk, tuple(entry for entry in entries if tuple(entry) not in self.rewritten))
+                for chunk, entries in self.listing  # type: ignore[misc]
+            )
+            store(cache, PACK_KIND, self.name, listed)
 
 
 def _stale_from(served: int) -> int:

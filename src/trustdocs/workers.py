@@ -418,6 +418,7 @@ def _make_pages_in_workers(
     previewed: bool,
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
+    site[1].close_pack(left=True)  # workers write what it would hold as it was: made anew
     _compile_page_template(site[0])
     spools = [new_spool(into, site[1]) for _ in orders]  # held: the outputs read from them later
     jobs = [
