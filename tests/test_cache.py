@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import itertools
@@ -2417,3 +2418,76 @@ def test_a_page_parsed_again_for_a_file_it_reads_is_not_read_from_the_pack_as_it
         assert parsed == [f"course/l{number}"]
     assert build_site(config, tmp_path / "fresh", use_cache=False).written
     assert digest(config.output_dir) == digest(tmp_path / "fresh")
+
+
+def _long_ago(root: Path) -> None:
+    """Date every cache entry an hour back (a site last built then), and make a prune due."""
+    long_ago = time.time() - 3600
+    for entry in (root / CACHE_DIR).glob(f"*/*/*{ENTRY_SUFFIX}"):
+        os.utime(entry, (long_ago, long_ago))
+    (root / CACHE_DIR / "last-pruned").unlink()
+
+
+@pytest.mark.parametrize("drop", ["workers", "damaged chunk"])
+def test_entries_a_dropped_pack_served_are_kept_by_pruning(tmp_path, monkeypatch, drop):
+    """A build that drops the pack it read (to render pages in workers, or for a damaged chunk)
+    used what it served all the same: a prune, in that build or in another moments later,
+    keeps those entries, and the next edit parses its page alone."""
+    from trustdocs import site as site_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 2)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
+    _settling_quickly(monkeypatch)
+    root = _chapters_of_four(tmp_path)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    for page in ("two3", "two2"):  # makes the pack, then reads it
+        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
+        assert _settled_build(config)
+    _long_ago(root)
+    if drop == "workers":  # every sidebar shows it: rendered in workers, and pruned
+        edit(root / "content" / "one.md", "Chapter one", "Chapter the first")
+        assert _settled_build(config)
+    else:
+        chunks = sorted((root / CACHE_DIR / cache_module.CHUNK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
+        chunks[-1].write_bytes(b"damaged")
+        edit(root / "content" / "two1.md", "Text.", "Text, edited.")
+        monkeypatch.setattr(cache_module, "_prune_due", lambda cache: False)
+        assert _settled_build(config)  # reads the pack, drops it, does not prune
+        monkeypatch.undo()
+        _settling_quickly(monkeypatch)
+        elsewhere = dataclasses.replace(config, base_url="https://other.example/")
+        assert build_site(elsewhere, tmp_path / "elsewhere").written  # another state; prunes
+    parsed = _facts_parsed(monkeypatch)
+    edit(root / "content" / "one3.md", "Text.", "Text, edited.")
+    assert _settled_build(config)
+    assert parsed == ["one/l3"]
+
+
+def test_pruning_never_reads_a_file_in_the_packs_folder_too_large_to_be_an_index(
+    tmp_path, monkeypatch
+):
+    """A file planted among the packs' indexes, claiming a huge first part: pruning, which reads
+    the indexes used lately, does not read one larger than any index can be."""
+    monkeypatch.setattr(cache_module, "PACK_INDEX_MOST", 4096)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    key = "ab" * 32
+    planted = root / CACHE_DIR / cache_module.PACK_KIND / key[:2] / f"{key}{ENTRY_SUFFIX}"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    header = f"trustdocs-cache {cache_module.FORMAT} pack {key} 9000 {'0' * 64} None\n"
+    planted.write_bytes(header.encode() + b"x" * 9000)
+    read: list[str] = []
+    read_entry = cache_module._read_entry
+
+    def spy(cache, kind, key, whole, used=True):
+        read.append(key)
+        return read_entry(cache, kind, key, whole, used)
+
+    monkeypatch.setattr(cache_module, "_read_entry", spy)
+    (root / CACHE_DIR / "last-pruned").unlink()
+    BuildCache(root / CACHE_DIR).prune()
+    assert key not in read
+    assert planted.exists()  # not an entry of its own: left where it is

@@ -135,7 +135,7 @@ class BuildCache:
         if once and (kind, key) in self._touched:
             return True
         if self._pack is not None and self._pack.holds(kind, key):
-            self._pack.served.add((kind, key))  # touched when pruning is due (`prune`)
+            self._pack.served.add((kind, key))  # kept by pruning as the pack's (`_Pack.close`)
             return True
         path = self._path(kind, key)
         try:
@@ -221,7 +221,7 @@ class BuildCache:
         """Read the entries of PACKED_KINDS from the pack NAME (`_Pack`) as far as it holds them;
         when there is none, make it of the entries this build uses, kept by `close_pack`."""
         if self.folder is not None and name:
-            self._pack = _Pack.opened(self, name)
+            self._pack = _pack_of(self, name)
 
     def close_pack(self, left: bool = False) -> None:
         """Keep the pack this build made, or drop the one it read if stale (`_Pack.close`). LEFT:
@@ -283,7 +283,10 @@ def _packed_since(cache: BuildCache, files: list[Path], oldest: float) -> set[st
     folder = os.path.join(str(cache.folder), PACK_KIND)
     for path in files:
         with contextlib.suppress(OSError):
-            if str(path.parent.parent) != folder or path.lstat().st_mtime < oldest:
+            if str(path.parent.parent) != folder:
+                continue
+            info = path.lstat()
+            if info.st_mtime < oldest or info.st_size > PACK_INDEX_MOST:  # no index is that large
                 continue
             found = _read_entry(cache, PACK_KIND, path.stem, whole=False, used=False)
             listed = _unpickled(cache, None if found is None else found[0], tuple)
@@ -937,6 +940,7 @@ def cache_folder(config: SiteConfig, enabled: bool = True) -> BuildCache:
 # page took a tenth of such a build at 1,000 lessons.
 PACKED_KINDS = frozenset({"facts", "page"})
 PACK_KIND = "pack"  # a pack's index
+PACK_INDEX_MOST = 1 << 26  # an index of 10,000 pages is under 2 MB: a larger file is none
 CHUNK_KIND = "chunk"  # a pack's chunk
 PACK_CHUNK_ENTRIES = 64  # entries to a chunk, at most,
 PACK_CHUNK_BYTES = 1 << 22  # and about this many bytes: pages of any size make chunks of a size
@@ -972,20 +976,6 @@ class _Pack:
         self.made: list[tuple[str, tuple[PackKey, ...]]] = []  # chunks kept, with their entries
         self.packed: set[PackKey] = set()  # entries in those
         self.superseded: set[PackKey] = set()  # of those, the ones written anew since
-
-    @classmethod
-    def opened(cls, cache: BuildCache, name: str) -> _Pack:
-        """The pack NAME of CACHE, or one to make when there is none that can be read."""
-        listed = load(cache, PACK_KIND, name, tuple)
-        index: dict[PackKey, str] | None = None
-        with contextlib.suppress(TypeError, ValueError):  # one of another shape: made anew
-            index = {
-                (kind, key): chunk
-                for chunk, entries in listed or ()
-                for kind, key in entries
-                if isinstance(chunk, str) and isinstance(kind, str) and isinstance(key, str)
-            }
-        return cls(name, index or None, listed or ())
 
     def holds(self, kind: str, key: str) -> bool:
         """Whether the pack will give (KIND, KEY)'s first part."""
@@ -1050,7 +1040,8 @@ class _Pack:
         from now on."""
         self.outside += 1
         if self.index is not None:
-            if self.index.pop((kind, key), None) is not None or (kind, key) in self.served:
+            held = self.index.pop((kind, key), None) is not None
+            if held or (kind, key) in self.served or (kind, key) in self.evicted:
                 self.rewritten.add((kind, key))
         elif (kind, key) in self.packed:  # kept in a chunk as it was: left out of the index
             self.superseded.add((kind, key))
@@ -1079,7 +1070,7 @@ class _Pack:
         stale: it served too few of the entries this build used; LEFT: see `close_pack`."""
         if left:
             if self.index is not None:
-                _forget(cache, PACK_KIND, self.name)
+                _drop_pack(self, cache)
         elif self.index is None:
             self._keep_chunk(cache)
             listed = tuple(
@@ -1089,13 +1080,38 @@ class _Pack:
             if listed:
                 store(cache, PACK_KIND, self.name, listed)
         elif self.damaged or self.outside > _stale_from(len(self.served)):
-            _forget(cache, PACK_KIND, self.name)
+            _drop_pack(self, cache)
         elif self.rewritten:  # held as they were: the next build reads them from their files
             listed = tuple(
                 (chunk, tuple(entry for entry in entries if tuple(entry) not in self.rewritten))
                 for chunk, entries in self.listing  # type: ignore[misc]
             )
             store(cache, PACK_KIND, self.name, listed)
+
+
+def _pack_of(cache: BuildCache, name: str) -> _Pack:
+    """The pack NAME of CACHE, or one to make when there is none that can be read."""
+    listed = load(cache, PACK_KIND, name, tuple)
+    index: dict[PackKey, str] | None = None
+    with contextlib.suppress(TypeError, ValueError):  # one of another shape: made anew
+        index = {
+            (kind, key): chunk
+            for chunk, entries in listed or ()
+            for kind, key in entries
+            if isinstance(chunk, str) and isinstance(kind, str) and isinstance(key, str)
+        }
+    return _Pack(name, index or None, listed or ())
+
+
+def _drop_pack(pack: _Pack, cache: BuildCache) -> None:
+    """Delete PACK's index. Pruning keeps what an index used in the last minutes lists
+    (`_packed_since`): the entries it served this build are touched first, as reading their
+    files would have, so that they stay used by this build."""
+    for kind, key in pack.served:
+        with contextlib.suppress(OSError):
+            if _regular_entry(cache, path := cache._path(kind, key)):
+                os.utime(path, follow_symlinks=False)
+    _forget(cache, PACK_KIND, pack.name)
 
 
 def _stale_from(served: int) -> int:
