@@ -2314,6 +2314,25 @@ def _edit_renders_it_alone(root: Path, tmp_path: Path, monkeypatch, page: str) -
     assert digest(config.output_dir) == digest(fresh)
 
 
+def _pack_read_with_workers_at_hand(tmp_path: Path, monkeypatch) -> tuple[Path, object]:
+    """A course of two chapters whose last build read a pack, and whose next build renders in
+    two forked workers when two pages or more are to be rendered again."""
+    from trustdocs import site as site_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 2)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
+    _settling_quickly(monkeypatch)
+    root = _chapters_of_four(tmp_path)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    for page in ("two3", "two2"):  # makes the pack, then reads it
+        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
+        assert _settled_build(config)
+    return root, config
+
+
 @pytest.mark.parametrize("pack", ["read", "made"])
 def test_outputs_rendered_again_under_their_key_are_not_read_from_the_pack_as_they_were(
     tmp_path, monkeypatch, pack
@@ -2346,19 +2365,7 @@ def test_pages_rendered_in_workers_after_an_edit_are_not_read_from_the_pack_as_t
     """A course's new title shows in every sidebar: a build after that edit alone renders every
     page again, in forked workers. The pack the build read must not give the next builds the
     pages as they were."""
-    from trustdocs import site as site_module
-    from trustdocs import workers
-
-    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 2)
-    monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
-    _settling_quickly(monkeypatch)
-    root = _chapters_of_four(tmp_path)
-    config = load_config(root / "site.yaml")
-    assert build_site(config).written
-    for page in ("two3", "two2"):  # makes the pack, then reads it
-        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
-        assert _settled_build(config)
+    root, config = _pack_read_with_workers_at_hand(tmp_path, monkeypatch)
     edit(root / "content" / "one.md", "Chapter one", "Chapter the first")
     assert _settled_build(config)  # in workers
     for page in ("two1", "one3", "two0"):
@@ -2433,19 +2440,7 @@ def test_entries_a_dropped_pack_served_are_kept_by_pruning(tmp_path, monkeypatch
     """A build that drops the pack it read (to render pages in workers, or for a damaged chunk)
     used what it served all the same: a prune, in that build or in another moments later,
     keeps those entries, and the next edit parses its page alone."""
-    from trustdocs import site as site_module
-    from trustdocs import workers
-
-    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 2)
-    monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    monkeypatch.setattr(cache_module, "PACK_CHUNK_ENTRIES", 4)
-    _settling_quickly(monkeypatch)
-    root = _chapters_of_four(tmp_path)
-    config = load_config(root / "site.yaml")
-    assert build_site(config).written
-    for page in ("two3", "two2"):  # makes the pack, then reads it
-        edit(root / "content" / f"{page}.md", "Text.", "Text, edited.")
-        assert _settled_build(config)
+    root, config = _pack_read_with_workers_at_hand(tmp_path, monkeypatch)
     _long_ago(root)
     if drop == "workers":  # every sidebar shows it: rendered in workers, and pruned
         edit(root / "content" / "one.md", "Chapter one", "Chapter the first")
