@@ -134,9 +134,6 @@ class BuildCache:
             return False
         if once and (kind, key) in self._touched:
             return True
-        if self._pack is not None and self._pack.holds(kind, key):
-            self._pack.served.add((kind, key))  # kept by pruning as the pack's (`_Pack.close`)
-            return True
         path = self._path(kind, key)
         try:
             if not _regular_entry(self, path):
@@ -1073,20 +1070,20 @@ class _Pack:
                 _drop_pack(self, cache)
         elif self.index is None:
             self._keep_chunk(cache)
-            listed = tuple(
-                (chunk, tuple(entry for entry in entries if entry not in self.superseded))
-                for chunk, entries in self.made
-            )
-            if listed:
-                store(cache, PACK_KIND, self.name, listed)
+            if self.made:
+                store(cache, PACK_KIND, self.name, _listed_without(self.made, self.superseded))
         elif self.damaged or self.outside > _stale_from(len(self.served)):
             _drop_pack(self, cache)
         elif self.rewritten:  # held as they were: the next build reads them from their files
-            listed = tuple(
-                (chunk, tuple(entry for entry in entries if tuple(entry) not in self.rewritten))
-                for chunk, entries in self.listing  # type: ignore[misc]
-            )
-            store(cache, PACK_KIND, self.name, listed)
+            store(cache, PACK_KIND, self.name, _listed_without(self.listing, self.rewritten))
+
+
+def _listed_without(listing: Iterable[Any], left_out: set[PackKey]) -> tuple[object, ...]:
+    """A pack's index LISTING (chunk, its entries) without the entries LEFT_OUT."""
+    return tuple(
+        (chunk, tuple(entry for entry in entries if tuple(entry) not in left_out))
+        for chunk, entries in listing
+    )
 
 
 def _pack_of(cache: BuildCache, name: str) -> _Pack:
@@ -1108,9 +1105,7 @@ def _drop_pack(pack: _Pack, cache: BuildCache) -> None:
     (`_packed_since`): the entries it served this build are touched first, as reading their
     files would have, so that they stay used by this build."""
     for kind, key in pack.served:
-        with contextlib.suppress(OSError):
-            if _regular_entry(cache, path := cache._path(kind, key)):
-                os.utime(path, follow_symlinks=False)
+        cache.touch(kind, key)
     _forget(cache, PACK_KIND, pack.name)
 
 
