@@ -1,0 +1,141 @@
+"""Pygments' regular-expression lexers, each state's rules tried by one expression.
+
+A `RegexLexer` tries the rules of its current state one expression at a time, in Python, until one
+matches: lexing JavaScript, about fifteen calls a token. Highlighting was most of the time a
+code-heavy course took to build. Here the rules of a state are joined into one alternation, each
+rule its own group, in the order Pygments tries them: the regular-expression engine tries them in
+the same order and stops at the same first match, in one call from Python. The lexer's tokens are
+the same, token for token (the tests compare them with Pygments' own for every lexer it has).
+
+A state is joined only when its rules cannot tell the difference: none refers to a group by
+number or name (`\\1`, `(?P=name)`, `(?(1)…)`), none names a group, all share the lexer's flags,
+and none sets a flag for its whole expression. Any other state, and any lexer that lexes
+in a way of its own, is lexed as Pygments does.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pygments.lexer import Lexer, RegexLexer
+from pygments.token import Error, Whitespace, _TokenType
+
+# What only the expression it was written in can read: a group by number or name, a conditional.
+_REFERS_TO_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' (match, action, new state) of a rule
+Joined = tuple[Callable[[str, int], re.Match[str] | None], list[Rule | None]]
+
+
+def accelerated(lexer: Lexer) -> Lexer:
+    """LEXER, lexing with each state's rules joined where that gives the very same tokens."""
+    if type(lexer).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
+        return lexer  # lexes in a way of its own (a delegating lexer, one with a context)
+    tokens = getattr(lexer, "_tokens", None)
+    if not isinstance(tokens, dict):
+        return lexer
+    joined = {state: _joined(rules) for state, rules in tokens.items()}
+    lexer.get_tokens_unprocessed = types.MethodType(  # type: ignore[method-assign]
+        lambda self, text, stack=("root",): _lexed(self, joined, text, stack), lexer
+    )
+    return lexer
+
+
+def _joined(rules: list[Rule]) -> Joined | None:
+    """One expression for the RULES of a state, and the rule of each of its groups; None when
+    joining them could change what matches."""
+    parts: list[str] = []
+    by_group: list[Rule | None] = [None]
+    flags: int | None = None
+    for rule in rules:
+        if not (isinstance(rule, tuple) and len(rule) == 3):
+            return None
+        pattern = getattr(rule[0], "__self__", None)
+        if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+            return None
+        if pattern.groupindex or _REFERS_TO_GROUPS.search(pattern.pattern):
+            return None
+        if pattern.pattern:  # an empty one (Pygments' `default`) matches alike under any flags
+            if flags is not None and pattern.flags != flags:
+                return None
+            flags = pattern.flags
+        parts.append(f"({pattern.pattern})")
+        by_group += [rule] + [None] * pattern.groups
+    if not parts:
+        return None
+    try:  # a rule's flag for its whole expression (`(?i)…`) is an error past the start
+        expression = re.compile("|".join(parts), flags or 0)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    return expression.match, by_group
+
+
+def _lexed(
+    lexer: Lexer, joined: dict[str, Joined | None], text: str, stack: tuple[str, ...]
+) -> Iterator[tuple[int, Any, str]]:
+    """`RegexLexer.get_tokens_unprocessed`, with a joined state's rules tried in one call."""
+    # One loop, without calls of its own per token: it runs for every token of every block.
+    definitions = lexer._tokens  # type: ignore[attr-defined]
+    position = 0
+    states = list(stack)
+    while True:
+        rule: Rule | None = None
+        found = joined.get(states[-1])
+        match = None
+        if found is not None:
+            match = found[0](text, position)
+            if match is not None:
+                group = match.lastindex or 0  # the rule's group: it closes last
+                rule, end = found[1][group], match.end(group)
+        if rule is None and (found is None or match is not None):  # tried one by one
+            for candidate in definitions[states[-1]]:
+                match = candidate[0](text, position)
+                if match:
+                    rule, end = candidate, match.end()
+                    break
+        if rule is None:
+            # No rule matched: at a line end, back to the root state; else one character an error.
+            if position >= len(text):
+                return
+            if text[position] == "\n":
+                states = ["root"]
+                yield position, Whitespace, "\n"
+            else:
+                yield position, Error, text[position]
+            position += 1
+            continue
+        action, new_state = rule[1], rule[2]
+        if action is not None:
+            if type(action) is _TokenType:
+                yield position, action, text[position:end]
+            else:  # a callback (`bygroups`, `using`): given the rule's own match
+                yield from action(lexer, rule[0](text, position))
+        position = end
+        if new_state is not None:
+            _change_state(states, new_state)
+
+
+def _change_state(states: list[str], new_state: Any) -> None:
+    """Move along the state stack as Pygments does for a rule's NEW_STATE."""
+    if isinstance(new_state, tuple):
+        for state in new_state:
+            if state == "#pop":
+                if len(states) > 1:
+                    states.pop()
+            elif state == "#push":
+                states.append(states[-1])
+            else:
+                states.append(state)
+    elif isinstance(new_state, int):
+        # pop, but keep at least one state on the stack
+        if abs(new_state) >= len(states):
+            del states[1:]
+        else:
+            del states[new_state:]
+    elif new_state == "#push":
+        states.append(states[-1])
+    else:
+        raise ValueError(f"wrong state definition: {new_state!r}")
