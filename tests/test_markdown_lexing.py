@@ -14,7 +14,8 @@ from pygments.lexer import RegexLexer, bygroups
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.token import Error, Keyword, Name, Punctuation, String, Text
 
-from trustdocs.markdown.highlight import highlighted_lines, lexer_for
+from trustdocs.markdown import lexing
+from trustdocs.markdown.highlight import highlighted_lines
 from trustdocs.markdown.lexing import accelerated
 
 SAMPLES = [
@@ -52,7 +53,13 @@ def _tokens(lexer: object, text: str) -> list[tuple[object, str]] | str:
         return type(exc).__name__
 
 
-def test_every_pygments_lexer_gives_its_own_tokens_when_joined():
+@pytest.fixture
+def joined_at_once(monkeypatch):
+    """Each lexer state joined as soon as it is entered, rather than once it lexed enough."""
+    monkeypatch.setattr(lexing, "TOKENS_PER_CHARACTER", 0)
+
+
+def test_every_pygments_lexer_gives_its_own_tokens_when_joined(joined_at_once):
     differing = []
     for alias in ALIASES:
         stock = get_lexer_by_name(alias, stripnl=False)
@@ -70,7 +77,19 @@ def test_every_pygments_lexer_gives_its_own_tokens_when_joined():
 )
 def test_the_languages_of_courses_give_pygments_tokens_for_any_text(language, text):
     stock = get_lexer_by_name(language, stripnl=False)
-    assert _tokens(lexer_for(language), text) == _tokens(stock, text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(lexing, "TOKENS_PER_CHARACTER", 0)
+        joined = accelerated(get_lexer_by_name(language, stripnl=False))
+        assert _tokens(joined, text) == _tokens(stock, text)
+
+
+@pytest.mark.parametrize("language", COURSE_LANGUAGES)
+def test_a_state_joined_while_a_block_is_lexed_gives_pygments_tokens(language):
+    # Long enough for the main state to be joined part of the way through.
+    text = "".join(SAMPLES[:4]) * 150
+    stock = get_lexer_by_name(language, stripnl=False)
+    joined = accelerated(get_lexer_by_name(language, stripnl=False))
+    assert _tokens(joined, text) == _tokens(stock, text)
 
 
 def _lexer(rule: tuple[object, ...]) -> RegexLexer:
@@ -96,7 +115,7 @@ TRAPS = {
 
 
 @pytest.mark.parametrize("trap", sorted(TRAPS))
-def test_rules_reading_their_own_groups_give_pygments_tokens(trap):
+def test_rules_reading_their_own_groups_give_pygments_tokens(trap, joined_at_once):
     rule, text = TRAPS[trap]
     assert _tokens(accelerated(_lexer(rule)), text) == _tokens(_lexer(rule), text)
 
