@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import string
 
 import pytest
@@ -112,12 +113,24 @@ TRAPS = {
     "condition": ((r"(<)?\w+(?(1)>)", Keyword), "<a> b <c d> <e"),
     "flag for all": ((r"(?i)select", Keyword), "SELECT Select a=select"),
 }
+# Under re.VERBOSE, a rule may end in a comment, which would run on over the rules after it.
+COMMENTED = [(r"a  # an a", Name), ("\n b  # a b\n", Keyword), (r"\s+|.", Text)]
 
 
 @pytest.mark.parametrize("trap", sorted(TRAPS))
 def test_rules_reading_their_own_groups_give_pygments_tokens(trap, joined_at_once):
     rule, text = TRAPS[trap]
     assert _tokens(accelerated(_lexer(rule)), text) == _tokens(_lexer(rule), text)
+
+
+def test_rules_ending_in_a_comment_give_pygments_tokens(joined_at_once):
+    class Commented(RegexLexer):
+        name = "commented"
+        flags = re.VERBOSE
+        tokens = {"root": COMMENTED}  # noqa: RUF012 (Pygments reads the class attribute)
+
+    for text in ("ab b a", "b\na"):
+        assert _tokens(accelerated(Commented()), text) == _tokens(Commented(), text)
 
 
 def test_a_javascript_block_written_as_jsx_is_highlighted_as_jsx():

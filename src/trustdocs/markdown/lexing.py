@@ -26,6 +26,8 @@ from pygments.token import Error, Whitespace, _TokenType
 # What only the expression it was written in can read: a group by number or name, a conditional.
 _REFERS_TO_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
+# Under re.VERBOSE, a rule's last line may be a comment: it ends here, not at the group's end.
+_END_OF_COMMENT = "\n"
 # A state is joined once it has lexed this many tokens for each character of its expressions.
 TOKENS_PER_CHARACTER = 1
 Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' (match, action, new state) of a rule
@@ -102,7 +104,7 @@ def _joined(rules: list[Rule]) -> Joined | None:
             if flags is not None and pattern.flags != flags:
                 return None
             flags = pattern.flags
-        parts.append(f"({pattern.pattern})")
+        parts.append(f"({pattern.pattern}{_END_OF_COMMENT if pattern.flags & re.VERBOSE else ''})")
         by_group += [rule] + [None] * pattern.groups
     if not parts:
         return None
