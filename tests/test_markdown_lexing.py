@@ -112,6 +112,8 @@ TRAPS = {
     "group by name": ((r"(?P<fence>~+)x(?P=fence)", String), "~~x~~ ~~x~ ~x~~ a=~x~"),
     "condition": ((r"(<)?\w+(?(1)>)", Keyword), "<a> b <c d> <e"),
     "flag for all": ((r"(?i)select", Keyword), "SELECT Select a=select"),
+    "verbose for all": ((r"(?x) sel ect  # the word", Keyword), "select sel ect\nselect#"),
+    "several for all": ((r"(?si)a.b", Keyword), "A\nB a.b ab"),
 }
 # Under re.VERBOSE, a rule may end in a comment, which would run on over the rules after it.
 COMMENTED = [(r"a  # an a", Name), ("\n b  # a b\n", Keyword), (r"\s+|.", Text)]

@@ -15,6 +15,8 @@ in a way of its own, is lexed as Pygments does.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import types
 from collections.abc import Callable, Iterator
@@ -26,10 +28,13 @@ from pygments.token import Error, Whitespace, _TokenType
 # What only the expression it was written in can read: a group by number or name, a conditional.
 _REFERS_TO_GROUPS = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
+_WHOLE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+_FLAG_OF = {"a": re.A, "i": re.I, "L": re.L, "m": re.M, "s": re.S, "u": re.U, "x": re.X}
 # Under re.VERBOSE, a rule's last line may be a comment: it ends here, not at the group's end.
 _END_OF_COMMENT = "\n"
 # A state is joined once it has lexed this many tokens for each character of its expressions.
 TOKENS_PER_CHARACTER = 1
+_PENDING: Any = object()  # a state not joined yet, which may be
 Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' (match, action, new state) of a rule
 Joined = tuple[Callable[[str, int], re.Match[str] | None], list[Rule | None]]
 
@@ -59,20 +64,18 @@ class _Joining:
 
     def __init__(self, definitions: dict[str, list[Rule]]) -> None:
         self.definitions = definitions
-        self.joined: dict[str, Joined] = {}
-        self._due: dict[str, int] = {}  # state -> tokens it lexes before it is joined (<0: never)
+        self.joined: dict[str, Joined | None] = {}  # None: a state that cannot be joined
+        self._due: dict[str, int] = {}  # state -> tokens it lexes before it is joined
 
     def count(self, state: str) -> None:
-        """One token lexed in STATE, unjoined: join it when that is due."""
+        """One token lexed in STATE, not joined yet: join it when that is due."""
         due = self._due.get(state)
         if due is None:
             due = TOKENS_PER_CHARACTER * sum(
                 len(_pattern(rule)) for rule in self.definitions[state]
             )
-        if due == 0:
-            found = _joined(self.definitions[state])
-            if found is not None:
-                self.joined[state] = found
+        if due <= 0:
+            self.joined[state] = _joined(self.definitions[state])  # counted no more
         self._due[state] = due - 1
 
 
@@ -100,19 +103,35 @@ def _joined(rules: list[Rule]) -> Joined | None:
             return None
         if pattern.groupindex or _REFERS_TO_GROUPS.search(pattern.pattern):
             return None
-        if pattern.pattern:  # an empty one (Pygments' `default`) matches alike under any flags
-            if flags is not None and pattern.flags != flags:
+        part, own = _scoped(pattern.pattern)
+        lexer_flags = pattern.flags & ~(own & ~re.UNICODE)  # what Pygments compiled it with
+        if part:  # an empty one (Pygments' `default`) matches alike under any flags
+            if flags is not None and lexer_flags != flags:
                 return None
-            flags = pattern.flags
-        parts.append(f"({pattern.pattern}{_END_OF_COMMENT if pattern.flags & re.VERBOSE else ''})")
+            flags = lexer_flags
+        parts.append(f"({part}{_END_OF_COMMENT if lexer_flags & re.VERBOSE else ''})")
         by_group += [rule] + [None] * pattern.groups
     if not parts:
         return None
-    try:  # a rule's flag for its whole expression (`(?i)…`) is an error past the start
+    try:
         expression = re.compile("|".join(parts), flags or 0)
     except (re.error, RecursionError, OverflowError):
         return None
+    if expression.groups != len(by_group) - 1:  # a rule read otherwise than on its own
+        return None
     return expression.match, by_group
+
+
+def _scoped(pattern: str) -> tuple[str, int]:
+    """PATTERN with the flags it sets for its whole expression (`(?i)…`), which only its start
+    may set, set for its own group (`(?i:…)`); and those flags."""
+    leading = _WHOLE_FLAGS.match(pattern)
+    if leading is None:
+        return pattern, 0
+    letters = leading.group(1)
+    own = functools.reduce(operator.or_, (_FLAG_OF[letter] for letter in letters))
+    rest = pattern[leading.end() :] + (_END_OF_COMMENT if own & re.VERBOSE else "")
+    return f"(?{letters}:{rest})", own
 
 
 def _lexed(
@@ -125,20 +144,21 @@ def _lexed(
     states = list(stack)
     while True:
         rule: Rule | None = None
-        found = joined.get(states[-1])
+        found = joined.get(states[-1], _PENDING)
         match = None
-        if found is not None:
+        if found is not None and found is not _PENDING:
             match = found[0](text, position)
             if match is not None:
                 group = match.lastindex or 0  # the rule's group: it closes last
                 rule, end = found[1][group], match.end(group)
-        if rule is None and (found is None or match is not None):  # tried one by one
+        if rule is None and (match is not None or found is None or found is _PENDING):
+            # Tried one by one: not joined (yet), or the joined expression's answer was unclear.
             for candidate in definitions[states[-1]]:
                 match = candidate[0](text, position)
                 if match:
                     rule, end = candidate, match.end()
                     break
-            if found is None:
+            if found is _PENDING:
                 joining.count(states[-1])
         if rule is None:
             # No rule matched: at a line end, back to the root state; else one character an error.
