@@ -8,9 +8,10 @@ the same order and stops at the same first match, in one call from Python. The l
 the same, token for token (the tests compare them with Pygments' own for every lexer it has).
 
 A state is joined only when its rules cannot tell the difference: none refers to a group by
-number or name (`\\1`, `(?P=name)`, `(?(1)…)`), none names a group, all share the lexer's flags,
-and none sets a flag for its whole expression. Any other state, and any lexer that lexes
-in a way of its own, is lexed as Pygments does.
+number or name (`\\1`, `(?P=name)`, `(?(1)…)`), none names a group, all were compiled with the
+lexer's flags, and the joined expression has exactly their groups. A flag a rule sets for its
+whole expression (`(?i)…`) is set for its own group (`(?i:…)`). Any other state, and any lexer that
+lexes in a way of its own, is lexed as Pygments does.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ _FLAG_OF = {"a": re.A, "i": re.I, "L": re.L, "m": re.M, "s": re.S, "u": re.U, "x
 _END_OF_COMMENT = "\n"
 # A state is joined once it has lexed this many tokens for each character of its expressions.
 TOKENS_PER_CHARACTER = 1
-_PENDING: Any = object()  # a state not joined yet, which may be
+_PENDING: Any = object()  # a state not tried for joining yet
 Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' (match, action, new state) of a rule
 Joined = tuple[Callable[[str, int], re.Match[str] | None], list[Rule | None]]
 
