@@ -80,14 +80,18 @@ class _Joining:
         self._due[state] = due - 1
 
 
-def _pattern(rule: Rule) -> str:
-    """The expression of a rule, as Pygments compiled it ("" if it is none)."""
+def _compiled(rule: Rule) -> re.Pattern[str] | None:
+    """The expression of a rule, as Pygments compiled it; None if it has no text one."""
     pattern = getattr(rule[0], "__self__", None)
-    return (
-        pattern.pattern
-        if isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str)
-        else ""
-    )
+    if isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str):
+        return pattern
+    return None
+
+
+def _pattern(rule: Rule) -> str:
+    """The text of a rule's expression ("" if it has none)."""
+    pattern = _compiled(rule)
+    return "" if pattern is None else pattern.pattern
 
 
 def _joined(rules: list[Rule]) -> Joined | None:
@@ -99,8 +103,8 @@ def _joined(rules: list[Rule]) -> Joined | None:
     for rule in rules:
         if not (isinstance(rule, tuple) and len(rule) == 3):
             return None
-        pattern = getattr(rule[0], "__self__", None)
-        if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        pattern = _compiled(rule)
+        if pattern is None:
             return None
         if pattern.groupindex or _REFERS_TO_GROUPS.search(pattern.pattern):
             return None
@@ -147,12 +151,13 @@ def _lexed(
         rule: Rule | None = None
         found = joined.get(states[-1], _PENDING)
         match = None
-        if found is not None and found is not _PENDING:
+        is_joined = found is not None and found is not _PENDING
+        if is_joined:
             match = found[0](text, position)
             if match is not None:
                 group = match.lastindex or 0  # the rule's group: it closes last
                 rule, end = found[1][group], match.end(group)
-        if rule is None and (match is not None or found is None or found is _PENDING):
+        if rule is None and (not is_joined or match is not None):
             # Tried one by one: not joined (yet), or the joined expression's answer was unclear.
             for candidate in definitions[states[-1]]:
                 match = candidate[0](text, position)
