@@ -751,3 +751,112 @@ def test_a_broken_link_whose_text_is_its_address_is_reported_at_the_address(tmp_
     shown = "content/consulting/kickoff.md"
     for col in (15, 37):
         assert f"{shown}:4:{col}: warning: link target 'm2.png' does not exist" in run.err, run.err
+
+
+def _print_page_aside(monkeypatch):
+    """Write the print page in a forked worker however small the site; count the workers."""
+    from trustdocs import workers
+
+    started = []
+    monkeypatch.setattr(workers, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    real = workers.Aside.__init__
+
+    def counted(self, task):
+        started.append(task)
+        real(self, task)
+
+    monkeypatch.setattr(workers.Aside, "__init__", counted)
+    return started
+
+
+def test_a_print_page_written_aside_equals_one_written_in_turn(tmp_path, trustdocs, monkeypatch):
+    """The print page a worker writes while the search index is made is the very file the build
+    writes in turn, and so is every other file; an edit's rebuild writes it again."""
+    here = make_site(tmp_path / "here", CONSULTING)
+    aside = make_site(tmp_path / "aside", CONSULTING)
+    assert trustdocs(here, "build", "--no-cache").code == 0
+    started = _print_page_aside(monkeypatch)
+    assert trustdocs(aside, "build", "--no-cache").code == 0
+    assert len(started) == 1
+    assert tree_digest(aside / "site") == tree_digest(here / "site")
+    page = aside / "content" / "consulting" / "kickoff.md"
+    page.write_text(page.read_text().replace("@body\n", "@body\nA sentence added.\n"))
+    assert trustdocs(aside, "build").code == 0
+    assert len(started) == 2
+    assert "A sentence added." in (aside / "site" / "print.html").read_text()
+
+
+def test_a_print_template_failing_aside_is_reported_and_keeps_the_output(
+    tmp_path, trustdocs, monkeypatch
+):
+    site = make_site(tmp_path, CONSULTING)
+    assert trustdocs(site, "build").code == 0
+    before = tree_digest(site / "site")
+    started = _print_page_aside(monkeypatch)
+    (site / "themes" / "default").mkdir(parents=True)
+    (site / "themes" / "default" / "print.html").write_text("<p>\n{{ missing.part }}\n")
+    run = trustdocs(site, "build")
+    assert started and run.code != 0
+    assert any(
+        line.startswith("themes/default/print.html:2:") and "error" in line
+        for line in run.err.splitlines()
+    ), run.err
+    assert tree_digest(site / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")) == []
+
+
+def test_a_print_page_that_cannot_be_written_aside_fails_the_build_cleanly(
+    tmp_path, trustdocs, monkeypatch
+):
+    """A full disk in the worker writing the print page is the build's error, as it is when the
+    build writes it in turn; nothing of the half-written output is left."""
+    import errno
+
+    from trustdocs import output_folder
+
+    site = make_site(tmp_path, CONSULTING)
+    assert trustdocs(site, "build").code == 0
+    before = tree_digest(site / "site")
+    started = _print_page_aside(monkeypatch)
+    real = output_folder.write_file
+
+    def full(target, content):
+        if target.name == "print.html":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        real(target, content)
+
+    monkeypatch.setattr(output_folder, "write_file", full)
+    page = site / "content" / "consulting" / "kickoff.md"
+    page.write_text(page.read_text().replace("@body\n", "@body\nA sentence added.\n"))
+    run = trustdocs(site, "build")
+    assert started and run.code != 0
+    assert "cannot write the output folder" in run.err and "No space left" in run.err
+    assert tree_digest(site / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")) == []
+
+
+def test_a_failure_here_stops_the_worker_writing_the_print_page(tmp_path, trustdocs, monkeypatch):
+    """When writing the other files fails, the worker writing the print page is stopped and
+    reaped before the unfinished output is removed: nothing is left behind, nor left running."""
+    import errno
+    import multiprocessing
+
+    from trustdocs import output_folder
+    from trustdocs.search import SEARCH_DIR
+
+    site = make_site(tmp_path, CONSULTING)
+    started = _print_page_aside(monkeypatch)
+    real = output_folder.FreshOutput.write
+
+    def failing(self, rel, content):
+        if rel.startswith(SEARCH_DIR):
+            raise OSError(errno.EIO, "Input/output error", rel)
+        real(self, rel, content)
+
+    monkeypatch.setattr(output_folder.FreshOutput, "write", failing)
+    run = trustdocs(site, "build")
+    assert started and run.code != 0 and "Input/output error" in run.err
+    assert multiprocessing.active_children() == []
+    assert not (site / "site").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")] == []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import functools
 import gc
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trustdocs.cache import BuildCache, cache_folder, fingerprint, site_fingerprint
 from trustdocs.config import SiteConfig, base_url_warnings
@@ -37,9 +38,11 @@ from trustdocs.record import (
     unchanged_since,
     with_digests_learned,
 )
+from trustdocs.urls import PRINT_PAGE
 
 if TYPE_CHECKING:
     from trustdocs.site import Site
+    from trustdocs.snapshot import SiteSnapshot
 
 FEW_EDITED = 20  # page files edited since the last build: with fewer, pages are loaded here
 
@@ -238,9 +241,41 @@ def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
         if fresh is None:
             assert site.snapshot is not None
             collections.deque(site.made.print_page(site.snapshot).pieces(), maxlen=0)
-        else:
+            return []
+        with _print_page_aside(site, fresh) as printing:
             for rel, content in sorted(site.output_files().items()):
-                fresh.write(rel, content)
+                if printing is None or rel != PRINT_PAGE:
+                    fresh.write(rel, content)
+            failed = printing.result() if printing is not None else None
     except TemplateFailed as failed:
         return [failed.diagnostic]
-    return []
+    return [] if failed is None else [failed]
+
+
+def _print_page_aside(site: Site, fresh: FreshOutput) -> contextlib.AbstractContextManager[Any]:
+    """The print page written into FRESH by a forked worker while this process makes the search
+    index and writes the rest (the two took a build's last half second in turn), its result
+    the print template's problem or None; None (written here, in turn) on one core, for a small
+    site, where the fork costs more than it saves, or a large one, whose every page the worker
+    would count as its own memory."""
+    from trustdocs.workers import PARALLEL_MINIMUM, SPOOLED_FROM, Aside, can_fork, worker_count
+
+    pages = len(site.pages.facts)
+    if worker_count() < 2 or not PARALLEL_MINIMUM <= pages <= SPOOLED_FROM or not can_fork():
+        return contextlib.nullcontext()
+    site.made.finish()  # what the preview left for later: made here, once
+    assert site.snapshot is not None
+    return Aside(functools.partial(_print_page_written, site, site.snapshot, fresh))
+
+
+def _print_page_written(
+    site: Site, snapshot: SiteSnapshot, fresh: FreshOutput
+) -> Diagnostic | None:
+    """Write the print page into FRESH (in a worker); the problem of its template, or None."""
+    from trustdocs.render import TemplateFailed  # loaded with the site
+
+    try:
+        fresh.write(PRINT_PAGE, site.made.print_page(snapshot))
+    except TemplateFailed as failed:
+        return failed.diagnostic
+    return None

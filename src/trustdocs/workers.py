@@ -435,6 +435,38 @@ def _make_pages_in_workers(
 Worker = tuple["Connection", "BaseProcess"]
 
 
+class Aside:
+    """A task started in a forked worker, run while this process goes on: its result is taken
+    with `result`; leaving the `with` block without it stops the worker at once."""
+
+    def __init__(self, task: Callable[[], Any]) -> None:
+        self._workers = _fork(_aside_work, [(task,)])
+        self._done = False
+
+    def result(self) -> Any:
+        """What the task returned (picklable); its OSError or Ctrl-C raised here, as the
+        workers' are; `WorkerFailed` when it failed otherwise."""
+        connection, process = self._workers[0]
+        try:
+            return _receive(connection, process)
+        finally:
+            self._done = True
+
+    def __enter__(self) -> Aside:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._done:  # given up (an error here, Ctrl-C): it writes nothing more
+            for _, process in self._workers:
+                process.kill()
+        _end(self._workers)
+
+
+def _aside_work(connection: Connection, task: Callable[[], Any]) -> None:
+    with _reporting(connection):
+        connection.send(("ok", task()))
+
+
 def _compile_page_template(theme: Theme) -> None:
     """Compile the page template once, before forking, rather than in every worker."""
     with contextlib.suppress(*TEMPLATE_FAILURES):  # a broken one is each page's problem
