@@ -809,8 +809,8 @@ def test_print_chapters_made_in_workers_come_back_whole_into_the_print_page(
     chapters, records = [], []
     collect = workers_module._collect_made
 
-    def spy(workers):
-        result = collect(workers)
+    def spy(workers, cache):
+        result = collect(workers, cache)
         chapters.extend(o.chapter for o in result[0] if o.chapter is not None)
         records.extend(o.search_record for o in result[0] if o.search_record is not None)
         return result
@@ -981,8 +981,8 @@ def test_a_check_spools_into_the_cache_folder_not_the_system_temporary_folder(
     chapters = []
     collect = workers_module._collect_made
 
-    def spy(workers):
-        result = collect(workers)
+    def spy(workers, cache):
+        result = collect(workers, cache)
         chapters.extend(o.chapter for o in result[0] if o.chapter is not None)
         return result
 
@@ -2177,6 +2177,22 @@ def test_a_build_after_an_edit_reads_every_page_from_a_few_pack_entries(tmp_path
     pages = len(MANY_PAGES) - 1  # example.js is no page
     assert _pages_from_files(read) <= 2, read  # course/b's new facts and outputs
     assert len(read) < pages
+
+
+def test_the_first_build_after_an_edit_reads_the_pack_that_build_workers_made(
+    tmp_path, monkeypatch
+):
+    """A build in forked workers packs the entries each worker read or wrote: the build after
+    one edit reads every page from that pack (not a file a page), and equals an uncached build."""
+    from trustdocs import site as site_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    read = _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    assert _pages_from_files(read) <= 2, read  # course/b's new facts and outputs
+    assert len(list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))) == 1
 
 
 @pytest.mark.parametrize(

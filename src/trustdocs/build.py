@@ -113,8 +113,10 @@ def _build_site(
             fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
             edited = edited_since(recorded, now) if recorded and now and write else None
             here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
+            if write:
+                cache.name_pack(fingerprint("pack", site_key, str(target)))
             if here:
-                cache.open_pack(fingerprint("pack", site_key, str(target)))
+                cache.open_pack(cache.pack_name)
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
             copied = copy_signatures(site.files)  # before they are copied: see the record

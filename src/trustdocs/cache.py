@@ -94,6 +94,7 @@ class BuildCache:
         self._written = 0
         self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
         self._pack: _Pack | None = None  # see `open_pack`
+        self.pack_name = ""  # see `name_pack`
 
     @property
     def enabled(self) -> bool:
@@ -219,6 +220,32 @@ class BuildCache:
         when there is none, make it of the entries this build uses, kept by `close_pack`."""
         if self.folder is not None and name:
             self._pack = _pack_of(self, name)
+
+    def name_pack(self, name: str) -> None:
+        """Name the pack a build writing its output makes (`make_pack`) or reads (`open_pack`)."""
+        self.pack_name = name
+
+    def make_pack(self) -> None:
+        """In a build worker: pack the entries of PACKED_KINDS this process reads or writes in
+        chunks of its own, listed by `pack_made`, when the build names a pack (`name_pack`)."""
+        if self.folder is not None and self.pack_name:
+            self._pack = _Pack(self.pack_name, None)
+
+    def pack_made(self) -> tuple[object, ...]:
+        """In a build worker: the chunks `make_pack` kept, with their entries (none without)."""
+        pack, self._pack = self._pack, None
+        if pack is None or pack.index is not None:
+            return ()
+        pack._keep_chunk(self)
+        return _listed_without(pack.made, pack.superseded)
+
+    def keep_pack(self, listings: Iterable[tuple[object, ...]]) -> None:
+        """Keep the pack its build workers made (each one's `pack_made`), under the name the
+        build gave it: the build after a few edits reads every page from it, as from a pack
+        such a build made, rather than a file a page."""
+        listing = tuple(itertools.chain.from_iterable(listings))
+        if self.folder is not None and self.pack_name and listing:
+            store(self, PACK_KIND, self.pack_name, listing)
 
     def close_pack(self, left: bool = False) -> None:
         """Keep the pack this build made, or drop the one it read if stale (`_Pack.close`). LEFT:

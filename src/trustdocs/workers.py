@@ -373,7 +373,7 @@ def build_in_workers(
             return [], 0, {}
         for (connection, _), render_order in zip(workers, render_orders, strict=True):
             connection.send(render_order)
-        return _collect_made(workers)
+        return _collect_made(workers, site[1])
     finally:
         _end(workers)
 
@@ -427,7 +427,7 @@ def _make_pages_in_workers(
     ]
     workers = _fork(_make_pages_work, jobs)
     try:
-        return _collect_made(workers)
+        return _collect_made(workers, site[1])
     finally:
         _end(workers)
 
@@ -505,22 +505,27 @@ def _in_worker(target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def _collect_made(workers: list[Worker]) -> Made:
-    """Every worker's pages (`_make_and_send`), joined, taken as each worker sends them."""
+def _collect_made(workers: list[Worker], cache: BuildCache) -> Made:
+    """Every worker's pages (`_make_and_send`), joined, taken as each worker sends them; the
+    pack they made of the entries they used, kept in CACHE once every one has sent its part."""
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
+    packed: list[tuple[object, ...]] = []
     sending = list(workers)
     while sending:
         for worker in [w for w in sending if w[0].poll(POLL_SECONDS / len(sending))]:
-            status, (made, count, written) = _message(*worker, ("more", "ok"))
+            status, (made, count, written, listing) = _message(*worker, ("more", "ok"))
             outputs += made
             rendered += count
             digests.update(written)
             if status == "ok":
                 sending.remove(worker)
+                packed.append(listing)
         for connection, process in sending:
             if not process.is_alive() and not connection.poll(0):
                 raise _stopped(process)
+    if all(packed):  # a worker that made none (it read a pack, say): none is kept
+        cache.keep_pack(packed)
     return outputs, rendered, digests
 
 
@@ -562,8 +567,8 @@ def _make_and_send(
     for start in range(0, len(names), BATCH):
         batch = dataclasses.replace(order, pages=frozenset(names[start : start + BATCH]))
         outputs, rendered, digests = make_pages(batch, pages, *where, previewed)
-        connection.send(("more", (outputs, rendered, digests)))
-    connection.send(("ok", ([], 0, {})))
+        connection.send(("more", (outputs, rendered, digests, ())))
+    connection.send(("ok", ([], 0, {}, where[0][1].pack_made())))
 
 
 @contextlib.contextmanager
@@ -638,6 +643,7 @@ def _work(
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
     theme, cache, site_key = site
     with _reporting(connection):
+        cache.make_pack()  # of what it reads and writes: the next build reads its pages there
         pages = ParsedPages(config, cache=cache, site_key=site_key)
         known = pages.known_source
         with out_of_collection():  # every page's tags, or its cached facts: no cycles
