@@ -2195,6 +2195,34 @@ def test_the_first_build_after_an_edit_reads_the_pack_that_build_workers_made(
     assert len(list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))) == 1
 
 
+def test_pages_written_moments_before_the_record_are_linked_without_their_html(
+    tmp_path, monkeypatch
+):
+    """Pages the last build wrote too shortly before its record for their signatures to tell a
+    change (all of them, here) are checked by their bytes and linked into the next site: their
+    HTML is not read from the cache to write them again."""
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    config = load_config(root / "site.yaml")
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)  # its pages linked, or written, just now
+    before = {p: p.stat().st_ino for p in config.output_dir.rglob("*.html")}
+    read: list[str] = []  # the kinds of the entries read whole (with a page's HTML)
+    read_entry = cache_module._read_entry
+
+    def spy(cache, kind, key, whole, used=True):
+        if whole:
+            read.append(kind)
+        return read_entry(cache, kind, key, whole, used)
+
+    monkeypatch.setattr(cache_module, "_read_entry", spy)
+    edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited again.\n")
+    assert build_site(config).written
+    assert read == []
+    kept = [p for p, inode in before.items() if p.exists() and p.stat().st_ino == inode]
+    assert len(kept) >= len(MANY_PAGES) - 2  # every lesson but course/b (and the print page)
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
+
+
 @pytest.mark.parametrize(
     "damage",
     [

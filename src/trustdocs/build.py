@@ -110,7 +110,8 @@ def _build_site(
     try:
         with contextlib.ExitStack() as stack:
             previous = recorded.previous_pages() if recorded is not None else {}
-            fresh = stack.enter_context(FreshOutput(target, previous)) if write else None
+            racy = recorded.racy_pages() if recorded is not None else {}
+            fresh = stack.enter_context(FreshOutput(target, previous, racy)) if write else None
             edited = edited_since(recorded, now) if recorded and now and write else None
             here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
             if write:

@@ -230,6 +230,21 @@ def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     return True
 
 
+def _link_if_holding(old: str, target: str, digest: str) -> bool:
+    """`_link_if_same`, for a file known by the SHA-256 (hex) DIGEST of its bytes."""
+    try:
+        with open(old, "rb", opener=_no_follow) as file:
+            info = os.fstat(file.fileno())
+            if not _as_written(info) or _has_acl(file.fileno()):
+                return False
+            if hashlib.file_digest(file, "sha256").hexdigest() != digest:
+                return False
+        os.link(old, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
+
+
 def _as_written(info: os.stat_result) -> bool:
     """Whether INFO is of a regular file as this process writes one: its owner's, linked from
     nowhere else, with the mode a new file gets."""
@@ -269,10 +284,16 @@ class FreshOutput:
     is locked, then swapped in for the old output as a whole; removed if anything fails first."""
 
     def __init__(
-        self, output_dir: Path, previous: Mapping[str, tuple[FileSignature, str]] | None = None
+        self,
+        output_dir: Path,
+        previous: Mapping[str, tuple[FileSignature, str]] | None = None,
+        racy: Mapping[str, str] | None = None,
     ) -> None:
         self.output_dir = Path(os.path.abspath(output_dir))
         self.previous = previous or {}  # page file -> as the last build left it, its HTML's digest
+        # Page files the last build wrote too shortly before its record for their signatures to
+        # tell a change (`racy_files`) -> their HTML's digest: linked once their bytes show it.
+        self.racy = racy or {}
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
         prefix = f".{self.output_dir.name}.new-"
@@ -339,15 +360,18 @@ class FreshOutput:
 
     def may_link(self, rel: str) -> bool:
         """Whether the last build left a page file REL that `link_previous` may link (without
-        looking at it): otherwise its HTML is needed to write it."""
+        its HTML): otherwise its HTML is needed to write it."""
         signature, known = self.previous.get(rel, (None, ""))
-        return bool(known) and signature is not None
+        return (bool(known) and signature is not None) or rel in self.racy
 
     def link_previous(self, rel: str, digest: str) -> bool:
         """Link the page file REL to the previous site's when that is still the file the last
-        build wrote with HTML of this DIGEST: the page is not even read."""
+        build wrote with HTML of this DIGEST: the page is not even read. One written too shortly
+        before the last build's record is read, and linked only when it holds that HTML."""
         signature, known = self.previous.get(rel, (None, ""))
         old = os.path.join(self.output_dir, rel)
+        if self.racy.get(rel) == digest:
+            return self._own_folders(rel) and _link_if_holding(old, self._target(rel), digest)
         if known != digest or signature is None:
             return False
         try:
