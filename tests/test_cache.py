@@ -2195,6 +2195,38 @@ def test_the_first_build_after_an_edit_reads_the_pack_that_build_workers_made(
     assert len(list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))) == 1
 
 
+def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(tmp_path, monkeypatch):
+    """A course renamed after a few edits: every page shows its title, and forked workers render
+    them all again. The next build after an edit reads every page from a pack (the workers' of
+    their outputs, with the chunks that gave the facts), not a file a page."""
+    from trustdocs import site as site_module
+    from trustdocs import workers
+
+    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited.\n")
+    assert build_site(config).written  # reads the pack the workers made
+    forked = []
+    real = workers._make_pages_in_workers
+    monkeypatch.setattr(
+        workers, "_make_pages_in_workers", lambda *args: forked.append(1) or real(*args)
+    )
+    edit(content(root, "index.md"), "@page course Course", "@page course The Course")
+    assert build_site(config).written
+    assert forked  # every page rendered again, in workers
+    read = _entry_files_read(monkeypatch)
+    edit(content(root, "b.md"), "Edited.", "Edited again.")
+    assert build_site(config).written
+    # course/b's new facts and outputs, and the course's facts as the renaming build made them
+    assert _pages_from_files(read) <= 3, read
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
+    assert "The Course" in (config.output_dir / "course" / "a.html").read_text()
+
+
 def test_pages_written_moments_before_the_record_are_linked_without_their_html(
     tmp_path, monkeypatch
 ):

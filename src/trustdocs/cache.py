@@ -239,6 +239,16 @@ class BuildCache:
         pack._keep_chunk(self)
         return _listed_without(pack.made, pack.superseded)
 
+    def pack_served(self) -> tuple[object, ...]:
+        """The chunks of the pack read (`open_pack`), each with the entries it gave this build so
+        far and that the build has not written anew: a pack of build workers lists them too."""
+        pack = self._pack
+        if pack is None or pack.index is None:
+            return ()
+        kept = pack.served - pack.rewritten
+        listed = _listed_without(pack.listing, pack.listed_keys() - kept)
+        return tuple((chunk, entries) for chunk, entries in listed if entries)
+
     def keep_pack(self, listings: Iterable[tuple[object, ...]]) -> None:
         """Keep the pack its build workers made (each one's `pack_made`), under the name the
         build gave it: the build after a few edits reads every page from it, as from a pack
@@ -1000,6 +1010,10 @@ class _Pack:
         self.made: list[tuple[str, tuple[PackKey, ...]]] = []  # chunks kept, with their entries
         self.packed: set[PackKey] = set()  # entries in those
         self.superseded: set[PackKey] = set()  # of those, the ones written anew since
+
+    def listed_keys(self) -> set[PackKey]:
+        """Every entry the index listed when it was read."""
+        return {tuple(entry) for _, entries in self.listing for entry in entries}  # type: ignore[misc]
 
     def holds(self, kind: str, key: str) -> bool:
         """Whether the pack will give (KIND, KEY)'s first part."""

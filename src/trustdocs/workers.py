@@ -418,6 +418,9 @@ def _make_pages_in_workers(
     previewed: bool,
 ) -> Made:
     """`make_pages` for each of ORDERS in a forked worker of its own."""
+    # The entries the pack gave this process (the pages' facts) stay listed, in its chunks, in
+    # the pack the workers make of what they read and write: the next build reads it whole.
+    served = site[1].pack_served()
     site[1].close_pack(left=True)  # workers write what it would hold as it was: made anew
     _compile_page_template(site[0])
     spools = [new_spool(into, site[1]) for _ in orders]  # held: the outputs read from them later
@@ -427,7 +430,7 @@ def _make_pages_in_workers(
     ]
     workers = _fork(_make_pages_work, jobs)
     try:
-        return _collect_made(workers, site[1])
+        return _collect_made(workers, site[1], served)
     finally:
         _end(workers)
 
@@ -505,9 +508,12 @@ def _in_worker(target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def _collect_made(workers: list[Worker], cache: BuildCache) -> Made:
+def _collect_made(
+    workers: list[Worker], cache: BuildCache, served: tuple[object, ...] = ()
+) -> Made:
     """Every worker's pages (`_make_and_send`), joined, taken as each worker sends them; the
-    pack they made of the entries they used, kept in CACHE once every one has sent its part."""
+    pack they made of the entries they used, kept in CACHE once every one has sent its part,
+    with the chunks of an earlier pack that gave the main process entries (SERVED)."""
     outputs: list[PageOutputs] = []
     rendered, digests = 0, {}
     packed: list[tuple[object, ...]] = []
@@ -525,7 +531,7 @@ def _collect_made(workers: list[Worker], cache: BuildCache) -> Made:
             if not process.is_alive() and not connection.poll(0):
                 raise _stopped(process)
     if all(packed):  # a worker that made none (it read a pack, say): none is kept
-        cache.keep_pack(packed)
+        cache.keep_pack([served, *packed])
     return outputs, rendered, digests
 
 
@@ -550,6 +556,7 @@ def _make_pages_work(
 ) -> None:
     """In a worker: make the pages of ORDER, and send them back."""
     with _reporting(connection):
+        site[1].make_pack()  # of what it reads and writes: the next build reads its pages there
         _make_and_send(connection, order, pages, (site, into, spool), previewed)
 
 
