@@ -575,11 +575,12 @@ def test_a_build_after_an_edit_into_the_same_folder_equals_a_fresh_one(
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     assert again.written and again.diagnostics == fresh.diagnostics
     assert digest(out) == digest(tmp_path / "fresh")
-    # Only edits inside page files keep the last build's record: files that come or go, and
-    # the config or theme (part of every key), make a build like the first.
-    loaded_here = kind in {"body", "title", "heading", "description", "order", "exercise file"}
-    # A title or an order shows in every sidebar: every page is rendered again.
-    every_page = kind in {"title", "order"}
+    # Edits of page files, and page files that come or go, keep the last build's record: the
+    # config or theme (part of every key) make a build like the first.
+    loaded_here = kind not in {"theme edit", "config edit"}
+    # A title, an order or a lesson that comes or goes shows in every sidebar: every page is
+    # rendered again.
+    every_page = kind in {"title", "order", "new page", "deleted page"}
     assert made_here == ([2 if forked and every_page else 0] if loaded_here else [])
 
 
@@ -2225,6 +2226,26 @@ def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(tmp_pa
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
     assert "The Course" in (config.output_dir / "course" / "a.html").read_text()
+
+
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_build_after_a_page_file_added_or_removed_reads_the_others_from_the_pack(
+    tmp_path, monkeypatch, change
+):
+    """A page file added or removed is one edit among few: the build after it loads the other
+    pages from the pack, as after a page edited, and equals an uncached build."""
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    config = load_config(root / "site.yaml")
+    read = _entry_files_read(monkeypatch)
+    if change == "added":
+        write_files(root / "content", {"course/n.md": "@page course/n New\n@parent course 40\n"})
+    else:
+        content(root, "l7.md").unlink()
+    assert build_site(config).written
+    assert _pages_from_files(read) <= 2, read  # the new page's facts and outputs, none there
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
 
 
 def test_pages_written_moments_before_the_record_are_linked_without_their_html(

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from trustdocs.site import Site
     from trustdocs.snapshot import SiteSnapshot
 
-FEW_EDITED = 20  # page files edited since the last build: with fewer, pages are loaded here
+FEW_EDITED = 20  # page files edited, added or removed since the last build: with fewer, loaded here
 
 
 @dataclass(frozen=True)

@@ -249,18 +249,14 @@ def sources_now(config: SiteConfig) -> tuple[SourceFiles, dict[Path, str]]:
 
 
 def edited_since(record: BuildRecord, now: tuple[SourceFiles, dict[Path, str]]) -> int | None:
-    """How many page files were edited since RECORD's build (NOW: `sources_now`); None when a
-    page file came, went, or cannot be read."""
+    """How many page files were edited, added or removed since RECORD's build (NOW:
+    `sources_now`); None when one cannot be read."""
     files, keys = now
-    if len(keys) != len(files.pages) or len(files.pages) != len(record.page_keys):
+    if len(keys) != len(files.pages):
         return None
-    edited = 0
-    for path, key in keys.items():
-        before = record.page_keys.get(str(path))
-        if before is None:
-            return None
-        edited += before != key
-    return edited
+    changed = sum(record.page_keys.get(str(path)) != key for path, key in keys.items())  # or new
+    removed = len(record.page_keys) - sum(str(path) in record.page_keys for path in keys)
+    return changed + removed
 
 
 def unchanged_since(
