@@ -414,6 +414,30 @@ def test_an_index_patched_after_a_few_edits_equals_one_assembled_anew(many_recor
             assert found == search_index_files(pages)
 
 
+@pytest.mark.parametrize("change", ["added", "removed"])
+def test_a_page_added_or_removed_merges_the_words_of_its_own_block_alone(
+    many_records, tmp_path, change
+):
+    """The pages' words are merged in blocks kept in the cache: a page added or removed (which
+    no patch of the last index can take) changes its own block alone, and the others are read
+    back, wherever it stands; the index is that of one merge of every page."""
+    from trustdocs import search
+    from trustdocs.cache import BuildCache
+
+    pages = [{**r, "url": f"u{n:03}.html"} for n, r in enumerate(many_records[:120])]
+    with mock.patch.object(search, "BLOCK_PAGES", 8):
+        search_index_files(pages, BuildCache(tmp_path))
+        if change == "added":
+            pages.insert(3, {**many_records[130], "url": "u002b.html"})
+        else:
+            del pages[3]
+        merges = mock.patch.object(search, "_merge_postings", wraps=search._merge_postings)
+        with merges as merged:
+            found = search_index_files(pages, BuildCache(tmp_path))
+    assert merged.call_count == 2  # the words of one block: its text, and its headings
+    assert found == search_index_files(pages)
+
+
 def test_a_patched_index_keeps_the_merged_words_of_unchanged_pages_from_pruning(
     many_records, tmp_path
 ):

@@ -38,6 +38,7 @@ import json
 import operator
 import re
 import unicodedata
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -308,10 +309,26 @@ def _merge_postings(pages: Sequence[SearchRecord], field: str) -> dict[str, tupl
 
 # Pages whose words are merged together, and kept so in the cache: after an edit, the edited page's
 # block is merged again and the others are read back (merging every page's words was a fifth of a
-# build after one edit at 1,000 lessons).
+# build after one edit at 1,000 lessons). Pages to a block on average (`_blocks`).
 BLOCK_PAGES = 64
+BLOCK_MOST = 4  # times BLOCK_PAGES: pages to a block at most
 # A block: its vocabulary (word → stem), and its text and heading postings (`_merge_postings`).
 Block = tuple[dict[str, str], dict[str, tuple[list[int], int]], dict[str, tuple[list[int], int]]]
+
+
+def _blocks(pages: Sequence[SearchRecord]) -> Iterator[slice]:
+    """The blocks of PAGES (in page number order) whose words are merged together. A block ends
+    after a page whose address hashes so (one page in BLOCK_PAGES), or at BLOCK_MOST times that
+    many pages: a page added or removed changes its own block alone, where blocks of a fixed
+    size would all shift after it, and be merged again."""
+    start = 0
+    for number, record in enumerate(pages):
+        url = record["url"].encode("utf-8", "surrogatepass")
+        if zlib.crc32(url) % BLOCK_PAGES == 0 or number + 1 - start >= BLOCK_MOST * BLOCK_PAGES:
+            yield slice(start, number + 1)
+            start = number + 1
+    if start < len(pages):
+        yield slice(start, len(pages))
 
 
 def _block_key(digests: Sequence[str]) -> str:
@@ -362,12 +379,11 @@ def _merged(
     headings: Postings = {}
     last_text: dict[str, int] = {}
     last_heading: dict[str, int] = {}
-    for start in range(0, len(pages), BLOCK_PAGES):
-        block = slice(start, start + BLOCK_PAGES)
+    for block in _blocks(pages):
         words, text_part, heading_part = _block(pages[block], digests[block], cache)
         vocabulary.update(words)
-        _join(text, last_text, text_part, start)
-        _join(headings, last_heading, heading_part, start)
+        _join(text, last_text, text_part, block.start)
+        _join(headings, last_heading, heading_part, block.start)
     return vocabulary, text, headings
 
 
@@ -396,7 +412,7 @@ def search_index_files(
     A term shard holds, for a sorted range of keys: `w`, each word whose stem differs from it → its
     stem; `p`, each stem → [its words, text postings, heading postings]. Postings are flattened
     pairs (gap from the previous page number, section mask). CACHE: where pages' words are
-    kept merged (`BLOCK_PAGES`), and the last index assembled, which a build that changed a few
+    kept merged (`_blocks`), and the last index assembled, which a build that changed a few
     pages' records patches (`_patched`) rather than merging every page's words again.
     """
     pages = sorted(records, key=lambda r: r["url"])
@@ -480,8 +496,8 @@ def _patched(
     if len(changed) > min(PATCHED_MOST, max(1, len(pages) // PATCHED_SHARE)):
         return None, True
     # The blocks of merged words a build after other changes reads: used, so pruning keeps them.
-    for start in range(0, len(pages), BLOCK_PAGES):
-        cache.touch("search", _block_key(digests[start : start + BLOCK_PAGES]))
+    for block in _blocks(pages):
+        cache.touch("search", _block_key(digests[block]))
     if changed:
         _patch(index, {n: dict(pages[n]) for n in changed})
         index.digests = digests
