@@ -2276,6 +2276,31 @@ def test_pages_written_moments_before_the_record_are_linked_without_their_html(
     assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
 
 
+def test_a_page_grown_huge_in_place_moments_after_the_build_is_not_read(tmp_path, monkeypatch):
+    """A page file the last build wrote moments ago, grown in place to 100 GB (sparse): the next
+    build tells it by its size, never reads it, and writes the page anew."""
+    from trustdocs import output_folder
+
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    config = load_config(root / "site.yaml")
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    page = config.output_dir / "course" / "a.html"
+    written = page.read_bytes()
+    os.truncate(page, 10**11)
+    hashed: list[int] = []
+    file_digest = output_folder.hashlib.file_digest
+
+    def spy(file, *args):
+        hashed.append(os.fstat(file.fileno()).st_size)
+        return file_digest(file, *args)
+
+    monkeypatch.setattr(output_folder.hashlib, "file_digest", spy)
+    edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited again.\n")
+    assert build_site(config).written
+    assert hashed and max(hashed) < 10**6
+    assert page.read_bytes() == written
+
+
 @pytest.mark.parametrize(
     "damage",
     [

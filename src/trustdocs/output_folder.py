@@ -230,12 +230,13 @@ def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     return True
 
 
-def _link_if_holding(old: str, target: str, digest: str) -> bool:
-    """`_link_if_same`, for a file known by the SHA-256 (hex) DIGEST of its bytes."""
+def _link_if_holding(old: str, target: str, digest: str, size: int) -> bool:
+    """`_link_if_same`, for a file known by the SHA-256 (hex) DIGEST of its bytes and its SIZE
+    (a file of another size, however large, is not read)."""
     try:
         with open(old, "rb", opener=_no_follow) as file:
             info = os.fstat(file.fileno())
-            if not _as_written(info) or _has_acl(file.fileno()):
+            if not _as_written(info) or info.st_size != size or _has_acl(file.fileno()):
                 return False
             if hashlib.file_digest(file, "sha256").hexdigest() != digest:
                 return False
@@ -287,12 +288,13 @@ class FreshOutput:
         self,
         output_dir: Path,
         previous: Mapping[str, tuple[FileSignature, str]] | None = None,
-        racy: Mapping[str, str] | None = None,
+        racy: Mapping[str, tuple[str, int]] | None = None,
     ) -> None:
         self.output_dir = Path(os.path.abspath(output_dir))
         self.previous = previous or {}  # page file -> as the last build left it, its HTML's digest
         # Page files the last build wrote too shortly before its record for their signatures to
-        # tell a change (`racy_files`) -> their HTML's digest: linked once their bytes show it.
+        # tell a change (`racy_files`) -> their HTML's digest and their size: linked once their
+        # bytes show it.
         self.racy = racy or {}
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
@@ -370,8 +372,9 @@ class FreshOutput:
         before the last build's record is read, and linked only when it holds that HTML."""
         signature, known = self.previous.get(rel, (None, ""))
         old = os.path.join(self.output_dir, rel)
-        if self.racy.get(rel) == digest:
-            return self._own_folders(rel) and _link_if_holding(old, self._target(rel), digest)
+        racy = self.racy.get(rel)
+        if racy is not None and racy[0] == digest:
+            return self._own_folders(rel) and _link_if_holding(old, self._target(rel), *racy)
         if known != digest or signature is None:
             return False
         try:

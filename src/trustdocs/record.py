@@ -85,10 +85,15 @@ class BuildRecord:
             if rel in self.outputs and rel not in self.racy  # racy: compared byte for byte
         }
 
-    def racy_pages(self) -> dict[str, str]:
+    def racy_pages(self) -> dict[str, tuple[str, int]]:
         """Each page file this build wrote too shortly before the record for its signature to
-        tell (`racy`), with the digest of its HTML: linked again only once its bytes are checked."""
-        return {rel: d for rel, d in self.racy.items() if self.pages_written.get(rel) == d}
+        tell (`racy`), with the digest of its HTML and its size: linked again only once its bytes
+        are checked."""
+        return {
+            rel: (d, self.outputs[rel][1])
+            for rel, d in self.racy.items()
+            if self.pages_written.get(rel) == d and rel in self.outputs
+        }
 
     def racy_hold(self, output_dir: Path) -> bool:
         """Whether the racy files (`racy`) in OUTPUT_DIR still hold what this build wrote."""
