@@ -109,15 +109,8 @@ def _build_site(
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     try:
         with contextlib.ExitStack() as stack:
-            previous = recorded.previous_pages() if recorded is not None else {}
-            racy = recorded.racy_pages() if recorded is not None else {}
-            fresh = stack.enter_context(FreshOutput(target, previous, racy)) if write else None
-            edited = edited_since(recorded, now) if recorded and now and write else None
-            here = edited is not None and edited <= FEW_EDITED  # the rest from the cache
-            if write:
-                cache.name_pack(fingerprint("pack", site_key, str(target)))
-            if here:
-                cache.open_pack(cache.pack_name)
+            fresh = stack.enter_context(_fresh_output(recorded, target)) if write else None
+            here = _loaded_here(recorded, now, cache, site_key, target) if write else False
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
             copied = copy_signatures(site.files)  # before they are copied: see the record
@@ -181,6 +174,28 @@ def _last_builds(
     if stands and unchanged_since(failed, config, site_key, output, now, False):
         return recorded, now, (failed, found)
     return recorded, now, None
+
+
+def _fresh_output(recorded: BuildRecord | None, target: Path) -> FreshOutput:
+    """The fresh folder a build writes TARGET's next site into, knowing the page files the last
+    build (RECORDED) wrote there, which it may link."""
+    previous = recorded.previous_pages() if recorded is not None else {}
+    racy = recorded.racy_pages() if recorded is not None else {}
+    return FreshOutput(target, previous, racy)
+
+
+def _loaded_here(
+    recorded: BuildRecord | None, now: Found | None, cache: BuildCache, site_key: str, target: Path
+) -> bool:
+    """Whether a build writing TARGET loads the pages in this process, the others from the cache
+    (few page files edited, added or removed since RECORDED, NOW: `sources_now`'s); the pack it
+    then reads (and the one its workers make otherwise), named in CACHE."""
+    cache.pack_name = fingerprint("pack", site_key, str(target))
+    edited = edited_since(recorded, now) if recorded is not None and now is not None else None
+    here = edited is not None and edited <= FEW_EDITED
+    if here:
+        cache.open_pack(cache.pack_name)
+    return here
 
 
 def _aimed(config: SiteConfig, output_dir: Path | None) -> SiteConfig:

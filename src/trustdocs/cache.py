@@ -94,7 +94,7 @@ class BuildCache:
         self._written = 0
         self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
         self._pack: _Pack | None = None  # see `open_pack`
-        self.pack_name = ""  # see `name_pack`
+        self.pack_name = ""  # the pack a build writing its output reads or makes (`open_pack`)
 
     @property
     def enabled(self) -> bool:
@@ -220,42 +220,6 @@ class BuildCache:
         when there is none, make it of the entries this build uses, kept by `close_pack`."""
         if self.folder is not None and name:
             self._pack = _pack_of(self, name)
-
-    def name_pack(self, name: str) -> None:
-        """Name the pack a build writing its output makes (`make_pack`) or reads (`open_pack`)."""
-        self.pack_name = name
-
-    def make_pack(self) -> None:
-        """In a build worker: pack the entries of PACKED_KINDS this process reads or writes in
-        chunks of its own, listed by `pack_made`, when the build names a pack (`name_pack`)."""
-        if self.folder is not None and self.pack_name:
-            self._pack = _Pack(self.pack_name, None)
-
-    def pack_made(self) -> tuple[object, ...]:
-        """In a build worker: the chunks `make_pack` kept, with their entries (none without)."""
-        pack, self._pack = self._pack, None
-        if pack is None or pack.index is not None:
-            return ()
-        pack._keep_chunk(self)
-        return _listed_without(pack.made, pack.superseded)
-
-    def pack_served(self) -> tuple[object, ...]:
-        """The chunks of the pack read (`open_pack`), each with the entries it gave this build so
-        far and that the build has not written anew: a pack of build workers lists them too."""
-        pack = self._pack
-        if pack is None or pack.index is None:
-            return ()
-        kept = pack.served - pack.rewritten
-        listed = _listed_without(pack.listing, pack.listed_keys() - kept)
-        return tuple((chunk, entries) for chunk, entries in listed if entries)
-
-    def keep_pack(self, listings: Iterable[tuple[object, ...]]) -> None:
-        """Keep the pack its build workers made (each one's `pack_made`), under the name the
-        build gave it: the build after a few edits reads every page from it, as from a pack
-        such a build made, rather than a file a page."""
-        listing = tuple(itertools.chain.from_iterable(listings))
-        if self.folder is not None and self.pack_name and listing:
-            store(self, PACK_KIND, self.pack_name, listing)
 
     def close_pack(self, left: bool = False) -> None:
         """Keep the pack this build made, or drop the one it read if stale (`_Pack.close`). LEFT:
@@ -1148,6 +1112,42 @@ def _drop_pack(pack: _Pack, cache: BuildCache) -> None:
     for kind, key in pack.served:
         cache.touch(kind, key)
     _forget(cache, PACK_KIND, pack.name)
+
+
+def make_pack(cache: BuildCache) -> None:
+    """In a build worker: pack the entries of PACKED_KINDS this process reads or writes in chunks
+    of its own, listed by `pack_made`, when the build names a pack (`BuildCache.pack_name`)."""
+    if cache.folder is not None and cache.pack_name:
+        cache._pack = _Pack(cache.pack_name, None)
+
+
+def pack_made(cache: BuildCache) -> tuple[object, ...]:
+    """In a build worker: the chunks `make_pack` kept, with their entries (none without)."""
+    pack, cache._pack = cache._pack, None
+    if pack is None or pack.index is not None:
+        return ()
+    pack._keep_chunk(cache)
+    return _listed_without(pack.made, pack.superseded)
+
+
+def pack_served(cache: BuildCache) -> tuple[object, ...]:
+    """The chunks of the pack CACHE read (`open_pack`), each with the entries it gave this build
+    so far and that the build has not written anew: a pack of build workers lists them too."""
+    pack = cache._pack
+    if pack is None or pack.index is None:
+        return ()
+    kept = pack.served - pack.rewritten
+    listed = _listed_without(pack.listing, pack.listed_keys() - kept)
+    return tuple((chunk, entries) for chunk, entries in listed if entries)
+
+
+def keep_pack(cache: BuildCache, listings: Iterable[tuple[object, ...]]) -> None:
+    """Keep the pack build workers made (each one's `pack_made`), under the name the build gave
+    it: the build after a few edits reads every page from it, as from a pack such a build made,
+    rather than a file a page."""
+    listing = tuple(itertools.chain.from_iterable(listings))
+    if cache.folder is not None and cache.pack_name and listing:
+        store(cache, PACK_KIND, cache.pack_name, listing)
 
 
 def _stale_from(served: int) -> int:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trustdocs.cache import BuildCache
+from trustdocs.cache import BuildCache, keep_pack, make_pack, pack_made, pack_served
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic
 from trustdocs.files import ReadPage, SiteSources, read_page
@@ -420,7 +420,7 @@ def _make_pages_in_workers(
     """`make_pages` for each of ORDERS in a forked worker of its own."""
     # The entries the pack gave this process (the pages' facts) stay listed, in its chunks, in
     # the pack the workers make of what they read and write: the next build reads it whole.
-    served = site[1].pack_served()
+    served = pack_served(site[1])
     site[1].close_pack(left=True)  # workers write what it would hold as it was: made anew
     _compile_page_template(site[0])
     spools = [new_spool(into, site[1]) for _ in orders]  # held: the outputs read from them later
@@ -531,7 +531,7 @@ def _collect_made(
             if not process.is_alive() and not connection.poll(0):
                 raise _stopped(process)
     if all(packed):  # a worker that made none (it read a pack, say): none is kept
-        cache.keep_pack([served, *packed])
+        keep_pack(cache, [served, *packed])
     return outputs, rendered, digests
 
 
@@ -556,7 +556,7 @@ def _make_pages_work(
 ) -> None:
     """In a worker: make the pages of ORDER, and send them back."""
     with _reporting(connection):
-        site[1].make_pack()  # of what it reads and writes: the next build reads its pages there
+        make_pack(site[1])  # of what it reads and writes: the next build reads its pages there
         _make_and_send(connection, order, pages, (site, into, spool), previewed)
 
 
@@ -575,7 +575,7 @@ def _make_and_send(
         batch = dataclasses.replace(order, pages=frozenset(names[start : start + BATCH]))
         outputs, rendered, digests = make_pages(batch, pages, *where, previewed)
         connection.send(("more", (outputs, rendered, digests, ())))
-    connection.send(("ok", ([], 0, {}, where[0][1].pack_made())))
+    connection.send(("ok", ([], 0, {}, pack_made(where[0][1]))))
 
 
 @contextlib.contextmanager
@@ -650,7 +650,7 @@ def _work(
     """In a worker: read the share, parse the chosen pages of it, render what the order says."""
     theme, cache, site_key = site
     with _reporting(connection):
-        cache.make_pack()  # of what it reads and writes: the next build reads its pages there
+        make_pack(cache)  # of what it reads and writes: the next build reads its pages there
         pages = ParsedPages(config, cache=cache, site_key=site_key)
         known = pages.known_source
         with out_of_collection():  # every page's tags, or its cached facts: no cycles
