@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 
 import pytest
 from conftest import CONSULTING, make_site, written
@@ -174,3 +179,44 @@ def test_workers_that_only_load_a_preview_end_before_the_site_is_resolved(config
             )
         ),
     }
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the system ends them on Linux")
+def test_a_worker_running_forever_ends_when_the_main_process_is_killed(tmp_path):
+    """A worker busy with a theme template that never ends (writing the print page, say) ends
+    when the build that forked it is killed with SIGTERM: nothing is left running, holding the
+    unfinished output's lock."""
+    started = tmp_path / "worker.pid"
+    script = textwrap.dedent(
+        f"""
+        import os, signal, time
+        from trustdocs.workers import Aside
+
+        def forever():
+            with open({str(started)!r}, "w") as out:
+                out.write(str(os.getpid()))
+            while True:
+                pass
+
+        aside = Aside(forever)
+        while not os.path.exists({str(started)!r}) or not open({str(started)!r}).read():
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], timeout=60)
+    assert run.returncode == -signal.SIGTERM
+    worker = int(started.read_text())
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker)
+
+
+def _running(pid: int) -> bool:
+    """Whether PID is a process that has not ended (a zombie, ended and not reaped, has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False

@@ -20,6 +20,7 @@ import io
 import os
 import pickle
 import signal
+import sys
 import tempfile
 import traceback
 import weakref
@@ -486,7 +487,9 @@ def _fork(target: Callable[..., None], jobs: list[tuple[Any, ...]]) -> list[Work
     try:
         for job in jobs:
             here, there = context.Pipe()
-            process = context.Process(target=_in_worker, args=(target, there, *job), daemon=True)
+            process = context.Process(
+                target=_in_worker, args=(target, os.getpid(), there, *job), daemon=True
+            )
             process.start()
             there.close()
             workers.append((here, process))
@@ -501,11 +504,31 @@ def _tell_to_end(workers: list[Worker]) -> None:
         connection.send(None)
 
 
-def _in_worker(target: Callable[..., None], *args: Any) -> None:
+def _in_worker(target: Callable[..., None], parent: int, *args: Any) -> None:
     """Run TARGET(*ARGS) in a forked worker, with the cycle collector on whatever the main
-    process's was when it forked (a preview loads with it off): the worker says when it is off."""
+    process's was when it forked (a preview loads with it off): the worker says when it is off.
+    It ends with the main process (PARENT), however that ends."""
+    _ended_with_parent(parent)
     gc.enable()
     target(*args)
+
+
+_PR_SET_PDEATHSIG = 1  # Linux's prctl option: a signal for this process when its parent ends
+
+
+def _ended_with_parent(parent: int) -> None:
+    """Have the system kill this worker when the process that forked it (PARENT) ends: a main
+    process killed (SIGTERM) while a worker runs a theme template that never ends would leave
+    that worker running, orphaned, holding the unfinished output's lock. Linux only; elsewhere
+    a worker ends when it next hears from the main process."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # loaded in workers alone
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
 
 
 def _collect_made(
