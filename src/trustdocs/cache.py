@@ -1132,10 +1132,14 @@ def pack_made(cache: BuildCache) -> tuple[object, ...]:
 
 def pack_served(cache: BuildCache) -> tuple[object, ...]:
     """The chunks of the pack CACHE read (`open_pack`), each with the entries it gave this build
-    so far and that the build has not written anew: a pack of build workers lists them too."""
+    so far and that the build has not written anew; or, when there was none to read, the chunks
+    kept so far of the one being made: a pack of build workers lists them too."""
     pack = cache._pack
-    if pack is None or pack.index is None:
+    if pack is None:
         return ()
+    if pack.index is None:
+        pack._keep_chunk(cache)
+        return _listed_without(pack.made, pack.superseded)
     kept = pack.served - pack.rewritten
     listed = _listed_without(pack.listing, pack.listed_keys() - kept)
     return tuple((chunk, entries) for chunk, entries in listed if entries)
