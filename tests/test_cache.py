@@ -2196,10 +2196,16 @@ def test_the_first_build_after_an_edit_reads_the_pack_that_build_workers_made(
     assert len(list((root / CACHE_DIR / cache_module.PACK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))) == 1
 
 
-def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pack", ["read", "gone"])
+def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(
+    tmp_path, monkeypatch, pack
+):
     """A course renamed after a few edits: every page shows its title, and forked workers render
     them all again. The next build after an edit reads every page from a pack (the workers' of
-    their outputs, with the chunks that gave the facts), not a file a page."""
+    their outputs, with the chunks that gave the facts), not a file a page; so too when the pack
+    was gone (deleted, or damaged) and the renaming build read the facts from their files."""
+    import shutil
+
     from trustdocs import site as site_module
     from trustdocs import workers
 
@@ -2210,6 +2216,8 @@ def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(tmp_pa
     assert build_site(config).written
     edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited.\n")
     assert build_site(config).written  # reads the pack the workers made
+    if pack == "gone":
+        shutil.rmtree(root / CACHE_DIR / cache_module.PACK_KIND)
     forked = []
     real = workers._make_pages_in_workers
     monkeypatch.setattr(
@@ -2226,34 +2234,6 @@ def test_the_build_after_a_course_renamed_reads_the_pack_its_workers_made(tmp_pa
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
     assert "The Course" in (config.output_dir / "course" / "a.html").read_text()
-
-
-def test_a_course_renamed_when_no_pack_could_be_read_still_packs_the_facts(tmp_path, monkeypatch):
-    """The pack gone (deleted, or damaged) when a course is renamed: the build reads the pages'
-    facts from their files and packs them as it goes, and its workers render every page again.
-    The next build after an edit reads the facts and the outputs from packs."""
-    import shutil
-
-    from trustdocs import site as site_module
-    from trustdocs import workers
-
-    monkeypatch.setattr(site_module, "PARALLEL_MINIMUM", 0)
-    monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    root = make_site(tmp_path / "site", MANY_PAGES)
-    config = load_config(root / "site.yaml")
-    assert build_site(config).written
-    edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited.\n")
-    assert build_site(config).written
-    shutil.rmtree(root / CACHE_DIR / cache_module.PACK_KIND)
-    edit(content(root, "index.md"), "@page course Course", "@page course The Course")
-    assert build_site(config).written
-    read = _entry_files_read(monkeypatch)
-    edit(content(root, "b.md"), "Edited.", "Edited again.")
-    assert build_site(config).written
-    # course/b's new facts and outputs, and the course's facts as the renaming build made them
-    assert _pages_from_files(read) <= 3, read
-    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
-    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
 
 
 @pytest.mark.parametrize("change", ["added", "removed"])
