@@ -220,3 +220,24 @@ def _running(pid: int) -> bool:
             return stat.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_ctrl_c_while_waiting_for_a_worker_stops_it_at_once(monkeypatch):
+    """Ctrl-C while the build waits for the worker writing the print page: the worker is
+    stopped at once, not waited for (a template that never ends would keep the build from
+    ending)."""
+
+    def forever():
+        while True:
+            pass
+
+    def interrupted(connection, process):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "_receive", interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), workers.Aside(forever) as aside:
+        pid = aside._workers[0][1].pid
+        aside.result()
+    assert time.monotonic() - started < 3
+    assert not _running(pid)

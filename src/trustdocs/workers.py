@@ -451,10 +451,9 @@ class Aside:
         """What the task returned (picklable); its OSError or Ctrl-C raised here, as the
         workers' are; `WorkerFailed` when it failed otherwise."""
         connection, process = self._workers[0]
-        try:
-            return _receive(connection, process)
-        finally:
-            self._done = True
+        found = _receive(connection, process)  # Ctrl-C while waiting: stopped at once on exit
+        self._done = True
+        return found
 
     def __enter__(self) -> Aside:
         return self
