@@ -264,10 +264,10 @@ def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
             for rel, content in sorted(site.output_files().items()):
                 if printing is None or rel != PRINT_PAGE:
                     fresh.write(rel, content)
-            failed = printing.result() if printing is not None else None
+            problem = printing.result() if printing is not None else None
     except TemplateFailed as failed:
         return [failed.diagnostic]
-    return [] if failed is None else [failed]
+    return [] if problem is None else [problem]
 
 
 def _print_page_aside(site: Site, fresh: FreshOutput) -> contextlib.AbstractContextManager[Any]:

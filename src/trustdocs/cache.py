@@ -975,10 +975,6 @@ class _Pack:
         self.packed: set[PackKey] = set()  # entries in those
         self.superseded: set[PackKey] = set()  # of those, the ones written anew since
 
-    def listed_keys(self) -> set[PackKey]:
-        """Every entry the index listed when it was read."""
-        return {tuple(entry) for _, entries in self.listing for entry in entries}  # type: ignore[misc]
-
     def holds(self, kind: str, key: str) -> bool:
         """Whether the pack will give (KIND, KEY)'s first part."""
         return self.index is not None and (kind, key) in self.index
@@ -1067,6 +1063,12 @@ class _Pack:
         self.packed.update(self.adding)
         self.adding, self.adding_bytes = {}, 0
 
+    def kept_listing(self, cache: BuildCache) -> tuple[object, ...]:
+        """Of a pack being made: its chunks, the last one kept now, each with its entries not
+        written anew since (the index to keep)."""
+        self._keep_chunk(cache)
+        return _listed_without(self.made, self.superseded)
+
     def close(self, cache: BuildCache, left: bool = False) -> None:
         """Keep the pack made (its index names its chunks), or drop the one read when it is
         stale: it served too few of the entries this build used; LEFT: see `close_pack`."""
@@ -1074,9 +1076,9 @@ class _Pack:
             if self.index is not None:
                 _drop_pack(self, cache)
         elif self.index is None:
-            self._keep_chunk(cache)
-            if self.made:
-                store(cache, PACK_KIND, self.name, _listed_without(self.made, self.superseded))
+            listing = self.kept_listing(cache)
+            if listing:
+                store(cache, PACK_KIND, self.name, listing)
         elif self.damaged or self.outside > _stale_from(len(self.served)):
             _drop_pack(self, cache)
         elif self.rewritten:  # held as they were: the next build reads them from their files
@@ -1124,10 +1126,7 @@ def make_pack(cache: BuildCache) -> None:
 def pack_made(cache: BuildCache) -> tuple[object, ...]:
     """In a build worker: the chunks `make_pack` kept, with their entries (none without)."""
     pack, cache._pack = cache._pack, None
-    if pack is None or pack.index is not None:
-        return ()
-    pack._keep_chunk(cache)
-    return _listed_without(pack.made, pack.superseded)
+    return () if pack is None or pack.index is not None else pack.kept_listing(cache)
 
 
 def pack_served(cache: BuildCache) -> tuple[object, ...]:
@@ -1138,10 +1137,11 @@ def pack_served(cache: BuildCache) -> tuple[object, ...]:
     if pack is None:
         return ()
     if pack.index is None:
-        pack._keep_chunk(cache)
-        return _listed_without(pack.made, pack.superseded)
+        return pack.kept_listing(cache)
     kept = pack.served - pack.rewritten
-    listed = _listed_without(pack.listing, pack.listed_keys() - kept)
+    listed = (
+        (chunk, tuple(e for e in entries if tuple(e) in kept)) for chunk, entries in pack.listing
+    )
     return tuple((chunk, entries) for chunk, entries in listed if entries)
 
 

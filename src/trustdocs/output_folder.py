@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from trustdocs.cache import CACHE_DIR
 from trustdocs.config import SiteConfig
@@ -212,33 +213,32 @@ def output_signatures(folder: Path) -> dict[str, FileSignature]:
 def _link_if_same(old: Path, target: Path, data: OutputContent) -> bool:
     """Link TARGET to the previous site's file when that holds these very bytes, as this build
     would write them: an unchanged page costs a comparison instead of a write (the previous site
-    is deleted after the swap anyway). Not a file whose mode or owner was changed since, nor one
-    linked from elsewhere too (`chmod 600`, a hard link to a copy outside the site): a file
-    written anew has neither."""
+    is deleted after the swap anyway)."""
     if not isinstance(data, bytes):
         return False
-    try:
-        with open(old, "rb", opener=_no_follow) as file:
-            info = os.fstat(file.fileno())
-            if not _as_written(info) or info.st_size != len(data) or _has_acl(file.fileno()):
-                return False
-            if file.read() != data:
-                return False
-        os.link(old, target, follow_symlinks=False)
-    except OSError:
-        return False
-    return True
+    return _link_if(old, target, len(data), lambda file: file.read() == data)
 
 
 def _link_if_holding(old: str, target: str, digest: str, size: int) -> bool:
-    """`_link_if_same`, for a file known by the SHA-256 (hex) DIGEST of its bytes and its SIZE
-    (a file of another size, however large, is not read)."""
+    """`_link_if_same`, for a file known by the SHA-256 (hex) DIGEST of its bytes and its SIZE."""
+    return _link_if(
+        old, target, size, lambda file: hashlib.file_digest(file, "sha256").hexdigest() == digest
+    )
+
+
+def _link_if(
+    old: str | Path, target: str | Path, size: int, holds: Callable[[BinaryIO], bool]
+) -> bool:
+    """Link TARGET to the file OLD when it is of SIZE and HOLDS what this build would write (a
+    file of another size, however large, is not read). Not a file whose mode or owner was
+    changed since, nor one linked from elsewhere too (`chmod 600`, a hard link to a copy outside
+    the site): a file written anew has neither."""
     try:
         with open(old, "rb", opener=_no_follow) as file:
             info = os.fstat(file.fileno())
             if not _as_written(info) or info.st_size != size or _has_acl(file.fileno()):
                 return False
-            if hashlib.file_digest(file, "sha256").hexdigest() != digest:
+            if not holds(file):
                 return False
         os.link(old, target, follow_symlinks=False)
     except OSError:

@@ -259,9 +259,9 @@ def edited_since(record: BuildRecord, now: tuple[SourceFiles, dict[Path, str]]) 
     files, keys = now
     if len(keys) != len(files.pages):
         return None
-    changed = sum(record.page_keys.get(str(path)) != key for path, key in keys.items())  # or new
-    removed = len(record.page_keys) - sum(str(path) in record.page_keys for path in keys)
-    return changed + removed
+    current = {str(path): key for path, key in keys.items()}
+    changed = sum(record.page_keys.get(path) != key for path, key in current.items())  # or new
+    return changed + len(record.page_keys.keys() - current.keys())
 
 
 def unchanged_since(

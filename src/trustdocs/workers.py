@@ -14,6 +14,7 @@ memory stays bounded however large the site.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import gc
 import io
@@ -522,8 +523,6 @@ def _ended_with_parent(parent: int) -> None:
     a worker ends when it next hears from the main process."""
     if not sys.platform.startswith("linux"):
         return
-    import ctypes  # loaded in workers alone
-
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it ended before the request was made
