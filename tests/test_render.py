@@ -107,3 +107,20 @@ def test_a_failing_template_expression_is_a_diagnostic_at_its_line(tmp_path):
     assert problems[0].message == (
         "template error: ZeroDivisionError: integer division or modulo by zero"
     )
+
+
+def test_kept_chapters_and_records_read_their_fields_only_when_asked(monkeypatch):
+    import pickle
+
+    from trustdocs import render
+
+    record = {"url": "a.html", "page": '["A","text"]', "title": "A", "words": "alpha beta"}
+    kept = render.kept_fields(record, ("url", "page"))
+    again = pickle.loads(pickle.dumps(kept))  # as the cache gives it back
+    loads = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(render.pickle, "loads", lambda data: loads.append(1) or real_loads(data))
+    assert again["url"] == "a.html" and again["page"] == '["A","text"]'
+    assert loads == []  # what the search index takes of every page, at hand
+    assert again["words"] == "alpha beta" and len(loads) == 1
+    assert again == record and dict(again) == record and len(again) == 4

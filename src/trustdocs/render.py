@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import os
+import pickle
 import re
 import traceback
 import types
@@ -862,6 +863,56 @@ class _KnownOutputs:
     everything: str
 
 
+class KeptFields(Mapping[str, Any]):
+    """A print chapter or search record as the cache keeps it: its fields pickled apart, read
+    when one is first asked for; those it was given at hand (a record's address and text, which
+    the search index takes of every page) held as they are. A build after one edit takes every
+    other page's outputs from the cache, and asks none of them for its chapter: the print page
+    is written by a worker, which reads them there. Pickled again (sent to a worker, spooled),
+    it stays as it is."""
+
+    __slots__ = ("_at_hand", "_data", "_read")
+
+    def __init__(self, data: bytes, at_hand: dict[str, Any]) -> None:
+        self._data = data
+        self._at_hand = at_hand
+        self._read: dict[str, Any] | None = None
+
+    def _fields(self) -> dict[str, Any]:
+        if self._read is None:
+            self._read = {**self._at_hand, **pickle.loads(self._data)}
+        return self._read
+
+    def __getitem__(self, key: str) -> Any:
+        at_hand = self._at_hand.get(key, _NOT_AT_HAND)
+        return self._fields()[key] if at_hand is _NOT_AT_HAND else at_hand
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields())
+
+    def __len__(self) -> int:
+        return len(self._fields())
+
+    def __bool__(self) -> bool:
+        return True  # never empty: not read to tell
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return KeptFields, (self._data, self._at_hand)
+
+
+_NOT_AT_HAND = object()
+_RECORD_AT_HAND = ("url", "page")  # what `search_index_files` takes of every page's record
+
+
+def kept_fields(fields: Mapping[str, Any] | None, at_hand: Iterable[str] = ()) -> Any:
+    """FIELDS as the cache keeps them (`KeptFields`), those named AT_HAND held apart."""
+    if fields is None or isinstance(fields, KeptFields):
+        return fields
+    held = {key: fields[key] for key in at_hand if key in fields}
+    rest = {key: value for key, value in fields.items() if key not in held}
+    return KeptFields(pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL), held)
+
+
 def html_digest(html: str) -> str:
     """The key of a page's HTML in the cache and in the build record."""
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
@@ -1024,7 +1075,9 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         if _titles_shown(cache, titles, snapshot) is None or not cache.touch("titles", titles):
             store(cache, "titles", titles, names)
         rendered = dataclasses.replace(outputs.rendered, titles=frozenset(), html=None)
-        kept = dataclasses.replace(outputs, rendered=rendered)
+        chapter = kept_fields(outputs.chapter)
+        record = kept_fields(outputs.search_record, _RECORD_AT_HAND)
+        kept = PageOutputs(rendered, chapter, record)
         titled = _titles_shown(cache, titles, snapshot, names)
         answers = frame_answers(snapshot)
         framed = answers.shown(outputs.rendered.frame)

@@ -405,7 +405,10 @@ def make_site_pages(
     if len(stale) < minimum or workers <= 1 or not can_fork():
         spool = new_spool(into, site[1]) if len(order.pages) > SPOOLED_FROM else None
         few = len(stale) <= FEW_RENDERED
-        return make_pages(order, pages, site, into, spool, previewed, few), 0
+        # Every other page's outputs are read from the cache: no cycles, as for loading facts;
+        # the few renders' template cycles wait for the end of the build (`build_site`).
+        with out_of_collection() if few else contextlib.nullcontext():
+            return make_pages(order, pages, site, into, spool, previewed, few), 0
     kept = sorted(order.pages - set(stale))
     shares = [stale[i::workers] + kept[i::workers] for i in range(workers)]
     orders = [dataclasses.replace(order, pages=frozenset(share)) for share in shares]
