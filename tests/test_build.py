@@ -860,3 +860,24 @@ def test_a_failure_here_stops_the_worker_writing_the_print_page(tmp_path, trustd
     assert multiprocessing.active_children() == []
     assert not (site / "site").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")] == []
+
+
+def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
+    """Discovery sorts part by part (`a/b` before `a-c`, as paths sort), and each page's path
+    in the content folder is what `relative_to` gives, for names of any characters."""
+    from trustdocs.config import load_config
+    from trustdocs.files import content_path, discover
+
+    site = make_site(tmp_path, {})
+    content = tmp_path / "content"
+    names = ["a/b.md", "a-c.md", "a b/é.md", "a.b/x.md", "A/z.md", "a~/q.md", "a/b c/d.md"]
+    for name in names:
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        (content / name).write_text("@page x X\n@body\n", encoding="utf-8")
+    config = load_config(site / "site.yaml")
+    pages = discover(config).pages
+    assert list(pages) == sorted(pages)  # as Path objects sort
+    assert [content_path(config, page) for page in pages] == [
+        page.relative_to(config.content_dir).as_posix() for page in pages
+    ]
+    assert {content_path(config, page) for page in pages} >= set(names)

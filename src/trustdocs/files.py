@@ -144,7 +144,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     output, output_names = _site_outputs(config)
     config_file = _file_identity(config.config_path)  # with `content: .`, not content
     allowed = config.allow_outside_files
-    found: list[Path] = []
+    found: list[str] = []
     problems: list[Diagnostic] = []
     if in_repository_folder(real_base):  # a static folder named (or linked to) .git
         return [], [outside_link(base, config)]
@@ -185,8 +185,13 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             if is_dir:
                 stack.append(entry.path)
             elif is_file and (info.st_dev, entry.inode()) != config_file:
-                found.append(Path(entry.path))
-    return sorted(found), problems
+                found.append(entry.path)
+    # In the order of paths (part by part), sorted as text: a large course has thousands.
+    return [Path(path) for path in sorted(found, key=_parts_order)], problems
+
+
+def _parts_order(path: str) -> list[str]:
+    return path.split(os.sep)
 
 
 class _LeavingLinks:
@@ -377,10 +382,20 @@ class ReadPage:
     key: str = ""  # changes whenever the file's bytes (or where it is) change
 
 
+def content_path(config: SiteConfig, path: Path) -> str:
+    """PATH, a file discovery found in the content folder, relative to it (POSIX form): what
+    `path.relative_to(content_dir).as_posix()` gives, as text (a build asks it of every page)."""
+    text, base = str(path), str(config.content_dir)
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if os.sep != "/" or not text.startswith(prefix):
+        return path.relative_to(config.content_dir).as_posix()
+    return text[len(prefix) :]
+
+
 def source_key(config: SiteConfig, path: Path, data: bytes | str) -> str:
     """The key of a page file's contents (DATA: its bytes, or their `file_digest`, the same key)
     and of where it is (which its diagnostics show)."""
-    rel_path = path.relative_to(config.content_dir).as_posix()
+    rel_path = content_path(config, path)
     return fingerprint(
         "source", code_fingerprint(), data, display_path(path), rel_path, config.layout
     )
@@ -408,7 +423,7 @@ def read_page(
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return ReadPage(None, [undecodable_utf8(shown, data, exc)])
-    rel_path = path.relative_to(config.content_dir).as_posix()
+    rel_path = content_path(config, path)
     key = source_key(config, path, data)
     reused = known(key) if known is not None else None
     if reused is not None:
