@@ -2332,6 +2332,38 @@ def test_a_damaged_pack_is_ignored_and_made_anew(tmp_path, monkeypatch, damage, 
     assert _pages_from_files(read) <= 2, read
 
 
+def test_a_pack_unpickles_each_chunk_once_and_refuses_chunks_of_payloads(tmp_path, monkeypatch):
+    """A chunk holds its entries' values pickled together: the build after an edit reads a page
+    with no unpickling of its own. A chunk of pickled payloads (as an older trustdocs kept them),
+    however well it checks out, is not read: its entries come from their own files."""
+    import pickle
+
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    _few_edit_builds(root, tmp_path, monkeypatch, 1)
+    alone: list[str] = []  # each page's facts or outputs unpickled on their own
+    real_loads = pickle.loads
+
+    def loads(data):
+        value = real_loads(data)
+        if type(value).__name__ in ("_KnownFacts", "_KnownOutputs"):
+            alone.append(type(value).__name__)
+        return value
+
+    monkeypatch.setattr(cache_module.pickle, "loads", loads)
+    read = _few_edit_builds(root, tmp_path / "grouped", monkeypatch, 1)
+    assert _pages_from_files(read) <= 2, read
+    assert len(alone) <= 2, alone  # course/b's, read from their files
+    chunks = list((root / CACHE_DIR / cache_module.CHUNK_KIND).glob(f"*/*{ENTRY_SUFFIX}"))
+    monkeypatch.setattr(cache_module.pickle, "loads", real_loads)
+    cache = cache_module.BuildCache(root / CACHE_DIR)
+    for chunk in chunks:
+        values = cache_module.load(cache, cache_module.CHUNK_KIND, chunk.stem, dict)
+        payloads = {entry: pickle.dumps(value) for entry, value in values.items()}
+        cache_module.store(cache, cache_module.CHUNK_KIND, chunk.stem, payloads)
+    read = _few_edit_builds(root, tmp_path / "payloads", monkeypatch, 3)
+    assert _pages_from_files(read) <= 2, read  # the pack made anew, and read again
+
+
 def test_entries_a_pack_served_are_kept_by_pruning(tmp_path, monkeypatch):
     """Entries the pack gave a build count as used by it: a prune keeps their own files (a page
     whose previous file cannot be linked reads its HTML there)."""

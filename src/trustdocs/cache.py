@@ -147,14 +147,9 @@ class BuildCache:
         return True
 
     def get(self, kind: str, key: str) -> bytes | None:
-        """The payload stored under (KIND, KEY), or None when missing or not to be trusted; of an
-        entry in two parts (`put`'s TAIL), the first, read alone."""
+        """The payload stored under (KIND, KEY) in its own file, or None when missing or not to be
+        trusted; of an entry in two parts (`put`'s TAIL), the first, read alone."""
         pack = self._pack
-        if pack is not None and kind in PACKED_KINDS:
-            payload = pack.take(self, kind, key)
-            if payload is not None:
-                self.hits += 1
-                return payload
         found = _read_entry(self, kind, key, whole=False)
         if pack is not None and kind in PACKED_KINDS:
             pack.read_outside(self, kind, key, None if found is None else found[0])
@@ -963,7 +958,8 @@ class _Pack:
         self.index = index  # entry -> its chunk; None: no pack was found, one is being made
         self.listing = listing  # the index as it was read
         self.rewritten: set[PackKey] = set()  # entries it holds that this build wrote anew
-        self.live: dict[str, dict[PackKey, bytes]] = {}  # chunks read: what is left of them
+        self.live: dict[str, dict[PackKey, object]] = {}  # chunks read: what is left of them
+        self.live_sizes: dict[str, int] = {}  # the size of each of those, as kept
         self.live_bytes = 0
         self.served: set[PackKey] = set()  # entries the pack gave this build
         self.outside = 0  # entries this build read from their files or wrote
@@ -987,45 +983,50 @@ class _Pack:
         self.served.add((kind, key))
         return True
 
-    def take(self, cache: BuildCache, kind: str, key: str) -> bytes | None:
-        """The first part of the entry (KIND, KEY) from its chunk, or None."""
+    def take(self, cache: BuildCache, kind: str, key: str) -> object | None:
+        """The value of the entry (KIND, KEY) from its chunk, or None."""
         chunk = None if self.index is None else self.index.pop((kind, key), None)
         if chunk is None:
             return None
         entries = self.live.get(chunk)
         if entries is None:
             entries = self._read_chunk(cache, chunk)
-        payload = entries.pop((kind, key), None)
+        value = entries.pop((kind, key), None)
         if not entries:
-            self.live.pop(chunk, None)
-        if payload is None:
+            self._let_go(chunk)
+        if value is None:
             return None
-        self.live_bytes -= len(payload)
         self.served.add((kind, key))
-        return payload
+        return value
 
-    def _read_chunk(self, cache: BuildCache, chunk: str) -> dict[PackKey, bytes]:
+    def _read_chunk(self, cache: BuildCache, chunk: str) -> dict[PackKey, object]:
         """The entries of CHUNK, held until taken; none when it cannot be trusted or read (its
         entries are read from their files). Chunks read long ago are let go past PACK_LIVE_BYTES."""
-        entries = load(cache, CHUNK_KIND, chunk, dict) or {}
-        if not all(isinstance(payload, bytes) for payload in entries.values()):
+        payload = cache.get(CHUNK_KIND, chunk)
+        entries = _unpickled(cache, payload, dict) or {}
+        # Values, each a build value: a chunk of payloads (an older trustdocs's) is none.
+        if any(isinstance(value, bytes | bytearray) for value in entries.values()):
             entries = {}
-        if not entries:  # none is ever kept empty: this one is damaged, or gone
+        if not entries or payload is None:  # none is ever kept empty: damaged, or gone
             self.damaged = True
             assert self.index is not None
             for entry in [entry for entry, held in self.index.items() if held == chunk]:
                 del self.index[entry]  # each read from its file, not the chunk again
-            return entries
-        size = sum(map(len, entries.values()))
-        while self.live and self.live_bytes + size > PACK_LIVE_BYTES:
+            return {}
+        while self.live and self.live_bytes + len(payload) > PACK_LIVE_BYTES:
             oldest = next(iter(self.live))
-            for left in self.live.pop(oldest).items():
-                self.live_bytes -= len(left[1])
-                self.index.pop(left[0], None)  # type: ignore[union-attr]  # read from its file
-                self.evicted.add(left[0])
+            for left in self.live[oldest]:
+                self.index.pop(left, None)  # type: ignore[union-attr]  # read from its file
+                self.evicted.add(left)
+            self._let_go(oldest)
         self.live[chunk] = entries
-        self.live_bytes += size
+        self.live_sizes[chunk] = len(payload)
+        self.live_bytes += len(payload)
         return entries
+
+    def _let_go(self, chunk: str) -> None:
+        self.live.pop(chunk, None)
+        self.live_bytes -= self.live_sizes.pop(chunk, 0)
 
     def read_outside(self, cache: BuildCache, kind: str, key: str, payload: bytes | None) -> None:
         """The entry (KIND, KEY) was read from its own file (PAYLOAD: its first part, or None)."""
@@ -1054,13 +1055,19 @@ class _Pack:
             self._keep_chunk(cache)
 
     def _keep_chunk(self, cache: BuildCache) -> None:
+        """Keep the entries being added as a chunk: their values pickled together, once, so that
+        what they share (their classes, their fields' names) is read once per chunk."""
         if not self.adding:
             return
-        payload = pickle.dumps(self.adding, protocol=pickle.HIGHEST_PROTOCOL)
+        values = _values(self.adding)
+        if not values:
+            self.adding, self.adding_bytes = {}, 0
+            return
+        payload = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
         chunk = hashlib.sha256(payload).hexdigest()
         cache.put(CHUNK_KIND, chunk, payload)
-        self.made.append((chunk, tuple(self.adding)))
-        self.packed.update(self.adding)
+        self.made.append((chunk, tuple(values)))
+        self.packed.update(values)
         self.adding, self.adding_bytes = {}, 0
 
     def kept_listing(self, cache: BuildCache) -> tuple[object, ...]:
@@ -1083,6 +1090,16 @@ class _Pack:
             _drop_pack(self, cache)
         elif self.rewritten:  # held as they were: the next build reads them from their files
             store(cache, PACK_KIND, self.name, _listed_without(self.listing, self.rewritten))
+
+
+def _values(payloads: dict[PackKey, bytes]) -> dict[PackKey, object]:
+    """The values of entries' PAYLOADS (written here, or read from entries that checked out);
+    one of a trustdocs whose build values had another shape is left out."""
+    values = {}
+    for entry, payload in payloads.items():
+        with contextlib.suppress(Exception):
+            values[entry] = pickle.loads(payload)
+    return values
 
 
 def _listed_without(listing: Iterable[Any], left_out: set[PackKey]) -> tuple[object, ...]:
@@ -1162,6 +1179,12 @@ def _stale_from(served: int) -> int:
 def load(cache: BuildCache, kind_name: str, key: str, kind: type) -> Any | None:
     """The entry (KIND_NAME, KEY) read back as a value of type KIND, or None; of an entry stored
     with a TAIL, the value alone."""
+    pack = cache._pack
+    if pack is not None and kind_name in PACKED_KINDS:
+        packed = pack.take(cache, kind_name, key)  # None: the pack does not hold it
+        if isinstance(packed, kind):
+            cache.hits += 1
+            return packed
     return _unpickled(cache, cache.get(kind_name, key), kind)
 
 
