@@ -428,7 +428,10 @@ def _entry_parts(
         if head_size > size:
             return None
         wanted = size if whole else head_size
-        body = rest[:wanted] + _read_up_to(handle, wanted - len(rest))
+        # Read again from where it starts, in one piece: not joined to what the header's read
+        # took of it (a chunk is megabytes: joining copied them all once more).
+        offset = len(start) + len(line) + 1
+        body = rest[:wanted] if len(rest) >= wanted else _read_at(handle, wanted, offset)
         if len(body) != wanted:
             return None
         return fields, body[:head_size], body[head_size:]
@@ -436,6 +439,15 @@ def _entry_parts(
         return None
     finally:
         os.close(handle)
+
+
+def _read_at(handle: int, size: int, offset: int) -> bytes:
+    """SIZE bytes of HANDLE from OFFSET on (fewer at its end), in one piece when the system
+    gives them at once, as it does for a regular file."""
+    first = os.pread(handle, size, offset)
+    if len(first) == size or not first:
+        return first
+    return first + _read_up_to(handle, size - len(first))  # the file position is after them
 
 
 def _read_up_to(handle: int, size: int) -> bytes:
@@ -458,12 +470,16 @@ def _hashes(named: str, head: bytes, tail: bytes | None) -> tuple[str, str | Non
     """The keyed hashes (HMAC-SHA-256) of an entry's first part and, unless TAIL is None, of its
     second: each covers the format, kind and key (NAMED), the first covers its size too, and the
     second the first's hash, so that no part of one entry stands for another's."""
-    first = f"{named} {len(head)}"
-    head_hash = hmac.new(_secret(), first.encode() + b"\n" + head, hashlib.sha256).hexdigest()
-    if tail is None:
-        return head_hash, None
-    second = f"{named} {head_hash}".encode() + b"\n" + tail
-    return head_hash, hmac.new(_secret(), second, hashlib.sha256).hexdigest()
+    head_hash = _keyed(f"{named} {len(head)}\n", head)
+    return head_hash, None if tail is None else _keyed(f"{named} {head_hash}\n", tail)
+
+
+def _keyed(line: str, data: bytes) -> str:
+    """The HMAC-SHA-256, with this user's secret, of LINE's bytes followed by DATA: fed in turn,
+    never joined (a chunk is megabytes)."""
+    keyed = hmac.new(_secret(), line.encode(), hashlib.sha256)
+    keyed.update(data)
+    return keyed.hexdigest()
 
 
 def _header(kind: str, key: str, payload: bytes, tail: bytes = b"") -> bytes:
