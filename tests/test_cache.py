@@ -2648,3 +2648,35 @@ def test_pruning_never_reads_a_file_in_the_packs_folder_too_large_to_be_an_index
     BuildCache(root / CACHE_DIR).prune()
     assert key not in read
     assert planted.exists()  # not an entry of its own: left where it is
+
+
+def test_a_build_that_highlights_nothing_anew_never_loads_pygments(tmp_path):
+    """Code blocks and the highlighting styles come from the cache after an edit of prose: the
+    build does not load Pygments (a tenth of what a build after one edit cost to start); one
+    that adds a code block does, and highlights it."""
+    root = make_site(tmp_path / "site", PAGES)
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from trustdocs.build import build_site
+        from trustdocs.config import load_config
+        result = build_site(load_config(Path(sys.argv[1])))
+        assert result.written, result.diagnostics
+        print("pygments" in sys.modules)
+        """
+    )
+
+    def build() -> str:
+        run = [sys.executable, "-c", script, str(root / "site.yaml")]
+        done = subprocess.run(run, capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout.strip()
+
+    assert build() == "True"  # the first build highlights course/x's block
+    page = root / "content" / "b.md"
+    edit(page, "\n@body\n", "\n@body\nEdited prose.\n")
+    assert build() == "False"
+    edit(page, "\n@body\n", "\n@body\n```python\nprint(1)\n```\n")
+    assert build() == "True"
+    page = (root / "site" / "course" / "b.html").read_text(encoding="utf-8")
+    assert '<span class="nb">print</span>' in page

@@ -13,9 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pygments.formatters import HtmlFormatter
-
-from trustdocs.cache import BuildCache
+from trustdocs.cache import BuildCache, code_fingerprint, fingerprint, load, store
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.files import link_back, outside_link
@@ -67,9 +65,24 @@ CODE_STYLE_LIGHT = "friendly"
 CODE_STYLE_DARK = "github-dark"
 
 
+def pygments_css(cache: BuildCache | None = None) -> str:
+    """Code highlighting colours: light, and on screen dark when chosen (data-theme) or asked for;
+    kept in CACHE (under trustdocs' code and Pygments' version): a build that highlights nothing
+    anew never loads Pygments."""
+    if cache is None or not cache.enabled:
+        return _pygments_css()
+    key = fingerprint("pygments.css", code_fingerprint(), CODE_STYLE_LIGHT, CODE_STYLE_DARK)
+    css = load(cache, "css", key, str)
+    if css is None:
+        css = _pygments_css()
+        store(cache, "css", key, css)
+    return css
+
+
 @functools.cache
-def pygments_css() -> str:
-    """Code highlighting colours: light, and on screen dark when chosen (data-theme) or asked for."""
+def _pygments_css() -> str:
+    from pygments.formatters import HtmlFormatter  # see `pygments_css`
+
     light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
     dark = HtmlFormatter(style=CODE_STYLE_DARK)
 
@@ -104,7 +117,7 @@ def theme_outputs(
             problems.append(link_back(path))
         else:
             out[asset_path(name)] = path
-    out[PYGMENTS_CSS] = css = pygments_css()
+    out[PYGMENTS_CSS] = css = pygments_css(theme.cache)
     theme.add_generated("pygments.css", css)
     return out, problems
 

@@ -177,6 +177,7 @@ class Theme:
             lstrip_blocks=True,
             bytecode_cache=_CompiledTemplates(cache) if cache and cache.enabled else None,
         )
+        self.cache = cache
         self.generated: dict[str, str] = {}  # versions of assets the site makes (`add_generated`)
         self.keyed = KeyedTheme()  # its files as the site's key has them, once it is made
         # `tojson` as with plain lists and dicts, also of the print page's chapters (`_Chapters`).

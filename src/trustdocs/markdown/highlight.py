@@ -1,4 +1,8 @@
-"""Pygments highlighting of code blocks, one HTML string per source line."""
+"""Pygments highlighting of code blocks, one HTML string per source line.
+
+Pygments is loaded when a block is first lexed: a build whose code blocks all come from the
+cache (most builds after an edit) never loads it.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,11 @@ import collections
 import functools
 import operator
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pygments import format as format_tokens
-from pygments import token as pygments_token
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
-from pygments.util import ClassNotFound
-
-from trustdocs.markdown.lexing import accelerated
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
 
 # when a block's own lexer finds errors, the lexer of the superset language it may be written in
 SUPERSET_LANGUAGES = {"js": "jsx", "javascript": "jsx", "ts": "tsx", "typescript": "tsx"}
@@ -27,6 +26,11 @@ def lexer_for(language: str) -> Lexer:
 
     `stripnl=False`: a code block keeps its leading and trailing blank lines, as CommonMark says.
     """
+    from pygments.lexers import TextLexer, get_lexer_by_name, get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    from trustdocs.markdown.lexing import accelerated
+
     if not language:
         return TextLexer(stripnl=False)
     try:
@@ -38,13 +42,19 @@ def lexer_for(language: str) -> Lexer:
             return TextLexer(stripnl=False)
 
 
-_FORMATTER = HtmlFormatter(nowrap=True)
+@functools.cache
+def _formatter() -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def _errors(tokens: list[tuple[Any, str]]) -> int:
+    from pygments.token import Error
+
     # Counted by kind, in C: a block has thousands of tokens and a dozen kinds.
     kinds = collections.Counter(map(operator.itemgetter(0), tokens))
-    return sum(count for kind, count in kinds.items() if kind in pygments_token.Error)
+    return sum(count for kind, count in kinds.items() if kind in Error)
 
 
 CodeBlock = tuple[str, str]  # (code, language word) as a fence gives them
@@ -80,7 +90,9 @@ def _lexed_lines(code: str, language: str) -> tuple[str, ...]:
         alternative = list(lexer_for(superset).get_tokens(code))
         if _errors(alternative) < _errors(tokens):
             tokens = alternative
-    html = format_tokens(tokens, _FORMATTER)
+    from pygments import format as format_tokens
+
+    html = format_tokens(tokens, _formatter())
     lines = html.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
