@@ -580,23 +580,28 @@ def _postings_with(flat: list[int], masks: dict[int, dict[str, int]], term: str)
 def _shards(index: _Index) -> tuple[list[str], list[str]]:
     """INDEX's term shards (each one's data, as JSON) and the first key of each: keys in the
     browser's order, a shard closed once it reaches SHARD_TARGET_BYTES."""
-    keys = list(index.p.keys() | index.w.keys())
+    stems, words = index.p, index.w
+    keys = list(stems.keys() | words.keys())
     _in_browser_order(keys, _ASTRAL.search("".join(keys)) is not None)
     shards: list[tuple[list[str], list[str]]] = []
     firsts: list[str] = []
     size = SHARD_TARGET_BYTES
-    for key in keys:
+    # Tens of thousands of keys: each written once, in C (`map`), and looked up once a kind.
+    for key, name in zip(keys, map(_string, keys), strict=True):
         if size >= SHARD_TARGET_BYTES:
             shards.append(([], []))
             firsts.append(key)
             size = 0
-        name = _string(key)
-        for members, kind in zip(shards[-1], (index.p, index.w), strict=True):
-            value = kind.get(key)
-            if value is not None:
-                member = f"{name}:{value}"
-                members.append(member)
-                size += len(member)
+        entry = stems.get(key)
+        if entry is not None:
+            member = f"{name}:{entry}"
+            shards[-1][0].append(member)
+            size += len(member)
+        stem = words.get(key)
+        if stem is not None:
+            member = f"{name}:{stem}"
+            shards[-1][1].append(member)
+            size += len(member)
     if firsts:
         firsts[0] = ""  # the first shard also holds every key that sorts before the first word
     data = [f'"p":{{{",".join(p)}}},"w":{{{",".join(w)}}}' for p, w in shards]
