@@ -103,3 +103,39 @@ def test_base_url_that_is_no_web_address_is_an_error_at_its_line(tmp_path, value
         problem.message
         == "'base_url' must be the absolute http(s) address the site is published at"
     )
+
+
+def test_site_yaml_read_before_is_taken_from_the_cache_until_its_text_changes(tmp_path):
+    """A build's site.yaml, unchanged since the last, comes from the build cache: PyYAML is not
+    even loaded. Its problems are found again each time, and an edit is read at once."""
+    import subprocess
+    import sys
+
+    from trustdocs.cache import CACHE_DIR
+
+    (tmp_path / "site.yaml").write_text("title: One\nredirects:\n  old.html: a\n")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom trustdocs.config import ConfigError, load_config\n"
+        "try:\n    c = load_config(Path(sys.argv[1]), cached=sys.argv[2] == 'yes')\n"
+        "    print('yaml' in sys.modules, c.title, c.redirects)\n"
+        "except ConfigError as e:\n    print('yaml' in sys.modules, [d.format() for d in e.diagnostics])\n"
+    )
+
+    def read(cached: str = "yes") -> str:
+        run = [sys.executable, "-c", script, str(tmp_path / "site.yaml"), cached]
+        done = subprocess.run(run, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip()
+
+    assert read("no") == "True One (('old.html', 'a', 3),)"
+    assert not (tmp_path / CACHE_DIR).exists()  # not cached: nothing kept
+    assert read() == "True One (('old.html', 'a', 3),)"
+    assert read() == "False One (('old.html', 'a', 3),)"
+    (tmp_path / "site.yaml").write_text("title: Two\ntitle: Three\n")
+    duplicate = read()
+    assert (
+        duplicate.startswith("True [")
+        and "site.yaml:2:1: error: duplicate key 'title'" in duplicate
+    )
+    assert read() == duplicate.replace("True", "False", 1)  # found again, from the cache
+    (tmp_path / "site.yaml").write_text("title: Four\n")
+    assert read() == "True Four ()"

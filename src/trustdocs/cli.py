@@ -180,8 +180,9 @@ def _add_new_command(commands: Subcommands) -> None:
     new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
 
 
-def load_site_config(path: Path | None) -> SiteConfig:
-    """The config named by --config, or the one found in the working folder."""
+def load_site_config(path: Path | None, cached: bool = False) -> SiteConfig:
+    """The config named by --config, or the one found in the working folder (CACHED: see
+    `load_config`)."""
     from trustdocs.config import find_config, load_config
 
     if path is None:
@@ -200,7 +201,7 @@ def load_site_config(path: Path | None) -> SiteConfig:
             raise SystemExit(_usage_error(f"config file cannot be read: {exc}")) from None
         if not found:
             raise SystemExit(_usage_error(f"config file not found: {path}"))
-    return load_config(path)
+    return load_config(path, cached)
 
 
 def _usage_error(message: str) -> int:
@@ -295,7 +296,7 @@ def _run(argv: list[str] | None) -> int:
 
     report_format: ReportFormat = getattr(args, "format", "text")
     try:
-        config = load_site_config(args.config)
+        config = load_site_config(args.config, cached=not getattr(args, "no_cache", False))
     except ConfigError as exc:
         print_report(Report(exc.diagnostics, "", failed=True), report_format)
         return EXIT_USAGE

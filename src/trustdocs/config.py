@@ -11,10 +11,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
-
-import yaml
 
 from trustdocs.diagnostics import (
     Diagnostic,
@@ -25,6 +23,9 @@ from trustdocs.diagnostics import (
     unencodable,
     warning,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_NAME = "site.yaml"
 SERVE_HOST = "127.0.0.1"  # the preview answers this machine only, unless told otherwise
@@ -196,11 +197,13 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path) -> SiteConfig:
-    """Load a config file (site.yaml or package.json); raise ConfigError on any problem."""
+def load_config(path: Path, cached: bool = False) -> SiteConfig:
+    """Load a config file (site.yaml or package.json); raise ConfigError on any problem. CACHED:
+    site.yaml as last read is taken from the site's build cache while its text is the same
+    (`_site_document`)."""
     if path.name == PACKAGE_JSON:
         return _load_bitdocs_package(path)
-    return _load_site_yaml(path)
+    return _load_site_yaml(path, cached)
 
 
 def _read_text(path: Path, shown: str) -> str:
@@ -250,6 +253,8 @@ def _editor_marks(text: str, marks: Iterable[yaml.Mark | None]) -> None:
 
 def _node_marks(node: yaml.Node | None) -> Iterator[yaml.Mark | None]:
     """The start and end marks of NODE and of every node below it."""
+    import yaml
+
     stack = [node] if node is not None else []
     while stack:
         node = stack.pop()
@@ -267,6 +272,8 @@ def _one_line(message: str) -> str:
 
 def _parse_yaml(text: str, shown: str) -> tuple[Any, yaml.Node | None]:
     """The YAML document as data and as a node tree (for line numbers)."""
+    import yaml  # loaded when site.yaml is parsed: see `_site_document`
+
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -330,14 +337,14 @@ def _yaml_problem(shown: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     return error(shown, line, col, f"invalid YAML: {problem}", hint)
 
 
-def _load_site_yaml(path: Path) -> SiteConfig:
+def _load_site_yaml(path: Path, cached: bool = False) -> SiteConfig:
     """site.yaml as a SiteConfig; every problem in it is one diagnostic of the ConfigError."""
     shown = display_path(path)
-    data, node = _read_site_mapping(path, shown)
-    lines = _key_lines(node)
-    problems = _duplicate_keys(shown, node)
+    document = _site_document(path, shown, cached)
+    data, lines = document.data, document.lines
+    problems = list(document.duplicates)
     problems += _key_problems(data, lines, shown)
-    redirects, redirect_problems = _redirects(data.get("redirects"), node, shown)
+    redirects, redirect_problems = _redirects(data.get("redirects"), document.redirects, shown)
     problems += redirect_problems
     root_dir = path.parent.resolve()
     theme = data.get("theme", DEFAULT_THEME)
@@ -366,9 +373,51 @@ def _load_site_yaml(path: Path) -> SiteConfig:
     )
 
 
-def _read_site_mapping(path: Path, shown: str) -> tuple[dict[Any, Any], yaml.Node | None]:
-    """site.yaml as a mapping (an empty file is an empty one) and its node tree."""
-    data, node = _parse_yaml(_read_text(path, shown), shown)
+@dataclass(frozen=True)
+class _SiteDocument:
+    """site.yaml as read, without its node tree: its mapping, the line of each key and of each
+    redirect's old path, and its duplicate keys (which YAML keeps quietly)."""
+
+    data: dict[Any, Any]
+    lines: dict[str, int]
+    redirects: dict[str, int]
+    duplicates: list[Diagnostic]
+
+
+def _site_document(path: Path, shown: str, cached: bool) -> _SiteDocument:
+    """site.yaml at PATH (shown as SHOWN) as read; when CACHED, from the site's build cache while
+    its text, and trustdocs with what it runs on (PyYAML), are the same: a build after an edit
+    then never loads PyYAML, which took a tenth of such a build to start."""
+    text = _read_text(path, shown)
+    if not cached:
+        return _parsed_document(text, shown)
+    from trustdocs.cache import CACHE_DIR, BuildCache, code_fingerprint, fingerprint, load, store
+
+    cache = BuildCache(path.parent.resolve() / CACHE_DIR)
+    key = fingerprint(CONFIG_NAME, code_fingerprint(), text, shown)
+    document = load(cache, "config", key, _SiteDocument)
+    if document is None:
+        document = _parsed_document(text, shown)
+        store(cache, "config", key, document)
+    return document
+
+
+def _parsed_document(text: str, shown: str) -> _SiteDocument:
+    """site.yaml's TEXT parsed (`_SiteDocument`)."""
+    import yaml
+
+    data, node = _read_site_mapping(text, shown)
+    redirects = None
+    if isinstance(node, yaml.MappingNode):
+        redirects = next((v for k, v in node.value if k.value == "redirects"), None)
+    return _SiteDocument(
+        data, _key_lines(node), _key_lines(redirects), _duplicate_keys(shown, node)
+    )
+
+
+def _read_site_mapping(text: str, shown: str) -> tuple[dict[Any, Any], yaml.Node | None]:
+    """site.yaml's TEXT as a mapping (an empty file is an empty one) and its node tree."""
+    data, node = _parse_yaml(text, shown)
     if data is None:
         return {}, None
     if not isinstance(data, dict):
@@ -421,13 +470,12 @@ def _value_problems(key: str, value: object, shown: str, line: int) -> list[Diag
 
 
 def _redirects(
-    value: object, node: yaml.Node | None, shown: str
+    value: object, lines: dict[str, int], shown: str
 ) -> tuple[tuple[tuple[str, str, int], ...], list[Diagnostic]]:
-    """The `redirects:` map as (old path, page name, line) entries; a non-text entry is an error."""
-    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+    """The `redirects:` map as (old path, page name, line) entries, LINES: each old path's; a
+    non-text entry is an error."""
+    if not isinstance(value, dict):
         return (), []  # absent, or reported as the wrong type
-    entries_node = next((v for k, v in node.value if k.value == "redirects"), None)
-    lines = _key_lines(entries_node)
     entries, problems = [], []
     for old, page in value.items():
         line = lines.get(str(old), 1)
@@ -490,6 +538,8 @@ def base_url_warnings(config: SiteConfig) -> list[Diagnostic]:
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return {}
     lines: dict[str, int] = {}
@@ -500,6 +550,8 @@ def _key_lines(node: yaml.Node | None) -> dict[str, int]:
 
 def _duplicate_keys(shown: str, node: yaml.Node | None) -> list[Diagnostic]:
     """YAML keeps the last of two equal keys without a word; a site must hear of it."""
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return []
     first: dict[str, int] = {}
