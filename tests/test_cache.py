@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import make_site, write_files
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustdocs import cache as cache_module
 from trustdocs.build import build_site
@@ -2681,3 +2683,20 @@ def test_a_build_that_highlights_nothing_anew_never_loads_pygments(tmp_path):
     assert build() == "True"
     page = (root / "site" / "course" / "b.html").read_text(encoding="utf-8")
     assert '<span class="nb">print</span>' in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_a_key_is_written_as_compact_json_writes_its_parts(value):
+    """Keys are the SHA-256 of their parts as JSON (compact, not ASCII-escaped): the encoder made
+    once writes what `json.dumps` writes, for any plain value, so that no key changes with it."""
+    import json
+
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    assert cache_module._key_text(value) == expected
