@@ -853,7 +853,7 @@ class _KnownOutputs:
     the HTML costs to read.
     """
 
-    outputs: PageOutputs  # without the HTML, nor the titles it showed
+    outputs: PageOutputs  # without the HTML, nor what it showed of others (below, and titles)
     shown: str
     framed: str  # what its render asked of the site's tree and files, answered (`FrameAnswers`)
     whole: str  # the whole tree and files then: while the same, the answers are too (a quick check)
@@ -862,6 +862,10 @@ class _KnownOutputs:
     titled: str  # what those titles were (`_titles_shown`)
     # All that any page showed of others then (`FrameAnswers.shown_all`; "": not worked out).
     everything: str
+    # What it showed of other pages, and asked of the tree and files (`RenderedPage`): apart, so
+    # that a build, which never needs them, takes its outputs as they are.
+    uses: frozenset[tuple[str, Aspect]]
+    frame: frozenset[FrameRead]
 
 
 class KeptFields(Mapping[str, Any]):
@@ -936,9 +940,9 @@ def cached_parts(
     answers = frame_answers(snapshot)
     # Nothing any page shows of others changed since it was kept: neither did what it showed.
     same = bool(known.everything) and known.everything == answers.shown_all
-    if not same and known.shown != shown_values(snapshot, known.outputs.rendered.uses):
+    if not same and known.shown != shown_values(snapshot, known.uses):
         return None
-    if known.whole != answers.whole and known.framed != answers.shown(known.outputs.rendered.frame):
+    if known.whole != answers.whole and known.framed != answers.shown(known.frame):
         return None
     titles = _cached_titles(cache, known.titles) if shows else None
     if same:  # the titles its frame showed are as they were: their entry must still be there
@@ -949,10 +953,10 @@ def cached_parts(
     cache.touch("code", known.outputs.rendered.code)  # kept from pruning for a later render
     if titles is None:
         cache.touch("titles", known.titles, once=True)
-        return known.outputs, known.html  # kept without its titles (`keep_outputs`)
+        return known.outputs, known.html  # kept without what it showed (`keep_outputs`)
     rendered = known.outputs.rendered
-    uses = frozenset(map(_shared, rendered.uses))
-    shared = dataclasses.replace(rendered, uses=uses, titles=titles)
+    uses = frozenset(map(_shared, known.uses))
+    shared = dataclasses.replace(rendered, uses=uses, titles=titles, frame=known.frame)
     return dataclasses.replace(known.outputs, rendered=shared), known.html
 
 
@@ -1036,6 +1040,8 @@ def all_shown_known(snapshot: SiteSnapshot) -> None:
 
 def without_what_it_shows(made: PageOutputs) -> PageOutputs:
     """MADE without the pages, titles and questions it showed: a hundred or more for some pages."""
+    if not (made.rendered.uses or made.rendered.titles or made.rendered.frame):
+        return made  # as the cache gives a build its outputs
     shown = dataclasses.replace(
         made.rendered, uses=frozenset(), titles=frozenset(), frame=frozenset()
     )
@@ -1075,7 +1081,10 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         # read, a link or an entry of another secret, is written over), and kept from pruning.
         if _titles_shown(cache, titles, snapshot) is None or not cache.touch("titles", titles):
             store(cache, "titles", titles, names)
-        rendered = dataclasses.replace(outputs.rendered, titles=frozenset(), html=None)
+        shows = (outputs.rendered.uses, outputs.rendered.frame)
+        rendered = dataclasses.replace(
+            outputs.rendered, titles=frozenset(), html=None, uses=frozenset(), frame=frozenset()
+        )
         chapter = kept_fields(outputs.chapter)
         record = kept_fields(outputs.search_record, _RECORD_AT_HAND)
         kept = PageOutputs(rendered, chapter, record)
@@ -1084,7 +1093,7 @@ def keep_outputs(cache: BuildCache, key: str, outputs: PageOutputs, snapshot: Si
         framed = answers.shown(outputs.rendered.frame)
         everything = answers.shown_all if "shown_all" in vars(answers) else ""  # `all_shown_known`
         made = (digest, titles, titled or "", everything)
-        known = _KnownOutputs(kept, shown, framed, answers.whole, *made)
+        known = _KnownOutputs(kept, shown, framed, answers.whole, *made, *shows)
         store(cache, "page", key, known, html.encode())
 
 
