@@ -2700,3 +2700,29 @@ def test_a_key_is_written_as_compact_json_writes_its_parts(value):
 
     expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     assert cache_module._key_text(value) == expected
+
+
+def test_a_build_looks_once_at_each_file_its_cached_pages_read(tmp_path, monkeypatch):
+    """A build after an edit finds what every file its pages read holds when it begins; taking a
+    page's facts from the cache, it asks that again of no file (a thousand lessons read a
+    thousand exercise files), and still equals an uncached build."""
+    from trustdocs import pages as pages_module
+
+    root = make_site(tmp_path / "site", PAGES)
+    config = load_config(root / "site.yaml")
+    assert build_site(config).written
+    looked: list[str] = []
+    read_digest = cache_module.read_digest
+
+    def spy(path, *args, **kwargs):
+        looked.append(path)
+        return read_digest(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "read_digest", spy)
+    monkeypatch.setattr(pages_module, "read_digest", spy)
+    edit(root / "content" / "b.md", "See", "Now see")
+    assert build_site(config).written
+    example = str(root / "content" / "example.js")
+    assert looked.count(example) == 1, looked
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")

@@ -157,7 +157,7 @@ def _last_builds(
     found = recorded.problems(warnings, strict) if recorded else None
     output = config.output_dir
     known = found is not None and now is not None  # a record whose problems stand as they were
-    if known and unchanged_since(recorded, config, site_key, output, now, write):
+    if known and unchanged_since(recorded, config, site_key, output, now, write, cache.reads_seen):
         # Files (sources, outputs) that had not yet settled when it was made.
         learned = with_digests_learned(recorded, now[0])
         learned = ((learned or recorded).settled() if write else None) or learned

@@ -121,6 +121,9 @@ class BuildCache:
         self._touched: set[tuple[str, str]] = set()  # shared entries touched by this build
         self._pack: _Pack | None = None  # see `open_pack`
         self.pack_name = ""  # the pack a build writing its output reads or makes (`open_pack`)
+        # What each file pages read held when this build began (`reads_now`): asked again of
+        # every page whose facts the build takes from the cache (`ParsedPages.reuse`).
+        self.reads_seen: dict[str, str | None] = {}
 
     @property
     def enabled(self) -> bool:
@@ -595,11 +598,16 @@ def reads_fingerprint(reads: Iterable[FileRead]) -> str:
     return fingerprint(*sorted(set(reads), key=lambda read: (read[0], read[1] or "")))
 
 
-def reads_now(reads: Iterable[FileRead], most: int) -> list[FileRead]:
+def reads_now(
+    reads: Iterable[FileRead], most: int, seen: dict[str, str | None] | None = None
+) -> list[FileRead]:
     """The files of READS as they are on disk now, to compare with `reads_fingerprint` (MOST: see
-    `file_digest`)."""
+    `file_digest`); each one's digest is kept in SEEN too."""
     folders: dict[str, str] = {}  # where each folder leads: many files share one
-    return [(path, read_digest(path, most, folders)) for path, _ in reads]
+    now = [(path, read_digest(path, most, folders)) for path, _ in reads]
+    if seen is not None:
+        seen.update(now)
+    return now
 
 
 def read_digest(path: str, most: int, folders: dict[str, str] | None = None) -> str | None:

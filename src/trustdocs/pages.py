@@ -329,9 +329,16 @@ def _still_true(pages: ParsedPages, known: _KnownFacts, folders: dict[str, str] 
     renamed = known.names != pages.names_key  # pages came or went since they were made
     if renamed and not pages.name_sets.still_hold(pages.cache, known.facts, known.names):
         return False
-    most, reads = pages.config.max_include_bytes, known.facts.read_digests
-    if any(read_digest(p, most, folders) != digest for p, digest in reads):
-        return False
+    most, reads, seen = (
+        pages.config.max_include_bytes,
+        known.facts.read_digests,
+        pages.cache.reads_seen,
+    )
+    for path, digest in reads:
+        # As the build found it when it began, when it looked: that is what it builds.
+        now = seen[path] if path in seen else read_digest(path, most, folders)
+        if now != digest:
+            return False
     return all(pages.titles.get(name) == title for name, title in known.titles.items())
 
 

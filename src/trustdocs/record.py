@@ -271,16 +271,22 @@ def unchanged_since(
     output_dir: Path,
     now: tuple[SourceFiles, dict[Path, str]],
     written: bool = True,
+    seen: dict[str, str | None] | None = None,
 ) -> bool:
     """Whether nothing RECORD's build read has changed since (NOW: `sources_now`), and (when it
-    was WRITTEN) its output is still exactly as it wrote it into OUTPUT_DIR."""
+    was WRITTEN) its output is still exactly as it wrote it into OUTPUT_DIR. SEEN: see
+    `reads_now`."""
     files, keys = now
     if len(keys) != len(files.pages):  # a page file that cannot be read: build to report it
         return False
     page_keys = [keys[path] for path in files.pages]
     if (
         inputs_key(
-            config, site_key, files, page_keys, reads_now(record.reads, config.max_include_bytes)
+            config,
+            site_key,
+            files,
+            page_keys,
+            reads_now(record.reads, config.max_include_bytes, seen),
         )
         != record.inputs
     ):
