@@ -2703,14 +2703,16 @@ def test_a_key_is_written_as_compact_json_writes_its_parts(value):
 
 
 def test_a_build_looks_once_at_each_file_its_cached_pages_read(tmp_path, monkeypatch):
-    """A build after an edit finds what every file its pages read holds when it begins; taking a
-    page's facts from the cache, it asks that again of no file (a thousand lessons read a
-    thousand exercise files), and still equals an uncached build."""
+    """A build after an edit finds what every page file and every file its pages read holds
+    when it begins; taking a page's facts from the cache, or keeping its record, it asks that
+    again of no file (a thousand lessons read a thousand exercise files), and still equals an
+    uncached build."""
     from trustdocs import pages as pages_module
 
+    _settling_quickly(monkeypatch)
     root = make_site(tmp_path / "site", PAGES)
     config = load_config(root / "site.yaml")
-    assert build_site(config).written
+    assert _settled_build(config)
     looked: list[str] = []
     read_digest = cache_module.read_digest
 
@@ -2718,11 +2720,24 @@ def test_a_build_looks_once_at_each_file_its_cached_pages_read(tmp_path, monkeyp
         looked.append(path)
         return read_digest(path, *args, **kwargs)
 
+    hashed: list[str] = []  # each page file looked at (its stamp, if not its bytes)
+    file_digest = cache_module.file_digest
+
+    def hash_spy(path, *args, **kwargs):
+        hashed.append(str(path))
+        return file_digest(path, *args, **kwargs)
+
+    from trustdocs import record as record_module
+
     monkeypatch.setattr(cache_module, "read_digest", spy)
     monkeypatch.setattr(pages_module, "read_digest", spy)
+    monkeypatch.setattr(cache_module, "file_digest", hash_spy)
+    monkeypatch.setattr(record_module, "file_digest", hash_spy)
     edit(root / "content" / "b.md", "See", "Now see")
-    assert build_site(config).written
+    assert _settled_build(config)
     example = str(root / "content" / "example.js")
     assert looked.count(example) == 1, looked
+    page = str(root / "content" / "a.md")
+    assert hashed.count(page) == 1, hashed  # found as the build began, and kept for the record
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")

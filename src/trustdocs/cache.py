@@ -762,6 +762,16 @@ def known_digests(paths: Iterable[str]) -> dict[str, KnownDigest]:
     return {path: _DIGESTS[path] for path in paths if path in _DIGESTS}
 
 
+def learn_digests(paths: Iterable[Path | str], most: int | None = None) -> None:
+    """Hash each of PATHS this process knows no digest of (`file_digest`, MOST: see there), for
+    the build record; one it knows is not even looked at: the record's digests are only known
+    with the stamp a file had, and a file changed since is hashed again by the build that finds
+    it so (a build after an edit looked at every page file and every file they read already)."""
+    for path in paths:
+        if str(path) not in _DIGESTS:
+            file_digest(path, most)
+
+
 def remember_digests(known: dict[str, KnownDigest]) -> None:
     """Take the digests an earlier build kept (`known_digests`) as if the files were hashed here."""
     if len(_DIGESTS) + len(known) > _DIGESTS_KEPT:

@@ -25,6 +25,7 @@ from trustdocs.cache import (
     file_digest,
     fingerprint,
     known_digests,
+    learn_digests,
     load,
     reads_fingerprint,
     reads_now,
@@ -166,11 +167,8 @@ def build_record(
     inputs = inputs_key(read.config, site_key, files, page_keys, reads, copied)
     # Each file as it is now: one saved since it was read is read again by the next build. A
     # file too large to include is known by its size alone, never hashed whole (`file_digest`).
-    most = read.config.max_include_bytes
-    for page in files.pages:
-        file_digest(page)  # at once for files this process has hashed already
-    for path, _ in reads:
-        file_digest(Path(path), most)
+    learn_digests(files.pages)
+    learn_digests((path for path, _ in reads), read.config.max_include_bytes)
     return BuildRecord(
         inputs,
         tuple(reads),
