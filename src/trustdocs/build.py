@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustdocs.cache import BuildCache, cache_folder, fingerprint, site_fingerprint
-from trustdocs.config import SiteConfig, base_url_warnings
+from trustdocs.config import SiteConfig, base_url_warnings, keep_site_document
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.files import SourceFiles
 from trustdocs.launch import interrupted
@@ -125,9 +125,10 @@ def _build_site(
         settled = settled_signatures(target, signatures) if written else {}
         made = (site.diagnostics(), late, copied)
         if cache.enabled and ((written and settled is not None) or not write):
-            _keep_record(site, made, settled or {}, target if write else None)
+            digests = {**(fresh.digests if fresh is not None else {}), **site.made.digests}
+            _keep_record(site, made, settled or {}, target if write else None, digests)
         elif cache.enabled and has_errors(diagnostics, strict):  # wrote nothing, as it will again
-            _keep_record(site, made, {}, target, failed=True)
+            _keep_record(site, made, {}, target, {}, failed=True)
     except OSError as exc:
         reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
         shown = display_path(config.config_path)
@@ -163,6 +164,7 @@ def _last_builds(
         learned = ((learned or recorded).settled() if write else None) or learned
         if learned is not None:
             keep_record(cache, site_key, target, learned, recorded)
+        _keep_site_document(cache)
         return recorded, now, (recorded, found)
     # Read only now: a warm build of a site that builds never needs it.
     failed = last_record(cache, site_key, target, failed=True) if write else None
@@ -214,11 +216,13 @@ def _keep_record(
     made: Made,
     settled: dict[str, FileSignature],
     target: Path | None,
+    digests: dict[str, str],
     failed: bool = False,
 ) -> None:
     """Keep the record of SITE's build, which MADE (the problems it found, those only writing
     found, None when not tried, and the files it copied as they were before it copied them),
-    and wrote the SETTLED files into TARGET (None: a check); or, when it FAILED, nothing."""
+    and wrote the SETTLED files into TARGET (None: a check), those written as text or bytes
+    with these DIGESTS (SHA-256); or, when it FAILED, nothing."""
     from trustdocs.snapshot import titles_everywhere  # loaded with the site
 
     # A theme's file saved while the site was built: its assets were copied as they are now,
@@ -227,10 +231,18 @@ def _keep_record(
         return
     everywhere = titles_everywhere(site.snapshot) if site.snapshot else {}
     found, late, copied = made
-    racy = racy_digests(target, settled, site.made.digests) if target is not None else {}
-    wrote = (settled, site.made.digests, everywhere, copied, late, racy)
+    racy = racy_digests(target, settled, digests) if target is not None else {}
+    wrote = (settled, digests, everywhere, copied, late, racy)
     record = build_record(site.site_key, site.read, site.pages.facts, found, *wrote)
     keep_record(site.cache, site.site_key, target, record, failed=failed)
+    if not failed:
+        _keep_site_document(site.cache)
+
+
+def _keep_site_document(cache: BuildCache) -> None:
+    """Keep site.yaml as this build read it anew, now that the build is done (`load_config`)."""
+    if cache.folder is not None:
+        keep_site_document(cache.folder)
 
 
 def _left_alone(

@@ -391,15 +391,29 @@ def _site_document(path: Path, shown: str, cached: bool) -> _SiteDocument:
     text = _read_text(path, shown)
     if not cached:
         return _parsed_document(text, shown)
-    from trustdocs.cache import CACHE_DIR, BuildCache, code_fingerprint, fingerprint, load, store
+    from trustdocs.cache import CACHE_DIR, BuildCache, code_fingerprint, fingerprint, load
 
     cache = BuildCache(path.parent.resolve() / CACHE_DIR)
     key = fingerprint(CONFIG_NAME, code_fingerprint(), text, shown)
     document = load(cache, "config", key, _SiteDocument)
     if document is None:
         document = _parsed_document(text, shown)
-        store(cache, "config", key, document)
+        _UNKEPT[str(cache.folder)] = (key, document)
     return document
+
+
+# site.yaml read anew for a build, by its cache folder: kept once the build is done.
+_UNKEPT: dict[str, tuple[str, _SiteDocument]] = {}
+
+
+def keep_site_document(folder: Path) -> None:
+    """Keep in the build cache FOLDER the site.yaml a build read anew (`load_config`, CACHED),
+    once the build is done: one refused or failed leaves the cache as it was."""
+    from trustdocs.cache import BuildCache, store
+
+    found = _UNKEPT.pop(str(folder), None)
+    if found is not None:
+        store(BuildCache(folder), "config", *found)
 
 
 def _parsed_document(text: str, shown: str) -> _SiteDocument:
