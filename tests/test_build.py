@@ -849,10 +849,10 @@ def test_a_failure_here_stops_the_worker_writing_the_print_page(tmp_path, trustd
     started = _print_page_aside(monkeypatch)
     real = output_folder.FreshOutput.write
 
-    def failing(self, rel, content):
+    def failing(self, rel, content, digest=""):
         if rel.startswith(SEARCH_DIR):
             raise OSError(errno.EIO, "Input/output error", rel)
-        real(self, rel, content)
+        real(self, rel, content, digest)
 
     monkeypatch.setattr(output_folder.FreshOutput, "write", failing)
     run = trustdocs(site, "build")

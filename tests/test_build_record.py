@@ -307,7 +307,7 @@ def test_a_full_disk_while_workers_write_pages_is_an_error_and_keeps_the_previou
     before = digest(site / "site")
     edit(site / "content" / "l3.md", "Text of lesson 3.", "Text of lesson 3, edited.")
 
-    def full(self, rel, content):
+    def full(self, rel, content, digest=""):
         raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / rel))
 
     monkeypatch.setattr(FreshOutput, "write", full)  # workers are forked: they inherit it

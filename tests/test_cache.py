@@ -2741,3 +2741,37 @@ def test_a_build_looks_once_at_each_file_its_cached_pages_read(tmp_path, monkeyp
     assert hashed.count(page) == 1, hashed  # found as the build began, and kept for the record
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
     assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")
+
+
+def test_site_files_written_the_same_are_linked_by_their_digest_unread(tmp_path, monkeypatch):
+    """The search index's files and the theme's assets a build after an edit would write as the
+    last build did are linked to the last build's files by the digest the record keeps, not
+    read to compare; the output equals an uncached build's, and a file changed by hand since
+    is written anew."""
+    from trustdocs import output_folder
+
+    _settling_quickly(monkeypatch)
+    monkeypatch.setattr(output_folder, "RACY_NS", 0)  # no file is written too late to trust
+    root = make_site(tmp_path / "site", MANY_PAGES)
+    config = load_config(root / "site.yaml")
+    assert _settled_build(config)
+    compared: list[str] = []
+    link_if = output_folder._link_if
+    monkeypatch.setattr(
+        output_folder,
+        "_link_if",
+        lambda old, *rest: compared.append(str(old)) or link_if(old, *rest),
+    )
+    style = config.output_dir / "_assets" / "style.css"
+    style.unlink()
+    style.write_text("tampered")
+    edit(content(root, "b.md"), "\n@body\n", "\n@body\nEdited.\n")
+    time.sleep(2 * SETTLED_S)
+    before = {p: p.stat().st_ino for p in config.output_dir.rglob("*.js")}
+    assert build_site(config).written
+    assert compared == [], compared
+    linked = [p for p, inode in before.items() if p.exists() and p.stat().st_ino == inode]
+    assert len(linked) >= len(before) // 2  # all but the edited index files and copies
+    assert style.read_text() != "tampered"
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert fresh.written and digest(config.output_dir) == digest(tmp_path / "fresh")

@@ -698,8 +698,11 @@ def test_text_that_cannot_be_written_is_an_error_and_keeps_the_previous_site(
     monkeypatch.setattr("trustdocs.workers.worker_count", lambda: workers)
     write = FreshOutput.write
 
-    def write_one_unwritable(self, rel, content):
-        write(self, rel, "caf\udcff" if rel == "index.html" else content)
+    def write_one_unwritable(self, rel, content, digest=""):
+        if rel == "index.html":
+            write(self, rel, "caf\udcff")
+        else:
+            write(self, rel, content, digest)
 
     monkeypatch.setattr(FreshOutput, "write", write_one_unwritable)
     run = trustdocs(root, "build", "--no-cache")

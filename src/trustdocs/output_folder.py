@@ -291,11 +291,14 @@ class FreshOutput:
         racy: Mapping[str, tuple[str, int]] | None = None,
     ) -> None:
         self.output_dir = Path(os.path.abspath(output_dir))
-        self.previous = previous or {}  # page file -> as the last build left it, its HTML's digest
+        # File the last build wrote as text or bytes -> as it left it, and the SHA-256 (hex) of
+        # its bytes (of a page, its HTML's digest).
+        self.previous = previous or {}
         # Page files the last build wrote too shortly before its record for their signatures to
         # tell a change (`racy_files`) -> their HTML's digest and their size: linked once their
         # bytes show it.
         self.racy = racy or {}
+        self.digests: dict[str, str] = {}  # file written (as text or bytes) -> its SHA-256 (hex)
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
         prefix = f".{self.output_dir.name}.new-"
@@ -317,8 +320,9 @@ class FreshOutput:
         # After an exchange the fresh folder's name holds the previous site: delete it either way.
         _remove_temporary(self.folder)
 
-    def write(self, rel: str, content: OutputContent) -> None:
-        """Write one file; link it to the previous site's file when that holds the same bytes.
+    def write(self, rel: str, content: OutputContent, digest: str = "") -> None:
+        """Write one file; link it to the previous site's file when that holds the same bytes
+        (DIGEST: their SHA-256, when already known).
 
         Text UTF-8 cannot encode (a lone surrogate the stages before let through) raises OSError
         EILSEQ ("illegal byte sequence"), which the build reports as it does any failed write.
@@ -327,6 +331,14 @@ class FreshOutput:
         try:
             if isinstance(content, str):
                 content = content.encode("utf-8")
+            if isinstance(content, bytes):
+                digest = digest or hashlib.sha256(content).hexdigest()
+                self.digests[rel] = digest
+                # The last build's very file, known by its digest: linked without being read.
+                if rel in self.previous or rel in self.racy:
+                    if not self.link_previous(rel, digest):
+                        write_file(target, content)
+                    return
             old = self.output_dir / rel
             if not (self._own_folders(rel) and _link_if_same(old, target, content)):
                 write_file(target, content)

@@ -57,7 +57,9 @@ class BuildRecord:
     diagnostics: tuple[Diagnostic, ...]
     pages: int
     skipped: int
-    pages_written: dict[str, str]  # output rel path of a page -> the digest of its HTML
+    # Output rel path of a file written as text or bytes -> the SHA-256 of its bytes (of a page,
+    # the digest of its HTML): the next build links it when it would write the same.
+    pages_written: dict[str, str]
     page_keys: dict[str, str]  # page file -> the key of its bytes
     # Page files and files read for pages, each with its stamp when it was hashed: the next build
     # reads only the files whose stamps differ (`file_digest`).
@@ -79,7 +81,8 @@ class BuildRecord:
         return None if self.late is None else found + list(self.late)
 
     def previous_pages(self) -> dict[str, tuple[FileSignature, str]]:
-        """Each page file this build wrote: as it left it, and the digest of its HTML."""
+        """Each page file (and other file of text or bytes) this build wrote: as it left it, and
+        the digest of its HTML (its bytes)."""
         return {
             rel: (self.outputs[rel], digest)
             for rel, digest in self.pages_written.items()

@@ -757,7 +757,7 @@ def make_pages(
             rendered += 1
             assert made.rendered.html is not None
             digests[made.rendered.output] = html_digest(made.rendered.html)
-        keep(made if into is None else _written(made, into))
+        keep(made if into is None else _written(made, into, digests[made.rendered.output]))
     return outputs, rendered, digests
 
 
@@ -768,9 +768,11 @@ def _spooled(made: PageOutputs, spool: Spool) -> PageOutputs:
     return dataclasses.replace(made, chapter=chapter, search_record=record)
 
 
-def _written(made: PageOutputs, into: FreshOutput) -> PageOutputs:
-    """Write a page into the output being made; its outputs without the HTML, which is there now."""
-    into.write(made.rendered.output, made.rendered.html)
+def _written(made: PageOutputs, into: FreshOutput, digest: str) -> PageOutputs:
+    """Write a page (its HTML of DIGEST) into the output being made; its outputs without the
+    HTML, which is there now."""
+    assert made.rendered.html is not None
+    into.write(made.rendered.output, made.rendered.html, digest)
     return with_html(made, None)
 
 
