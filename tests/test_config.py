@@ -117,9 +117,10 @@ def test_site_yaml_read_before_is_taken_from_the_cache_until_its_text_changes(tm
     (tmp_path / "site.yaml").write_text("title: One\nredirects:\n  old.html: a\n")
     script = (
         "import sys\nfrom pathlib import Path\nfrom trustdocs.config import ConfigError, load_config\n"
+        "from trustdocs.cache import BuildCache\n"
         "from trustdocs.config import keep_site_document\n"
         "try:\n    c = load_config(Path(sys.argv[1]), cached=sys.argv[2] == 'yes')\n"
-        "    keep_site_document(Path(sys.argv[1]).parent.resolve() / '.trustdocs-cache')\n"
+        "    keep_site_document(BuildCache(Path(sys.argv[1]).parent.resolve() / '.trustdocs-cache'))\n"
         "    print('yaml' in sys.modules, c.title, c.redirects)\n"
         "except ConfigError as e:\n    print('yaml' in sys.modules, [d.format() for d in e.diagnostics])\n"
     )

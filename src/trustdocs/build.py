@@ -164,7 +164,7 @@ def _last_builds(
         learned = ((learned or recorded).settled() if write else None) or learned
         if learned is not None:
             keep_record(cache, site_key, target, learned, recorded)
-        _keep_site_document(cache)
+        keep_site_document(cache)
         return recorded, now, (recorded, found)
     # Read only now: a warm build of a site that builds never needs it.
     failed = last_record(cache, site_key, target, failed=True) if write else None
@@ -236,13 +236,7 @@ def _keep_record(
     record = build_record(site.site_key, site.read, site.pages.facts, found, *wrote)
     keep_record(site.cache, site.site_key, target, record, failed=failed)
     if not failed:
-        _keep_site_document(site.cache)
-
-
-def _keep_site_document(cache: BuildCache) -> None:
-    """Keep site.yaml as this build read it anew, now that the build is done (`load_config`)."""
-    if cache.folder is not None:
-        keep_site_document(cache.folder)
+        keep_site_document(site.cache)  # site.yaml as this build read it anew
 
 
 def _left_alone(

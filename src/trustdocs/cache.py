@@ -58,7 +58,6 @@ def fingerprint(*parts: object) -> str:
 # one edit at 1,000 lessons more than the hashing (5,000 keys); `JSONEncoder.encode` still makes
 # its C encoder at each call, half the cost of encoding a key: the same encoder, made once.
 _KEY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-_C_ENCODER = json.encoder.c_make_encoder  # None where Python's json has no C accelerator
 
 
 def _key_text(value: object) -> str:
@@ -69,9 +68,9 @@ def _key_text(value: object) -> str:
 
 
 _KEY_C = (
-    None
-    if _C_ENCODER is None
-    else _C_ENCODER(
+    None  # where Python's json has no C accelerator
+    if json.encoder.c_make_encoder is None
+    else json.encoder.c_make_encoder(
         None,  # no check for cycles: keys are made of plain values (`_canonical`)
         _KEY_ENCODER.default,
         json.encoder.encode_basestring,
@@ -1120,15 +1119,14 @@ class _Pack:
         if not self.adding:
             return
         values = _values(self.adding)
+        self.adding, self.adding_bytes = {}, 0
         if not values:
-            self.adding, self.adding_bytes = {}, 0
             return
         payload = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
         chunk = hashlib.sha256(payload).hexdigest()
         cache.put(CHUNK_KIND, chunk, payload)
         self.made.append((chunk, tuple(values)))
         self.packed.update(values)
-        self.adding, self.adding_bytes = {}, 0
 
     def kept_listing(self, cache: BuildCache) -> tuple[object, ...]:
         """Of a pack being made: its chunks, the last one kept now, each with its entries not

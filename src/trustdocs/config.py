@@ -27,6 +27,8 @@ from trustdocs.diagnostics import (
 if TYPE_CHECKING:
     import yaml
 
+    from trustdocs.cache import BuildCache
+
 CONFIG_NAME = "site.yaml"
 SERVE_HOST = "127.0.0.1"  # the preview answers this machine only, unless told otherwise
 SERVE_PORT = 8000
@@ -406,14 +408,14 @@ def _site_document(path: Path, shown: str, cached: bool) -> _SiteDocument:
 _UNKEPT: dict[str, tuple[str, _SiteDocument]] = {}
 
 
-def keep_site_document(folder: Path) -> None:
-    """Keep in the build cache FOLDER the site.yaml a build read anew (`load_config`, CACHED),
-    once the build is done: one refused or failed leaves the cache as it was."""
-    from trustdocs.cache import BuildCache, store
+def keep_site_document(cache: BuildCache) -> None:
+    """Keep in the build CACHE the site.yaml a build read anew (`load_config`, CACHED), once the
+    build is done: one refused or failed leaves the cache as it was."""
+    from trustdocs.cache import store
 
-    found = _UNKEPT.pop(str(folder), None)
+    found = _UNKEPT.pop(str(cache.folder), None) if cache.folder is not None else None
     if found is not None:
-        store(BuildCache(folder), "config", *found)
+        store(cache, "config", *found)
 
 
 def _parsed_document(text: str, shown: str) -> _SiteDocument:

@@ -329,12 +329,8 @@ def _still_true(pages: ParsedPages, known: _KnownFacts, folders: dict[str, str] 
     renamed = known.names != pages.names_key  # pages came or went since they were made
     if renamed and not pages.name_sets.still_hold(pages.cache, known.facts, known.names):
         return False
-    most, reads, seen = (
-        pages.config.max_include_bytes,
-        known.facts.read_digests,
-        pages.cache.reads_seen,
-    )
-    for path, digest in reads:
+    most, seen = pages.config.max_include_bytes, pages.cache.reads_seen
+    for path, digest in known.facts.read_digests:
         # As the build found it when it began, when it looked: that is what it builds.
         now = seen[path] if path in seen else read_digest(path, most, folders)
         if now != digest:
