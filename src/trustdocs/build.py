@@ -67,11 +67,16 @@ def build_site(
     write: bool = True,
     strict: bool = False,
     use_cache: bool = True,
+    keep: list[object] | None = None,
 ) -> BuildResult:
-    """Build the site; write it (atomically) only when there is no error (or warning, if strict)."""
+    """Build the site; write it (atomically) only when there is no error (or warning, if strict).
+    KEEP: where the site built is put, for a caller that ends its process at once, sparing it the
+    freeing of every page's objects (20 ms of a build after one edit at 1,000 lessons)."""
     frozen = gc.get_freeze_count()
     try:
-        return _build_site(config, output_dir, write=write, strict=strict, use_cache=use_cache)
+        return _build_site(
+            config, output_dir, write=write, strict=strict, use_cache=use_cache, keep=keep
+        )
     finally:
         # A few-edit build froze what it loaded (`out_of_collection`), and with it whatever
         # garbage cycles were left then: given back to the collector once the build is done, or
@@ -87,6 +92,7 @@ def _build_site(
     write: bool,
     strict: bool,
     use_cache: bool,
+    keep: list[object] | None = None,
 ) -> BuildResult:
     started = time.perf_counter()
     config = _aimed(config, output_dir)
@@ -105,6 +111,8 @@ def _build_site(
     from trustdocs.workers import worker_count
 
     site = Site(config, cache)
+    if keep is not None:
+        keep.append(site)
     diagnostics, written, signatures = [], False, {}
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     try:

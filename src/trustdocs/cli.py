@@ -324,10 +324,14 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "deploy":
         return _deploy(config, args, strict)
     if args.command == "check":
-        result = build_site(config, write=False, strict=strict, use_cache=not args.no_cache)
+        result = build_site(
+            config, write=False, strict=strict, use_cache=not args.no_cache, keep=_built()
+        )
         verb = "checked"
     else:
-        result = build_site(config, args.output, strict=strict, use_cache=not args.no_cache)
+        result = build_site(
+            config, args.output, strict=strict, use_cache=not args.no_cache, keep=_built()
+        )
         verb = "built" if result.written else "not built:"
         if result.usage_problem is not None:
             print_report(Report([result.usage_problem], "", failed=True), report_format)
@@ -340,6 +344,17 @@ def _run(argv: list[str] | None) -> int:
     failed = has_errors(result.diagnostics, strict)
     print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
     return EXIT_CONTENT if failed else EXIT_OK
+
+
+_BUILT: list[object] = []  # the site of the command's build: see `_built`
+
+
+def _built() -> list[object]:
+    """Where the command's build puts its site, never freed: the command ends right after, at
+    once (`launch.exit_now`). Only the last one is held: a process that runs commands one after
+    another (the tests) frees each when it runs the next."""
+    _BUILT.clear()
+    return _BUILT
 
 
 def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
