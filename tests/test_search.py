@@ -459,10 +459,43 @@ def test_a_patched_index_keeps_the_merged_words_of_unchanged_pages_from_pruning(
     patching.prune()
     pages[6] = {**many_records[141], "url": pages[6]["url"]}
     merges = mock.patch.object(search, "_merge_postings", wraps=search._merge_postings)
-    with mock.patch.object(search, "PATCHED_MOST", 0), merges as merged:
+    never = mock.patch.multiple(search, PATCHED_MOST=0, KEPT_PATCH_MOST=0)  # merged anew
+    with never, merges as merged:
         found = search_index_files(pages, BuildCache(tmp_path))
     assert found == search_index_files(pages)
     assert merged.call_count == 2  # the edited block's text and headings; the others read back
+
+
+def test_one_page_saved_again_and_again_leaves_the_index_kept_as_it_is(many_records, tmp_path):
+    """An author saving one lesson again and again: each build patches the index kept for that
+    page alone, and does not keep its own (writing every word's entry again cost more than the
+    patch); once a second page differs from it, the patched index is kept in its place. The
+    files are those of an index assembled from scratch all along."""
+    from trustdocs import search
+    from trustdocs.cache import BuildCache
+
+    pages = [{**r, "url": f"u{n:03}.html"} for n, r in enumerate(many_records[:80])]
+    search_index_files(pages, BuildCache(tmp_path))
+    pages[5] = {**many_records[100], "url": pages[5]["url"]}
+    search_index_files(pages, BuildCache(tmp_path))  # words counted: kept once
+    stores = mock.patch.object(search, "store", wraps=search.store)
+    no_merge = mock.patch.object(search, "_assembled", side_effect=AssertionError)
+    for other in (101, 102, 103):
+        pages[5] = {**many_records[other], "url": pages[5]["url"]}
+        with stores as stored, no_merge:
+            found = search_index_files(pages, BuildCache(tmp_path))
+        assert stored.call_count == 0
+        assert found == search_index_files(pages)
+    pages[9] = {**many_records[104], "url": pages[9]["url"]}
+    with stores as stored, no_merge:
+        found = search_index_files(pages, BuildCache(tmp_path))
+    assert stored.call_count == 1
+    assert found == search_index_files(pages)
+    pages[9] = {**many_records[105], "url": pages[9]["url"]}
+    with stores as stored, no_merge:
+        found = search_index_files(pages, BuildCache(tmp_path))
+    assert stored.call_count == 0  # page 9 alone differs from the index kept
+    assert found == search_index_files(pages)
 
 
 def test_a_cached_index_takes_any_text_an_uncached_one_takes(many_records, tmp_path):

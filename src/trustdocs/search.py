@@ -418,10 +418,10 @@ def search_index_files(
     pages = sorted(records, key=lambda r: r["url"])
     files, digests = _text_files(pages)
     key = _index_key([r["url"] for r in pages]) if cache is not None and cache.enabled else ""
-    index, changed = _patched(pages, digests, cache, key) if key else (None, True)
+    index, kept_anew = _patched(pages, digests, cache, key) if key else (None, True)
     if index is None:
         index = _assembled(pages, digests, cache)
-    if key and changed:
+    if key and kept_anew:
         store(cache, "search", key, index)  # type: ignore[arg-type]
     shards, firsts = _shards(index)
     files.update(
@@ -476,32 +476,41 @@ def _assembled(
     return _Index(digests, words, None, entries, stems)
 
 
-# Pages whose records may differ from the last index's for it to be patched, at most: each costs
-# the entries of its words' stems, decoded and written again, and the commonest words' are long.
+# Pages whose records may differ from the last build's for the last index to be patched, at most
+# (and from the index kept, KEPT_PATCH_MOST more): each costs the entries of its words' stems,
+# decoded and written again, and the commonest words' are long.
 PATCHED_MOST = 32
 PATCHED_SHARE = 16  # nor more than one page in this many
+# Pages whose records may differ from the index kept for it to be kept as it is, at most: an
+# author saving one lesson again and again has each build patch that page alone, and keeping
+# the patched index (every word's entry, pickled and written) cost more than the patch.
+KEPT_PATCH_MOST = 1
 
 
 def _patched(
     pages: Sequence[SearchRecord], digests: list[str], cache: BuildCache | None, key: str
 ) -> tuple[_Index | None, bool]:
-    """The last index assembled of the same pages (KEY) in CACHE, patched to PAGES' records
-    (whose DIGESTS those are), and whether it changed; None when there is none, or too many
-    records changed (PATCHED_MOST, PATCHED_SHARE)."""
+    """The last index kept of the same pages (KEY) in CACHE, patched to PAGES' records (whose
+    DIGESTS those are), and whether to keep it in place of that one (it differs from it in more
+    than KEPT_PATCH_MOST pages, or it counts words that one had not counted); None when there is
+    none, or too many records changed (PATCHED_MOST, PATCHED_SHARE)."""
     assert cache is not None  # KEY is only made for a cache
     index = load(cache, "search", key, _Index)
     if index is None or len(index.digests) != len(pages):
         return None, True
     changed = [n for n, (a, b) in enumerate(zip(digests, index.digests, strict=True)) if a != b]
-    if len(changed) > min(PATCHED_MOST, max(1, len(pages) // PATCHED_SHARE)):
+    # The index kept may already lag the last build's by KEPT_PATCH_MOST pages.
+    if len(changed) > min(PATCHED_MOST, max(1, len(pages) // PATCHED_SHARE)) + KEPT_PATCH_MOST:
         return None, True
     # The blocks of merged words a build after other changes reads: used, so pruning keeps them.
     for block in _blocks(pages):
         cache.touch("search", _block_key(digests[block]))
-    if changed:
-        _patch(index, {n: dict(pages[n]) for n in changed})
-        index.digests = digests
-    return index, bool(changed)
+    if not changed:
+        return index, False
+    uncounted = index.counts is None
+    _patch(index, {n: dict(pages[n]) for n in changed})
+    index.digests = digests
+    return index, uncounted or len(changed) > KEPT_PATCH_MOST
 
 
 def _patch(index: _Index, records: dict[int, SearchRecord]) -> None:
