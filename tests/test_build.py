@@ -787,6 +787,34 @@ def test_a_print_page_written_aside_equals_one_written_in_turn(tmp_path, trustdo
     assert "A sentence added." in (aside / "site" / "print.html").read_text()
 
 
+def test_a_print_page_written_aside_is_not_read_back_for_the_record(
+    tmp_path, trustdocs, monkeypatch
+):
+    """The worker that writes the print page hashes it as it writes it: the build's record takes
+    that digest, and the build does not read the page back to hash it (7 MB at 1,000 lessons)."""
+    from trustdocs import record
+
+    site = make_site(tmp_path, CONSULTING)
+    started = _print_page_aside(monkeypatch)
+    read_back: list[str] = []
+    real = record.content_digest
+
+    def spy(path):
+        read_back.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(record, "content_digest", spy)
+    assert trustdocs(site, "build").code == 0
+    assert started and "print.html" not in read_back
+    assert read_back  # files written moments before the record are read: the spy sees them
+    page = site / "content" / "consulting" / "kickoff.md"
+    page.write_text(page.read_text().replace("@body\n", "@body\nA sentence added.\n"))
+    read_back.clear()
+    assert trustdocs(site, "build").code == 0
+    assert len(started) == 2 and "print.html" not in read_back
+    assert "A sentence added." in (site / "site" / "print.html").read_text()
+
+
 def test_a_print_template_failing_aside_is_reported_and_keeps_the_output(
     tmp_path, trustdocs, monkeypatch
 ):

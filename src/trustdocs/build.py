@@ -278,7 +278,11 @@ def _write_outputs(site: Site, fresh: FreshOutput | None) -> list[Diagnostic]:
             for rel, content in sorted(site.output_files().items()):
                 if printing is None or rel != PRINT_PAGE:
                     fresh.write(rel, content)
-            problem = printing.result() if printing is not None else None
+            problem = None
+            if printing is not None:
+                problem, digest = printing.result()
+                if digest is not None:  # the worker's own record of what it wrote
+                    fresh.digests[PRINT_PAGE] = digest
     except TemplateFailed as failed:
         return [failed.diagnostic]
     return [] if problem is None else [problem]
@@ -302,12 +306,13 @@ def _print_page_aside(site: Site, fresh: FreshOutput) -> contextlib.AbstractCont
 
 def _print_page_written(
     site: Site, snapshot: SiteSnapshot, fresh: FreshOutput
-) -> Diagnostic | None:
-    """Write the print page into FRESH (in a worker); the problem of its template, or None."""
+) -> tuple[Diagnostic | None, str | None]:
+    """Write the print page into FRESH (in a worker); the problem of its template, or None, and
+    the digest of what it wrote (None: nothing), which the record keeps."""
     from trustdocs.render import TemplateFailed  # loaded with the site
 
     try:
         fresh.write(PRINT_PAGE, site.made.print_page(snapshot))
     except TemplateFailed as failed:
-        return failed.diagnostic
-    return None
+        return failed.diagnostic, None
+    return None, fresh.digests.get(PRINT_PAGE)

@@ -118,11 +118,13 @@ def _written_by_trustdocs(folder: Path) -> bool:
 # --- writing --------------------------------------------------------------------------------------
 
 
-def write_file(target: Path, content: OutputContent) -> None:
-    """Write one output file: text as UTF-8, bytes as they are, a Path by copying it."""
+def write_file(target: Path, content: OutputContent) -> str | None:
+    """Write one output file: text as UTF-8, bytes as they are, a Path by copying it; the SHA-256
+    (hex) of the bytes of streamed text, hashed as they are written (None for anything else)."""
     if isinstance(content, Path):
         shutil.copyfile(content, target)
     elif isinstance(content, Streamed):
+        digest = hashlib.sha256()
         with open(target, "wb") as out:
             batch: list[str] = []
             size = 0
@@ -130,9 +132,14 @@ def write_file(target: Path, content: OutputContent) -> None:
                 batch.append(piece)
                 size += len(piece)
                 if size >= STREAM_BATCH:
-                    out.write("".join(batch).encode("utf-8"))
+                    data = "".join(batch).encode("utf-8")
+                    digest.update(data)
+                    out.write(data)
                     batch, size = [], 0
-            out.write("".join(batch).encode("utf-8"))
+            data = "".join(batch).encode("utf-8")
+            digest.update(data)
+            out.write(data)
+        return digest.hexdigest()
     elif isinstance(content, str):
         target.write_bytes(content.encode("utf-8"))
     else:
@@ -341,7 +348,9 @@ class FreshOutput:
                     return
             old = self.output_dir / rel
             if not (self._own_folders(rel) and _link_if_same(old, target, content)):
-                write_file(target, content)
+                streamed = write_file(target, content)
+                if streamed is not None:  # the print page: known without being read again
+                    self.digests[rel] = streamed
         except UnicodeEncodeError as exc:
             surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
             raise OSError(errno.EILSEQ, f"text UTF-8 cannot encode ({surrogate})", rel) from None
