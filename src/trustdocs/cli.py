@@ -246,10 +246,12 @@ def summary_line(verb: str, result: BuildResult) -> str:
     return ", ".join(parts)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `trustdocs` command: any unexpected exception is a short report, exit 70."""
+def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
+    """Entry point of the `trustdocs` command: any unexpected exception is a short report, exit 70.
+    KEEP: where a build puts its site, for a caller that ends the process right after without
+    freeing it (`launch.main`)."""
     try:
-        return _run(argv)
+        return _run(argv, keep)
     except KeyboardInterrupt:
         print("\ntrustdocs: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -286,7 +288,7 @@ def _internal_error(exc: Exception, argv: list[str] | None) -> int:
     return EXIT_INTERNAL
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "new":
         return _new_course(args.folder, args.title)
@@ -325,12 +327,12 @@ def _run(argv: list[str] | None) -> int:
         return _deploy(config, args, strict)
     if args.command == "check":
         result = build_site(
-            config, write=False, strict=strict, use_cache=not args.no_cache, keep=_built()
+            config, write=False, strict=strict, use_cache=not args.no_cache, keep=keep
         )
         verb = "checked"
     else:
         result = build_site(
-            config, args.output, strict=strict, use_cache=not args.no_cache, keep=_built()
+            config, args.output, strict=strict, use_cache=not args.no_cache, keep=keep
         )
         verb = "built" if result.written else "not built:"
         if result.usage_problem is not None:
@@ -344,17 +346,6 @@ def _run(argv: list[str] | None) -> int:
     failed = has_errors(result.diagnostics, strict)
     print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
     return EXIT_CONTENT if failed else EXIT_OK
-
-
-_BUILT: list[object] = []  # the site of the command's build: see `_built`
-
-
-def _built() -> list[object]:
-    """Where the command's build puts its site, never freed: the command ends right after, at
-    once (`launch.exit_now`). Only the last one is held: a process that runs commands one after
-    another (the tests) frees each when it runs the next."""
-    _BUILT.clear()
-    return _BUILT
 
 
 def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:

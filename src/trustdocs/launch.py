@@ -47,8 +47,9 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\ntrustdocs: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    built: list[object] = []  # the build's site: the process ends without freeing it
     try:
-        code = run()
+        code = run(keep=built)
     except SystemExit as stop:  # --help, --version and bad usage: argparse ends the command
         if not isinstance(stop.code, int | None):
             raise
