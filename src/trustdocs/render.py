@@ -656,8 +656,14 @@ class _Chapters(Sequence[dict[str, object]]):
     def __getitem__(self, index: slice) -> list[dict[str, object]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, object] | list[dict[str, object]]:
         if isinstance(index, slice):
-            return [dict(chapter) for chapter in self._chapters[index]]
-        return dict(self._chapters[index])
+            return [_plain_chapter(chapter) for chapter in self._chapters[index]]
+        return _plain_chapter(self._chapters[index])
+
+
+def _plain_chapter(chapter: Mapping[str, object]) -> dict[str, object]:
+    """CHAPTER as a dict of its own; a kept one's fields copied at once, not asked one by one (the
+    print page asks every chapter twice: its contents, then its body)."""
+    return chapter.plain() if type(chapter) is KeptFields else dict(chapter)
 
 
 def _as_list(value: object) -> list[Any]:
@@ -903,6 +909,10 @@ class KeptFields(Mapping[str, Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return KeptFields, (self._data, self._at_hand)
+
+    def plain(self) -> dict[str, Any]:
+        """The fields, as a dict of their own."""
+        return dict(self._fields())
 
 
 _NOT_AT_HAND = object()
