@@ -606,6 +606,35 @@ def test_a_build_that_finds_nothing_changed_keeps_the_record_another_build_wrote
     assert "Text of A, edited." in (site / "site" / "course" / "a.html").read_text()
 
 
+@pytest.mark.parametrize("racy", [True, False], ids=["moments-after", "settled"])
+def test_a_copied_file_unchanged_since_the_last_build_is_linked_not_copied_again(
+    trustdocs, site, monkeypatch, racy
+):
+    """A file the site copies (an image, a download), unchanged since the last build, is the
+    last build's very file in the next output: linked, not copied again at every edit of a page
+    (moments after that build, once its bytes are checked). Changed, it is copied anew; its copy
+    in the output changed, it is copied anew too."""
+    from trustdocs import output_folder
+
+    if not racy:
+        monkeypatch.setattr(output_folder, "RACY_NS", 0)  # every file settled at once
+    copy = site / "site" / "notes.txt"
+    assert trustdocs(site, "build").code == 0
+    first = copy.stat().st_ino
+    edit(site / "content" / "a.md", "@body\n", "@body\nText of A, edited.\n")
+    assert trustdocs(site, "build").code == 0
+    assert copy.stat().st_ino == first and copy.read_text() == "copied as it is\n"
+    (site / "content" / "notes.txt").write_text("changed\n")
+    assert trustdocs(site, "build").code == 0
+    assert copy.stat().st_ino != first and copy.read_text() == "changed\n"
+    edit(site / "content" / "a.md", "@body\n", "@body\nOnce more.\n")
+    shown = copy.stat()
+    copy.write_text("chang3\n")  # the same size, its times put back: its change time moved
+    os.utime(copy, ns=(shown.st_atime_ns, shown.st_mtime_ns))
+    assert trustdocs(site, "build").code == 0
+    assert copy.read_text() == "changed\n"
+
+
 def test_a_copied_file_saved_while_the_build_writes_is_copied_again_by_the_next(
     trustdocs, site, monkeypatch
 ):

@@ -117,7 +117,11 @@ def _build_site(
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     try:
         with contextlib.ExitStack() as stack:
-            fresh = stack.enter_context(_fresh_output(recorded, target)) if write else None
+            fresh = (
+                stack.enter_context(_fresh_output(recorded, target, cache.enabled))
+                if write
+                else None
+            )
             here = _loaded_here(recorded, now, cache, site_key, target) if write else False
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
@@ -186,12 +190,13 @@ def _last_builds(
     return recorded, now, None
 
 
-def _fresh_output(recorded: BuildRecord | None, target: Path) -> FreshOutput:
-    """The fresh folder a build writes TARGET's next site into, knowing the page files the last
-    build (RECORDED) wrote there, which it may link."""
+def _fresh_output(recorded: BuildRecord | None, target: Path, recording: bool) -> FreshOutput:
+    """The fresh folder a build writes TARGET's next site into, knowing the files the last
+    build (RECORDED) wrote there, which it may link; RECORDING: this build keeps a record (the
+    digests of its copies too)."""
     previous = recorded.previous_pages() if recorded is not None else {}
     racy = recorded.racy_pages() if recorded is not None else {}
-    return FreshOutput(target, previous, racy)
+    return FreshOutput(target, previous, racy, copies_known=recording)
 
 
 def _loaded_here(

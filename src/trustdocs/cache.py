@@ -742,6 +742,16 @@ def file_digest(
     return digest
 
 
+def still_as_hashed(path: Path | str) -> bool:
+    """Whether the file at PATH is as `file_digest` found it settled: the digest it kept still
+    holds (any write since moved the file's times)."""
+    known = _DIGESTS.get(str(path))
+    try:
+        return known is not None and known[0] == _stamp(os.stat(path))
+    except OSError:
+        return False
+
+
 def _opened(path: str | Path) -> tuple[int, os.stat_result] | None:
     """PATH opened for reading without waiting (a FIFO never answers a blocking open), and what
     it is; None when it cannot be opened."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from trustdocs.cache import CACHE_DIR
+from trustdocs.cache import CACHE_DIR, HASHED, file_digest, still_as_hashed
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.urls import ASSETS_DIR
@@ -296,8 +296,12 @@ class FreshOutput:
         output_dir: Path,
         previous: Mapping[str, tuple[FileSignature, str]] | None = None,
         racy: Mapping[str, tuple[str, int]] | None = None,
+        copies_known: bool = False,
     ) -> None:
         self.output_dir = Path(os.path.abspath(output_dir))
+        # Whether the digests of copied files are worked out, for the next build to link them
+        # (a build that keeps no record never needs them).
+        self.copies_known = copies_known
         # File the last build wrote as text or bytes -> as it left it, and the SHA-256 (hex) of
         # its bytes (of a page, its HTML's digest).
         self.previous = previous or {}
@@ -305,7 +309,8 @@ class FreshOutput:
         # tell a change (`racy_files`) -> their HTML's digest and their size: linked once their
         # bytes show it.
         self.racy = racy or {}
-        self.digests: dict[str, str] = {}  # file written (as text or bytes) -> its SHA-256 (hex)
+        # File written (as text or bytes, or copied when COPIES_KNOWN) -> its SHA-256 (hex).
+        self.digests: dict[str, str] = {}
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
         prefix = f".{self.output_dir.name}.new-"
@@ -346,6 +351,9 @@ class FreshOutput:
                     if not self.link_previous(rel, digest):
                         write_file(target, content)
                     return
+            if isinstance(content, Path) and self.copies_known:
+                self._copy(rel, content, target)
+                return
             old = self.output_dir / rel
             if not (self._own_folders(rel) and _link_if_same(old, target, content)):
                 streamed = write_file(target, content)
@@ -354,6 +362,24 @@ class FreshOutput:
         except UnicodeEncodeError as exc:
             surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
             raise OSError(errno.EILSEQ, f"text UTF-8 cannot encode ({surrogate})", rel) from None
+
+    def _copy(self, rel: str, source: Path, target: Path) -> None:
+        """Copy SOURCE to REL, or link the last build's copy when that holds the very bytes
+        SOURCE holds now (known by its stamp once hashed: a course's images are not copied at
+        every build); the digest of what REL holds, for the next build."""
+        known = file_digest(source)  # kept by the record: the next build reads no source again
+        hashed = known[len(HASHED) :] if known is not None and known.startswith(HASHED) else None
+        listed = rel in self.previous or rel in self.racy
+        if hashed is not None and listed and self.link_previous(rel, hashed):
+            self.digests[rel] = hashed
+            return
+        write_file(target, source)
+        # The source's digest when it had settled and is still as it was hashed; else what was
+        # copied, read back from the fresh folder (which nothing else writes).
+        digest = hashed if hashed is not None and still_as_hashed(source) else None
+        digest = digest or content_digest(target)
+        if digest is not None:
+            self.digests[rel] = digest
 
     def _target(self, rel: str) -> str:
         """Where REL goes in the fresh folder, its folder made."""

@@ -201,8 +201,9 @@ def racy_digests(
 
 
 def _hashed(files: SourceFiles, reads: Iterable[FileRead]) -> list[str]:
-    """The files whose digests a record keeps: the page files and the files pages read."""
-    return [*map(str, files.pages), *(path for path, _ in reads)]
+    """The files whose digests a record keeps: the page files, the files pages read, and those
+    copied whose digests the build worked out (the next build knows them by their stamps)."""
+    return [*map(str, files.pages), *(path for path, _ in reads), *map(str, files.copies.values())]
 
 
 CopySignature = tuple[FileSignature | None, ...]  # `_signature`
