@@ -74,8 +74,9 @@ def build_site(
     freeing of every page's objects (20 ms of a build after one edit at 1,000 lessons)."""
     frozen = gc.get_freeze_count()
     try:
+        kept = keep if keep is not None else []  # freed as it returns
         return _build_site(
-            config, output_dir, write=write, strict=strict, use_cache=use_cache, keep=keep
+            config, output_dir, write=write, strict=strict, use_cache=use_cache, keep=kept
         )
     finally:
         # A few-edit build froze what it loaded (`out_of_collection`), and with it whatever
@@ -92,7 +93,7 @@ def _build_site(
     write: bool,
     strict: bool,
     use_cache: bool,
-    keep: list[object] | None = None,
+    keep: list[object],
 ) -> BuildResult:
     started = time.perf_counter()
     config = _aimed(config, output_dir)
@@ -111,17 +112,12 @@ def _build_site(
     from trustdocs.workers import worker_count
 
     site = Site(config, cache)
-    if keep is not None:
-        keep.append(site)
+    keep.append(site)
     diagnostics, written, signatures = [], False, {}
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     try:
         with contextlib.ExitStack() as stack:
-            fresh = (
-                stack.enter_context(_fresh_output(recorded, target, cache.enabled))
-                if write
-                else None
-            )
+            fresh = stack.enter_context(_fresh_output(recorded, target, cache)) if write else None
             here = _loaded_here(recorded, now, cache, site_key, target) if write else False
             shown = recorded.everywhere if recorded is not None else None
             site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
@@ -190,13 +186,13 @@ def _last_builds(
     return recorded, now, None
 
 
-def _fresh_output(recorded: BuildRecord | None, target: Path, recording: bool) -> FreshOutput:
+def _fresh_output(recorded: BuildRecord | None, target: Path, cache: BuildCache) -> FreshOutput:
     """The fresh folder a build writes TARGET's next site into, knowing the files the last
-    build (RECORDED) wrote there, which it may link; RECORDING: this build keeps a record (the
+    build (RECORDED) wrote there, which it may link; with a CACHE, the build keeps a record (the
     digests of its copies too)."""
     previous = recorded.previous_pages() if recorded is not None else {}
     racy = recorded.racy_pages() if recorded is not None else {}
-    return FreshOutput(target, previous, racy, copies_known=recording)
+    return FreshOutput(target, previous, racy, copies_known=cache.enabled)
 
 
 def _loaded_here(

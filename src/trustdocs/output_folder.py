@@ -352,7 +352,9 @@ class FreshOutput:
                         write_file(target, content)
                     return
             if isinstance(content, Path) and self.copies_known:
-                self._copy(rel, content, target)
+                digest = _copied(self, rel, content, target)
+                if digest is not None:
+                    self.digests[rel] = digest
                 return
             old = self.output_dir / rel
             if not (self._own_folders(rel) and _link_if_same(old, target, content)):
@@ -362,24 +364,6 @@ class FreshOutput:
         except UnicodeEncodeError as exc:
             surrogate = f"lone surrogate U+{ord(exc.object[exc.start]):04X}"
             raise OSError(errno.EILSEQ, f"text UTF-8 cannot encode ({surrogate})", rel) from None
-
-    def _copy(self, rel: str, source: Path, target: Path) -> None:
-        """Copy SOURCE to REL, or link the last build's copy when that holds the very bytes
-        SOURCE holds now (known by its stamp once hashed: a course's images are not copied at
-        every build); the digest of what REL holds, for the next build."""
-        known = file_digest(source)  # kept by the record: the next build reads no source again
-        hashed = known[len(HASHED) :] if known is not None and known.startswith(HASHED) else None
-        listed = rel in self.previous or rel in self.racy
-        if hashed is not None and listed and self.link_previous(rel, hashed):
-            self.digests[rel] = hashed
-            return
-        write_file(target, source)
-        # The source's digest when it had settled and is still as it was hashed; else what was
-        # copied, read back from the fresh folder (which nothing else writes).
-        digest = hashed if hashed is not None and still_as_hashed(source) else None
-        digest = digest or content_digest(target)
-        if digest is not None:
-            self.digests[rel] = digest
 
     def _target(self, rel: str) -> str:
         """Where REL goes in the fresh folder, its folder made."""
@@ -444,6 +428,23 @@ class FreshOutput:
         elif not _exchange(self.folder, self.output_dir):
             _swap_in_two_steps(self.folder, self.output_dir)
         return written
+
+
+def _copied(fresh: FreshOutput, rel: str, source: Path, target: Path) -> str | None:
+    """Copy SOURCE to REL in FRESH, or link the last build's copy when that holds the very bytes
+    SOURCE holds now (known by its stamp once hashed: a course's images are not copied at every
+    build); the digest of what REL holds (None: not known), for the next build."""
+    known = file_digest(source)  # kept by the record: the next build reads no source again
+    hashed = known[len(HASHED) :] if known is not None and known.startswith(HASHED) else None
+    listed = rel in fresh.previous or rel in fresh.racy
+    if hashed is not None and listed and fresh.link_previous(rel, hashed):
+        return hashed
+    write_file(target, source)
+    # The source's digest when it had settled and is still as it was hashed; else what was
+    # copied, read back from the fresh folder (which nothing else writes).
+    if hashed is not None and still_as_hashed(source):
+        return hashed
+    return content_digest(target)
 
 
 def write_output(output_dir: Path, files: dict[str, OutputContent]) -> dict[str, FileSignature]:
