@@ -657,6 +657,35 @@ def test_a_copied_file_saved_while_the_build_writes_is_copied_again_by_the_next(
     assert (site / "site" / "notes.txt").read_text() == "saved while the build wrote\n"
 
 
+def test_a_copy_changed_in_the_fresh_output_is_not_recorded_as_what_the_build_copied(
+    trustdocs, site, monkeypatch
+):
+    """The digest a build records for a file it copies is that of the bytes it copied, not of
+    what its copy holds when looked at again: a copy changed in the output being built (its size
+    kept) is copied anew by the next build, not linked as if it were the source's."""
+    from trustdocs import cache as cache_module
+    from trustdocs import output_folder
+
+    write_file = output_folder.write_file
+
+    def changed_once_copied(target, content):
+        digest = write_file(target, content)
+        if isinstance(content, Path) and content.name == "notes.txt":
+            target.write_text("c0pied as it is\n")  # the same size
+        return digest
+
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", 10**18)  # the source has not settled
+    monkeypatch.setattr(output_folder, "write_file", changed_once_copied)
+    assert trustdocs(site, "build").code == 0
+    monkeypatch.setattr(output_folder, "write_file", write_file)
+    monkeypatch.setattr(output_folder, "RACY_NS", 0)  # the output's files settled at once
+    monkeypatch.setattr(cache_module, "_SETTLED_NS", -1)  # and the sources
+    _next_process(monkeypatch)
+    edit(site / "content" / "a.md", "@body\n", "@body\nText of A, edited.\n")
+    assert trustdocs(site, "build").code == 0
+    assert (site / "site" / "notes.txt").read_text() == "copied as it is\n"
+
+
 @pytest.mark.parametrize("name", ["page.html", "assets/style.css"])
 def test_a_theme_file_saved_during_a_build_then_put_back_is_built_as_put_back(
     trustdocs, site, tmp_path, monkeypatch, name
