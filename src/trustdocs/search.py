@@ -374,6 +374,9 @@ def _merged(
     pages: Sequence[SearchRecord], digests: Sequence[str], cache: BuildCache | None
 ) -> tuple[dict[str, str], Postings, Postings]:
     """Every page's words (word → stem) and the text and heading postings of every stem."""
+    if cache is None or not cache.enabled:  # no block is kept: every page's words merged at once
+        words, text_part, heading_part = _block(pages, digests, None)
+        return words, _flat(text_part), _flat(heading_part)
     vocabulary: dict[str, str] = {}
     text: Postings = {}
     headings: Postings = {}
@@ -385,6 +388,11 @@ def _merged(
         _join(text, last_text, text_part, block.start)
         _join(headings, last_heading, heading_part, block.start)
     return vocabulary, text, headings
+
+
+def _flat(part: dict[str, tuple[list[int], int]]) -> Postings:
+    """The postings of a block of pages numbered from 0, as `_merged` gives them."""
+    return {term: flat for term, (flat, _) in part.items()}
 
 
 def _text_files(pages: list[SearchRecord]) -> tuple[dict[str, str], list[str]]:
