@@ -650,6 +650,44 @@ def test_raw_html_left_open_is_closed_where_its_page_ends_with_a_warning(tmp_pat
     assert "The end." in printed.get_text()
 
 
+def test_an_element_that_hides_what_it_holds_left_open_is_closed_where_its_page_ends(
+    tmp_path, trustdocs
+):
+    """A <template>, <details>, <dialog>, <select> or <video> never closed, or any element marked
+    hidden, would hide the rest of the page in it, the theme's navigation too: each is reported
+    where it opened and closed at the end of its page's text. Elements closed as a browser
+    closes them (an end tag closes those opened inside it; `<x/>` in SVG) are not reported."""
+    pages = {"index.md": "@page index Home\n@body\nIntro.\n"}
+    for number, tag in enumerate(["template", "details", "dialog", "select", "video"]):
+        pages[f"{tag}.md"] = (
+            f"@page {tag} The {tag}\n@parent index {number}\n@body\n"
+            f"Use the <{tag}> element here.\n\nImportant paragraph after.\n"
+        )
+    pages["hidden.md"] = (
+        "@page hidden Hidden\n@parent index 8\n@body\nText.\n\n"
+        '<div class="note" hidden>\n\nSecret.\n'
+    )
+    pages["closed.md"] = (
+        "@page closed Closed\n@parent index 9\n@body\n"
+        "<details><summary>Answer</summary>\n\n<div>inner\n\n</details>\n\n"
+        '<svg width="4"><path d="M0 0"/><circle r="1"/></svg> and <select><option>a</select>\n\n'
+        "<div hidden>x</div> <details open>\n\nShown.\n\n<p>para <b>bold</b>\n"
+    )
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    for tag in ["template", "details", "dialog", "select", "video"]:
+        expected = f"content/{tag}.md:4:9: warning: <{tag}> is never closed: a browser would hide"
+        assert expected in run.err, run.err
+    assert "content/hidden.md:6:1: warning: <div hidden> is never closed" in run.err, run.err
+    assert run.err.count("never closed") == 6, run.err
+    for name in ["template", "details", "hidden"]:
+        page = BeautifulSoup((site / "site" / f"{name}.html").read_text(), "html.parser")
+        pager = page.select_one("nav.pager, .pager")
+        assert pager is not None and pager.find_parent(name) is None, name
+        assert pager.find_parent(attrs={"hidden": True}) is None, name
+
+
 def test_lists_and_quotes_nested_deep_keep_every_line_and_what_follows(tmp_path, trustdocs):
     """markdown-it's CommonMark preset stops reading at 20 levels and drops the rest of the page:
     ten nested lists lost their last item and everything after them. Nesting is now read 96
