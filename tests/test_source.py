@@ -188,6 +188,32 @@ def test_hide_flags_both_spellings():
     assert not page.hide
 
 
+def test_hide_with_several_parts_hides_each_and_an_unknown_word_is_a_warning():
+    """`@hide title sidebar` hides both parts; `@hide content-nav` (no such part) hides the
+    whole page, as `@hide` does, and says so with the part it may have meant."""
+    page, problems = parse("@page p\n@hide title sidebar\n@body\n")
+    assert page.hidden_parts == {"title", "sidebar"} and not page.hide and not problems
+    page, problems = parse("@page p\n@hide content-nav\n@body\n")
+    assert page.hide and not page.hidden_parts
+    ((line, message, hint),) = [(p.line, p.message, p.hint) for p in problems]
+    assert line == 2 and "'content-nav' after @hide is not a part of the page's layout" in message
+    assert hint == "did you mean '@hide contentnav'?"
+    page, problems = parse("@page p\n@hide\n@body\n")
+    assert page.hide and not problems
+
+
+def test_a_description_tag_after_body_is_a_warning_not_text_lost_in_silence():
+    """The description is the text before @body: `@description` in the body is shown nowhere,
+    and said (not in an HTML comment, which shows nothing either way)."""
+    page, problems = parse(
+        "@page p\n@description First.\n@body\nBody.\n@description Second.\nMore.\n"
+        "<!--\n@description in a comment\n-->\n"
+    )
+    assert page.description == "First." and "Second" not in page.body
+    ((line, message),) = [(p.line, p.message) for p in problems]
+    assert line == 5 and message == "@description after @body: its text is not shown"
+
+
 def test_directives_stay_in_the_body():
     page, _ = parse("@page p\n@body\n```js\nx\n```\n@highlight 1\n  @sourceref ../x.js\n")
     assert "@highlight 1" in page.body and "@sourceref ../x.js" in page.body

@@ -31,6 +31,7 @@ BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
+LAYOUT_PARTS = frozenset(LAYOUT_FLAGS)
 # Tags of bit-docs plugins and of DocumentJS that trustdocs does not show: what each showed, and
 # what to write instead (a "did you mean" to another tag would mislead).
 _UNSUPPORTED_TAGS = {
@@ -123,10 +124,12 @@ class _Reader:
         name = written.lower()
         if name == "redirect":  # the one tag a page may repeat
             self.redirects.append((value, line))
-        elif name == "hide" and value.lower() in LAYOUT_FLAGS:
-            self.hidden_parts.add(value.lower())
+        elif name == "hide" and value.split() and set(value.lower().split()) <= LAYOUT_PARTS:
+            self.hidden_parts.update(value.lower().split())
         elif name == "hide":
             self.hide = True
+            if value.split() and not in_comment:
+                self._unknown_parts(value, line, col)
         elif name.startswith("hide") and name[4:] in LAYOUT_FLAGS:
             self.hidden_parts.add(name[4:])
         elif name in KNOWN_TAGS:
@@ -151,6 +154,20 @@ class _Reader:
                 message = f"line read as the tag '@{written}' (a page property): it is not shown"
                 hint = "to show it as text, write @@ for its @"
                 self.diagnostics.append(warning(self.path, line, col, message, hint))
+
+    def _unknown_parts(self, value: str, line: int, col: int) -> None:
+        """Say that `@hide VALUE`, which names no part of the layout, hides the whole page."""
+        word = next(w for w in value.lower().split() if w not in LAYOUT_PARTS)
+        close = did_you_mean(word.replace("-", "").replace("_", ""), LAYOUT_FLAGS, cutoff=0.6)
+        message = (
+            f"'{word}' after @hide is not a part of the page's layout: "
+            "the whole page is hidden from the sidebar and previous/next"
+        )
+        hint = close.replace("'", "'@hide ", 1) or (
+            "write @hide alone to hide the page, or @hide with title, description, sidebar or "
+            "contentnav to hide that part of it"
+        )
+        self.diagnostics.append(warning(self.path, line, col, message, hint))
 
     def parent_and_order(self) -> tuple[str | None, int | None]:
         """The `@parent` page name and sibling order, each None when absent or unreadable."""
@@ -375,6 +392,12 @@ def _read_body(
             written, value, col = match.group(1), match.group(2), line.index("@") + 1
             # A tag line in an HTML comment shows nothing either way: no word of it.
             hidden = index in scan.comment_lines
+            if written.lower() == "description" and not hidden:
+                # The description is the text before @body: this one is shown nowhere.
+                message = "@description after @body: its text is not shown"
+                hint = "move it above @body, where the page's description is"
+                reader.diagnostics.append(warning(reader.path, number, col, message, hint))
+                continue
             reader.take_tag(written, value, number, col, not hidden, hidden)
             continue
         body.append((number, line if index in scan.code_lines else _unescaped(line)))
