@@ -327,3 +327,36 @@ def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_ca
                 (f"Lesson {name}", f"The word {name}word.")
             ], name
         context.close()
+
+
+def test_a_search_result_reaches_a_page_whose_name_reads_as_a_url_scheme(browser, tmp_path):
+    """Pages named `javascript:alert(1)/x` and `q#a?b`: the sidebar's links and the search's
+    results reach their files; none is a `javascript:` URL (a script run on click)."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nWelcome.\n",
+            "x.md": "@page javascript:alert(1)/x Zebra Lesson\n@parent home 1\n@body\nZebras.\n",
+            "q.md": "@page q#a?b Quagga Lesson\n@parent home 2\n@body\nQuaggas.\n",
+        },
+    )
+    out = tmp_path / "site"
+    assert build_site(load_config(tmp_path / "site.yaml"), out).written
+    page = browser.new_page()
+    page.goto((out / "index.html").as_uri())
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    assert hrefs and not [href for href in hrefs if not href.startswith("file:")], hrefs
+    for query, title in [("zebras", "Zebra Lesson"), ("quaggas", "Quagga Lesson")]:
+        page.goto((out / "index.html").as_uri())
+        page.keyboard.press("/")
+        page.keyboard.type(query)
+        first = page.locator("#search-results [role=option]").first
+        first.wait_for()
+        assert first.get_attribute("data-href").startswith(("./", "javascript%3A", "q%23"))
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        expect(page.locator("h1.page-title")).to_have_text(title)
+    page.close()

@@ -82,3 +82,22 @@ def test_names_with_a_problem_are_refused(name):
 )
 def test_outputs_that_are_one_file_where_case_and_unicode_forms_are_ignored(a, b, one_file):
     assert (disk_name(a) == disk_name(b)) is one_file
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b:c", "javascript:alert(1)", "news:x", "é:", "d"]), max_size=3),
+    st.lists(
+        st.sampled_from(["a", "b:c", "javascript:alert(1)", "x:y", "d"]), min_size=1, max_size=3
+    ),
+)
+def test_a_relative_url_never_reads_as_a_scheme(start, target):
+    """A page named `javascript:alert(1)/x` or `news:today` is linked by a URL that reaches its
+    file: a first segment with a colon would read as a scheme (a script run on click)."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    start_path, target_path = "/".join([*start, "p.html"]), "/".join(target) + ".html"
+    url = relative_url(start_path, target_path)
+    assert urlsplit(url).scheme == ""
+    base = "https://host/site/"
+    assert unquote(urljoin(base + start_path, url)) == base + target_path

@@ -77,7 +77,10 @@ def _relative_path(from_folder: str, to_output: str) -> str:
     while common < min(len(start), len(target) - 1) and start[common] == target[common]:
         common += 1
     parts = [".."] * (len(start) - common) + target[common:]
-    return quote("/".join(parts), safe=URL_SAFE)
+    url = quote("/".join(parts), safe=URL_SAFE)
+    # A first segment with a colon reads as a scheme (`javascript:…`, `news:today.html`): a
+    # relative path starting so begins with `./` (RFC 3986, 4.2).
+    return f"./{url}" if ":" in url.partition("/")[0] else url
 
 
 def is_external(url: str) -> bool:

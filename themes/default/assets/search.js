@@ -272,7 +272,10 @@
               return {
                 title: page.t,
                 heading: hit.section ? section[0] : "",
-                url: page.u + (hit.section && section[1] ? "#" + section[1] : ""),
+                // The page's output path as a URL: each part escaped (a `#`, `?` or `%` in a
+                // page's name), and never read as a scheme (`javascript:…` as a first part).
+                url: page.u.split("/").map(encodeURIComponent).join("/") +
+                  (hit.section && section[1] ? "#" + section[1] : ""),
                 excerpt: excerpt(section[2] || page.s[0][2], forms),
                 forms: forms,
                 complete: hit.key[0] === 1
