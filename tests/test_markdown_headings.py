@@ -87,3 +87,33 @@ def test_a_heading_never_takes_an_id_that_raw_html_of_the_page_has():
     body = render_body('<a id="setup"></a>\n\n## Setup\n\n<input name="email">\n\n## Email\n')
     assert [h.id for h in body.parsed.headings] == ["setup-1", "email"]
     assert body.html.count('id="setup"') == 1
+
+
+def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
+    """A heading never takes an id the page has already: the theme's (`#content`, `#sidebar`,
+    `#search-results`), a footnote's (`#fn1`), or one of the description's headings; its outline
+    link and a cross-link to it reach the heading, not the element that had the id first."""
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+    from conftest import make_site
+
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nSee [course/a#content-1].\n",
+            "a.md": (
+                "@page course/a A\n@parent course\n@outline 2\n@description Intro.\n\n"
+                "## Overview\n@body\n## Overview\n\n## Content\n\n## Sidebar\n\n"
+                "## Search results\n\n## FN1\n\nText[^x].\n\n[^x]: A note.\n"
+            ),
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0 and "error" not in run.err, run.err
+    page = BeautifulSoup((site / "site" / "course" / "a.html").read_text(), "html.parser")
+    ids = Counter(element["id"] for element in page.select("[id]"))
+    assert [name for name, count in ids.items() if count > 1] == []
+    outline = [a["href"] for a in page.select(".outline a")]
+    assert outline and all(page.select_one(f"[id='{h[1:]}']").name == "h2" for h in outline)
+    assert page.select_one("#content-1").get_text() == "Content"

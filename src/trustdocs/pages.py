@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import operator
 from collections.abc import Mapping
@@ -10,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest, store
-from trustdocs.config import SiteConfig
+from trustdocs.config import SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, closest, display_path, error, warning
 from trustdocs.files import paths_under
 from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
+from trustdocs.markdown.headings import theme_ids
 from trustdocs.source import PageSource
 from trustdocs.urls import page_name_problem
 
@@ -59,20 +61,16 @@ class ParsedPage:
 
 
 def parse_page(
-    config: SiteConfig, source: PageSource, titles: Mapping[str, str]
+    config: SiteConfig,
+    source: PageSource,
+    titles: Mapping[str, str],
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> tuple[ParsedPage, list[Diagnostic]]:
-    """Parse a page's body and description Markdown; TITLES: every page's title, by name."""
+    """Parse a page's body and description Markdown; TITLES: every page's title, by name.
+    RESERVED_IDS: those the theme writes on every page; the body's headings take none of the
+    description's either (both are on the page)."""
     folder = config.content_dir / source.source_dir
     names = frozenset(titles)
-    body, body_problems = parse_markdown(
-        source.body,
-        source.path,
-        source.body_lines,
-        names,
-        folder,
-        config=config,
-        page_titles=titles,
-    )
     description, description_problems = parse_markdown(
         source.description,
         source.path,
@@ -82,6 +80,17 @@ def parse_page(
         config=config,
         page_titles=titles,
         first_column=source.description_col,
+        reserved_ids=reserved_ids,
+    )
+    body, body_problems = parse_markdown(
+        source.body,
+        source.path,
+        source.body_lines,
+        names,
+        folder,
+        config=config,
+        page_titles=titles,
+        reserved_ids=reserved_ids | description.anchors,
     )
     return ParsedPage(source, body, description), body_problems + description_problems
 
@@ -245,9 +254,15 @@ class ParsedPages:
         self._keep_facts(known.facts, known.problems)
         return True
 
+    @functools.cached_property
+    def theme_ids(self) -> frozenset[str]:
+        """The ids the site's theme writes on every page (`theme_ids`), read once: a theme edited
+        makes another site key, and pages parsed anew by the pages of another parse."""
+        return theme_ids(theme_folders(self.config.site_theme_dir))
+
     def parse(self, source: PageSource) -> None:
         """Parse SOURCE here, replacing what was known of its page."""
-        page, problems = parse_page(self.config, source, self.titles)
+        page, problems = parse_page(self.config, source, self.titles, self.theme_ids)
         self.keep(page, problems)
 
     def keep(self, page: ParsedPage, problems: list[Diagnostic]) -> None:
@@ -294,7 +309,7 @@ class ParsedPages:
             if self.bodies_elsewhere:  # an empty body would be rendered: never
                 raise RuntimeError(f"page {name} was parsed in a build worker, not here")
             page, self._reparsed[name] = parse_page(
-                self.config, self.facts[name].source, self.titles
+                self.config, self.facts[name].source, self.titles, self.theme_ids
             )
             self._full[name] = page
         return page

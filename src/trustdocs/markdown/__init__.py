@@ -93,6 +93,7 @@ class ParseContext:
     site_dir: Path | None = None  # directives read only below it, unless allow_outside_files
     allow_outside_files: bool = False
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
+    reserved_ids: frozenset[str] = frozenset()  # ids the page has already: no heading takes one
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
     read_digests: set[FileRead] = field(default_factory=set)
@@ -167,12 +168,15 @@ def parse_markdown(
     config: SiteConfig | None = None,
     page_titles: Mapping[str, str] | None = None,
     first_column: int = 1,
+    reserved_ids: frozenset[str] = frozenset(),
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
     its first line at FIRST_COLUMN (a description after its tag).
 
     CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
     it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
+    RESERVED_IDS: ids the page has without this text (the theme's, the description's), which
+    no heading of it takes.
     """
     lines = text.split("\n")
     lines[0] = " " * (first_column - 1) + lines[0]
@@ -189,6 +193,7 @@ def parse_markdown(
         max_include_bytes=(
             config.max_include_bytes if config is not None else DEFAULT_MAX_INCLUDE_BYTES
         ),
+        reserved_ids=reserved_ids,
     )
     swallowed: list[int] = []  # lines opening a fence that an HTML block above shows as text
     env: dict[str, Any] = {"parse": context, "fences_in_html": swallowed}

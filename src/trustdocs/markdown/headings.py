@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
@@ -17,6 +19,27 @@ from trustdocs.markdown.rawhtml import read_html
 
 if TYPE_CHECKING:
     from trustdocs.markdown import ParseContext
+
+
+# The ids the footnotes plugin writes (`fn1`, `fnref1`, `fnref1:2`): never a heading's.
+_FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d+(?::\d+)?")
+# An id a theme's template writes as it is (`id="sidebar"`), not made by an expression.
+_TEMPLATE_ID = re.compile(r"""\sid\s*=\s*(?:"([^"{}<>]*)"|'([^'{}<>]*)')""")
+
+
+def theme_ids(folders: Sequence[Path]) -> frozenset[str]:
+    """The ids the templates of a theme (its FOLDERS, as `theme_folders` gives them) write on
+    every page: a heading that took one would not be the element its id reaches."""
+    found: set[str] = set()
+    for folder in folders:
+        for template in sorted(folder.rglob("*.html")):
+            try:
+                text = template.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):  # the theme's loader reports it
+                continue
+            found.update(a or b for a, b in _TEMPLATE_ID.findall(text))
+    found.discard("")
+    return frozenset(found)
 
 
 def heading_id(text: str) -> str:
@@ -67,6 +90,7 @@ def assign_heading_ids(state: StateCore) -> None:
     ids, targets = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
     taken |= targets
+    taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
@@ -78,7 +102,7 @@ def assign_heading_ids(state: StateCore) -> None:
             text = _heading_of_tags(inline, state.env)
         slug = heading_id(text) or heading_id(inline.content) or "section"
         unique, number = slug, next_number.get(slug, 0)
-        while unique in taken:
+        while unique in taken or _FOOTNOTE_ID.fullmatch(unique):
             number += 1
             unique = f"{slug}-{number}"
         next_number[slug] = number
