@@ -29,3 +29,17 @@ def test_a_directive_line_inside_pre_is_kept_as_written_without_a_warning():
     body = render_body("<pre>\nTo show a file:\n@sourceref ./app.js\n</pre>\n")
     assert body.diagnostics == []
     assert "@sourceref ./app.js" in body.html
+
+
+def test_a_footnote_nothing_refers_to_warns_at_its_definition():
+    """The footnotes plugin shows only the notes the text refers to: one defined and never
+    referred to would vanish without a word. It is said, at its definition."""
+    body = render_body(
+        "Text[^used].\n\n[^used]: Shown.\n\n[^lost]: Important caveat.\n\n> [^quoted]: Also.\n"
+    )
+    warned = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert warned == [
+        (7, 1, "footnote [^lost] is never referred to: its text is not shown"),
+        (9, 3, "footnote [^quoted] is never referred to: its text is not shown"),
+    ]
+    assert "Shown." in body.html

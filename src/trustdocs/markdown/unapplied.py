@@ -22,8 +22,31 @@ LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
 
 
 def unapplied_plugin(md: MarkdownIt) -> None:
-    """Warn about text outside code that still starts with a known tag or directive."""
+    """Warn about text outside code that still starts with a known tag or directive, and about
+    footnotes nothing refers to (the footnotes plugin drops them)."""
     md.core.ruler.push("unapplied_directives", warn_unapplied)
+    md.core.ruler.before("footnote_tail", "unreferenced_footnotes", warn_unreferenced_footnotes)
+
+
+def warn_unreferenced_footnotes(state: StateCore) -> None:
+    """A warning at each footnote's definition that no `[^label]` in the text refers to: the
+    footnotes plugin shows only those referred to, and would drop its text without a word."""
+    refs = state.env.get("footnotes", {}).get("refs", {})
+    if -1 not in refs.values():
+        return
+    for token in state.tokens:
+        if token.type != "footnote_reference_open" or token.map is None:
+            continue
+        label = token.meta["label"]
+        if refs.get(":" + label) == -1:
+            report(
+                state.env,
+                token.map[0],
+                f"[^{label}]",
+                warning,
+                f"footnote [^{label}] is never referred to: its text is not shown",
+                f"refer to it with [^{label}] where it belongs, or remove it",
+            )
 
 
 def warn_unapplied(state: StateCore) -> None:
