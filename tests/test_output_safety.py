@@ -102,7 +102,21 @@ REFUSED_OUTPUTS = [
         "output is the themes folder",
         config="title: T\noutput: themes\n",
         extra={"themes/default/page.html": "{{ page.title }}\n"},
-        message="did not write",
+        where="site.yaml:2",
+        message="is inside themes, the themes' folder, which every build reads",
+    ),
+    Case(
+        "output is a new folder in the theme",  # each build would copy the last into the next
+        config="title: T\ncontent: content\noutput: themes/default/assets/out\n",
+        extra={"themes/default/page.html": "{{ page.title }}\n"},
+        where="site.yaml:3",
+        message="every build reads",
+    ),
+    Case(
+        "output is in another theme",
+        ("build", "--output", "themes/other/out"),
+        extra={"themes/other/page.html": "{{ page.title }}\n"},
+        message="every build reads",
     ),
     Case("output is the content folder", ("build", "--output", "content"), message="sources"),
     Case("output is the site folder", ("build", "--output", "."), message="sources"),
@@ -149,7 +163,8 @@ def bitdocs_case(name: str, dest: str, message: str) -> Case:
 
 
 REFUSED_OUTPUTS += [
-    bitdocs_case("bit-docs dest is its static folder", "./static", "did not write"),
+    bitdocs_case("bit-docs dest is its static folder", "./static", "the static folder"),
+    bitdocs_case("bit-docs dest is in its static folder", "./static/doc", "the static folder"),
     bitdocs_case("bit-docs dest is package.json", "./package.json", "is a file"),
     bitdocs_case("bit-docs dest is the page folder", "./src", "did not write"),
 ]

@@ -70,6 +70,7 @@ class SiteConfig:
     # A build written elsewhere (--output, deploy): the output folder the site names, trustdocs'
     # own as output_dir is, and never read as content either.
     named_output: Path | None = None
+    output_line: int = 1  # where the config names the output folder (1: it does not)
 
     @property
     def config_files(self) -> tuple[Path, ...]:
@@ -365,6 +366,7 @@ def _load_site_yaml(path: Path, cached: bool = False) -> SiteConfig:
         title=data["title"],
         content_dir=root_dir / data.get("content", "content"),
         output_dir=root_dir / data.get("output", "site"),
+        output_line=lines.get("output", 1),
         theme=theme,
         root=data.get("root"),
         base_url=site_address(base_url) if base_url is not None else None,
@@ -741,6 +743,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         title=section["parent"],
         content_dir=root_dir,
         output_dir=(root_dir / section["dest"]).resolve(),
+        output_line=lines.key("dest") if "dest" in data["bit-docs"] else lines.section(),
         root=section["parent"],
         page_glob=patterns,
         page_ignore=ignore,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from trustdocs.cache import CACHE_DIR, HASHED, file_digest, still_as_hashed
-from trustdocs.config import SiteConfig
+from trustdocs.config import THEMES_DIR, SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.urls import ASSETS_DIR
 
@@ -61,25 +61,27 @@ def output_location_problem(config: SiteConfig, output_dir: Path) -> Diagnostic 
     """Refuse an output that is, holds or would delete anything trustdocs did not write."""
     shown = display_path(config.config_path)
     target = Path(os.path.abspath(output_dir))
+    # At the line that names it, when the config does (not `--output`).
+    line = config.output_line if target == Path(os.path.abspath(config.output_dir)) else 1
+    where = (shown, line)
     if len(os.fsencode(target.name)) + TEMPORARY_NAME_ROOM > MAX_NAME_BYTES:
         room = MAX_NAME_BYTES - TEMPORARY_NAME_ROOM
         reason = f"has a name too long: a build writes it beside itself, under a name {room} bytes at most"
-        return error(shown, 1, 1, f"output folder {output_dir} {reason}")
+        return error(*where, 1, f"output folder {output_dir} {reason}")
     try:
-        return _location_problem(config, output_dir, target, shown)
+        return _location_problem(config, output_dir, target, where)
     except (OSError, RuntimeError) as exc:  # a name the system refuses, a link loop
-        return error(shown, 1, 1, f"output folder {output_dir} cannot be used: {exc}")
+        return error(*where, 1, f"output folder {output_dir} cannot be used: {exc}")
 
 
 def _location_problem(
-    config: SiteConfig, output_dir: Path, target: Path, shown: str
+    config: SiteConfig, output_dir: Path, target: Path, where: tuple[str, int]
 ) -> Diagnostic | None:
     resolved = target.resolve()
 
     def refuse(reason: str) -> Diagnostic:
         return error(
-            shown,
-            1,
+            *where,
             1,
             f"output folder {output_dir} {reason}; refusing to replace it",
             "choose an output folder of its own, such as 'site'",
@@ -88,6 +90,10 @@ def _location_problem(
     for precious in (config.root_dir, config.content_dir, config.config_path.parent):
         if precious.resolve().is_relative_to(resolved):
             return refuse("contains the site's sources")
+    # Folders every build reads whole: an output in one would be read back as its files.
+    for folder, what in _read_whole(config):
+        if resolved.is_relative_to(folder.resolve()):
+            return refuse(f"is inside {display_path(folder)}, {what} every build reads")
     if resolved.is_relative_to((config.root_dir / CACHE_DIR).resolve()):
         return refuse("is in the build cache's folder")
     if target.is_symlink():  # a link in a parent folder is harmless: the swap happens beyond it
@@ -96,8 +102,7 @@ def _location_problem(
         return refuse("is a file, not a folder")
     if os.path.ismount(resolved):
         return error(
-            shown,
-            1,
+            *where,
             1,
             f"output folder {output_dir} is a mount point, which cannot be replaced as a whole",
             f"build into a folder inside it, such as {target / 'site'}",
@@ -105,6 +110,15 @@ def _location_problem(
     if resolved.is_dir() and not _written_by_trustdocs(resolved):
         return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
     return None
+
+
+def _read_whole(config: SiteConfig) -> list[tuple[Path, str]]:
+    """The folders a build reads whole, and what each is: the themes, the static folder."""
+    folders = [(config.root_dir / THEMES_DIR, "the themes' folder, which")]
+    folders += [(folder, "the theme, which") for folder in theme_folders(config.site_theme_dir)]
+    if config.static_dir is not None:
+        folders.append((config.static_dir, "the static folder, which"))
+    return folders
 
 
 def _written_by_trustdocs(folder: Path) -> bool:
