@@ -827,6 +827,59 @@ def test_a_link_back_to_a_folder_that_holds_it_is_an_error_and_not_walked(
     assert all(not str(path).startswith(str(link)) for path in links.values())
 
 
+@pytest.mark.parametrize("link", ["content/loop", "content/lessons/up"])
+def test_a_link_to_the_folder_it_is_in_or_one_that_holds_it_is_an_error(tmp_path, link):
+    """A link in the content folder to that folder, from it or from a folder below: the walk
+    went round and stopped where it began, without a word. It is the error a link above the
+    site folder is."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    (root / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / link).symlink_to(root / "content", target_is_directory=True)
+    result = build_site(load_config(root / "site.yaml"))
+    shown = [d.format() for d in result.diagnostics]
+    expected = f"{link}:1:1: error: symlink leads back to a folder that holds it"
+    assert any(expected in line for line in shown), shown
+    assert not result.written
+
+
+@pytest.mark.parametrize("layout", ["site.yaml", "package.json"])
+def test_a_page_file_that_is_a_fifo_or_a_link_to_nothing_is_a_warning(tmp_path, layout):
+    """A `.md` that is a FIFO, a link to nothing or a link that loops is no page, and no file
+    to copy: it was left out without a word."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    if layout == "site.yaml":
+        root = make_site(tmp_path / "site", CONSULTING)
+        folder, config = root / "content", root / "site.yaml"
+    else:
+        root = tmp_path / "academy"
+        folder = root / "src"
+        folder.mkdir(parents=True)
+        section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs"}
+        (root / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+        (folder / "academy.md").write_text(BITDOCS_PAGES["src/academy.md"])
+        config = root / "package.json"
+    os.mkfifo(folder / "pipe.md")
+    (folder / "gone.md").symlink_to("nowhere.md")
+    (folder / "round.md").symlink_to("round.md")
+    result = build_site(load_config(config))
+    shown = sorted(d.format() for d in result.diagnostics if d.severity == "warning")
+    rel = folder.relative_to(root)
+    expected = [
+        f"{rel}/gone.md:1:1: warning: gone.md is a symlink to nothing (to nowhere.md)",
+        f"{rel}/pipe.md:1:1: warning: pipe.md is a FIFO",
+        f"{rel}/round.md:1:1: warning: round.md is a symlink that loops",
+    ]
+    found = [line.split(": it is skipped")[0] for line in shown if ".md:1:1: warning" in line]
+    assert len(found) == len(expected), shown
+    assert all(line.endswith(f"/{end}") for line, end in zip(found, expected, strict=True)), shown
+    assert result.written
+
+
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]])
 def test_a_template_through_a_link_back_to_a_folder_that_holds_it_is_an_error(tmp_path, cache):
     """A theme's folder linking back to the site folder is not walked, so the build's key never

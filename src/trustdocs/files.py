@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import errno
 import fnmatch
 import functools
 import os
@@ -94,9 +95,12 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
     """A bit-docs site: pages by glob (only .md files are read); only the static folder is copied."""
     pages: set[Path] = set()
     skipped = 0
+    odd: dict[Path, Diagnostic] = {}  # matches neither a file nor a folder (a FIFO, a dead link)
     for pattern in config.page_glob:
         for path in config.content_dir.glob(pattern):
             if not path.is_file() or not belongs(config, path, config.content_dir):
+                if path.suffix.lower() == ".md" and path not in odd and _odd(path, config):
+                    odd[path] = _not_walked(path)
                 continue
             if path.suffix.lower() == ".md":
                 pages.add(path)
@@ -121,6 +125,7 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
             pages.remove(page)
     copies: dict[str, Path] = {}
     problems: list[Diagnostic] = list(unnamed.values()) + leaving.problems()
+    problems += (odd[path] for path in sorted(odd))
     if config.static_dir is not None and config.static_dir.is_dir():
         files, walk_problems = _walk(config.static_dir, config)
         problems += walk_problems
@@ -174,10 +179,19 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 if linked and not _inside(Path(entry.path), site, allowed):
                     problems.append(outside_link(Path(entry.path), config))
                     continue
+                # A link to the folder it is in, or to one that holds it: the walk would go
+                # round (it stops where it started again, without a word) or above the site.
                 if linked and is_dir and leads_above(os.path.realpath(entry.path), real_base):
                     problems.append(link_back(Path(entry.path)))
                     continue
+                if linked and is_dir and _holds(os.path.realpath(entry.path), folder):
+                    if not _same_link(entry, base):  # not BASE's own (`content: course`, a link)
+                        problems.append(link_back(Path(entry.path)))
+                    continue
             except OSError:
+                is_dir = is_file = False  # a link that loops: said below
+            if not (is_dir or is_file):  # a FIFO, a device, a link to nothing
+                problems.append(_not_walked(Path(entry.path)))
                 continue
             if (is_dir or is_file) and unencodable(entry.name) is not None:
                 problems.append(_unnameable(Path(entry.path), folder=is_dir))
@@ -188,6 +202,57 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 found.append(entry.path)
     # In the order of paths (part by part), sorted as text: a large course has thousands.
     return [Path(path) for path in sorted(found, key=_parts_order)], problems
+
+
+def _odd(path: Path, config: SiteConfig) -> bool:
+    """Whether PATH, a glob's match in the content folder, is neither a file nor a folder (a
+    FIFO, a link to nothing or that loops) where pages are looked for."""
+    parts = path.relative_to(config.content_dir).parts
+    return not (path.is_file() or path.is_dir() or any(map(skipped_name, parts)))
+
+
+def _same_link(entry: os.DirEntry[str], base: Path) -> bool:
+    """Whether ENTRY is the very link BASE is (a content folder that is a link to the site
+    folder meets itself there)."""
+    try:
+        mine, its = entry.stat(follow_symlinks=False), os.lstat(base)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (its.st_dev, its.st_ino)
+
+
+def _holds(target: str, folder: str) -> bool:
+    """Whether the folder TARGET (a real path) is FOLDER or holds it."""
+    here = os.path.realpath(folder)
+    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
+
+
+def _not_walked(path: Path) -> Diagnostic:
+    """The warning for PATH, in a site's folder but neither a file nor a folder: not read."""
+    try:
+        kind = _KINDS.get(stat.S_IFMT(os.stat(path).st_mode), "not a regular file")
+    except OSError as exc:
+        if not path.is_symlink():
+            kind = f"not readable ({exc.strerror})"
+        elif exc.errno == errno.ELOOP:
+            kind = "a symlink that loops"
+        else:
+            kind = f"a symlink to nothing (to {os.readlink(path)})"
+    return warning(
+        display_path(path),
+        1,
+        1,
+        f"{path.name} is {kind}: it is skipped",
+        "make it a regular file or folder, or remove it",
+    )
+
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+}
 
 
 def _parts_order(path: str) -> list[str]:
