@@ -76,6 +76,32 @@ def test_a_tab_waiting_for_a_page_shows_it_when_the_errors_went_before_it_connec
         running.stop()
 
 
+def test_a_preview_started_on_sources_with_an_error_shows_it_and_reloads_once_fixed(tmp_path):
+    """Started on a site whose sources have an error, the preview has no good build to serve:
+    every page showed a bare "Not Found" that never reloaded. A page shows the errors, and
+    the tab reloads into the page once they are fixed."""
+    site = make_site(tmp_path, CONSULTING)
+    lesson = site / "content/consulting/kickoff.md"
+    edit(lesson, "@parent learn-technology-consulting", "@parent learn-tech-consulting")
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        with chromium() as browser:
+            page = browser.new_page()
+            response = page.goto(running.url + "learn-technology-consulting/kickoff.html")
+            assert response.status == 503
+            expect(page.locator("li code")).to_contain_text(
+                "unknown parent 'learn-tech-consulting'"
+            )
+            page.wait_for_timeout(300)  # let the event stream connect
+            screenshot(page, "preview-started-with-an-error")
+            edit(lesson, "@parent learn-tech-consulting", "@parent learn-technology-consulting")
+            expect(page.locator("h1.page-title")).to_be_visible(timeout=8000)
+            assert page.title().startswith("Kickoff")
+            assert page.request.get(running.url + "_assets/none.css").status == 404
+    finally:
+        running.stop()
+
+
 def test_search_in_a_tab_the_edit_did_not_reload_finds_the_pages_as_they_are_now(tmp_path):
     """A page added in another chapter leaves this tab's page as it was (no reload), but its
     search must not keep the index it loaded before: the new page is found, a removed one not."""

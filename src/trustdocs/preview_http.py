@@ -50,6 +50,17 @@ class ServedPreview(Protocol):
         """Whether the page marked MARK is still served as it was when it was marked."""
         ...
 
+    def missing_page(self) -> bytes | None:
+        """What to show for a page the site does not have while its sources have errors (it may
+        be one they keep from being built); None when they have none."""
+        ...
+
+
+def _is_page(url_path: str) -> bool:
+    """Whether URL_PATH asks for a page: a folder, a `.html` file, or a name without a suffix."""
+    last = urlsplit(url_path).path.rpartition("/")[2]
+    return not last or last.endswith(".html") or "." not in last
+
 
 KEEPALIVE_SECONDS = 15.0
 PORT_ATTEMPTS = 20
@@ -130,6 +141,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         if target is None:
+            # A page missing while the sources have errors (all of them, if the preview started
+            # with errors): the errors, and a tab that reloads once they are fixed.
+            waiting = self.preview.missing_page() if _is_page(path) else None
+            if status == HTTPStatus.NOT_FOUND and waiting is not None:
+                kind = "text/html; charset=utf-8"
+                self._send_bytes(waiting, kind, HTTPStatus.SERVICE_UNAVAILABLE, send_body)
+                return
             not_found = self.preview.output_dir / "404.html"
             if status == HTTPStatus.NOT_FOUND and not_found.is_file():
                 self._send_file(not_found, status, send_body)

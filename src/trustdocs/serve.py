@@ -257,6 +257,12 @@ class Preview:
         """Whether the page marked MARK is still served as it was when it was marked."""
         return self.folder.serves(mark)
 
+    def missing_page(self) -> bytes | None:
+        """What to show for a page the site does not have while its sources have errors (it may
+        be one they keep from being built); None when they have none."""
+        errors = self.last.errors
+        return _waiting_page(errors) if errors else None
+
     @contextlib.contextmanager
     def subscription(self) -> Iterator[queue.Queue[RebuildReport]]:
         """A queue receiving every rebuild report while the caller listens."""
