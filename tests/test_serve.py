@@ -1144,7 +1144,8 @@ def test_a_link_out_of_the_site_is_not_watched_and_the_preview_starts(tmp_path):
     assert site_links(config) == {}
     running = start_preview(config, port=0)
     try:  # the links are errors of the site, shown while nothing is served yet
-        assert request(running, "/index.html")[0] == 404
+        status, body = request(running, "/index.html")
+        assert status == 503 and "symlink leads outside the site folder" in body, body
     finally:
         running.stop()
 
