@@ -292,3 +292,15 @@ def test_a_highlight_after_a_diff_is_a_warning_and_the_diff_marks_stay(site):
     assert fence.meta["marked"] == frozenset({2})
     message = "@highlight: the code block above has its marks already (the first stay)"
     assert [(p.line, p.severity, p.message) for p in problems] == [(2, "warning", message)]
+
+
+def test_a_highlight_range_written_high_to_low_marks_its_lines_and_is_a_warning():
+    """`@highlight 3-1` marks lines 1 to 3, as written the other way, and says so."""
+    text = "```js\na();\nb();\nc();\n```\n@highlight 3-1\n"
+    lines = tuple(range(1, text.count("\n") + 2))
+    parsed, problems = parse_markdown(text, "content/p.md", lines, frozenset())
+    fence = next(token for token in parsed.tokens if token.type == "fence")
+    assert fence.meta["marked"] == frozenset({1, 2, 3})
+    ((line, message, hint),) = [(p.line, p.message, p.hint) for p in problems]
+    assert (line, hint) == (6, "write 1-3")
+    assert message == "@highlight 3-1: a range runs from its first line to its last"

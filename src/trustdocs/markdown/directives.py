@@ -328,10 +328,20 @@ def parse_highlight(
         if part.lower() == "only":
             only = True
         elif re.fullmatch(r"0*[1-9]\d*(-0*[1-9]\d*)?", part):  # numbers from 1
-            low, high = sorted(int(n) for n in part.split("-")) if "-" in part else [int(part)] * 2
+            first, _, end = part.partition("-")
+            low, high = sorted((int(first), int(end or first)))
             marked.update(range(low, min(high, last) + 1))
-            if low > last:
+            if low > last:  # marks nothing (one that starts in the block runs to its end)
                 past.append(part)
+            if low != int(first):
+                report(
+                    env,
+                    line,
+                    needle,
+                    warning,
+                    f"@highlight {part}: a range runs from its first line to its last",
+                    f"write {low}-{high}",
+                )
         else:
             zero = re.fullmatch(r"\d+(-\d+)?", part) is not None  # a line 0: no such line
             report(
