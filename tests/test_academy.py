@@ -627,3 +627,12 @@ def test_folded_lines_unfold_in_the_browser(academy):
         button.click()
         assert hidden_line.is_visible()
         assert not button.is_visible()
+
+        # Without scripts, nothing can unfold them: the whole block shows, and no button.
+        quiet = browser.new_context(java_script_enabled=False).new_page()
+        quiet.goto((academy.site / "learn-react" / "components.html").as_uri())
+        block = quiet.locator("pre", has_text="task-panel")
+        block.scroll_into_view_if_needed()
+        assert block.locator(".folded span.line", has_text="<footer>").is_visible()
+        assert not block.locator("button.unfold").is_visible()
+        screenshot(quiet, "academy-folded-code-without-scripts")
