@@ -191,3 +191,16 @@ def test_a_branch_that_is_another_name_for_one_is_refused(course, trustdocs):
     assert "pages in" not in run.err  # nothing was built
     assert users_state(site) == before
     assert git(site, "log", "--format=%s", "main").strip() == "The course"
+
+
+@pytest.mark.parametrize("branch", ["HEAD", "-x", "refs/heads/pages", "@{-1}", "a..b"])
+def test_a_branch_name_git_would_not_make_is_refused(course, trustdocs, branch):
+    """`--branch HEAD` made `refs/heads/HEAD`, after which git's own commands found `HEAD`
+    ambiguous; `-x` and `refs/heads/pages` made refs nobody can name as branches."""
+    site, _ = course
+    git(site, "checkout", "-q", "-b", "other")
+    git(site, "checkout", "-q", "main")  # `@{-1}` now reads as `other`
+    before = git(site, "for-each-ref", "--format=%(refname)")
+    run = trustdocs(site, "deploy", "--no-push", f"--branch={branch}")
+    assert run.code == 2 and f"'{branch}' is not a valid branch name" in run.err, run.err
+    assert git(site, "for-each-ref", "--format=%(refname)") == before

@@ -63,6 +63,14 @@ def _git(repository: Path, *args: str, stdin: str | None = None, index: Path | N
     return done.stdout
 
 
+def _branch_read_as(repository: Path, branch: str) -> str | None:
+    """The branch git reads BRANCH as (`check-ref-format --branch`), or None: not a branch."""
+    try:
+        return _git(repository, "check-ref-format", "--branch", branch).strip()
+    except DeployError:
+        return None
+
+
 def _succeeds(repository: Path, *args: str) -> bool:
     try:
         _git(repository, *args)
@@ -82,7 +90,14 @@ def find_target(folder: Path, branch: str, remote: str, push: bool = True) -> De
             "`trustdocs build` with any static host)"
         ) from None
     repository = Path(top)
-    if not _succeeds(repository, "check-ref-format", f"refs/heads/{branch}"):
+    # As git checks a branch name given to `git branch`: no `HEAD`, no leading `-`, no `@{-1}`
+    # (which it reads as another branch); nor one that names a ref itself (`refs/heads/x`).
+    if (
+        branch.startswith("-")
+        or branch.startswith("refs/")
+        or not _succeeds(repository, "check-ref-format", f"refs/heads/{branch}")
+        or _branch_read_as(repository, branch) != branch
+    ):
         raise DeployError(f"'{branch}' is not a valid branch name")
     ref = f"refs/heads/{branch}"
     if _succeeds(repository, "symbolic-ref", "-q", ref):
