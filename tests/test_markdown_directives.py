@@ -304,3 +304,23 @@ def test_a_highlight_range_written_high_to_low_marks_its_lines_and_is_a_warning(
     ((line, message, hint),) = [(p.line, p.message, p.hint) for p in problems]
     assert (line, hint) == (6, "write 1-3")
     assert message == "@highlight 3-1: a range runs from its first line to its last"
+
+
+def test_a_file_in_a_repository_folder_is_refused_as_such_whatever_the_site_allows(tmp_path):
+    """`.git/config` is in the site folder, and no setting lets a page show it: the error says
+    so, not that it is outside the site and what to set to read it."""
+    from trustdocs.config import load_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]\n")
+    (tmp_path / "content").mkdir()
+    for allowed in ("false", "true"):
+        (tmp_path / "site.yaml").write_text(f"title: T\nsourceref_outside: {allowed}\n")
+        config = load_config(tmp_path / "site.yaml")
+        text = "@sourceref ../.git/config\n"
+        _, problems = parse_markdown(
+            text, "content/p.md", (1, 2), frozenset(), tmp_path / "content", config=config
+        )
+        ((message, hint),) = [(p.message, p.hint) for p in problems]
+        assert message == "@sourceref file '../.git/config' is in a repository's own folder"
+        assert "sourceref_outside" not in hint

@@ -349,3 +349,10 @@ def test_double_at_escape_in_raw_html_still_keeps_a_directive_or_tag_from_runnin
     html = BeautifulSoup(body.html, "html.parser")
     assert html.div is not None
     assert html.div.get_text().split("\n")[1:3] == ["@sourceref missing.js", "@page other"]
+
+
+def test_words_after_the_parent_order_are_a_warning():
+    page, problems = parse("@page p\n@parent course 3 or 4\n@body\n")
+    assert (page.parent, page.order) == ("course", 3)
+    ((line, message),) = [(p.line, p.message) for p in problems]
+    assert (line, message) == (2, "@parent: 'or 4' after the order is not read")

@@ -178,7 +178,11 @@ class _Reader:
         parent = name or None
         if parent is None:
             self.diagnostics.append(warning(self.path, parent_line, 1, "@parent needs a page name"))
-        order_text = _first_word(order_text)[0]
+        order_text, rest = _first_word(order_text)
+        if rest:
+            problem = f"@parent: '{rest}' after the order is not read"
+            hint = "write @parent NAME ORDER alone on the line"
+            self.diagnostics.append(warning(self.path, parent_line, 1, problem, hint))
         if not order_text:
             return parent, None
         try:

@@ -31,7 +31,7 @@ from trustdocs.cache import (
     read_digest,
     size_digest,
 )
-from trustdocs.config import may_read
+from trustdocs.config import in_repository_folder, may_read
 from trustdocs.diagnostics import did_you_mean, error, first_bad_byte, warning
 from trustdocs.markdown.positions import report
 
@@ -127,18 +127,16 @@ def _read_referenced(relative: str, env: dict[str, Any], line: int, needle: str)
     site = parse.real_site_dir
     if site is not None and not may_read(path, site, parse.allow_outside_files):
         text, digest = None, file_digest(path, parse.max_include_bytes)  # where it is counts
-        _refuse(
-            env,
-            line,
-            needle,
-            f"{what} is outside the site folder",
-            f"it resolves to {path}; "
-            + (  # package.json has no such setting, and a bit-docs site has no site.yaml
+        if in_repository_folder(path):  # `.git/config`: never read, whatever the site allows
+            reason, hint = "is in a repository's own folder", "show a copy of it instead"
+        else:
+            reason = "is outside the site folder"
+            hint = f"it resolves to {path}; " + (  # package.json has no such setting
                 "copy the file into the site"
                 if parse.bitdocs
                 else f"to read files outside {site}, set 'sourceref_outside: true' in site.yaml"
-            ),
-        )
+            )
+        _refuse(env, line, needle, f"{what} {reason}", hint)
     else:
         text, digest = _read_file(path, what, env, line, needle)
     parse.files_read.add(str(path))
