@@ -124,7 +124,7 @@ def _add_build_command(commands: Subcommands) -> None:
 def _add_check_command(commands: Subcommands) -> None:
     """`trustdocs check`."""
     check = _add_site_command(
-        commands, "check", "report every problem in the sources, write nothing"
+        commands, "check", "report every problem in the sources, write no site"
     )
     _add_base_url_option(check)
     _add_report_options(check)
