@@ -360,3 +360,11 @@ def test_a_search_result_reaches_a_page_whose_name_reads_as_a_url_scheme(browser
         page.wait_for_load_state()
         expect(page.locator("h1.page-title")).to_have_text(title)
     page.close()
+    with served(out) as url:  # the home page's "continue" link, to the lesson last read
+        page = browser.new_page()
+        page.goto(url + "javascript:alert(1)/x.html")
+        page.goto(url + "index.html")
+        resume = page.locator("a.course-continue")
+        expect(resume).to_contain_text("Zebra Lesson")
+        assert resume.evaluate("a => a.href") == url + "javascript:alert(1)/x.html"
+        page.close()

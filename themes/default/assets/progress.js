@@ -107,7 +107,8 @@
       var last = read(lastKey);
       var known = last && lessons.indexOf(last) !== -1 ? last : null;
       if (continueLink) {
-        continueLink.href = known ? new URL(known, root).href : startHref;
+        // "./": a lesson's path from the site root is never read as a scheme (`javascript:…`).
+        continueLink.href = known ? new URL("./" + known, root).href : startHref;
         continueLink.querySelector(".course-continue-label").textContent =
           known ? "Continue where you left off" : startLabel;
         continueLink.querySelector(".course-continue-title").textContent =
