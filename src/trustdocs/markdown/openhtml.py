@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
-from trustdocs.markdown.rawhtml import start_tag_end
+from trustdocs.markdown.rawhtml import start_tag_end, tag_attributes
 
 # Elements whose content a browser reads as text up to their own end tag (raw text and RCDATA;
 # `<noscript>` where scripts run, as they do in every browser a course is read in).
@@ -33,8 +33,8 @@ TEXT_ELEMENTS = frozenset(
 # Elements a browser shows nothing of what they hold (or only part: a closed `<details>`, its
 # summary; a `<video>`, nothing where it plays), and SVG and MathML, which show no HTML text.
 HIDING_ELEMENTS = frozenset(
-    {"template", "select", "datalist", "dialog", "details", "video", "audio", "object", "canvas"}
-    | {"svg", "math"}
+    {"template", "select", "datalist", "dialog", "details", "video", "audio", "canvas"}
+    | {"progress", "meter", "svg", "math"}
 )
 # Elements never left open: void ones, and those whose end tag a browser infers (a paragraph
 # ends where the next block starts).
@@ -45,10 +45,27 @@ _NEVER_OPEN = frozenset(
     | {"thead", "tbody", "tfoot", "colgroup", "caption", "html", "head", "body"}
 )
 _FOREIGN = frozenset({"svg", "math"})  # inside them, `<x/>` is whole, as in XML
-# `hidden`, or a style with `display: none`, among a start tag's attributes (roughly: a false
-# match only matters for an element left open, which is reported anyway).
-_HIDDEN = re.compile(r"""[\s/"']hidden(?=[\s/>=])|display\s*:\s*none""", re.IGNORECASE)
-_OPEN = re.compile(r"""[\s/"']open(?=[\s/>=])""", re.IGNORECASE)  # `<details open>`
+# Elements a browser closes when the next of their kind starts (`<li>a<li>b`).
+_SIBLINGS = frozenset({"li", "dd", "dt"})
+# A style that hides what the element holds.
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Markdown's own blocks: their end tags close the raw elements opened inside them (a `<details>`
+# in a list item ends with it), and their start tags end SVG and MathML written before them.
+_BLOCKS = frozenset({"p", "li", "ul", "ol", "blockquote", "table", "thead", "tbody", "tr"})
+_BLOCKS |= frozenset({"td", "th", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"})
+_BREAKING_OUT = _BLOCKS | {"pre", "hr"}
+# Elements whose end tags reach no further in: an end tag of an element opened before one of
+# them is ignored while it is open (a browser's "scope": `</p>` does not end a `<template>`
+# written in the paragraph, nor a `<select>`, whose content is read apart).
+_SCOPES = frozenset({"template", "object", "select", "applet", "marquee", "caption", "table"})
+_SCOPES |= frozenset({"td", "th"})
+# Start tags that end the paragraph they are written in.
+_P_CLOSERS = frozenset(
+    {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div"}
+    | {"dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu"}
+    | {"nav", "ol", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6"}
+    | {"pre", "listing", "form", "table"}
+)
 _MARKUP = re.compile(r"<(!--|/?[A-Za-z][^\s/>]*)")
 _COMMENT_END = re.compile(r"--!?>")
 
@@ -62,6 +79,7 @@ class _Open:
     line: int  # Markdown line
     needle: str
     hides: bool = False  # an element that hides what it holds (not one read as text)
+    markdown: bool = False  # a block of Markdown's own (a list item), not raw HTML
 
 
 @dataclass
@@ -70,8 +88,10 @@ class _Reading:
 
     left: _Open | None = None  # a comment or text element being read: only its end counts
     elements: list[_Open] = field(default_factory=list)  # elements open, outermost first
-    # How many of those have each name (an end tag of none closes nothing: not looked for).
-    named: collections.Counter[str] = field(default_factory=collections.Counter)
+    # Where those of each name are in it, in order (an end tag finds its element at once), and
+    # those that bound what an end tag outside them reaches (`_SCOPES`).
+    named: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
+    scopes: list[int] = field(default_factory=list)
 
 
 def open_html_plugin(md: MarkdownIt) -> None:
@@ -84,6 +104,14 @@ def close_open_html(state: StateCore) -> None:
     warning at the place it opened."""
     reading = _Reading()
     for token in state.tokens:
+        if token.type in ("fence", "code_block") or (
+            token.tag in _BREAKING_OUT and token.nesting >= 0 and token.type != "html_block"
+        ):
+            _break_out(reading)
+        if token.tag in _BLOCKS and token.nesting == 1:
+            _push(reading, _Open(token.tag, f"<{token.tag}>", 0, "", markdown=True))
+        elif token.tag in _BLOCKS and token.nesting == -1:
+            _end_tag(reading, token.tag)
         if token.type == "html_block" and token.map is not None:
             _follow(token.content, token.map[0], reading)
         elif token.type == "inline" and token.map is not None and "<" in token.content:
@@ -126,7 +154,7 @@ def _closing(closer: str) -> str:
 
 def _follow(html: str, line: int, reading: _Reading) -> None:
     """Read HTML (on Markdown line LINE on) into READING."""
-    at = 0
+    at = counted = 0  # where lines were counted to: once, in a block of 80,000 tags
     while True:
         left = reading.left
         if left is not None:  # inside a comment or a text element: only its end counts
@@ -139,7 +167,9 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         if found is None:
             return
         name = found.group(1)
-        opened_at = line + html.count("\n", 0, found.start())
+        line += html.count("\n", counted, found.start())
+        counted = found.start()
+        opened_at = line
         if name == "!--":
             # `<!-->` and `<!--->` are whole (empty) comments to a browser.
             if html.startswith((">", "->"), found.end()):
@@ -158,34 +188,73 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         name = name.lower()
         if name in TEXT_ELEMENTS:
             reading.left = _Open(name, f"<{name}>", opened_at, found.group(0))
-        elif name not in _NEVER_OPEN and not _whole(reading, name, html[found.end() : end]):
-            hidden = _HIDDEN.search(html, found.end(), end) is not None
-            shown = name == "details" and _OPEN.search(html, found.end(), end) is not None
-            hides = hidden or (name in HIDING_ELEMENTS and not shown)
-            what = f"<{name} hidden>" if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
-            reading.elements.append(_Open(name, what, opened_at, found.group(0), hides))
-            reading.named[name] += 1
+            continue
+        last = reading.elements[-1] if reading.elements else None
+        if name in _SIBLINGS and last and last.closer in _SIBLINGS and not last.markdown:
+            _end_tag(reading, last.closer)  # `<li hidden>a<li>b`: a ends where b starts
+        if name in _NEVER_OPEN and name not in _SIBLINGS:
+            continue
+        tag = html[found.start() : end]
+        attributes = tag_attributes(tag)
+        hidden = "hidden" in attributes or bool(_HIDING_STYLE.search(attributes.get("style") or ""))
+        if (name in _NEVER_OPEN and not hidden) or _whole(reading, name, tag):
+            continue
+        shown = name == "details" and "open" in attributes
+        hides = hidden or (name in HIDING_ELEMENTS and not shown)
+        what = f"<{name} hidden>" if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
+        _push(reading, _Open(name, what, opened_at, found.group(0), hides))
+
+
+def _push(reading: _Reading, element: _Open) -> None:
+    if element.closer in _P_CLOSERS:  # `<div>` in a paragraph: the paragraph ends before it
+        _close_paragraph(reading)
+    reading.named[element.closer].append(len(reading.elements))
+    if element.closer in _SCOPES:
+        reading.scopes.append(len(reading.elements))
+    reading.elements.append(element)
+
+
+def _pop_to(reading: _Reading, index: int) -> None:
+    """Close the element at INDEX of the open ones, and all opened inside it."""
+    for closed in reversed(reading.elements[index:]):
+        reading.named[closed.closer].pop()
+        if closed.closer in _SCOPES:
+            reading.scopes.pop()
+    del reading.elements[index:]
+
+
+def _close_paragraph(reading: _Reading) -> None:
+    """A block's start tag ends the paragraph it is written in (unless a scope is in between)."""
+    found = reading.named["p"]
+    if found and not (reading.scopes and reading.scopes[-1] > found[-1]):
+        _pop_to(reading, found[-1])
+
+
+def _break_out(reading: _Reading) -> None:
+    """A block of Markdown starts: SVG or MathML open before it ends there, as a browser ends
+    it at such a start tag, with all that was opened inside it."""
+    foreign = reading.named["svg"] + reading.named["math"]
+    if foreign:
+        _pop_to(reading, min(foreign))
 
 
 def _whole(reading: _Reading, name: str, tag: str) -> bool:
-    """Whether the start tag that ends with TAG is a whole element: `<x/>` in SVG or MathML (in
-    HTML, a browser reads `<div/>` as `<div>`)."""
-    foreign = name in _FOREIGN or any(reading.named[other] for other in _FOREIGN)
+    """Whether the start tag TAG is a whole element: `<x/>` in SVG or MathML (in HTML, a
+    browser reads `<div/>` as `<div>`)."""
+    foreign = name in _FOREIGN or bool(reading.named["svg"] or reading.named["math"])
     return foreign and tag[:-1].rstrip().endswith("/")
 
 
 def _end_tag(reading: _Reading, name: str) -> None:
     """An end tag: it closes the innermost element of its name, and those opened inside it;
-    without one, a browser ignores it."""
-    if not reading.named[name]:
+    without one, or with it outside a scope open since (a `<template>`, a table cell), a
+    browser ignores it."""
+    found = reading.named.get(name)
+    if not found:
         return
-    elements = reading.elements
-    index = len(elements) - 1
-    while elements[index].closer != name:  # each passed over is closed: looked at once
-        index -= 1
-    for closed in elements[index:]:
-        reading.named[closed.closer] -= 1
-    del elements[index:]
+    if reading.scopes and reading.scopes[-1] > found[-1]:
+        return
+    _pop_to(reading, found[-1])
 
 
 def _end_of(closer: str, html: str, at: int) -> int:

@@ -43,6 +43,21 @@ def attribute_values(text: str) -> Iterator[tuple[str, int, int]]:
             yield found.group(1).lower(), found.start(2) + quoted, found.end(2) - quoted
 
 
+def tag_attributes(text: str) -> dict[str, str | None]:
+    """The attributes of the start tag TEXT by name (lower case, the first of a name twice, as
+    a browser keeps it): each value without its quotes, None for one written without a value."""
+    name = _TAG_NAME.match(text)
+    at = name.end() if name else 0
+    found: dict[str, str | None] = {}
+    while (match := _ATTRIBUTE.match(text, at)) is not None and match.end() > at:
+        at = match.end()
+        value = match.group(2)
+        if value is not None and value[:1] in ("'", '"'):
+            value = value[1:-1]
+        found.setdefault(match.group(1).lower(), value)
+    return found
+
+
 def start_tag_end(text: str, start: int) -> int:
     """Where the start tag at START of TEXT ends, after its `>`, its attributes read as a browser
     reads them (a `>` in a quoted value ends nothing); -1 when it does not end."""
