@@ -368,3 +368,17 @@ def test_a_search_result_reaches_a_page_whose_name_reads_as_a_url_scheme(browser
         expect(resume).to_contain_text("Zebra Lesson")
         assert resume.evaluate("a => a.href") == url + "javascript:alert(1)/x.html"
         page.close()
+
+
+def test_a_long_query_that_matches_nothing_wraps_inside_the_results_box(browser, ranking_site):
+    """On a phone, "No lesson mentions …" with a 500-letter word ran out of the box, unread."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto((ranking_site / "index.html").as_uri())
+    page.locator("#search-input").fill("supercalifragilistic" * 25)
+    empty = page.locator("#search-status.search-empty")
+    expect(empty).to_contain_text("No lesson mentions")
+    assert empty.evaluate("e => e.scrollWidth <= e.clientWidth"), "the message overflows"
+    box = empty.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    screenshot(page, "search-long-query-phone")
+    page.close()

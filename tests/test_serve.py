@@ -1146,6 +1146,8 @@ def test_a_link_out_of_the_site_is_not_watched_and_the_preview_starts(tmp_path):
     try:  # the links are errors of the site, shown while nothing is served yet
         status, body = request(running, "/index.html")
         assert status == 503 and "symlink leads outside the site folder" in body, body
+        for asset in ("/_assets/none", "/_assets/style.css", "/_trustdocs/none"):
+            assert request(running, asset)[0] == 404, asset  # not a page: no errors page
     finally:
         running.stop()
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from trustdocs.config import default_theme_dir
-from trustdocs.urls import INDEX_HTML, PREVIEW_PREFIX, site_url
+from trustdocs.urls import ASSETS_DIR, INDEX_HTML, PREVIEW_PREFIX, site_url
 
 
 class Report(Protocol):
@@ -57,8 +57,12 @@ class ServedPreview(Protocol):
 
 
 def _is_page(url_path: str) -> bool:
-    """Whether URL_PATH asks for a page: a folder, a `.html` file, or a name without a suffix."""
-    last = urlsplit(url_path).path.rpartition("/")[2]
+    """Whether URL_PATH asks for a page: a folder, a `.html` file, or a name without a suffix
+    (not among the theme's assets, nor the preview's own)."""
+    path = urlsplit(url_path).path
+    if path.startswith((f"/{ASSETS_DIR}/", PREVIEW_PREFIX)):
+        return False
+    last = path.rpartition("/")[2]
     return not last or last.endswith(".html") or "." not in last
 
 
