@@ -19,8 +19,35 @@ SHOWCASE = """\
 ## Code
 
 ```python
-def greet(client: str) -> str:
-    return f"Hello, {client}"
+# Comments, strings, numbers and keywords: every colour of the code styles is read against
+# the code's background and a marked line's.
+@dataclass
+def greet(client: str, times: int = 3) -> str:
+    '''Say hello.'''
+    return f"Hello, {client}" * times  # a trailing comment
+```
+@highlight 5-6
+
+```js
+// a comment
+const note = /trust/g.test("it's " + `${1 + 2.5}`); /* block */
+export default class Card extends HTMLElement { static tag = 'td-card'; }
+```
+@highlight 2
+
+```css
+/* a comment */
+.card:hover > a[href^="http"] { color: #0a0; margin: 0 auto !important; }
+```
+
+```html
+<!-- a comment -->
+<a href="x.html" class="btn" data-n='1'>&amp; link</a>
+```
+
+```bash
+# a comment
+export NAME="trust" && echo "$NAME" | grep -c 'x' > /dev/null 2>&1
 ```
 
 ## A wide table

@@ -68,7 +68,8 @@ def test_a_broken_code_partial_is_an_error_at_its_line(tmp_path, trustdocs):
 def test_code_blocks_keep_their_blank_lines_and_an_empty_fence_stays_empty():
     fenced = render_body("```python\n\n  x = 1\n\n```\n").html
     assert BeautifulSoup(fenced, "html.parser").code.get_text() == "\n  x = 1\n\n"
-    assert render_body("```\n```\n").html == '<pre class="highlight"><code></code></pre>\n'
+    expected = '<pre class="highlight" tabindex="0"><code></code></pre>\n'
+    assert render_body("```\n```\n").html == expected
     indented = render_body("    a\n\n\n    b\n").html
     assert BeautifulSoup(indented, "html.parser").code.get_text() == "a\n\n\nb\n"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,17 +80,59 @@ def pygments_css(cache: BuildCache | None = None) -> str:
     return css
 
 
+# What code is read on (style.css): the code background, and a marked line's on it.
+CODE_BACKGROUNDS_LIGHT = ((0xF5, 0xF3, 0xEF), (0xF9, 0xE9, 0xB7))
+CODE_BACKGROUNDS_DARK = ((0x0F, 0x12, 0x16), (0x35, 0x31, 0x1F))
+READABLE_CONTRAST = 4.5  # WCAG AA for text of its size
+_TEXT_COLOUR = re.compile(r"(?<![-\w])color:\s*#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def readable(css: str, backgrounds: Sequence[tuple[int, int, int]], toward: tuple[int, ...]) -> str:
+    """CSS with each text colour that reads below READABLE_CONTRAST on one of BACKGROUNDS moved
+    toward black or white (TOWARD) until it reads: the style's hues, legible (Pygments' light
+    styles give comments 2.6:1)."""
+
+    def fixed(match: re.Match[str]) -> str:
+        digits = match.group(1)
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        colour = tuple(int(digits[i : i + 2], 16) for i in (0, 2, 4))
+        for step in range(21):
+            mixed = tuple(
+                round(c + (t - c) * step / 20) for c, t in zip(colour, toward, strict=True)
+            )
+            if min(_contrast(mixed, background) for background in backgrounds) >= READABLE_CONTRAST:
+                break
+        return "color: #" + "".join(f"{c:02x}" for c in mixed)
+
+    return _TEXT_COLOUR.sub(fixed, css)
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """WCAG's contrast ratio of two colours."""
+
+    def luminance(colour: tuple[int, ...]) -> float:
+        channels = [c / 255 for c in colour]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 @functools.cache
 def _pygments_css() -> str:
     from pygments.formatters import HtmlFormatter  # see `pygments_css`
 
     light = HtmlFormatter(style=CODE_STYLE_LIGHT).get_style_defs(".highlight")
+    light = readable(light, CODE_BACKGROUNDS_LIGHT, toward=(0, 0, 0))
     dark = HtmlFormatter(style=CODE_STYLE_DARK)
 
     def dark_under(prefix: str) -> str:
         # Token and background rules only: the unprefixed pre and line-number rules would apply
         # to light pages too.
-        return "\n".join(dark.get_background_style_defs(prefix) + dark.get_token_style_defs(prefix))
+        css = "\n".join(dark.get_background_style_defs(prefix) + dark.get_token_style_defs(prefix))
+        return readable(css, CODE_BACKGROUNDS_DARK, toward=(255, 255, 255))
 
     chosen = dark_under(':root[data-theme="dark"] .highlight')
     system = dark_under(':root:not([data-theme="light"]) .highlight')

@@ -87,7 +87,8 @@ def render_fence(
     flush_hidden()
 
     lang_class = f' class="language-{escapeHtml(language)}"' if language else ""
-    block = f'<pre class="highlight"><code{lang_class}>{"".join(parts)}</code></pre>\n'
+    # tabindex: a block wider than the page scrolls, which a keyboard can do once it is focused.
+    block = f'<pre class="highlight" tabindex="0"><code{lang_class}>{"".join(parts)}</code></pre>\n'
     if "codepen" in token.meta:
         data = codepen_data(
             token.content,
