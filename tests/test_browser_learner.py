@@ -184,3 +184,54 @@ def test_answering_every_knowledge_check_finishes_the_lesson(tmp_path, trustdocs
         assert [t.strip() for t in page.locator("nav.sidebar li.done").all_inner_texts()] == [
             "Quiz"
         ]
+
+
+def test_progress_counts_lessons_only_and_follows_a_renamed_one_with_its_answers(
+    tmp_path, trustdocs
+):
+    """A hidden page is no lesson: opening it left the home page with "Start the course" again.
+    A lesson that hides its previous/next links can still be marked done (it counts, so the
+    course could never be finished). A lesson renamed with @redirect keeps its checks' answers
+    and shows its new title in "Continue where you left off"."""
+    check = "::: check Pick one?\n- [x] Yes.\n- [ ] No.\n:::\n"
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nWelcome.\n",
+            "v.md": "@page v Visible\n@parent home 1\n@body\nSee [h].\n",
+            "h.md": "@page h Hidden Page\n@parent home 2\n@hide\n@body\nAside.\n",
+            "n.md": "@page n No Nav\n@parent home 3\n@hidecontentnav\n@body\nText.\n",
+            "o.md": f"@page ch/old Old Lesson\n@parent home 4\n@body\n{check}",
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    out = site / "site"
+    with served(out) as url, chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        page.goto(url + "v.html")
+        page.goto(url + "h.html")
+        assert page.locator("button.mark-done").count() == 0  # not a lesson
+        page.goto(url + "index.html")
+        assert continue_card(page) == ["Continue where you left off", "Visible"]
+        page.goto(url + "n.html")
+        page.locator("button.mark-done").click()
+        page.goto(url + "ch/old.html")
+        page.get_by_label("Yes.").check()
+        page.get_by_role("button", name="Check answer").click()
+        page.locator(".check-result.is-right").wait_for()
+        page.goto(url + "index.html")
+        text = page.locator(".course-progress-text").inner_text()
+        assert text.startswith("You have finished 2 of 3"), text
+
+        moved = (
+            (site / "content" / "o.md")
+            .read_text()
+            .replace("@page ch/old Old Lesson", "@page ch/new New Lesson\n@redirect ch/old")
+        )
+        (site / "content" / "o.md").write_text(moved)
+        assert trustdocs(site, "build").code == 0
+        page.goto(url + "index.html")
+        assert continue_card(page) == ["Continue where you left off", "New Lesson"]
+        page.goto(url + "ch/new.html")
+        assert page.locator("section.check[data-answered]").count() == 1
+        page.close()

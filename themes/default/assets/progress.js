@@ -39,6 +39,29 @@
     write(storeKey, JSON.stringify(done));
   }
 
+  // The knowledge checks' answers of a lesson renamed (its page FROM, now TO): kept under each
+  // check's id, its page's name and number ("course/old:1"), by checks.js.
+  function moveAnswers(from, to) {
+    var checksKey = "trustdocs-checks:" + root;
+    var answers;
+    try { answers = JSON.parse(read(checksKey)) || {}; } catch (e) { return; }
+    var oldName = from.replace(/\.html$/, ""), newName = to.replace(/\.html$/, "");
+    var changed = false;
+    Object.keys(answers).forEach(function (id) {
+      var colon = id.lastIndexOf(":");
+      if (colon < 0 || id.slice(0, colon) !== safeDecode(oldName)) return;
+      var renamed = safeDecode(newName) + id.slice(colon);
+      if (!(renamed in answers)) answers[renamed] = answers[id];
+      delete answers[id];
+      changed = true;
+    });
+    if (changed) write(checksKey, JSON.stringify(answers));
+  }
+
+  function safeDecode(path) {
+    try { return decodeURIComponent(path); } catch (e) { return path; }
+  }
+
   function forgetEverything() {
     try {
       var keys = [];
@@ -78,7 +101,13 @@
       delete done[from];
       migrated = true;
     }
-    if (read(lastKey) === from) write(lastKey, to);
+    if (read(lastKey) === from) {
+      write(lastKey, to);
+      // Its title as the course shows it now, where the sidebar shows the lesson.
+      var listedAs = links.filter(function (link) { return keyOf(link.href) === to; })[0];
+      if (listedAs) write(lastTitleKey, listedAs.textContent.trim());
+    }
+    moveAnswers(from, to);
   }
   if (migrated) save(done);
   var continueLink = summary && summary.querySelector(".course-continue");
