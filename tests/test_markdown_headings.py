@@ -96,23 +96,32 @@ def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
     from collections import Counter
 
     from bs4 import BeautifulSoup
-    from conftest import make_site
+    from conftest import REPO, make_site
 
     site = make_site(
         tmp_path,
         {
             "index.md": "@page course Course\n@body\nSee [course/a#content-1].\n",
             "a.md": (
-                "@page course/a A\n@parent course\n@outline 2\n@description Intro.\n\n"
-                "## Overview\n@body\n## Overview\n\n## Content\n\n## Sidebar\n\n"
-                "## Search results\n\n## FN1\n\nText[^x].\n\n[^x]: A note.\n"
+                "@page course/a A\n@parent course\n@outline 2\n@description Intro[^d].\n\n"
+                "## Overview\n\n## Check 1\n\n## Setup\n\n[^d]: Described.\n"
+                "@body\n## Overview\n\n## Content\n\n## Sidebar\n\n## Banner\n\n"
+                "## Search results\n\n## FN1\n\nText[^x].\n\n[^x]: A note.\n\n"
+                '<a id="setup"></a>Set up.\n\n::: check Q?\n- [x] Yes.\n- [ ] No.\n:::\n'
             ),
         },
     )
+    theme = site / "themes" / "default"
+    theme.mkdir(parents=True)
+    base = (REPO / "themes" / "default" / "base.html").read_text()
+    (theme / "base.html").write_text(base.replace("<body", "<div id=banner></div><body", 1))
     run = trustdocs(site, "build")
     assert run.code == 0 and "error" not in run.err, run.err
     page = BeautifulSoup((site / "site" / "course" / "a.html").read_text(), "html.parser")
     ids = Counter(element["id"] for element in page.select("[id]"))
+    assert [name for name, count in ids.items() if count > 1] == []
+    printed = BeautifulSoup((site / "site" / "print.html").read_text(), "html.parser")
+    ids = Counter(element["id"] for element in printed.select("[id]"))
     assert [name for name, count in ids.items() if count > 1] == []
     outline = [a["href"] for a in page.select(".outline a")]
     assert outline and all(page.select_one(f"[id='{h[1:]}']").name == "h2" for h in outline)

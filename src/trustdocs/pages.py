@@ -92,6 +92,18 @@ def parse_page(
         page_titles=titles,
         reserved_ids=reserved_ids | description.anchors,
     )
+    if description.anchors & body.anchors:  # ids the body has whatever it holds (`<a id>`, checks)
+        description, description_problems = parse_markdown(
+            source.description,
+            source.path,
+            source.description_lines,
+            names,
+            folder,
+            config=config,
+            page_titles=titles,
+            first_column=source.description_col,
+            reserved_ids=reserved_ids | body.anchors,
+        )
     return ParsedPage(source, body, description), body_problems + description_problems
 
 

@@ -154,6 +154,8 @@ class RenderContext:
     uses: set[tuple[str, Aspect]] = field(default_factory=set)
     frame_titles: set[str] = field(default_factory=set)  # pages whose titles the frame shows
     frame_reads: set[FrameRead] = field(default_factory=set)  # what it asked of tree and files
+    # Set apart from the body's, on the page and in its chapter: the description's footnotes.
+    footnotes: str = ""
 
     def show(self, name: str, aspect: Aspect) -> PageSummary:
         """The summary of page NAME, remembering that this render showed its ASPECT."""
@@ -171,7 +173,7 @@ class RenderContext:
         return _TREE_QUESTIONS[kind](self.site.tree, name)
 
     def for_text(self, lines: list[str], line_map: tuple[int, ...]) -> RenderContext:
-        """The same render, for another text of the page (its description): shared records."""
+        """The same render, for the page's description: shared records, its own footnote ids."""
         return RenderContext(
             self.site,
             self.page,
@@ -184,6 +186,7 @@ class RenderContext:
             self.uses,
             self.frame_titles,
             self.frame_reads,
+            "description",
         )
 
 

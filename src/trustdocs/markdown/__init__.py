@@ -234,8 +234,9 @@ def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
     """Render parsed Markdown to HTML against the snapshot in CONTEXT, recording into it."""
     md = markdown_parser()
     env: dict[str, object] = {"context": context}
-    if context.print_chapter is not None:
-        env["docId"] = context.print_chapter  # footnote ids, prefixed like the chapter's others
+    if context.print_chapter is not None or context.footnotes:
+        # footnote ids, prefixed like the chapter's others, and the description's apart
+        env["docId"] = (context.print_chapter or "") + context.footnotes
     return md.renderer.render(list(parsed.tokens), md.options, env)
 
 
@@ -246,6 +247,8 @@ def render_print_markdown(
     the HTML without the checks' feedback and model answers, and the checks with their answers."""
     md = markdown_parser()
     env: dict[str, object] = {"context": context, "docId": context.print_chapter}
+    if context.footnotes:  # the description's, apart from the body's
+        env["docId"] = f"{context.print_chapter}{context.footnotes}"
     tokens, checks = answers_apart(list(parsed.tokens))
     html = md.renderer.render(tokens, md.options, env)
     return html, printed_checks(checks, md.renderer, md.options, env)

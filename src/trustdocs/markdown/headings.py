@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # The ids the footnotes plugin writes (`fn1`, `fnref1`, `fnref1:2`): never a heading's.
 _FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d+(?::\d+)?")
 # An id a theme's template writes as it is (`id="sidebar"`), not made by an expression.
-_TEMPLATE_ID = re.compile(r"""\sid\s*=\s*(?:"([^"{}<>]*)"|'([^'{}<>]*)')""")
+_TEMPLATE_ID = re.compile(r"""\sid\s*=\s*(?:"([^"{}<>]*)"|'([^'{}<>]*)'|([^\s"'=<>`{}]+))""")
 
 
 def theme_ids(folders: Sequence[Path]) -> frozenset[str]:
@@ -37,7 +37,7 @@ def theme_ids(folders: Sequence[Path]) -> frozenset[str]:
                 text = template.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):  # the theme's loader reports it
                 continue
-            found.update(a or b for a, b in _TEMPLATE_ID.findall(text))
+            found.update(a or b or c for a, b, c in _TEMPLATE_ID.findall(text))
     found.discard("")
     return frozenset(found)
 
