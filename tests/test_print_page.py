@@ -326,3 +326,34 @@ def test_ids_of_raw_html_are_prefixed_in_the_print_page_as_links_to_them_are(tmp
     lesson = read(root / "site" / "course" / "one.html")
     assert lesson.select_one("div#box") is not None
     assert lesson.find("a", string="up")["href"] == "#box"
+
+
+def test_raw_ids_named_like_the_print_templates_own_leave_them_to_it(tmp_path):
+    """`<span id="Title">` became `chapter-…--Title`, the id the print template gives the
+    chapter's title (its section is labelled by it), and so did `Answers` and
+    `check-1--Answer`: a link to each reaches the lesson's element, the template's keep theirs."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    raw = (
+        '<span id="Title">t</span> <span id="Answers">a</span> <span id="check-1--Answer">k</span>'
+    )
+    check = "::: check Which?\n- [x] This.\n- [ ] That.\n:::\n"
+    body = f"{raw} [to it](#Title)\n\n{check}"
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nHi.\n",
+            "a.md": f"@page a_one U\n@parent home 1\n@body\n{body}",
+        },
+    )
+    out = tmp_path / "out"
+    assert build_site(load_config(site / "site.yaml"), out, use_cache=False).written
+    soup = read(out / "print.html")
+    assert repeated_ids(soup) == []
+    section = soup.find(
+        "section", attrs={"aria-labelledby": True, "id": lambda i: i and "a_one" in i}
+    )
+    assert soup.find(id=section["aria-labelledby"]).name == "h1"
+    link = soup.find("a", string="to it")
+    assert soup.find(id=link["href"][1:]).get_text() == "t"

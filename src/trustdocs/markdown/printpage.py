@@ -36,9 +36,19 @@ def print_chapter_id(name: str) -> str:
     return f"chapter-{readable}-{digest}" if readable else f"chapter-{digest}"
 
 
+# What the print template writes after a chapter's id, or a check's (`--Title`, `--Answers`,
+# `--check-1--Answer`), and any number of "~" after it: an anchor of the page that reads so
+# takes one more "~" (and so stays apart from every other anchor, which keeps its own).
+_TEMPLATE_ANCHOR = re.compile(r"(?:Title|Answers|check-\d+--(?:Answer|Hint|Question))~*")
+
+
 def chapter_anchor(chapter: str, anchor: str) -> str:
     """ANCHOR of a page as it is written inside that page's CHAPTER of the print page."""
-    return f"{chapter}--{anchor}" if anchor else chapter
+    if not anchor:
+        return chapter
+    if _TEMPLATE_ANCHOR.fullmatch(anchor):  # `<span id="Title">`: not the chapter's title
+        anchor += "~"
+    return f"{chapter}--{anchor}"
 
 
 def own_anchor(context: RenderContext, anchor: str) -> str:
