@@ -2,7 +2,7 @@
 and links to pages of the course point at their chapter inside the print page.
 
 `chapter-course_agreements--try-it` is the heading `#try-it` of page `course/agreements`; footnotes take the
-chapter as markdown-it's `docId`. Ids written in raw HTML are left as written.
+chapter as markdown-it's `docId`. Ids written in raw HTML take the prefix too, as links to them do.
 """
 
 from __future__ import annotations
