@@ -71,17 +71,21 @@ def parse_page(
     description's either (both are on the page)."""
     folder = config.content_dir / source.source_dir
     names = frozenset(titles)
-    description, description_problems = parse_markdown(
-        source.description,
-        source.path,
-        source.description_lines,
-        names,
-        folder,
-        config=config,
-        page_titles=titles,
-        first_column=source.description_col,
-        reserved_ids=reserved_ids,
-    )
+
+    def described(taken: frozenset[str]) -> tuple[ParsedMarkdown, list[Diagnostic]]:
+        return parse_markdown(
+            source.description,
+            source.path,
+            source.description_lines,
+            names,
+            folder,
+            config=config,
+            page_titles=titles,
+            first_column=source.description_col,
+            reserved_ids=taken,
+        )
+
+    description, description_problems = described(reserved_ids)
     body, body_problems = parse_markdown(
         source.body,
         source.path,
@@ -93,17 +97,7 @@ def parse_page(
         reserved_ids=reserved_ids | description.anchors,
     )
     if description.anchors & body.anchors:  # ids the body has whatever it holds (`<a id>`, checks)
-        description, description_problems = parse_markdown(
-            source.description,
-            source.path,
-            source.description_lines,
-            names,
-            folder,
-            config=config,
-            page_titles=titles,
-            first_column=source.description_col,
-            reserved_ids=reserved_ids | body.anchors,
-        )
+        description, description_problems = described(reserved_ids | body.anchors)
     return ParsedPage(source, body, description), body_problems + description_problems
 
 
