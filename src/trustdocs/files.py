@@ -144,11 +144,9 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     resolves outside the site folder is an error unless the site allows outside files, and so
     is one that leads above BASE (`leads_above`).
     """
-    site = config.root_dir.resolve()
     real_base = os.path.realpath(base)
     output, output_names = _site_outputs(config)
     config_file = _file_identity(config.config_path)  # with `content: .`, not content
-    allowed = config.allow_outside_files
     found: list[str] = []
     problems: list[Diagnostic] = []
     if in_repository_folder(real_base):  # a static folder named (or linked to) .git
@@ -175,25 +173,17 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
-                linked = entry.is_symlink()
-                if linked and not _inside(Path(entry.path), site, allowed):
-                    problems.append(outside_link(Path(entry.path), config))
-                    continue
-                # A link to the folder it is in, or to one that holds it: the walk would go
-                # round (it stops where it started again, without a word) or above the site.
-                if linked and is_dir and leads_above(os.path.realpath(entry.path), real_base):
-                    problems.append(link_back(Path(entry.path)))
-                    continue
-                if linked and is_dir and _holds(os.path.realpath(entry.path), folder):
-                    if not _same_link(entry, base):  # not BASE's own (`content: course`, a link)
-                        problems.append(link_back(Path(entry.path)))
-                    continue
+                if entry.is_symlink():
+                    skip, problem = _link_walked(entry, folder, (base, real_base), config)
+                    problems += [problem] if problem is not None else []
+                    if skip:
+                        continue
             except OSError:
                 is_dir = is_file = False  # a link that loops: said below
             if not (is_dir or is_file):  # a FIFO, a device, a link to nothing
                 problems.append(_not_walked(Path(entry.path)))
                 continue
-            if (is_dir or is_file) and unencodable(entry.name) is not None:
+            if unencodable(entry.name) is not None:
                 problems.append(_unnameable(Path(entry.path), folder=is_dir))
                 continue
             if is_dir:
@@ -202,6 +192,26 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
                 found.append(entry.path)
     # In the order of paths (part by part), sorted as text: a large course has thousands.
     return [Path(path) for path in sorted(found, key=_parts_order)], problems
+
+
+def _link_walked(
+    entry: os.DirEntry[str], folder: str, bases: tuple[Path, str], config: SiteConfig
+) -> tuple[bool, Diagnostic | None]:
+    """Whether the walk of BASE (BASES: it, and its real path) leaves out the link ENTRY met in
+    FOLDER, and why: it leads out of the site, or to the folder it is in or one that holds it
+    (the walk would go round, stopping where it started without a word, or above the site)."""
+    base, real_base = bases
+    path = Path(entry.path)
+    if not _inside(path, config.root_dir.resolve(), config.allow_outside_files):
+        return True, outside_link(path, config)
+    if not entry.is_dir():
+        return False, None
+    target = os.path.realpath(entry.path)
+    if leads_above(target, real_base):
+        return True, link_back(path)
+    if _holds(target, folder):  # silently when it is BASE's own link (`content: course`)
+        return True, None if _same_link(entry, base) else link_back(path)
+    return False, None
 
 
 def _odd(path: Path, config: SiteConfig) -> bool:

@@ -172,12 +172,9 @@ class FilesRead:
 
 @dataclass
 class ParsedPages:
-    """Every page's facts, and the full parses this process holds.
-
-    Pages parsed in a build worker have facts here but no body: in the preview, `full()` parses
-    them again when an edit needs them, so "the body is elsewhere" cannot be forgotten; in a build,
-    whose workers keep the pages' text (`bodies_elsewhere`), asking for one is an error.
-    """
+    """Every page's facts, and the full parses this process holds. Pages parsed in a build worker
+    have facts here but no body: in the preview, `full()` parses them again when an edit needs
+    them; in a build, whose workers keep the pages' text (`bodies_elsewhere`), that is an error."""
 
     config: SiteConfig
     names: frozenset[str] = frozenset()
@@ -262,8 +259,7 @@ class ParsedPages:
 
     @functools.cached_property
     def theme_ids(self) -> frozenset[str]:
-        """The ids the site's theme writes on every page (`theme_ids`), read once: a theme edited
-        makes another site key, and pages parsed anew by the pages of another parse."""
+        """The ids the site's theme writes on every page (`theme_ids`), read once a parse."""
         return theme_ids(theme_folders(self.config.site_theme_dir))
 
     def parse(self, source: PageSource) -> None:
@@ -304,12 +300,9 @@ class ParsedPages:
         self._full.pop(name, None)
 
     def full(self, name: str) -> ParsedPage:
-        """The page with its body, parsed again here if its body stayed in a worker or was let go.
-
-        Parsing again changes nothing of what is known of the page: its facts and problems stay
-        those of its first parse, which the site was resolved with. A file its directives read
-        may have changed in between: `same_reads` tells.
-        """
+        """The page with its body, parsed again here if its body stayed in a worker or was let go
+        (its facts and problems stay those of its first parse, which the site was resolved with;
+        `same_reads` tells whether a file its directives read changed in between)."""
         page = self._full.get(name)
         if page is None:
             if self.bodies_elsewhere:  # an empty body would be rendered: never
