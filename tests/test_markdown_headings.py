@@ -101,7 +101,10 @@ def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
     site = make_site(
         tmp_path,
         {
-            "index.md": "@page course Course\n@body\nSee [course/a#content-1].\n",
+            "index.md": (
+                "@page course Course\n@body\nSee [course/a#content-1], "
+                "[course/a#fn-description-1].\n"
+            ),
             "a.md": (
                 "@page course/a A\n@parent course\n@outline 2\n@description Intro[^d].\n\n"
                 "## Overview\n\n## Check 1\n\n## Setup\n\n[^d]: Described.\n"
@@ -126,3 +129,5 @@ def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
     outline = [a["href"] for a in page.select(".outline a")]
     assert outline and all(page.select_one(f"[id='{h[1:]}']").name == "h2" for h in outline)
     assert page.select_one("#content-1").get_text() == "Content"
+    # The description's footnote is its own, and a link may name it as it is written.
+    assert page.select_one("#fn-description-1") is not None and page.select_one("#fn1")

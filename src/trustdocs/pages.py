@@ -83,6 +83,7 @@ def parse_page(
             page_titles=titles,
             first_column=source.description_col,
             reserved_ids=taken,
+            footnotes="description",  # as `RenderContext.for_text` writes them
         )
 
     description, description_problems = described(reserved_ids)

@@ -142,19 +142,20 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     return md
 
 
-def _footnote_ids(tokens: list[Token], env: dict[str, Any]) -> set[str]:
+def _footnote_ids(tokens: list[Token], env: dict[str, Any], part: str = "") -> set[str]:
     """The ids the footnotes plugin writes: `fn1` for a note, `fnref1` (`fnref1:1`, …) for each
-    reference to it."""
+    reference to it; in a PART of the page written apart (the description), `fn-PART-1`."""
     if not env.get("footnotes"):
         return set()
     ids = set()
+    apart = f"-{part}-" if part else ""
     for token in tokens:
         if token.type == "footnote_open":
-            ids.add(f"fn{token.meta['id'] + 1}")
+            ids.add(f"fn{apart}{token.meta['id'] + 1}")
         for child in token.children or ():
             if child.type == "footnote_ref":
                 sub = child.meta.get("subId", -1)
-                ids.add(f"fnref{child.meta['id'] + 1}" + (f":{sub}" if sub > 0 else ""))
+                ids.add(f"fnref{apart}{child.meta['id'] + 1}" + (f":{sub}" if sub > 0 else ""))
     return ids
 
 
@@ -169,6 +170,7 @@ def parse_markdown(
     page_titles: Mapping[str, str] | None = None,
     first_column: int = 1,
     reserved_ids: frozenset[str] = frozenset(),
+    footnotes: str = "",
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
     its first line at FIRST_COLUMN (a description after its tag).
@@ -176,7 +178,8 @@ def parse_markdown(
     CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
     it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
     RESERVED_IDS: ids the page has without this text (the theme's, the description's), which
-    no heading of it takes.
+    no heading of it takes. FOOTNOTES: the part of the page whose footnotes are written apart
+    (`RenderContext.footnotes`).
     """
     lines = text.split("\n")
     lines[0] = " " * (first_column - 1) + lines[0]
@@ -201,7 +204,7 @@ def parse_markdown(
     _warn_swallowed_fences(context, swallowed)
     headings = tuple(collect_headings(tokens))
     anchors = {h.id for h in headings} | env["raw_html_ids"] | check_anchors(tokens)
-    anchors |= _footnote_ids(tokens, env)
+    anchors |= _footnote_ids(tokens, env, footnotes)
     parsed = ParsedMarkdown(
         tuple(tokens),
         headings,
