@@ -117,7 +117,7 @@ def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
     theme = site / "themes" / "default"
     theme.mkdir(parents=True)
     base = (REPO / "themes" / "default" / "base.html").read_text()
-    (theme / "base.html").write_text(base.replace("<body", "<div id=banner></div><body", 1))
+    (theme / "base.html").write_text(base.replace("<body", '<div ID="banner"></div><body', 1))
     run = trustdocs(site, "build")
     assert run.code == 0 and "error" not in run.err, run.err
     page = BeautifulSoup((site / "site" / "course" / "a.html").read_text(), "html.parser")
@@ -131,3 +131,24 @@ def test_no_two_elements_of_a_built_page_share_an_id(tmp_path, trustdocs):
     assert page.select_one("#content-1").get_text() == "Content"
     # The description's footnote is its own, and a link may name it as it is written.
     assert page.select_one("#fn-description-1") is not None and page.select_one("#fn1")
+
+
+def test_a_descriptions_footnotes_in_the_print_page_are_no_other_chapters(tmp_path, trustdocs):
+    """Page `a`'s description footnotes took `fn-chapter-adescription-1`, which is also the id
+    of the footnote of page `adescription`: its "[1]" opened the other page's note."""
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+    from conftest import make_site
+
+    site = make_site(
+        tmp_path,
+        {
+            "a.md": "@page a Home\n@description Intro[^1].\n\n[^1]: Desc note.\n@body\nBody.\n",
+            "b.md": "@page adescription Six\n@parent a 1\n@body\nSix[^1].\n\n[^1]: Six note.\n",
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    printed = BeautifulSoup((site / "site" / "print.html").read_text(), "html.parser")
+    ids = Counter(element["id"] for element in printed.select("[id]"))
+    assert [name for name, count in ids.items() if count > 1] == []

@@ -43,3 +43,10 @@ def test_a_footnote_nothing_refers_to_warns_at_its_definition():
         (9, 3, "footnote [^quoted] is never referred to: its text is not shown"),
     ]
     assert "Shown." in body.html
+
+
+def test_a_footnote_defined_twice_warns_at_the_definition_not_shown():
+    body = render_body("Twice[^n].\n\n[^n]: First.\n[^n]: Second.\n")
+    warned = [(d.line, d.message) for d in body.diagnostics]
+    assert warned == [(5, "footnote [^n] is defined again below: this definition is not shown")]
+    assert "Second." in body.html and "First." not in body.html

@@ -238,8 +238,10 @@ def render_markdown(parsed: ParsedMarkdown, context: RenderContext) -> str:
     md = markdown_parser()
     env: dict[str, object] = {"context": context}
     if context.print_chapter is not None or context.footnotes:
-        # footnote ids, prefixed like the chapter's others, and the description's apart
-        env["docId"] = (context.print_chapter or "") + context.footnotes
+        # footnote ids, prefixed like the chapter's others, and the description's apart ("--":
+        # in no chapter's id, so no other page's chapter ends so)
+        parts = [part for part in (context.print_chapter, context.footnotes) if part]
+        env["docId"] = "--".join(parts)
     return md.renderer.render(list(parsed.tokens), md.options, env)
 
 
@@ -250,8 +252,8 @@ def render_print_markdown(
     the HTML without the checks' feedback and model answers, and the checks with their answers."""
     md = markdown_parser()
     env: dict[str, object] = {"context": context, "docId": context.print_chapter}
-    if context.footnotes:  # the description's, apart from the body's
-        env["docId"] = f"{context.print_chapter}{context.footnotes}"
+    if context.footnotes:  # the description's, apart from the body's (see `render_markdown`)
+        env["docId"] = f"{context.print_chapter}--{context.footnotes}"
     tokens, checks = answers_apart(list(parsed.tokens))
     html = md.renderer.render(tokens, md.options, env)
     return html, printed_checks(checks, md.renderer, md.options, env)

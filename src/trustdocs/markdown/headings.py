@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 # The ids the footnotes plugin writes (`fn1`, `fnref1`, `fnref1:2`): never a heading's.
 _FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d+(?::\d+)?")
 # An id a theme's template writes as it is (`id="sidebar"`), not made by an expression.
-_TEMPLATE_ID = re.compile(r"""\sid\s*=\s*(?:"([^"{}<>]*)"|'([^'{}<>]*)'|([^\s"'=<>`{}]+))""")
+_TEMPLATE_ID = re.compile(
+    r"""\sid\s*=\s*(?:"([^"{}<>]*)"|'([^'{}<>]*)'|([^\s"'=<>`{}]+))""", re.IGNORECASE
+)
 
 
 def theme_ids(folders: Sequence[Path]) -> frozenset[str]:

@@ -32,12 +32,23 @@ def warn_unreferenced_footnotes(state: StateCore) -> None:
     """A warning at each footnote's definition that no `[^label]` in the text refers to: the
     footnotes plugin shows only those referred to, and would drop its text without a word."""
     refs = state.env.get("footnotes", {}).get("refs", {})
-    if -1 not in refs.values():
+    if not refs:  # no footnote defined (most pages)
         return
-    for token in state.tokens:
-        if token.type != "footnote_reference_open" or token.map is None:
-            continue
+    definitions = [t for t in state.tokens if t.type == "footnote_reference_open" and t.map]
+    shown = {token.meta["label"]: token for token in definitions}  # the last of each label
+    for token in definitions:
+        assert token.map is not None
         label = token.meta["label"]
+        if shown[label] is not token:
+            report(
+                state.env,
+                token.map[0],
+                f"[^{label}]",
+                warning,
+                f"footnote [^{label}] is defined again below: this definition is not shown",
+                "give one of them another label, or remove one",
+            )
+            continue
         if refs.get(":" + label) == -1:
             report(
                 state.env,
