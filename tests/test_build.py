@@ -974,6 +974,17 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ("<DETAILS>", "<details>"),
         ("A <video> in a paragraph ends with it.", ""),
         ("A <template> in a paragraph does not.", "<template>"),
+        ("Intro <b hidden>secret\n\nnext para", "<b hidden>"),  # opened again in each block
+        ('- a <em style="display:none">x\n- b', "<em hidden>"),
+        ("a <b>bold\n\nb", ""),  # shown, bold: nothing hidden
+        ('text <object data="x.html"> more', "<object>"),  # its file shows, not what it holds
+        ("<object>fallback", ""),
+        ("text <button hidden>x\n\nnext para", "<button hidden>"),  # `</p>` stops at a button
+        ("text <button>x</button> ok", ""),
+        ('<div style="display:&#110;one">', "<div hidden>"),  # as a browser reads the style
+        ('<div style="display:/**/none">', "<div hidden>"),
+        ('<div style="display:\\6e one">', "<div hidden>"),
+        ('<div style="visibility:collapse">', "<div hidden>"),
     ],
 )
 def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html, left_open):
@@ -989,3 +1000,14 @@ def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html
         if left_open
         else []
     )
+
+
+def test_plaintext_which_nothing_ends_is_shown_as_written_with_a_warning():
+    """`<plaintext>` shows the rest of the page, the theme's markup too, as text: no end tag
+    ends it. It is written as text, and said."""
+    from page_body import render_body
+
+    body = render_body("Intro.\n\n<PLAINTEXT>\n\nAfter.\n")
+    (said,) = [d for d in body.diagnostics if "plaintext" in d.message]
+    assert (said.line, said.col) == (5, 1) and "nothing ends it" in said.message
+    assert "<plaintext" not in body.html.lower() and "&lt;PLAINTEXT>" in body.html

@@ -14,6 +14,7 @@ text it was written in.
 from __future__ import annotations
 
 import collections
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -47,8 +48,12 @@ _NEVER_OPEN = frozenset(
 _FOREIGN = frozenset({"svg", "math"})  # inside them, `<x/>` is whole, as in XML
 # Elements a browser closes when the next of their kind starts (`<li>a<li>b`).
 _SIBLINGS = frozenset({"li", "dd", "dt"})
-# A style that hides what the element holds.
-_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# A style that hides what the element holds, once read as a browser reads it.
+_HIDING_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE
+)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
 # Markdown's own blocks: their end tags close the raw elements opened inside them (a `<details>`
 # in a list item ends with it), and their start tags end SVG and MathML written before them.
 _BLOCKS = frozenset({"p", "li", "ul", "ol", "blockquote", "table", "thead", "tbody", "tr"})
@@ -57,8 +62,20 @@ _BREAKING_OUT = _BLOCKS | {"pre", "hr"}
 # Elements whose end tags reach no further in: an end tag of an element opened before one of
 # them is ignored while it is open (a browser's "scope": `</p>` does not end a `<template>`
 # written in the paragraph, nor a `<select>`, whose content is read apart).
-_SCOPES = frozenset({"template", "object", "select", "applet", "marquee", "caption", "table"})
-_SCOPES |= frozenset({"td", "th"})
+_DEFAULT_SCOPE = frozenset({"template", "object", "select", "applet", "marquee", "caption"})
+_DEFAULT_SCOPE |= frozenset({"table", "td", "th"})
+_SCOPE_OF = {  # the end tags whose reach is bounded otherwise (a browser's "button scope"…)
+    "p": _DEFAULT_SCOPE | {"button"},
+    "li": _DEFAULT_SCOPE | {"ol", "ul"},
+    **dict.fromkeys(("td", "th", "tr", "thead", "tbody"), frozenset({"table", "template"})),
+}
+_SCOPES = frozenset().union(_DEFAULT_SCOPE, *_SCOPE_OF.values())
+_SCOPES_LOOKED_AT = 256  # past this many open above an element, an end tag is taken as bounded
+# Elements a browser opens again in each block after the one that closed them (`<b>` across
+# paragraphs): one that hides what it holds goes on hiding.
+_FORMATTING = frozenset({"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small"})
+_FORMATTING |= frozenset({"strike", "strong", "tt", "u"})
+_PLAINTEXT = re.compile(r"<plaintext(?=[\s/>]|$)", re.IGNORECASE)
 # Start tags that end the paragraph they are written in.
 _P_CLOSERS = frozenset(
     {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div"}
@@ -111,7 +128,8 @@ def close_open_html(state: StateCore) -> None:
         if token.tag in _BLOCKS and token.nesting == 1:
             _push(reading, _Open(token.tag, f"<{token.tag}>", 0, "", markdown=True))
         elif token.tag in _BLOCKS and token.nesting == -1:
-            _end_tag(reading, token.tag)
+            _end_block(reading, token.tag)
+        _escape_plaintext(state, token)
         if token.type == "html_block" and token.map is not None:
             _follow(token.content, token.map[0], reading)
         elif token.type == "inline" and token.map is not None and "<" in token.content:
@@ -196,11 +214,13 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
             continue
         tag = html[found.start() : end]
         attributes = tag_attributes(tag)
-        hidden = "hidden" in attributes or bool(_HIDING_STYLE.search(attributes.get("style") or ""))
+        hidden = "hidden" in attributes or _hiding_style(attributes.get("style") or "")
         if (name in _NEVER_OPEN and not hidden) or _whole(reading, name, tag):
             continue
         shown = name == "details" and "open" in attributes
-        hides = hidden or (name in HIDING_ELEMENTS and not shown)
+        # An <object> shows what it holds only when its file cannot be shown.
+        hiding = name in HIDING_ELEMENTS or (name == "object" and "data" in attributes)
+        hides = hidden or (hiding and not shown)
         what = f"<{name} hidden>" if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
         _push(reading, _Open(name, what, opened_at, found.group(0), hides))
 
@@ -226,8 +246,64 @@ def _pop_to(reading: _Reading, index: int) -> None:
 def _close_paragraph(reading: _Reading) -> None:
     """A block's start tag ends the paragraph it is written in (unless a scope is in between)."""
     found = reading.named["p"]
-    if found and not (reading.scopes and reading.scopes[-1] > found[-1]):
+    if found and not _bounded(reading, "p", found[-1]):
         _pop_to(reading, found[-1])
+
+
+def _bounded(reading: _Reading, name: str, index: int) -> bool:
+    """Whether an end tag NAME cannot reach the element at INDEX: an element that bounds its
+    reach (`_SCOPE_OF`) is open inside it."""
+    bounds = _SCOPE_OF.get(name, _DEFAULT_SCOPE)
+    above = [i for i in reading.scopes[-_SCOPES_LOOKED_AT:] if i > index]
+    if len(above) == _SCOPES_LOOKED_AT:
+        return True
+    return any(reading.elements[i].closer in bounds for i in above)
+
+
+def _end_block(reading: _Reading, tag: str) -> None:
+    """The end of a block of Markdown (`</p>`, `</li>`): it closes what was opened in it, but
+    for the hidden formatting a browser opens again in the next block."""
+    found = reading.named.get(tag)
+    if not found or _bounded(reading, tag, found[-1]):
+        return
+    kept = [e for e in reading.elements[found[-1] + 1 :] if e.hides and e.closer in _FORMATTING]
+    _pop_to(reading, found[-1])
+    for element in kept:
+        _push(reading, element)
+
+
+def _hiding_style(style: str) -> bool:
+    """Whether STYLE (an attribute's value, as written) hides the element: `display: none` or
+    `visibility: hidden`, read as a browser reads it (entities, comments, CSS escapes)."""
+    text = _CSS_COMMENT.sub("", html.unescape(style))
+    text = _CSS_ESCAPE.sub(_css_unescaped, text)
+    return _HIDING_STYLE.search(text) is not None
+
+
+def _css_unescaped(match: re.Match[str]) -> str:
+    if match.group(1) is None:
+        return match.group(2)
+    code = int(match.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"  # as CSS reads one out of range
+
+
+def _escape_plaintext(state: StateCore, token: Token) -> None:
+    """`<plaintext>` shows the rest of the page as text, and nothing can end it: it is written
+    as text, with a warning."""
+    pieces = [token] if token.type == "html_block" else []
+    pieces += [c for c in token.children or () if c.type == "html_inline"]
+    for piece in pieces:
+        if _PLAINTEXT.search(piece.content) and token.map is not None:
+            report(
+                state.env,
+                token.map[0],
+                _PLAINTEXT.search(piece.content).group(0),  # type: ignore[union-attr]
+                warning,
+                "<plaintext> would show the rest of the page as text, and nothing ends it: it "
+                "is shown as written",
+                "write it in backticks to show the tag",
+            )
+            piece.content = _PLAINTEXT.sub(lambda m: "&lt;" + m.group(0)[1:], piece.content)
 
 
 def _break_out(reading: _Reading) -> None:
@@ -250,11 +326,8 @@ def _end_tag(reading: _Reading, name: str) -> None:
     without one, or with it outside a scope open since (a `<template>`, a table cell), a
     browser ignores it."""
     found = reading.named.get(name)
-    if not found:
-        return
-    if reading.scopes and reading.scopes[-1] > found[-1]:
-        return
-    _pop_to(reading, found[-1])
+    if found and not _bounded(reading, name, found[-1]):
+        _pop_to(reading, found[-1])
 
 
 def _end_of(closer: str, html: str, at: int) -> int:
