@@ -357,3 +357,34 @@ def test_raw_ids_named_like_the_print_templates_own_leave_them_to_it(tmp_path):
     assert soup.find(id=section["aria-labelledby"]).name == "h1"
     link = soup.find("a", string="to it")
     assert soup.find(id=link["href"][1:]).get_text() == "t"
+
+
+def test_references_to_raw_ids_follow_them_into_the_print_page(tmp_path):
+    """Raw HTML's ids take the chapter's prefix in the print page; what names them must follow,
+    or an SVG gradient loses its fill (`url(#g)`), a symbol is drawn nowhere (`xlink:href`), a
+    label ticks no box (`for`) and ARIA describes nothing."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    svg = (
+        '<svg width="50" height="50"><defs><linearGradient id="g"><stop stop-color="red"/>'
+        '</linearGradient><symbol id="s"><rect width="20" height="20"/></symbol></defs>'
+        '<rect width="50" height="50" fill="url(#g)" style="stroke: url(\'#g\')"/>'
+        '<use xlink:href="#s"/></svg>'
+    )
+    form = (
+        '<input type=checkbox id=cb aria-describedby="d1 d2"><label for=cb>Tick</label>'
+        " <span id=d1>a</span><span id=d2>b</span>"
+    )
+    site = make_site(tmp_path, {"index.md": f"@page home Home\n@body\n{svg}\n\n{form}\n"})
+    out = tmp_path / "out"
+    assert build_site(load_config(site / "site.yaml"), out, use_cache=False).written
+    for page in ("index.html", "print.html"):
+        soup = read(out / page)
+        ids = {element["id"] for element in soup.select("[id]")}
+        rect = soup.select_one("rect[fill]")
+        named = [rect["fill"][5:-1], rect["style"].split("'#")[1].split("'")[0]]
+        label = soup.find("label", string="Tick")
+        named += [soup.select_one("use")["xlink:href"][1:], label["for"]]
+        named += soup.select_one("input[type=checkbox]")["aria-describedby"].split()
+        assert [name for name in named if name not in ids] == [], page

@@ -142,9 +142,17 @@ def render_image(
 
 # Attributes that hold one address a page loads or links to (a video's poster image), and those
 # that do on one element only (an object's file, a PDF of slides): elsewhere `data` is any data.
-_ADDRESSES = ("src", "href", "poster")
+_ADDRESSES = ("src", "href", "poster", "xlink:href", "usemap")  # SVG's `<use xlink:href="#s">`
 _ADDRESSES_OF = {"object": ("data",)}
 _IDS = ("id", "name")  # `name`: an old-style anchor
+# Attributes that name ids of the page, space-separated: in the print page they name the ids
+# as prefixed (a label's `for`, ARIA's references, a cell's `headers`, an input's `list`).
+_ID_LISTS = frozenset(
+    {"for", "headers", "list", "form", "aria-labelledby", "aria-describedby", "aria-controls"}
+    | {"aria-owns", "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto"}
+)
+# `url(#gradient)` in an SVG paint, a clip path, a mask, a filter, or a style.
+_URL_OF_ID = re.compile(r"""url\(\s*(['"]?)#([^)'"\s]+)\1\s*\)""")
 _NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
 
 
@@ -206,13 +214,19 @@ def _attributes_replaced(
     replaced = []
     for (line, column), text in tags.found:
         at = starts[line - 1] + column
-        for name, start, end in _rewritable(text):
+        for kind, name, start, end in _rewritable(text):
             raw = text[start:end]
             url = html.unescape(raw).strip()  # as a browser reads it
             if not url:
                 continue
-            if name in _IDS:
+            if kind == "id":
                 written = own_anchor(env["context"], url)
+            elif kind == "ids":
+                written = " ".join(own_anchor(env["context"], ref) for ref in url.split())
+            elif kind == "paint":  # `fill="url(#g)"`, `style="…url(#g)…"`
+                written = _URL_OF_ID.sub(
+                    lambda m: f"url({m[1]}#{own_anchor(env['context'], m[2])}{m[1]})", url
+                )
             else:
                 where = first + line - 1 + text.count("\n", 0, start)
                 written = _written_url(url, env, where, raw.strip())
@@ -225,15 +239,23 @@ def _attributes_replaced(
     return replaced
 
 
-def _rewritable(text: str) -> Iterator[tuple[str, int, int]]:
-    """Each address and id of the start tag TEXT: its attribute's name, and where it stands (each
-    image of a `srcset` on its own)."""
+def _rewritable(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """Each address and id of the start tag TEXT, and each reference to an id: what it is
+    ("address", "id", "ids" or "paint"), its attribute's name, and where it stands (each image of
+    a `srcset` on its own)."""
     tag = text[1:].split(None, 1)[0].rstrip("/>").lower() if len(text) > 1 else ""
     for name, start, end in attribute_values(text):
-        if name in _ADDRESSES or name in _IDS or name in _ADDRESSES_OF.get(tag, ()):
-            yield name, start, end
+        if name in _ADDRESSES or name in _ADDRESSES_OF.get(tag, ()):
+            yield "address", name, start, end
+        elif name in _IDS:
+            yield "id", name, start, end
+        elif name in _ID_LISTS:
+            yield "ids", name, start, end
         elif name == "srcset":
-            yield from ((name, start + a, start + b) for a, b in _srcset_urls(text[start:end]))
+            urls = _srcset_urls(text[start:end])
+            yield from (("address", name, start + a, start + b) for a, b in urls)
+        elif "url(" in text[start:end]:
+            yield "paint", name, start, end
 
 
 def _srcset_urls(value: str) -> Iterator[tuple[int, int]]:
