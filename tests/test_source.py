@@ -356,3 +356,15 @@ def test_words_after_the_parent_order_are_a_warning():
     assert (page.parent, page.order) == ("course", 3)
     ((line, message),) = [(p.line, p.message) for p in problems]
     assert (line, message) == (2, "@parent: 'or 4' after the order is not read")
+
+
+def test_text_on_a_body_line_is_a_warning():
+    """Text on an `@body` line (the first, or a second in the body) is shown nowhere, as the
+    format has it: said, not lost in silence."""
+    page, problems = parse("@page p\n@body Lead.\nFirst.\n@body Second part.\nThird.\n@body\n")
+    assert "Lead" not in page.body and "Second part" not in page.body and "Third." in page.body
+    said = [(p.line, p.message) for p in problems]
+    assert said == [
+        (2, "'Lead.' on the @body line is not shown"),
+        (4, "'Second part.' on the @body line is not shown"),
+    ]

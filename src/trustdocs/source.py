@@ -122,6 +122,10 @@ class _Reader:
         line of text, where an unknown tag is text lost, and said; IN_COMMENT: a line of an HTML
         comment, which shows nothing either way."""
         name = written.lower()
+        if name == "body" and value.strip() and not in_comment:  # FORMAT.md: text there is ignored
+            message = f"'{value.strip()}' on the @body line is not shown"
+            hint = "write it on the line below"
+            self.diagnostics.append(warning(self.path, line, col, message, hint))
         if name == "redirect":  # the one tag a page may repeat
             self.redirects.append((value, line))
         elif name == "hide" and value.split() and set(value.lower().split()) <= LAYOUT_PARTS:
@@ -280,6 +284,9 @@ def _split_page(
     header_end = body_at if body_at is not None else len(lines)
     description, loose = _read_header(lines, header_end, body_at is not None, reader)
     if body_at is not None:
+        tag = TAG_LINE.match(lines[body_at])
+        assert tag is not None  # `_body_line` found it so
+        reader.take_tag(tag.group(1), tag.group(2), body_at + 1, lines[body_at].index("@") + 1)
         body_source = [(i + 1, lines[i]) for i in range(body_at + 1, len(lines))]
         if description and loose:  # text between the tags, neither description nor body
             reader.diagnostics.append(
