@@ -119,6 +119,10 @@ def open_html_plugin(md: MarkdownIt) -> None:
 def close_open_html(state: StateCore) -> None:
     """Follow the raw HTML of the text in order; close what is left open at its end, with a
     warning at the place it opened."""
+    if not any(
+        t.type == "html_block" or (t.type == "inline" and "<" in t.content) for t in state.tokens
+    ):
+        return  # no raw HTML: nothing to follow (most pages)
     reading = _Reading()
     for token in state.tokens:
         if token.type in ("fence", "code_block") or (
