@@ -368,6 +368,52 @@ def test_pruning_deletes_only_cache_entries_even_through_a_symlinked_cache_folde
     assert (tmp_path / "out" / "data" / "answers.json").is_file()
 
 
+def test_a_cache_folder_that_links_to_a_folder_of_other_files_is_not_written_through(tmp_path):
+    """`.trustdocs-cache -> /etc` in a repository would have a build (as root, on CI) write its
+    entries there: a link is followed only to an empty folder or to a cache; otherwise the build
+    goes on without a cache, says so, and writes nothing there."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    elsewhere = tmp_path / "etc"
+    elsewhere.mkdir()
+    (elsewhere / "passwd").write_text("root:x:0:0\n")
+    (root / CACHE_DIR).symlink_to(elsewhere)
+    config = load_config(root / "site.yaml")
+    built = build_site(config, tmp_path / "out")
+    assert built.written
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["passwd"]
+    [said] = [d for d in built.diagnostics if CACHE_DIR in d.message]
+    assert said.severity == "warning" and said.path.endswith("site.yaml")
+    assert "no build cache" in said.message and "not cached" in said.message
+    assert not build_site(config, tmp_path / "out", strict=True).written
+    fresh = build_site(config, tmp_path / "fresh", use_cache=False)
+    assert [d for d in fresh.diagnostics if CACHE_DIR in d.message] == []
+    assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
+
+
+def test_a_cache_folder_that_links_to_an_empty_folder_keeps_the_cache_there(tmp_path):
+    """A link to an empty folder (the cache put on a faster disk) is the user's choice: the
+    cache lives there, and a second build finds nothing changed."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    faster = tmp_path / "ramdisk" / "cache"
+    faster.mkdir(parents=True)
+    (root / CACHE_DIR).symlink_to(faster)
+    config = load_config(root / "site.yaml")
+    first = build_site(config)
+    assert first.written and not [d for d in first.diagnostics if CACHE_DIR in d.message]
+    assert list(faster.glob(f"*/*/*{ENTRY_SUFFIX}"))
+    assert build_site(config).unchanged
+
+
+def test_a_file_in_place_of_the_cache_folder_is_said(tmp_path):
+    """A file named .trustdocs-cache: the build works without a cache, and says why."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    (root / CACHE_DIR).write_text("notes\n")
+    built = build_site(load_config(root / "site.yaml"))
+    assert built.written
+    assert any("is not a folder" in d.message for d in built.diagnostics)
+    assert (root / CACHE_DIR).read_text() == "notes\n"
+
+
 def test_an_exercise_file_that_is_a_link_follows_a_new_target(tmp_path):
     """`@sourceref ./current.js` where current.js links to a step's file: pointing the link at the
     next step shows the next step's code, as a build without the cache does."""

@@ -39,7 +39,7 @@ from trustdocs.config import (
     theme_folders,
     within_site,
 )
-from trustdocs.diagnostics import display_path
+from trustdocs.diagnostics import Diagnostic, display_path, warning
 
 CACHE_DIR = ".trustdocs-cache"
 ENTRY_SUFFIX = ".entry"
@@ -110,7 +110,9 @@ class BuildCache:
     """Entries of one site's cache; a disabled cache (`--no-cache`) finds nothing and keeps nothing."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+        # Why a cache folder asked for is not used (see `unusable_folder`), for a warning.
+        self.refused = None if folder is None else unusable_folder(folder)
+        self.folder = None if self.refused else folder
         self.started = time.time()
         self.hits = 0
         self.misses = 0
@@ -371,9 +373,51 @@ def _regular_entry(cache: BuildCache, path: str) -> bool:
         return False
 
 
+def unusable_folder(folder: Path) -> str | None:
+    """Why FOLDER cannot be a site's cache folder, or None when it can: a folder, or one to be
+    made, or a link to a folder that is empty or holds a cache already (a user's choice: the
+    cache on a faster disk). A link to any other folder, as a hostile repository may hold
+    (`.trustdocs-cache -> /etc`), would lead the cache's writes there: not followed."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISLNK(info.st_mode):
+        return "is not a folder"
+    target = os.path.realpath(folder)
+    try:
+        with os.scandir(folder) as found:
+            empty = next(found, None) is None
+    except OSError:
+        return f"is a link to {target}, which is no folder"
+    if empty or _small_file_bytes(folder / "README.txt", len(_README) * 4) == _README.encode():
+        return None
+    return f"is a link to {target}, a folder that holds no build cache"
+
+
+def cache_warnings(cache: BuildCache, config_path: Path) -> list[Diagnostic]:
+    """A warning when the cache folder asked for is not used (`unusable_folder`), at CONFIG_PATH."""
+    if cache.refused is None:
+        return []
+    return [
+        warning(
+            display_path(config_path),
+            1,
+            1,
+            f"the build cache {CACHE_DIR} {cache.refused}: builds of this site are not cached",
+            f"remove {CACHE_DIR}, or pass --no-cache (a link there is followed only to an empty "
+            "folder or to a build cache)",
+        )
+    ]
+
+
 def _own_folder(folder: Path) -> bool:
     """Make FOLDER (and the folders above it) if need be; whether it is a folder rather than a
-    link to one elsewhere (the cache folder itself may be a link: it is the user's choice)."""
+    link to one elsewhere (the cache folder itself may be a link: see `unusable_folder`)."""
     folder.mkdir(parents=True, exist_ok=True)
     return stat.S_ISDIR(os.lstat(folder).st_mode)
 

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, site_fingerprint
+from trustdocs.cache import BuildCache, cache_warnings, site_fingerprint
 from trustdocs.changes import RebuildPlan, frame_unchanged, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig
 from trustdocs.diagnostics import Diagnostic, sort_diagnostics
@@ -175,6 +175,7 @@ class Site:
         # Walked in C: the preview asks after every save, and 10,000 pages have 20,000 lists.
         found = list(itertools.chain.from_iterable(self.read.problems.values()))
         found += itertools.chain.from_iterable(self.pages.problems.values())
+        found += cache_warnings(self.cache, self.config.config_path)
         return sort_diagnostics(found + self.site_problems + self.made.diagnostics())
 
     def output_files(self, on_request: bool = True) -> dict[str, OutputContent]:
