@@ -183,6 +183,8 @@ def shape_checks(state: StateCore) -> None:
 
 def _warn_stray_markers(token: Token, env: dict[str, Any]) -> None:
     """A `:::` line that shows as text was meant to open, split or close a check: say so."""
+    if ":::" not in token.content:
+        return
     for offset, line in enumerate(token.content.split("\n")):
         if line.lstrip().startswith(":::"):
             report(
@@ -455,6 +457,8 @@ class CheckAnswers:
 
 def answers_apart(tokens: list[Token]) -> tuple[list[Token], list[CheckAnswers]]:
     """TOKENS without the checks' feedback and model answers, and each check's answers apart."""
+    if not any(token.type == "check_open" for token in tokens):
+        return list(tokens), []  # a page without checks (most)
     kept: list[Token] = []
     checks: list[CheckAnswers] = []
     index = 0

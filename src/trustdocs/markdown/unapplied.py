@@ -93,6 +93,8 @@ def warn_unapplied(state: StateCore) -> None:
 
 
 def _check_lines(env: dict[str, Any], text: str, first_line: int) -> None:
+    if "@" not in text:  # no line can open with a tag (most blocks)
+        return
     for offset, line in enumerate(text.split("\n")):
         match = LEADING_TAG.match(line)
         if match and match.group(2).lower() in KNOWN_TAGS:
