@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import textwrap
 
@@ -153,6 +154,20 @@ def test_a_code_block_never_closed_is_a_warning_where_it_opens():
     message = "code block opened here is never closed: what follows it is shown as code"
     assert found == [(7, 3, message), (17, 1, message)]
     assert "<p>After the quote.</p>" in body.html
+
+
+def test_an_escaped_known_tag_in_a_code_span_over_two_lines_shows_as_a_tag():
+    """`@@hide` (a tag trustdocs knows) opening a line of a code span: the span shows `@hide`, not
+    an entity written out; an entity the author wrote in the span stays as written, and the
+    line is read as no tag, in prose and in raw HTML alike."""
+    body = render_body(
+        "Write `&#64;hide and\n@@hide sidebar` to hide it.\n\n@@sourceref x.js\n\n"
+        "<div>\n@@hide title\n</div>\n"
+    )
+    assert "<code>&amp;#64;hide and @hide sidebar</code>" in body.html
+    assert "<p>@sourceref x.js</p>" in body.html
+    assert "@hide title" in html.unescape(body.html)  # as a browser reads the raw HTML
+    assert body.diagnostics == []
 
 
 def test_an_escaped_at_in_a_code_span_over_two_lines_shows_as_an_at():

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 # A tag line: first non-blank char `@`, then a letter, digit or `_`.
 TAG_LINE = re.compile(r"^[ \t]*@([A-Za-z0-9_]\w*)[ \t]*(.*?)\s*$")
 ESCAPED_AT = re.compile(r"^([ \t]*)@@")
+# What an escaped `@@` that would read as a known tag is written as (`_unescaped`): an entity, so
+# that nothing downstream reads the line as a tag, in a spelling of its own, so that where an
+# entity is not decoded (a code span running over the line) it is told from one an author wrote.
+ESCAPED_TAG_AT = "&#x00040;"
 BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 
 # Body directives stay in the body, where the Markdown stage renders them in place.
@@ -434,7 +438,7 @@ def _unescaped(line: str) -> str:
     unescaped = escaped.group(1) + line[escaped.end() - 1 :]
     if _tag_name(unescaped) not in KNOWN_TAGS:
         return unescaped
-    return f"{escaped.group(1)}&#64;{line[escaped.end() :]}"
+    return f"{escaped.group(1)}{ESCAPED_TAG_AT}{line[escaped.end() :]}"
 
 
 def _tags_and_code(source: list[tuple[int, str]], bitdocs: bool) -> tuple[set[int], BlockScan]:

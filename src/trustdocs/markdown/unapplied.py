@@ -16,7 +16,7 @@ from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report, where
-from trustdocs.source import KNOWN_TAGS, TOO_DEEP, VERBATIM_HTML
+from trustdocs.source import ESCAPED_TAG_AT, KNOWN_TAGS, TOO_DEEP, VERBATIM_HTML
 
 LEADING_TAG = re.compile(r"^[ \t]*(@([A-Za-z0-9_]\w*).*?)\s*$")
 
@@ -25,7 +25,18 @@ def unapplied_plugin(md: MarkdownIt) -> None:
     """Warn about text outside code that still starts with a known tag or directive, and about
     footnotes nothing refers to (the footnotes plugin drops them)."""
     md.core.ruler.push("unapplied_directives", warn_unapplied)
+    md.core.ruler.after("inline", "escaped_tags_in_code", show_escaped_tags_in_code)
     md.core.ruler.before("footnote_tail", "unreferenced_footnotes", warn_unreferenced_footnotes)
+
+
+def show_escaped_tags_in_code(state: StateCore) -> None:
+    """A code span running over a line that opened with an escaped tag (`@@hide`) shows it as
+    `@hide`: the entity the line was written with (`ESCAPED_TAG_AT`) is decoded everywhere else."""
+    for token in state.tokens:
+        if token.type == "inline" and ESCAPED_TAG_AT in token.content:
+            for child in token.children or ():
+                if child.type == "code_inline":
+                    child.content = child.content.replace(ESCAPED_TAG_AT, "@")
 
 
 def warn_unreferenced_footnotes(state: StateCore) -> None:
