@@ -152,3 +152,31 @@ def test_a_descriptions_footnotes_in_the_print_page_are_no_other_chapters(tmp_pa
     printed = BeautifulSoup((site / "site" / "print.html").read_text(), "html.parser")
     ids = Counter(element["id"] for element in printed.select("[id]"))
     assert [name for name, count in ids.items() if count > 1] == []
+
+
+def test_raw_html_that_repeats_an_id_of_the_theme_is_a_warning_at_its_line(tmp_path, trustdocs):
+    """`<div id="content">` in a lesson: the theme's main element has that id on every page, so
+    two elements would share it; a warning names the line, once per id, and an id of the
+    author's own, or the theme's id written as text, says nothing."""
+    from conftest import make_site
+
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nHome.\n",
+            "a.md": (
+                "@page course/a A\n@parent course\n@body\nText about #content.\n\n"
+                "<div id=\"content\">\nA box.\n</div>\n\nA <span id='sidebar'>span</span>, "
+                'a <b id="mine">b</b>, again <i id="content">i</i>.\n\n'
+                '```html\n<main id="sidebar"></main>\n```\n'
+            ),
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    told = [line for line in run.err.splitlines() if "the theme gives" in line]
+    assert [line.split(": warning")[0] for line in told] == [
+        "content/a.md:6:10",
+        "content/a.md:10:13",
+    ]
+    assert "'content'" in told[0] and "'sidebar'" in told[1]

@@ -83,6 +83,7 @@ def parse_page(
             page_titles=titles,
             first_column=source.description_col,
             reserved_ids=taken,
+            theme_ids=reserved_ids,
             footnotes="description",  # as `RenderContext.for_text` writes them
         )
 
@@ -96,6 +97,7 @@ def parse_page(
         config=config,
         page_titles=titles,
         reserved_ids=reserved_ids | description.anchors,
+        theme_ids=reserved_ids,
     )
     if description.anchors & body.anchors:  # ids the body has whatever it holds (`<a id>`, checks)
         description, description_problems = described(reserved_ids | body.anchors)

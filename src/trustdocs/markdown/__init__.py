@@ -94,6 +94,9 @@ class ParseContext:
     allow_outside_files: bool = False
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
     reserved_ids: frozenset[str] = frozenset()  # ids the page has already: no heading takes one
+    theme_ids: frozenset[str] = (
+        frozenset()
+    )  # of them, the theme's: raw HTML that repeats one is told
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
     read_digests: set[FileRead] = field(default_factory=set)
@@ -170,6 +173,7 @@ def parse_markdown(
     page_titles: Mapping[str, str] | None = None,
     first_column: int = 1,
     reserved_ids: frozenset[str] = frozenset(),
+    theme_ids: frozenset[str] = frozenset(),
     footnotes: str = "",
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
@@ -178,7 +182,8 @@ def parse_markdown(
     CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
     it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
     RESERVED_IDS: ids the page has without this text (the theme's, the description's), which
-    no heading of it takes. FOOTNOTES: the part of the page whose footnotes are written apart
+    no heading of it takes; of them, THEME_IDS are the theme's, which the text's raw HTML should
+    not repeat. FOOTNOTES: the part of the page whose footnotes are written apart
     (`RenderContext.footnotes`).
     """
     lines = text.split("\n")
@@ -197,6 +202,7 @@ def parse_markdown(
             config.max_include_bytes if config is not None else DEFAULT_MAX_INCLUDE_BYTES
         ),
         reserved_ids=reserved_ids,
+        theme_ids=theme_ids,
     )
     swallowed: list[int] = []  # lines opening a fence that an HTML block above shows as text
     env: dict[str, Any] = {"parse": context, "fences_in_html": swallowed}

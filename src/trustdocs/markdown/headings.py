@@ -91,6 +91,8 @@ def assign_heading_ids(state: StateCore) -> None:
     # anchors too (`parse_markdown`).
     ids, targets = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
+    if ids & context.theme_ids:
+        _warn_theme_ids(state, ids & context.theme_ids)
     taken |= targets
     taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
@@ -111,6 +113,26 @@ def assign_heading_ids(state: StateCore) -> None:
         taken.add(unique)
         token.attrSet("id", unique)
         token.meta["text"] = text or inline.content.strip()
+
+
+def _warn_theme_ids(state: StateCore, repeated: set[str]) -> None:
+    """A warning where the page's raw HTML first writes an id the theme writes on every page
+    (`<div id="content">`): two elements would share it, and a link to it reaches the first."""
+    told: set[str] = set()
+    for token in state.tokens:
+        if token.map is None or not (token.type == "html_block" or token.type == "inline"):
+            continue
+        for theme_id in sorted((raw_html_ids([token])[0] & repeated) - told):
+            told.add(theme_id)
+            report(
+                state.env,
+                token.map[0],
+                theme_id,
+                warning,
+                f"id '{theme_id}' is one the theme gives an element of every page: two elements "
+                "would share it, and a link to it would reach the theme's",
+                "give this element another id",
+            )
 
 
 def _heading_of_tags(inline: Token, env: dict[str, Any]) -> str:
