@@ -173,9 +173,8 @@ class Site:
     def diagnostics(self) -> list[Diagnostic]:
         """Every problem of the site, sorted by file and line."""
         # Walked in C: the preview asks after every save, and 10,000 pages have 20,000 lists.
-        found = list(itertools.chain.from_iterable(self.read.problems.values()))
-        found += itertools.chain.from_iterable(self.pages.problems.values())
-        found += cache_warnings(self.cache, self.config.config_path)
+        found = cache_warnings(self.cache, self.config.config_path)  # a new list each time
+        found += itertools.chain(*self.read.problems.values(), *self.pages.problems.values())
         return sort_diagnostics(found + self.site_problems + self.made.diagnostics())
 
     def output_files(self, on_request: bool = True) -> dict[str, OutputContent]:
