@@ -431,7 +431,7 @@ def test_a_page_added_or_removed_merges_the_words_of_its_own_block_alone(
             pages.insert(3, {**many_records[130], "url": "u002b.html"})
         else:
             del pages[3]
-        merges = mock.patch.object(search, "_merge_postings", wraps=search._merge_postings)
+        merges = mock.patch.object(search, "_gapped", wraps=search._gapped)
         with merges as merged:
             found = search_index_files(pages, BuildCache(tmp_path))
     assert merged.call_count == 2  # the words of one block: its text, and its headings
@@ -458,7 +458,7 @@ def test_a_patched_index_keeps_the_merged_words_of_unchanged_pages_from_pruning(
         search_index_files(pages, patching)
     patching.prune()
     pages[6] = {**many_records[141], "url": pages[6]["url"]}
-    merges = mock.patch.object(search, "_merge_postings", wraps=search._merge_postings)
+    merges = mock.patch.object(search, "_gapped", wraps=search._gapped)
     never = mock.patch.multiple(search, PATCHED_MOST=0, KEPT_PATCH_MOST=0)  # merged anew
     with never, merges as merged:
         found = search_index_files(pages, BuildCache(tmp_path))
@@ -551,3 +551,54 @@ def test_a_cross_link_in_raw_html_is_searched_as_the_page_shows_it(tmp_path):
     title = site.snapshot.pages["learn-technology-consulting/communication"].title
     text = json.loads(record["page"])["s"][0][2]
     assert f"See {title} first." in text and "[" not in text
+
+
+def test_an_index_made_without_a_cache_holds_one_record_at_a_time():
+    """A large site's search records are read back from a spool, each time they are used: a
+    build without a cache merges every page's words in one pass, and must not hold every record
+    read at once (at 10,000 lessons that was a hundred MiB more in the main process)."""
+    import tracemalloc
+    from array import array
+    from collections.abc import Mapping
+
+    class ReadBack(Mapping):
+        """A record whose fields are made anew at each reading, as a spooled one's are."""
+
+        def __init__(self, number: int) -> None:
+            self.number = number
+
+        def _fields(self) -> dict:
+            words = f"w{self.number} common"
+            return {
+                "title": f"Page {self.number}",
+                "url": f"p{self.number:04}.html",
+                "page": json.dumps({"t": "x", "s": [["", "", "text " * 4000]]}),
+                "words": words,
+                "word_stems": words,
+                "text_terms": " ".join(sorted(words.split())),
+                "text_masks": array("Q", [1, 1]),
+                "heading_terms": "",
+                "heading_masks": array("Q"),
+            }
+
+        def __getitem__(self, key: str):
+            return self._fields()[key]
+
+        def __iter__(self):
+            return iter(self._fields())
+
+        def __len__(self) -> int:
+            return 9
+
+    from trustdocs import search
+
+    records = [ReadBack(n) for n in range(300)]
+    record_bytes = len(records[0]["page"])  # about 20 KB, made anew each reading
+    pages = sorted(records, key=lambda r: r["url"])
+    tracemalloc.start()
+    try:
+        search._merged(pages, ["d"] * len(pages), None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * record_bytes, peak  # all 300 held would be 300 times it

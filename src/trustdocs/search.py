@@ -286,19 +286,20 @@ _json = _ENCODER.encode
 _string = json.encoder.encode_basestring  # a string as _json writes it (C; ensure_ascii off)
 
 
-def _merge_postings(pages: Sequence[SearchRecord], field: str) -> dict[str, tuple[list[int], int]]:
+def _add_postings(merged: Postings, number: int, terms: str, masks: Sequence[int]) -> None:
+    """Add page NUMBER's TERMS (its record's, space-separated) with their section MASKS to MERGED
+    (stem → flattened (page number, mask) pairs)."""
+    for term, mask in zip(terms.split(), masks, strict=True):
+        found = merged.get(term)
+        if found is None:
+            merged[term] = [number, mask]
+        else:
+            found += (number, mask)
+
+
+def _gapped(merged: Postings) -> dict[str, tuple[list[int], int]]:
     """stem → (flattened (gap from the previous page number, section mask) pairs, in page order;
-    the last page number), PAGES numbered from 0."""
-    merged: Postings = {}
-    for number, record in enumerate(pages):
-        terms = record[f"{field}_terms"].split()  # type: ignore[literal-required]
-        masks = record[f"{field}_masks"]  # type: ignore[literal-required]
-        for term, mask in zip(terms, masks, strict=True):
-            found = merged.get(term)
-            if found is None:
-                merged[term] = [number, mask]
-            else:
-                found += (number, mask)
+    the last page number), from MERGED's page numbers (`_add_postings`)."""
     postings = {}
     for term, flat in merged.items():
         numbers = flat[0::2]
@@ -312,7 +313,7 @@ def _merge_postings(pages: Sequence[SearchRecord], field: str) -> dict[str, tupl
 # build after one edit at 1,000 lessons). Pages to a block on average (`_blocks`).
 BLOCK_PAGES = 64
 BLOCK_MOST = 4  # times BLOCK_PAGES: pages to a block at most
-# A block: its vocabulary (word → stem), and its text and heading postings (`_merge_postings`).
+# A block: its vocabulary (word → stem), and its text and heading postings (`_gapped`).
 Block = tuple[dict[str, str], dict[str, tuple[list[int], int]], dict[str, tuple[list[int], int]]]
 
 
@@ -346,11 +347,17 @@ def _block(
         kept = load(cache, "search", key, tuple)
         if kept is not None:
             return kept  # type: ignore[no-any-return]
-    pages = [dict(record) for record in pages]  # a spooled record read once, not once a field
     vocabulary: dict[str, str] = {}
-    for record in pages:
+    text: Postings = {}
+    headings: Postings = {}
+    # One record at a time, each read once (a spooled one, back from its spool), never all held:
+    # a build without a cache merges every page of the site in one block.
+    for number, spooled in enumerate(pages):
+        record = dict(spooled)
         vocabulary.update(zip(record["words"].split(), record["word_stems"].split(), strict=True))
-    block = vocabulary, _merge_postings(pages, "text"), _merge_postings(pages, "heading")
+        _add_postings(text, number, record["text_terms"], record["text_masks"])
+        _add_postings(headings, number, record["heading_terms"], record["heading_masks"])
+    block = vocabulary, _gapped(text), _gapped(headings)
     if key:
         store(cache, "search", key, block)  # type: ignore[arg-type]
     return block
