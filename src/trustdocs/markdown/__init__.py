@@ -94,9 +94,8 @@ class ParseContext:
     allow_outside_files: bool = False
     max_include_bytes: int = DEFAULT_MAX_INCLUDE_BYTES
     reserved_ids: frozenset[str] = frozenset()  # ids the page has already: no heading takes one
-    theme_ids: frozenset[str] = (
-        frozenset()
-    )  # of them, the theme's: raw HTML that repeats one is told
+    # Of those, the theme's: raw HTML that repeats one is told.
+    theme_ids: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
     read_digests: set[FileRead] = field(default_factory=set)

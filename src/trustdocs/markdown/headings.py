@@ -91,8 +91,8 @@ def assign_heading_ids(state: StateCore) -> None:
     # anchors too (`parse_markdown`).
     ids, targets = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
-    if ids & context.theme_ids:
-        _warn_theme_ids(state, ids & context.theme_ids)
+    if repeated := ids & context.theme_ids:
+        _warn_theme_ids(state, repeated)
     taken |= targets
     taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat

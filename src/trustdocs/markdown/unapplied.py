@@ -32,6 +32,8 @@ def unapplied_plugin(md: MarkdownIt) -> None:
 def show_escaped_tags_in_code(state: StateCore) -> None:
     """A code span running over a line that opened with an escaped tag (`@@hide`) shows it as
     `@hide`: the entity the line was written with (`ESCAPED_TAG_AT`) is decoded everywhere else."""
+    if ESCAPED_TAG_AT not in state.src:  # no such line (most pages): no token to look at
+        return
     for token in state.tokens:
         if token.type == "inline" and ESCAPED_TAG_AT in token.content:
             for child in token.children or ():
