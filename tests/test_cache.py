@@ -390,6 +390,19 @@ def test_a_cache_folder_that_links_to_a_folder_of_other_files_is_not_written_thr
     assert digest(tmp_path / "out") == digest(tmp_path / "fresh")
 
 
+@pytest.mark.parametrize("leads_to", ["itself", "the site folder"])
+def test_a_cache_folder_link_that_loops_or_leads_to_the_site_still_builds(tmp_path, leads_to):
+    """`.trustdocs-cache -> .trustdocs-cache` (a loop) or `-> .` (the site folder, which holds
+    the output): the link is not followed, so it neither fails the build ("symlink loop") nor
+    makes the output "in the build cache's folder"; the site builds uncached, with a warning."""
+    root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
+    (root / CACHE_DIR).symlink_to(CACHE_DIR if leads_to == "itself" else ".")
+    built = build_site(load_config(root / "site.yaml"))
+    assert built.written, [d.format() for d in built.diagnostics]
+    assert [d.severity for d in built.diagnostics if CACHE_DIR in d.message] == ["warning"]
+    assert (root / "site" / "index.html").is_file()
+
+
 def test_a_cache_folder_that_links_to_an_empty_folder_keeps_the_cache_there(tmp_path):
     """A link to an empty folder (the cache put on a faster disk) is the user's choice: the
     cache lives there, and a second build finds nothing changed."""

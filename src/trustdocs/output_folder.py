@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from trustdocs.cache import CACHE_DIR, HASHED, file_digest, still_as_hashed
+from trustdocs.cache import CACHE_DIR, HASHED, file_digest, still_as_hashed, unusable_folder
 from trustdocs.config import THEMES_DIR, SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, display_path, error
 from trustdocs.urls import ASSETS_DIR
@@ -94,7 +94,8 @@ def _location_problem(
     for folder, what in _read_whole(config):
         if resolved.is_relative_to(folder.resolve()):
             return refuse(f"is inside {display_path(folder)}, {what} every build reads")
-    if resolved.is_relative_to((config.root_dir / CACHE_DIR).resolve()):
+    cache = config.root_dir / CACHE_DIR  # unless a link builds do not follow (`unusable_folder`)
+    if unusable_folder(cache) is None and resolved.is_relative_to(cache.resolve()):
         return refuse("is in the build cache's folder")
     if target.is_symlink():  # a link in a parent folder is harmless: the swap happens beyond it
         return refuse(f"is a link (to {resolved})")
