@@ -2,7 +2,7 @@
 
 from page_body import render_body
 
-from trustdocs.markdown import looks_like_page_reference, parse_markdown
+from trustdocs.markdown import looks_like_page_reference, parse_markdown, plain_parts
 
 NAMES = frozenset({"course/intro", "course/setup", "academy"})
 
@@ -27,6 +27,20 @@ def test_cross_link_forms():
         ("course/setup", "install"),
         ("academy", "top"),
     ]
+
+
+def test_a_summarys_text_reads_its_page_links_as_the_titles_given_when_read():
+    """A page's summary as other pages show it (child lists, search): its text, with each
+    `[NAME]` link read as that page's title at the time, so a renamed page shows anew."""
+    parsed, _ = parse("Start with `code` and [course/intro],\nthen [course/setup Set up] *now*.")
+    text = plain_parts(parsed)
+    assert text.names == ("course/intro",)  # a link with its own text shows no title
+    assert text.read({"course/intro": "Welcome"}) == "Start with code and Welcome, then Set up now."
+    assert text.read({"course/intro": "Hello  there"}) == (
+        "Start with code and Hello there, then Set up now."
+    )
+    assert text.read({}) == "Start with code and course/intro, then Set up now."
+    assert text.read(None) == "Start with code and , then Set up now."
 
 
 def test_brackets_that_are_prose_stay_text_without_warnings():

@@ -14,7 +14,7 @@ from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest
 from trustdocs.config import SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, closest, display_path, error, warning
 from trustdocs.files import paths_under
-from trustdocs.markdown import Heading, ParsedMarkdown, parse_markdown, plain_text
+from trustdocs.markdown import Heading, ParsedMarkdown, PlainText, parse_markdown, plain_parts
 from trustdocs.markdown.headings import theme_ids
 from trustdocs.source import PageSource
 from trustdocs.urls import page_name_problem
@@ -25,7 +25,7 @@ class PageFacts:
     """What the rest of the site needs of a parsed page: no body tokens, so it is cheap to pass on."""
 
     source: PageSource
-    description: ParsedMarkdown
+    description: PlainText  # its summary's text (its tokens are in the full parse only)
     headings: tuple[Heading, ...]
     anchors: frozenset[str]  # of the body and the description
     files_read: frozenset[str]  # files the body's directives read
@@ -49,7 +49,7 @@ class ParsedPage:
         """This page as the rest of the site sees it."""
         return PageFacts(
             self.source,
-            self.description,
+            plain_parts(self.description),
             self.body.headings,
             self.body.anchors | self.description.anchors,
             self.body.files_read,
@@ -471,9 +471,7 @@ def choose_sources(
 class DescriptionTexts:
     """Each page's summary as plain text, made again only when it or a title shown in it changes."""
 
-    _known: dict[str, tuple[ParsedMarkdown, tuple[str | None, ...], str]] = field(
-        default_factory=dict
-    )
+    _known: dict[str, tuple[PlainText, tuple[str | None, ...], str]] = field(default_factory=dict)
 
     def of_all(self, facts: dict[str, PageFacts]) -> dict[str, str]:
         """The summary text of every page, its `[NAME]` links read as the pages' current titles."""
@@ -483,15 +481,10 @@ class DescriptionTexts:
             del self._known[gone]
         return texts
 
-    def _text(self, description: ParsedMarkdown, name: str, titles: dict[str, str]) -> str:
-        key = tuple(
-            titles.get(child.meta["name"])
-            for token in description.tokens
-            for child in token.children or ()
-            if child.type == "cross_link_title"
-        )
+    def _text(self, description: PlainText, name: str, titles: dict[str, str]) -> str:
+        key = tuple(titles.get(linked) for linked in description.names)
         known = self._known.get(name)
         if known is None or known[0] is not description or known[1] != key:
-            known = (description, key, plain_text(description, titles))
+            known = (description, key, description.read(titles))
             self._known[name] = known
         return known[2]

@@ -50,6 +50,7 @@ __all__ = [
     "Heading",
     "ParseContext",
     "ParsedMarkdown",
+    "PlainText",
     "changed_lines",
     "code_blocks",
     "given_highlights",
@@ -58,7 +59,7 @@ __all__ = [
     "looks_like_page_reference",
     "markdown_parser",
     "parse_markdown",
-    "plain_text",
+    "plain_parts",
     "print_chapter_id",
     "render_markdown",
     "render_print_markdown",
@@ -269,8 +270,30 @@ def code_blocks(*parts: ParsedMarkdown) -> list[CodeBlock]:
     return sorted({code_block(t) for part in parts for t in part.tokens if t.type == "fence"})
 
 
-def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
-    """The text a reader sees, without markup; `[NAME]` links read as TITLES[NAME], or not at all."""
+@dataclass(frozen=True, slots=True)
+class PlainText:
+    """The text a reader sees of parsed Markdown, without markup, each `[NAME]` link's place left
+    for the title it shows: all a page's summary needs of its tokens (which are 10 times larger)."""
+
+    parts: tuple[str, ...]  # text and page names in turn: the names are parts[1::2]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The page names of its `[NAME]` links, in order."""
+        return self.parts[1::2]
+
+    def read(self, titles: Mapping[str, str] | None) -> str:
+        """The text, `[NAME]` links read as TITLES[NAME], or not at all."""
+        words = [
+            part if i % 2 == 0 else ("" if titles is None else titles.get(part, part))
+            for i, part in enumerate(self.parts)
+        ]
+        return " ".join("".join(words).split())  # runs of whitespace as one space
+
+
+def plain_parts(parsed: ParsedMarkdown) -> PlainText:
+    """PARSED's visible text, its `[NAME]` links left open (`PlainText`)."""
+    parts: list[str] = []
     words: list[str] = []
     for token in parsed.tokens:
         for child in token.children or ():
@@ -278,8 +301,10 @@ def plain_text(parsed: ParsedMarkdown, titles: dict[str, str] | None) -> str:
                 words.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 words.append(" ")
-            elif child.type == "cross_link_title" and titles is not None:
-                words.append(titles.get(child.meta["name"], child.meta["name"]))
+            elif child.type == "cross_link_title":
+                parts += ("".join(words), child.meta["name"])
+                words = []
         if token.type.endswith("_close") and token.block:
             words.append(" ")
-    return " ".join("".join(words).split())  # runs of whitespace as one space
+    parts.append("".join(words))
+    return PlainText(tuple(parts))

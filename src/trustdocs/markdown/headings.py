@@ -49,7 +49,7 @@ def heading_id(text: str) -> str:
     return re.sub(r"[^\w-]", "", re.sub(r"\s", "-", text.lower()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heading:
     """A heading of a page, for outlines and anchor checks."""
 
