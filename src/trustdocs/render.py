@@ -508,7 +508,10 @@ def _known_code(
 
 _SHARED_USES: dict[tuple[str, Aspect], tuple[str, Aspect]] = {}
 _SHARED_TITLES: dict[frozenset[str], frozenset[str]] = {}
-_SHARED_KEPT = 1 << 14
+# Sets of titles kept for sharing: pages render in name order, so those of a chapter, which show
+# one set, come together; a build worker holds only these of them (at 10,000 lessons a set is
+# 16 KB, and 16,384 of them held 19 MiB in each worker).
+_SHARED_KEPT = 1 << 8
 
 
 def _shared(use: tuple[str, Aspect]) -> tuple[str, Aspect]:
@@ -970,7 +973,7 @@ def cached_parts(
     return dataclasses.replace(known.outputs, rendered=shared), known.html
 
 
-@functools.lru_cache(maxsize=1 << 10)
+@functools.lru_cache(maxsize=1 << 8)  # see _SHARED_KEPT
 def _titles_entry(titles: frozenset[str]) -> tuple[str, tuple[str, ...]]:
     """The cache key and entry of a set of frame titles: made once per set, not once per page
     that shows it (a frozenset keeps its hash, and the set is shared: `shared_titles`)."""
