@@ -174,3 +174,20 @@ def test_progress_follows_a_lesson_renamed_with_a_redirect(tmp_path):
         assert page.locator("nav.sidebar li.done").all_inner_texts() == ["First Lesson"]
         assert page.locator(".course-continue-title").text_content() == "First Lesson"
         assert page.locator("a.course-continue").get_attribute("href").endswith("/alpha.html")
+
+
+def test_the_items_after_a_hidden_list_left_open_in_a_list_item_are_shown(tmp_path, trustdocs):
+    """A `<ul hidden>` left open in a list item: a browser would put the list's later items in
+    it and show none of them. The build says where it opened and closes it where its item ends:
+    every item shows, and the page's navigation after them."""
+    home = "@page home Home\n@body\nSteps:\n\n- one\n  <ul hidden>\n- two\n- three\n\nDone.\n"
+    site = make_site(tmp_path, {"index.md": home})
+    run = trustdocs(site, "build")
+    assert run.code == 0 and "content/index.md:6:3: warning: <ul hidden> is not closed" in run.err
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto((site / "site" / "index.html").as_uri())
+        body = page.locator(".body")
+        assert body.locator("li:visible").all_inner_texts() == ["one", "two", "three"]
+        assert body.get_by_text("Done.").is_visible()
+        screenshot(page, "hidden-list-closed")

@@ -1002,6 +1002,40 @@ def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html
     )
 
 
+@pytest.mark.parametrize(
+    ("markdown", "said"),
+    [
+        ("- a\n  <ul hidden>\n- b\n- c", "<ul hidden>"),
+        ("- a <ol hidden>\n- b", "<ol hidden>"),
+        ('- a\n  <ul style="display: none">\n- b', "<ul hidden>"),
+        ("> - a\n>   <ul hidden>\n> - b", "<ul hidden>"),
+        ("1. a\n   <ul hidden><li>x\n2. b", "<ul hidden>"),
+        ("- a\n  <ul>\n- b", ""),  # b is in that list, and shown
+        ("- a\n  <div hidden>\n- b", ""),  # the item's end closes a <div>: b is shown
+        ("- a\n  <ul hidden><li>x</ul>\n- b", ""),  # closed in its item
+    ],
+)
+def test_a_hidden_list_opened_in_a_list_item_is_closed_where_the_item_ends(markdown, said):
+    """A browser ignores a list item's end while a list opened in it is open, so the items
+    after it go into that list: one hidden would hide them without a word. It is closed where
+    its item ends, with a warning; one that hides nothing, or is closed in its item, is left."""
+    from page_body import render_body
+
+    body = render_body(f"Intro.\n\n{markdown}\n\nAFTERTEXT\n")
+    found = [d.message for d in body.diagnostics]
+    if not said:
+        assert found == []
+        return
+    assert found == [
+        f"{said} is not closed in the list item it is written in: a browser would hide what "
+        "follows that list item in it"
+    ]
+    closer = "</ol>" if "ol" in said else "</ul>"
+    before, item_end, after = body.html.partition("</li>")
+    assert before.rstrip().endswith(closer) and item_end  # closed before its item ends
+    assert "<li>b</li>" in after and "AFTERTEXT" in after
+
+
 def test_plaintext_which_nothing_ends_is_shown_as_written_with_a_warning():
     """`<plaintext>` shows the rest of the page, the theme's markup too, as text: no end tag
     ends it. It is written as text, and said."""

@@ -59,6 +59,17 @@ _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
 _BLOCKS = frozenset({"p", "li", "ul", "ol", "blockquote", "table", "thead", "tbody", "tr"})
 _BLOCKS |= frozenset({"td", "th", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAKING_OUT = _BLOCKS | {"pre", "hr"}
+_BLOCK_NOUNS = {
+    **dict.fromkeys(("p",), "paragraph"),
+    **dict.fromkeys(("li",), "list item"),
+    **dict.fromkeys(("ul", "ol"), "list"),
+    **dict.fromkeys(("td", "th"), "table cell"),
+    **dict.fromkeys(("tr",), "table row"),
+    **dict.fromkeys(("table", "thead", "tbody"), "table"),
+    **dict.fromkeys(("dl", "dd", "dt"), "definition list"),
+    **dict.fromkeys(("blockquote",), "quote"),
+    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "heading"),
+}
 # Elements whose end tags reach no further in: an end tag of an element opened before one of
 # them is ignored while it is open (a browser's "scope": `</p>` does not end a `<template>`
 # written in the paragraph, nor a `<select>`, whose content is read apart).
@@ -87,7 +98,7 @@ _MARKUP = re.compile(r"<(!--|/?[A-Za-z][^\s/>]*)")
 _COMMENT_END = re.compile(r"--!?>")
 
 
-@dataclass
+@dataclass(eq=False)  # each element is itself: two `<li>` are two
 class _Open:
     """What a page's raw HTML left open: the closing text it needs, and where it opened."""
 
@@ -97,6 +108,17 @@ class _Open:
     needle: str
     hides: bool = False  # an element that hides what it holds (not one read as text)
     markdown: bool = False  # a block of Markdown's own (a list item), not raw HTML
+    held: _Held | None = None  # it kept open a block whose end a browser ignored for it
+
+
+@dataclass(eq=False)
+class _Held:
+    """A block of Markdown whose end a browser ignores, for raw HTML opened in it that bounds
+    that end's reach (`<ul hidden>` in a list item): the later blocks go into that HTML."""
+
+    at: int  # the block's closing token
+    block: _Open
+    inside: list[_Open]  # the raw elements open in the block then, outermost first
 
 
 @dataclass
@@ -109,6 +131,9 @@ class _Reading:
     # those that bound what an end tag outside them reaches (`_SCOPES`).
     named: dict[str, list[int]] = field(default_factory=lambda: collections.defaultdict(list))
     scopes: list[int] = field(default_factory=list)
+    # Blocks held open by hiding raw HTML which a later end of Markdown's own closed: that HTML
+    # hid the blocks written after the one it was opened in.
+    held: list[_Held] = field(default_factory=list)
 
 
 def open_html_plugin(md: MarkdownIt) -> None:
@@ -124,7 +149,7 @@ def close_open_html(state: StateCore) -> None:
     ):
         return  # no raw HTML: nothing to follow (most pages)
     reading = _Reading()
-    for token in state.tokens:
+    for at, token in enumerate(state.tokens):
         if token.type in ("fence", "code_block") or (
             token.tag in _BREAKING_OUT and token.nesting >= 0 and token.type != "html_block"
         ):
@@ -132,7 +157,7 @@ def close_open_html(state: StateCore) -> None:
         if token.tag in _BLOCKS and token.nesting == 1:
             _push(reading, _Open(token.tag, f"<{token.tag}>", 0, "", markdown=True))
         elif token.tag in _BLOCKS and token.nesting == -1:
-            _end_block(reading, token.tag)
+            _end_block(reading, token.tag, at)
         _escape_plaintext(state, token)
         if token.type == "html_block" and token.map is not None:
             _follow(token.content, token.map[0], reading)
@@ -168,6 +193,29 @@ def close_open_html(state: StateCore) -> None:
         closing = Token("html_block", "", 0)
         closing.content = _closing(opened.closer) + "\n"
         state.tokens.append(closing)
+    for held in reversed(reading.held):  # from the last, so that each place stays where it is
+        _close_where_held(state, held)
+
+
+def _close_where_held(state: StateCore, held: _Held) -> None:
+    """Close the raw HTML that HELD its block open, before the block's end, with a warning at
+    each element of it that hides what it holds."""
+    noun = _BLOCK_NOUNS.get(held.block.closer, "block")
+    for opened in held.inside:
+        if opened.hides:
+            report(
+                state.env,
+                opened.line,
+                opened.needle,
+                warning,
+                f"{opened.what} is not closed in the {noun} it is written in: a browser would "
+                f"hide what follows that {noun} in it",
+                f"close it with {_closing(opened.closer)} before the {noun} ends; until then, it "
+                f"is closed where the {noun} ends",
+            )
+    closing = Token("html_block", "", 0)
+    closing.content = "".join(_closing(e.closer) for e in reversed(held.inside)) + "\n"
+    state.tokens.insert(held.at, closing)
 
 
 def _closing(closer: str) -> str:
@@ -264,16 +312,44 @@ def _bounded(reading: _Reading, name: str, index: int) -> bool:
     return any(reading.elements[i].closer in bounds for i in above)
 
 
-def _end_block(reading: _Reading, tag: str) -> None:
-    """The end of a block of Markdown (`</p>`, `</li>`): it closes what was opened in it, but
-    for the hidden formatting a browser opens again in the next block."""
-    found = reading.named.get(tag)
-    if not found or _bounded(reading, tag, found[-1]):
-        return
+def _end_block(reading: _Reading, tag: str, at: int) -> None:
+    """The end of a block of Markdown (`</p>`, `</li>`), token AT: it closes what was opened in
+    it, but for the hidden formatting a browser opens again in the next block.
+
+    A browser ignores it when raw HTML opened in the block bounds its reach (`<ul hidden>` in a
+    list item), and puts the blocks that follow into that HTML. When one of Markdown's own ends
+    closes that HTML later (the list's `</ul>`), what it hid is closed where its block ended
+    (`_close_where_held`), and this end reaches the block it was written for.
+    """
+    while True:
+        found = reading.named.get(tag)
+        if not found:
+            return
+        if _bounded(reading, tag, found[-1]):
+            _hold(reading, found[-1], at)
+            return
+        held = [e.held for e in reading.elements[found[-1] :] if e.held is not None]
+        hiding = [h for h in held if any(e.hides for e in h.inside)]
+        block = hiding[0].block if hiding else None
+        if block is None or block not in reading.elements:  # by identity (`_Open`)
+            break
+        reading.held.append(hiding[0])
+        _pop_to(reading, reading.elements.index(block))
     kept = [e for e in reading.elements[found[-1] + 1 :] if e.hides and e.closer in _FORMATTING]
     _pop_to(reading, found[-1])
     for element in kept:
         _push(reading, element)
+
+
+def _hold(reading: _Reading, index: int, at: int) -> None:
+    """The end of the Markdown block at INDEX, token AT, is ignored: the raw elements open in
+    it (none of Markdown's own) are marked as holding it open, unless they already hold one."""
+    inside = reading.elements[index + 1 :]
+    if not inside or any(e.markdown for e in inside) or inside[0].held is not None:
+        return
+    held = _Held(at, reading.elements[index], inside)
+    for element in inside:
+        element.held = element.held or held
 
 
 def _hiding_style(style: str) -> bool:
