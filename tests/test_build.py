@@ -985,6 +985,18 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ('<div style="display:/**/none">', "<div hidden>"),
         ('<div style="display:\\6e one">', "<div hidden>"),
         ('<div style="visibility:collapse">', "<div hidden>"),
+        ('<div style="opacity:0">', "<div hidden>"),
+        ('<div style="color: red; opacity: 0.00 !important">', "<div hidden>"),
+        ('<div style="opacity:0%">', "<div hidden>"),
+        ('<div style="opacity: -1">', "<div hidden>"),  # read as 0
+        ('<span style="font-size:0">', "<span hidden>"),
+        ('<div style="font-size: 0px; color: red">', "<div hidden>"),
+        ('<div style="opacity: 0.5">', ""),
+        ('<div style="opacity:.05">', ""),
+        ('<div style="opacity:10%">', ""),
+        ('<div style="fill-opacity:0">', ""),  # an SVG shape's fill, not the text
+        ('<div style="font-size: 0.9em">', ""),
+        ('<div style="--font-size:0">', ""),  # a custom property: nothing until used
     ],
 )
 def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html, left_open):

@@ -48,9 +48,13 @@ _NEVER_OPEN = frozenset(
 _FOREIGN = frozenset({"svg", "math"})  # inside them, `<x/>` is whole, as in XML
 # Elements a browser closes when the next of their kind starts (`<li>a<li>b`).
 _SIBLINGS = frozenset({"li", "dd", "dt"})
-# A style that hides what the element holds, once read as a browser reads it.
+# A style that hides what the element holds, once read as a browser reads it: not displayed,
+# invisible, fully transparent (a negative opacity is 0) or with text of size 0.
+_ZERO = r"\+?(?:0+\.?0*|\.0+)(?![\d.])"
 _HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE
+    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+    rf"|(?<![\w-])opacity\s*:\s*(?:-|{_ZERO}%?)|(?<![\w-])font-size\s*:\s*{_ZERO}",
+    re.IGNORECASE,
 )
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
@@ -353,8 +357,9 @@ def _hold(reading: _Reading, index: int, at: int) -> None:
 
 
 def _hiding_style(style: str) -> bool:
-    """Whether STYLE (an attribute's value, as written) hides the element: `display: none` or
-    `visibility: hidden`, read as a browser reads it (entities, comments, CSS escapes)."""
+    """Whether STYLE (an attribute's value, as written) hides the element: `display: none`,
+    `visibility: hidden`, `opacity: 0`, `font-size: 0`, read as a browser reads it (entities,
+    comments, CSS escapes)."""
     text = _CSS_COMMENT.sub("", html.unescape(style))
     text = _CSS_ESCAPE.sub(_css_unescaped, text)
     return _HIDING_STYLE.search(text) is not None
