@@ -197,13 +197,17 @@ def close_open_html(state: StateCore) -> None:
         closing = Token("html_block", "", 0)
         closing.content = _closing(opened.closer) + "\n"
         state.tokens.append(closing)
-    for held in reversed(reading.held):  # from the last, so that each place stays where it is
-        _close_where_held(state, held)
+    if reading.held:
+        closings = {held.at: _closed_where_held(state, held) for held in reading.held}
+        # In one pass: inserted one at a time, thousands of them would each move every token.
+        state.tokens = [
+            t for at, token in enumerate(state.tokens) for t in (closings.get(at), token) if t
+        ]
 
 
-def _close_where_held(state: StateCore, held: _Held) -> None:
-    """Close the raw HTML that HELD its block open, before the block's end, with a warning at
-    each element of it that hides what it holds."""
+def _closed_where_held(state: StateCore, held: _Held) -> Token:
+    """The raw HTML that HELD its block open, closed: to go before the block's end; with a
+    warning at each element of it that hides what it holds."""
     noun = _BLOCK_NOUNS.get(held.block.closer, "block")
     for opened in held.inside:
         if opened.hides:
@@ -219,7 +223,7 @@ def _close_where_held(state: StateCore, held: _Held) -> None:
             )
     closing = Token("html_block", "", 0)
     closing.content = "".join(_closing(e.closer) for e in reversed(held.inside)) + "\n"
-    state.tokens.insert(held.at, closing)
+    return closing
 
 
 def _closing(closer: str) -> str:
@@ -332,17 +336,32 @@ def _end_block(reading: _Reading, tag: str, at: int) -> None:
         if _bounded(reading, tag, found[-1]):
             _hold(reading, found[-1], at)
             return
-        held = [e.held for e in reading.elements[found[-1] :] if e.held is not None]
-        hiding = [h for h in held if any(e.hides for e in h.inside)]
-        block = hiding[0].block if hiding else None
-        if block is None or block not in reading.elements:  # by identity (`_Open`)
+        hiding = next(
+            (
+                (index, e.held)
+                for index, e in enumerate(reading.elements[found[-1] :], found[-1])
+                if e.held is not None and any(h.hides for h in e.held.inside)
+            ),
+            None,
+        )
+        at_block = None if hiding is None else _index_of(reading, hiding[1].block, hiding[0])
+        if hiding is None or at_block is None:
             break
-        reading.held.append(hiding[0])
-        _pop_to(reading, reading.elements.index(block))
+        reading.held.append(hiding[1])
+        _pop_to(reading, at_block)
     kept = [e for e in reading.elements[found[-1] + 1 :] if e.hides and e.closer in _FORMATTING]
     _pop_to(reading, found[-1])
     for element in kept:
         _push(reading, element)
+
+
+def _index_of(reading: _Reading, block: _Open, below: int) -> int | None:
+    """Where BLOCK is among the open elements, looked for from BELOW (an element it holds open)
+    down: it is found at once, right under the raw HTML it holds; None when it is closed."""
+    for index in range(below, -1, -1):
+        if reading.elements[index] is block:
+            return index
+    return None
 
 
 def _hold(reading: _Reading, index: int, at: int) -> None:
