@@ -63,15 +63,15 @@ _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
 _BLOCKS = frozenset({"p", "li", "ul", "ol", "blockquote", "table", "thead", "tbody", "tr"})
 _BLOCKS |= frozenset({"td", "th", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"})
 _BREAKING_OUT = _BLOCKS | {"pre", "hr"}
-_BLOCK_NOUNS = {
-    **dict.fromkeys(("p",), "paragraph"),
-    **dict.fromkeys(("li",), "list item"),
+_BLOCK_NOUNS = {  # what a message calls each block of Markdown's own
+    "p": "paragraph",
+    "li": "list item",
     **dict.fromkeys(("ul", "ol"), "list"),
     **dict.fromkeys(("td", "th"), "table cell"),
-    **dict.fromkeys(("tr",), "table row"),
+    "tr": "table row",
     **dict.fromkeys(("table", "thead", "tbody"), "table"),
     **dict.fromkeys(("dl", "dd", "dt"), "definition list"),
-    **dict.fromkeys(("blockquote",), "quote"),
+    "blockquote": "quote",
     **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "heading"),
 }
 # Elements whose end tags reach no further in: an end tag of an element opened before one of
@@ -327,7 +327,7 @@ def _end_block(reading: _Reading, tag: str, at: int) -> None:
     A browser ignores it when raw HTML opened in the block bounds its reach (`<ul hidden>` in a
     list item), and puts the blocks that follow into that HTML. When one of Markdown's own ends
     closes that HTML later (the list's `</ul>`), what it hid is closed where its block ended
-    (`_close_where_held`), and this end reaches the block it was written for.
+    (`_closed_where_held`), and this end reaches the block it was written for.
     """
     while True:
         found = reading.named.get(tag)
