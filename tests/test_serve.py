@@ -1433,3 +1433,19 @@ def test_a_file_deleted_before_the_preview_copies_it_is_left_out_without_a_crash
     # A file served before, saved anew (another source) and gone when it is copied: not served.
     changed = folder.sync({"index.html": "<body>Hi</body>", "kept.png": tmp_path / "new.png"})
     assert changed == ["/kept.png"] and not (tmp_path / "served" / "kept.png").exists()
+
+
+def test_a_stopped_preview_leaves_nothing_of_its_site_in_the_process(tmp_path):
+    """A program that starts and stops a preview and goes on holds nothing of its site once it
+    lets go of it: the pages held out of the collector's walks are given back when it stops."""
+    import gc
+
+    pages = {"index.md": "@page home Home\n@body\nWelcomeStopped.\n"}
+    site = make_site(tmp_path, pages)
+    running = start_preview(load_config(site / "site.yaml"), port=0, on_request_from=None)
+    assert "WelcomeStopped" in request(running, "/index.html")[1]
+    running.stop()
+    del running
+    gc.collect()
+    left = [x for x in gc.get_objects() if type(x) is dict and "WelcomeStopped" in str(x)]
+    assert left == []

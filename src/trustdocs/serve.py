@@ -794,6 +794,9 @@ class RunningPreview:
             finally:
                 if held:
                     self.preview.lock.release()
+            # Its site was held out of the collector's walks (`out_of_collection`): given back,
+            # a process that goes on (a program that previews, tests) frees it once unused.
+            gc.unfreeze()
 
 
 def start_preview(
