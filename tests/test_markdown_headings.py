@@ -180,3 +180,32 @@ def test_raw_html_that_repeats_an_id_of_the_theme_is_a_warning_at_its_line(tmp_p
         "content/a.md:10:13",
     ]
     assert "'content'" in told[0] and "'sidebar'" in told[1]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "told"),
+    [
+        ('<a id="x"></a>\n\nText.\n\n<div id="x">B</div>', [(9, "x")]),  # line of the second
+        ('<span id="a"></span> and <span id="a"></span>', [(5, "a")]),
+        ('Intro <a name="n"></a> and <a name="n"></a>', [(5, "n")]),  # a link's name is a target
+        ('<a id="x" name="x"></a> one element', []),
+        ('<input name="r" type="radio"><input name="r" type="radio">', []),  # a form's names
+        ('<div id="one"></div>\n\n## One', []),  # the heading takes another id
+        ('`<div id="x">` shown, and <div id="x"></div>', []),  # code is no element
+        ('<a id="check-1"></a>\n\n::: check Which?\n- [x] One.\n- [ ] Two.\n:::', [(5, "check-1")]),
+    ],
+)
+def test_an_id_two_raw_elements_of_a_page_share_is_a_warning(markdown, told):
+    """A link to an id two elements have reaches the first alone: raw HTML that repeats one is
+    told at the line of the repeat, once; code that shows a tag, a form's field names and one
+    element with the same id and name are not."""
+    body = render_body(f"Intro.\n\n{markdown}\n")
+    found = [(d.line, d.message) for d in body.diagnostics]
+    assert found == [
+        (
+            line,
+            f"id '{value}' is another element's on this page too: a link to '#{value}' reaches "
+            "the first of them",
+        )
+        for line, value in told
+    ]

@@ -89,10 +89,12 @@ def assign_heading_ids(state: StateCore) -> None:
     taken = check_anchors(tokens)  # `## Check 1` leaves `#check-1` to the first check
     # `<a id="setup">` keeps its id to itself; the raw HTML's ids are read once, for the page's
     # anchors too (`parse_markdown`).
-    ids, targets = raw_html_ids(tokens)
+    ids, targets, twice = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
     if repeated := ids & context.theme_ids:
         _warn_theme_ids(state, repeated)
+    if twice or targets & taken:
+        _warn_repeated_ids(state, taken)
     taken |= targets
     taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
@@ -135,6 +137,29 @@ def _warn_theme_ids(state: StateCore, repeated: set[str]) -> None:
             )
 
 
+def _warn_repeated_ids(state: StateCore, checks: set[str]) -> None:
+    """A warning where the page's raw HTML gives an element an id (or a link a name) that an
+    element before it has, in its raw HTML or as a knowledge check's (CHECKS): a link to it
+    reaches the first."""
+    seen, told = set(checks), set()
+    for token in state.tokens:
+        if token.map is None or not (token.type == "html_block" or token.type == "inline"):
+            continue
+        _, targets, twice = raw_html_ids([token])
+        for value in sorted(((targets & seen) | twice) - told):
+            told.add(value)
+            report(
+                state.env,
+                token.map[0],
+                value,
+                warning,
+                f"id '{value}' is another element's on this page too: a link to "
+                f"'#{value}' reaches the first of them",
+                "give each element an id of its own",
+            )
+        seen |= targets
+
+
 def _heading_of_tags(inline: Token, env: dict[str, Any]) -> str:
     """`## <base-href>`: bit-docs showed the tag-like word; CommonMark reads it as an HTML tag."""
     if env["parse"].bitdocs:
@@ -167,22 +192,25 @@ class _IdCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.targets: set[str] = set()  # what a `#fragment` reaches: ids, and names of links
+        self.twice: set[str] = set()  # targets two elements have
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.ids.update(value for key, value in attrs if key in ("id", "name") and value)
         named = ("id", "name") if tag == "a" else ("id",)
-        self.targets.update(value for key, value in attrs if key in named and value)
+        here = {value for key, value in attrs if key in named and value}  # `<a id=x name=x>`
+        self.twice |= here & self.targets
+        self.targets |= here
 
 
-def raw_html_ids(tokens: list[Token]) -> tuple[set[str], set[str]]:
-    """The `id` and `name` attributes written in the page's raw HTML, and of them those a link's
-    fragment reaches (no form field's name)."""
+def raw_html_ids(tokens: list[Token]) -> tuple[set[str], set[str], set[str]]:
+    """The `id` and `name` attributes written in the page's raw HTML, of them those a link's
+    fragment reaches (no form field's name), and of those the ones two elements have."""
     pieces = []
     for token in tokens:
         if token.type == "html_block":
             pieces.append(token.content)
         pieces += (child.content for child in token.children or () if child.type == "html_inline")
     if not pieces:
-        return set(), set()
+        return set(), set(), set()
     found = read_html(_IdCollector, "".join(pieces))
-    return found.ids, found.targets
+    return found.ids, found.targets, found.twice
