@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import html
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -121,6 +122,7 @@ class _Held:
     that end's reach (`<ul hidden>` in a list item): the later blocks go into that HTML."""
 
     at: int  # the block's closing token
+    closed_at: int  # the token of Markdown's own that closed the HTML (-1: none yet)
     block: _Open
     inside: list[_Open]  # the raw elements open in the block then, outermost first
 
@@ -158,9 +160,10 @@ def close_open_html(state: StateCore) -> None:
             token.tag in _BREAKING_OUT and token.nesting >= 0 and token.type != "html_block"
         ):
             _break_out(reading)
-        if token.tag in _BLOCKS and token.nesting == 1:
+        # A tight list's paragraphs are written without tags: they close nothing.
+        if token.tag in _BLOCKS and token.nesting == 1 and not token.hidden:
             _push(reading, _Open(token.tag, f"<{token.tag}>", 0, "", markdown=True))
-        elif token.tag in _BLOCKS and token.nesting == -1:
+        elif token.tag in _BLOCKS and token.nesting == -1 and not token.hidden:
             _end_block(reading, token.tag, at)
         _escape_plaintext(state, token)
         if token.type == "html_block" and token.map is not None:
@@ -198,7 +201,11 @@ def close_open_html(state: StateCore) -> None:
         closing.content = _closing(opened.closer) + "\n"
         state.tokens.append(closing)
     if reading.held:
-        closings = {held.at: _closed_where_held(state, held) for held in reading.held}
+        # Tokens that open or show something, before each index: the Markdown written between
+        # a held block's end and the end that closed its HTML was hidden; none, nothing was.
+        shown = list(itertools.accumulate((t.nesting != -1 for t in state.tokens), initial=0))
+        hid = [h for h in reading.held if shown[h.closed_at] > shown[h.at + 1]]
+        closings = {held.at: _closed_where_held(state, held) for held in hid}
         # In one pass: inserted one at a time, thousands of them would each move every token.
         state.tokens = [
             t for at, token in enumerate(state.tokens) for t in (closings.get(at), token) if t
@@ -347,6 +354,7 @@ def _end_block(reading: _Reading, tag: str, at: int) -> None:
         at_block = None if hiding is None else _index_of(reading, hiding[1].block, hiding[0])
         if hiding is None or at_block is None:
             break
+        hiding[1].closed_at = at
         reading.held.append(hiding[1])
         _pop_to(reading, at_block)
     kept = [e for e in reading.elements[found[-1] + 1 :] if e.hides and e.closer in _FORMATTING]
@@ -370,7 +378,7 @@ def _hold(reading: _Reading, index: int, at: int) -> None:
     inside = reading.elements[index + 1 :]
     if not inside or any(e.markdown for e in inside) or inside[0].held is not None:
         return
-    held = _Held(at, reading.elements[index], inside)
+    held = _Held(at, -1, reading.elements[index], inside)
     for element in inside:
         element.held = element.held or held
 
