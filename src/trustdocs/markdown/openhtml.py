@@ -201,15 +201,21 @@ def close_open_html(state: StateCore) -> None:
         closing.content = _closing(opened.closer) + "\n"
         state.tokens.append(closing)
     if reading.held:
-        # Tokens that open or show something, before each index: the Markdown written between
-        # a held block's end and the end that closed its HTML was hidden; none, nothing was.
-        shown = list(itertools.accumulate((t.nesting != -1 for t in state.tokens), initial=0))
-        hid = [h for h in reading.held if shown[h.closed_at] > shown[h.at + 1]]
-        closings = {held.at: _closed_where_held(state, held) for held in hid}
-        # In one pass: inserted one at a time, thousands of them would each move every token.
-        state.tokens = [
-            t for at, token in enumerate(state.tokens) for t in (closings.get(at), token) if t
-        ]
+        _close_where_held(state, reading.held)
+
+
+def _close_where_held(state: StateCore, held: list[_Held]) -> None:
+    """Close the raw HTML that HELD blocks open where each block ends, when Markdown written
+    after it was hidden in it (`_end_block`)."""
+    # Tokens that open or show something, before each index: the Markdown written between a held
+    # block's end and the end that closed its HTML was hidden; none, nothing was.
+    shown = list(itertools.accumulate((t.nesting != -1 for t in state.tokens), initial=0))
+    hid = [h for h in held if shown[h.closed_at] > shown[h.at + 1]]
+    closings = {h.at: _closed_where_held(state, h) for h in hid}
+    # In one pass: inserted one at a time, thousands of them would each move every token.
+    state.tokens = [
+        t for at, token in enumerate(state.tokens) for t in (closings.get(at), token) if t
+    ]
 
 
 def _closed_where_held(state: StateCore, held: _Held) -> Token:
@@ -334,7 +340,7 @@ def _end_block(reading: _Reading, tag: str, at: int) -> None:
     A browser ignores it when raw HTML opened in the block bounds its reach (`<ul hidden>` in a
     list item), and puts the blocks that follow into that HTML. When one of Markdown's own ends
     closes that HTML later (the list's `</ul>`), what it hid is closed where its block ended
-    (`_closed_where_held`), and this end reaches the block it was written for.
+    (`_close_where_held`), and this end reaches the block it was written for.
     """
     while True:
         found = reading.named.get(tag)
