@@ -997,6 +997,11 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ('<div style="fill-opacity:0">', ""),  # an SVG shape's fill, not the text
         ('<div style="font-size: 0.9em">', ""),
         ('<div style="--font-size:0">', ""),  # a custom property: nothing until used
+        ("<table><td hidden>x", "<td hidden>"),
+        ("<table><tr><td hidden><b>a<td>b</table>", ""),  # the next cell ends it
+        ("<table><tr hidden><td>a<tr><td>b</table>", ""),  # the next row ends it
+        ("<td hidden>outside a table", ""),  # a browser ignores the tag
+        ("<table><tr><td hidden>a<tr><td hidden>b</table>", ""),  # the table's end ends its cells
     ],
 )
 def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html, left_open):

@@ -49,6 +49,9 @@ _NEVER_OPEN = frozenset(
 _FOREIGN = frozenset({"svg", "math"})  # inside them, `<x/>` is whole, as in XML
 # Elements a browser closes when the next of their kind starts (`<li>a<li>b`).
 _SIBLINGS = frozenset({"li", "dd", "dt"})
+# Table parts whose end a browser infers: a cell ends where the next cell or row starts, a row
+# where the next row starts (`<td hidden>a<td>b`: b is shown). Followed only to see one hidden.
+_CELL_ENDS = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}
 # A style that hides what the element holds, once read as a browser reads it: not displayed,
 # invisible, fully transparent (a negative opacity is 0) or with text of size 0.
 _ZERO = r"\+?(?:0+\.?0*|\.0+)(?![\d.])"
@@ -84,6 +87,7 @@ _SCOPE_OF = {  # the end tags whose reach is bounded otherwise (a browser's "but
     "p": _DEFAULT_SCOPE | {"button"},
     "li": _DEFAULT_SCOPE | {"ol", "ul"},
     **dict.fromkeys(("td", "th", "tr", "thead", "tbody"), frozenset({"table", "template"})),
+    "table": frozenset({"table", "template"}),  # a table's end closes the cell it is written in
 }
 _SCOPES = frozenset().union(_DEFAULT_SCOPE, *_SCOPE_OF.values())
 _SCOPES_LOOKED_AT = 256  # past this many open above an element, an end tag is taken as bounded
@@ -283,7 +287,11 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         last = reading.elements[-1] if reading.elements else None
         if name in _SIBLINGS and last and last.closer in _SIBLINGS and not last.markdown:
             _end_tag(reading, last.closer)  # `<li hidden>a<li>b`: a ends where b starts
-        if name in _NEVER_OPEN and name not in _SIBLINGS:
+        if name in _CELL_ENDS and not reading.named["table"]:
+            continue  # a cell or row outside a table: a browser ignores the tag
+        for ended in _CELL_ENDS.get(name, ()):
+            _end_tag(reading, ended)
+        if name in _NEVER_OPEN and name not in _SIBLINGS and name not in _CELL_ENDS:
             continue
         tag = html[found.start() : end]
         attributes = tag_attributes(tag)
