@@ -91,10 +91,8 @@ def assign_heading_ids(state: StateCore) -> None:
     # anchors too (`parse_markdown`).
     ids, targets, twice = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
-    if repeated := ids & context.theme_ids:
-        _warn_theme_ids(state, repeated)
-    if twice or targets & taken:
-        _warn_repeated_ids(state, taken)
+    if (theme := ids & context.theme_ids) or twice or targets & taken:
+        _warn_shared_ids(state, theme, taken)  # one walk for both
     taken |= targets
     taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
@@ -117,15 +115,18 @@ def assign_heading_ids(state: StateCore) -> None:
         token.meta["text"] = text or inline.content.strip()
 
 
-def _warn_theme_ids(state: StateCore, repeated: set[str]) -> None:
-    """A warning where the page's raw HTML first writes an id the theme writes on every page
-    (`<div id="content">`): two elements would share it, and a link to it reaches the first."""
-    told: set[str] = set()
+def _warn_shared_ids(state: StateCore, theme: set[str], checks: set[str]) -> None:
+    """Warnings where the page's raw HTML first writes an id of THEME (those the theme writes on
+    every page, `<div id="content">`), and where it gives an element an id (or a link a name)
+    that an element before it has, in its raw HTML or as a knowledge check's (CHECKS): two
+    elements would share it, and a link to it reaches the first."""
+    seen, told_theme, told = set(checks), set(), set()
     for token in state.tokens:
         if token.map is None or not (token.type == "html_block" or token.type == "inline"):
             continue
-        for theme_id in sorted((raw_html_ids([token])[0] & repeated) - told):
-            told.add(theme_id)
+        ids, targets, twice = raw_html_ids([token])
+        for theme_id in sorted((ids & theme) - told_theme):
+            told_theme.add(theme_id)
             report(
                 state.env,
                 token.map[0],
@@ -135,17 +136,6 @@ def _warn_theme_ids(state: StateCore, repeated: set[str]) -> None:
                 "would share it, and a link to it would reach the theme's",
                 "give this element another id",
             )
-
-
-def _warn_repeated_ids(state: StateCore, checks: set[str]) -> None:
-    """A warning where the page's raw HTML gives an element an id (or a link a name) that an
-    element before it has, in its raw HTML or as a knowledge check's (CHECKS): a link to it
-    reaches the first."""
-    seen, told = set(checks), set()
-    for token in state.tokens:
-        if token.map is None or not (token.type == "html_block" or token.type == "inline"):
-            continue
-        _, targets, twice = raw_html_ids([token])
         for value in sorted(((targets & seen) | twice) - told):
             told.add(value)
             report(
