@@ -967,30 +967,42 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ("| q | a |\n|---|---|\n| x | <details><summary>s</summary>y |", ""),  # the cell
         ('<svg viewBox="0 0 1 1"><path d="M0 0"/>', ""),  # the next block ends SVG
         ("<ul><li hidden>a<li>b</ul>", ""),  # the next item ends the hidden one
-        ('<div style="visibility: hidden">', "<div hidden>"),
-        ('<div style="color: red; display:none">', "<div hidden>"),
+        ('<div style="visibility: hidden">', '<div style="visibility: hidden">'),
+        ('<div style="color: red; display:none">', '<div style="display:none">'),
         ('<progress value="1" max="2">', "<progress>"),
         ("<ul>\n<li hidden>secret", "<li hidden>"),
         ("<DETAILS>", "<details>"),
         ("A <video> in a paragraph ends with it.", ""),
         ("A <template> in a paragraph does not.", "<template>"),
         ("Intro <b hidden>secret\n\nnext para", "<b hidden>"),  # opened again in each block
-        ('- a <em style="display:none">x\n- b', "<em hidden>"),
+        ('- a <em style="display:none">x\n- b', '<em style="display:none">'),
         ("a <b>bold\n\nb", ""),  # shown, bold: nothing hidden
         ('text <object data="x.html"> more', "<object>"),  # its file shows, not what it holds
         ("<object>fallback", ""),
         ("text <button hidden>x\n\nnext para", "<button hidden>"),  # `</p>` stops at a button
         ("text <button>x</button> ok", ""),
-        ('<div style="display:&#110;one">', "<div hidden>"),  # as a browser reads the style
-        ('<div style="display:/**/none">', "<div hidden>"),
-        ('<div style="display:\\6e one">', "<div hidden>"),
-        ('<div style="visibility:collapse">', "<div hidden>"),
-        ('<div style="opacity:0">', "<div hidden>"),
-        ('<div style="color: red; opacity: 0.00 !important">', "<div hidden>"),
-        ('<div style="opacity:0%">', "<div hidden>"),
-        ('<div style="opacity: -1">', "<div hidden>"),  # read as 0
-        ('<span style="font-size:0">', "<span hidden>"),
-        ('<div style="font-size: 0px; color: red">', "<div hidden>"),
+        ('<div style="display:&#110;one">', '<div style="display:none">'),  # read as a browser does
+        ('<div style="display:/**/none">', '<div style="display:none">'),
+        ('<div style="display:\\6e one">', '<div style="display:none">'),
+        ('<div style="visibility:collapse">', '<div style="visibility:collapse">'),
+        ('<div style="opacity:0">', '<div style="opacity:0">'),
+        (
+            '<div style="color: red; opacity: 0.00 !important">',
+            '<div style="opacity: 0.00 !important">',
+        ),
+        ('<div style="opacity:0%">', '<div style="opacity:0%">'),
+        ('<div style="opacity: -1">', '<div style="opacity: -1">'),  # read as 0
+        ('<span style="font-size:0">', '<span style="font-size:0">'),
+        ('<div style="font-size: 0px; color: red">', '<div style="font-size: 0px">'),
+        ('<div hidden style="display:none">', "<div hidden>"),
+        ('<div style="opacity:0;opacity:1">', ""),  # the last declaration wins
+        ('<div style="display:none; display: block">', ""),
+        (
+            '<div style="display:none !important; display: block">',
+            '<div style="display:none !important">',
+        ),
+        ('<div style="display:block; display:none">', '<div style="display:none">'),
+        ('<div style="opacity:0 !important; opacity:1 !important">', ""),
         ('<div style="opacity: 0.5">', ""),
         ('<div style="opacity:.05">', ""),
         ('<div style="opacity:10%">', ""),
@@ -1024,7 +1036,7 @@ def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html
     [
         ("- a\n  <ul hidden>\n- b\n- c", "<ul hidden>", "</ul>"),
         ("- a <ol hidden>\n- b", "<ol hidden>", "</ol>"),
-        ('- a\n  <ul style="display: none">\n- b', "<ul hidden>", "</ul>"),
+        ('- a\n  <ul style="display: none">\n- b', '<ul style="display: none">', "</ul>"),
         ("> - a\n>   <ul hidden>\n> - b", "<ul hidden>", "</ul>"),
         ("1. a\n   <ul hidden><li>x\n2. b", "<ul hidden>", "</ul>"),
         ("- a <span hidden><ul>\n- b", "<span hidden>", "</ul></span>"),

@@ -53,13 +53,19 @@ _SIBLINGS = frozenset({"li", "dd", "dt"})
 # where the next row starts (`<td hidden>a<td>b`: b is shown). Followed only to see one hidden.
 _CELL_ENDS = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}
 # A style that hides what the element holds, once read as a browser reads it: not displayed,
-# invisible, fully transparent (a negative opacity is 0) or with text of size 0.
+# invisible, fully transparent (a negative opacity is 0) or with text of size 0. Each property's
+# declaration that wins counts: the last one, unless an earlier one is `!important`.
 _ZERO = r"\+?(?:0+\.?0*|\.0+)(?![\d.])"
-_HIDING_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
-    rf"|(?<![\w-])opacity\s*:\s*(?:-|{_ZERO}%?)|(?<![\w-])font-size\s*:\s*{_ZERO}",
-    re.IGNORECASE,
+_DECLARATION = re.compile(
+    r"(?<![\w-])(display|visibility|opacity|font-size)\s*:\s*([^;]*)", re.IGNORECASE
 )
+_IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
+_HIDING_VALUES = {
+    "display": re.compile(r"none", re.IGNORECASE),
+    "visibility": re.compile(r"hidden|collapse", re.IGNORECASE),
+    "opacity": re.compile(rf"-.*|{_ZERO}%?", re.IGNORECASE),
+    "font-size": re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE),
+}
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
 # Markdown's own blocks: their end tags close the raw elements opened inside them (a `<details>`
@@ -295,14 +301,19 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
             continue
         tag = html[found.start() : end]
         attributes = tag_attributes(tag)
-        hidden = "hidden" in attributes or _hiding_style(attributes.get("style") or "")
+        hiding_style = _hiding_style(attributes.get("style") or "")
+        hidden = "hidden" in attributes or hiding_style is not None
         if (name in _NEVER_OPEN and not hidden) or _whole(reading, name, tag):
             continue
         shown = name == "details" and "open" in attributes
         # An <object> shows what it holds only when its file cannot be shown.
         hiding = name in HIDING_ELEMENTS or (name == "object" and "data" in attributes)
         hides = hidden or (hiding and not shown)
-        what = f"<{name} hidden>" if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
+        what = f"<{name}>"
+        if hidden and name not in HIDING_ELEMENTS:  # as the author wrote what hides it
+            what = (
+                f"<{name} hidden>" if "hidden" in attributes else f'<{name} style="{hiding_style}">'
+            )
         _push(reading, _Open(name, what, opened_at, found.group(0), hides))
 
 
@@ -397,13 +408,24 @@ def _hold(reading: _Reading, index: int, at: int) -> None:
         element.held = element.held or held
 
 
-def _hiding_style(style: str) -> bool:
-    """Whether STYLE (an attribute's value, as written) hides the element: `display: none`,
-    `visibility: hidden`, `opacity: 0`, `font-size: 0`, read as a browser reads it (entities,
-    comments, CSS escapes)."""
+def _hiding_style(style: str) -> str | None:
+    """The declaration of STYLE (an attribute's value, as written) that hides the element:
+    `display: none`, `visibility: hidden`, `opacity: 0`, `font-size: 0`, read as a browser reads
+    it (entities, comments, CSS escapes, the declaration of a property that wins); or None."""
     text = _CSS_COMMENT.sub("", html.unescape(style))
     text = _CSS_ESCAPE.sub(_css_unescaped, text)
-    return _HIDING_STYLE.search(text) is not None
+    winning: dict[str, tuple[bool, str, str]] = {}  # property → (important, value, declaration)
+    for found in _DECLARATION.finditer(text):
+        prop, value = found.group(1).lower(), found.group(2).strip()
+        important = _IMPORTANT.search(value)
+        if prop in winning and winning[prop][0] and not important:
+            continue  # an earlier `!important` one wins
+        value = value[: important.start()].strip() if important else value
+        winning[prop] = (important is not None, value, " ".join(found.group(0).split()))
+    for prop, (_, value, declaration) in winning.items():
+        if _HIDING_VALUES[prop].fullmatch(value):
+            return declaration
+    return None
 
 
 def _css_unescaped(match: re.Match[str]) -> str:
