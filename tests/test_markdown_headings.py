@@ -183,6 +183,24 @@ def test_raw_html_that_repeats_an_id_of_the_theme_is_a_warning_at_its_line(tmp_p
 
 
 @pytest.mark.parametrize(
+    ("markdown", "place"),
+    [
+        # the repeat on a later line of one block: there, not at the block's first line
+        ('<div class="box" id="x">\n  <p>A</p>\n  <p id="x">B</p>\n</div>', (7, 10)),
+        ("<div class=tax id=tax>A</div><p id=tax>B</p>", (5, 36)),  # the second, not "tax" first
+        ('<div id="a&amp;b">\n<p id="a&amp;b">B</p>\n</div>', (6, 8)),  # as written
+        ('- item\n\n  <div id="y">\n  <p id="y">B</p>\n  </div>', (8, 10)),  # in a list item
+        ('> <div id="q">\n> <p id="q">B</p>\n> </div>', (6, 10)),  # in a quote
+    ],
+)
+def test_a_repeated_id_is_told_where_the_repeat_is_written(markdown, place):
+    """The warning points at the value of the repeating attribute: its own line of the block,
+    and its column, not the first match of the id's text on the block's first line."""
+    body = render_body(f"Intro.\n\n{markdown}\n")
+    assert [(d.line, d.col) for d in body.diagnostics] == [place]
+
+
+@pytest.mark.parametrize(
     ("markdown", "told"),
     [
         ('<a id="x"></a>\n\nText.\n\n<div id="x">B</div>', [(9, "x")]),  # line of the second

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import report
-from trustdocs.markdown.rawhtml import read_html
+from trustdocs.markdown.rawhtml import attribute_values, read_html
 
 if TYPE_CHECKING:
     from trustdocs.markdown import ParseContext
@@ -124,30 +125,51 @@ def _warn_shared_ids(state: StateCore, theme: set[str], checks: set[str]) -> Non
     for token in state.tokens:
         if token.map is None or not (token.type == "html_block" or token.type == "inline"):
             continue
-        ids, targets, twice = raw_html_ids([token])
-        for theme_id in sorted((ids & theme) - told_theme):
+        found = _ids_of([token])
+        # Where a block's tags are: its own lines (an inline token's pieces are joined apart
+        # from their places, and told at its first line).
+        placed = token.type == "html_block"
+        for theme_id in sorted((found.ids & theme) - told_theme):
             told_theme.add(theme_id)
-            report(
+            _report_at(
                 state.env,
                 token.map[0],
+                found.first.get(theme_id) if placed else None,
                 theme_id,
-                warning,
                 f"id '{theme_id}' is one the theme gives an element of every page: two elements "
                 "would share it, and a link to it would reach the theme's",
                 "give this element another id",
             )
-        for value in sorted(((targets & seen) | twice) - told):
+        for value in sorted(((found.targets & seen) | found.twice) - told):
             told.add(value)
-            report(
+            place = found.repeated.get(value) or found.first.get(value)
+            _report_at(
                 state.env,
                 token.map[0],
+                place if placed else None,
                 value,
-                warning,
                 f"id '{value}' is another element's on this page too: a link to "
                 f"'#{value}' reaches the first of them",
                 "give each element an id of its own",
             )
-        seen |= targets
+        seen |= found.targets
+
+
+# Where an attribute's value is in a block's text: its line (0-based), its column on that line
+# (0-based; the block's own indentation taken off) and the value as written.
+_Place = tuple[int, int, str]
+
+
+def _report_at(
+    env: dict[str, Any], first_line: int, place: _Place | None, value: str, *told: str
+) -> None:
+    """A warning at the attribute value PLACE of a block starting on Markdown line FIRST_LINE,
+    or at VALUE's first match on that line when its place is not known."""
+    if place is None:
+        report(env, first_line, value, warning, *told)
+    else:
+        line, column, written = place
+        report(env, first_line + line, written, warning, *told, after=column)
 
 
 def _heading_of_tags(inline: Token, env: dict[str, Any]) -> str:
@@ -183,24 +205,54 @@ class _IdCollector(HTMLParser):
         self.ids: set[str] = set()
         self.targets: set[str] = set()  # what a `#fragment` reaches: ids, and names of links
         self.twice: set[str] = set()  # targets two elements have
+        self.first: dict[str, _Place] = {}  # where each id or name is first written
+        self.repeated: dict[str, _Place] = {}  # where each of TWICE is first written again
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.ids.update(value for key, value in attrs if key in ("id", "name") and value)
+        found = {value for key, value in attrs if key in ("id", "name") and value}
+        if not found:
+            return
+        places = self._places()
+        for value in found - self.ids:
+            self.first[value] = places.get(value) or (0, 0, value)
+        self.ids |= found
         named = ("id", "name") if tag == "a" else ("id",)
         here = {value for key, value in attrs if key in named and value}  # `<a id=x name=x>`
+        for value in here & self.targets - self.twice:
+            self.repeated[value] = places.get(value) or (0, 0, value)
         self.twice |= here & self.targets
         self.targets |= here
 
+    def _places(self) -> dict[str, _Place]:
+        """Where the `id` and `name` values of the start tag just read are written."""
+        line, column = self.getpos()  # of the tag: line from 1
+        text = self.get_starttag_text() or ""
+        places: dict[str, _Place] = {}
+        for name, start, end in attribute_values(text):
+            if name in ("id", "name"):
+                written = text[start:end]
+                before = text.rfind("\n", 0, start)
+                at = (
+                    (line - 1, column + start)
+                    if before < 0
+                    else (line - 1 + text.count("\n", 0, start), start - before - 1)
+                )
+                places.setdefault(html.unescape(written), (*at, written))
+        return places
 
-def raw_html_ids(tokens: list[Token]) -> tuple[set[str], set[str], set[str]]:
-    """The `id` and `name` attributes written in the page's raw HTML, of them those a link's
-    fragment reaches (no form field's name), and of those the ones two elements have."""
+
+def _ids_of(tokens: list[Token]) -> _IdCollector:
+    """The raw HTML of TOKENS, read for its ids (`raw_html_ids`)."""
     pieces = []
     for token in tokens:
         if token.type == "html_block":
             pieces.append(token.content)
         pieces += (child.content for child in token.children or () if child.type == "html_inline")
-    if not pieces:
-        return set(), set(), set()
-    found = read_html(_IdCollector, "".join(pieces))
+    return read_html(_IdCollector, "".join(pieces))
+
+
+def raw_html_ids(tokens: list[Token]) -> tuple[set[str], set[str], set[str]]:
+    """The `id` and `name` attributes written in the page's raw HTML, of them those a link's
+    fragment reaches (no form field's name), and of those the ones two elements have."""
+    found = _ids_of(tokens)
     return found.ids, found.targets, found.twice
