@@ -227,3 +227,36 @@ def test_an_id_two_raw_elements_of_a_page_share_is_a_warning(markdown, told):
         )
         for line, value in told
     ]
+
+
+@pytest.mark.parametrize(
+    ("description", "hide", "told"),
+    [
+        ('See <a id="x">here</a>.', "", ["content/a.md:7:10"]),  # at the body's repeat
+        ('See <a id="x">here</a>.', "@hidedescription\n", []),  # only the body is on the page
+        ("See the box.", "", []),
+        ("x\n\n## x", "", []),  # a description heading's id gives way: no repeat
+    ],
+)
+def test_raw_html_repeating_an_id_of_the_description_is_a_warning(
+    tmp_path, trustdocs, description, hide, told
+):
+    """The description and the body are one page: an id that raw HTML in both writes is two
+    elements', and a link to it reaches the description's. A description hidden from the page
+    shares nothing; a description heading's id gives way to the body's, and is no repeat."""
+    from conftest import make_site
+
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nHome.\n",
+            "a.md": (
+                f"@page course/a A\n@parent course\n{hide}@description {description}\n"
+                '@body\nIntro.\n\n<div id="x">B</div>\n'
+            ),
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    said = [line.split(": warning")[0] for line in run.err.splitlines() if "'x'" in line]
+    assert said == told, run.err

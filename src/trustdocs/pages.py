@@ -88,6 +88,9 @@ def parse_page(
         )
 
     description, description_problems = described(reserved_ids)
+    # The description's ids that no parse of it changes: all but its headings'.
+    shown = "description" not in source.hidden_parts
+    fixed = description.anchors - {h.id for h in description.headings} if shown else frozenset()
     body, body_problems = parse_markdown(
         source.body,
         source.path,
@@ -98,6 +101,7 @@ def parse_page(
         page_titles=titles,
         reserved_ids=reserved_ids | description.anchors,
         theme_ids=reserved_ids,
+        fixed_ids=fixed,
     )
     if description.anchors & body.anchors:  # ids the body has whatever it holds (`<a id>`, checks)
         description, description_problems = described(reserved_ids | body.anchors)

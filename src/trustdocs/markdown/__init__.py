@@ -97,6 +97,9 @@ class ParseContext:
     reserved_ids: frozenset[str] = frozenset()  # ids the page has already: no heading takes one
     # Of those, the theme's: raw HTML that repeats one is told.
     theme_ids: frozenset[str] = frozenset()
+    # Ids the page's other shown part has whatever this text holds (its raw HTML's, its checks'):
+    # raw HTML here that repeats one is told, as one repeated within the text is.
+    fixed_ids: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files_read: set[str] = field(default_factory=set)
     read_digests: set[FileRead] = field(default_factory=set)
@@ -175,6 +178,7 @@ def parse_markdown(
     reserved_ids: frozenset[str] = frozenset(),
     theme_ids: frozenset[str] = frozenset(),
     footnotes: str = "",
+    fixed_ids: frozenset[str] = frozenset(),
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
     its first line at FIRST_COLUMN (a description after its tag).
@@ -184,7 +188,7 @@ def parse_markdown(
     RESERVED_IDS: ids the page has without this text (the theme's, the description's), which
     no heading of it takes; of them, THEME_IDS are the theme's, which the text's raw HTML should
     not repeat. FOOTNOTES: the part of the page whose footnotes are written apart
-    (`RenderContext.footnotes`).
+    (`RenderContext.footnotes`). FIXED_IDS: see `ParseContext.fixed_ids`.
     """
     lines = text.split("\n")
     lines[0] = " " * (first_column - 1) + lines[0]
@@ -203,6 +207,7 @@ def parse_markdown(
         ),
         reserved_ids=reserved_ids,
         theme_ids=theme_ids,
+        fixed_ids=fixed_ids,
     )
     swallowed: list[int] = []  # lines opening a fence that an HTML block above shows as text
     env: dict[str, Any] = {"parse": context, "fences_in_html": swallowed}

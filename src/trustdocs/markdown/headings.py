@@ -92,8 +92,9 @@ def assign_heading_ids(state: StateCore) -> None:
     # anchors too (`parse_markdown`).
     ids, targets, twice = raw_html_ids(tokens)
     state.env["raw_html_ids"] = ids
-    if (theme := ids & context.theme_ids) or twice or targets & taken:
-        _warn_shared_ids(state, theme, taken)  # one walk for both
+    fixed = taken | context.fixed_ids
+    if (theme := ids & context.theme_ids) or twice or targets & fixed:
+        _warn_shared_ids(state, theme, fixed)  # one walk for both
     taken |= targets
     taken |= context.reserved_ids  # the theme's own, and those of the page's description
     next_number: dict[str, int] = {}  # per slug, where to go on counting: no rescan per repeat
@@ -119,8 +120,8 @@ def assign_heading_ids(state: StateCore) -> None:
 def _warn_shared_ids(state: StateCore, theme: set[str], checks: set[str]) -> None:
     """Warnings where the page's raw HTML first writes an id of THEME (those the theme writes on
     every page, `<div id="content">`), and where it gives an element an id (or a link a name)
-    that an element before it has, in its raw HTML or as a knowledge check's (CHECKS): two
-    elements would share it, and a link to it reaches the first."""
+    that an element before it has, in its raw HTML, as a knowledge check's or in the page's
+    other part (CHECKS): two elements would share it, and a link to it reaches the first."""
     seen, told_theme, told = set(checks), set(), set()
     for token in state.tokens:
         if token.map is None or not (token.type == "html_block" or token.type == "inline"):
