@@ -1014,6 +1014,14 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ("<table><tr hidden><td>a<tr><td>b</table>", ""),  # the next row ends it
         ("<td hidden>outside a table", ""),  # a browser ignores the tag
         ("<table><tr><td hidden>a<tr><td hidden>b</table>", ""),  # the table's end ends its cells
+        ("<table><caption hidden>x", "<caption hidden>"),
+        ("<table><caption hidden>x<tr><td>a</table>", ""),  # the first row ends it
+        ("<table><caption hidden>x</caption><tr><td>a", ""),
+        ("<table><tbody hidden><tr><td>a", "<tbody hidden>"),
+        ("<table><tbody hidden><tr><td>a<tbody><tr><td>b</table>", ""),  # the next group ends it
+        ("<table><thead hidden><tr><th>a</thead><tr><td>b</table>", ""),
+        ("<table><colgroup hidden><col><tr><td>a</table>", ""),  # holds no text
+        ("<caption hidden>outside a table", ""),  # a browser ignores the tag
     ],
 )
 def test_only_an_element_left_open_that_hides_the_text_after_it_is_reported(html, left_open):

@@ -51,7 +51,15 @@ _FOREIGN = frozenset({"svg", "math"})  # inside them, `<x/>` is whole, as in XML
 _SIBLINGS = frozenset({"li", "dd", "dt"})
 # Table parts whose end a browser infers: a cell ends where the next cell or row starts, a row
 # where the next row starts (`<td hidden>a<td>b`: b is shown). Followed only to see one hidden.
-_CELL_ENDS = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("td", "th", "tr")}
+# A caption or a row group ends where any other part of the table starts.
+_PARTS = ("td", "th", "tr", "caption", "thead", "tbody", "tfoot")
+_CELL_ENDS = {
+    "td": ("td", "th"),
+    "th": ("td", "th"),
+    "tr": ("td", "th", "tr", "caption"),
+    **dict.fromkeys(("caption", "thead", "tbody", "tfoot"), _PARTS),
+    **dict.fromkeys(("col", "colgroup"), ("caption",)),  # hold no text: never followed
+}
 # A style that hides what the element holds, once read as a browser reads it: not displayed,
 # invisible, fully transparent (a negative opacity is 0) or with text of size 0. Each property's
 # declaration that wins counts: the last one, unless an earlier one is `!important`.
@@ -92,7 +100,7 @@ _DEFAULT_SCOPE |= frozenset({"table", "td", "th"})
 _SCOPE_OF = {  # the end tags whose reach is bounded otherwise (a browser's "button scope"…)
     "p": _DEFAULT_SCOPE | {"button"},
     "li": _DEFAULT_SCOPE | {"ol", "ul"},
-    **dict.fromkeys(("td", "th", "tr", "thead", "tbody"), frozenset({"table", "template"})),
+    **dict.fromkeys(_PARTS, frozenset({"table", "template"})),
     "table": frozenset({"table", "template"}),  # a table's end closes the cell it is written in
 }
 _SCOPES = frozenset().union(_DEFAULT_SCOPE, *_SCOPE_OF.values())
@@ -297,7 +305,7 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
             continue  # a cell or row outside a table: a browser ignores the tag
         for ended in _CELL_ENDS.get(name, ()):
             _end_tag(reading, ended)
-        if name in _NEVER_OPEN and name not in _SIBLINGS and name not in _CELL_ENDS:
+        if name in _NEVER_OPEN and name not in _SIBLINGS and name not in _PARTS:
             continue
         tag = html[found.start() : end]
         attributes = tag_attributes(tag)
