@@ -1003,6 +1003,30 @@ def test_pages_are_found_in_path_order_with_their_content_paths(tmp_path):
         ),
         ('<div style="display:block; display:none">', '<div style="display:none">'),
         ('<div style="opacity:0 !important; opacity:1 !important">', ""),
+        ("<div popover>", "<div popover>"),  # a popover not shown is not displayed
+        ('<div popover id="p">x</div>', ""),
+        ('<div style="content-visibility:hidden">', '<div style="content-visibility:hidden">'),
+        ('<div style="content-visibility:auto">', ""),
+        ('<div style="transform:scale(0)">', '<div style="transform:scale(0)">'),
+        (
+            '<div style="transform: rotate(1deg) scale(1, 0)">',
+            '<div style="transform: rotate(1deg) scale(1, 0)">',
+        ),
+        ('<div style="transform:scaleY(0)">', '<div style="transform:scaleY(0)">'),
+        ('<div style="transform:scale(0.5)">', ""),
+        ('<div style="transform:scale(10)">', ""),
+        ('<div style="scale: 1 0">', '<div style="scale: 1 0">'),
+        ('<div style="scale: 10">', ""),
+        ('<div style="height:0;overflow:hidden">', '<div style="height:0; overflow:hidden">'),
+        (
+            '<div style="max-height:0px; overflow-y: auto">',
+            '<div style="max-height:0px; overflow-y: auto">',
+        ),
+        ('<div style="height:0;overflow-x:hidden">', '<div style="height:0; overflow-x:hidden">'),
+        ('<div style="width:0;overflow:clip">', '<div style="width:0; overflow:clip">'),
+        ('<div style="height:0">', ""),  # what it holds overflows it, and shows
+        ('<div style="height:0;overflow:visible">', ""),
+        ('<div style="height:0;overflow-x:clip">', ""),  # clipped across: shown down the page
         ('<div style="opacity: 0.5">', ""),
         ('<div style="opacity:.05">', ""),
         ('<div style="opacity:10%">', ""),

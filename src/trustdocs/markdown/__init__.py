@@ -181,15 +181,13 @@ def parse_markdown(
     fixed_ids: frozenset[str] = frozenset(),
 ) -> tuple[ParsedMarkdown, list[Diagnostic]]:
     """Parse TEXT (a page body or description) whose line i sits at line line_map[i] of PATH,
-    its first line at FIRST_COLUMN (a description after its tag).
-
-    CONFIG says how the site reads (bit-docs or not) and which files directives may read: without
-    it, only files below SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text.
-    RESERVED_IDS: ids the page has without this text (the theme's, the description's), which
-    no heading of it takes; of them, THEME_IDS are the theme's, which the text's raw HTML should
-    not repeat. FOOTNOTES: the part of the page whose footnotes are written apart
-    (`RenderContext.footnotes`). FIXED_IDS: see `ParseContext.fixed_ids`.
-    """
+    its first line at FIRST_COLUMN (a description after its tag). CONFIG says how the site reads
+    (bit-docs or not) and which files directives may read: without it, only files below
+    SOURCE_DIR. PAGE_TITLES give `[NAME]` in a heading its visible text. RESERVED_IDS: ids the
+    page has without this text (the theme's, the description's), which no heading of it takes;
+    of them, THEME_IDS are the theme's, which the text's raw HTML should not repeat. FOOTNOTES:
+    the part of the page whose footnotes are written apart (`RenderContext.footnotes`).
+    FIXED_IDS: see `ParseContext.fixed_ids`."""
     lines = text.split("\n")
     lines[0] = " " * (first_column - 1) + lines[0]
     context = ParseContext(

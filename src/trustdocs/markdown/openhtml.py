@@ -64,16 +64,33 @@ _CELL_ENDS = {
 # invisible, fully transparent (a negative opacity is 0) or with text of size 0. Each property's
 # declaration that wins counts: the last one, unless an earlier one is `!important`.
 _ZERO = r"\+?(?:0+\.?0*|\.0+)(?![\d.])"
-_DECLARATION = re.compile(
-    r"(?<![\w-])(display|visibility|opacity|font-size)\s*:\s*([^;]*)", re.IGNORECASE
-)
-_IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 _HIDING_VALUES = {
     "display": re.compile(r"none", re.IGNORECASE),
     "visibility": re.compile(r"hidden|collapse", re.IGNORECASE),
+    "content-visibility": re.compile(r"hidden", re.IGNORECASE),
     "opacity": re.compile(rf"-.*|{_ZERO}%?", re.IGNORECASE),
     "font-size": re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE),
+    "scale": re.compile(rf"(?:\S+\s+)*{_ZERO}%?(?:\s+\S+)*", re.IGNORECASE),  # one axis at 0
+    # a 2D scale with a factor of 0, among the transforms
+    "transform": re.compile(
+        rf".*\bscale[xy]?\(\s*(?:[^,)]*,\s*)?{_ZERO}%?\s*[,)].*", re.IGNORECASE | re.DOTALL
+    ),
 }
+# A box of no height (or width) whose overflow is not shown beside it (hidden, clipped, or
+# scrolled within the box, as the other axis is once one is not visible, unless clipped).
+_CLIPS = re.compile(r"(?:\S+\s+)?(?:hidden|clip|auto|scroll)(?:\s+\S+)?", re.IGNORECASE)
+_BOUNDS = re.compile(r"hidden|auto|scroll", re.IGNORECASE)  # the other axis: clip leaves it
+_VERTICAL = {"overflow": _CLIPS, "overflow-y": _CLIPS, "overflow-x": _BOUNDS}
+_HORIZONTAL = {"overflow": _CLIPS, "overflow-x": _CLIPS, "overflow-y": _BOUNDS}
+_CLIPPED = {"height": _VERTICAL, "max-height": _VERTICAL, "width": _HORIZONTAL}
+_CLIPPED["max-width"] = _HORIZONTAL
+_ZERO_SIZE = re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE)
+_DECLARATION = re.compile(
+    rf"(?<![\w-])({'|'.join(map(re.escape, [*_HIDING_VALUES, *_CLIPPED]))}|overflow(?:-[xy])?)"
+    r"\s*:\s*([^;]*)",
+    re.IGNORECASE,
+)
+_IMPORTANT = re.compile(r"!\s*important\s*$", re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
 _CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))")
 # Markdown's own blocks: their end tags close the raw elements opened inside them (a `<details>`
@@ -309,20 +326,25 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
             continue
         tag = html[found.start() : end]
         attributes = tag_attributes(tag)
-        hiding_style = _hiding_style(attributes.get("style") or "")
-        hidden = "hidden" in attributes or hiding_style is not None
-        if (name in _NEVER_OPEN and not hidden) or _whole(reading, name, tag):
+        hidden = _hidden_as(name, attributes)
+        if (name in _NEVER_OPEN and hidden is None) or _whole(reading, name, tag):
             continue
         shown = name == "details" and "open" in attributes
         # An <object> shows what it holds only when its file cannot be shown.
         hiding = name in HIDING_ELEMENTS or (name == "object" and "data" in attributes)
-        hides = hidden or (hiding and not shown)
-        what = f"<{name}>"
-        if hidden and name not in HIDING_ELEMENTS:  # as the author wrote what hides it
-            what = (
-                f"<{name} hidden>" if "hidden" in attributes else f'<{name} style="{hiding_style}">'
-            )
+        hides = hidden is not None or (hiding and not shown)
+        what = hidden if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
         _push(reading, _Open(name, what, opened_at, found.group(0), hides))
+
+
+def _hidden_as(name: str, attributes: dict[str, str | None]) -> str | None:
+    """How the start tag of element NAME with ATTRIBUTES hides what it holds, as the author wrote
+    it (`<div hidden>`, a popover not shown: `<div popover>`, `<div style="display:none">`)."""
+    for attribute in ("hidden", "popover"):
+        if attribute in attributes:
+            return f"<{name} {attribute}>"
+    style = _hiding_style(attributes.get("style") or "")
+    return None if style is None else f'<{name} style="{style}">'
 
 
 def _push(reading: _Reading, element: _Open) -> None:
@@ -418,8 +440,9 @@ def _hold(reading: _Reading, index: int, at: int) -> None:
 
 def _hiding_style(style: str) -> str | None:
     """The declaration of STYLE (an attribute's value, as written) that hides the element:
-    `display: none`, `visibility: hidden`, `opacity: 0`, `font-size: 0`, read as a browser reads
-    it (entities, comments, CSS escapes, the declaration of a property that wins); or None."""
+    `display: none`, `visibility: hidden`, `opacity: 0`, `font-size: 0`, a scale of 0, a height
+    of 0 with its overflow hidden…, read as a browser reads it (entities, comments, CSS escapes,
+    the declaration of a property that wins); or None."""
     text = _CSS_COMMENT.sub("", html.unescape(style))
     text = _CSS_ESCAPE.sub(_css_unescaped, text)
     winning: dict[str, tuple[bool, str, str]] = {}  # property → (important, value, declaration)
@@ -431,8 +454,12 @@ def _hiding_style(style: str) -> str | None:
         value = value[: important.start()].strip() if important else value
         winning[prop] = (important is not None, value, " ".join(found.group(0).split()))
     for prop, (_, value, declaration) in winning.items():
-        if _HIDING_VALUES[prop].fullmatch(value):
+        if prop in _HIDING_VALUES and _HIDING_VALUES[prop].fullmatch(value):
             return declaration
+        clipping = _CLIPPED.get(prop, {}) if _ZERO_SIZE.fullmatch(value) else {}
+        for overflow, values in clipping.items():
+            if overflow in winning and values.fullmatch(winning[overflow][1]):
+                return f"{declaration}; {winning[overflow][2]}"
     return None
 
 
