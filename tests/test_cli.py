@@ -281,6 +281,52 @@ def test_ctrl_c_caught_by_a_finalizer_still_stops_the_build_and_keeps_the_old_si
     assert page.read_bytes() == before
 
 
+@pytest.mark.parametrize("when", ["swapped", "removing the old site"])
+def test_ctrl_c_after_the_new_site_is_in_place_finishes_the_build_and_says_so(tmp_path, when):
+    """Once the new site has taken the old one's place, Ctrl-C no longer undoes anything: the
+    build finishes (the old site's copy deleted, not left beside the output to be uploaded;
+    its record kept), exits 130, and says that the new site is in place."""
+    import subprocess
+    import sys
+
+    program = (
+        "import os, signal, sys\n"
+        "import trustdocs.output_folder as out\n"
+        "swap, remove = out._exchange, out._emptied\n"
+        "def interrupted(*args):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    for _ in range(10000): pass\n"
+        "def swapped(*args):\n"
+        "    done = swap(*args)\n"
+        "    interrupted()\n"
+        "    return done\n"
+        "def removing(*args):\n"
+        "    interrupted()\n"
+        "    return remove(*args)\n"
+        f"if {when == 'swapped'}: out._exchange = swapped\n"
+        "else: out._emptied = removing\n"
+        "from trustdocs.launch import main\n"
+        "sys.exit(main())\n"
+    )
+    site = make_site(tmp_path, CONSULTING)
+    assert main(["build", "--config", str(site / "site.yaml")]) == 0
+    page = site / "site" / "learn-technology-consulting" / "communication.html"
+    edited = site / "content" / "consulting" / "communication.md"
+    edited.write_text(edited.read_text().replace("Communicating with Clients", "Talking"))
+    result = subprocess.run(
+        [sys.executable, "-c", program, "build"], cwd=site, capture_output=True, text=True
+    )
+    assert result.returncode == 130, result.stderr
+    assert "trustdocs: interrupted; the new site is in place all the same" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Talking" in page.read_text()
+    assert [p.name for p in site.iterdir() if p.name.startswith(".site.")] == []
+    again = subprocess.run(
+        [sys.executable, "-m", "trustdocs", "build"], cwd=site, capture_output=True, text=True
+    )
+    assert again.returncode == 0 and "nothing changed" in again.stderr + again.stdout, again
+
+
 @pytest.mark.parametrize("how", ["command", "python -m trustdocs"])
 @pytest.mark.parametrize("broken", [3, 3000])
 def test_the_command_ends_with_its_exit_code_and_all_its_output_through_a_pipe(

@@ -17,7 +17,7 @@ from trustdocs.cache import BuildCache, cache_folder, fingerprint, site_fingerpr
 from trustdocs.config import SiteConfig, base_url_warnings, keep_site_document
 from trustdocs.diagnostics import Diagnostic, display_path, error, has_errors, sort_diagnostics
 from trustdocs.files import SourceFiles
-from trustdocs.launch import interrupted
+from trustdocs.launch import interrupted, interrupts_held
 from trustdocs.output_folder import (
     FileSignature,
     FreshOutput,
@@ -115,36 +115,66 @@ def _build_site(
     keep.append(site)
     diagnostics, written, signatures = [], False, {}
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
-    try:
-        with contextlib.ExitStack() as stack:
-            fresh = stack.enter_context(_fresh_output(recorded, target, cache)) if write else None
-            here = _loaded_here(recorded, now, cache, site_key, target) if write else False
-            shown = recorded.everywhere if recorded is not None else None
-            site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
-            copied = copy_signatures(site.files)  # before they are copied: see the record
-            diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
-            if not has_errors(diagnostics, strict):
-                late = _write_outputs(site, fresh)  # not tried when the site failed before
-                diagnostics = sort_diagnostics(diagnostics + late)
-                if fresh is not None and not late:
-                    if interrupted():  # Ctrl-C that something caught: the old site stays
-                        raise KeyboardInterrupt
-                    signatures, written = fresh.swap_in(), True
-        settled = settled_signatures(target, signatures) if written else {}
-        made = (site.diagnostics(), late, copied)
-        if cache.enabled and ((written and settled is not None) or not write):
-            digests = {**(fresh.digests if fresh is not None else {}), **site.made.digests}
-            _keep_record(site, made, settled or {}, target if write else None, digests)
-        elif cache.enabled and has_errors(diagnostics, strict):  # wrote nothing, as it will again
-            _keep_record(site, made, {}, target, {}, failed=True)
-    except OSError as exc:
-        reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
-        shown = display_path(config.config_path)
-        diagnostics.append(error(shown, 1, 1, f"cannot write the output folder {target}: {reason}"))
-    cache.prune()
-    cache.close_pack()
+    finishing = contextlib.ExitStack()  # from the swap on, Ctrl-C waits for the build's end
+    with finishing:
+        try:
+            with contextlib.ExitStack() as stack:
+                fresh = (
+                    stack.enter_context(_fresh_output(recorded, target, cache)) if write else None
+                )
+                here = _loaded_here(recorded, now, cache, site_key, target) if write else False
+                shown = recorded.everywhere if recorded is not None else None
+                site.build(worker_count(), into=fresh, found=now, load_here=here, everywhere=shown)
+                copied = copy_signatures(site.files)  # before they are copied: see the record
+                diagnostics = sort_diagnostics(site.diagnostics() + base_url_warnings(config))
+                if not has_errors(diagnostics, strict):
+                    late = _write_outputs(site, fresh)  # not tried when the site failed before
+                    diagnostics = sort_diagnostics(diagnostics + late)
+                    if fresh is not None and not late:
+                        if interrupted():  # Ctrl-C that something caught: the old site stays
+                            raise KeyboardInterrupt
+                        # Once begun, the swap, the old site's removal and the record are done.
+                        finishing.enter_context(interrupts_held(SITE_IN_PLACE))
+                        signatures, written = fresh.swap_in(), True
+            settled = settled_signatures(target, signatures) if written else {}
+            made = (site.diagnostics(), late, copied)
+            wrote = (write, written, settled, target)
+            _remember(site, cache, made, wrote, fresh, has_errors(diagnostics, strict))
+        except OSError as exc:
+            diagnostics.append(_not_written(config, target, exc))
+        cache.prune()
+        cache.close_pack()
     seconds = time.perf_counter() - started
     return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+
+
+SITE_IN_PLACE = "the new site is in place"  # said when Ctrl-C came after the swap
+
+
+def _remember(
+    site: Site,
+    cache: BuildCache,
+    made: Made,
+    wrote: tuple[bool, bool, dict[str, FileSignature] | None, Path],
+    fresh: FreshOutput | None,
+    failed: bool,
+) -> None:
+    """Keep the build's record (`_keep_record`; WROTE: whether it was to write, whether it did,
+    the files' settled signatures, where): of a site written or checked, or of one that FAILED
+    and wrote nothing, as it will again."""
+    write, written, settled, target = wrote
+    if cache.enabled and ((written and settled is not None) or not write):
+        digests = {**(fresh.digests if fresh is not None else {}), **site.made.digests}
+        _keep_record(site, made, settled or {}, target if write else None, digests)
+    elif cache.enabled and failed:
+        _keep_record(site, made, {}, target, {}, failed=True)
+
+
+def _not_written(config: SiteConfig, target: Path, exc: OSError) -> Diagnostic:
+    """The error of an output folder that could not be written (EXC: why)."""
+    reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+    shown = display_path(config.config_path)
+    return error(shown, 1, 1, f"cannot write the output folder {target}: {reason}")
 
 
 Found = tuple[SourceFiles, dict[Path, str]]  # `sources_now`'s

@@ -253,7 +253,9 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
     try:
         return _run(argv, keep)
     except KeyboardInterrupt:
-        print("\ntrustdocs: interrupted", file=sys.stderr)
+        from trustdocs.launch import interrupted_message
+
+        print(f"\ntrustdocs: {interrupted_message()}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader of the report went away (`trustdocs check | head`)
         return EXIT_BROKEN_PIPE

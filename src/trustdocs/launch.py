@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 from typing import NoReturn
 
@@ -17,12 +18,28 @@ EXIT_USAGE = 2  # as diagnostics.EXIT_USAGE
 
 
 _interrupted = False  # Ctrl-C was pressed: the command stops, whatever code caught it
+_held: list[str] = []  # what is being finished while Ctrl-C waits (`interrupts_held`)
+_late = ""  # what was done when Ctrl-C came while it was held: said as the command ends
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    global _interrupted
+    global _interrupted, _late
     _interrupted = True
+    if _held:
+        _late = _late or _held[0]
+        return
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def interrupts_held(done: str) -> Iterator[None]:
+    """Within, Ctrl-C is remembered, not raised: what starts here (DONE, once begun: "the new
+    site is in place") is finished whole, and the command ends with 130 after it, saying so."""
+    _held.append(done)
+    try:
+        yield
+    finally:
+        _held.pop()
 
 
 def _unraisable(hook: "sys.UnraisableHookArgs") -> None:
@@ -36,6 +53,11 @@ def _unraisable(hook: "sys.UnraisableHookArgs") -> None:
 def interrupted() -> bool:
     """Whether Ctrl-C was pressed during this command, even where it could not stop it."""
     return _interrupted
+
+
+def interrupted_message() -> str:
+    """What the command says when Ctrl-C stopped it: with what was done all the same."""
+    return f"interrupted; {_late} all the same" if _late else "interrupted"
 
 
 def main() -> int:
@@ -71,7 +93,7 @@ def exit_now(code: int) -> NoReturn:
     if _interrupted and code not in (EXIT_INTERRUPTED, EXIT_BROKEN_PIPE):
         code = EXIT_INTERRUPTED
         with contextlib.suppress(OSError, ValueError, AttributeError):
-            print("\ntrustdocs: interrupted", file=sys.stderr)
+            print(f"\ntrustdocs: {interrupted_message()}", file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with it closed (`>&-`): Python gave it no stream
             continue
