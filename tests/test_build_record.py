@@ -312,7 +312,7 @@ def test_a_full_disk_while_workers_write_pages_is_an_error_and_keeps_the_previou
 
     monkeypatch.setattr(FreshOutput, "write", full)  # workers are forked: they inherit it
     result = trustdocs(site, "build")
-    assert result.code == 1
+    assert result.code == 2
     assert "cannot write the output folder" in result.err and "No space left" in result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
     assert digest(site / "site") == before

@@ -66,7 +66,7 @@ def test_unwritable_output_is_a_clear_error_not_a_traceback(tmp_path, trustdocs)
     site = make_site(tmp_path / "course", CONSULTING)
     (tmp_path / "a-file").write_text("not a folder")
     run = trustdocs(site, "build", "--output", str(tmp_path / "a-file" / "site"))
-    assert run.code == 1
+    assert run.code == 2  # the system's refusal, not a problem of the content
     assert "error: cannot write the output folder" in run.err
     assert "Traceback" not in run.err
 

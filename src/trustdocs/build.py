@@ -57,6 +57,7 @@ class BuildResult:
     skipped: int
     written: bool
     usage_problem: Diagnostic | None = None  # the output folder may not be used
+    unwritable: bool = False  # the output folder could not be written (the system's refusal)
     unchanged: bool = False  # nothing changed since the last build: its output was left as it was
 
 
@@ -113,7 +114,7 @@ def _build_site(
 
     site = Site(config, cache)
     keep.append(site)
-    diagnostics, written, signatures = [], False, {}
+    diagnostics, written, signatures, unwritable = [], False, {}, None
     late: list[Diagnostic] | None = None  # what writing found (a site-wide template that failed)
     finishing = contextlib.ExitStack()  # from the swap on, Ctrl-C waits for the build's end
     with finishing:
@@ -141,11 +142,11 @@ def _build_site(
             wrote = (write, written, settled, target)
             _remember(site, cache, made, wrote, fresh, has_errors(diagnostics, strict))
         except OSError as exc:
-            diagnostics.append(_not_written(config, target, exc))
+            diagnostics.append(unwritable := _not_written(config, target, exc))
         cache.prune()
         cache.close_pack()
-    seconds = time.perf_counter() - started
-    return BuildResult(diagnostics, len(site.pages.facts), seconds, site.files.skipped, written)
+    facts = (len(site.pages.facts), time.perf_counter() - started, site.files.skipped)
+    return BuildResult(diagnostics, *facts, written, unwritable=unwritable is not None)
 
 
 SITE_IN_PLACE = "the new site is in place"  # said when Ctrl-C came after the swap

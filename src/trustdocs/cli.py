@@ -347,6 +347,8 @@ def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
     failed = has_errors(result.diagnostics, strict)
     print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
+    if result.unwritable:  # the system refused the output folder: no problem of the content
+        return EXIT_USAGE
     return EXIT_CONTENT if failed else EXIT_OK
 
 
