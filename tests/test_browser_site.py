@@ -191,3 +191,53 @@ def test_the_items_after_a_hidden_list_left_open_in_a_list_item_are_shown(tmp_pa
         assert body.locator("li:visible").all_inner_texts() == ["one", "two", "three"]
         assert body.get_by_text("Done.").is_visible()
         screenshot(page, "hidden-list-closed")
+
+
+@pytest.mark.parametrize(
+    "left_open",
+    [
+        '<a href="https://example.org/">',  # told: its link would hold the theme's controls
+        "Text in <b>bold and <i>italics",  # opened again by a browser in each later block
+        '<div class="box">\n\nIn the box.',
+        '<a name="old-anchor">',
+        '<b class="x"><b class="y"><b class="z"><b class="w">four',
+    ],
+)
+def test_html_a_lesson_leaves_open_takes_none_of_the_theme_into_it(tmp_path, trustdocs, left_open):
+    """A browser opens a link or bold text left open again in each block that follows, the
+    theme's own after the lesson too: its "done" button and pager became part of the author's
+    link. What the lesson leaves open is closed where its text ends; a link left open is told."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nHome: [course/a].\n",
+            "a.md": f"@page course/a A\n@parent course 1\n@body\nBefore.\n\n{left_open}\n\nAfter.\n",
+            "b.md": "@page course/b B\n@parent course 2\n@body\nNext.\n",
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    told = [line for line in run.err.splitlines() if "never closed" in line]
+    assert told == (
+        [
+            "content/a.md:6:1: warning: <a> is never closed: a browser would take the rest of "
+            "the page into it (close it with </a>; until then, it is closed where the page's "
+            "text ends)"
+        ]
+        if "href" in left_open
+        else []
+    )
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto((site / "site" / "course" / "a.html").as_uri())
+        wrapped = page.evaluate(
+            """() => ['.mark-done', '.pager-next', '.lesson-end'].map(s => {
+                const names = [];
+                for (let e = document.querySelector(s).parentElement; e; e = e.parentElement)
+                    if (['A', 'B', 'I'].includes(e.tagName) || e.classList.contains('box'))
+                        names.push(e.tagName);
+                return names.join('>');
+            })"""
+        )
+        assert wrapped == ["", "", ""]
+        assert page.get_by_text("After.").is_visible()

@@ -175,6 +175,10 @@ class _Reading:
     # Blocks held open by hiding raw HTML which a later end of Markdown's own closed: that HTML
     # hid the blocks written after the one it was opened in.
     held: list[_Held] = field(default_factory=list)
+    # Formatting elements opened and not ended by their own end tag, by name: a browser opens
+    # them again in each later block, the theme's markup after the text too.
+    formatting: collections.Counter[str] = field(default_factory=collections.Counter)
+    link: tuple[int, str] | None = None  # where the last `<a>`, a link (`href`), opened
 
 
 def open_html_plugin(md: MarkdownIt) -> None:
@@ -215,28 +219,52 @@ def close_open_html(state: StateCore) -> None:
                     _follow(child.content, line, reading)
                 if found >= 0:
                     at = found + len(child.content)
-    left = [] if reading.left is None else [reading.left]
-    left += reversed([element for element in reading.elements if element.hides])
-    for opened in left:  # innermost first, as they are closed
-        harm = (
-            "hide the rest of the page in it"
-            if opened.hides
-            else "take the rest of the page into it"
-        )
-        report(
-            state.env,
-            opened.line,
-            opened.needle,
-            warning,
-            f"{opened.what} is never closed: a browser would {harm}",
-            f"close it with {_closing(opened.closer)}; until then, it is closed where the page's "
-            "text ends",
-        )
-        closing = Token("html_block", "", 0)
-        closing.content = _closing(opened.closer) + "\n"
-        state.tokens.append(closing)
+    _close_left_open(state, reading)
     if reading.held:
         _close_where_held(state, reading.held)
+
+
+# Elements left open that take the theme's controls after the text into them: told.
+_INTERACTIVE = frozenset({"a", "button", "label"})
+
+
+def _close_left_open(state: StateCore, reading: _Reading) -> None:
+    """Close, where the text ends, what its raw HTML left open, so that none of it takes the
+    theme's markup after the text into it: a warning at each one that hides what it holds,
+    or would take the theme's controls (a link, a button); formatting, silently."""
+    left = [] if reading.left is None else [reading.left]
+    counted = {id(e) for e in reading.elements if e.closer in _FORMATTING and not e.hides}
+    left += reversed([e for e in reading.elements if not e.markdown and id(e) not in counted])
+    if reading.formatting["a"] and reading.link is not None:
+        left.append(_Open("a", "<a>", *reading.link))  # a link left open: told
+    elif reading.formatting["a"]:
+        reading.formatting["a"] += 1  # an anchor (`<a name>`): ended with the formatting
+    for opened in left:  # innermost first, as they are closed
+        if opened.hides or opened.closer in _INTERACTIVE or opened is reading.left:
+            harm = (
+                "hide the rest of the page in" if opened.hides else "take the rest of the page into"
+            )
+            report(
+                state.env,
+                opened.line,
+                opened.needle,
+                warning,
+                f"{opened.what} is never closed: a browser would {harm} it",
+                f"close it with {_closing(opened.closer)}; until then, it is closed where the "
+                "page's text ends",
+            )
+        _append_html(state, _closing(opened.closer))
+    formatting = reading.formatting
+    formatted = [f"</{n}>" * count for n, count in sorted(formatting.items()) if n != "a"]
+    formatted += ["</a>"] if formatting["a"] > 1 else []
+    if any(formatted):  # each one that a browser would open again after the text, ended
+        _append_html(state, "".join(formatted))
+
+
+def _append_html(state: StateCore, html: str) -> None:
+    closing = Token("html_block", "", 0)
+    closing.content = html + "\n"
+    state.tokens.append(closing)
 
 
 def _close_where_held(state: StateCore, held: list[_Held]) -> None:
@@ -310,6 +338,8 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         at = end
         if name.startswith("/"):
             _end_tag(reading, name[1:].lower())
+            if reading.formatting[name[1:].lower()] > 0:  # a stray end tag is ignored
+                reading.formatting[name[1:].lower()] -= 1
             continue
         name = name.lower()
         if name in TEXT_ELEMENTS:
@@ -334,7 +364,21 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         hiding = name in HIDING_ELEMENTS or (name == "object" and "data" in attributes)
         hides = hidden is not None or (hiding and not shown)
         what = hidden if hidden and name not in HIDING_ELEMENTS else f"<{name}>"
+        if name in _FORMATTING and not hides:
+            _formatting_opened(reading, name, attributes, (opened_at, found.group(0)))
         _push(reading, _Open(name, what, opened_at, found.group(0), hides))
+
+
+def _formatting_opened(
+    reading: _Reading, name: str, attributes: dict[str, str | None], where: tuple[int, str]
+) -> None:
+    """A formatting element opens, at WHERE (line, needle): counted until its end tag. A new
+    `<a>` ends the one before; the last link (`<a href>`) is where one left open is told."""
+    if name == "a":
+        reading.formatting["a"] = 1
+        reading.link = where if "href" in attributes else None
+    else:
+        reading.formatting[name] += 1
 
 
 def _hidden_as(name: str, attributes: dict[str, str | None]) -> str | None:
