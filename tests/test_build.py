@@ -1110,3 +1110,32 @@ def test_plaintext_which_nothing_ends_is_shown_as_written_with_a_warning():
     (said,) = [d for d in body.diagnostics if "plaintext" in d.message]
     assert (said.line, said.col) == (5, 1) and "nothing ends it" in said.message
     assert "<plaintext" not in body.html.lower() and "&lt;PLAINTEXT>" in body.html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "told", "closed"),
+    [
+        ('<a href="https://example.org/">link', "<a>", "</a>"),
+        ('- a <a href="https://example.org/">link\n- b', "<a>", "</a>"),  # opened again after
+        ('<a href="https://a.org/">one <a href="https://b.org/">two', "<a>", "</a>"),  # once
+        ("Text <button>press", "<button>", "</button>"),
+        ('<a name="old-anchor">', "", "</a>"),  # no link: closed, not told
+        ("Some <b>bold and <i>italics", "", "</b></i>"),
+        ("<label>x", "", ""),  # the paragraph's end ends it
+        ('| a | b |\n|---|---|\n| <a href="https://example.org/">c | d |', "", ""),  # the cell
+        ('<table><tr><td><a href="https://example.org/">z</table>', "", ""),
+        ('<a href="https://example.org/">x</a> closed', "", ""),
+    ],
+)
+def test_a_link_or_button_left_open_is_told_and_everything_left_open_closed(markdown, told, closed):
+    """A browser opens a link left open again in each later block, the theme's too: its controls
+    would become part of the link. A link, a button or a label left open is told, and what is
+    left open is closed after the text (seen in a browser: `test_browser_site.py`); what a table
+    cell or a paragraph ends is neither."""
+    from page_body import render_body
+
+    body = render_body(f"Intro.\n\n{markdown}\n\nAFTERTEXT\n")
+    said = [d.message for d in body.diagnostics if "never closed" in d.message]
+    expected = f"{told} is never closed: a browser would take the rest of the page into it"
+    assert said == ([expected] if told else [])
+    assert body.html.rpartition("AFTERTEXT</p>")[2].strip() == closed

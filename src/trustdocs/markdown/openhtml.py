@@ -122,6 +122,9 @@ _SCOPE_OF = {  # the end tags whose reach is bounded otherwise (a browser's "but
 }
 _SCOPES = frozenset().union(_DEFAULT_SCOPE, *_SCOPE_OF.values())
 _SCOPES_LOOKED_AT = 256  # past this many open above an element, an end tag is taken as bounded
+# Elements whose end ends the formatting opened in them: a browser opens none of it again after
+# (a table: its cells are, and are not followed unless hidden).
+_MARKERS = frozenset({"td", "th", "caption", "template", "object", "marquee", "applet", "table"})
 # Elements a browser opens again in each block after the one that closed them (`<b>` across
 # paragraphs): one that hides what it holds goes on hiding.
 _FORMATTING = frozenset({"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small"})
@@ -149,6 +152,8 @@ class _Open:
     hides: bool = False  # an element that hides what it holds (not one read as text)
     markdown: bool = False  # a block of Markdown's own (a list item), not raw HTML
     held: _Held | None = None  # it kept open a block whose end a browser ignored for it
+    # Of a table cell (`_MARKERS`), the formatting left open before it (`_Reading.formatting`).
+    formatting: tuple[collections.Counter[str], tuple[int, str] | None] | None = None
 
 
 @dataclass(eq=False)
@@ -397,6 +402,8 @@ def _push(reading: _Reading, element: _Open) -> None:
     reading.named[element.closer].append(len(reading.elements))
     if element.closer in _SCOPES:
         reading.scopes.append(len(reading.elements))
+    if element.closer in _MARKERS:
+        element.formatting = (collections.Counter(reading.formatting), reading.link)
     reading.elements.append(element)
 
 
@@ -406,6 +413,8 @@ def _pop_to(reading: _Reading, index: int) -> None:
         reading.named[closed.closer].pop()
         if closed.closer in _SCOPES:
             reading.scopes.pop()
+        if closed.formatting is not None:  # what was opened in it is not opened again after it
+            reading.formatting, reading.link = closed.formatting
     del reading.elements[index:]
 
 
