@@ -343,8 +343,6 @@ def _follow(html: str, line: int, reading: _Reading) -> None:
         at = end
         if name.startswith("/"):
             _end_tag(reading, name[1:].lower())
-            if reading.formatting[name[1:].lower()] > 0:  # a stray end tag is ignored
-                reading.formatting[name[1:].lower()] -= 1
             continue
         name = name.lower()
         if name in TEXT_ELEMENTS:
@@ -564,6 +562,8 @@ def _end_tag(reading: _Reading, name: str) -> None:
     found = reading.named.get(name)
     if found and not _bounded(reading, name, found[-1]):
         _pop_to(reading, found[-1])
+    if reading.formatting[name] > 0:  # one of those left open, ended (a stray one: ignored)
+        reading.formatting[name] -= 1
 
 
 def _end_of(closer: str, html: str, at: int) -> int:
