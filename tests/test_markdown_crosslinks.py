@@ -1,5 +1,6 @@
 """markdown/crosslinks.py: `[NAME]` links, their diagnostics, and brackets that stay text."""
 
+import pytest
 from page_body import render_body
 
 from trustdocs.markdown import looks_like_page_reference, parse_markdown, plain_parts
@@ -136,3 +137,25 @@ def test_an_unknown_page_is_reported_where_it_is_read_not_at_a_code_span_before_
     body = render_body("Write `[course/intr]` to link; [course/intr] is wrong here.\n", {})
     found = [(d.line, d.col, d.message) for d in body.diagnostics]
     assert found == [(3, 32, "unknown page 'course/intr'")]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "Write <code>[course/intro]</code> to link to it.",
+        "Inline <script>let x = [course/intro]</script> script.",
+        "A <style>p[course/intro] { color: red }</style> style.",
+        "An <a href='https://example.org/'>[course/intro]</a> link already.",
+        "<CODE>[course/intro]</CODE> in capitals.",
+        "Write <code>[course/intr]</code>: no unknown page told in code.",
+    ],
+)
+def test_no_cross_link_inside_inline_raw_code_script_style_or_link(markdown):
+    """Raw HTML written inline whose text is code or script, or a link already, keeps a
+    bracketed page name as written, as the same HTML written as a block does: a link there
+    would show markup in code, break the script, or nest links. After it, one is a link."""
+    pages = {"course/intro": "Introduction"}
+    body = render_body(f"{markdown} Then [course/intro].\n", pages)
+    assert "[course/intr" in body.html
+    assert body.html.count('href="course/intro.html"') == 1  # the one after it
+    assert body.diagnostics == [] or all("target" in d.message for d in body.diagnostics)

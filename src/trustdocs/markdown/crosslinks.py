@@ -98,6 +98,8 @@ def cross_link_rule(state: StateInline, silent: bool) -> bool:
         return False
     if start == 0 and context.inline_opens_list_item and TASK_MARKER.match(state.src):
         return False
+    if _in_verbatim(state):
+        return False
     end = state.md.helpers.parseLinkLabel(state, start, True)
     return end >= 0 and _cross_link(state, start, end)
 
@@ -124,6 +126,8 @@ def plain_cross_link_rule(state: StateInline, silent: bool) -> bool:
         start == 0 and context.inline_opens_list_item and TASK_MARKER.match(state.src)
     ):
         return False
+    if _in_verbatim(state):
+        return False
     first = words[0]
     if not first.startswith(("http://", "https://")) and not _is_page(
         context, first.partition("#")[0]
@@ -133,6 +137,26 @@ def plain_cross_link_rule(state: StateInline, silent: bool) -> bool:
     if references and normalizeReference(plain.group(1)) in references:
         return False  # a shortcut reference link: markdown-it's link rule makes it
     return _cross_link(state, start, plain.end() - 1)
+
+
+# An inline raw HTML tag opening or ending an element whose text is code or script, or a link
+# already (`_VERBATIM`, as in raw HTML blocks): no cross-link inside it.
+_VERBATIM_TAG = re.compile(r"<(/?)(script|style|textarea|pre|code|a)(?=[\s/>])", re.IGNORECASE)
+_READ = "trustdocs_verbatim"  # on the inline state: (tokens read, elements open)
+
+
+def _in_verbatim(state: StateInline) -> bool:
+    """Whether the text being read is inside such an element (`<code>[a/b]</code>`), by the raw
+    HTML tags read before it in the same text; each tag looked at once."""
+    tokens = state.tokens
+    read, depth = getattr(state, _READ, (0, 0))
+    if read > len(tokens):  # tokens taken back since: read again
+        read, depth = 0, 0
+    for token in tokens[read:]:
+        if token.type == "html_inline" and (tag := _VERBATIM_TAG.match(token.content)):
+            depth = max(0, depth - 1) if tag.group(1) else depth + 1
+    setattr(state, _READ, (len(tokens), depth))
+    return depth > 0
 
 
 def _cross_link(state: StateInline, start: int, end: int) -> bool:
