@@ -1246,3 +1246,17 @@ def test_a_previous_file_given_an_access_list_is_written_anew_not_linked(tmp_pat
     root = _built_twice(tmp_path, tamper)
     with pytest.raises(OSError):
         os.getxattr(root / "site" / "index.html", "system.posix_acl_access")
+
+
+def test_a_link_to_the_build_cache_in_the_content_publishes_none_of_it(tmp_path):
+    """The cache holds what every page was made of, drafts' too: a link to it in the content
+    (`content/cache -> ../.trustdocs-cache`) is left out of the site, as the output folder is."""
+    root = make_site(tmp_path / "course", CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK  # the cache is made
+    (root / "content" / "cache").symlink_to(root / ".trustdocs-cache", target_is_directory=True)
+    page = root / "content" / "consulting" / "communication.md"
+    page.write_text(page.read_text() + "\nA sentence added.\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert not (root / "site" / "cache").exists()
+    assert not [p for p in (root / "site").rglob("*.entry")]

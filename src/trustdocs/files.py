@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustdocs.cache import BuildCache, code_fingerprint, fingerprint
+from trustdocs.cache import CACHE_DIR, BuildCache, code_fingerprint, fingerprint
 from trustdocs.config import (
     THEMES_DIR,
     SiteConfig,
@@ -329,12 +329,13 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
 
 
 def _site_outputs(config: SiteConfig) -> tuple[set[tuple[int, int]], set[str]]:
-    """The site's own output folders (CONFIG's, and the one it names when built elsewhere), and
-    its themes folder (with `content: .`, inside the content, but never content), as the walk
-    meets them under any name (the content folder, or a folder on the way to it, may be a link):
-    by device and inode, as the walk knows each folder; and by their own names, whatever folder
-    is there now (another build may have swapped in its new site since, or made the first one)."""
-    outputs = [config.output_dir, *_named_output(config)]
+    """The site's own output folders (CONFIG's, and the one it names when built elsewhere), its
+    build cache, and its themes folder (with `content: .`, inside the content, but never
+    content), as the walk meets them under any name (the content folder, or a folder on the way
+    to it, may be a link): by device and inode, as the walk knows each folder; and by their own
+    names, whatever folder is there now (another build may have swapped in its new site since,
+    or made the first one)."""
+    outputs = [config.output_dir, *_named_output(config), config.root_dir / CACHE_DIR]
     themes = config.root_dir / THEMES_DIR
     if os.path.realpath(themes) != os.path.realpath(config.content_dir):  # else, all content
         outputs.append(themes)
