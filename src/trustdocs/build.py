@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import errno
 import functools
 import gc
 import os
@@ -142,7 +143,7 @@ def _build_site(
             wrote = (write, written, settled, target)
             _remember(site, cache, made, wrote, fresh, has_errors(diagnostics, strict))
         except OSError as exc:
-            diagnostics.append(unwritable := _not_written(config, target, exc))
+            unwritable = _not_written(config, target, exc, diagnostics)
         cache.prune()
         cache.close_pack()
     facts = (len(site.pages.facts), time.perf_counter() - started, site.files.skipped)
@@ -171,11 +172,15 @@ def _remember(
         _keep_record(site, made, {}, target, {}, failed=True)
 
 
-def _not_written(config: SiteConfig, target: Path, exc: OSError) -> Diagnostic:
-    """The error of an output folder that could not be written (EXC: why)."""
+def _not_written(
+    config: SiteConfig, target: Path, exc: OSError, diagnostics: list[Diagnostic]
+) -> Diagnostic | None:
+    """Add to DIAGNOSTICS the error of an output folder that could not be written (EXC: why);
+    it, when the system refused it, not text the content holds that UTF-8 cannot encode."""
     reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
     shown = display_path(config.config_path)
-    return error(shown, 1, 1, f"cannot write the output folder {target}: {reason}")
+    diagnostics.append(error(shown, 1, 1, f"cannot write the output folder {target}: {reason}"))
+    return None if exc.errno == errno.EILSEQ else diagnostics[-1]
 
 
 Found = tuple[SourceFiles, dict[Path, str]]  # `sources_now`'s
