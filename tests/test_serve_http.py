@@ -3,6 +3,8 @@
 import http.client
 import signal
 import socket
+import sys
+import threading
 import time
 
 import pytest
@@ -155,3 +157,42 @@ def test_ctrl_c_or_sigterm_stops_cleanly_and_removes_the_preview_folder(tmp_path
     assert code == 0
     assert printed.splitlines()[-1] == "stopped" and "Traceback" not in printed
     assert server.preview_folders() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the rule is Linux's")
+def test_a_preview_started_again_takes_its_port_again_after_a_browser_used_it():
+    """After Ctrl-C, the connections a browser had with the preview wait out their time; a
+    preview started again must take the same port, where the open tab reconnects, not the next
+    one. A port another program listens on is still left for the next one."""
+    from http.server import BaseHTTPRequestHandler
+
+    from trustdocs.preview_http import bind_server
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    first = bind_server("127.0.0.1", 0, Answer)
+    port = first.server_address[1]
+    threading.Thread(target=first.serve_forever, daemon=True).start()
+    for _ in range(3):  # the server ends each connection: it is the side that waits
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/")
+        assert connection.getresponse().read() == b"ok"
+        connection.close()
+    first.shutdown()
+    first.server_close()
+    again = bind_server("127.0.0.1", port, Answer)
+    try:
+        assert again.server_address[1] == port
+        taken = bind_server("127.0.0.1", port, Answer)  # `again` listens there now
+        assert taken.server_address[1] != port
+        taken.server_close()
+    finally:
+        again.server_close()

@@ -269,7 +269,10 @@ class PreviewServer(ThreadingHTTPServer):
     """A threaded HTTP server whose handler threads end with it."""
 
     daemon_threads = True
-    allow_reuse_address = False
+    # On Linux, this only lets the port be taken again while connections a preview just closed
+    # wait out their time (a browser's, after Ctrl-C): a port another program listens on stays
+    # refused. Elsewhere (BSD, Windows) it would let two servers share a port: not set there.
+    allow_reuse_address = sys.platform.startswith("linux")
     # A page load opens many connections at once; with the default backlog of 5 the kernel drops
     # the rest and the browser retries a second later.
     request_queue_size = 128
