@@ -1449,3 +1449,25 @@ def test_a_stopped_preview_leaves_nothing_of_its_site_in_the_process(tmp_path):
     gc.collect()
     left = [x for x in gc.get_objects() if type(x) is dict and "WelcomeStopped" in str(x)]
     assert left == []
+
+
+def test_a_preview_that_never_built_does_not_claim_to_serve_a_last_good_build(tmp_path, capsys):
+    """Started on sources with an error, the preview has nothing to serve: the terminal and the
+    pages' overlay (told by the event stream) say so, not that a last good build is shown.
+    Once a build succeeds, an error after it keeps that build served, and says so."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    lesson = site / "content/consulting/kickoff.md"
+    edit(lesson, "Hello.", "See [learn-technology-consulting/communication#no-such-part].")
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        assert status(running)["errors"] and status(running)["kept"] is False
+        said = capsys.readouterr().err
+        assert "nothing built to serve yet" in said and "last good build" not in said
+        edit(lesson, "#no-such-part", "#bad-news-early")
+        wait_for(lambda: not status(running)["errors"])
+        edit(lesson, "#bad-news-early", "#gone")
+        wait_for(lambda: status(running)["errors"])
+        assert status(running)["kept"] is True
+        assert "still serving the last good build" in capsys.readouterr().err
+    finally:
+        running.stop()

@@ -116,10 +116,12 @@ class RebuildReport:
     changed: tuple[str, ...]  # URL paths whose content changed, e.g. /lesson/a.html
     errors: tuple[str, ...]  # `file:line:col: message` lines while the sources have errors
     seconds: float
+    kept: bool = True  # a good build is served (while there are errors: an earlier one)
 
     def as_json(self, stale: bool = False) -> str:
         """The SSE payload; STALE: the page listening is no longer the one served."""
         report = {"version": self.version, "changed": self.changed, "errors": self.errors}
+        report["kept"] = self.kept
         return json.dumps({**report, "stale": True} if stale else report)
 
 
@@ -147,6 +149,7 @@ class Preview:
         self.stopped = False  # the loading thread ends
         self.config_failed = False  # the configuration did not load: the site is not its
         self.good_made = _KeptFiles()  # files made on request since the last good build
+        self.served = False  # a build without errors was made (and is served) since it started
 
     def full_build(self, workers: int = 1, minimum: int = PARALLEL_MINIMUM) -> RebuildReport:
         """(Re)load the configuration and build everything (in WORKERS processes: before any thread)."""
@@ -212,11 +215,13 @@ class Preview:
             changed = self.folder.sync(files)
             self.good_made.clear()  # made again from this build when asked for
         self.version += 1
+        self.served = self.served or not errors
         report = RebuildReport(
             self.version,
             tuple(changed),
             tuple(d.format() for d in errors),
             time.perf_counter() - started,
+            self.served,
         )
         self.last = report
         for subscriber in list(self.subscribers):
@@ -565,7 +570,10 @@ def _print_report(
     if report.version == 1:
         summary = f"built in {report.seconds * 1000:.0f} ms"
     if errors:
-        summary = f"not updated, {plural(errors, 'error')} (still serving the last good build)"
+        kept = (
+            "still serving the last good build" if report.kept else "nothing built to serve yet"
+        )
+        summary = f"not updated, {plural(errors, 'error')} ({kept})"
     if warnings:
         summary += f", {plural(warnings, 'warning')}"
     print(summary, file=sys.stderr, flush=True)

@@ -23,7 +23,7 @@
     location.reload();
   }
 
-  function showErrors(errors) {
+  function showErrors(errors, kept) {
     if (!overlay) {
       overlay = document.createElement("div");
       overlay.id = "trustdocs-errors";
@@ -37,7 +37,7 @@
     overlay.textContent = "";
     var title = document.createElement("strong");
     title.textContent = "The site has " + errors.length + " error" + (errors.length === 1 ? "" : "s") +
-      ": showing the last good build";
+      (kept === false ? ": nothing is built until they are fixed" : ": showing the last good build");
     title.style.cssText = "display:block;margin-bottom:.5rem;color:#ff8787;font-family:system-ui,sans-serif";
     overlay.appendChild(title);
     var list = document.createElement("ul");
@@ -60,7 +60,7 @@
     }
     version = report.version;
     if (report.errors.length) {
-      showErrors(report.errors);
+      showErrors(report.errors, report.kept);
       return;
     }
     var hadErrors = overlay !== null;
