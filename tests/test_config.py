@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from trustdocs.config import ConfigError, find_config, load_config
+from trustdocs.config import ConfigError, find_config, load_config, with_base_url
 
 
 def test_minimal_site_yaml_gets_defaults(tmp_path):
@@ -103,6 +103,29 @@ def test_base_url_that_is_no_web_address_is_an_error_at_its_line(tmp_path, value
         problem.message
         == "'base_url' must be the absolute http(s) address the site is published at"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "folder"),
+    [
+        ("https://example.org/course/index.html", "https://example.org/course/"),
+        ("https://example.org/welcome.HTM", "https://example.org/"),
+    ],
+)
+def test_base_url_naming_a_page_is_an_error_that_names_its_folder(tmp_path, value, folder):
+    """`…/course/index.html` would put every address under `index.html/`, canonical links and
+    the sitemap's among them: refused, in site.yaml and on the command line, saying what to
+    write. A folder with a dot in its name (`/docs/v1.2`) is one."""
+    (tmp_path / "site.yaml").write_text(f"title: X\nbase_url: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "site.yaml")
+    [problem] = caught.value.diagnostics
+    assert problem.line == 2 and problem.hint.endswith(f"not one of its pages: {folder}")
+    (tmp_path / "site.yaml").write_text("title: X\n")
+    with pytest.raises(ValueError, match=f"not one of its pages: {folder}"):
+        with_base_url(load_config(tmp_path / "site.yaml"), value)
+    (tmp_path / "site.yaml").write_text("title: X\nbase_url: https://example.org/docs/v1.2\n")
+    assert load_config(tmp_path / "site.yaml").base_url == "https://example.org/docs/v1.2/"
 
 
 def test_site_yaml_read_before_is_taken_from_the_cache_until_its_text_changes(tmp_path):

@@ -481,7 +481,7 @@ def _value_problems(key: str, value: object, shown: str, line: int) -> list[Diag
     if text_problem is None and key == "base_url":
         text_problem = _url_problem(value)
         if text_problem is None and site_address(value) is None:
-            problems.append(error(shown, line, 1, BASE_URL_PROBLEM, BASE_URL_HINT))
+            problems.append(error(shown, line, 1, BASE_URL_PROBLEM, base_url_hint(value)))
     if text_problem is not None:
         problems.append(error(shown, line, 1, f"'{key}' {text_problem}"))
     return problems
@@ -512,6 +512,17 @@ def _redirects(
 
 BASE_URL_PROBLEM = "'base_url' must be the absolute http(s) address the site is published at"
 BASE_URL_HINT = "such as https://user.github.io/course/"
+_PAGE_ADDRESS = re.compile(r"[^/]\.html?$", re.IGNORECASE)  # a page's: not the site's folder
+
+
+def base_url_hint(url: str) -> str:
+    """What to write for the base_url URL, which is no site address: its folder, when it is a
+    page's address (`https://example.org/course/index.html`)."""
+    parts = urlsplit(url.strip())
+    if _PAGE_ADDRESS.search(parts.path) and parts.scheme in ("http", "https"):
+        folder = urlunsplit(parts._replace(path=parts.path.rpartition("/")[0] + "/"))
+        return f"the folder the site is published at, not one of its pages: {folder}"
+    return BASE_URL_HINT
 
 
 def site_address(url: str) -> str | None:
@@ -521,6 +532,8 @@ def site_address(url: str) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return None
+    if _PAGE_ADDRESS.search(parts.path):  # `…/index.html`: pages would go under it
         return None
     # Without the slash, joining `page.html` onto https://user.github.io/course would drop `course`.
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
@@ -533,7 +546,7 @@ def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
         raise ValueError(problem)
     address = site_address(url)
     if address is None:
-        raise ValueError(f"{BASE_URL_PROBLEM} ({BASE_URL_HINT}), not {url!r}")
+        raise ValueError(f"{BASE_URL_PROBLEM} ({base_url_hint(url)}), not {url!r}")
     return dataclasses.replace(config, base_url=address)
 
 
