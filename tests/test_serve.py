@@ -1471,3 +1471,31 @@ def test_a_preview_that_never_built_does_not_claim_to_serve_a_last_good_build(tm
         assert "still serving the last good build" in capsys.readouterr().err
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize("kind", ["in-process", "workers"])
+def test_after_a_pause_a_save_with_errors_still_serves_the_print_page_and_search(tmp_path, kind):
+    """The print page and the search index are made when asked for. A course served whole keeps
+    them once saves pause after a good build, so a save with errors that comes before anyone
+    asked still serves them as that build made them, as it does its pages."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    running = start_preview(
+        load_config(site / "site.yaml"),
+        port=0,
+        parallel_minimum=0 if kind == "workers" else 10**9,
+        workers=2 if kind == "workers" else 1,
+    )
+    try:
+        lesson = site / "content/consulting/kickoff.md"
+        version = status(running)["version"]
+        edit(lesson, "Hello.", "Hello, kept.")
+        wait_for(lambda: status(running)["version"] > version)
+        time.sleep(1.5)  # saves pause
+        edit(lesson, "Hello, kept.", "See [learn-technology-consulting/communication#nowhere].")
+        wait_for(lambda: status(running)["errors"])
+        code, printed = request(running, "/print.html")
+        assert code == 200 and "Hello, kept." in printed
+        code, manifest = request(running, "/_assets/search/manifest.js")
+        assert code == 200 and "trustdocsSearch.manifest(" in manifest
+    finally:
+        running.stop()

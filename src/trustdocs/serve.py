@@ -56,7 +56,7 @@ from trustdocs.config import (
 )
 from trustdocs.diagnostics import EXIT_USAGE, Diagnostic, count, display_path, plural
 from trustdocs.files import skipped_name
-from trustdocs.output_folder import FreshOutput, OutputContent, write_file
+from trustdocs.output_folder import FreshOutput, OutputContent, Streamed, write_file
 from trustdocs.outputs import is_on_request
 from trustdocs.preview_http import (  # noqa: F401  (re-exported: the preview's public names)
     ListenError,
@@ -214,6 +214,8 @@ class Preview:
         if not errors:
             changed = self.folder.sync(files)
             self.good_made.clear()  # made again from this build when asked for
+            if self.site is not None and not self.site.on_request:
+                self.incomplete.set()  # the loading thread keeps them once saves pause
         self.version += 1
         self.served = self.served or not errors
         report = RebuildReport(
@@ -245,7 +247,23 @@ class Preview:
                 if (diagnostics := site.diagnostics()) != self.printed:
                     files = site.output_files(on_request=False)
                     self._publish(diagnostics, files, time.perf_counter())
+            elif site is not None and not self.last.errors:
+                self._keep_made_on_request(site)
             self.incomplete.clear()  # once their problems are out, not before
+
+    def _keep_made_on_request(self, site: LiveSite) -> None:
+        """Of a course served whole, once saves pause after a good build: keep its print page
+        and search index as that build made them, which a build with errors then serves (the
+        files are made when asked for, and that build could not make them)."""
+        made = site.output_files(on_request=True)
+        for rel, content in made.items():
+            if not is_on_request(rel) or self.good_made.holds(rel):
+                continue
+            try:
+                text = "".join(content.pieces()) if isinstance(content, Streamed) else content
+            except TemplateFailed:
+                continue  # made, and its problem told, when asked for
+            self.good_made.keep(rel, text.encode() if isinstance(text, str) else text)
 
     def page_on_request(self, url_path: str) -> bytes | None:
         """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
@@ -452,6 +470,10 @@ class _KeptFiles:
     def __init__(self) -> None:
         self._files: dict[str, IO[bytes]] = {}
 
+    def holds(self, rel: str) -> bool:
+        """Whether a file is kept as REL."""
+        return rel in self._files
+
     def get(self, rel: str) -> bytes | None:
         """The file kept as REL, if any."""
         kept = self._files.get(rel)
@@ -570,9 +592,7 @@ def _print_report(
     if report.version == 1:
         summary = f"built in {report.seconds * 1000:.0f} ms"
     if errors:
-        kept = (
-            "still serving the last good build" if report.kept else "nothing built to serve yet"
-        )
+        kept = "still serving the last good build" if report.kept else "nothing built to serve yet"
         summary = f"not updated, {plural(errors, 'error')} ({kept})"
     if warnings:
         summary += f", {plural(warnings, 'warning')}"
