@@ -235,3 +235,31 @@ def test_progress_counts_lessons_only_and_follows_a_renamed_one_with_its_answers
         page.goto(url + "ch/new.html")
         assert page.locator("section.check[data-answered]").count() == 1
         page.close()
+
+
+def test_continue_where_you_left_off_shows_the_title_a_lesson_has_now(tmp_path, trustdocs):
+    """A lesson retitled after the learner left off (and a nested one, which the home page's
+    sidebar does not list) shows its new title on the home page, without a visit to it first;
+    the build that retitles it renders the home page again, with a cache as without."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nWelcome.\n",
+            "a.md": "@page a Alpha\n@parent home 1\n@body\nText.\n",
+            "b.md": '@page b/deep Deep "Quoted" <Lesson>\n@parent a 1\n@body\nText.\n',
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    out = site / "site"
+    with served(out) as url, chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        for lesson, title in [("a.html", "Alpha Renamed"), ("b/deep.html", "Deep & Renamed")]:
+            page.goto(url + lesson)
+            source = site / "content" / ("a.md" if lesson == "a.html" else "b.md")
+            first = source.read_text().split("\n", 1)
+            name = first[0].split()[1]
+            source.write_text(f"@page {name} {title}\n{first[1]}")
+            assert trustdocs(site, "build").code == 0
+            page.goto(url + f"index.html?after={len(title)}")  # not the copy the browser kept
+            assert continue_card(page) == ["Continue where you left off", title]
+        page.close()

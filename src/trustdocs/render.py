@@ -718,6 +718,8 @@ def _layout(
         "lessons": [links.url(site.pages[n].output) for n in tree.reading_order[1:]]
         if home
         else [],
+        # Their titles, in step: "Continue where you left off" shows the one a lesson has now.
+        "lesson_titles": [links.title_of(n) for n in tree.reading_order[1:]] if home else [],
         "moved": [(links.url(a), links.url(b)) for a, b in moved_pages(site)] if home else [],
         "nav": _nav_items(links, name) if root else (),
         "breadcrumbs": _breadcrumbs(links, name) if in_tree and name is not None else [],

@@ -91,6 +91,13 @@
   var lessons = listed && listed.trim()
     ? listed.trim().split(/\s+/).map(keyOf)
     : links.map(function (link) { return keyOf(link.href); });
+  // Each lesson's title as the course shows it now, in step with the lessons.
+  var titles = [];
+  try {
+    titles = JSON.parse((summary && summary.getAttribute("data-titles")) || "[]");
+  } catch (error) {
+    titles = [];
+  }
   var moved = ((summary && summary.getAttribute("data-moved")) || "").trim().split(/\s+/);
   var migrated = false;
   for (var m = 0; m + 1 < moved.length; m += 2) {
@@ -141,7 +148,7 @@
         continueLink.querySelector(".course-continue-label").textContent =
           known ? "Continue where you left off" : startLabel;
         continueLink.querySelector(".course-continue-title").textContent =
-          known ? read(lastTitleKey) || known : startTitle;
+          known ? titles[lessons.indexOf(known)] || read(lastTitleKey) || known : startTitle;
       }
       // Anything kept can be forgotten, lessons since removed from the course too.
       if (reset) reset.disabled = !Object.keys(done).length && !read(lastKey);
