@@ -1360,9 +1360,11 @@ def test_a_new_lesson_title_renders_again_only_the_pages_that_show_it(tmp_path, 
     rendered = _rendering(monkeypatch)
     edit(root / "content" / "one" / "2.md", "Lesson one 2", "Lesson one 2, renamed")
     fresh = build_site(config, tmp_path / "fresh", use_cache=False)
-    # Chapter one's pages show it in their sidebars, lessons 1 and 3 as previous and next, and
-    # lesson two 3 in its text; the course page and chapter two's other pages show none of it.
-    showing = ["course/one", "course/one/l1", "course/one/l2", "course/one/l3", "course/two/l3"]
+    # Chapter one's pages show it in their sidebars, lessons 1 and 3 as previous and next,
+    # lesson two 3 in its text, and the course page lists every lesson's title (for its
+    # "continue where you left off"); chapter two's other pages show none of it.
+    showing = ["course", "course/one", "course/one/l1", "course/one/l2", "course/one/l3"]
+    showing += ["course/two/l3"]
     # Into the last build's folder, then into another, where the cache has them all by now.
     for folder, made in (("out", showing), ("elsewhere", [])):
         rendered.clear()
