@@ -329,6 +329,39 @@ def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_ca
         context.close()
 
 
+def test_a_tab_left_open_while_the_site_is_published_again_finds_the_right_lessons(
+    browser, tmp_path
+):
+    """A tab read the manifest before the site was published again with a lesson added before
+    the others: the shards and texts it asks for now are the new build's, whose page numbers
+    moved. Each says the numbering it was made for: the search is made again with the new
+    manifest, and each result is its own lesson, not its neighbour."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    def lesson(name: str, order: int) -> str:
+        return f"@page {name} Lesson {name}\n@parent home {order}\n@body\nThe word {name}word.\n"
+
+    pages = {"index.md": "@page home Home\n@body\nWelcome.\n"}
+    pages.update({f"{n}.md": lesson(n, i + 2) for i, n in enumerate("bcdefghij")})
+    root = make_site(tmp_path, pages)
+    config = load_config(root / "site.yaml")
+    assert build_site(config, root / "out").written
+    search = "q => window.trustdocsSearch.search(q)"
+    with served(root / "out") as url:
+        page = browser.new_page()
+        page.goto(url + "b.html")
+        assert [r["title"] for r in page.evaluate(search, "bword")["results"]] == ["Lesson b"]
+        (root / "content" / "a.md").write_text(lesson("a", 1), encoding="utf-8")
+        assert build_site(config, root / "out").written  # the same tab, not reloaded
+        for name in "ihgfedcba":
+            found = page.evaluate(search, f"{name}word")["results"]
+            assert [(r["title"], r["url"], r["excerpt"]) for r in found] == [
+                (f"Lesson {name}", f"{name}.html", f"The word {name}word.")
+            ], name
+        page.close()
+
+
 def test_a_search_result_reaches_a_page_whose_name_reads_as_a_url_scheme(browser, tmp_path):
     """Pages named `javascript:alert(1)/x` and `q#a?b`: the sidebar's links and the search's
     results reach their files; none is a `javascript:` URL (a script run on click)."""

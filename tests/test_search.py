@@ -85,12 +85,16 @@ def read_index(files: dict[str, str]) -> Index:
                     call[0]
                 )
     [[manifest]] = calls["manifest"]
-    shards = dict(calls["shard"])
+    # Each shard and texts file names the numbering of the pages, and a shard its first key.
+    assert {call[2] for call in calls["shard"] + calls["page"]} <= {manifest["numbering"]}
+    assert all(manifest["shards"][n] == first for n, _, _, first in calls["shard"])
+    shards = {call[0]: call[1] for call in calls["shard"]}
     assert sorted(shards) == list(range(len(manifest["shards"])))
     # Page N's text is in file N // pagesPerFile, as search.js looks for it.
     per, pages = manifest["pagesPerFile"], range(manifest["pages"])
     assert texts == {n: list(pages[n * per : n * per + per]) for n in range(-(-len(pages) // per))}
-    return Index(manifest["shards"], [shards[n] for n in sorted(shards)], dict(calls["page"]))
+    pages_read = {call[0]: call[1] for call in calls["page"]}
+    return Index(manifest["shards"], [shards[n] for n in sorted(shards)], pages_read)
 
 
 def search_files(site: Site) -> dict[str, str]:

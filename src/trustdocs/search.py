@@ -63,7 +63,9 @@ SHARD_TARGET_BYTES = 16_000  # a shard closes once it reaches this size; one ter
 PAGES_PER_FILE = 4
 MAX_WORD_LENGTH = 60  # longer runs of letters are hashes or data, not words anyone types
 MAX_SECTION_BIT = 52  # section masks are JSON numbers: exact in JavaScript up to 2**53
-FORMAT_VERSION = 2  # 2: pages' texts PAGES_PER_FILE a file (1: one a file)
+# 3: each shard and texts file names the numbering of the pages it was made for (2: pages' texts
+# PAGES_PER_FILE a file; 1: one a file)
+FORMAT_VERSION = 3
 
 # A word: letters and digits, with inner apostrophes ("don't", "client's"); the browser's
 # search.js splits queries with the same rule.
@@ -402,7 +404,14 @@ def _flat(part: dict[str, tuple[list[int], int]]) -> Postings:
     return {term: flat for term, (flat, _) in part.items()}
 
 
-def _text_files(pages: list[SearchRecord]) -> tuple[dict[str, str], list[str]]:
+def _numbering(urls: list[str]) -> str:
+    """The name of the numbering of pages at URLS (in page order): each shard and texts file
+    says it, so that a browser that read the manifest of an earlier build (a tab left open
+    while the site was published again) knows a file of another numbering for what it is."""
+    return hashlib.sha256("\0".join(urls).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _text_files(pages: list[SearchRecord], numbering: str) -> tuple[dict[str, str], list[str]]:
     """The pages' texts, PAGES_PER_FILE pages a file: page N's in file N // PAGES_PER_FILE; and
     each page's record digest (`_text_digest`). Each record is read once (a spooled one, back
     from its spool)."""
@@ -413,7 +422,7 @@ def _text_files(pages: list[SearchRecord]) -> tuple[dict[str, str], list[str]]:
         for number in range(first, min(first + PAGES_PER_FILE, len(pages))):
             text = pages[number]["page"]
             digests.append(_text_digest(text))
-            texts.append(f"window.trustdocsSearch.page({number},{text});\n")
+            texts.append(f'window.trustdocsSearch.page({number},{text},"{numbering}");\n')
         files[f"{SEARCH_DIR}/pages/{first // PAGES_PER_FILE}.js"] = "".join(texts)
     return files, digests
 
@@ -431,7 +440,8 @@ def search_index_files(
     pages' records patches (`_patched`) rather than merging every page's words again.
     """
     pages = sorted(records, key=lambda r: r["url"])
-    files, digests = _text_files(pages)
+    numbering = _numbering([r["url"] for r in pages])
+    files, digests = _text_files(pages, numbering)
     key = _index_key([r["url"] for r in pages]) if cache is not None and cache.enabled else ""
     index, kept_anew = _patched(pages, digests, cache, key) if key else (None, True)
     if index is None:
@@ -440,10 +450,15 @@ def search_index_files(
         store(cache, "search", key, index)  # type: ignore[arg-type]
     shards, firsts = _shards(index)
     files.update(
-        (f"{SEARCH_DIR}/terms/{number}.js", f"window.trustdocsSearch.shard({number},{{{data}}});\n")
+        (
+            f"{SEARCH_DIR}/terms/{number}.js",
+            # with the first key it holds, as the manifest lists it
+            f"window.trustdocsSearch.shard({number},{{{data}}},"
+            f'"{numbering}",{_string(firsts[number])});\n',
+        )
         for number, data in enumerate(shards)
     )
-    files[MANIFEST_FILE] = _manifest(files, len(pages), firsts)
+    files[MANIFEST_FILE] = _manifest(files, len(pages), firsts, numbering)
     return files
 
 
@@ -632,7 +647,7 @@ def _shards(index: _Index) -> tuple[list[str], list[str]]:
     return data, firsts
 
 
-def _manifest(files: dict[str, str], pages: int, firsts: list[str]) -> str:
+def _manifest(files: dict[str, str], pages: int, firsts: list[str], numbering: str) -> str:
     """The manifest of the index FILES: with the name of this build of them, which search.js adds
     to their addresses, so that a browser that keeps files a while (hosts allow it minutes) never
     mixes two builds' shards and texts."""
@@ -641,7 +656,7 @@ def _manifest(files: dict[str, str], pages: int, firsts: list[str]) -> str:
         digest.update(f"{path}\0{len(text)}\0".encode())
         digest.update(text.encode("utf-8", "surrogatepass"))
     build = digest.hexdigest()[:16]
-    manifest = {"version": FORMAT_VERSION, "build": build, "pages": pages}
+    manifest = {"version": FORMAT_VERSION, "build": build, "pages": pages, "numbering": numbering}
     return _script("manifest", {**manifest, "pagesPerFile": PAGES_PER_FILE, "shards": firsts})
 
 

@@ -235,8 +235,25 @@
 
   // --- one search: query text → results (also used by the tests) --------------------------------
 
-  // WANTED, if given, is asked before the page texts are loaded: a query typed over stops there.
+  // A tab left open while the site was published again read the manifest of the build before:
+  // a shard or texts file of another numbering of the pages, or a shard that begins elsewhere,
+  // says so (`mixed`), and the search is made again with the new manifest.
   function search(query, wanted) {
+    return searchOnce(query, wanted).then(function (found) {
+      if (!data.mixed) return found;
+      forget();
+      return searchOnce(query, wanted);
+    });
+  }
+
+  function checked(numbering, shard, first) {
+    if (!data.manifest) return;
+    if (numbering !== data.manifest.numbering ||
+        (shard !== undefined && data.manifest.shards[shard] !== first)) data.mixed = true;
+  }
+
+  // WANTED, if given, is asked before the page texts are loaded: a query typed over stops there.
+  function searchOnce(query, wanted) {
     var terms = [];
     words(query).forEach(function (w) { if (terms.indexOf(w) === -1) terms.push(w); });
     if (!terms.length) return Promise.resolve({ terms: terms, missing: [], results: [] });
@@ -445,8 +462,12 @@
 
   window.trustdocsSearch = {
     manifest: function (manifest) { if (current()) data.manifest = manifest; },
-    shard: function (n, shard) { if (current()) data.shards[n] = shard; },
-    page: function (n, page) { if (current()) data.pages[n] = page; },
+    shard: function (n, shard, numbering, first) {
+      if (current()) { data.shards[n] = shard; checked(numbering, n, first); }
+    },
+    page: function (n, page, numbering) {
+      if (current()) { data.pages[n] = page; checked(numbering); }
+    },
     search: search
   };
 })();
