@@ -178,6 +178,23 @@ def test_scope_creep_finds_the_section_by_heading_and_text(tmp_path):
         assert (LONG_URL, "scope-creep") in index.sections(word)
 
 
+def test_an_images_alternative_text_is_found(tmp_path):
+    """An image's alternative text is what it shows, in words: a learner who remembers the
+    diagram finds its lesson (Pagefind indexes it too)."""
+    pages = {
+        **CONSULTING,
+        "consulting/map.md": """
+            @page learn-technology-consulting/map Map
+            @parent learn-technology-consulting 8
+            @body
+            ![A stakeholder quadrant with influence against interest](quadrant.png)
+            """,
+    }
+    index = site_index(tmp_path, pages)
+    assert index.urls("quadrant") == {"learn-technology-consulting/map.html"}
+    assert index.urls("stakeholder") >= {"learn-technology-consulting/map.html"}
+
+
 def test_a_word_finds_its_other_forms_by_stem(tmp_path):
     pages = {
         **CONSULTING,

@@ -153,6 +153,8 @@ def _inline_text(token: Token, title_of: Callable[[str], str]) -> str:
             parts.append(" ")
         elif child.type == "html_inline":
             parts.append(" " + _html_text(child.content) + " ")
+        elif child.type == "image":  # its alternative text: what it shows, in words
+            parts.append(" " + "".join(c.content for c in child.children or ()) + " ")
     return "".join(parts)
 
 
