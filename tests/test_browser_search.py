@@ -291,13 +291,9 @@ def test_a_course_without_visible_pages_searches_without_failed_requests(browser
         page.close()
 
 
-def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_cache(
-    browser, tmp_path
-):
-    """A host lets browsers keep files for minutes (GitHub Pages: ten). A learner who searched,
-    then opens another lesson after the site was published again with a lesson added before the
-    others (every page's number in the index moves), finds the new lesson, and each result shows
-    its own page's title and text."""
+def _published_lessons(tmp_path):
+    """A course of lessons b to j, each with its own word, built into out/; and a function that
+    publishes it again with lesson a added before the others (every page's number moves)."""
     from trustdocs.build import build_site
     from trustdocs.config import load_config
 
@@ -309,6 +305,22 @@ def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_ca
     root = make_site(tmp_path, pages)
     config = load_config(root / "site.yaml")
     assert build_site(config, root / "out").written
+
+    def publish_again() -> None:
+        (root / "content" / "a.md").write_text(lesson("a", 1), encoding="utf-8")
+        assert build_site(config, root / "out").written
+
+    return root, publish_again
+
+
+def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_cache(
+    browser, tmp_path
+):
+    """A host lets browsers keep files for minutes (GitHub Pages: ten). A learner who searched,
+    then opens another lesson after the site was published again with a lesson added before the
+    others (every page's number in the index moves), finds the new lesson, and each result shows
+    its own page's title and text."""
+    root, publish_again = _published_lessons(tmp_path)
     search = "q => window.trustdocsSearch.search(q)"
     with served(root / "out", max_age=600) as url:
         context = browser.new_context()
@@ -318,8 +330,7 @@ def test_a_site_published_again_is_searched_as_it_is_now_despite_the_browsers_ca
             assert [r["title"] for r in page.evaluate(search, f"{name}word")["results"]] == [
                 f"Lesson {name}"
             ]
-        (root / "content" / "a.md").write_text(lesson("a", 1), encoding="utf-8")
-        assert build_site(config, root / "out").written
+        publish_again()
         page.goto(url + "j.html")  # not opened before: the new build's page
         for name in "abcdefghij":
             found = page.evaluate(search, f"{name}word")["results"]
@@ -336,24 +347,13 @@ def test_a_tab_left_open_while_the_site_is_published_again_finds_the_right_lesso
     the others: the shards and texts it asks for now are the new build's, whose page numbers
     moved. Each says the numbering it was made for: the search is made again with the new
     manifest, and each result is its own lesson, not its neighbour."""
-    from trustdocs.build import build_site
-    from trustdocs.config import load_config
-
-    def lesson(name: str, order: int) -> str:
-        return f"@page {name} Lesson {name}\n@parent home {order}\n@body\nThe word {name}word.\n"
-
-    pages = {"index.md": "@page home Home\n@body\nWelcome.\n"}
-    pages.update({f"{n}.md": lesson(n, i + 2) for i, n in enumerate("bcdefghij")})
-    root = make_site(tmp_path, pages)
-    config = load_config(root / "site.yaml")
-    assert build_site(config, root / "out").written
+    root, publish_again = _published_lessons(tmp_path)
     search = "q => window.trustdocsSearch.search(q)"
     with served(root / "out") as url:
         page = browser.new_page()
         page.goto(url + "b.html")
         assert [r["title"] for r in page.evaluate(search, "bword")["results"]] == ["Lesson b"]
-        (root / "content" / "a.md").write_text(lesson("a", 1), encoding="utf-8")
-        assert build_site(config, root / "out").written  # the same tab, not reloaded
+        publish_again()  # the same tab, not reloaded
         for name in "ihgfedcba":
             found = page.evaluate(search, f"{name}word")["results"]
             assert [(r["title"], r["url"], r["excerpt"]) for r in found] == [

@@ -240,6 +240,17 @@ def test_ctrl_c_while_the_command_loads_is_interrupted_not_a_traceback(tmp_path,
     assert "Traceback" not in result.stderr
 
 
+def _built_then_edited(tmp_path):
+    """A course built, then a lesson's title edited: the site's folder, that lesson's page, and
+    the page's bytes as built."""
+    site = make_site(tmp_path, CONSULTING)
+    assert main(["build", "--config", str(site / "site.yaml")]) == 0
+    page = site / "site" / "learn-technology-consulting" / "communication.html"
+    edited = site / "content" / "consulting" / "communication.md"
+    edited.write_text(edited.read_text().replace("Communicating with Clients", "Talking"))
+    return site, page, page.read_bytes()
+
+
 @pytest.mark.parametrize("cache", [[], ["--no-cache"]])
 def test_ctrl_c_caught_by_a_finalizer_still_stops_the_build_and_keeps_the_old_site(tmp_path, cache):
     """Ctrl-C can land while Python runs an object's finalizer, where it cannot stop anything:
@@ -263,12 +274,7 @@ def test_ctrl_c_caught_by_a_finalizer_still_stops_the_build_and_keeps_the_old_si
         "from trustdocs.launch import main\n"
         "sys.exit(main())\n"
     )
-    site = make_site(tmp_path, CONSULTING)
-    assert main(["build", "--config", str(site / "site.yaml")]) == 0
-    page = site / "site" / "learn-technology-consulting" / "communication.html"
-    before = page.read_bytes()
-    edited = site / "content" / "consulting" / "communication.md"
-    edited.write_text(edited.read_text().replace("Communicating with Clients", "Talking"))
+    site, page, before = _built_then_edited(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", program, "build", *cache],
         cwd=site,
@@ -308,11 +314,7 @@ def test_ctrl_c_after_the_new_site_is_in_place_finishes_the_build_and_says_so(tm
         "from trustdocs.launch import main\n"
         "sys.exit(main())\n"
     )
-    site = make_site(tmp_path, CONSULTING)
-    assert main(["build", "--config", str(site / "site.yaml")]) == 0
-    page = site / "site" / "learn-technology-consulting" / "communication.html"
-    edited = site / "content" / "consulting" / "communication.md"
-    edited.write_text(edited.read_text().replace("Communicating with Clients", "Talking"))
+    site, page, _ = _built_then_edited(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", program, "build"], cwd=site, capture_output=True, text=True
     )
