@@ -236,34 +236,10 @@ class Preview:
 
     def complete_pages(self, seconds: float = COMPLETING_SECONDS) -> None:
         """Load for about SECONDS what the pages not opened yet hold (their problems, print
-        chapters and search records); once all are, report their problems as a rebuild does."""
+        chapters and search records); once all are, report their problems as a rebuild does.
+        Of a course served whole, keep what the last good build makes on request."""
         with self.lock:
-            site = self.site
-            if site is not None and not site.load_more(seconds):
-                return
-            if site is not None and site.on_request:
-                _say(f"all {plural(len(site.pages.facts), 'page')} loaded", self.loading_all)
-                self.loading_all = False
-                if (diagnostics := site.diagnostics()) != self.printed:
-                    files = site.output_files(on_request=False)
-                    self._publish(diagnostics, files, time.perf_counter())
-            elif site is not None and not self.last.errors:
-                self._keep_made_on_request(site)
-            self.incomplete.clear()  # once their problems are out, not before
-
-    def _keep_made_on_request(self, site: LiveSite) -> None:
-        """Of a course served whole, once saves pause after a good build: keep its print page
-        and search index as that build made them, which a build with errors then serves (the
-        files are made when asked for, and that build could not make them)."""
-        made = site.output_files(on_request=True)
-        for rel, content in made.items():
-            if not is_on_request(rel) or self.good_made.holds(rel):
-                continue
-            try:
-                text = "".join(content.pieces()) if isinstance(content, Streamed) else content
-            except TemplateFailed:
-                continue  # made, and its problem told, when asked for
-            self.good_made.keep(rel, text.encode() if isinstance(text, str) else text)
+            _complete_step(self, seconds)
 
     def page_on_request(self, url_path: str) -> bytes | None:
         """Write the page at URL_PATH into the folder if it is rendered when asked for and not yet;
@@ -423,6 +399,37 @@ def _free_replaced_sites() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def _complete_step(preview: Preview, seconds: float) -> None:
+    """`Preview.complete_pages`, its lock held."""
+    site = preview.site
+    if site is not None and not site.load_more(seconds):
+        return
+    if site is not None and site.on_request:
+        _say(f"all {plural(len(site.pages.facts), 'page')} loaded", preview.loading_all)
+        preview.loading_all = False
+        if (diagnostics := site.diagnostics()) != preview.printed:
+            files = site.output_files(on_request=False)
+            preview._publish(diagnostics, files, time.perf_counter())
+    elif site is not None and not preview.last.errors:
+        _keep_made_on_request(preview, site)
+    preview.incomplete.clear()  # once their problems are out, not before
+
+
+def _keep_made_on_request(preview: Preview, site: LiveSite) -> None:
+    """Of a course served whole, once saves pause after a good build: keep its print page
+    and search index as that build made them, which a build with errors then serves (the
+    files are made when asked for, and that build could not make them)."""
+    made = site.output_files(on_request=True)
+    for rel, content in made.items():
+        if not is_on_request(rel) or preview.good_made.holds(rel):
+            continue
+        try:
+            text = "".join(content.pieces()) if isinstance(content, Streamed) else content
+        except TemplateFailed:
+            continue  # made, and its problem told, when asked for
+        preview.good_made.keep(rel, text.encode() if isinstance(text, str) else text)
 
 
 def _page_on_request(preview: Preview, url_path: str) -> bytes | None:
