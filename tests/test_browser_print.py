@@ -143,3 +143,32 @@ def test_controls_are_not_printed_and_headings_stay_with_their_text(site, dark_s
     assert page.locator("button.print-now").is_visible()
     page.emulate_media(media="print")
     assert page.locator("button.print-now").is_hidden()
+
+
+def test_a_lessons_own_style_applies_to_its_elements_in_the_print_page(tmp_path, trustdocs):
+    """A lesson styles an element by its id in a `<style>` of its own; in the print page, where
+    its ids are prefixed by its chapter's, the style still reaches it, and a colour value, an
+    attribute selector's string and the theme's ids are left as written."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page course Course\n@body\nHome.\n",
+            "a.md": (
+                "@page course/a A\n@parent course 1\n@body\n"
+                "<STYLE>\n#box { color: rgb(200, 0, 0) }\n"
+                '@media print { #note, a[href="#box"] { color: rgb(0, 0, 200) } }\n</STYLE>\n\n'
+                '<div id="box">Boxed text</div>\n\n<p id="note">A note</p>\n'
+            ),
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    color = "e => getComputedStyle(e).color"
+    with chromium() as browser:
+        page = browser.new_page()
+        for address in ("course/a.html", "print.html"):
+            page.goto((site / "site" / address).as_uri())
+            assert page.get_by_text("Boxed text").evaluate(color) == "rgb(200, 0, 0)", address
+        page.emulate_media(media="print")
+        page.goto((site / "site" / "print.html").as_uri())
+        assert page.get_by_text("A note").evaluate(color) == "rgb(0, 0, 200)"
+    assert 'a[href="#box"]' in (site / "site" / "print.html").read_text()

@@ -25,7 +25,7 @@ from markdown_it.utils import OptionsDict
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.crosslinks import missing_anchor, raw_html_cross_link
 from trustdocs.markdown.positions import report
-from trustdocs.markdown.printpage import link_in_print, own_anchor
+from trustdocs.markdown.printpage import link_in_print, own_anchor, print_css
 from trustdocs.markdown.rawhtml import attribute_values, read_html
 from trustdocs.snapshot import PageSummary, RenderContext
 
@@ -154,6 +154,7 @@ _ID_LISTS = frozenset(
 # `url(#gradient)` in an SVG paint, a clip path, a mask, a filter, or a style.
 _URL_OF_ID = re.compile(r"""url\(\s*(['"]?)#([^)'"\s]+)\1\s*\)""")
 _NOT_REWRITTEN = ("base",)  # its href is where the page's own addresses start: as written
+_STYLE = re.compile(r"<style(?=[\s/>])[^>]*>(.*?)(?:</style\s*>|$)", re.S | re.I)  # what one holds
 
 
 class _StartTags(HTMLParser):
@@ -187,14 +188,23 @@ def render_raw_html(
     each id prefixed as a heading's is."""
     token = tokens[idx]
     content = token.content
-    if ("=" not in content and "cross_links" not in token.meta) or env.get("context") is None:
+    context = env.get("context")
+    styled = (
+        context is not None and context.print_chapter is not None and "<style" in content.lower()
+    )
+    if ("=" not in content and "cross_links" not in token.meta and not styled) or context is None:
         return content
-    # Each piece of the block written anew, in order: an address, an id, a cross-link.
+    # Each piece of the block written anew, in order: an address, an id, a cross-link, a style.
     replaced = _attributes_replaced(content, token, env)
     replaced += [
         (found[0], found[1], raw_html_cross_link(self, options, env, found))
         for found in token.meta.get("cross_links", ())
     ]
+    if styled:  # its selectors of the page's ids, as the print page prefixes them
+        for style in _STYLE.finditer(content):
+            written = print_css(style[1], context)
+            if written != style[1]:
+                replaced.append((style.start(1), style.end(1), written))
     pieces, done = [], 0
     for start, end, written in sorted(replaced):
         pieces += [content[done:start], written]

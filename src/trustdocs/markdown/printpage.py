@@ -82,3 +82,60 @@ def render_heading_open(
     prefixed = token.copy(attrs={**token.attrs, "id": own_anchor(context, str(anchor))})
     # The next token decides the line break after the tag, so it comes along.
     return self.renderToken([prefixed, *tokens[idx + 1 : idx + 2]], 0, options, env)
+
+
+# --- a lesson's own `<style>` in the print page ---------------------------------------------------
+
+# CSS as a browser splits it, enough to tell selectors from what follows them: comments, strings,
+# the block and statement marks, and the rest.
+_CSS_TOKEN = re.compile(
+    r"""/\*.*?(?:\*/|$)|"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?|[{};]|[^{};/"']+|/""", re.S
+)
+_CSS_ID = re.compile(r"#(-?(?:[_a-zA-Z]|[^\x00-\x7f])(?:[-\w]|[^\x00-\x7f])*)")
+# At-rules whose block holds rules (with selectors); any other's holds what no selector is.
+_RULES_WITHIN = ("@media", "@supports", "@layer", "@container", "@document", "@scope")
+
+
+def print_css(css: str, context: RenderContext) -> str:
+    """A lesson's own CSS (a `<style>` of its raw HTML) as its chapter of the print page needs
+    it: each id of the page that a selector names, prefixed as the chapter's ids are. Values
+    (`color: #fff`), strings (`[href="#top"]`) and comments are left as written."""
+    if context.print_chapter is None or "#" not in css:
+        return css
+    out: list[str] = []
+    prelude: list[str] = []
+    blocks: list[bool] = []  # for each block open: whether it holds rules
+
+    def selectors() -> str:  # the prelude so far, its page ids renamed outside strings
+        text = "".join(
+            token
+            if token[:1] in ("'", '"') or token.startswith("/*")
+            else _CSS_ID.sub(
+                lambda m: "#" + own_anchor(context, m[1]) if m[1] in context.page.anchors else m[0],
+                token,
+            )
+            for token in prelude
+        )
+        prelude.clear()
+        return text
+
+    for token in _CSS_TOKEN.findall(css):
+        if blocks and not blocks[-1]:  # declarations, or what an at-rule holds
+            out.append(token)
+            blocks += [False] if token == "{" else []
+            if token == "}":
+                blocks.pop()
+        elif token == "{":
+            head = "".join(prelude).lstrip().lower()
+            at_rule = head.startswith("@")
+            out += ["".join(prelude) if at_rule else selectors(), token]
+            prelude.clear()
+            blocks.append(at_rule and head.startswith(_RULES_WITHIN))
+        elif token in (";", "}"):
+            out += ["".join(prelude), token]
+            prelude.clear()
+            if token == "}" and blocks:
+                blocks.pop()
+        else:
+            prelude.append(token)
+    return "".join([*out, *prelude])
