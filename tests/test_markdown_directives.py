@@ -324,3 +324,40 @@ def test_a_file_in_a_repository_folder_is_refused_as_such_whatever_the_site_allo
         ((message, hint),) = [(p.message, p.hint) for p in problems]
         assert message == "@sourceref file '../.git/config' is in a repository's own folder"
         assert "sourceref_outside" not in hint
+
+
+def test_a_directive_in_the_description_shows_its_code_there_and_follows_its_file(
+    tmp_path, trustdocs
+):
+    """bit-docs put the code of a `@sourceref` written in a page's description into the
+    description: so does trustdocs (it showed nothing, and told nothing, even of a file not
+    there). A file it reads that is missing is an error at its line; an edit of the file shows
+    in the next build, cached or not; one among the tags, in no description, is told."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": (
+                "@page home Home\n@description Look at this:\n@sourceref s.py\n"
+                "@highlight 1\n@body\nBody.\n"
+            ),
+            "a.md": "@page home/a A\n@parent home\n@sourceref s.py\n@body\nText.\n",
+            "s.py": "answer = 42\n",
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert "content/a.md:3:1: warning: @sourceref is among the page's tags" in run.err
+    page = BeautifulSoup((site / "site" / "index.html").read_text(), "html.parser")
+    described = page.select_one(".description")
+    assert described.find("pre") and "answer" in described.find("pre").get_text()
+    assert described.select(".marked")  # its @highlight too
+    (site / "content" / "s.py").write_text("answer = 43\n")
+    assert trustdocs(site, "build").code == 0
+    assert "43" in (site / "site" / "index.html").read_text()
+    assert trustdocs(site, "build", "--no-cache", "--output", str(tmp_path / "fresh")).code == 0
+    assert (site / "site" / "index.html").read_bytes() == (
+        tmp_path / "fresh" / "index.html"
+    ).read_bytes()
+    (site / "content" / "s.py").unlink()
+    run = trustdocs(site, "build")
+    assert run.code == 1 and "content/index.md:3:1: error: @sourceref file 's.py'" in run.err

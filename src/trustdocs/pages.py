@@ -52,8 +52,8 @@ class ParsedPage:
             plain_parts(self.description),
             self.body.headings,
             self.body.anchors | self.description.anchors,
-            self.body.files_read,
-            self.body.read_digests,
+            self.body.files_read | self.description.files_read,  # directives in either
+            self.body.read_digests | self.description.read_digests,
             self.body.titles_shown | self.description.titles_shown,
             self.body.names_asked | self.description.names_asked,
             self.body.names_near | self.description.names_near,
@@ -322,7 +322,8 @@ class ParsedPages:
 
     def same_reads(self, page: ParsedPage) -> bool:
         """Whether PAGE's directives read the very bytes its known facts were made from."""
-        return page.body.read_digests == self.facts[page.source.name].read_digests
+        read = page.body.read_digests | page.description.read_digests
+        return read == self.facts[page.source.name].read_digests
 
     def reparse_problems(self, name: str) -> list[Diagnostic]:
         """What the last parse again of page NAME found (`full`)."""
@@ -367,7 +368,8 @@ def reread_problems(pages: ParsedPages, page: ParsedPage) -> list[Diagnostic]:
         return []
     name = page.source.name
     before = dict(pages.facts[name].read_digests)
-    changed = sorted(p for p, digest in page.body.read_digests if before.get(p) != digest)
+    read = page.body.read_digests | page.description.read_digests
+    changed = sorted(p for p, digest in read if before.get(p) != digest)
     shown = ", ".join(display_path(Path(p)) for p in changed) or "a file it reads"
     line = page.source.tag_lines.get("page", 1)
     message = f"{shown} changed while this build read it: the page shows it as it is now"

@@ -367,6 +367,12 @@ def _read_header(
         match = TAG_LINE.match(line)
         if match and (has_body or in_description or first_loose is None):
             name = match.group(1).lower()
+            if name in DIRECTIVES and in_description:  # its code shown in the description
+                description.append((i + 1, line))
+                continue
+            if name in DIRECTIVES:
+                reader.diagnostics.append(_directive_in_header(reader.path, i + 1, line, name))
+                continue
             # Within the description, a tag written with a capital (`@Input decorator, and…`:
             # wrapped prose, where tags are lowercase) takes its line out of it: said, as in
             # the body. `@author` there is a page property, as the format has it.
@@ -385,6 +391,18 @@ def _read_header(
             if first_loose is not None:
                 loose.append((i + 1, line))
     return description, loose
+
+
+def _directive_in_header(path: str, line: int, text: str, name: str) -> Diagnostic:
+    """The warning of a directive written among the page's tags, in no description: not shown."""
+    return warning(
+        path,
+        line,
+        text.index("@") + 1,
+        f"@{name} is among the page's tags, in neither its description nor its body: "
+        "nothing of it is shown",
+        "move it below @body, or after @description",
+    )
 
 
 def _tag_name(line: str) -> str | None:
