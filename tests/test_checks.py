@@ -216,3 +216,25 @@ def test_a_marker_line_outside_a_check_is_a_warning_where_it_shows_as_text(markd
         ("warning", HEADER_LINES + 1 + markdown[: markdown.index(at)].count("\n") + at.count("\n"))
     ]
     assert "not part of a knowledge check" in body.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    "fenced",
+    [
+        "```md\n:::tip\nHi\n:::\n```",  # another tool's admonition, quoted
+        "~~~~\n::: check Inner?\n:::\n~~~~",
+        "```\n::: answer\n````",  # a longer closing fence closes it
+    ],
+)
+def test_a_colon_line_in_a_code_block_of_a_check_is_the_codes(fenced):
+    """A `:::` line inside a code fence in a check is code the check shows, not its end: the
+    check keeps its options, and no fence is told as left open."""
+    body = render_body(
+        f"::: check What does this show?\n\n{fenced}\n\n- [x] A tip box\n- [ ] Code\n:::\n\nAfter.\n"
+    )
+    assert body.diagnostics == []
+    page = BeautifulSoup(body.html, "html.parser")
+    check = page.select_one("section")
+    assert check is not None and len(check.select("input")) == 2
+    assert ":::" in check.select_one("pre").get_text()
+    assert "After." not in check.get_text()

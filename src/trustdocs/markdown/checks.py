@@ -45,6 +45,7 @@ CHECK_PARTIAL = "partials/check.html"
 OPENING = re.compile(r":::[ \t]*check(?:[ \t]+(.*?))?[ \t]*$")
 ANSWER = re.compile(r":::[ \t]*answer[ \t]*$")
 CLOSING = ":::"
+_FENCE = re.compile(r"(`{3,}|~{3,})")  # a code fence's opening or closing marks
 OPTION_MARKER = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
 
 
@@ -130,6 +131,7 @@ def _check_lines(state: StateBlock, start: int, end: int) -> tuple[int | None, i
     close_line: int | None = None
     last = start + 1
     line = start + 1
+    fence = ""  # the marks of the code fence open, if one is
     while line < end:
         if state.isEmpty(line):
             line += 1
@@ -137,7 +139,12 @@ def _check_lines(state: StateBlock, start: int, end: int) -> tuple[int | None, i
         if state.sCount[line] < state.blkIndent:
             break  # the list item or quote holding the check ended
         text = _line_text(state, line).strip()
-        if _is_marker_line(state, line):
+        if fence:  # a `:::` line in a code block is the code's (Markdown a check quotes)
+            if re.fullmatch(rf"{re.escape(fence[0])}{{{len(fence)},}}", text):
+                fence = ""  # closed: as long as it opened, or longer, of the same marks
+        elif _is_marker_line(state, line) and (opened := _FENCE.match(text)):
+            fence = opened.group(1)
+        elif _is_marker_line(state, line):
             if text == CLOSING:
                 close_line = line
                 break
