@@ -361,3 +361,18 @@ def test_a_directive_in_the_description_shows_its_code_there_and_follows_its_fil
     (site / "content" / "s.py").unlink()
     run = trustdocs(site, "build")
     assert run.code == 1 and "content/index.md:3:1: error: @sourceref file 's.py'" in run.err
+
+
+def test_a_sourceref_path_holding_spaces_is_read_whole(tmp_path, trustdocs):
+    """bit-docs reads the rest of the `@sourceref` line as the path: a file named with a space
+    (`my file.py`) is shown, not cut at the space into a missing `my`."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\n@sourceref my file.py\n",
+            "my file.py": "spaced = True\n",
+        },
+    )
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert "spaced" in (site / "site" / "index.html").read_text()

@@ -226,7 +226,7 @@ def _fence_for(path: str, content: str, like: Token) -> Token:
 def _sourceref(
     args: str, token: Token, env: dict[str, Any], line: int, needle: str
 ) -> Token | None:
-    path = args.split()[0] if args.split() else ""
+    path = args.strip()  # the rest of the line, as bit-docs read it: a name may hold spaces
     if not path:
         report(env, line, needle, error, "@sourceref needs a file path")
         return None
