@@ -39,10 +39,15 @@ def test_config_option_and_output_option(tmp_path, trustdocs):
     assert (tmp_path / "public" / "index.html").is_file()
 
 
-def test_output_folder_that_holds_the_sources_is_refused(tmp_path, trustdocs):
-    site = make_site(tmp_path, CONSULTING, "title: X\noutput: .\n")
-    run = trustdocs(site, "build")
-    assert run.code == 2 and "contains the site's sources" in run.err
+@pytest.mark.parametrize("output", [".", "content"])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_output_folder_that_holds_the_sources_is_refused(tmp_path, trustdocs, output, command):
+    """`check` refuses what `build` refuses, with the same error and exit code: a CI job that
+    checks passes no configuration a build rejects."""
+    site = make_site(tmp_path, CONSULTING, f"title: X\noutput: {output}\n")
+    run = trustdocs(site, command)
+    assert run.code == 2 and "site.yaml:2:1: error: output folder" in run.err
+    assert "contains the site's sources" in run.err and "no pages" not in run.err
     assert (site / "content" / "index.md").is_file()
 
 

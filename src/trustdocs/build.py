@@ -100,10 +100,10 @@ def _build_site(
     started = time.perf_counter()
     config = _aimed(config, output_dir)
     target = config.output_dir
-    if write:
-        problem = output_location_problem(config, target)
-        if problem is not None:
-            return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
+    # Checked without writing too: a check in CI passes no configuration a build refuses.
+    problem = output_location_problem(config, target)
+    if problem is not None:
+        return BuildResult([problem], 0, time.perf_counter() - started, 0, False, problem)
     cache = cache_folder(config, use_cache)
     site_key = site_fingerprint(config) if cache.enabled else ""
     recorded, now, left = _last_builds(cache, site_key, config, write, strict)

@@ -337,9 +337,9 @@ def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
             config, args.output, strict=strict, use_cache=not args.no_cache, keep=keep
         )
         verb = "built" if result.written else "not built:"
-        if result.usage_problem is not None:
-            print_report(Report([result.usage_problem], "", failed=True), report_format)
-            return EXIT_USAGE
+    if result.usage_problem is not None:
+        print_report(Report([result.usage_problem], "", failed=True), report_format)
+        return EXIT_USAGE
     line = summary_line(verb, result)
     if result.unchanged:
         line += ", nothing changed since the last " + ("build" if result.written else "run")
