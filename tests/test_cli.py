@@ -124,6 +124,25 @@ def test_check_format_github_prints_workflow_annotations(tmp_path, trustdocs):
     assert run.err.startswith("checked 2 pages in ") and run.err.endswith(", 1 error, 1 warning\n")
 
 
+def test_a_strict_run_annotates_its_warnings_as_errors_on_github(tmp_path, trustdocs):
+    """With --strict (or `strict: true`), a warning fails the run: GitHub shows it as an error
+    on its line, not as a warning beside a failed job; JSON says the run was strict."""
+    pages = {
+        **ONE_OF_EACH,
+        "q&a, part 1.md": ONE_OF_EACH["q&a, part 1.md"].replace("[home#nope]\n", ""),
+    }
+    site = make_site(tmp_path, pages, PUBLISHED)
+    run = trustdocs(site, "check", "--strict", "--format", "github")
+    assert run.code == 1
+    assert (
+        run.out
+        == "::error file=content/q&a%2C part 1.md,line=4,col=5::unknown page '100%25/done'\n"
+    )
+    assert trustdocs(site, "check", "--format", "github").out.startswith("::warning ")
+    summary = json.loads(trustdocs(site, "check", "--strict", "--format", "json").out)["summary"]
+    assert summary["failed"] and summary["strict"] and summary["warnings"] == 1
+
+
 def test_check_format_json_prints_one_document(tmp_path, trustdocs):
     site = make_site(tmp_path, ONE_OF_EACH, PUBLISHED)
     run = trustdocs(site, "check", "--format", "json")
@@ -153,7 +172,8 @@ def test_check_format_json_prints_one_document(tmp_path, trustdocs):
             "pages": 2,
             "errors": 1,
             "warnings": 1,
-            "failed": true
+            "failed": true,
+            "strict": false
           }
         }
         """
@@ -175,7 +195,7 @@ def test_text_stays_the_default_and_build_takes_a_format_too(tmp_path, trustdocs
     assert built.code == 0 and built.err == ""
     assert json.loads(built.out) == {
         "diagnostics": [],
-        "summary": {"pages": 2, "errors": 0, "warnings": 0, "failed": False},
+        "summary": {"pages": 2, "errors": 0, "warnings": 0, "failed": False, "strict": False},
     }
     assert (site / "site" / "qa.html").is_file()
 

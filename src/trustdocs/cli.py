@@ -346,7 +346,7 @@ def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
     if args.command == "build" and not result.written:
         line = line.replace("not built: ", "not built (previous output left as it was): ", 1)
     failed = has_errors(result.diagnostics, strict)
-    print_report(Report(result.diagnostics, line, result.pages, failed), report_format)
+    print_report(Report(result.diagnostics, line, result.pages, failed, strict), report_format)
     if result.unwritable:  # the system refused the output folder: no problem of the content
         return EXIT_USAGE
     return EXIT_CONTENT if failed else EXIT_OK

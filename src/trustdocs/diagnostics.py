@@ -146,6 +146,7 @@ class Report:
     summary: str  # `checked 10 pages in 0.05 s, 1 error`, for people
     pages: int = 0
     failed: bool = False
+    strict: bool = False  # warnings fail the run: GitHub shows each as an error
 
     def render(self, report_format: ReportFormat) -> tuple[str, str]:
         """The text for standard output and for standard error, in one of REPORT_FORMATS."""
@@ -153,7 +154,8 @@ class Report:
             return self.json() + "\n", ""
         summary = self.summary + "\n" if self.summary else ""
         if report_format == "github":
-            return "".join(github_annotation(d) + "\n" for d in self.diagnostics), summary
+            annotations = (github_annotation(d, self.strict) + "\n" for d in self.diagnostics)
+            return "".join(annotations), summary
         return "", "".join(d.format() + "\n" for d in self.diagnostics) + summary
 
     def json(self) -> str:
@@ -165,13 +167,15 @@ class Report:
                 "errors": count(self.diagnostics, "error"),
                 "warnings": count(self.diagnostics, "warning"),
                 "failed": self.failed,
+                "strict": self.strict,  # its warnings failed it as its errors do
             },
         }
         return json.dumps(document, indent=2)
 
 
-def github_annotation(diagnostic: Diagnostic) -> str:
-    """A GitHub Actions workflow command that shows the problem on its file and line."""
+def github_annotation(diagnostic: Diagnostic, strict: bool = False) -> str:
+    """A GitHub Actions workflow command that shows the problem on its file and line; an error
+    for a warning of a STRICT run, which fails for it."""
     properties = ",".join(
         f"{key}={_escape_property(str(value))}"
         for key, value in (
@@ -181,7 +185,8 @@ def github_annotation(diagnostic: Diagnostic) -> str:
         )
     )
     message = f"{diagnostic.message} ({diagnostic.hint})" if diagnostic.hint else diagnostic.message
-    return f"::{diagnostic.severity} {properties}::{_escape_data(message)}"
+    severity = "error" if strict else diagnostic.severity
+    return f"::{severity} {properties}::{_escape_data(message)}"
 
 
 def _escape_data(text: str) -> str:
