@@ -167,3 +167,51 @@ def test_a_long_title_makes_a_course_that_builds(tmp_path, monkeypatch, capsys, 
     assert main(["build"]) == 0, capsys.readouterr().err
     home = (tmp_path / "course" / "site" / "index.html").read_text(encoding="utf-8")
     assert html.escape(title.strip()[:200], quote=False) in home
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("__pycache__/\n", "__pycache__/\n/site/\n.trustdocs-cache/\n"),
+        ("node_modules", "node_modules\n/site/\n.trustdocs-cache/\n"),  # no newline at its end
+        ("/site/\n.trustdocs-cache/\n", "/site/\n.trustdocs-cache/\n"),  # nothing to add
+    ],
+)
+def test_new_in_a_repository_with_a_gitignore_adds_its_lines_to_it(
+    tmp_path, monkeypatch, capsys, before, after
+):
+    """GitHub makes a repository with a .gitignore: `trustdocs new .` there refused ("already
+    exists") and wrote nothing. It now adds the lines the course needs, once, and keeps the
+    rest; cut short, it leaves the file as it was."""
+    import trustdocs.starter as starter
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".gitignore").write_text(before)
+    adding = starter._added_lines
+
+    def disk_full(ignore: Path, kept: bytes) -> bool:
+        (tmp_path / ".gitignore").write_text("half written")
+        raise OSError(28, "No space left on device", ".gitignore")
+
+    monkeypatch.setattr(starter, "_added_lines", disk_full)
+    assert main(["new", "."]) == 2
+    assert (tmp_path / ".gitignore").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]
+    monkeypatch.setattr(starter, "_added_lines", adding)
+    capsys.readouterr()
+    assert main(["new", "."]) == 0
+    assert (tmp_path / ".gitignore").read_text() == after
+    said = capsys.readouterr().err
+    assert ("updated .gitignore" in said) == (before != after) and "created site.yaml" in said
+
+
+def test_new_says_the_next_command_as_a_shell_reads_it(tmp_path, monkeypatch, capsys):
+    """`trustdocs new "my course"` told `cd my course && trustdocs serve`, which fails pasted;
+    a file where the folder would go is said plainly, not as `[Errno 20]`."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "my course"]) == 0
+    assert "next: cd 'my course' && trustdocs serve" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert main(["new", "afile"]) == 2
+    said = capsys.readouterr().err
+    assert "cannot write afile/site.yaml: Not a directory" in said and "Errno" not in said

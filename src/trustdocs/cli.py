@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -387,11 +388,15 @@ def _new_course(folder: Path, title: str) -> int:
 
     try:
         written = write_starter_site(folder, title)
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         return _usage_error(str(exc))
-    for path in written:
-        print(f"created {path}", file=sys.stderr)
-    print(f"next: cd {folder} && trustdocs serve", file=sys.stderr)
+    except OSError as exc:  # ours say what; the system's, where and why
+        if exc.strerror and exc.filename:
+            return _usage_error(f"cannot write {exc.filename}: {exc.strerror}")
+        return _usage_error(str(exc))
+    for path, done in written:
+        print(f"{done} {path}", file=sys.stderr)
+    print(f"next: cd {shlex.quote(str(folder))} && trustdocs serve", file=sys.stderr)
     return EXIT_OK
 
 

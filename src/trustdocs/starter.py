@@ -143,10 +143,16 @@ def starter_files(title: str) -> dict[str, str]:
     }
 
 
-def write_starter_site(folder: Path, title: str) -> list[Path]:
-    """Write a new course into FOLDER (created if needed): all of it or, cut short, none of it.
-    Refuse to overwrite anything, and to write through a link (to a file or folder elsewhere)."""
+def write_starter_site(folder: Path, title: str) -> list[tuple[Path, str]]:
+    """Write a new course into FOLDER (created if needed): all of it or, cut short, none of it;
+    each file written, "created" or (a .gitignore already there) "updated". Refuse to overwrite
+    anything else, and to write through a link (to a file or folder elsewhere)."""
     files = starter_files(title)
+    ignore = folder / ".gitignore"
+    # A repository's own .gitignore (GitHub makes one with it) gets the course's lines added.
+    kept = ignore.read_bytes() if ignore.is_file() and not ignore.is_symlink() else None
+    if kept is not None:
+        del files[".gitignore"]
     existing = [folder / rel for rel in files if os.path.lexists(folder / rel)]
     if existing:
         raise FileExistsError(f"{existing[0]} already exists")
@@ -157,15 +163,45 @@ def write_starter_site(folder: Path, title: str) -> list[Path]:
             _new_folders(folder, path.parent, made)
             _write_new_file(path, text)
             made.append(path)
+        if kept is not None and _added_lines(ignore, kept):
+            made.append(ignore)
     except BaseException:  # Ctrl-C too: the folder is left as it was
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                _replace_text(ignore, kept)
         for path in reversed(made):
             with contextlib.suppress(OSError):
+                if path == ignore and kept is not None:
+                    continue
                 if path.is_dir() and not path.is_symlink():
                     path.rmdir()  # made here, and empty again: a folder not made here is kept
                 else:
                     path.unlink()
         raise
-    return [path for path in made if not path.is_dir()]
+    return [
+        (path, "updated" if path == ignore and kept is not None else "created")
+        for path in made
+        if not path.is_dir()
+    ]
+
+
+def _added_lines(ignore: Path, kept: bytes) -> bool:
+    """Add to the .gitignore IGNORE (which holds KEPT) the course's lines it lacks; whether
+    it lacked any."""
+    have = {line.strip() for line in kept.decode("utf-8", "replace").splitlines()}
+    lines = [line for line in GITIGNORE.splitlines() if line not in have]
+    if not lines:
+        return False
+    start = b"" if not kept or kept.endswith(b"\n") else b"\n"
+    _replace_text(ignore, kept + start + "".join(f"{line}\n" for line in lines).encode())
+    return True
+
+
+def _replace_text(path: Path, data: bytes) -> None:
+    """Write DATA over the file PATH, never through a link."""
+    flags = os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags), "wb") as out:
+        out.write(data)
 
 
 def _new_folders(top: Path, folder: Path, made: list[Path]) -> None:
