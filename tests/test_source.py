@@ -1,5 +1,6 @@
 """source.py: one file's text → PageSource."""
 
+import pytest
 from conftest import make_site
 
 from trustdocs.source import parse_page_source
@@ -200,6 +201,15 @@ def test_hide_with_several_parts_hides_each_and_an_unknown_word_is_a_warning():
     assert hint == "did you mean '@hide contentnav'?"
     page, problems = parse("@page p\n@hide\n@body\n")
     assert page.hide and not problems
+
+
+@pytest.mark.parametrize("part", ["footer", "header", "container", "article", "Footer"])
+def test_a_part_of_bitdocs_layout_after_hide_keeps_the_page_in_the_course(part):
+    """bit-docs' `@hide footer` (or header, container, article) hides that part of its layout
+    and keeps the page in the navigation: it hid the whole page here, with a warning that
+    suggested `@hide title`. It is a part of the page's layout, for a theme that has one."""
+    page, problems = parse(f"@page p\n@hide {part}\n@body\n")
+    assert not page.hide and page.hidden_parts == {part.lower()} and not problems
 
 
 def test_a_description_tag_after_body_is_a_warning_not_text_lost_in_silence():

@@ -35,7 +35,10 @@ BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
 DIRECTIVE_LINE = re.compile(r"^@(sourceref|highlight|diff|codepen)\b[ \t]*(.*?)\s*$", re.IGNORECASE)
 LAYOUT_FLAGS = ("title", "description", "sidebar", "contentnav")
-LAYOUT_PARTS = frozenset(LAYOUT_FLAGS)
+# Parts of bit-docs' own layout its `@hide` names (`hideFooter`…): the page stays in the course,
+# and a theme with such a part may leave it out (`page.hidden_parts`).
+BITDOCS_PARTS = frozenset({"header", "footer", "container", "article"})
+LAYOUT_PARTS = frozenset(LAYOUT_FLAGS) | BITDOCS_PARTS
 # Tags of bit-docs plugins and of DocumentJS that trustdocs does not show: what each showed, and
 # what to write instead (a "did you mean" to another tag would mislead).
 _UNSUPPORTED_TAGS = {
