@@ -811,8 +811,9 @@ def _bitdocs_patterns(glob: Any) -> tuple[str, ...]:
             _raise(f"glob '{one}' reaches outside the package.json folder")
         if "\0" in one or unencodable(one):
             _raise(f"glob '{one!r}' holds a character no file name can")
-        if any("**" in s and s != "**" for s in segments):
-            _raise(f"glob '{one}': '**' must be a whole path segment, as in 'src/**/*.md'")
+        # In part of a segment, `**` is `*` to bit-docs' matcher (minimatch): `src/**.md` is
+        # `src/*.md`. Only a whole segment spans folders.
+        segments = [s if s == "**" else re.sub(r"\*{2,}", "*", s) for s in segments]
         expanded.append("/".join(segments))
     return tuple(dict.fromkeys(expanded))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import errno
-import fnmatch
 import functools
 import os
 import re
@@ -107,8 +106,7 @@ def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
             else:
                 skipped += 1
     if config.page_ignore:
-        # fnmatch's `*` crosses folders, so `**` patterns match at any depth, as glob's do
-        ignored = [re.compile(fnmatch.translate(pattern)) for pattern in config.page_ignore]
+        ignored = [path_pattern(pattern) for pattern in config.page_ignore]
         pages = {
             page
             for page in pages
@@ -326,6 +324,43 @@ def outside_link(path: Path, config: SiteConfig) -> Diagnostic:
         f"symlink leads outside the site folder (to {os.path.realpath(path)}): not published",
         f"copy the file into the site{allow_outside_hint(config)}",
     )
+
+
+def path_pattern(pattern: str) -> re.Pattern[str]:
+    """A glob of paths (`src/**/*-draft.md`) as bit-docs' matcher (minimatch) reads it: `*`, `?`
+    and `[…]` within one folder's name, `**` as a whole segment any number of folders, and in
+    part of one as `*`."""
+    segments = [s for s in pattern.split("/") if s not in ("", ".")]
+    regex = ""
+    for number, segment in enumerate(segments):
+        last = number == len(segments) - 1
+        if segment == "**":
+            regex += ".*" if last else "(?:[^/]+/)*"
+        else:
+            regex += _segment_pattern(segment) + ("" if last else "/")
+    return re.compile(regex + "$")
+
+
+def _segment_pattern(segment: str) -> str:
+    """One segment of a path glob as a regular expression, matching within one name."""
+    out, at = [], 0
+    while at < len(segment):
+        char = segment[at]
+        end = segment.find("]", at + 2) if char == "[" else -1
+        if char == "*":
+            out.append("[^/]*")
+            while segment.startswith("*", at + 1):  # `**` in part of a segment: as `*`
+                at += 1
+        elif char == "?":
+            out.append("[^/]")
+        elif end > 0:
+            inner = segment[at + 1 : end].replace("\\", "\\\\")
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
+            at = end
+        else:
+            out.append(re.escape(char))
+        at += 1
+    return "".join(out)
 
 
 def _site_outputs(config: SiteConfig) -> tuple[set[tuple[int, int]], set[str]]:
