@@ -111,3 +111,16 @@ def test_a_page_without_parent_beside_the_root_is_a_warning_unless_hidden():
     assert [(p.path, p.line, p.severity) for p in problems] == [("orphan.md", 1, "warning")]
     assert problems[0].message.startswith("page 'orphan' has no @parent: it is built, but outside")
     assert "@hide" in problems[0].hint
+
+
+def test_a_root_that_is_no_page_is_told_at_the_line_that_names_it(tmp_path, trustdocs):
+    """`root: nothere` on line 4 of site.yaml is an error there, with the closest page's name,
+    not at the file's first line."""
+    from conftest import make_site
+
+    site = make_site(
+        tmp_path, {"home.md": "@page home Home\n@body\nx\n"}, "title: T\n\n\nroot: hom\n"
+    )
+    run = trustdocs(site, "check")
+    assert run.code == 1
+    assert "site.yaml:4:1: error: root page 'hom' does not exist (did you mean 'home'?)" in run.err

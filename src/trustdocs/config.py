@@ -71,6 +71,7 @@ class SiteConfig:
     # own as output_dir is, and never read as content either.
     named_output: Path | None = None
     output_line: int = 1  # where the config names the output folder (1: it does not)
+    root_line: int = 1  # where it names the course's root page
 
     @property
     def config_files(self) -> tuple[Path, ...]:
@@ -367,6 +368,7 @@ def _load_site_yaml(path: Path, cached: bool = False) -> SiteConfig:
         content_dir=root_dir / data.get("content", "content"),
         output_dir=root_dir / data.get("output", "site"),
         output_line=lines.get("output", 1),
+        root_line=lines.get("root", 1),
         theme=theme,
         root=data.get("root"),
         base_url=site_address(base_url) if base_url is not None else None,
@@ -757,6 +759,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         content_dir=root_dir,
         output_dir=(root_dir / section["dest"]).resolve(),
         output_line=lines.key("dest") if "dest" in data["bit-docs"] else lines.section(),
+        root_line=lines.key("parent") if "parent" in data["bit-docs"] else lines.section(),
         root=section["parent"],
         page_glob=patterns,
         page_ignore=ignore,

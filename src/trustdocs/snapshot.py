@@ -203,7 +203,7 @@ def resolve_snapshot(
     """
     config_shown = display_path(config.config_path)
     tree, problems = build_course_tree(
-        (page.source for page in facts.values()), config.root, config_shown
+        (page.source for page in facts.values()), config.root, config_shown, config.root_line
     )
     copies = frozenset(copies)
     reserved = _ReservedOutputs(generated, copies)

@@ -127,13 +127,17 @@ def _sibling_key(page: PageSource) -> tuple[int, int, str]:
 
 
 def build_course_tree(
-    pages: Iterable[PageSource], configured_root: str | None = None, config_path: str = "site.yaml"
+    pages: Iterable[PageSource],
+    configured_root: str | None = None,
+    config_path: str = "site.yaml",
+    root_line: int = 1,
 ) -> tuple[CourseTree, list[Diagnostic]]:
-    """Build the tree from `@parent` tags; unknown parents, cycles and several roots are errors."""
+    """Build the tree from `@parent` tags; unknown parents, cycles and several roots are errors
+    (a root the config names at ROOT_LINE of CONFIG_PATH that is no page too)."""
     by_name = {page.name: page for page in pages}
     parents, diagnostics = _checked_parents(by_name)
     diagnostics += _break_cycles(parents, by_name)
-    root, root_problems = _course_root(by_name, configured_root, config_path)
+    root, root_problems = _course_root(by_name, configured_root, (config_path, root_line))
     diagnostics += root_problems + _apart(by_name, root)
 
     children: dict[str, list[PageSource]] = {}
@@ -209,14 +213,16 @@ def _break_cycles(parents: dict[str, str], by_name: dict[str, PageSource]) -> li
 
 
 def _course_root(
-    by_name: dict[str, PageSource], configured_root: str | None, config_path: str
+    by_name: dict[str, PageSource], configured_root: str | None, where: tuple[str, int]
 ) -> tuple[str | None, list[Diagnostic]]:
-    """The configured root if it exists, else the one page without `@parent`, else None."""
+    """The configured root (named at WHERE: the config's path and line) if it exists, else the
+    one page without `@parent`, else None."""
     diagnostics: list[Diagnostic] = []
     root = configured_root
+    config_path, line = where
     if root is not None and root not in by_name:
         hint = did_you_mean(root, by_name)
-        diagnostics.append(error(config_path, 1, 1, f"root page '{root}' does not exist", hint))
+        diagnostics.append(error(config_path, line, 1, f"root page '{root}' does not exist", hint))
         root = None
     if configured_root is None:
         top = sorted(p.name for p in by_name.values() if p.parent is None)
