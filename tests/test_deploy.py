@@ -146,6 +146,21 @@ def test_no_push_commits_locally_only_and_a_later_push_follows_on(course, trustd
     assert git(remote, "rev-parse", "pages~1").strip() == local
 
 
+def test_no_push_commits_while_the_remote_cannot_be_reached(course, trustdocs):
+    """A commit without push is work done offline: a remote that cannot be reached (no network,
+    a moved URL) failed it ('git ls-remote failed'). It commits on what this repository last
+    fetched of the branch, and says the remote was not reached; a push still needs it."""
+    site, remote = course
+    assert trustdocs(site, "deploy").code == 0
+    pushed = git(remote, "rev-parse", "gh-pages").strip()
+    git(site, "remote", "set-url", "origin", str(site.parent / "gone.git"))
+    run = trustdocs(site, "deploy", "--no-push")
+    assert run.code == 0, run.err
+    assert "not pushed; origin could not be reached" in run.err
+    assert git(site, "rev-parse", "gh-pages~1").strip() == pushed
+    assert trustdocs(site, "deploy").code == 2  # pushing needs it
+
+
 def test_a_build_with_errors_is_not_deployed(course, trustdocs):
     site, remote = course
     assert trustdocs(site, "deploy").code == 0

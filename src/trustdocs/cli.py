@@ -375,6 +375,8 @@ def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
         except DeployError as exc:
             return _usage_error(str(exc))
     where = f", pushed to {deployed.pushed_to}" if deployed.pushed_to else " (not pushed)"
+    if deployed.offline:
+        where = f" (not pushed; {args.remote} could not be reached: on what was last fetched of it)"
     print(
         f"deployed {plural(deployed.files, 'file')} to branch {deployed.branch} "
         f"as commit {deployed.commit[:12]}{where}",

@@ -38,6 +38,7 @@ class Deployed:
     branch: str
     files: int
     pushed_to: str | None
+    offline: bool = False  # not pushed, and the remote could not be asked what it holds
 
 
 def _git(repository: Path, *args: str, stdin: str | None = None, index: Path | None = None) -> str:
@@ -125,7 +126,7 @@ def publish(target: DeployTarget, site: Path, message: str | None = None) -> Dep
     """Commit the files of SITE as the next commit of the target branch, then push it."""
     repository, ref = target.repository, f"refs/heads/{target.branch}"
     local = _commit_of(repository, ref)
-    parent = _parent_commit(target, local)
+    parent, offline = _parent_commit(target, local)
     files = sorted(p for p in site.rglob("*") if p.is_file())
     awkward = next((p for p in files if "\n" in str(p) or "\r" in str(p)), None)
     if awkward is not None:
@@ -167,26 +168,34 @@ def publish(target: DeployTarget, site: Path, message: str | None = None) -> Dep
     _git(repository, "update-ref", "-m", "trustdocs deploy", ref, commit, local or "0" * 40)
     if target.push:
         _git(repository, "push", "--quiet", target.remote, f"{ref}:{ref}")
-    return Deployed(commit, target.branch, len(entries), target.remote if target.push else None)
+    pushed_to = target.remote if target.push else None
+    return Deployed(commit, target.branch, len(entries), pushed_to, offline)
 
 
-def _parent_commit(target: DeployTarget, local: str | None) -> str | None:
-    """The branch's latest commit: the remote's (fetched first) unless the local one is ahead of it."""
+def _parent_commit(target: DeployTarget, local: str | None) -> tuple[str | None, bool]:
+    """The branch's latest commit: the remote's (fetched first) unless the local one is ahead of
+    it; and whether the remote could not be reached (a commit without push: from what this
+    repository last fetched of it)."""
     repository, branch = target.repository, target.branch
-    remote, remote_tip = target.remote, None
-    if _has_remote(repository, remote) and _remote_has_branch(repository, remote, branch):
-        tracking = f"refs/remotes/{remote}/{branch}"
-        _git(
-            repository, "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}"
-        )
-        remote_tip = _commit_of(repository, tracking)
-    if remote_tip is None:
-        return local
-    if local is None or local == remote_tip:
-        return remote_tip
+    remote, tracking = target.remote, f"refs/remotes/{target.remote}/{branch}"
+    offline = fetched = False
+    try:
+        if _has_remote(repository, remote) and _remote_has_branch(repository, remote, branch):
+            refs = f"+refs/heads/{branch}:{tracking}"
+            _git(repository, "fetch", "--quiet", "--no-tags", remote, refs)
+            fetched = True
+    except DeployError:
+        if target.push:
+            raise
+        offline = True  # what the last fetch brought of it, if any
+    remote_tip = _commit_of(repository, tracking) if fetched or offline else None
+    if remote_tip is None or local == remote_tip:
+        return local or remote_tip, offline
+    if local is None:
+        return remote_tip, offline
     if _succeeds(repository, "merge-base", "--is-ancestor", remote_tip, local):
-        return local  # earlier deploys made with --no-push, not pushed yet
-    return remote_tip
+        return local, offline  # earlier deploys made with --no-push, not pushed yet
+    return remote_tip, offline
 
 
 def _commit_of(repository: Path, ref: str) -> str | None:
