@@ -109,6 +109,8 @@ class SiteSnapshot:
         if from_source in self.page_sources:
             target = self.pages[self.page_sources[from_source]]
             url = relative_url(page.output, target.output, parts.fragment)
+            if parts.query:  # kept, as for any other file (`lesson.md?tab=2#setup`)
+                url = relative_url(page.output, target.output).partition("#")[0] + tail
             return LocalLink(url, page=target.name, fragment=parts.fragment)
         if from_source in self.content_files:
             return LocalLink(relative_url(page.output, from_source) + tail)
