@@ -170,3 +170,22 @@ def test_redirects_in_site_yaml_must_be_text(tmp_path, trustdocs):
     run = trustdocs(site, "check")
     assert run.code == 2
     assert "site.yaml:3:1: error: each redirect maps an old path to a page name, as text" in run.err
+
+
+def test_a_redirect_with_words_after_its_old_name_is_told(tmp_path, trustdocs):
+    """A page's name holds no space: `@redirect Old Name With Spaces` redirects from `Old`, and
+    the rest, lost in silence before, is told."""
+    pages = {
+        **CONSULTING,
+        "consulting/kickoff.md": CONSULTING["consulting/kickoff.md"].replace(
+            "@body", "@redirect old-wrapup and more words\n@body", 1
+        ),
+    }
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    assert (
+        "warning: @redirect takes one old name: 'and more words' after 'old-wrapup' is not part "
+        "of it (write one @redirect line for each old name)"
+    ) in run.err
+    assert (site / "site" / "old-wrapup.html").is_file()

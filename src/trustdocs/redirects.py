@@ -67,7 +67,18 @@ def declared_redirects(
 
     for source in sorted(sources, key=lambda s: s.path):
         for value, line in source.redirects:
-            old = value.split()[0] if value.split() else ""
+            old, *more = value.split() or [""]
+            if more:  # a page's name holds no space: the rest would be lost in silence
+                problems.append(
+                    warning(
+                        source.path,
+                        line,
+                        1,
+                        f"@redirect takes one old name: '{' '.join(more)}' after '{old}' is not "
+                        "part of it",
+                        "write one @redirect line for each old name",
+                    )
+                )
             declare(old, source.name, source.path, line)
     for old, target, line in site_redirects:
         if target not in names:
