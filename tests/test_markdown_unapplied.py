@@ -50,3 +50,12 @@ def test_a_footnote_defined_twice_warns_at_the_definition_not_shown():
     warned = [(d.line, d.message) for d in body.diagnostics]
     assert warned == [(5, "footnote [^n] is defined again below: this definition is not shown")]
     assert "Second." in body.html and "First." not in body.html
+
+
+def test_a_footnote_mark_no_footnote_defines_is_a_warning_at_it():
+    """`[^missing]` with no `[^missing]: …` shows as written, and the note its author meant is
+    nowhere: told at the mark. An escaped one, one in code, and a defined one are not."""
+    body = render_body("A note[^missing] here, \\[^x], `[^y]` and [^1].\n\n[^1]: Defined.\n")
+    assert [(d.line, d.col, d.message) for d in body.diagnostics] == [
+        (3, 7, "footnote [^missing] is not defined: it is shown as written")
+    ]

@@ -27,6 +27,34 @@ def unapplied_plugin(md: MarkdownIt) -> None:
     md.core.ruler.push("unapplied_directives", warn_unapplied)
     md.core.ruler.after("inline", "escaped_tags_in_code", show_escaped_tags_in_code)
     md.core.ruler.before("footnote_tail", "unreferenced_footnotes", warn_unreferenced_footnotes)
+    md.core.ruler.after("inline", "undefined_footnotes", warn_undefined_footnotes)
+
+
+_FOOTNOTE_MARK = re.compile(r"(?<!\\)\[\^([^\]\s]+)\]")
+
+
+def warn_undefined_footnotes(state: StateCore) -> None:
+    """A warning at each `[^label]` of the text that no footnote defines: it shows as written,
+    and the note its author meant is nowhere."""
+    if "[^" not in state.src:  # no footnote mark (most pages)
+        return
+    for token in state.tokens:
+        if token.type != "inline" or "[^" not in token.content or token.map is None:
+            continue
+        written = {m[1] for m in _FOOTNOTE_MARK.finditer(token.content)}
+        for child in token.children or ():
+            if child.type != "text" or "[^" not in child.content:
+                continue
+            for mark in _FOOTNOTE_MARK.finditer(child.content):
+                if mark[1] in written:
+                    report(
+                        state.env,
+                        token.map[0],
+                        mark[0],
+                        warning,
+                        f"footnote {mark[0]} is not defined: it is shown as written",
+                        f"define it on a line of its own: {mark[0]}: the note's text",
+                    )
 
 
 def show_escaped_tags_in_code(state: StateCore) -> None:
