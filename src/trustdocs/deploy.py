@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from trustdocs.output_folder import MARKER
+
 NO_JEKYLL = ".nojekyll"  # GitHub Pages would otherwise run Jekyll and drop `_assets/`
 
 
@@ -127,7 +129,8 @@ def publish(target: DeployTarget, site: Path, message: str | None = None) -> Dep
     repository, ref = target.repository, f"refs/heads/{target.branch}"
     local = _commit_of(repository, ref)
     parent, offline = _parent_commit(target, local)
-    files = sorted(p for p in site.rglob("*") if p.is_file())
+    # The output marker tells a folder trustdocs wrote, for its next build: no file of the site.
+    files = sorted(p for p in site.rglob("*") if p.is_file() and p != site / MARKER)
     awkward = next((p for p in files if "\n" in str(p) or "\r" in str(p)), None)
     if awkward is not None:
         raise DeployError(f"cannot publish a file whose name holds a line break: {awkward!r}")
