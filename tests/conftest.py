@@ -21,6 +21,15 @@ def write_files(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
+def built_html(root: Path, trustdocs, pages: dict[str, str], output: str = "index.html") -> str:
+    """The HTML a build of a site of PAGES (content/ paths → text) writes at OUTPUT; the build
+    must succeed."""
+    site = make_site(root, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    return (site / "site" / output).read_text()
+
+
 def make_site(root: Path, pages: dict[str, str], config: str = "title: Test Course\n") -> Path:
     """A site folder with site.yaml and the given content files (paths relative to content/)."""
     write_files(root, {"site.yaml": config})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import CONSULTING, make_site, write_files
+from conftest import CONSULTING, built_html, make_site, write_files
 
 
 def soup(path):
@@ -1174,15 +1174,11 @@ def test_a_link_or_button_left_open_is_told_and_everything_left_open_closed(mark
 def test_a_link_to_a_lesson_file_keeps_its_query(tmp_path, trustdocs):
     """`[q](a.md?tab=2#part)` reaches the lesson's page with its query and fragment, as a link
     to any other file keeps them; the query was dropped."""
-    site = make_site(
-        tmp_path,
-        {
-            "index.md": "@page home Home\n@body\n[q](a.md?tab=2#part) [r](a.md?x=1) [s](a.md#part)\n",
-            "a.md": "@page home/a A\n@parent home\n@body\n## Part\nx\n",
-        },
-    )
-    run = trustdocs(site, "build")
-    assert run.code == 0, run.err
-    html = (site / "site" / "index.html").read_text()
+    links = "[q](a.md?tab=2#part) [r](a.md?x=1) [s](a.md#part)"
+    pages = {
+        "index.md": f"@page home Home\n@body\n{links}\n",
+        "a.md": "@page home/a A\n@parent home\n@body\n## Part\nx\n",
+    }
+    html = built_html(tmp_path, trustdocs, pages)
     for href in ("home/a.html?tab=2#part", "home/a.html?x=1", "home/a.html#part"):
         assert f'href="{href}"' in html, href
