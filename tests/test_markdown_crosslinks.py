@@ -1,6 +1,7 @@
 """markdown/crosslinks.py: `[NAME]` links, their diagnostics, and brackets that stay text."""
 
 import pytest
+from conftest import make_site
 from page_body import render_body
 
 from trustdocs.markdown import looks_like_page_reference, parse_markdown, plain_parts
@@ -159,3 +160,30 @@ def test_no_cross_link_inside_inline_raw_code_script_style_or_link(markdown):
     assert "[course/intr" in body.html
     assert body.html.count('href="course/intro.html"') == 1  # the one after it
     assert body.diagnostics == [] or all("target" in d.message for d in body.diagnostics)
+
+
+def test_an_unknown_page_differing_in_case_gets_its_name_as_the_hint(tmp_path):
+    """`[Home/A]` names no page, and `home/a` is one: the hint names it (names are compared
+    without case). A page of that name added later changes the hint of a cached build as of
+    one without the cache."""
+    from test_cache import builds_agree
+
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    body = render_body("See [Home/A] first.\n", {"home/a": "A"})
+    assert [(d.message, d.hint) for d in body.diagnostics] == [
+        ("unknown page 'Home/A'", "did you mean 'home/a'?")
+    ]
+    root = make_site(
+        tmp_path / "site",
+        {
+            "index.md": "@page home Home\n@body\nSee [Home/Lesson] first.\n",
+            "a.md": "@page home/a A\n@parent home\n@body\nx\n",
+        },
+    )
+    assert build_site(load_config(root / "site.yaml"), tmp_path / "first").written
+    (root / "content" / "l.md").write_text("@page home/lesson L\n@parent home\n@body\nx\n")
+    builds_agree(root, tmp_path, "added")
+    told = build_site(load_config(root / "site.yaml"), tmp_path / "again").diagnostics
+    assert [d.hint for d in told if "unknown page" in d.message] == ["did you mean 'home/lesson'?"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import os
 import re
@@ -93,8 +94,26 @@ def warning(path: str, line: int, col: int, message: str, hint: str = "") -> Dia
 def closest(
     word: str, candidates: Iterable[str], limit: int = 1, cutoff: float = 0.75
 ) -> list[str]:
-    """The candidates closest to WORD, best first: the one fuzzy match every suggestion uses."""
-    return difflib.get_close_matches(word, list(candidates), n=limit, cutoff=cutoff)
+    """The candidates closest to WORD, best first: the one fuzzy match every suggestion uses,
+    and the cache's test of which names a hint depends on. Case is ignored (`[Home/A]` is near
+    `home/a`); of candidates alike but for case, the first in order stands for them."""
+    folded = _folded(candidates) if isinstance(candidates, frozenset) else _fold(candidates)
+    found = difflib.get_close_matches(word.casefold(), list(folded), n=limit, cutoff=cutoff)
+    return [folded[match] for match in found]
+
+
+def _fold(candidates: Iterable[str]) -> dict[str, str]:
+    """Each candidate's case-folded form → the first candidate, in order, that has it."""
+    folded: dict[str, str] = {}
+    for candidate in sorted(candidates):
+        folded.setdefault(candidate.casefold(), candidate)
+    return folded
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(candidates: frozenset[str]) -> dict[str, str]:
+    """`_fold` of a site's page names, made once for every word sought near them."""
+    return _fold(candidates)
 
 
 def undecodable_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
