@@ -45,6 +45,11 @@ class ParsedPage:
     description: ParsedMarkdown
 
     @property
+    def read_digests(self) -> frozenset[FileRead]:
+        """The files its directives read, body and description, each with its bytes' digest."""
+        return self.body.read_digests | self.description.read_digests
+
+    @property
     def facts(self) -> PageFacts:
         """This page as the rest of the site sees it."""
         return PageFacts(
@@ -53,7 +58,7 @@ class ParsedPage:
             self.body.headings,
             self.body.anchors | self.description.anchors,
             self.body.files_read | self.description.files_read,  # directives in either
-            self.body.read_digests | self.description.read_digests,
+            self.read_digests,
             self.body.titles_shown | self.description.titles_shown,
             self.body.names_asked | self.description.names_asked,
             self.body.names_near | self.description.names_near,
@@ -322,8 +327,7 @@ class ParsedPages:
 
     def same_reads(self, page: ParsedPage) -> bool:
         """Whether PAGE's directives read the very bytes its known facts were made from."""
-        read = page.body.read_digests | page.description.read_digests
-        return read == self.facts[page.source.name].read_digests
+        return page.read_digests == self.facts[page.source.name].read_digests
 
     def reparse_problems(self, name: str) -> list[Diagnostic]:
         """What the last parse again of page NAME found (`full`)."""
@@ -368,8 +372,7 @@ def reread_problems(pages: ParsedPages, page: ParsedPage) -> list[Diagnostic]:
         return []
     name = page.source.name
     before = dict(pages.facts[name].read_digests)
-    read = page.body.read_digests | page.description.read_digests
-    changed = sorted(p for p, digest in read if before.get(p) != digest)
+    changed = sorted(p for p, digest in page.read_digests if before.get(p) != digest)
     shown = ", ".join(display_path(Path(p)) for p in changed) or "a file it reads"
     line = page.source.tag_lines.get("page", 1)
     message = f"{shown} changed while this build read it: the page shows it as it is now"

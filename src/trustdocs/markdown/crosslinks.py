@@ -139,9 +139,10 @@ def plain_cross_link_rule(state: StateInline, silent: bool) -> bool:
     return _cross_link(state, start, plain.end() - 1)
 
 
-# An inline raw HTML tag opening or ending an element whose text is code or script, or a link
-# already (`_VERBATIM`, as in raw HTML blocks): no cross-link inside it.
-_VERBATIM_TAG = re.compile(r"<(/?)(script|style|textarea|pre|code|a)(?=[\s/>])", re.IGNORECASE)
+# Raw HTML elements whose text is code or script, or a link already: no cross-link inside them,
+# written inline (a tag opening or ending one) or in a block (`_VERBATIM`).
+_VERBATIM_NAMES = "script|style|textarea|pre|code|a"
+_VERBATIM_TAG = re.compile(rf"<(/?)({_VERBATIM_NAMES})(?=[\s/>])", re.IGNORECASE)
 _READ = "trustdocs_verbatim"  # on the inline state: (tokens read, elements open)
 
 
@@ -274,7 +275,7 @@ def render_cross_link_title(
 # --- cross-links in the text of raw HTML blocks ------------------------------------------------------
 
 # Raw HTML whose text is code or script, or a link already: no cross-link there.
-_VERBATIM = re.compile(r"<(script|style|textarea|pre|code|a)(?=[\s/>])", re.IGNORECASE)
+_VERBATIM = re.compile(rf"<({_VERBATIM_NAMES})(?=[\s/>])", re.IGNORECASE)
 _MARKUP_START = re.compile(r"<(?:!--|[A-Za-z/!?])")
 _RAW_LABEL = re.compile(r"\[([^\[\]\n]+)\](?![(\[])")
 

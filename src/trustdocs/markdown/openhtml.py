@@ -64,12 +64,13 @@ _CELL_ENDS = {
 # invisible, fully transparent (a negative opacity is 0) or with text of size 0. Each property's
 # declaration that wins counts: the last one, unless an earlier one is `!important`.
 _ZERO = r"\+?(?:0+\.?0*|\.0+)(?![\d.])"
+_ZERO_SIZE = re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE)
 _HIDING_VALUES = {
     "display": re.compile(r"none", re.IGNORECASE),
     "visibility": re.compile(r"hidden|collapse", re.IGNORECASE),
     "content-visibility": re.compile(r"hidden", re.IGNORECASE),
     "opacity": re.compile(rf"-.*|{_ZERO}%?", re.IGNORECASE),
-    "font-size": re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE),
+    "font-size": _ZERO_SIZE,
     "scale": re.compile(rf"(?:\S+\s+)*{_ZERO}%?(?:\s+\S+)*", re.IGNORECASE),  # one axis at 0
     # a 2D scale with a factor of 0, among the transforms
     "transform": re.compile(
@@ -82,9 +83,10 @@ _CLIPS = re.compile(r"(?:\S+\s+)?(?:hidden|clip|auto|scroll)(?:\s+\S+)?", re.IGN
 _BOUNDS = re.compile(r"hidden|auto|scroll", re.IGNORECASE)  # the other axis: clip leaves it
 _VERTICAL = {"overflow": _CLIPS, "overflow-y": _CLIPS, "overflow-x": _BOUNDS}
 _HORIZONTAL = {"overflow": _CLIPS, "overflow-x": _CLIPS, "overflow-y": _BOUNDS}
-_CLIPPED = {"height": _VERTICAL, "max-height": _VERTICAL, "width": _HORIZONTAL}
-_CLIPPED["max-width"] = _HORIZONTAL
-_ZERO_SIZE = re.compile(rf"{_ZERO}[a-z%]*", re.IGNORECASE)
+_CLIPPED = {
+    **dict.fromkeys(("height", "max-height"), _VERTICAL),
+    **dict.fromkeys(("width", "max-width"), _HORIZONTAL),
+}
 _DECLARATION = re.compile(
     rf"(?<![\w-])({'|'.join(map(re.escape, [*_HIDING_VALUES, *_CLIPPED]))}|overflow(?:-[xy])?)"
     r"\s*:\s*([^;]*)",
