@@ -120,6 +120,21 @@ def test_a_cached_build_equals_an_uncached_one_after_each_edit(tmp_path, kind):
     builds_agree(root, tmp_path, "after")
 
 
+def test_a_redirect_moved_to_another_page_is_followed_by_a_cached_build(tmp_path):
+    """The home page maps each old address (`@redirect`) to the page it sends to: a cached
+    build after the line moved to another page writes the new map, as an uncached one does."""
+    pages = {f"course/{k}": v for k, v in PAGES.items()}
+    pages["course/a.md"] = pages["course/a.md"].replace(
+        "@parent course 1", "@parent course 1\n        @redirect old-a"
+    )
+    root = make_site(tmp_path / "site", pages)
+    builds_agree(root, tmp_path, "before")
+    edit(content(root, "a.md"), "@redirect old-a\n", "")
+    edit(content(root, "b.md"), "@parent course 2", "@parent course 2\n@redirect old-a")
+    builds_agree(root, tmp_path, "after")
+    assert "old-a.html course/b.html" in (tmp_path / "cached-after" / "index.html").read_text()
+
+
 def test_a_new_version_of_trustdocs_does_not_reuse_old_entries(tmp_path, monkeypatch):
     root = make_site(tmp_path / "site", {f"course/{k}": v for k, v in PAGES.items()})
     builds_agree(root, tmp_path, "old")

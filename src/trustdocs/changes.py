@@ -20,7 +20,7 @@ from trustdocs.config import SiteConfig, default_theme_dir
 from trustdocs.diagnostics import display_path
 from trustdocs.files import SourceFiles, could_belong
 from trustdocs.pages import FilesRead, PageFacts
-from trustdocs.snapshot import Aspect, SiteSnapshot
+from trustdocs.snapshot import Aspect, SiteSnapshot, moved_pages
 from trustdocs.source import PageSource, without_body
 
 ASPECTS: tuple[Aspect, ...] = ("title", "description", "anchors")
@@ -209,6 +209,8 @@ def pages_to_render(
     changed = changed_aspects(old, new)
     retitled = {name for name, aspect in changed if aspect == "title"}
     affected = set(reparsed) & everything
+    if new.tree.root in everything and moved_pages(old) != moved_pages(new):
+        affected.add(new.tree.root)  # its map of old addresses (`@redirect`) to pages
     affected |= {
         name for name, (used, titles) in shown.items() if used & changed or titles & retitled
     }

@@ -485,6 +485,7 @@ class FrameAnswers:
             [(s.name, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
             sorted(snapshot.output_files),
             sorted(snapshot.content_files),
+            moved_pages(snapshot),  # which page each redirect sends to (the home page shows it)
         )
         # A preview's edit that leaves them as they were keeps their fingerprint: comparing
         # them costs far less than hashing them (0.1 s at 10,000 lessons). Read once: another
