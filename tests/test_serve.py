@@ -737,6 +737,58 @@ def test_an_exercise_file_a_page_starts_to_read_while_previewing_is_watched(tmp_
         running.stop()
 
 
+def test_a_content_folder_the_configuration_moves_to_is_watched(tmp_path):
+    """site.yaml saved with `content: lessons`: the preview builds from lessons/, and the
+    saves there show up too, not only the one that moved it."""
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nFirst.\n"})
+    write_files(site, {"lessons/index.md": "@page course Course\n@body\nSecond.\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        config = (site / "site.yaml").read_text()
+        (site / "site.yaml").write_text(config + "content: lessons\n")
+        wait_for(lambda: "Second." in request(running, "/index.html")[1])
+        (site / "lessons" / "index.md").write_text("@page course Course\n@body\nThird.\n")
+        wait_for(lambda: "Third." in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
+def test_a_file_a_page_starts_to_read_in_a_save_that_builds_everything_is_watched(tmp_path):
+    """A theme file and a page with a new @sourceref saved together: the whole site is built
+    again, and the edits of the file the page now reads show up."""
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nHi.\n"})
+    write_files(site, {"snippets/a.js": "const first = 1;\n"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        write_files(site, {"themes/default/partials/footer.html": "<footer>mine</footer>\n"})
+        page = "@page course Course\n@body\n@sourceref ../snippets/a.js\n"
+        (site / "content" / "index.md").write_text(page)
+        wait_for(lambda: "first" in request(running, "/index.html")[1])
+        (site / "snippets" / "a.js").write_text("const second = 2;\n")
+        wait_for(lambda: "second" in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
+def test_a_content_folder_put_in_place_of_another_is_read_again(tmp_path):
+    """content/ moved away and another folder moved to its place (a restore, a sync tool): the
+    preview shows the pages and the files of the new one, at the same paths as the old."""
+    site = make_site(tmp_path, {"index.md": "@page course Course\n@body\nOld. ![x](a.png)\n"})
+    write_files(site, {"content/a.png": "old image"})
+    write_files(site, {"new/index.md": "@page course Course\n@body\nNew. ![x](a.png)\n"})
+    write_files(site, {"new/a.png": "new image"})
+    running = start_preview(load_config(site / "site.yaml"), port=0)
+    try:
+        (site / "content").rename(site / "old")
+        (site / "new").rename(site / "content")
+        wait_for(lambda: "New." in request(running, "/index.html")[1])
+        wait_for(lambda: request(running, "/a.png")[1] == "new image")
+        (site / "content" / "index.md").write_text("@page course Course\n@body\nNewer.\n")
+        wait_for(lambda: "Newer." in request(running, "/index.html")[1])
+    finally:
+        running.stop()
+
+
 def test_many_exercise_folders_are_watched_with_one_watch_and_edits_show_up(tmp_path):
     """A course reading exercise files from many folders outside content/ is watched with a watch of
     their common folder (a watch per folder costs a thread each), and every edit is still seen."""

@@ -12,6 +12,7 @@ Two questions, each answered in one place:
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,9 @@ def plan_rebuild(
     reads: FilesRead,
 ) -> RebuildPlan:
     """The plan for a batch of edited PATHS; READS: which pages read each file."""
+    paths = set(paths)
     rediscover = False
-    reread: set[Path] = set()
+    reread: set[Path] = in_edited(paths, sources)  # in a folder put in place of another
     reparse: set[str] = set()
     refused = {problem.path for problem in files.problems}  # what discovery left out, and why
     for path in paths:
@@ -118,6 +120,14 @@ def plan_rebuild(
             rediscover |= changed and could_belong(config, path)
         reparse |= reads.readers(str(path))
     return RebuildPlan(False, rediscover, frozenset(reread), frozenset(reparse))
+
+
+def in_edited(paths: set[Path], known: Iterable[Path]) -> set[Path]:
+    """Of the KNOWN files, those in a folder among PATHS that is there now: one put in place of
+    another (moved in, restored, synced) holds a file at each path it holds, written anew,
+    which no event names."""
+    folders = tuple(f"{path}{os.sep}" for path in paths if path.is_dir())
+    return {path for path in known if str(path).startswith(folders)} if folders else set()
 
 
 def as_discovered(paths: Iterable[Path], links: Mapping[Path, Path]) -> set[Path]:

@@ -182,12 +182,14 @@ class Preview:
         started = time.perf_counter()
         with self.lock:
             site = self.site
-            if site is None or self.config_failed:
-                return self.full_build()
             try:
-                plan = plan_rebuild(paths, site.config, site.files, site.sources, site.reads)
-                if plan.full:
-                    return self.full_build()
+                plan = None
+                if site is not None and not self.config_failed:
+                    plan = plan_rebuild(paths, site.config, site.files, site.sources, site.reads)
+                if site is None or plan is None or plan.full:
+                    report = self.full_build()
+                    watch()  # a content folder or theme of a new configuration, files read anew
+                    return report
                 if plan.empty and not paths & site.files.copied:
                     return self.last  # nothing the site is made of (a log written beside it)
                 names = site.pages.names
@@ -867,7 +869,7 @@ def _start_preview_in(
     server = bind_server(host, port, handler)
 
     watched: dict[Path, ObservedWatch] = {}
-    read_before: list[frozenset[str]] = []
+    read_before: list[tuple[frozenset[str], SiteConfig]] = []
     links: dict[Path, Path] = {}  # see `site_links`
 
     def watch_new_roots(touched: set[Path], linked: bool = False) -> None:
@@ -881,10 +883,12 @@ def _start_preview_in(
         # The same set while the pages read the same files: compared at once.
         read = preview.site.reads.files() if preview.site else frozenset()
         # Looking for roots stats every folder files are read from: only when something may have
-        # changed them (a folder or a link came or went, the pages read other files).
-        if read_before == [read] and not (gone or linked or any(p.is_dir() for p in touched)):
+        # changed them (a folder or a link came or went, the pages read other files, the
+        # configuration, which names the content folder and the theme, was loaded again).
+        now = (read, preview.config)
+        if read_before == [now] and not (gone or linked or any(p.is_dir() for p in touched)):
             return
-        read_before[:] = [read]
+        read_before[:] = [now]
         links.clear()
         links.update(site_links(preview.config))
         # Folders such as the site's themes/ may appear while serving: watch them once they exist.
