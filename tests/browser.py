@@ -47,9 +47,11 @@ def screenshot(page: object, name: str, full_page: bool = True) -> Path:
 
 
 @contextmanager
-def served(folder: Path, max_age: int | None = None) -> Iterator[str]:
+def served(folder: Path, max_age: int | None = None, pretty: bool = False) -> Iterator[str]:
     """FOLDER over HTTP on the loopback address, as a web host would serve a built site; with
-    MAX_AGE, letting browsers keep each file that many seconds (GitHub Pages: 600)."""
+    MAX_AGE, letting browsers keep each file that many seconds (GitHub Pages: 600). PRETTY: as
+    Cloudflare Pages does by default, `/x.html` redirects to `/x` and `/d/index.html` to `/d/`
+    (308), and `/x` is answered with x.html."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +64,23 @@ def served(folder: Path, max_age: int | None = None) -> Iterator[str]:
             if max_age is not None:
                 self.send_header("Cache-Control", f"max-age={max_age}")
             super().end_headers()
+
+        def send_head(self):  # type: ignore[no-untyped-def]
+            path, _, query = self.path.partition("?")
+            local = Path(self.directory) / path.lstrip("/")
+            if pretty and path.endswith(".html") and local.is_file():
+                shorter = path.removesuffix("index.html" if local.name == "index.html" else ".html")
+                self.send_response(308)
+                self.send_header("Location", shorter + (f"?{query}" if query else ""))
+                self.end_headers()
+                return None
+            if (
+                pretty
+                and not path.endswith("/")
+                and local.with_name(local.name + ".html").is_file()
+            ):
+                self.path = path + ".html"
+            return super().send_head()
 
     handler = functools.partial(QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -516,8 +516,8 @@ def test_a_page_added_in_the_preview_keeps_the_facts_its_name_leaves_true(
     assert_equals_full_build(site)
 
 
-def test_a_redirect_moved_to_another_page_updates_the_home_pages_map_of_old_addresses(site):
-    """The home page maps each old address to the page it now sends to (a learner's progress
+def test_a_redirect_moved_to_another_page_updates_every_pages_map_of_old_addresses(site):
+    """Every page maps each old address to the page it now sends to (a learner's progress
     follows a renamed lesson): moving `@redirect old-a` from one page to another changes it."""
     rebuild(
         site, edit(content(site, "a.md"), "@parent course 1", "@parent course 1\n@redirect old-a")
@@ -528,6 +528,7 @@ def test_a_redirect_moved_to_another_page_updates_the_home_pages_map_of_old_addr
         edit(content(site, "a.md"), "@redirect old-a\n", ""),
         edit(content(site, "b.md"), "@parent course 2", "@parent course 2\n@redirect old-a"),
     )
-    assert "course" in rendered
+    assert rendered == set(site.outputs)  # every page maps old addresses to pages
     assert "old-a.html course/b.html" in site.outputs["course"].rendered.html
+    assert "../old-a.html b.html" in site.outputs["course/y"].rendered.html
     assert_equals_full_build(site)

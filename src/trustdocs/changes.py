@@ -214,13 +214,13 @@ def pages_to_render(
         # A link to a .md file reaches the page that file holds: a moved file may change any link.
         or old.page_sources != new.page_sources
         or any(old.pages[n].output != new.pages[n].output for n in everything)
+        # Every page maps the old address of each renamed lesson (`@redirect`) to its page.
+        or moved_pages(old) != moved_pages(new)
     ):
         return everything
     changed = changed_aspects(old, new)
     retitled = {name for name, aspect in changed if aspect == "title"}
     affected = set(reparsed) & everything
-    if new.tree.root in everything and moved_pages(old) != moved_pages(new):
-        affected.add(new.tree.root)  # its map of old addresses (`@redirect`) to pages
     affected |= {
         name for name, (used, titles) in shown.items() if used & changed or titles & retitled
     }

@@ -708,19 +708,21 @@ def _layout(
     home = name is not None and name == root
     if context is not None and name is not None:  # what the frame asked of the tree
         asked = ["previous", "next", "in_tree"] + ["nav"] * bool(root) + ["crumbs"] * in_tree
-        context.frame_reads.update((kind, name) for kind in asked + ["lessons", "moved"] * home)
+        asked += ["lessons"] * home + ["moved"]
+        context.frame_reads.update((kind, name) for kind in asked)
     return {
         "site": {"title": site.title, "base_url": site.base_url},
         "home": links.link(root) if root else None,
         "home_is_current": home,
-        # Every lesson's address, on the home page, whose progress counts them all; and where
-        # each renamed lesson went (its old address, then its new one), for its progress.
+        # Every lesson's address, on the home page, whose progress counts them all.
         "lessons": [links.url(site.pages[n].output) for n in tree.reading_order[1:]]
         if home
         else [],
         # Their titles, in step: "Continue where you left off" shows the one a lesson has now.
         "lesson_titles": [links.title_of(n) for n in tree.reading_order[1:]] if home else [],
-        "moved": [(links.url(a), links.url(b)) for a, b in moved_pages(site)] if home else [],
+        # Where each renamed lesson went (its old address, then its new one), on every page: a
+        # learner's progress on it follows it wherever they come back to the course.
+        "moved": [(links.url(a), links.url(b)) for a, b in moved_pages(site)],
         "nav": _nav_items(links, name) if root else (),
         "breadcrumbs": _breadcrumbs(links, name) if in_tree and name is not None else [],
         "previous": links.link(previous) if previous else None,

@@ -485,7 +485,7 @@ class FrameAnswers:
             [(s.name, s.output, s.source) for _, s in sorted(snapshot.pages.items())],
             sorted(snapshot.output_files),
             sorted(snapshot.content_files),
-            moved_pages(snapshot),  # which page each redirect sends to (the home page shows it)
+            moved_pages(snapshot),  # which page each redirect sends to (every page shows it)
         )
         # A preview's edit that leaves them as they were keeps their fingerprint: comparing
         # them costs far less than hashing them (0.1 s at 10,000 lessons). Read once: another
@@ -527,7 +527,7 @@ class FrameAnswers:
         tree = self.snapshot.tree
         if kind == "nav":
             return "\n".join(self._level(level) for level in nav_levels(tree, name))
-        if kind == "moved":  # the home page's map of old addresses to the pages now there
+        if kind == "moved":  # every page's map of old addresses to the pages now there
             return repr(moved_pages(self.snapshot))
         if kind == "local":
             summary = self.snapshot.pages.get(name)

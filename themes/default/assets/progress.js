@@ -18,9 +18,21 @@
     var url = new URL(href, location.href);
     url.hash = "";
     url.search = "";
-    var key = url.href.indexOf(root) === 0 ? url.href.slice(root.length) : null;
-    if (key === "" || (key && key.slice(-1) === "/")) key += "index.html";
-    return key;
+    return canonical(url.href.indexOf(root) === 0 ? url.href.slice(root.length) : null);
+  }
+
+  // A lesson's key is its page's path from the site root, as the site links to it: a host that
+  // serves pages without ".html" (Cloudflare Pages; any host, for a link typed without it) or a
+  // folder's page without "index.html" shows the same lesson at another address.
+  function canonical(key) {
+    if (key === null) return null;
+    if (key === "" || key.slice(-1) === "/") return key + "index.html";
+    return /\.html$/.test(key) ? key : key + ".html";
+  }
+
+  function lastVisited() {
+    var last = read(lastKey);
+    return last === null ? null : canonical(last);
   }
 
   function read(key) {
@@ -32,7 +44,11 @@
   }
 
   function load() {
-    try { return JSON.parse(read(storeKey)) || {}; } catch (e) { return {}; }
+    var kept, done = {};
+    try { kept = JSON.parse(read(storeKey)) || {}; } catch (e) { return {}; }
+    // Kept by an earlier version under the address the browser showed, perhaps without ".html".
+    Object.keys(kept).forEach(function (key) { done[canonical(key)] = kept[key]; });
+    return done;
   }
 
   function save(done) {
@@ -85,8 +101,7 @@
   }
 
   var summary = document.querySelector(".course-progress");
-  // The home page lists every lesson of the course (the sidebar shows its first level only),
-  // and the old address of each renamed one with its new one.
+  // The home page lists every lesson of the course (the sidebar shows its first level only).
   var listed = summary && summary.getAttribute("data-lessons");
   var lessons = listed && listed.trim()
     ? listed.trim().split(/\s+/).map(keyOf)
@@ -98,7 +113,11 @@
   } catch (error) {
     titles = [];
   }
-  var moved = ((summary && summary.getAttribute("data-moved")) || "").trim().split(/\s+/);
+  // Every page names the old address of each renamed lesson with its new one (a theme of an
+  // earlier version, the home page alone).
+  var movedList = document.documentElement.getAttribute("data-moved") ||
+    (summary && summary.getAttribute("data-moved")) || "";
+  var moved = movedList.trim().split(/\s+/);
   var migrated = false;
   for (var m = 0; m + 1 < moved.length; m += 2) {
     var from = keyOf(moved[m]), to = keyOf(moved[m + 1]);
@@ -108,7 +127,7 @@
       delete done[from];
       migrated = true;
     }
-    if (read(lastKey) === from) {
+    if (lastVisited() === from) {
       write(lastKey, to);
       // Its title as the course shows it now, where the sidebar shows the lesson.
       var listedAs = links.filter(function (link) { return keyOf(link.href) === to; })[0];
@@ -140,7 +159,7 @@
       var bar = summary.querySelector("progress");
       bar.max = lessons.length;
       bar.value = finished;
-      var last = read(lastKey);
+      var last = lastVisited();
       var known = last && lessons.indexOf(last) !== -1 ? last : null;
       if (continueLink) {
         // "./": a lesson's path from the site root is never read as a scheme (`javascript:…`).
