@@ -142,3 +142,44 @@ def test_no_page_of_the_course_scrolls_sideways_on_a_narrow_phone(course_site, w
         title = page.locator("h1.chapter-title", has_text="Transformational").first
         title.scroll_into_view_if_needed()
         screenshot(page, f"print-phone-{width}", full_page=False)  # the page is 200,000 px long
+
+
+# Every link that shows a lesson's title, whose box must hold it.
+TITLE_LINKS = ".pager a, .breadcrumbs li, #sidebar a, .outline a"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_title_of_one_long_word_wraps_wherever_it_is_shown(tmp_path, trustdocs, width):
+    """A lesson titled with an API's name (`useSyncExternalStoreWithSelectorAndMemo`): on the
+    lesson and its neighbours, its sidebar entry, breadcrumb, outline entry and previous/next
+    link wrap it; the page never scrolls sideways and no title runs out of its box."""
+    from conftest import make_site
+
+    word = "useSyncExternalStoreWithSelectorAndMemo"
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nHi.\n",
+            "react.md": "@page react React\n@parent home 1\n@body\nR.\n",
+            "store.md": f"@page react/store {word}\n@parent react 1\n@outline 2\n@body\n"
+            f"## Why {word}\n\nText.\n\n## More\n\nText.\n",
+            "next.md": "@page react/next Next Lesson\n@parent react 2\n@body\nN.\n",
+        },
+    )
+    assert trustdocs(site, "build").code == 0
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        overflowing = {}
+        for name in ("react", "react/store", "react/next"):
+            page.goto((site / "site" / f"{name}.html").as_uri())
+            wide = page.evaluate(
+                f"""() => [document.documentElement.scrollWidth,
+                    ...[...document.querySelectorAll({TITLE_LINKS!r})]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+                                 || e.scrollWidth > e.clientWidth + 1)
+                    .map(e => e.textContent.trim())]"""
+            )
+            if wide[0] > width or wide[1:]:
+                overflowing[name] = wide
+        screenshot(page, f"long-title-{width}", full_page=False)
+        assert overflowing == {}, overflowing
