@@ -241,3 +241,32 @@ def test_html_a_lesson_leaves_open_takes_none_of_the_theme_into_it(tmp_path, tru
         )
         assert wrapped == ["", "", ""]
         assert page.get_by_text("After.").is_visible()
+
+
+def test_a_long_sidebar_shows_the_current_lesson_and_the_first_tab_reaches_the_skip_link(
+    tmp_path, trustdocs
+):
+    """In a chapter of 30 lessons, lesson 25's sidebar entry is scrolled into the sidebar's view;
+    the page itself stays at its top, and the first Tab still goes to "Skip to content" (the
+    sidebar scrolled by scrollIntoView moved where the first Tab starts, past the header)."""
+    pages = {"index.md": "@page home Home\n@body\nHi.\n"}
+    pages["ch.md"] = "@page ch Chapter\n@parent home 1\n@body\nChapter.\n"
+    for n in range(1, 31):
+        pages[f"l{n}.md"] = f"@page ch/l{n} Lesson {n}\n@parent ch {n}\n@body\nText {n}.\n"
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto((site / "site" / "ch" / "l25.html").as_uri())
+        shown = page.evaluate(
+            """() => {
+                const side = document.querySelector('#sidebar').getBoundingClientRect();
+                const entry = document.querySelector('#sidebar [aria-current=page]')
+                    .getBoundingClientRect();
+                return [entry.top >= side.top && entry.bottom <= side.bottom, window.scrollY];
+            }"""
+        )
+        assert shown == [True, 0]
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+        screenshot(page, "long-sidebar-first-tab", full_page=False)

@@ -201,7 +201,10 @@
   }
 
   var current = sidebar && sidebar.querySelector("[aria-current=page]");
-  if (current && current.scrollIntoView && sidebar.scrollHeight > sidebar.clientHeight) {
-    current.scrollIntoView({ block: "center" });
+  if (current && sidebar.scrollHeight > sidebar.clientHeight) {
+    // The current page's entry in the middle of the sidebar, by scrolling the sidebar alone:
+    // scrollIntoView would also move where the first Tab starts, past the skip link.
+    var entry = current.getBoundingClientRect(), frame = sidebar.getBoundingClientRect();
+    sidebar.scrollTop += entry.top - frame.top - (sidebar.clientHeight - entry.height) / 2;
   }
 })();
