@@ -415,3 +415,28 @@ def test_a_long_query_that_matches_nothing_wraps_inside_the_results_box(browser,
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
     screenshot(page, "search-long-query-phone")
     page.close()
+
+
+def test_a_word_past_the_52nd_heading_leads_to_its_own_section(browser, tmp_path):
+    """The index gives each section of a page a bit of a number, up to the 52nd, which the
+    sections after it share: a word only "Term 57" holds, and that heading's own words, lead
+    to #term-57, with its text as the excerpt, not to the 52nd section's."""
+    from trustdocs.build import build_site
+    from trustdocs.config import load_config
+
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    sections = "".join(
+        f"## Term {n}\n\nThe entry {n} {words[n % 8]}{' zulu' if n == 57 else ''}.\n\n"
+        for n in range(1, 61)
+    )
+    make_site(tmp_path, {"index.md": f"@page home Glossary\n@body\n{sections}"})
+    assert build_site(load_config(tmp_path / "site.yaml"), tmp_path / "site").written
+    page = browser.new_page()
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    for query in ("zulu", "term 59"):
+        [result] = page.evaluate("q => window.trustdocsSearch.search(q)", query)["results"]
+        number = 57 if query == "zulu" else 59
+        assert result["url"] == f"index.html#term-{number}", query
+        assert result["heading"] == f"Term {number}"
+        assert f"entry {number}" in result["excerpt"]
+    page.close()

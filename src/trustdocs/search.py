@@ -659,7 +659,11 @@ def _manifest(files: dict[str, str], pages: int, firsts: list[str], numbering: s
         digest.update(text.encode("utf-8", "surrogatepass"))
     build = digest.hexdigest()[:16]
     manifest = {"version": FORMAT_VERSION, "build": build, "pages": pages, "numbering": numbering}
-    return _script("manifest", {**manifest, "pagesPerFile": PAGES_PER_FILE, "shards": firsts})
+    # Sections from the last bit on share it: search.js looks among them for the one it found.
+    shared = {"lastSectionBit": MAX_SECTION_BIT}
+    return _script(
+        "manifest", {**manifest, "pagesPerFile": PAGES_PER_FILE, **shared, "shards": firsts}
+    )
 
 
 class SearchIndex:

@@ -285,7 +285,9 @@
             terms: terms,
             missing: missing,
             results: ranked.filter(function (hit) { return data.pages[hit.page]; }).map(function (hit) {
-              var page = data.pages[hit.page], section = page.s[hit.section] || page.s[0];
+              var page = data.pages[hit.page];
+              hit.section = sectionShown(page.s, hit.section, forms);
+              var section = page.s[hit.section] || page.s[0];
               return {
                 title: page.t,
                 heading: hit.section ? section[0] : "",
@@ -302,6 +304,24 @@
         });
       });
     });
+  }
+
+  // The index gives each of a page's sections a bit of its own up to the last one, which the
+  // sections from there on share: of those, the one that shows the most of the words found.
+  function sectionShown(sections, found, forms) {
+    var last = data.manifest.lastSectionBit || 52, pattern = matcher(forms);
+    if (found < last || sections.length <= last + 1 || !pattern) return found;
+    var best = found, most = 0;
+    for (var i = last; i < sections.length; i++) {
+      var seen = {};
+      (sections[i][0] + "\n" + sections[i][2]).replace(pattern, function (word) {
+        seen[word.toLowerCase()] = true;
+        return word;
+      });
+      var count = Object.keys(seen).length;
+      if (count > most) { best = i; most = count; }
+    }
+    return best;
   }
 
   function matcher(forms) {
