@@ -270,3 +270,29 @@ def test_a_long_sidebar_shows_the_current_lesson_and_the_first_tab_reaches_the_s
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
         screenshot(page, "long-sidebar-first-tab", full_page=False)
+
+
+def test_a_lesson_forty_levels_deep_is_marked_in_its_sidebar_with_room_for_its_title(
+    tmp_path, trustdocs
+):
+    """A chain of 40 nested pages: at every depth the sidebar marks the page itself, in an
+    entry wide enough to read; past six nested lists, the root's list, a gap ("…", a link to
+    the page the nearest lists start from), then those lists."""
+    pages = {"p0.md": "@page p0 Level 0\n@body\nTop.\n"}
+    for n in range(1, 41):
+        pages[f"p{n}.md"] = f"@page p{n} Level {n}\n@parent p{n - 1} 1\n@body\nAt {n}.\n"
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        for depth in (3, 6, 7, 12, 33, 40):
+            page.goto((site / "site" / f"p{depth}.html").as_uri())
+            current = page.locator("#sidebar [aria-current=page]")
+            assert current.all_inner_texts() == [f"Level {depth}"], depth
+            assert current.bounding_box()["width"] >= 140, depth
+            gap = page.locator("#sidebar a", has_text="…")
+            assert gap.count() == (depth > 6), depth
+            if depth > 6:
+                gap.click()
+                page.wait_for_url(f"**/p{depth - 5}.html")
+        screenshot(page, "sidebar-deep-chain", full_page=False)

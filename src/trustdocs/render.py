@@ -66,6 +66,7 @@ from trustdocs.snapshot import (
     crumb_names,
     frame_parts,
     moved_pages,
+    nav_gap,
     nav_levels,
     shown_values,
 )
@@ -759,14 +760,19 @@ class _FrameLinks:
 
 def _nav_items(links: _FrameLinks, name: str | None) -> tuple[NavItem, ...]:
     """The sidebar: the root's children, and the children of each page open above page NAME."""
-    # Built bottom-up in a loop and at most SHOWN_LEVELS deep, so that neither this code nor
+    # Built bottom-up in a loop and at most SIDEBAR_LEVELS deep, so that neither this code nor
     # the theme's recursive sidebar template meets the recursion limit of Python.
     tree = links.site.tree
     folder = links.here.rpartition("/")[0]
     levels = nav_levels(tree, name)  # the root, then each open page below it
+    gap = nav_gap(tree, levels)  # deep down: the root's child whose list skips to the nearest
     built: tuple[NavItem, ...] = ()
     for depth in range(len(levels) - 1, -1, -1):
         opened = levels[depth + 1] if depth + 1 < len(levels) else None
+        if depth == 0 and gap is not None and opened is not None:
+            # "…": the levels skipped, a link to the page whose list follows, as breadcrumbs do
+            url = links.url(links.site.pages[opened].output)
+            built, opened = (NavItem("…", url, False, True, True, built),), gap
         items = []
         for child in tree.children_of(levels[depth] or ""):
             title, target = links.title_of(child), links.site.pages[child].output

@@ -411,24 +411,42 @@ def frame_parts(snapshot: SiteSnapshot) -> tuple[object, ...]:
 FrameRead = tuple[str, ...]
 
 
+# Lists a sidebar nests at most: deeper down, it lists the root's children, then a gap, then the
+# lists nearest the page (each nested list is indented: a dozen leave its entries no room).
+SIDEBAR_LEVELS = 6
+
+
 def nav_levels(tree: CourseTree, name: str | None) -> tuple[str | None, ...]:
     """The pages whose children the sidebar of page NAME lists: the root, then each page open
-    on the way down to NAME, at most SHOWN_LEVELS deep."""
+    on the way down to NAME; past SIDEBAR_LEVELS, the root, then the nearest of them (a gap
+    between the root and the second: `nav_gap`)."""
     # The next level is the page of that path whose parent is the last level (a page has one
     # parent: at most one is), unless it is hidden; looked up by its parent, not among the last
     # level's children, which are hundreds at the root of a large course.
     if tree.root is None:
         return (None,)
-    open_path = (*tree.first_ancestors_of(name), name) if name else ()
+    levels: list[str | None] = [tree.root]
+    open_path: tuple[str, ...] = (*tree.first_ancestors_of(name), name) if name else ()
+    if name and tree.depth_of(name) > SIDEBAR_LEVELS:
+        nearest = tree.nearest_ancestors_of(name, SIDEBAR_LEVELS - 1)
+        levels.append(nearest[0])
+        open_path = (*nearest[1:], name)
     parents, hidden = tree.parents, tree.hidden
-    levels = [tree.root]
-    while len(levels) <= SHOWN_LEVELS:
+    while len(levels) <= SIDEBAR_LEVELS:
         last = levels[-1]
         deeper = next((k for k in open_path if parents.get(k) == last and k not in hidden), None)
         if deeper is None:
             break
         levels.append(deeper)
     return tuple(levels)
+
+
+def nav_gap(tree: CourseTree, levels: tuple[str | None, ...]) -> str | None:
+    """Of the sidebar LEVELS (`nav_levels`) that skip levels between the root and the next, the
+    root's child open above the gap; None when they skip none."""
+    if len(levels) < 2 or levels[1] is None or tree.parents.get(levels[1]) == levels[0]:
+        return None
+    return tree.first_ancestors_of(levels[1])[1]
 
 
 def crumb_names(tree: CourseTree, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -526,7 +544,9 @@ class FrameAnswers:
         kind, name, *more = read
         tree = self.snapshot.tree
         if kind == "nav":
-            return "\n".join(self._level(level) for level in nav_levels(tree, name))
+            levels = nav_levels(tree, name)
+            shown = [self._level(level) for level in levels]
+            return "\n".join([*shown, str(nav_gap(tree, levels))])
         if kind == "moved":  # every page's map of old addresses to the pages now there
             return repr(moved_pages(self.snapshot))
         if kind == "local":
