@@ -302,3 +302,36 @@ def test_continue_where_you_left_off_shows_the_title_a_lesson_has_now(tmp_path, 
             page.goto(url + f"index.html?after={len(title)}")  # not the copy the browser kept
             assert continue_card(page) == ["Continue where you left off", title]
         page.close()
+
+
+def test_a_page_reads_the_stored_answers_once_however_many_lessons_were_renamed(
+    tmp_path, trustdocs
+):
+    """Forty lessons renamed with @redirect, each shown in the sidebar: a lesson page reads the
+    knowledge checks' stored answers once, not once per renamed lesson, and the answers kept
+    under an old name move to the new one."""
+    pages = {"index.md": "@page home Home\n@body\nHi.\n"}
+    for n in range(40):
+        pages[f"l{n}.md"] = (
+            f"@page new{n} Lesson {n}\n@parent home {n}\n@redirect old{n}\n@body\n{n}.\n"
+        )
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    with served(site / "site") as url, chromium() as browser:
+        page = browser.new_page(**DESKTOP)
+        page.goto(url + "new1.html")
+        page.evaluate(
+            f"localStorage.setItem('trustdocs-checks:{url}', JSON.stringify({{'old3:1': 'a'}}))"
+        )
+        page.add_init_script(
+            """window.__reads = 0;
+            const get = Storage.prototype.getItem;
+            Storage.prototype.getItem = function (key) {
+                if (String(key).startsWith("trustdocs-checks:")) window.__reads++;
+                return get.call(this, key);
+            };"""
+        )
+        page.reload()
+        assert page.evaluate("window.__reads") <= 1
+        stored = page.evaluate(f"JSON.parse(localStorage.getItem('trustdocs-checks:{url}'))")
+        assert stored == {"new3:1": "a"}

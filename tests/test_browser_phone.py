@@ -145,7 +145,7 @@ def test_no_page_of_the_course_scrolls_sideways_on_a_narrow_phone(course_site, w
 
 
 # Every link that shows a lesson's title, whose box must hold it.
-TITLE_LINKS = ".pager a, .breadcrumbs li, #sidebar a, .outline a"
+TITLE_LINKS = ".pager a, .breadcrumbs li, #sidebar a, .outline a, .print-contents a"
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -155,7 +155,7 @@ def test_a_title_of_one_long_word_wraps_wherever_it_is_shown(tmp_path, trustdocs
     link wrap it; the page never scrolls sideways and no title runs out of its box."""
     from conftest import make_site
 
-    word = "useSyncExternalStoreWithSelectorAndMemo"
+    word = "useSyncExternalStoreWithSelectorAndMemoAndMore"
     site = make_site(
         tmp_path,
         {
@@ -170,7 +170,7 @@ def test_a_title_of_one_long_word_wraps_wherever_it_is_shown(tmp_path, trustdocs
     with chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": 800})
         overflowing = {}
-        for name in ("react", "react/store", "react/next"):
+        for name in ("react", "react/store", "react/next", "print"):
             page.goto((site / "site" / f"{name}.html").as_uri())
             wide = page.evaluate(
                 f"""() => [document.documentElement.scrollWidth,

@@ -426,7 +426,9 @@ def test_a_word_past_the_52nd_heading_leads_to_its_own_section(browser, tmp_path
 
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
     sections = "".join(
-        f"## Term {n}\n\nThe entry {n} {words[n % 8]}{' zulu' if n == 57 else ''}.\n\n"
+        f"## Term {n}\n\nThe entry {n} {words[n % 8]}{' zulu' if n == 57 else ''}"
+        f"{' test, tests, testing, tested' if n == 55 else ''}"
+        f"{' test, then deploy' if n == 58 else ''}.\n\n"
         for n in range(1, 61)
     )
     make_site(tmp_path, {"index.md": f"@page home Glossary\n@body\n{sections}"})
@@ -439,4 +441,8 @@ def test_a_word_past_the_52nd_heading_leads_to_its_own_section(browser, tmp_path
         assert result["url"] == f"index.html#term-{number}", query
         assert result["heading"] == f"Term {number}"
         assert f"entry {number}" in result["excerpt"]
+    # Of those sections, the one holding every word searched for, not the one with the most
+    # forms of one of them.
+    [result] = page.evaluate("q => window.trustdocsSearch.search(q)", "test deploy")["results"]
+    assert result["url"] == "index.html#term-58"
     page.close()

@@ -1,8 +1,10 @@
 """redirects.py: `@redirect` and site.yaml's `redirects:` write pages at renamed pages' old addresses."""
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
-from conftest import CONSULTING, make_site
+from conftest import CONSULTING, REPO, make_site
 
 from trustdocs.redirects import redirect_output
 
@@ -189,3 +191,38 @@ def test_a_redirect_with_words_after_its_old_name_is_told(tmp_path, trustdocs):
         "of it (write one @redirect line for each old name)"
     ) in run.err
     assert (site / "site" / "old-wrapup.html").is_file()
+
+
+def test_each_page_maps_the_old_addresses_of_the_lessons_it_shows_the_progress_of(
+    tmp_path, trustdocs
+):
+    """A learner's progress on a renamed lesson follows it (progress.js): the home page maps
+    every old address to its lesson; another page, those of the lessons its sidebar lists and
+    its own, so that a course with thousands of redirects does not repeat them on every page.
+    The home page keeps its map on the progress section too: a theme whose base.html predates
+    the map on every page still has it there."""
+    pages = {
+        "index.md": "@page home Home\n@body\nHi.\n",
+        "a.md": "@page a Chapter A\n@parent home 1\n@body\nA.\n",
+        "b.md": "@page b Chapter B\n@parent home 2\n@body\nB.\n",
+        "a1.md": "@page a/one One\n@parent a 1\n@redirect old-one\n@body\n1.\n",
+        "b1.md": "@page b/two Two\n@parent b 1\n@body\n2.\n",
+    }
+    site = make_site(tmp_path, pages)
+    assert trustdocs(site, "build").code == 0
+    out = site / "site"
+
+    def moved(path: str) -> list[str]:
+        return [tag["data-moved"].strip() for tag in soup(out / path).select("[data-moved]")]
+
+    assert moved("index.html") == ["old-one.html a/one.html"]
+    assert moved("a/one.html") == ["../old-one.html one.html"]
+    assert moved("a.html") == ["old-one.html a/one.html"]  # a's list is open on its own page
+    assert moved("b/two.html") == []  # its sidebar lists chapter B's lessons, not a/one
+    base = (REPO / "themes" / "default" / "base.html").read_text()
+    old_base = re.sub(r"\{% if moved and not home_is_current %\}.*?\{% endif %\}", "", base)
+    assert old_base != base
+    (site / "themes" / "default").mkdir(parents=True)
+    (site / "themes" / "default" / "base.html").write_text(old_base)
+    assert trustdocs(site, "build").code == 0
+    assert moved("index.html") == ["old-one.html a/one.html"]

@@ -97,6 +97,24 @@ def test_a_page_40_levels_deep_shows_a_bounded_sidebar_and_trail(tmp_path):
     assert max(len(li.find_parents("li")) for li in sidebar.select("li")) < 32
 
 
+def test_a_deep_page_under_a_hidden_one_has_no_sidebar_gap_into_hidden_pages(tmp_path):
+    """A chain nine levels deep whose third level is hidden (with its subtree): the sidebar of
+    its deepest page lists the visible levels above it, as a shallow hidden page's does, and
+    no "…" that leads into the hidden part."""
+    from bs4 import BeautifulSoup
+
+    pages = {"p0.md": "@page p0 Home\n@body\nx\n"}
+    pages |= {
+        f"p{i}.md": f"@page p{i} Page {i}\n@parent p{i - 1}\n" + "@hide\n" * (i == 3) + "@body\nx\n"
+        for i in range(1, 10)
+    }
+    site = loaded_site(tmp_path, pages)
+    for name in ("p5", "p9"):
+        html = render_page(site.pages.full(name), site.snapshot, site.theme).html
+        sidebar = BeautifulSoup(html, "html.parser").select_one("#sidebar ul")
+        assert [a.get_text() for a in sidebar.select("a")] == ["Page 1", "Page 2"], name
+
+
 def test_a_failing_template_expression_is_a_diagnostic_at_its_line(tmp_path):
     theme_dir = tmp_path / "mytheme"
     theme_dir.mkdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import itertools
 import os
 import pickle
 import re
@@ -66,6 +67,7 @@ from trustdocs.snapshot import (
     crumb_names,
     frame_parts,
     moved_pages,
+    moved_to,
     nav_gap,
     nav_levels,
     shown_values,
@@ -721,9 +723,9 @@ def _layout(
         else [],
         # Their titles, in step: "Continue where you left off" shows the one a lesson has now.
         "lesson_titles": [links.title_of(n) for n in tree.reading_order[1:]] if home else [],
-        # Where each renamed lesson went (its old address, then its new one), on every page: a
-        # learner's progress on it follows it wherever they come back to the course.
-        "moved": [(links.url(a), links.url(b)) for a, b in moved_pages(site)],
+        # Where each renamed lesson went (its old address, then its new one), for its progress:
+        # on the home page, every one; on another, those its sidebar shows, and itself.
+        "moved": [(links.url(a), links.url(b)) for a, b in _moved_shown(site, name, home)],
         "nav": _nav_items(links, name) if root else (),
         "breadcrumbs": _breadcrumbs(links, name) if in_tree and name is not None else [],
         "previous": links.link(previous) if previous else None,
@@ -756,6 +758,16 @@ class _FrameLinks:
     def link(self, to: str) -> LinkedPage:
         """Page TO's title and URL."""
         return LinkedPage(self.title_of(to), self.url(self.site.pages[to].output))
+
+
+def _moved_shown(site: SiteSnapshot, name: str | None, home: bool) -> list[tuple[str, str]]:
+    """The redirects (`moved_pages`) to the pages whose progress the layout of page NAME shows:
+    on the home page, every lesson's; elsewhere, those of its sidebar, and its own."""
+    if home or not site.redirects:
+        return moved_pages(site) if home else []
+    tree = site.tree
+    listed = (tree.children_of(level or "") for level in nav_levels(tree, name))
+    return moved_to(site, {*itertools.chain.from_iterable(listed), *([name] if name else [])})
 
 
 def _nav_items(links: _FrameLinks, name: str | None) -> tuple[NavItem, ...]:

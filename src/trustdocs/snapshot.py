@@ -137,6 +137,15 @@ class SiteSnapshot:
         return self._page_written_to.get(output)
 
     @functools.cached_property
+    def redirected_to(self) -> dict[str, tuple[str, ...]]:
+        """Each page a redirect sends to → the old addresses (`@redirect`) that send to it."""
+        olds: dict[str, list[str]] = {}
+        for old, redirect in self.redirects.items():
+            if redirect.target in self.pages:
+                olds.setdefault(redirect.target, []).append(old)
+        return {name: tuple(sorted(found)) for name, found in olds.items()}
+
+    @functools.cached_property
     def _page_written_to(self) -> dict[str, str]:
         return {summary.output: name for name, summary in self.pages.items()}
 
@@ -427,8 +436,9 @@ def nav_levels(tree: CourseTree, name: str | None) -> tuple[str | None, ...]:
         return (None,)
     levels: list[str | None] = [tree.root]
     open_path: tuple[str, ...] = (*tree.first_ancestors_of(name), name) if name else ()
-    if name and tree.depth_of(name) > SIDEBAR_LEVELS:
-        nearest = tree.nearest_ancestors_of(name, SIDEBAR_LEVELS - 1)
+    nearest = tree.nearest_ancestors_of(name, SIDEBAR_LEVELS - 1) if name else ()
+    # Under a hidden page (hidden with its whole subtree), the levels stop above it, as here.
+    if name and tree.depth_of(name) > SIDEBAR_LEVELS and nearest[0] not in tree.hidden:
         levels.append(nearest[0])
         open_path = (*nearest[1:], name)
     parents, hidden = tree.parents, tree.hidden
@@ -455,6 +465,14 @@ def crumb_names(tree: CourseTree, name: str) -> tuple[tuple[str, ...], tuple[str
     if tree.depth_of(name) <= SHOWN_LEVELS:
         return tree.first_ancestors_of(name), ()
     return tree.first_ancestors_of(name)[:1], tree.nearest_ancestors_of(name, SHOWN_LEVELS - 1)
+
+
+def moved_to(snapshot: SiteSnapshot, names: Iterable[str]) -> list[tuple[str, str]]:
+    """`moved_pages` of the pages NAMES alone (a page's sidebar shows whether they are done)."""
+    by_target = snapshot.redirected_to
+    return sorted(
+        (old, snapshot.pages[name].output) for name in names for old in by_target.get(name, ())
+    )
 
 
 def moved_pages(snapshot: SiteSnapshot) -> list[tuple[str, str]]:

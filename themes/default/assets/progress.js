@@ -55,19 +55,24 @@
     write(storeKey, JSON.stringify(done));
   }
 
-  // The knowledge checks' answers of a lesson renamed (its page FROM, now TO): kept under each
-  // check's id, its page's name and number ("course/old:1"), by checks.js.
-  function moveAnswers(from, to) {
+  // The knowledge checks' answers of lessons renamed (RENAMED: each one's old page → its new),
+  // kept under each check's id, its page's name and number ("course/old:1"), by checks.js: read
+  // once, and written again only when some were kept under an old name.
+  function moveAnswers(renamed) {
     var checksKey = "trustdocs-checks:" + root;
-    var answers;
-    try { answers = JSON.parse(read(checksKey)) || {}; } catch (e) { return; }
-    var oldName = from.replace(/\.html$/, ""), newName = to.replace(/\.html$/, "");
+    var answers, kept = read(checksKey);
+    if (!kept) return;
+    try { answers = JSON.parse(kept) || {}; } catch (e) { return; }
+    var names = {};
+    Object.keys(renamed).forEach(function (from) {
+      names[safeDecode(from.replace(/\.html$/, ""))] = safeDecode(renamed[from].replace(/\.html$/, ""));
+    });
     var changed = false;
     Object.keys(answers).forEach(function (id) {
-      var colon = id.lastIndexOf(":");
-      if (colon < 0 || id.slice(0, colon) !== safeDecode(oldName)) return;
-      var renamed = safeDecode(newName) + id.slice(colon);
-      if (!(renamed in answers)) answers[renamed] = answers[id];
+      var colon = id.lastIndexOf(":"), oldName = id.slice(0, colon);
+      if (colon < 0 || !Object.prototype.hasOwnProperty.call(names, oldName)) return;
+      var moved = names[oldName] + id.slice(colon);
+      if (!(moved in answers)) answers[moved] = answers[id];
       delete answers[id];
       changed = true;
     });
@@ -118,23 +123,25 @@
   var movedList = document.documentElement.getAttribute("data-moved") ||
     (summary && summary.getAttribute("data-moved")) || "";
   var moved = movedList.trim().split(/\s+/);
-  var migrated = false;
+  var migrated = false, renamed = {}, last = lastVisited();
   for (var m = 0; m + 1 < moved.length; m += 2) {
     var from = keyOf(moved[m]), to = keyOf(moved[m + 1]);
     if (!from || !to) continue;
+    renamed[from] = to;
     if (done[from]) {
       done[to] = done[to] || done[from];
       delete done[from];
       migrated = true;
     }
-    if (lastVisited() === from) {
+    if (last === from) {
       write(lastKey, to);
+      last = to;
       // Its title as the course shows it now, where the sidebar shows the lesson.
       var listedAs = links.filter(function (link) { return keyOf(link.href) === to; })[0];
       if (listedAs) write(lastTitleKey, listedAs.textContent.trim());
     }
-    moveAnswers(from, to);
   }
+  if (moved.length > 1) moveAnswers(renamed);
   if (migrated) save(done);
   var continueLink = summary && summary.querySelector(".course-continue");
   var startHref = continueLink && continueLink.getAttribute("href");

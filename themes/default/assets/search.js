@@ -268,11 +268,14 @@
       return postingsOf(stems).then(function (postings) {
         var ranked = rank(terms, matchesPerTerm, postings).slice(0, LIMIT);
         // Mark the words a term stands for as a whole word; its prefix matches only when there are none.
-        var forms = [];
+        var forms = [], termForms = [];
         matchesPerTerm.forEach(function (matches) {
           var found = Object.keys(matches).filter(function (stem) { return postings[stem]; });
           var whole = found.filter(function (stem) { return matches[stem] !== "prefix"; });
-          (whole.length ? whole : found).forEach(function (stem) { forms = forms.concat(postings[stem][0]); });
+          var its = [];
+          (whole.length ? whole : found).forEach(function (stem) { its = its.concat(postings[stem][0]); });
+          forms = forms.concat(its);
+          termForms.push(its);
         });
         var missing = terms.filter(function (term, i) {
           return !Object.keys(matchesPerTerm[i]).some(function (stem) { return postings[stem]; });
@@ -286,7 +289,7 @@
             missing: missing,
             results: ranked.filter(function (hit) { return data.pages[hit.page]; }).map(function (hit) {
               var page = data.pages[hit.page];
-              hit.section = sectionShown(page.s, hit.section, forms);
+              hit.section = sectionShown(page.s, hit.section, termForms);
               var section = page.s[hit.section] || page.s[0];
               return {
                 title: page.t,
@@ -307,19 +310,22 @@
   }
 
   // The index gives each of a page's sections a bit of its own up to the last one, which the
-  // sections from there on share: of those, the one that shows the most of the words found.
-  function sectionShown(sections, found, forms) {
-    var last = data.manifest.lastSectionBit || 52, pattern = matcher(forms);
-    if (found < last || sections.length <= last + 1 || !pattern) return found;
-    var best = found, most = 0;
+  // sections from there on share: of those, the one that shows the most of the words searched
+  // for (TERM_FORMS: the forms found of each), then the most of their forms.
+  function sectionShown(sections, found, termForms) {
+    var last = data.manifest.lastSectionBit || 52;
+    if (found < last || sections.length <= last + 1) return found;
+    var matchers = termForms.map(matcher).filter(Boolean);
+    var best = found, most = [0, 0];
     for (var i = last; i < sections.length; i++) {
-      var seen = {};
-      (sections[i][0] + "\n" + sections[i][2]).replace(pattern, function (word) {
-        seen[word.toLowerCase()] = true;
-        return word;
+      var text = sections[i][0] + "\n" + sections[i][2], terms = 0, seen = {};
+      matchers.forEach(function (pattern) {
+        var hit = false;
+        text.replace(pattern, function (word) { hit = true; seen[word.toLowerCase()] = 1; return word; });
+        terms += hit;
       });
-      var count = Object.keys(seen).length;
-      if (count > most) { best = i; most = count; }
+      var score = [terms, Object.keys(seen).length];
+      if (score[0] > most[0] || (score[0] === most[0] && score[1] > most[1])) { best = i; most = score; }
     }
     return best;
   }
