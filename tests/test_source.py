@@ -128,6 +128,33 @@ def test_a_description_line_read_as_a_capitalised_tag_is_a_warning_and_at_at_kee
     )
 
 
+def test_a_tag_like_line_in_a_fence_of_the_description_or_the_text_before_body_is_code():
+    """`@media (…) {` in a CSS sample of the description, `@import` in one of the text before
+    @body: lines of code, kept, never read as tags (they were page properties, shown nowhere)."""
+    css = "```css\n@media (max-width: 600px) {\n  .card { width: 100%; }\n}\n```\n"
+    page, problems = parse(f"@page p\n@description Make it fit:\n\n{css}@body\nB.\n")
+    assert "@media (max-width: 600px) {" in page.description
+    assert "media" not in page.properties and problems == []
+    page, problems = parse('@page p\nStyles:\n\n```scss\n@import "variables";\n```\n@body\nB.\n')
+    assert '@import "variables";' in page.description
+    assert "import" not in page.properties and problems == []
+    # A fence left open makes no code of the tags below it.
+    page, _ = parse("@page p\n@description Open:\n```\n@parent home 2\n@body\nB.\n")
+    assert page.parent == "home"
+
+
+def test_a_description_line_glued_to_its_at_word_is_said_when_read_as_a_tag():
+    """`@support-team in any channel`, wrapped to the start of a line of the description, is read
+    as a tag (a page property), as bit-docs read it: said at its line, not lost in silence."""
+    text = (
+        "@page p\n@description Ask on Slack, or mention\n@support-team in any channel.\n@body\nB.\n"
+    )
+    page, problems = parse(text)
+    assert page.description == "Ask on Slack, or mention"
+    assert [(d.line, d.col) for d in problems] == [(3, 1)]
+    assert "line read as the tag '@support' (a page property)" in problems[0].message
+
+
 def test_at_at_in_a_fence_of_the_description_is_code_and_kept():
     """Prisma's `@@map` in a fenced block of a description is code: both `@` stay."""
     text = '@page p\n@description A model:\n\n```prisma\n@@map("users")\n```\n@body\nB.\n'

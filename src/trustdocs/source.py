@@ -289,7 +289,10 @@ def _split_page(
     """
     body_at = _body_line(lines, bitdocs)
     header_end = body_at if body_at is not None else len(lines)
-    description, loose = _read_header(lines, header_end, body_at is not None, reader)
+    header = lines[:header_end]
+    # Lines of a code block in the description or the text before @body: code, never tags.
+    fenced = _closed_fence_lines(header, bitdocs) if any(map(_FENCE_MARK.match, header)) else None
+    description, loose = _read_header(lines, header_end, body_at is not None, reader, fenced)
     if body_at is not None:
         tag = TAG_LINE.match(lines[body_at])
         assert tag is not None  # `_body_line` found it so
@@ -355,11 +358,16 @@ def _first_paragraph_end(lines: list[str], bitdocs: bool) -> int:
 
 
 def _read_header(
-    lines: list[str], header_end: int, has_body: bool, reader: _Reader
+    lines: list[str],
+    header_end: int,
+    has_body: bool,
+    reader: _Reader,
+    fenced: frozenset[int] | None = None,
 ) -> tuple[NumberedLines, NumberedLines]:
     """The header's tag lines, given to READER; the text of `@description`, and the loose text.
 
-    Without `@body`, tag lines after the first loose text belong to the body.
+    Without `@body`, tag lines after the first loose text belong to the body. FENCED: the lines
+    inside fenced code blocks, which are text (`@media (…) {` in a CSS sample), not tags.
     """
     description: NumberedLines = []
     loose: NumberedLines = []
@@ -367,7 +375,7 @@ def _read_header(
     first_loose = None
     for i in range(header_end):
         line = lines[i]
-        match = TAG_LINE.match(line)
+        match = None if fenced and i in fenced else TAG_LINE.match(line)
         if match and (has_body or in_description or first_loose is None):
             name = match.group(1).lower()
             if name in DIRECTIVES and in_description:  # its code shown in the description
@@ -376,11 +384,15 @@ def _read_header(
             if name in DIRECTIVES:
                 reader.diagnostics.append(_directive_in_header(reader.path, i + 1, line, name))
                 continue
-            # Within the description, a tag written with a capital (`@Input decorator, and…`:
-            # wrapped prose, where tags are lowercase) takes its line out of it: said, as in
-            # the body. `@author` there is a page property, as the format has it.
-            prose = in_description and match.group(1)[0].isupper()
-            reader.take_tag(match.group(1), match.group(2), i + 1, line.index("@") + 1, prose)
+            # Within the description, a tag written as no tag is (with a capital, `@Input
+            # decorator, and…`, or glued to what follows, `@support-team in any channel`: wrapped
+            # prose) takes its line out of it: said, as in the body. `@author Justin` there is
+            # a page property, as the format has it.
+            col = line.index("@") + 1
+            after = line[col + len(match.group(1)) :][:1]
+            glued = bool(after) and not after.isspace()
+            prose = in_description and (match.group(1)[0].isupper() or glued)
+            reader.take_tag(match.group(1), match.group(2), i + 1, col, prose)
             if name == "description":
                 in_description = True
                 if match.group(2):
