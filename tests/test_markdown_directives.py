@@ -368,3 +368,16 @@ def test_a_sourceref_path_holding_spaces_is_read_whole(tmp_path, trustdocs):
     (`my file.py`) is shown, not cut at the space into a missing `my`."""
     pages = {"index.md": "@page home Home\n@body\n@sourceref my file.py\n", "my file.py": "a = 1\n"}
     assert '<span class="n">a</span>' in built_html(tmp_path, trustdocs, pages)
+
+
+def test_words_after_a_diffs_two_paths_other_than_only_are_said(site):
+    """`@diff old.js new.js extra`: the extra word was ignored without a word; `only` folds."""
+    exercises = site.root_dir / "exercises"
+    (exercises / "old.js").write_text("a();\n")
+    (exercises / "new.js").write_text("b();\n")
+    _, problems = include(site, "@diff ../../exercises/old.js ../../exercises/new.js extra only")
+    assert [(p.line, p.severity, p.message) for p in problems] == [
+        (11, "warning", "'extra' after @diff OLD NEW is ignored")
+    ]
+    _, problems = include(site, "@diff ../../exercises/old.js ../../exercises/new.js only")
+    assert problems == []

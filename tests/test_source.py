@@ -405,3 +405,15 @@ def test_text_on_a_body_line_is_a_warning():
         (2, "'Lead.' on the @body line is not shown"),
         (4, "'Second part.' on the @body line is not shown"),
     ]
+
+
+def test_words_after_a_layout_flag_are_said():
+    """`@hidedescription is what this lesson is about.` in a body: the line hid the description
+    and its words went without a word."""
+    page, problems = parse("@page p\n@body\n@hidedescription is what this lesson is about.\nB.\n")
+    assert page.hidden_parts == {"description"}
+    assert [(d.line, d.col, d.severity) for d in problems] == [(3, 1, "warning")]
+    assert "'is what this lesson is about.' after @hidedescription is not shown" in (
+        problems[0].message
+    )
+    assert parse("@page p\n@hidetitle\n@body\nB.\n")[1] == []

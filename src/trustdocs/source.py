@@ -143,6 +143,13 @@ class _Reader:
                 self._unknown_parts(value, line, col)
         elif name.startswith("hide") and name[4:] in LAYOUT_FLAGS:
             self.hidden_parts.add(name[4:])
+            if value.strip() and not in_comment:  # prose that begins with the word, say
+                message = (
+                    f"'{value.strip()}' after @{written} is not shown "
+                    f"(the line hides the page's {name[4:]})"
+                )
+                hint = f"write @{name} alone on its line, or @@ for its @ to show the line"
+                self.diagnostics.append(warning(self.path, line, col, message, hint))
         elif name in KNOWN_TAGS:
             if name in _SINGLE_TAGS and name in self.tags:
                 message = f"a second @{name}: it replaces the one at line {self.tags[name][1]}"

@@ -243,6 +243,10 @@ def _diff(args: str, token: Token, env: dict[str, Any], line: int, needle: str) 
     new = _read_referenced(words[1], env, line, needle)
     if old is None or new is None:
         return None
+    extra = [word for word in words[2:] if word != "only"]
+    if extra:
+        message = f"'{' '.join(extra)}' after @diff OLD NEW is ignored"
+        report(env, line, needle, warning, message, "@diff takes two paths and, after them, only")
     fence = _fence_for(words[1], new, token)
     marked = changed_lines(old, new)  # a @highlight after it would replace them: it is told
     fence.meta = {"marked": marked, "fold": "only" in words[2:], "highlighted": True}
