@@ -238,3 +238,18 @@ def test_a_colon_line_in_a_code_block_of_a_check_is_the_codes(fenced):
     assert check is not None and len(check.select("input")) == 2
     assert ":::" in check.select_one("pre").get_text()
     assert "After." not in check.get_text()
+
+
+def test_a_tight_list_in_an_options_feedback_stays_tight():
+    """Feedback holding a tight list (`Because:` then `- first reason`): its items hold their
+    text, as CommonMark writes them, not a paragraph each."""
+    markdown = (
+        "::: check Pick one?\n- [x] Yes.\n  Because:\n\n  - first reason\n  - second reason\n"
+        "- [ ] No.\n:::\n"
+    )
+    feedback = soup_of(markdown).select_one("details.check-feedback")
+    assert [str(li) for li in feedback.select("li")] == [
+        "<li>first reason</li>",
+        "<li>second reason</li>",
+    ]
+    assert "Because:" in [p.get_text() for p in feedback.find_all("p")]

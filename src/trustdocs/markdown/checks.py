@@ -357,8 +357,10 @@ def _option(
             Token("inline", "", 0, map=[line + 1, end], content=feedback_text, children=[]),
             Token("paragraph_close", "p", -1, block=True),
         ]
+    own = item[0].level + 1  # the item's own blocks; a list within keeps its tightness
     for token in rest:
-        token.hidden = False  # a tight list hides its paragraphs; feedback stands as paragraphs
+        if token.level == own:
+            token.hidden = False  # a tight list hides its paragraphs; feedback stands as paragraphs
         feedback.append(token)
     feedback_open = Token("check_feedback_open", "details", 1, block=True)
     feedback_open.meta = {"correct": correct}
