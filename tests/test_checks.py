@@ -253,3 +253,21 @@ def test_a_tight_list_in_an_options_feedback_stays_tight():
         "<li>second reason</li>",
     ]
     assert "Because:" in [p.get_text() for p in feedback.find_all("p")]
+
+
+def test_an_option_wrapped_inside_a_link_or_emphasis_keeps_it_whole_in_its_label():
+    """An option's label is its first line; one wrapped at 80 columns inside a cross-link or
+    emphasis showed `Read [intro the` as its label and `introduction]` as its feedback. The
+    label runs to the line that closes what its first line opened."""
+    markdown = (
+        "::: check Pick one?\n- [x] Read [intro the\n  introduction] before starting.\n"
+        "  Yes: it sets the scene.\n- [ ] Skip straight to the *final\n  exercise*.\n:::\n"
+    )
+    soup = soup_of(markdown, {"intro": "Introduction"})
+    labels = soup.select(".check-option label")
+    assert labels[0].find("a")["href"] == "intro.html"
+    assert " ".join(labels[0].get_text().split()) == "Read the introduction before starting."
+    assert " ".join(labels[1].find("em").get_text().split()) == "final exercise"
+    feedback = soup.select(".check-option details.check-feedback")
+    assert "Yes: it sets the scene." in feedback[0].get_text()
+    assert "[" not in soup.get_text() and "*" not in soup.get_text()

@@ -24,6 +24,8 @@ the print template lists at the end of the chapter.
 
 from __future__ import annotations
 
+import collections
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -336,7 +338,7 @@ def _option(
     marker = OPTION_MARKER.match(first.content) if first is not None else None
     rest = children[3:] if first is not None else children
     text = first.content[marker.end() if marker else 0 :] if first is not None else ""
-    label_text, _, feedback_text = text.partition("\n")
+    label_text, feedback_text = option_label(text)
     if marker is None:
         report(env, line, "-", error, "every option starts with [ ] or [x]", "- [ ] or - [x]")
     elif not label_text.strip():
@@ -348,13 +350,14 @@ def _option(
     correct = marker is not None and marker.group(1) in "xX"
     opening.meta = {"number": number, "position": position, "correct": correct}
     options.append(opening)
-    label = Token("inline", "", 0, map=[line, line + 1], content=label_text.strip(), children=[])
+    below = line + 1 + label_text.count("\n")  # the label's last line, and the feedback's first
+    label = Token("inline", "", 0, map=[line, below], content=label_text.strip(), children=[])
     feedback: list[Token] = []
     if feedback_text.strip():
-        end = first.map[1] if first is not None and first.map else line + 1
+        end = first.map[1] if first is not None and first.map else below
         feedback += [
-            Token("paragraph_open", "p", 1, map=[line + 1, end], block=True),
-            Token("inline", "", 0, map=[line + 1, end], content=feedback_text, children=[]),
+            Token("paragraph_open", "p", 1, map=[below, end], block=True),
+            Token("inline", "", 0, map=[below, end], content=feedback_text, children=[]),
             Token("paragraph_close", "p", -1, block=True),
         ]
     own = item[0].level + 1  # the item's own blocks; a list within keeps its tightness
@@ -374,6 +377,41 @@ def _option(
         Token("check_feedback_close", "details", -1, block=True),
         Token("check_option_close", "div", -1, block=True),
     ]
+
+
+def option_label(text: str) -> tuple[str, str]:
+    """An option's label and its feedback, from the text of its first paragraph: the label is
+    its first line, and the lines down to the end of a link, cross-link, emphasis or code span
+    that the first line leaves open (an option wrapped at 80 columns)."""
+    whole = _inline_kinds(text)
+    at = text.find("\n")
+    while at != -1:
+        label, feedback = text[:at], text[at + 1 :]
+        if _inline_kinds(label) + _inline_kinds(feedback) == whole:
+            return label, feedback
+        at = text.find("\n", at + 1)
+    return text, ""
+
+
+class _EveryLabel(dict):  # type: ignore[type-arg]
+    """Link references that hold every label: `[page-name]` reads as a link, as a cross-link."""
+
+    def get(self, key: object, default: object = None) -> dict[str, str]:  # type: ignore[override]
+        return {"href": "#", "title": ""}
+
+
+@functools.cache
+def _commonmark() -> MarkdownIt:
+    return MarkdownIt("commonmark")
+
+
+def _inline_kinds(text: str) -> collections.Counter[str]:
+    """How many links, emphases and code spans TEXT holds, each a bracketed word a link."""
+    (block,) = _commonmark().parseInline(text, {"references": _EveryLabel()}) or [None]
+    children = block.children if block is not None and block.children else []
+    return collections.Counter(
+        t.type for t in children if t.nesting == 1 or t.type == "code_inline"
+    )
 
 
 RENDERED = (
