@@ -163,6 +163,34 @@ def bitdocs_case(name: str, dest: str, message: str) -> Case:
 
 
 REFUSED_OUTPUTS += [
+    Case(
+        # `cp -r site/* www/` leaves the marker (a dot file) out; the user's files come next.
+        "output is a folder with a site's files and someone's",
+        ("build", "--output", "www"),
+        extra={
+            "www/_assets/trustdocs.js": "// copied\n",
+            "www/_assets/pygments.css": "/* copied */\n",
+            "www/blog.html": "<p>mine</p>\n",
+        },
+        message="did not write",
+    ),
+    Case(
+        "bit-docs dest is a link to another folder",
+        pages={},
+        config="",
+        extra={
+            "package.json": json.dumps(
+                {**BITDOCS_PACKAGE, "bit-docs": {**BITDOCS_PACKAGE["bit-docs"], "dest": "./doc"}}
+            ),
+            "static/logo.svg": "<svg/>\n",
+            "other/site/.trustdocs-output": "This folder is written by trustdocs build.\n",
+            "other/site/index.html": "another course\n",
+            **BITDOCS_PAGES,
+        },
+        prepare=_symlink("other/site", "doc"),
+        where="package.json:1",
+        message="is a link",
+    ),
     bitdocs_case("bit-docs dest is its static folder", "./static", "the static folder"),
     bitdocs_case("bit-docs dest is in its static folder", "./static/doc", "the static folder"),
     bitdocs_case("bit-docs dest is package.json", "./package.json", "is a file"),

@@ -757,7 +757,7 @@ def _load_bitdocs_package(path: Path) -> SiteConfig:
         config_path=root_dir / path.name,  # a link stays one: see `config_files`
         title=section["parent"],
         content_dir=root_dir,
-        output_dir=(root_dir / section["dest"]).resolve(),
+        output_dir=root_dir / section["dest"],  # a link stays one: refused, as in site.yaml
         output_line=lines.key("dest") if "dest" in data["bit-docs"] else lines.section(),
         root_line=lines.key("parent") if "parent" in data["bit-docs"] else lines.section(),
         root=section["parent"],

@@ -44,8 +44,6 @@ OutputContent = str | bytes | Path | Streamed  # text, raw bytes, a file to copy
 MARKER = ".trustdocs-output"
 MARKER_TEXT = "This folder is written by trustdocs build and replaced by the next build.\n"
 STARTING_SECONDS = 60  # a temporary folder this young without its marker may be just starting
-# Outputs of trustdocs versions before the marker: only a folder holding both may be replaced.
-LEGACY_SIGNATURE = (f"{ASSETS_DIR}/trustdocs.js", f"{ASSETS_DIR}/pygments.css")
 
 
 # --- where the output may go ------------------------------------------------------------------------
@@ -123,9 +121,9 @@ def _read_whole(config: SiteConfig) -> list[tuple[Path, str]]:
 
 
 def _written_by_trustdocs(folder: Path) -> bool:
+    # The marker, or nothing: a folder that holds a site's files without its marker (copied
+    # there with `cp -r site/*`, which leaves dot files out) may hold the user's own beside them.
     if (folder / MARKER).is_file():
-        return True
-    if all((folder / rel).is_file() for rel in LEGACY_SIGNATURE):
         return True
     return not any(folder.iterdir())
 
