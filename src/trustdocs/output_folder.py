@@ -27,7 +27,6 @@ from typing import BinaryIO
 from trustdocs.cache import CACHE_DIR, HASHED, file_digest, still_as_hashed, unusable_folder
 from trustdocs.config import THEMES_DIR, SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, display_path, error
-from trustdocs.urls import ASSETS_DIR
 
 
 @dataclass(frozen=True)
