@@ -513,10 +513,10 @@ def test_symlinks_leading_out_of_the_site_are_errors_not_published(tmp_path):
 def test_stale_temporaries_of_an_interrupted_build_are_removed(tmp_path):
     output = tmp_path / "site"
     write_output(output, {"index.html": "one"})
-    stale_new = tmp_path / ".site.new-abc"
+    stale_new = tmp_path / ".site.new-abc12345"
     stale_new.mkdir()
     (stale_new / MARKER).write_text("x")
-    stale_old = tmp_path / ".site.old-def" / "site"
+    stale_old = tmp_path / ".site.old-def_6789" / "site"
     stale_old.mkdir(parents=True)
     (stale_old / MARKER).write_text("x")
     foreign = tmp_path / ".site.new-mine"  # looks like ours but holds no marker: not ours
@@ -529,10 +529,32 @@ def test_stale_temporaries_of_an_interrupted_build_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-mine", "site"]
 
 
+def test_a_users_folders_named_like_temporaries_are_left_alone(tmp_path):
+    """`cp -a site .site.old-spring2024` (the marker copied too), notes added; a folder named
+    `.site.new-drafts` holding a copy of the site and a draft; one named exactly as a build names
+    its own but holding more than the old site: all are the user's, and stay, whole."""
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "one"})
+    spring = tmp_path / ".site.old-spring2024"
+    shutil.copytree(output, spring)
+    (spring / "NOTES.txt").write_text("mine")
+    drafts = tmp_path / ".site.new-drafts"
+    shutil.copytree(output, drafts / "site")
+    (drafts / "draft.txt").write_text("mine")
+    alike = tmp_path / ".site.old-abcd1234"
+    shutil.copytree(output, alike / "site")
+    (alike / "NOTES.txt").write_text("mine")
+    write_output(output, {"index.html": "two"})
+    for kept in (spring / "NOTES.txt", drafts / "draft.txt", alike / "NOTES.txt"):
+        assert kept.read_text() == "mine"
+    assert (spring / "index.html").read_text() == "one"
+    assert (drafts / "site" / "index.html").read_text() == "one"
+
+
 def test_a_temporary_being_written_by_another_build_is_left_alone(tmp_path):
     import fcntl
 
-    busy = tmp_path / ".site.new-busy"
+    busy = tmp_path / ".site.new-busy1234"
     busy.mkdir()
     (busy / MARKER).write_text("x")
     with open(busy / MARKER) as handle:
@@ -604,7 +626,7 @@ def test_ctrl_c_while_the_previous_site_is_deleted_leaves_nothing_after_the_next
 
 def test_an_empty_temporary_left_by_a_build_killed_long_ago_is_removed(tmp_path):
     """A build killed right after making its temporary folder leaves it empty, with no marker."""
-    stale = tmp_path / ".site.new-killed"
+    stale = tmp_path / ".site.new-killed12"
     stale.mkdir()
     long_ago = time.time() - 3600
     os.utime(stale, (long_ago, long_ago))

@@ -15,6 +15,7 @@ import fcntl
 import functools
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -502,14 +503,17 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def remove_stale_temporaries(output_dir: Path) -> None:
     """Delete what an interrupted build left beside OUTPUT_DIR: only our own, unlocked, folders."""
+    # Named exactly as `tempfile.mkdtemp` names them: `.site.old-spring2024`, a copy a user
+    # made and named alike, is theirs.
+    named = re.compile(rf"\.{re.escape(output_dir.name)}\.(new|old)-[a-z0-9_]{{8}}", re.ASCII)
     for pattern in (f".{output_dir.name}.new-*", f".{output_dir.name}.old-*"):
         for folder in output_dir.parent.glob(pattern):
-            if folder.is_symlink() or not folder.is_dir():
+            if not named.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
                 continue
             marker = folder / MARKER
             if not marker.is_file():
-                marker = folder / "site" / MARKER  # an old site moved aside
-                if not marker.is_file():
+                marker = folder / "site" / MARKER  # an old site moved aside, alone in it
+                if not marker.is_file() or os.listdir(folder) != ["site"]:
                     _remove_if_long_empty(folder)
                     continue
             try:
