@@ -1254,7 +1254,12 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
     edit(content(root, "b.md"), "See", "Now see")  # b is rendered again
     assert build_site(config, tmp_path / "out").written
     assert compiled == []
+    # The site's own template runs sandboxed: a sandbox compiles every template its own way, once.
     write_files(root, {"themes/default/partials/sidebar.html": "<nav aria-label=Course>x</nav>\n"})
+    assert build_site(config, tmp_path / "out").written
+    assert "page.html" in compiled and "partials/sidebar.html" in compiled
+    compiled.clear()
+    write_files(root, {"themes/default/partials/sidebar.html": "<nav aria-label=Course>y</nav>\n"})
     assert build_site(config, tmp_path / "out").written
     assert compiled == ["partials/sidebar.html"]
     assert build_site(config, tmp_path / "fresh", use_cache=False).written

@@ -1310,3 +1310,30 @@ def test_a_link_to_the_build_cache_in_the_content_publishes_none_of_it(tmp_path)
     assert result.returncode == EXIT_OK, result.stderr
     assert not (root / "site" / "cache").exists()
     assert not [p for p in (root / "site").rglob("*.entry")]
+
+
+@pytest.mark.parametrize(
+    ("template", "says"),
+    [
+        (
+            "{% set os = cycler.__init__.__globals__.os %}{{ os.system('touch ../pwned') }}",
+            "unsafe",
+        ),
+        ("{% for i in range(10**9) %}{{ i }}{% endfor %}", "range too big"),
+    ],
+)
+def test_a_sites_own_templates_run_sandboxed(tmp_path, template, says):
+    """A repository's theme reaches no further than its templates may: Python's insides (to run
+    a command, read .git/config) are refused, a loop of a billion steps too; the previous site
+    stays, and nothing is written outside it."""
+    root = make_site(tmp_path / "site", CONSULTING)
+    assert run_cli(root, "build").returncode == 0
+    before = snapshot_tree(root / "site")
+    write_files(root, {"themes/default/page.html": template + "\n"})
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_CONTENT, result.stderr
+    assert "themes/default/page.html:1:1: error: template" in result.stderr
+    assert says in result.stderr.lower(), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "pwned").exists() and not (root / "pwned").exists()
+    assert snapshot_tree(root / "site") == before
