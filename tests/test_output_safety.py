@@ -1337,3 +1337,36 @@ def test_a_sites_own_templates_run_sandboxed(tmp_path, template, says):
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "pwned").exists() and not (root / "pwned").exists()
     assert snapshot_tree(root / "site") == before
+
+
+def test_sigterm_during_a_build_stops_it_as_ctrl_c_does(tmp_path):
+    """SIGTERM (what CI runners, systemd and `timeout` send) while the new site is written: the
+    command ends with 143, the folder it was writing is gone at once, and the output is whole."""
+    pages = {
+        **CONSULTING,
+        **{
+            f"many/p{n}.md": f"@page many/p{n} P{n}\n@parent learn-technology-consulting\n@body\n"
+            + "Text. " * 400
+            for n in range(150)
+        },
+    }
+    root = make_site(tmp_path, pages)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    complete = snapshot_tree(root / "site")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trustdocs", "build", "--no-cache"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not any(p.name.startswith(".site.new-") for p in root.iterdir()):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "trustdocs: interrupted" in err and "Traceback" not in err
+    assert [p.name for p in root.iterdir() if p.name.startswith(".site.")] == []
+    assert snapshot_tree(root / "site") == complete

@@ -18,13 +18,15 @@ EXIT_USAGE = 2  # as diagnostics.EXIT_USAGE
 
 
 _interrupted = False  # Ctrl-C was pressed: the command stops, whatever code caught it
+_exit_code = EXIT_INTERRUPTED  # 128 + the signal that stopped it (Ctrl-C's, or SIGTERM's)
 _held: list[str] = []  # what is being finished while Ctrl-C waits (`interrupts_held`)
 _late = ""  # what was done when Ctrl-C came while it was held: said as the command ends
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    global _interrupted, _late
+    global _interrupted, _late, _exit_code
     _interrupted = True
+    _exit_code = 128 + signum
     if _held:
         _late = _late or _held[0]
         return
@@ -64,6 +66,9 @@ def main() -> int:
     """Load the command and run it; Ctrl-C while it loads exits 130 without a traceback."""
     try:
         signal.signal(signal.SIGINT, _on_ctrl_c)
+        # SIGTERM (what CI runners, systemd and `timeout` send) stops it as Ctrl-C does: the
+        # folder being written is removed, the output left whole, the exit code 143.
+        signal.signal(signal.SIGTERM, _on_ctrl_c)
         sys.unraisablehook = _unraisable
         from trustdocs.cli import main as run
     except KeyboardInterrupt:
@@ -88,12 +93,13 @@ def exit_now(code: int) -> NoReturn:
     buffer until here: when its reader went away (`trustdocs check | head -c 0`), the command ends
     as it does when a longer one fails to be written, 141; when it cannot be written (a full
     disk), with the reason, 2. Ctrl-C that something caught before it stopped the command
-    (`_unraisable`) ends it with 130 all the same.
+    (`_unraisable`) ends it with 130 all the same (143 for SIGTERM).
     """
-    if _interrupted and code not in (EXIT_INTERRUPTED, EXIT_BROKEN_PIPE):
-        code = EXIT_INTERRUPTED
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            print(f"\ntrustdocs: {interrupted_message()}", file=sys.stderr)
+    if _interrupted and code != EXIT_BROKEN_PIPE:
+        if code != EXIT_INTERRUPTED:  # else the command said it as it stopped
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                print(f"\ntrustdocs: {interrupted_message()}", file=sys.stderr)
+        code = _exit_code
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with it closed (`>&-`): Python gave it no stream
             continue
