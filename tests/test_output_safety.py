@@ -1370,3 +1370,42 @@ def test_sigterm_during_a_build_stops_it_as_ctrl_c_does(tmp_path):
     assert "trustdocs: interrupted" in err and "Traceback" not in err
     assert [p.name for p in root.iterdir() if p.name.startswith(".site.")] == []
     assert snapshot_tree(root / "site") == complete
+
+
+def test_a_folder_too_deep_for_the_system_to_read_is_said_not_dropped(tmp_path):
+    """A folder whose path is longer than the system lets a program name (4,096 bytes): its pages
+    were left out without a word. It is a warning naming the folder."""
+    root = make_site(tmp_path / "site", CONSULTING)
+    folder = os.open(root / "content", os.O_RDONLY)
+    for _ in range(22):  # 22 folders of 200-byte names
+        os.mkdir("d" * 200, dir_fd=folder)
+        deeper = os.open("d" * 200, os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = deeper
+    page = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+    os.write(page, b"@page deep Deep\n@parent learn-technology-consulting\n@body\nDeep.\n")
+    os.close(page)
+    os.close(folder)
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "cannot be read (File name too long): nothing in it is built" in result.stderr
+
+
+def test_a_source_unreadable_while_it_is_read_is_not_blamed_on_the_output(tmp_path):
+    """An error reading a source (a file gone between listing and reading) said "cannot write the
+    output folder", even for `check`, which writes none: it names the file instead."""
+    from trustdocs.build import _not_written
+    from trustdocs.config import load_config
+
+    root = make_site(tmp_path / "site", CONSULTING)
+    config = load_config(root / "site.yaml")
+    gone = root / "content" / "gone.md"
+    diagnostics: list = []
+    exc = FileNotFoundError(2, "No such file or directory", str(gone))
+    assert _not_written(config, config.output_dir, exc, diagnostics) is None
+    assert diagnostics[-1].message == "cannot read it: No such file or directory"
+    assert diagnostics[-1].path.endswith("content/gone.md")
+    beside = root / ".site.new-abc12345" / "index.html"
+    exc = PermissionError(13, "Permission denied", str(beside))
+    assert _not_written(config, config.output_dir, exc, diagnostics) is diagnostics[-1]
+    assert diagnostics[-1].message.startswith("cannot write the output folder")

@@ -172,6 +172,15 @@ def _remember(
         _keep_record(site, made, {}, target, {}, failed=True)
 
 
+def _in_output(path: Path, target: Path) -> bool:
+    """Whether PATH is in the output folder TARGET, or in a folder a build writes beside it."""
+    try:
+        first = Path(os.path.abspath(path)).relative_to(os.path.abspath(target.parent)).parts[0]
+    except (ValueError, IndexError):
+        return False
+    return first == target.name or first.startswith(f".{target.name}.")
+
+
 def _not_written(
     config: SiteConfig, target: Path, exc: OSError, diagnostics: list[Diagnostic]
 ) -> Diagnostic | None:
@@ -179,6 +188,11 @@ def _not_written(
     it, when the system refused it, not text the content holds that UTF-8 cannot encode."""
     reason = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
     shown = display_path(config.config_path)
+    if exc.filename and not _in_output(Path(os.fsdecode(exc.filename)), target):
+        # A source that went away or turned unreadable while it was read: no output's fault.
+        where = display_path(Path(os.fsdecode(exc.filename)))
+        diagnostics.append(error(where, 1, 1, f"cannot read it: {exc.strerror}"))
+        return None
     diagnostics.append(error(shown, 1, 1, f"cannot write the output folder {target}: {reason}"))
     return None if exc.errno == errno.EILSEQ else diagnostics[-1]
 

@@ -158,7 +158,9 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
         try:
             info = os.stat(folder)
             entries = list(os.scandir(folder))
-        except OSError:
+        except OSError as exc:  # unreadable, a path too long for the system: said, not lost
+            if folder != str(base):
+                problems.append(_folder_not_read(Path(folder), exc))
             continue
         if (info.st_dev, info.st_ino) in seen or (info.st_dev, info.st_ino) in output:
             continue
@@ -235,6 +237,17 @@ def _holds(target: str, folder: str) -> bool:
     return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
 
 
+def _folder_not_read(folder: Path, exc: OSError) -> Diagnostic:
+    """The warning for FOLDER, in a site's folder, that the system would not let be read."""
+    return warning(
+        display_path(folder),
+        1,
+        1,
+        f"folder {folder.name[:80]} cannot be read ({exc.strerror}): nothing in it is built",
+        "make it readable, or its path shorter than the system's limit",
+    )
+
+
 def _not_walked(path: Path) -> Diagnostic:
     """The warning for PATH, in a site's folder but neither a file nor a folder: not read."""
     try:
@@ -245,7 +258,10 @@ def _not_walked(path: Path) -> Diagnostic:
         elif exc.errno == errno.ELOOP:
             kind = "a symlink that loops"
         else:
-            kind = f"a symlink to nothing (to {os.readlink(path)})"
+            try:
+                kind = f"a symlink to nothing (to {os.readlink(path)})"
+            except OSError as unreadable:  # a link the system will not show (/proc)
+                kind = f"a symlink that cannot be read ({unreadable.strerror})"
     return warning(
         display_path(path),
         1,
