@@ -565,17 +565,20 @@ def test_a_temporary_being_written_by_another_build_is_left_alone(tmp_path):
     assert not busy.exists()
 
 
+# A course whose build takes long enough to be interrupted at many moments.
+MANY_PAGES = {
+    **CONSULTING,
+    **{
+        f"many/p{n}.md": f"@page many/p{n} P{n}\n@parent learn-technology-consulting\n@body\n"
+        + "Text. " * 400
+        for n in range(150)
+    },
+}
+
+
 def test_the_output_is_always_the_old_or_the_new_site_while_builds_are_interrupted(tmp_path):
     """Ctrl-C at many moments of a build: `site/` is always complete, and never missing."""
-    pages = {
-        **CONSULTING,
-        **{
-            f"many/p{n}.md": f"@page many/p{n} P{n}\n@parent learn-technology-consulting\n@body\n"
-            + "Text. " * 400
-            for n in range(150)
-        },
-    }
-    root = make_site(tmp_path, pages)
+    root = make_site(tmp_path, MANY_PAGES)
     assert run_cli(root, "build").returncode == EXIT_OK
     complete = set(snapshot_tree(root / "site"))
     for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.4):
@@ -1342,15 +1345,7 @@ def test_a_sites_own_templates_run_sandboxed(tmp_path, template, says):
 def test_sigterm_during_a_build_stops_it_as_ctrl_c_does(tmp_path):
     """SIGTERM (what CI runners, systemd and `timeout` send) while the new site is written: the
     command ends with 143, the folder it was writing is gone at once, and the output is whole."""
-    pages = {
-        **CONSULTING,
-        **{
-            f"many/p{n}.md": f"@page many/p{n} P{n}\n@parent learn-technology-consulting\n@body\n"
-            + "Text. " * 400
-            for n in range(150)
-        },
-    }
-    root = make_site(tmp_path, pages)
+    root = make_site(tmp_path, MANY_PAGES)
     assert run_cli(root, "build").returncode == EXIT_OK
     complete = snapshot_tree(root / "site")
     process = subprocess.Popen(

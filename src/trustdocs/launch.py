@@ -34,6 +34,19 @@ def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Within, Ctrl-C (or SIGTERM) is remembered, and raised as the block ends: a step that must
+    not be cut in two (a folder made and locked, or neither) is done whole first."""
+    _held.append("")
+    try:
+        yield
+    finally:
+        _held.pop()
+    if _interrupted and not _held:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
 def interrupts_held(done: str) -> Iterator[None]:
     """Within, Ctrl-C is remembered, not raised: what starts here (DONE, once begun: "the new
     site is in place") is finished whole, and the command ends with 130 after it, saying so."""

@@ -326,24 +326,32 @@ class FreshOutput:
         self.digests: dict[str, str] = {}
         self.output_dir.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.output_dir)
-        prefix = f".{self.output_dir.name}.new-"
-        self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
+        self.folder: Path | None = None  # made as it is entered
         self._lock = contextlib.ExitStack()
         self._folders: set[str] = set()  # folders made in it (as text: thousands of pages)
         self._old_folders: dict[str, bool] = {}  # the previous site's, by `_own_folders`
 
     def __enter__(self) -> FreshOutput:
+        from trustdocs.launch import interrupts_deferred
+
+        prefix = f".{self.output_dir.name}.new-"
         try:
-            self._lock.enter_context(_locked(self.folder))
+            # Ctrl-C or SIGTERM between making the folder and locking it left it behind.
+            with interrupts_deferred():
+                self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=self.output_dir.parent))
+                self._lock.enter_context(_locked(self.folder))
         except BaseException:
-            _remove_temporary(self.folder)
+            self._lock.close()
+            if self.folder is not None:
+                _remove_temporary(self.folder)
             raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._lock.close()
         # After an exchange the fresh folder's name holds the previous site: delete it either way.
-        _remove_temporary(self.folder)
+        if self.folder is not None:
+            _remove_temporary(self.folder)
 
     def write(self, rel: str, content: OutputContent, digest: str = "") -> None:
         """Write one file; link it to the previous site's file when that holds the same bytes
