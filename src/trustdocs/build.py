@@ -173,9 +173,13 @@ def _remember(
 
 
 def _in_output(path: Path, target: Path) -> bool:
-    """Whether PATH is in the output folder TARGET, or in a folder a build writes beside it."""
+    """Whether PATH is in the output folder TARGET, in a folder a build writes beside it, or on
+    the way to it (a file where a folder of its path should be)."""
+    path, target = Path(os.path.abspath(path)), Path(os.path.abspath(target))
+    if target.is_relative_to(path):
+        return True
     try:
-        first = Path(os.path.abspath(path)).relative_to(os.path.abspath(target.parent)).parts[0]
+        first = path.relative_to(target.parent).parts[0]
     except (ValueError, IndexError):
         return False
     return first == target.name or first.startswith(f".{target.name}.")
