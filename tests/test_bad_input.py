@@ -746,6 +746,17 @@ CASES = [
         args=("check",),
     ),
     Case(
+        "page-file-of-9-mb",  # parsed, some 40 times its size in memory: a MemoryError, said so
+        site(
+            "title: Course\n",
+            **{"huge.md": "@page huge Huge\n@parent home\n@body\n" + "A line of text.\n" * 600_000},
+        ),
+        EXIT_CONTENT,
+        "content/huge.md:1:1: error",
+        "a page of more than 8 MB is not read",
+        args=("check",),
+    ),
+    Case(
         "page-name-longest-allowed",
         site("title: Course\n", **{"long.md": "@page " + "x" * 200 + "\n@parent home\n"}),
         EXIT_OK,

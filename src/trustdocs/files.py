@@ -34,6 +34,7 @@ from trustdocs.output_folder import MARKER
 from trustdocs.source import PageSource, parse_page_source
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
+MAX_PAGE_BYTES = 8 << 20  # a page file, at most: a lesson is tens of kB, a book's chapter 1 MB
 STATIC_PREFIX = "static/"  # where a bit-docs site's static folder is copied
 
 
@@ -543,9 +544,13 @@ def read_page(
         return ReadPage(*reused, key)
     shown = display_path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
         return ReadPage(None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")])
+    if len(data) > MAX_PAGE_BYTES:  # parsed, it would take some 40 times its size in memory
+        message = f"a page of more than {MAX_PAGE_BYTES >> 20} MB is not read"
+        return ReadPage(None, [error(shown, 1, 1, message, "split it into several pages")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
