@@ -544,13 +544,12 @@ def read_page(
         return ReadPage(*reused, key)
     shown = display_path(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PAGE_BYTES + 1)
+        if path.stat().st_size > MAX_PAGE_BYTES:  # parsed, some 40 times its size in memory
+            message = f"a page of more than {MAX_PAGE_BYTES >> 20} MB is not read"
+            return ReadPage(None, [error(shown, 1, 1, message, "split it into several pages")])
+        data = path.read_bytes()
     except OSError as exc:
         return ReadPage(None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")])
-    if len(data) > MAX_PAGE_BYTES:  # parsed, it would take some 40 times its size in memory
-        message = f"a page of more than {MAX_PAGE_BYTES >> 20} MB is not read"
-        return ReadPage(None, [error(shown, 1, 1, message, "split it into several pages")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
