@@ -782,8 +782,10 @@ class _FrameLinks:
 def _moved_shown(site: SiteSnapshot, name: str | None, home: bool) -> list[tuple[str, str]]:
     """The redirects (`moved_pages`) to the pages whose progress the layout of page NAME shows:
     on the home page, every lesson's; elsewhere, those of its sidebar, and its own."""
-    if home or not site.redirects:
-        return moved_pages(site) if home else []
+    if home:
+        return moved_pages(site)
+    if not site.redirects:
+        return []
     tree = site.tree
     listed = (tree.children_of(level or "") for level in nav_levels(tree, name))
     return moved_to(site, {*itertools.chain.from_iterable(listed), *([name] if name else [])})

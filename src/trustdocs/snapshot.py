@@ -478,11 +478,7 @@ def moved_to(snapshot: SiteSnapshot, names: Iterable[str]) -> list[tuple[str, st
 def moved_pages(snapshot: SiteSnapshot) -> list[tuple[str, str]]:
     """Each old address a redirect keeps (`@redirect`), with the output of the page it sends to:
     a learner's progress on a renamed lesson follows it."""
-    return sorted(
-        (old, snapshot.pages[redirect.target].output)
-        for old, redirect in snapshot.redirects.items()
-        if redirect.target in snapshot.pages
-    )
+    return moved_to(snapshot, snapshot.redirected_to)
 
 
 _TREE_QUESTIONS = {
