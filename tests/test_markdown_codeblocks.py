@@ -177,3 +177,13 @@ def test_an_escaped_at_in_a_code_span_over_two_lines_shows_as_an_at():
     assert "<code>model User { @map(&quot;users&quot;) }</code>" in body.html
     assert "<p>@NgModule here.</p>" in body.html
     assert "&amp;#64;" not in body.html
+
+
+def test_a_long_fence_never_closed_is_named_by_its_length():
+    """A fence of thousands of backticks is counted in the hint, not written out whole."""
+    body = render_body("`" * 5000 + "\ncode\n")
+    (found,) = body.diagnostics
+    assert found.hint == "close it with a line of 5000 backticks (or more)"
+    assert len(str(found)) < 300
+    (short,) = render_body("~~~~\ncode\n").diagnostics
+    assert short.hint == "close it with ~~~~ on a line of its own"

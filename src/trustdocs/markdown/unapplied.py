@@ -101,6 +101,18 @@ def warn_unreferenced_footnotes(state: StateCore) -> None:
             )
 
 
+# A fence longer than this is named by its length in a hint, not written out.
+FENCE_SHOWN_MOST = 10
+
+
+def _closing_hint(fence: str) -> str:
+    """How to close a code block opened with FENCE."""
+    if len(fence) <= FENCE_SHOWN_MOST:
+        return f"close it with {fence} on a line of its own"
+    kind = "backticks" if fence[0] == "`" else "tildes"
+    return f"close it with a line of {len(fence)} {kind} (or more)"
+
+
 def warn_unapplied(state: StateCore) -> None:
     """Each line of prose or raw HTML that opens with `@tag`, where TAG is a known tag; and
     each run of lines nested too deep to be read as Markdown (`source.too_deep_rule`)."""
@@ -113,7 +125,7 @@ def warn_unapplied(state: StateCore) -> None:
                 fence,
                 warning,
                 "code block opened here is never closed: what follows it is shown as code",
-                f"close it with {fence} on a line of its own",
+                _closing_hint(fence),
             )
         if token.meta.get("too_deep") and token.map is not None:
             report(
