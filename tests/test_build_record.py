@@ -183,8 +183,9 @@ def _output_file_deleted(root: Path) -> None:
     (root / "site" / "404.html").unlink()
 
 
-def _output_file_added(root: Path) -> None:
-    (root / "site" / "stray.html").write_text("not ours")
+def _output_folder_added(root: Path) -> None:
+    # An empty folder: a file added is the user's, and refused (test_output_safety.py).
+    (root / "site" / "stray").mkdir()
 
 
 EDITS: dict[str, Callable[[Path], None]] = {
@@ -199,7 +200,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "theme": _theme,
     "output edited": _output_edited,
     "output file deleted": _output_file_deleted,
-    "output file added": _output_file_added,
+    "output folder added": _output_folder_added,
 }
 
 

@@ -221,12 +221,71 @@ def test_a_folder_trustdocs_wrote_is_replaced_and_carries_the_marker(tmp_path):
     root = make_site(tmp_path, CONSULTING)
     assert run_cli(root, "build").returncode == EXIT_OK
     assert (root / "site" / MARKER).is_file()
-    (root / "site" / "stray.txt").write_text("left by hand")
+    (root / "site" / "index.html").write_text("edited by hand")  # a file the build wrote
     assert run_cli(root, "build").returncode == EXIT_OK
-    assert not (root / "site" / "stray.txt").exists()  # the whole folder is ours to replace
+    assert "edited by hand" not in (root / "site" / "index.html").read_text()
     empty = root / "empty"
     empty.mkdir()
     assert run_cli(root, "build", "--output", "empty").returncode == EXIT_OK
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["cache", "no-cache"])
+def test_files_added_to_the_output_since_the_last_build_are_never_deleted(tmp_path, cache):
+    """A git checkout of the published branch in the output folder (its `.git`, work not yet
+    pushed), or a note left there: the next build refuses to replace the folder, and says
+    what it holds; once they are moved away, it builds."""
+    root = make_site(tmp_path, CONSULTING)
+    flags = () if cache else ("--no-cache",)
+    assert run_cli(root, "build", *flags).returncode == EXIT_OK
+    site = root / "site"
+    write_files(site, {".git/HEAD": "ref: refs/heads/gh-pages\n", "notes.txt": "mine"})
+    (site / "learn-technology-consulting" / "draft.html").write_text("mine too")
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    before = snapshot_tree(site)
+    result = run_cli(root, "build", *flags)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "holds 3 files the last build did not write" in result.stderr
+    assert "(.git/, learn-technology-consulting/draft.html, notes.txt)" in result.stderr
+    assert snapshot_tree(site) == before
+    assert run_cli(root, "check", *flags).returncode == EXIT_USAGE  # as a build would
+    for added in (".git", "notes.txt", "learn-technology-consulting/draft.html"):
+        shutil.rmtree(site / added) if added == ".git" else (site / added).unlink()
+    assert run_cli(root, "build", *flags).returncode == EXIT_OK
+    assert "One more line." in (site / "index.html").read_text()
+
+
+def test_a_file_a_page_reads_from_the_output_folder_is_never_deleted(tmp_path):
+    """A `@sourceref` to a file put in the output folder by hand: the build that would replace
+    the folder, and the file with it, is refused instead."""
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build", "--no-cache").returncode == EXIT_OK
+    write_files(root / "site", {"examples/demo.py": "print('kept')\n"})
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\n@sourceref ../site/examples/demo.py\n")
+    result = run_cli(root, "build", "--no-cache")
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "examples/" in result.stderr
+    assert (root / "site" / "examples" / "demo.py").read_text() == "print('kept')\n"
+
+
+def test_an_output_an_earlier_version_wrote_is_replaced_unless_it_holds_a_git_repository(
+    tmp_path,
+):
+    """A marker without the list of what its build wrote vouches for the folder, as it did;
+    a `.git` in it, never."""
+    root = make_site(tmp_path, CONSULTING)
+    write_files(root / "site", {MARKER: "This folder is written by trustdocs build.\n"})
+    write_files(root / "site", {"old.html": "x"})
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert not (root / "site" / "old.html").exists()
+    write_files(root / "site", {MARKER: "This folder is written by trustdocs build.\n"})
+    (root / "site" / ".git").write_text("gitdir: ../.git/worktrees/site\n")  # a worktree
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_USAGE
+    assert "(.git)" in result.stderr
+    assert (root / "site" / ".git").is_file()
 
 
 def test_an_output_inside_the_content_folder_is_not_read_as_content(tmp_path):

@@ -14,6 +14,7 @@ import errno
 import fcntl
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -108,7 +109,77 @@ def _location_problem(
         )
     if resolved.is_dir() and not _written_by_trustdocs(resolved):
         return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
+    foreign = foreign_entries(resolved) if resolved.is_dir() else []
+    if foreign:
+        shown = ", ".join(foreign[:FOREIGN_SHOWN]) + (", …" if len(foreign) > FOREIGN_SHOWN else "")
+        count = f"{len(foreign)} files" if len(foreign) > 1 else "a file"
+        return error(
+            *where,
+            1,
+            f"output folder {output_dir} holds {count} the last build did not write ({shown}): "
+            "a build replaces the whole folder; refusing to delete them",
+            "move them out of it (a file every build should publish goes in the static folder)",
+        )
     return None
+
+
+FOREIGN_SHOWN = 3  # files of the user's in the output named in the message, at most
+# The marker lists what the build that wrote the folder left in it, after this line: one
+# path a line as JSON (folders end with "/"), so that the next build finds what others added.
+LISTING_LINE = "Written by that build:\n"
+
+
+def foreign_entries(folder: Path) -> list[str]:
+    """What FOLDER (an output trustdocs wrote) holds that the build which wrote it did not: a
+    git checkout of the published branch, notes, a file a page reads; not folders that hold no
+    file. A marker without a list (an earlier version's) vouches for anything but a git
+    repository."""
+    try:
+        with open(folder / MARKER, "rb") as handle:
+            text = handle.read(MARKER_MOST).decode("utf-8", "replace")
+    except OSError:
+        return []
+    _, listed, listing = text.partition(LISTING_LINE)
+    if not listed:
+        return [".git"] if os.path.lexists(folder / ".git") else []
+    try:
+        written = {json.loads(line) for line in listing.splitlines() if line}
+    except ValueError:  # damaged: as an earlier version's
+        return [".git"] if os.path.lexists(folder / ".git") else []
+    foreign: list[str] = []
+    stack = [(str(folder), "")]
+    while stack:
+        here, prefix = stack.pop()
+        with os.scandir(here) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if not prefix and entry.name == MARKER:
+                    continue
+                folder = entry.is_dir(follow_symlinks=False)
+                if rel + "/" in written and folder:
+                    stack.append((entry.path, rel + "/"))
+                elif rel + "/" in written or rel in written:
+                    continue  # where the build wrote a file or folder: whatever it is now
+                elif not folder:
+                    foreign.append(rel)
+                elif _holds_files(entry.path):  # an empty one: nothing is lost with it
+                    foreign.append(rel + "/")
+    return sorted(foreign)
+
+
+def _holds_files(folder: str) -> bool:
+    """Whether FOLDER holds anything but folders, at any depth (links not followed)."""
+    stack = [folder]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    return True
+                stack.append(entry.path)
+    return False
+
+
+MARKER_MOST = 64 << 20  # bytes of a marker read at most: a listing of 100,000s of files
 
 
 def _read_whole(config: SiteConfig) -> list[tuple[Path, str]]:
@@ -441,9 +512,15 @@ class FreshOutput:
         return True
 
     def swap_in(self) -> dict[str, FileSignature]:
-        """Put the fresh folder in the output's place; the signatures of the files it holds."""
+        """Put the fresh folder in the output's place, its marker listing what it holds; the
+        signatures of the files it holds."""
         self.folder.chmod(0o755)
         written = output_signatures(self.folder)
+        listing = [json.dumps(rel) for rel in sorted(written) if rel not in ("", MARKER)]
+        with open(self.folder / MARKER, "w", encoding="utf-8") as marker:
+            marker.write(MARKER_TEXT + LISTING_LINE + "".join(f"{line}\n" for line in listing))
+        written[MARKER] = file_signature(os.lstat(self.folder / MARKER))
+        written[""] = file_signature(os.lstat(self.folder))
         if not self.output_dir.exists():
             os.replace(self.folder, self.output_dir)
         elif not _exchange(self.folder, self.output_dir):
