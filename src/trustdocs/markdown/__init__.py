@@ -42,6 +42,7 @@ from trustdocs.markdown.positions import file_position, line_numbers_plugin
 from trustdocs.markdown.printpage import print_chapter_id, print_page_plugin
 from trustdocs.markdown.tables import table_plugin
 from trustdocs.markdown.unapplied import unapplied_plugin
+from trustdocs.markdown.unshownhtml import unshown_html_plugin
 from trustdocs.snapshot import RenderContext
 from trustdocs.source import body_blocks_plugin
 
@@ -143,6 +144,7 @@ def markdown_parser(bitdocs: bool = False) -> MarkdownIt:
     md.use(print_page_plugin)
     md.use(unapplied_plugin)
     md.use(open_html_plugin)
+    md.use(unshown_html_plugin)
     md.add_render_rule("fence", render_fence)
     md.add_render_rule("code_block", render_fence)
     return md
