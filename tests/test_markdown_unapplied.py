@@ -59,3 +59,25 @@ def test_a_footnote_mark_no_footnote_defines_is_a_warning_at_it():
     assert [(d.line, d.col, d.message) for d in body.diagnostics] == [
         (3, 7, "footnote [^missing] is not defined: it is shown as written")
     ]
+
+
+def test_a_link_reference_definition_no_link_uses_warns_at_its_line():
+    """`[Important]: Read this first` alone is a definition: Markdown shows nothing of it, and
+    the line vanished without a word; one defined twice, the second is never used."""
+    body = render_body(
+        "[Important]: Read-this-first\n\n"  # file line 3
+        "See [the docs][docs], [Spec] and [page-x].\n\n"
+        "[docs]: https://example.org/docs\n"
+        "[spec]: https://example.org/spec\n"
+        "  [docs]: https://example.org/other\n"  # 9
+        "[page-x]: https://example.org/x\n"
+        "[unused]: https://example.org/u 'T'\n"  # 11
+    )
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert found == [
+        (3, 1, "link reference definition [Important] is never used: nothing of it is shown"),
+        (11, 1, "link reference definition [unused] is never used: nothing of it is shown"),
+        (9, 3, "link reference definition [docs] is defined again above: this one is never used"),
+    ]
+    assert 'href="https://example.org/docs"' in body.html
+    assert 'href="https://example.org/x"' in body.html

@@ -28,6 +28,71 @@ def unapplied_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("inline", "escaped_tags_in_code", show_escaped_tags_in_code)
     md.core.ruler.before("footnote_tail", "unreferenced_footnotes", warn_unreferenced_footnotes)
     md.core.ruler.after("inline", "undefined_footnotes", warn_undefined_footnotes)
+    md.core.ruler.after("block", "references_used", count_references_used)
+    md.core.ruler.after("inline", "unused_references", warn_unused_references)
+
+
+class _UsedReferences(dict[str, Any]):
+    """The text's link reference definitions, which remember the labels links looked up."""
+
+    used: set[str]
+
+    def get(self, label: str, default: Any = None) -> Any:
+        """The definition of LABEL (normalized), remembered as used."""
+        self.used.add(label)
+        return super().get(label, default)
+
+
+def count_references_used(state: StateCore) -> None:
+    """From here on, the link rules' lookups of the text's definitions are remembered."""
+    found = state.env.get("references")
+    if type(found) is dict and found:
+        state.env["references"] = kept = _UsedReferences(found)
+        kept.used = set()
+
+
+def warn_unused_references(state: StateCore) -> None:
+    """A warning at each link reference definition (`[label]: address`) that no link uses, and
+    at each one defined again: Markdown shows nothing of a definition, so a line an author meant
+    as text (`[Important]: read this first`) vanished without a word."""
+    found = state.env.get("references")
+    unused = []
+    if isinstance(found, _UsedReferences):
+        unused = [d["map"][0] for label, d in found.items() if label not in found.used]
+    again = [d["map"][0] for d in state.env.get("duplicate_refs", ())]
+    if not unused and not again:
+        return
+    lines = state.src.split("\n")
+    for line in unused:
+        label = _label_at(lines, line)
+        report(
+            state.env,
+            line,
+            label,
+            warning,
+            f"link reference definition {label} is never used: nothing of it is shown",
+            f"use it in a link ([text]{label}), write the line as text (\\[ to start it), "
+            "or remove it",
+        )
+    for line in again:
+        label = _label_at(lines, line)
+        report(
+            state.env,
+            line,
+            label,
+            warning,
+            f"link reference definition {label} is defined again above: this one is never used",
+            "give one of them another label, or remove one",
+        )
+
+
+_DEFINED_LABEL = re.compile(r"\s*(\[[^\]]*\]?)")
+
+
+def _label_at(lines: list[str], line: int) -> str:
+    """The label of the definition starting on LINE (as written, from its `[`)."""
+    found = _DEFINED_LABEL.match(lines[line]) if line < len(lines) else None
+    return found.group(1) if found else "["
 
 
 _FOOTNOTE_MARK = re.compile(r"(?<!\\)\[\^([^\]\s]+)\]")
