@@ -1182,3 +1182,19 @@ def test_a_link_to_a_lesson_file_keeps_its_query(tmp_path, trustdocs):
     html = built_html(tmp_path, trustdocs, pages)
     for href in ("home/a.html?tab=2#part", "home/a.html?x=1", "home/a.html#part"):
         assert f'href="{href}"' in html, href
+
+
+def test_a_page_in_a_markdown_file_not_named_md_is_a_warning(tmp_path, trustdocs):
+    """`lesson.markdown` opening with `@page` was published as its raw source, without a page
+    and without a word: only `.md` files are pages."""
+    pages = dict(CONSULTING)
+    pages["extra/lesson.markdown"] = "@page extra Extra\n@body\nText.\n"
+    pages["extra/notes.markdown"] = "# Just notes\n"
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0
+    told = [line for line in run.err.splitlines() if ".markdown" in line]
+    assert told == [
+        "content/extra/lesson.markdown:1:1: warning: a page in a .markdown file is not read: "
+        "only .md files are pages, and this one is published as it is (rename it to lesson.md)"
+    ]

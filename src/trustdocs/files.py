@@ -88,7 +88,37 @@ def discover(config: SiteConfig) -> SourceFiles:
             pages.append(path)
         else:
             copies[path.relative_to(config.content_dir).as_posix()] = path
+            if path.suffix.lower() in OTHER_MARKDOWN_SUFFIXES and _opens_as_page(path):
+                problems.append(_page_not_read(path))
     return SourceFiles(tuple(pages), copies, 0, tuple(problems))
+
+
+# Names other tools give Markdown files: only `.md` files are pages (the bit-docs format).
+OTHER_MARKDOWN_SUFFIXES = frozenset(
+    {".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext"}
+)
+
+
+def _opens_as_page(path: Path) -> bool:
+    """Whether the file at PATH starts with a `@page` line, as a page does."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(256)
+    except OSError:
+        return False
+    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"@page")
+
+
+def _page_not_read(path: Path) -> Diagnostic:
+    """The warning for a page written in a file whose name does not end in `.md`."""
+    return warning(
+        display_path(path),
+        1,
+        1,
+        f"a page in a {path.suffix} file is not read: only .md files are pages, and this one "
+        "is published as it is",
+        f"rename it to {path.stem}.md",
+    )
 
 
 def _discover_bitdocs(config: SiteConfig) -> SourceFiles:
