@@ -303,6 +303,27 @@ CASES = [
         "duplicate key 'output' (first set on line 2)",
     ),
     Case(
+        "yaml-duplicate-redirect",
+        site("title: Course\nroot: home\nredirects:\n  a: home\n  a: home\n"),
+        EXIT_USAGE,
+        "site.yaml:5:3: error",
+        "duplicate key 'a' (first set on line 4)",
+    ),
+    Case(
+        "yaml-duplicate-in-a-flow-mapping",
+        site("title: Course\nredirects: {a: home,\n  b: home, a: home}\n"),
+        EXIT_USAGE,
+        "site.yaml:3:12: error",
+        "duplicate key 'a' (first set on line 2)",
+    ),
+    Case(
+        "yaml-duplicate-deep-down",
+        site("title: Course\nextra:\n  - x:\n      y: 1\n      y: 2\n"),
+        EXIT_USAGE,
+        "site.yaml:5:7: error",
+        "duplicate key 'y' (first set on line 4)",
+    ),
+    Case(
         "yaml-unknown-theme",
         site("title: Course\ntheme: dark\n"),
         EXIT_USAGE,

@@ -165,3 +165,23 @@ def test_site_yaml_read_before_is_taken_from_the_cache_until_its_text_changes(tm
     (tmp_path / "site.yaml").write_text("title: Four\n")
     assert read() == "True Four ()"
     assert read() == "False Four ()"
+
+
+def test_a_key_given_twice_at_any_depth_is_an_error_at_both_lines(tmp_path):
+    """YAML keeps the last of two equal keys without a word, in a nested mapping as at the top:
+    a redirect given twice would send its readers to whichever came last. A mapping shown
+    twice through an alias is reported once."""
+    (tmp_path / "site.yaml").write_text(
+        "title: T\nredirects:\n  a: one\n  b: two\n  a: three\nx: &m {k: 1, k: 2}\ny: *m\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "site.yaml")
+    duplicates = [
+        (d.line, d.col, d.message, d.hint)
+        for d in caught.value.diagnostics
+        if d.message.startswith("duplicate")
+    ]
+    assert duplicates == [
+        (5, 3, "duplicate key 'a'", "first set on line 3"),
+        (6, 14, "duplicate key 'k'", "first set on line 6"),
+    ]

@@ -582,30 +582,51 @@ def _key_lines(node: yaml.Node | None) -> dict[str, int]:
 
 
 def _duplicate_keys(shown: str, node: yaml.Node | None) -> list[Diagnostic]:
-    """YAML keeps the last of two equal keys without a word; a site must hear of it."""
+    """YAML keeps the last of two equal keys without a word, at any depth (a redirect given
+    twice, say); a site must hear of each, at the second key, with the line of the first."""
     import yaml
 
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    first: dict[str, int] = {}
     problems = []
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+    for mapping in _node_tree(node):  # a mapping an alias shows again is told once
+        if not isinstance(mapping, yaml.MappingNode):
             continue
-        line = key.start_mark.line + 1
-        if key.value in first:
-            problems.append(
-                error(
-                    shown,
-                    line,
-                    key.start_mark.column + 1,
-                    f"duplicate key '{key.value}'",
-                    f"first set on line {first[key.value]}",
+        first: dict[str, int] = {}
+        for key, _ in mapping.value:
+            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                continue
+            line = key.start_mark.line + 1
+            if key.value in first:
+                problems.append(
+                    error(
+                        shown,
+                        line,
+                        key.start_mark.column + 1,
+                        f"duplicate key '{key.value}'",
+                        f"first set on line {first[key.value]}",
+                    )
                 )
-            )
-        else:
-            first[key.value] = line
+            else:
+                first[key.value] = line
     return problems
+
+
+def _node_tree(node: yaml.Node | None) -> Iterator[yaml.Node]:
+    """NODE and every node below it, each once (an alias names a node already seen), in the
+    order of the text."""
+    import yaml
+
+    stack = [node] if node is not None else []
+    visited: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([part for pair in node.value for part in pair]))
 
 
 def _type_name(kind: type) -> str:
