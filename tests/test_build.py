@@ -412,6 +412,23 @@ def test_base_url_with_a_path_and_no_trailing_slash(tmp_path, trustdocs):
     assert not_found.find("base") is None
 
 
+def test_a_base_url_with_accents_and_specials_is_escaped_in_every_absolute_url(tmp_path, trustdocs):
+    """The sitemap, canonical links and og:url hold URLs, not text: a host with accents is
+    written as the DNS knows it, and a path's accents as UTF-8 %XX, as a page's own path is."""
+    site = make_site(tmp_path, CONSULTING)
+    run = trustdocs(site, "build", "--base-url", "https://bücher.example/kürs&co/")
+    assert run.code == 0, run.err
+    out = site / "site"
+    base = "https://xn--bcher-kva.example/k%C3%BCrs&co/"
+    sitemap = (out / "sitemap.xml").read_text()
+    assert f"<loc>{base.replace('&', '&amp;')}index.html</loc>" in sitemap
+    assert "bücher" not in sitemap and "kürs" not in sitemap
+    page = soup(out / "learn-technology-consulting" / "kickoff.html")
+    canonical = f"{base}learn-technology-consulting/kickoff.html"
+    assert page.find("link", rel="canonical")["href"] == canonical
+    assert page.find("meta", property="og:url")["content"] == canonical
+
+
 def test_without_base_url_the_404_page_links_from_the_domain_root_and_says_so_once(
     tmp_path, trustdocs
 ):

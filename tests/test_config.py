@@ -185,3 +185,28 @@ def test_a_key_given_twice_at_any_depth_is_an_error_at_both_lines(tmp_path):
         (5, 3, "duplicate key 'a'", "first set on line 3"),
         (6, 14, "duplicate key 'k'", "first set on line 6"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        ("https://example.org/k%C3%BCrs/", "https://example.org/k%C3%BCrs/"),
+        ("https://example.org/kürs/k%C3%BCrs", "https://example.org/k%C3%BCrs/k%C3%BCrs/"),
+        ("https://example.org/100%/", "https://example.org/100%25/"),
+        ("https://example.org/a b%2/", None),
+        ("https://bücher.example:8080/", "https://xn--bcher-kva.example:8080/"),
+        ("https://straße.de/", "https://stra%C3%9Fe.de/"),
+    ],
+)
+def test_base_url_is_written_escaped_and_never_escaped_twice(tmp_path, value, address):
+    """A base_url is kept as the URL it names: what is already escaped stays as it is, a lone
+    `%` or an accent is escaped, a host with accents is written as the DNS knows it."""
+    (tmp_path / "site.yaml").write_text("title: X\n")
+    config = load_config(tmp_path / "site.yaml")
+    if address is None:
+        with pytest.raises(ValueError, match="without spaces"):
+            with_base_url(config, value)
+        return
+    assert with_base_url(config, value).base_url == address
+    (tmp_path / "site.yaml").write_text(f"title: X\nbase_url: {value}\n", encoding="utf-8")
+    assert load_config(tmp_path / "site.yaml").base_url == address

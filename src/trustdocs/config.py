@@ -8,11 +8,12 @@ import itertools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from trustdocs.diagnostics import (
     Diagnostic,
@@ -23,6 +24,7 @@ from trustdocs.diagnostics import (
     unencodable,
     warning,
 )
+from trustdocs.urls import URL_SAFE
 
 if TYPE_CHECKING:
     import yaml
@@ -538,7 +540,38 @@ def site_address(url: str) -> str | None:
     if _PAGE_ADDRESS.search(parts.path):  # `…/index.html`: pages would go under it
         return None
     # Without the slash, joining `page.html` onto https://user.github.io/course would drop `course`.
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
+    path = _escaped_path(parts.path.rstrip("/") + "/")
+    return urlunsplit(parts._replace(netloc=_ascii_netloc(parts.netloc), path=path))
+
+
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _escaped_path(path: str) -> str:
+    """PATH as a URL's path (RFC 3986): each character a path may not hold as it is (an accent,
+    as UTF-8) written as %XX, and what is escaped already (`%C3%BC`) left as it is."""
+    return quote(_LONE_PERCENT.sub("%25", path), safe=URL_SAFE + "%")
+
+
+def _ascii_netloc(netloc: str) -> str:
+    """NETLOC with a host of accented letters written as the DNS knows it (IDNA: `xn--…`), or
+    as UTF-8 %XX where Python's IDNA cannot write it as it is; an ASCII one as it is."""
+    if netloc.isascii():
+        return netloc
+    userinfo, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.partition(":")  # a port is digits (see `_url_problem`)
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+        # Python's IDNA is the 2003 one, which maps some letters to others (ß to ss): a name
+        # that does not come back as written is left for the reader's IDNA, escaped.
+        same = (
+            ascii_host.encode("ascii").decode("idna") == unicodedata.normalize("NFC", host).lower()
+        )
+    except UnicodeError:
+        same = False
+    if not same:
+        ascii_host = quote(host, safe="!$&'()*+,;=-._~")
+    return f"{quote(userinfo, safe=URL_SAFE + '%')}{at}{ascii_host}{colon}{port}"
 
 
 def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
