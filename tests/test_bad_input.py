@@ -407,6 +407,21 @@ CASES = [
         "'base_url' must be a URL without spaces",
     ),
     Case(
+        "yaml-base-url-with-credentials",
+        site("title: Course\nroot: home\nbase_url: https://user:pw@example.org/course/\n"),
+        EXIT_USAGE,
+        "site.yaml:3:1: error",
+        "'base_url' must not hold a user name or password (every page's canonical link and the "
+        "sitemap would publish it): write https://example.org/course/",
+    ),
+    Case(
+        "cli-base-url-with-credentials",
+        site("title: Course\n"),
+        EXIT_USAGE,
+        "trustdocs: error: --base-url: must not hold a user name or password",
+        args=("build", "--base-url", "https://token@example.org/"),
+    ),
+    Case(
         "yaml-base-url-number",
         site("title: Course\nbase_url: 5\n"),
         EXIT_USAGE,

@@ -196,11 +196,16 @@ def test_a_key_given_twice_at_any_depth_is_an_error_at_both_lines(tmp_path):
         ("https://example.org/a b%2/", None),
         ("https://bücher.example:8080/", "https://xn--bcher-kva.example:8080/"),
         ("https://straße.de/", "https://stra%C3%9Fe.de/"),
+        ("https://example.org/a/../b/./c", "https://example.org/b/c/"),
+        ("https://example.org/a/%2E%2E/b/", "https://example.org/b/"),
+        ("https://example.org/../..", "https://example.org/"),
+        ("https://example.org/a/b/c/../../d/", "https://example.org/a/d/"),
     ],
 )
 def test_base_url_is_written_escaped_and_never_escaped_twice(tmp_path, value, address):
     """A base_url is kept as the URL it names: what is already escaped stays as it is, a lone
-    `%` or an accent is escaped, a host with accents is written as the DNS knows it."""
+    `%` or an accent is escaped, a host with accents is written as the DNS knows it, and `.`
+    and `..` are followed, as a browser follows them (RFC 3986, 5.2.4)."""
     (tmp_path / "site.yaml").write_text("title: X\n")
     config = load_config(tmp_path / "site.yaml")
     if address is None:

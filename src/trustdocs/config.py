@@ -537,6 +537,7 @@ def site_address(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         return None
+    parts = parts._replace(path=_without_dot_segments(parts.path))
     if _PAGE_ADDRESS.search(parts.path):  # `…/index.html`: pages would go under it
         return None
     # Without the slash, joining `page.html` onto https://user.github.io/course would drop `course`.
@@ -545,6 +546,27 @@ def site_address(url: str) -> str | None:
 
 
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+_DOT = re.compile("%2e", re.IGNORECASE)
+
+
+def _without_dot_segments(path: str) -> str:
+    """The absolute PATH with its `.` and `..` segments (`%2E` too) followed, as a browser
+    follows them (RFC 3986, 5.2.4): `/a/../b/` is `/b/`."""
+    kept: list[str] = []
+    segments = path.split("/")[1:]
+    for index, segment in enumerate(segments):
+        dots = _DOT.sub(".", segment)
+        if dots == "..":
+            if kept:
+                kept.pop()
+        elif dots != ".":
+            kept.append(segment)
+            continue
+        if index == len(segments) - 1:  # `/a/..` is the folder `/`, `/a/.` the folder `/a/`
+            kept.append("")
+    return "/" + "/".join(kept)
 
 
 def _escaped_path(path: str) -> str:
@@ -673,9 +695,16 @@ def _url_problem(url: str) -> str | None:
     if any(c.isspace() or ord(c) < 0x20 for c in url):
         return f"must be a URL without spaces, not '{url}'"
     try:
-        urlsplit(url).port  # noqa: B018 (a bad port is only found when read)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a bad port is only found when read)
     except ValueError as exc:
         return f"is not a valid URL: {exc} ('{url}')"
+    if "@" in parts.netloc:  # not echoed: a token passed from a CI secret stays out of the log
+        without = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        return (
+            "must not hold a user name or password (every page's canonical link and the "
+            f"sitemap would publish it): write {without}"
+        )
     return None
 
 
