@@ -226,3 +226,42 @@ def test_each_page_maps_the_old_addresses_of_the_lessons_it_shows_the_progress_o
     (site / "themes" / "default" / "base.html").write_text(old_base)
     assert trustdocs(site, "build").code == 0
     assert moved("index.html") == ["old-one.html a/one.html"]
+
+
+def test_a_redirect_from_a_file_that_is_no_html_page_is_told(tmp_path, trustdocs):
+    """A redirect is a page written at OLD.html: from `x.php`, `robots.txt` or `old.htm` it is
+    written to `x.php.html`, which a request for `x.php` never asks for. Each is told at its
+    line (with --strict, it fails the build); page names with a dot (`v1.2`), folders and
+    `.html` addresses are redirects as usual."""
+    pages = {
+        **RENAMED,
+        "consulting/kickoff.md": RENAMED["consulting/kickoff.md"].replace(
+            "@body", "@redirect legacy/kickoff.htm\n@body", 1
+        ),
+    }
+    config = CONFIG + (
+        "  index.php: learn-technology-consulting\n"
+        "  robots.txt: learn-technology-consulting\n"
+        "  release/v1.2: learn-technology-consulting\n"
+        "  old/: learn-technology-consulting\n"
+    )
+    site = make_site(tmp_path, pages, config)
+    run = trustdocs(site, "build")
+    assert run.code == 0, run.err
+    warned = [line for line in run.err.splitlines() if ": warning: " in line]
+    hint = (
+        "a redirect is a page, for an old page's name, address or folder: redirect other files "
+        "in the host's own settings, or, if '{old}' was a page's name, write {old}.html"
+    )
+    assert warned == [
+        "content/consulting/kickoff.md:5:1: warning: redirect from 'legacy/kickoff.htm' is "
+        "written to legacy/kickoff.htm.html, which a request for legacy/kickoff.htm never "
+        f"reaches ({hint.format(old='legacy/kickoff.htm')})",
+        "site.yaml:5:1: warning: redirect from 'index.php' is written to index.php.html, which "
+        f"a request for index.php never reaches ({hint.format(old='index.php')})",
+        "site.yaml:6:1: warning: redirect from 'robots.txt' is written to robots.txt.html, "
+        f"which a request for robots.txt never reaches ({hint.format(old='robots.txt')})",
+    ]
+    out = site / "site"
+    assert (out / "release" / "v1.2.html").is_file() and (out / "old" / "index.html").is_file()
+    assert trustdocs(site, "check", "--strict").code == 1

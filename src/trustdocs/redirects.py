@@ -3,6 +3,7 @@ pages at the old paths that send readers (and search engines) on to the new ones
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -39,6 +40,22 @@ def redirect_output(old: str) -> str | None:
     return path
 
 
+# What the last part of an old address ends with when it was a file that no redirect page
+# (OLD.html) answers for: another server's page, a text, data, document or media file.
+_FILE_SUFFIX = re.compile(
+    r"[^/]\.(?:x?html?|shtml|php\d?|phtml|aspx?|jspx?|cfm|cgi|pl|py|rb|txt|xml|json|rss|atom|md"
+    r"|markdown|rst|adoc|pdf|epub|docx?|pptx?|xlsx?|csv|ya?ml|png|jpe?g|gif|svg|webp|ico|css|m?js"
+    r"|zip|gz|tar|mp[34]|webm)$",
+    re.IGNORECASE,
+)
+
+
+def _names_a_file(old: str) -> bool:
+    """Whether OLD, an old address, names a file other than an .html page (`x.php`,
+    `robots.txt`, `old.htm`): its redirect, at OLD.html, is never what a request for it gets."""
+    return not old.endswith(".html") and _FILE_SUFFIX.search(old) is not None
+
+
 def declared_redirects(
     sources: Iterable[PageSource],
     site_redirects: Iterable[tuple[str, str, int]],
@@ -64,6 +81,20 @@ def declared_redirects(
             )
         else:
             found.append(Redirect(old.strip(), output, target, path, line))
+            if _names_a_file(old.strip()):
+                shown = old.strip().lstrip("/")
+                problems.append(
+                    warning(
+                        path,
+                        line,
+                        1,
+                        f"redirect from '{old.strip()}' is written to {output}, which a request "
+                        f"for {shown} never reaches",
+                        "a redirect is a page, for an old page's name, address or folder: "
+                        "redirect other files in the host's own settings, or, if "
+                        f"'{old.strip()}' was a page's name, write {output}",
+                    )
+                )
 
     for source in sorted(sources, key=lambda s: s.path):
         for value, line in source.redirects:
