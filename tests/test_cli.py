@@ -479,3 +479,19 @@ def test_a_command_run_with_an_output_closed_works_as_with_it_discarded(tmp_path
     assert result.returncode == 0, left
     assert "internal error" not in left and "Traceback" not in left
     assert (site / "site" / "index.html").is_file() == (command == ["build"])
+
+
+def test_a_config_that_is_a_fifo_is_named_so_and_never_read(tmp_path, trustdocs):
+    """Reading a FIFO would wait for a writer for ever: it is refused as what it is."""
+    import os
+
+    site = make_site(tmp_path, CONSULTING)
+    os.mkfifo(site / "pipe.yaml")
+    run = trustdocs(site, "build", "--config", "pipe.yaml")
+    assert run.code == 2
+    assert "trustdocs: error: config file pipe.yaml is not a regular file: it is a FIFO" in run.err
+    (site / "site.yaml").unlink()
+    os.mkfifo(site / "site.yaml")
+    run = trustdocs(site, "check")
+    assert run.code == 2
+    assert "trustdocs: error: site.yaml here is not a regular file: it is a FIFO" in run.err

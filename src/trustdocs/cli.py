@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -184,10 +185,14 @@ def _add_new_command(commands: Subcommands) -> None:
 def load_site_config(path: Path | None, cached: bool = False) -> SiteConfig:
     """The config named by --config, or the one found in the working folder (CACHED: see
     `load_config`)."""
-    from trustdocs.config import find_config, load_config
+    from trustdocs.config import CONFIG_NAME, find_config, load_config
 
     if path is None:
         path = find_config(Path.cwd())
+        kind = _not_a_file(Path(CONFIG_NAME)) if path is None else None
+        if kind is not None:
+            message = f"{CONFIG_NAME} here is not a regular file: it is {kind}"
+            raise SystemExit(_usage_error(message))
         if path is None:
             raise SystemExit(
                 _usage_error(
@@ -200,9 +205,34 @@ def load_site_config(path: Path | None, cached: bool = False) -> SiteConfig:
             found = path.is_file()
         except OSError as exc:  # a name the system refuses (too long)
             raise SystemExit(_usage_error(f"config file cannot be read: {exc}")) from None
+        kind = None if found else _not_a_file(path)
+        if kind is not None:
+            raise SystemExit(
+                _usage_error(f"config file {path} is not a regular file: it is {kind}")
+            )
         if not found:
             raise SystemExit(_usage_error(f"config file not found: {path}"))
     return load_config(path, cached)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """What PATH is when it is there but no regular file (a folder, a FIFO, a device, a link to
+    nothing), as "it is …" says it; None when it is a file or nothing at all."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a link to nothing" if path.is_symlink() else None
+    except OSError:  # not looked at: said as before
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "a special file"
 
 
 def _usage_error(message: str) -> int:

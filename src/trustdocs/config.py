@@ -6,6 +6,7 @@ import bisect
 import dataclasses
 import itertools
 import json
+import math
 import os
 import re
 import unicodedata
@@ -474,7 +475,8 @@ def _value_problems(key: str, value: object, shown: str, line: int) -> list[Diag
     """What is wrong with the VALUE of a known KEY: its type, or the text it holds."""
     expected, _ = _KEYS[key]
     if not isinstance(value, expected):
-        problem = f"'{key}' must be a {_type_name(expected)}, not {_type_name(type(value))}"
+        wanted = "whole number" if expected is int else _type_name(expected)
+        problem = f"'{key}' must be a {wanted}, not {_what_it_is(expected, value)}"
         return [error(shown, line, 1, problem)]
     if not isinstance(value, str):
         return []
@@ -688,6 +690,20 @@ def _type_name(kind: type) -> str:
     return {str: "string", bool: "boolean (true or false)", int: "number", float: "number"}.get(
         kind, "mapping" if kind is dict else "list" if kind is list else kind.__name__
     )
+
+
+def _what_it_is(expected: type, value: object) -> str:
+    """VALUE as "must be a …, not VALUE" names it: empty (`title:`, `~`), the number itself
+    where a whole number is expected (`.nan`, `1.5`), or else its type."""
+    if value is None:
+        return "empty"
+    if expected is int and isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"  # as YAML writes them
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    return _type_name(type(value))
 
 
 def _url_problem(url: str) -> str | None:
