@@ -512,20 +512,23 @@ class FreshOutput:
         return True
 
     def swap_in(self) -> dict[str, FileSignature]:
-        """Put the fresh folder in the output's place, its marker listing what it holds; the
-        signatures of the files it holds."""
+        """Put the fresh folder in the output's place, listing what it holds; their signatures."""
         self.folder.chmod(0o755)
         written = output_signatures(self.folder)
-        listing = [json.dumps(rel) for rel in sorted(written) if rel not in ("", MARKER)]
-        with open(self.folder / MARKER, "w", encoding="utf-8") as marker:
-            marker.write(MARKER_TEXT + LISTING_LINE + "".join(f"{line}\n" for line in listing))
-        written[MARKER] = file_signature(os.lstat(self.folder / MARKER))
-        written[""] = file_signature(os.lstat(self.folder))
+        _list_in_marker(self.folder, written)
         if not self.output_dir.exists():
             os.replace(self.folder, self.output_dir)
         elif not _exchange(self.folder, self.output_dir):
             _swap_in_two_steps(self.folder, self.output_dir)
         return written
+
+
+def _list_in_marker(folder: Path, written: dict[str, FileSignature]) -> None:
+    """Write in FOLDER's marker what it holds (WRITTEN), and update the marker's signature."""
+    listing = [json.dumps(rel) for rel in sorted(written) if rel not in ("", MARKER)]
+    with open(folder / MARKER, "w", encoding="utf-8") as marker:
+        marker.write(MARKER_TEXT + LISTING_LINE + "".join(f"{line}\n" for line in listing))
+    written[MARKER] = file_signature(os.lstat(folder / MARKER))
 
 
 def _copied(fresh: FreshOutput, rel: str, source: Path, target: Path) -> str | None:

@@ -56,6 +56,19 @@ def _names_a_file(old: str) -> bool:
     return not old.endswith(".html") and _FILE_SUFFIX.search(old) is not None
 
 
+def _file_redirect_warning(old: str, output: str, path: str, line: int) -> Diagnostic:
+    """The warning for a redirect from OLD, a file other than a page, written to OUTPUT."""
+    return warning(
+        path,
+        line,
+        1,
+        f"redirect from '{old}' is written to {output}, which a request for "
+        f"{old.lstrip('/')} never reaches",
+        "a redirect is a page, for an old page's name, address or folder: redirect other "
+        f"files in the host's own settings, or, if '{old}' was a page's name, write {output}",
+    )
+
+
 def declared_redirects(
     sources: Iterable[PageSource],
     site_redirects: Iterable[tuple[str, str, int]],
@@ -82,19 +95,7 @@ def declared_redirects(
         else:
             found.append(Redirect(old.strip(), output, target, path, line))
             if _names_a_file(old.strip()):
-                shown = old.strip().lstrip("/")
-                problems.append(
-                    warning(
-                        path,
-                        line,
-                        1,
-                        f"redirect from '{old.strip()}' is written to {output}, which a request "
-                        f"for {shown} never reaches",
-                        "a redirect is a page, for an old page's name, address or folder: "
-                        "redirect other files in the host's own settings, or, if "
-                        f"'{old.strip()}' was a page's name, write {output}",
-                    )
-                )
+                problems.append(_file_redirect_warning(old.strip(), output, path, line))
 
     for source in sorted(sources, key=lambda s: s.path):
         for value, line in source.redirects:
