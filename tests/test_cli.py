@@ -124,6 +124,30 @@ def test_check_format_github_prints_workflow_annotations(tmp_path, trustdocs):
     assert run.err.startswith("checked 2 pages in ") and run.err.endswith(", 1 error, 1 warning\n")
 
 
+def test_github_annotations_name_files_from_the_root_of_the_checkout(
+    tmp_path, trustdocs, monkeypatch
+):
+    """GitHub shows an annotation on a pull request's line only when its file is named from the
+    root of the repository: a course in a subfolder, checked there (the working directory of a
+    workflow's steps), named its files from that subfolder, and its problems showed on no line."""
+    course = make_site(tmp_path / "docs" / "course", ONE_OF_EACH, PUBLISHED)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    run = trustdocs(course, "check", "--format", "github")
+    assert run.code == 1
+    assert run.out.startswith(
+        "::warning file=docs/course/content/q&a%2C part 1.md,line=4,col=5::unknown page"
+    )
+    assert "::error file=docs/course/content/q&a%2C part 1.md,line=5,col=1::" in run.out
+    # Checked from the root, as before; and a file outside the checkout keeps its name.
+    from_root = trustdocs(
+        tmp_path, "check", "--format", "github", "--config", str(course / "site.yaml")
+    )
+    assert from_root.out == run.out
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    run = trustdocs(course, "check", "--format", "github")
+    assert run.out.startswith("::warning file=content/q&a%2C part 1.md,line=4,col=5::")
+
+
 def test_a_strict_run_annotates_its_warnings_as_errors_on_github(tmp_path, trustdocs):
     """With --strict (or `strict: true`), a warning fails the run: GitHub shows it as an error
     on its line, not as a warning beside a failed job; JSON says the run was strict."""

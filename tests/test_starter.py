@@ -25,15 +25,32 @@ def new_course(tmp_path, monkeypatch):
     return tmp_path / "course"
 
 
+def git_init(folder: Path, *options: str) -> None:
+    """Make FOLDER a git repository, as `git init` does."""
+    subprocess.run(["git", "init", "-q", *options, str(folder)], check=True)
+
+
+@pytest.fixture(params=["folder of its own", "folder of a repository"])
+def published_course(request, tmp_path, monkeypatch):
+    """A new course and the folder GitHub checks its repository out into: the course's own, or
+    the repository that holds the course in docs/course."""
+    monkeypatch.chdir(tmp_path)
+    if request.param == "folder of its own":
+        assert main(["new", "course", "--title", "Negotiation Basics"]) == 0
+        return tmp_path / "course", tmp_path / "course"
+    git_init(tmp_path / "repo")
+    assert main(["new", "repo/docs/course", "--title", "Negotiation Basics"]) == 0
+    return tmp_path / "repo", tmp_path / "repo" / "docs" / "course"
+
+
 def test_new_course_gets_the_workflow_of_this_repository(new_course):
     written = (new_course / WORKFLOW_PATH).read_text(encoding="utf-8")
     assert written == (REPO / WORKFLOW_PATH).read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("where", ["repository", "new course"])
-def test_workflow_is_valid_for_github_actions(where, new_course):
+def valid_for_github_actions(workflow: Path) -> None:
+    """Assert that the file WORKFLOW is a workflow GitHub Actions accepts."""
     assert CHECK_JSONSCHEMA, "check-jsonschema is a test dependency: pip install -e '.[test]'"
-    workflow = (REPO if where == "repository" else new_course) / WORKFLOW_PATH
     checked = subprocess.run(
         [CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(workflow)],
         capture_output=True,
@@ -42,21 +59,31 @@ def test_workflow_is_valid_for_github_actions(where, new_course):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_workflow_steps_build_what_it_uploads_and_deploys(new_course, monkeypatch, capsys):
-    workflow = yaml.safe_load((new_course / WORKFLOW_PATH).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("where", ["repository", "new course"])
+def test_workflow_is_valid_for_github_actions(where, published_course):
+    workflow = (REPO if where == "repository" else published_course[0]) / WORKFLOW_PATH
+    valid_for_github_actions(workflow)
+
+
+def test_workflow_steps_build_what_it_uploads_and_deploys(published_course, monkeypatch, capsys):
+    checkout, course = published_course
+    workflow = yaml.safe_load((checkout / WORKFLOW_PATH).read_text(encoding="utf-8"))
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     steps = {step.get("uses", "").partition("@")[0]: step for step in build["steps"]}
 
     setup = steps["actions/setup-python"]["with"]
     assert setup["cache"] == "pip"
-    assert (new_course / setup["cache-dependency-path"]).is_file()
+    assert checkout / setup["cache-dependency-path"] == course / "requirements.txt"
     assert tuple(int(n) for n in setup["python-version"].split(".")) >= (3, 11)
 
-    # Run the workflow's trustdocs commands in the new course, as the runner would, with the
-    # address GitHub Pages gives a project site (no trailing slash).
+    # Run the workflow's trustdocs commands where the runner would (the checkout, or the folder
+    # its run steps default to), with the address GitHub Pages gives a project site (no trailing
+    # slash).
     outputs = {"${{ steps.pages.outputs.base_url }}": "https://example.github.io/negotiation"}
     assert steps["actions/configure-pages"]["id"] == "pages"
-    monkeypatch.chdir(new_course)
+    here = build.get("defaults", {}).get("run", {}).get("working-directory", ".")
+    assert checkout / here == course
+    monkeypatch.chdir(checkout / here)
     commands = []
     for step in build["steps"]:
         if step.get("run", "").startswith("trustdocs"):
@@ -71,7 +98,7 @@ def test_workflow_steps_build_what_it_uploads_and_deploys(new_course, monkeypatc
         assert main(words[1:]) == 0
         err = capsys.readouterr().err
         assert "warning" not in err and "error" not in err, err
-    uploaded = new_course / steps["actions/upload-pages-artifact"]["with"]["path"]
+    uploaded = checkout / steps["actions/upload-pages-artifact"]["with"]["path"]
     assert (uploaded / "index.html").is_file()
     assert (uploaded / "negotiation-basics" / "first-lesson.html").is_file()
     not_found = (uploaded / "404.html").read_text(encoding="utf-8")
@@ -215,3 +242,48 @@ def test_new_says_the_next_command_as_a_shell_reads_it(tmp_path, monkeypatch, ca
     assert main(["new", "afile"]) == 2
     said = capsys.readouterr().err
     assert "cannot write afile/site.yaml: Not a directory" in said and "Errno" not in said
+
+
+def test_new_in_a_repository_subfolder_writes_the_workflow_where_github_reads_it(
+    tmp_path, monkeypatch, capsys
+):
+    """GitHub reads workflows only from .github/workflows/ at the root of a repository: one
+    written into the course's subfolder never ran, so nothing was ever published. It is written
+    at the root, says so, and the root's own workflow is never overwritten."""
+    monkeypatch.chdir(tmp_path)
+    repo = tmp_path / "repo"
+    git_init(repo)
+    assert main(["new", "repo/docs/course", "--title", "Negotiation Basics"]) == 0
+    said = capsys.readouterr().err
+    assert "created repo/.github/workflows/publish.yml\n" in said
+    assert "created repo/docs/course/site.yaml\n" in said
+    assert "GitHub reads workflows only at the root of a repository" in said
+    assert (repo / WORKFLOW_PATH).is_file()
+    assert not (repo / "docs" / "course" / ".github").exists()
+
+    # A second course in the same repository: its workflow would replace the first's.
+    assert main(["new", "repo/other", "--title", "Other"]) == 2
+    assert "repo/.github/workflows/publish.yml already exists" in capsys.readouterr().err
+    assert not (repo / "other").exists()
+    assert "docs/course/_site" in (repo / WORKFLOW_PATH).read_text(encoding="utf-8")
+
+
+def test_new_at_the_root_of_a_repository_writes_the_workflow_of_this_repository(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    git_init(tmp_path / "repo", "--initial-branch", "main")
+    monkeypatch.chdir(tmp_path / "repo")
+    assert main(["new", ".", "--title", "Negotiation Basics"]) == 0
+    assert "GitHub reads workflows" not in capsys.readouterr().err
+    written = (tmp_path / "repo" / WORKFLOW_PATH).read_text(encoding="utf-8")
+    assert written == (REPO / WORKFLOW_PATH).read_text(encoding="utf-8")
+
+
+def test_a_course_folder_the_workflow_cannot_name_is_refused_plainly(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    git_init(tmp_path / "repo")
+    assert main(["new", "repo/caf\udcff", "--title", "Negotiation Basics"]) == 2
+    said = capsys.readouterr().err
+    assert "the course's folder name is not UTF-8 text" in said and "Traceback" not in said
+    assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == [".git"]

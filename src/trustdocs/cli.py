@@ -416,7 +416,7 @@ def _deploy(config: SiteConfig, args: argparse.Namespace, strict: bool) -> int:
 
 
 def _new_course(folder: Path, title: str) -> int:
-    from trustdocs.starter import write_starter_site
+    from trustdocs.starter import WORKFLOW_PATH, write_starter_site
 
     try:
         written = write_starter_site(folder, title)
@@ -428,6 +428,13 @@ def _new_course(folder: Path, title: str) -> int:
         return _usage_error(str(exc))
     for path, done in written:
         print(f"{done} {path}", file=sys.stderr)
+    workflow = [path for path, _ in written if path.as_posix().endswith(WORKFLOW_PATH)]
+    if workflow and workflow[0] != folder / WORKFLOW_PATH:
+        print(
+            "note: GitHub reads workflows only at the root of a repository: the publishing "
+            "workflow is there, and builds the course in its folder",
+            file=sys.stderr,
+        )
     print(f"next: cd {shlex.quote(str(folder))} && trustdocs serve", file=sys.stderr)
     return EXIT_OK
 

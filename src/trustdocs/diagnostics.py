@@ -198,7 +198,7 @@ def github_annotation(diagnostic: Diagnostic, strict: bool = False) -> str:
     properties = ",".join(
         f"{key}={_escape_property(str(value))}"
         for key, value in (
-            ("file", diagnostic.path),
+            ("file", checkout_path(diagnostic.path)),
             ("line", diagnostic.line),
             ("col", diagnostic.col),
         )
@@ -206,6 +206,19 @@ def github_annotation(diagnostic: Diagnostic, strict: bool = False) -> str:
     message = f"{diagnostic.message} ({diagnostic.hint})" if diagnostic.hint else diagnostic.message
     severity = "error" if strict else diagnostic.severity
     return f"::{severity} {properties}::{_escape_data(message)}"
+
+
+def checkout_path(path: str) -> str:
+    """PATH (a diagnostic's: from the working folder) from the root of the repository GitHub
+    Actions checked out (GITHUB_WORKSPACE), when it is in there: GitHub shows an annotation on a
+    pull request's line only by that name, and a workflow may run trustdocs in a subfolder."""
+    workspace = os.environ.get("GITHUB_WORKSPACE", "")
+    if not workspace or not path:
+        return path
+    full, root = os.path.abspath(path), os.path.abspath(workspace)
+    if not full.startswith(root.rstrip(os.sep) + os.sep):
+        return path
+    return Path(os.path.relpath(full, root)).as_posix()
 
 
 def _escape_data(text: str) -> str:

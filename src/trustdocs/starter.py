@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import unicodedata
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -88,9 +90,54 @@ PUBLISH_WORKFLOW = Path(__file__).with_name("publish-workflow.yml")
 WORKFLOW_PATH = ".github/workflows/publish.yml"
 
 
-def publish_workflow() -> str:
-    """The GitHub Actions workflow that checks, builds and publishes a course to GitHub Pages."""
-    return PUBLISH_WORKFLOW.read_text(encoding="utf-8")
+def publish_workflow(course_folder: str = "") -> str:
+    """The GitHub Actions workflow that checks, builds and publishes a course to GitHub Pages;
+    COURSE_FOLDER: where the course is in its repository (`docs/course`), "" at its root."""
+    text = PUBLISH_WORKFLOW.read_text(encoding="utf-8")
+    if not course_folder:
+        return text
+    # The runner checks the repository out at its root: the course's commands run in its folder.
+    return _replaced(
+        text,
+        {
+            "  build:\n    runs-on: ubuntu-latest\n": "  build:\n    runs-on: ubuntu-latest\n"
+            "    # The course is in a folder of the repository: its commands run there.\n"
+            "    defaults:\n      run:\n"
+            f"        working-directory: {yaml_text(course_folder)}\n",
+            "cache-dependency-path: requirements.txt\n": "cache-dependency-path: "
+            f"{yaml_text(course_folder + '/requirements.txt')}\n",
+            "          path: _site\n": f"          path: {yaml_text(course_folder + '/_site')}\n",
+        },
+    )
+
+
+def _replaced(text: str, changes: dict[str, str]) -> str:
+    """TEXT with each key of CHANGES, found there once, replaced by its value."""
+    for old, new in changes.items():
+        if text.count(old) != 1:
+            raise RuntimeError(f"{PUBLISH_WORKFLOW.name} does not hold {old!r} once")
+        text = text.replace(old, new)
+    return text
+
+
+_PLAIN_YAML = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
+
+
+def yaml_text(text: str) -> str:
+    """TEXT as a YAML value that reads back as that string: as it is when it can, else quoted."""
+    if _PLAIN_YAML.fullmatch(text) and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML one too
+
+
+def repository_root(folder: Path) -> Path | None:
+    """The root of the git repository that holds FOLDER (made or yet to be): the nearest folder
+    at or above it holding `.git` (a folder, or a file for a worktree); None outside any."""
+    path = Path(os.path.abspath(folder))
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
 
 
 def requirements() -> str:
@@ -120,8 +167,9 @@ def title_problem(title: str) -> str | None:
     return f"the course title {problem}" if problem else None
 
 
-def starter_files(title: str) -> dict[str, str]:
-    """The files of a new course titled TITLE, by path relative to its folder."""
+def starter_files(title: str, course_folder: str = "") -> dict[str, str]:
+    """The files of a new course titled TITLE, by path relative to its folder (the workflow's:
+    see `publish_workflow`)."""
     problem = title_problem(title)
     if problem is not None:
         raise ValueError(problem)
@@ -138,7 +186,7 @@ def starter_files(title: str) -> dict[str, str]:
         f"content/{root}/index.md": HOME.format(**values),
         f"content/{root}/first-lesson.md": LESSON.format(**values),
         "requirements.txt": requirements(),
-        WORKFLOW_PATH: publish_workflow(),
+        WORKFLOW_PATH: publish_workflow(course_folder),
         ".gitignore": GITIGNORE,
     }
 
@@ -146,21 +194,25 @@ def starter_files(title: str) -> dict[str, str]:
 def write_starter_site(folder: Path, title: str) -> list[tuple[Path, str]]:
     """Write a new course into FOLDER (created if needed): all of it or, cut short, none of it;
     each file written, "created" or (a .gitignore already there) "updated". Refuse to overwrite
-    anything else, and to write through a link (to a file or folder elsewhere)."""
-    files = starter_files(title)
+    anything else, and to write through a link (to a file or folder elsewhere). In a folder of a
+    git repository, the publishing workflow goes to the repository's root, where GitHub reads it."""
+    top, course_folder = _workflow_place(folder)
+    files = starter_files(title, course_folder)
+    # Each file's folder, and where it goes.
+    places = {rel: (top if rel == WORKFLOW_PATH else folder) for rel in files}
     ignore = folder / ".gitignore"
     # A repository's own .gitignore (GitHub makes one with it) gets the course's lines added.
     kept = ignore.read_bytes() if ignore.is_file() and not ignore.is_symlink() else None
     if kept is not None:
         del files[".gitignore"]
-    existing = [folder / rel for rel in files if os.path.lexists(folder / rel)]
+    existing = [places[rel] / rel for rel in files if os.path.lexists(places[rel] / rel)]
     if existing:
         raise FileExistsError(f"{existing[0]} already exists")
     made: list[Path] = []  # files and folders made here, removed again if `new` is cut short
     try:
         for rel, text in files.items():
-            path = folder / rel
-            _new_folders(folder, path.parent, made)
+            path = places[rel] / rel
+            _new_folders(places[rel], path.parent, made)
             _write_new_file(path, text)
             made.append(path)
         if kept is not None and _added_lines(ignore, kept):
@@ -183,6 +235,22 @@ def write_starter_site(folder: Path, title: str) -> list[tuple[Path, str]]:
         for path in made
         if not path.is_dir()
     ]
+
+
+def _workflow_place(folder: Path) -> tuple[Path, str]:
+    """Where the publishing workflow of a course in FOLDER goes (the root of the git repository
+    that holds FOLDER, named as FOLDER is: relative or not; else FOLDER), and the course's folder
+    from there (`docs/course`, or "")."""
+    root = repository_root(folder)
+    if root is None:
+        return folder, ""
+    course = Path(os.path.abspath(folder)).relative_to(root)
+    if course == Path():
+        return folder, ""
+    if unencodable(str(course)) is not None:  # a name of bytes that are not UTF-8
+        raise ValueError("the course's folder name is not UTF-8 text: its workflow cannot name it")
+    shown = root if folder.is_absolute() else Path(os.path.relpath(root))
+    return shown, course.as_posix()
 
 
 def _added_lines(ignore: Path, kept: bytes) -> bool:
