@@ -287,3 +287,55 @@ def test_a_course_folder_the_workflow_cannot_name_is_refused_plainly(tmp_path, m
     said = capsys.readouterr().err
     assert "the course's folder name is not UTF-8 text" in said and "Traceback" not in said
     assert sorted(p.name for p in (tmp_path / "repo").iterdir()) == [".git"]
+
+
+@pytest.mark.parametrize(
+    ("branch", "pattern"),
+    [
+        ("master", "master"),
+        ("trunk", "trunk"),
+        ("1.0", "1.0"),  # YAML would read it as a number
+        ("on", "on"),  # and this as true
+        ("#draft", "#draft"),  # and this as a comment
+        ("c++", "c\\+\\+"),  # `+` repeats in GitHub's branch patterns, `!` negates
+        ("!x", "\\!x"),
+        ("ünï/x", "ünï/x"),
+    ],
+)
+@pytest.mark.parametrize("course", ["repo", "repo/docs/course"])
+def test_the_workflow_publishes_the_branch_the_repository_is_on(
+    tmp_path, monkeypatch, branch, pattern, course
+):
+    """A workflow that published only from `main` never ran in a repository whose branch is
+    `master` or `trunk`: it names the branch the repository is on, as YAML and GitHub's branch
+    patterns read it back."""
+    monkeypatch.chdir(tmp_path)
+    git_init(tmp_path / "repo", "--initial-branch", branch)
+    assert main(["new", course]) == 0
+    workflow = tmp_path / "repo" / WORKFLOW_PATH
+    valid_for_github_actions(workflow)
+    text = workflow.read_text(encoding="utf-8")
+    assert yaml.safe_load(text)[True]["push"]["branches"] == [pattern]
+    assert f"deploy from {branch}." in text and "main" not in text
+
+
+def test_the_branch_of_a_repository_whose_git_folder_is_elsewhere(tmp_path, monkeypatch):
+    """A worktree's (or a submodule's) `.git` is a file that names the folder holding HEAD."""
+    monkeypatch.chdir(tmp_path)
+    git_init(tmp_path / "repo", "--initial-branch", "trunk", "--separate-git-dir", "store")
+    assert (tmp_path / "repo" / ".git").is_file()
+    assert main(["new", "repo/docs/course"]) == 0
+    workflow = yaml.safe_load((tmp_path / "repo" / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    assert workflow[True]["push"]["branches"] == ["trunk"]
+
+
+def test_a_repository_on_no_branch_gets_the_workflow_of_this_repository(tmp_path, monkeypatch):
+    """A detached HEAD names no branch: the workflow publishes from `main`, as outside any
+    repository, and the README says where to change it."""
+    monkeypatch.chdir(tmp_path)
+    git_init(tmp_path / "repo", "--initial-branch", "trunk")
+    (tmp_path / "repo" / ".git" / "HEAD").write_text("0123456789abcdef0123456789abcdef01234567\n")
+    assert main(["new", "repo"]) == 0
+    written = (tmp_path / "repo" / WORKFLOW_PATH).read_text(encoding="utf-8")
+    assert written == (REPO / WORKFLOW_PATH).read_text(encoding="utf-8")
+    assert "`branches: [main]`" in (REPO / "README.md").read_text(encoding="utf-8")

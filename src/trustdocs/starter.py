@@ -90,10 +90,23 @@ PUBLISH_WORKFLOW = Path(__file__).with_name("publish-workflow.yml")
 WORKFLOW_PATH = ".github/workflows/publish.yml"
 
 
-def publish_workflow(course_folder: str = "") -> str:
+DEFAULT_BRANCH = "main"  # published from, outside a repository or on no branch
+
+
+def publish_workflow(course_folder: str = "", branch: str = DEFAULT_BRANCH) -> str:
     """The GitHub Actions workflow that checks, builds and publishes a course to GitHub Pages;
-    COURSE_FOLDER: where the course is in its repository (`docs/course`), "" at its root."""
+    COURSE_FOLDER: where the course is in its repository (`docs/course`), "" at its root; BRANCH:
+    the branch whose pushes it publishes."""
     text = PUBLISH_WORKFLOW.read_text(encoding="utf-8")
+    if branch != DEFAULT_BRANCH:
+        text = _replaced(
+            text,
+            {
+                "deploy from main.\n": f"deploy from {branch}.\n",
+                "    branches: [main]\n": f"    branches: [{yaml_text(branch_pattern(branch))}]\n",
+                "runs on main wait": f"runs on {branch} wait",
+            },
+        )
     if not course_folder:
         return text
     # The runner checks the repository out at its root: the course's commands run in its folder.
@@ -128,6 +141,31 @@ def yaml_text(text: str) -> str:
     if _PLAIN_YAML.fullmatch(text) and yaml.safe_load(text) == text:
         return text
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML one too
+
+
+def branch_pattern(branch: str) -> str:
+    """The pattern of GitHub's branch filters that matches the branch BRANCH alone."""
+    return re.sub(r"[*?+!\[\]]", lambda found: "\\" + found.group(), branch)
+
+
+def current_branch(root: Path) -> str | None:
+    """The branch the git repository at ROOT is on (`ref: refs/heads/NAME` in its HEAD); None on
+    no branch (a detached HEAD) or when HEAD cannot be read."""
+    git = root / ".git"
+    try:
+        if git.is_file():  # a worktree's or a submodule's: `gitdir: PATH`, from ROOT
+            found = git.read_text(encoding="utf-8").strip()
+            if not found.startswith("gitdir:"):
+                return None
+            git = root / found.removeprefix("gitdir:").strip()
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    name = head.removeprefix("ref: refs/heads/")
+    # No git branch starts with a dot: `.invalid` is the HEAD of a repository kept in a reftable.
+    if name == head or not name or name.startswith("."):
+        return None
+    return name
 
 
 def repository_root(folder: Path) -> Path | None:
@@ -167,7 +205,9 @@ def title_problem(title: str) -> str | None:
     return f"the course title {problem}" if problem else None
 
 
-def starter_files(title: str, course_folder: str = "") -> dict[str, str]:
+def starter_files(
+    title: str, course_folder: str = "", branch: str = DEFAULT_BRANCH
+) -> dict[str, str]:
     """The files of a new course titled TITLE, by path relative to its folder (the workflow's:
     see `publish_workflow`)."""
     problem = title_problem(title)
@@ -186,7 +226,7 @@ def starter_files(title: str, course_folder: str = "") -> dict[str, str]:
         f"content/{root}/index.md": HOME.format(**values),
         f"content/{root}/first-lesson.md": LESSON.format(**values),
         "requirements.txt": requirements(),
-        WORKFLOW_PATH: publish_workflow(course_folder),
+        WORKFLOW_PATH: publish_workflow(course_folder, branch),
         ".gitignore": GITIGNORE,
     }
 
@@ -196,8 +236,8 @@ def write_starter_site(folder: Path, title: str) -> list[tuple[Path, str]]:
     each file written, "created" or (a .gitignore already there) "updated". Refuse to overwrite
     anything else, and to write through a link (to a file or folder elsewhere). In a folder of a
     git repository, the publishing workflow goes to the repository's root, where GitHub reads it."""
-    top, course_folder = _workflow_place(folder)
-    files = starter_files(title, course_folder)
+    top, course_folder, branch = _workflow_place(folder)
+    files = starter_files(title, course_folder, branch)
     # Each file's folder, and where it goes.
     places = {rel: (top if rel == WORKFLOW_PATH else folder) for rel in files}
     ignore = folder / ".gitignore"
@@ -237,20 +277,21 @@ def write_starter_site(folder: Path, title: str) -> list[tuple[Path, str]]:
     ]
 
 
-def _workflow_place(folder: Path) -> tuple[Path, str]:
+def _workflow_place(folder: Path) -> tuple[Path, str, str]:
     """Where the publishing workflow of a course in FOLDER goes (the root of the git repository
-    that holds FOLDER, named as FOLDER is: relative or not; else FOLDER), and the course's folder
-    from there (`docs/course`, or "")."""
+    that holds FOLDER, named as FOLDER is: relative or not; else FOLDER), the course's folder
+    from there (`docs/course`, or ""), and the branch it publishes."""
     root = repository_root(folder)
     if root is None:
-        return folder, ""
+        return folder, "", DEFAULT_BRANCH
+    branch = current_branch(root) or DEFAULT_BRANCH
     course = Path(os.path.abspath(folder)).relative_to(root)
     if course == Path():
-        return folder, ""
+        return folder, "", branch
     if unencodable(str(course)) is not None:  # a name of bytes that are not UTF-8
         raise ValueError("the course's folder name is not UTF-8 text: its workflow cannot name it")
     shown = root if folder.is_absolute() else Path(os.path.relpath(root))
-    return shown, course.as_posix()
+    return shown, course.as_posix(), branch
 
 
 def _added_lines(ignore: Path, kept: bytes) -> bool:
