@@ -241,6 +241,70 @@ def test_bad_config_in_json_is_still_one_document(tmp_path, trustdocs):
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "no site.yaml here (nor a package.json"),
+        (("--config", "nope.yaml"), "config file not found: nope.yaml"),
+        (("--config", "x" * 5000), "config file cannot be read: "),
+        (("--no-cache", "--base-url", "garbage"), "--base-url: 'base_url' must be the absolute"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_every_usage_error_is_reported_in_the_chosen_format(
+    tmp_path, trustdocs, command, args, message
+):
+    """A problem with how the command was run (no site.yaml, a --config or --base-url that will
+    not do) was said on standard error alone: a tool reading `--format json` found no document,
+    and a workflow's log no annotation. Each is reported in the format asked for, exit 2."""
+    site = make_site(tmp_path / "course", CONSULTING)
+    where = tmp_path / "empty" if not args else site
+    where.mkdir(exist_ok=True)
+
+    run = trustdocs(where, command, "--format", "json", *args)
+    assert run.code == 2 and run.err == ""
+    document = json.loads(run.out)
+    (problem,) = document["diagnostics"]
+    assert problem["severity"] == "error" and problem["message"].startswith(message)
+    assert (problem["path"], problem["line"]) == ("", 0)  # in no file
+    assert document["summary"]["failed"] and document["summary"]["errors"] == 1
+
+    run = trustdocs(where, command, "--format", "github", *args)
+    assert run.code == 2 and run.err == ""
+    (line,) = run.out.splitlines()
+    assert line.startswith(f"::error::{message}")
+
+    run = trustdocs(where, command, *args)
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith(f"trustdocs: error: {message}")
+    assert not (site / "site").exists()
+
+
+@pytest.mark.parametrize("report_format", ["json", "github"])
+def test_arguments_the_command_refuses_are_reported_in_the_chosen_format(
+    tmp_path, trustdocs, report_format
+):
+    site = make_site(tmp_path, CONSULTING)
+    for args in (["--strcit"], ["--no-cache", "--config"]):
+        run = trustdocs(site, "check", f"--format={report_format}", *args)
+        assert run.code == 2 and run.err == ""
+        if report_format == "json":
+            (problem,) = json.loads(run.out)["diagnostics"]
+            said = problem["message"]
+        else:
+            (line,) = run.out.splitlines()
+            said = line.removeprefix("::error::")
+        assert said in (
+            "unrecognized arguments: --strcit",
+            "argument --config: expected one argument",
+        )
+    # A command that takes no --format, and a format it does not know: argparse's own words.
+    for args in (["serve", "--format", "json"], ["check", "--format", "xml"]):
+        with pytest.raises(SystemExit) as exited:
+            trustdocs(site, *args)
+        assert exited.value.code == 2
+
+
+@pytest.mark.parametrize(
     ("value", "reason"),
     [
         ("user.github.io/course", "must be the absolute http(s) address the site is published at"),

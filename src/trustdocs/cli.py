@@ -9,7 +9,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from trustdocs.diagnostics import (
     EXIT_BROKEN_PIPE,
@@ -22,6 +22,7 @@ from trustdocs.diagnostics import (
     Report,
     ReportFormat,
     count,
+    error,
     has_errors,
     plural,
 )
@@ -60,11 +61,26 @@ class _ShowVersion(argparse.Action):
         parser.exit()
 
 
+class ArgumentsRefused(Exception):
+    """Arguments that PARSER refused, for the reason MESSAGE."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser, self.message = parser, message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that raises ArgumentsRefused for arguments it refuses, so that the
+    refusal can be reported in the format they ask for."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise ArgumentsRefused for MESSAGE, in place of printing it and exiting."""
+        raise ArgumentsRefused(self, message)
+
+
 def make_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="trustdocs", description="Build a course site from Markdown lessons."
-    )
+    """The argument parser for every subcommand (ArgumentsRefused: see `_Parser`)."""
+    parser = _Parser(prog="trustdocs", description="Build a course site from Markdown lessons.")
     parser.add_argument("--version", action=_ShowVersion, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_build_command(commands)
@@ -182,9 +198,13 @@ def _add_new_command(commands: Subcommands) -> None:
     new.add_argument("--title", default="My Course", help="the course title (default: My Course)")
 
 
+class UsageError(Exception):
+    """A problem with how the command was run, not with a file of the site: its message."""
+
+
 def load_site_config(path: Path | None, cached: bool = False) -> SiteConfig:
     """The config named by --config, or the one found in the working folder (CACHED: see
-    `load_config`)."""
+    `load_config`); UsageError when there is none."""
     from trustdocs.config import CONFIG_NAME, find_config, load_config
 
     if path is None:
@@ -192,26 +212,22 @@ def load_site_config(path: Path | None, cached: bool = False) -> SiteConfig:
         kind = _not_a_file(Path(CONFIG_NAME)) if path is None else None
         if kind is not None:
             message = f"{CONFIG_NAME} here is not a regular file: it is {kind}"
-            raise SystemExit(_usage_error(message))
+            raise UsageError(message)
         if path is None:
-            raise SystemExit(
-                _usage_error(
-                    'no site.yaml here (nor a package.json with a "bit-docs" section); '
-                    "run trustdocs in a site's folder or pass --config FILE"
-                )
+            raise UsageError(
+                'no site.yaml here (nor a package.json with a "bit-docs" section); '
+                "run trustdocs in a site's folder or pass --config FILE"
             )
     else:
         try:
             found = path.is_file()
         except OSError as exc:  # a name the system refuses (too long)
-            raise SystemExit(_usage_error(f"config file cannot be read: {exc}")) from None
+            raise UsageError(f"config file cannot be read: {exc}") from None
         kind = None if found else _not_a_file(path)
         if kind is not None:
-            raise SystemExit(
-                _usage_error(f"config file {path} is not a regular file: it is {kind}")
-            )
+            raise UsageError(f"config file {path} is not a regular file: it is {kind}")
         if not found:
-            raise SystemExit(_usage_error(f"config file not found: {path}"))
+            raise UsageError(f"config file not found: {path}")
     return load_config(path, cached)
 
 
@@ -235,8 +251,13 @@ def _not_a_file(path: Path) -> str | None:
     return "a socket" if stat.S_ISSOCK(mode) else "a special file"
 
 
-def _usage_error(message: str) -> int:
-    print(f"trustdocs: error: {message}", file=sys.stderr)
+def _usage_error(message: str, report_format: ReportFormat = "text") -> int:
+    """Report MESSAGE, a problem with how the command was run, in REPORT_FORMAT: a line on
+    standard error, or the document or annotation a tool reads; the exit code."""
+    if report_format == "text":
+        print(f"trustdocs: error: {message}", file=sys.stderr)
+    else:  # in no file: a diagnostic without a path
+        print_report(Report([error("", 0, 0, message)], "", failed=True), report_format)
     return EXIT_USAGE
 
 
@@ -321,28 +342,69 @@ def _internal_error(exc: Exception, argv: list[str] | None) -> int:
     return EXIT_INTERNAL
 
 
-def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    if args.command == "new":
-        return _new_course(args.folder, args.title)
-    # Imported here, inside the guard, so that Ctrl-C while the libraries load is "interrupted" too.
-    from trustdocs.build import build_site
+def _asked_format(argv: list[str]) -> ReportFormat:
+    """The report format ARGV asks for, read without the parser (which refused ARGV): that of its
+    last `--format`, for a command that takes one; else text."""
+    asked: ReportFormat = "text"
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            break
+        if word == "--format":
+            value = next(words, "")
+        elif word.startswith("--format="):
+            value = word.removeprefix("--format=")
+        else:
+            continue
+        asked = next((name for name in REPORT_FORMATS if name == value), asked)
+    command = next((word for word in argv if not word.startswith("-")), "")
+    return asked if command in ("build", "check") else "text"
+
+
+def _parsed(argv: list[str] | None) -> argparse.Namespace | int:
+    """The command's arguments, or the exit code of ones refused (reported in their format)."""
+    try:
+        return make_parser().parse_args(argv)
+    except ArgumentsRefused as refused:
+        report_format = _asked_format(sys.argv[1:] if argv is None else argv)
+        if report_format == "text":  # argparse's usage and message, exit 2
+            argparse.ArgumentParser.error(refused.parser, refused.message)
+        return _usage_error(refused.message, report_format)
+
+
+def _site_config(args: argparse.Namespace, report_format: ReportFormat) -> SiteConfig | int:
+    """The site's config, with the command's --base-url; or, when there is none to use, the exit
+    code, its problem reported in REPORT_FORMAT."""
     from trustdocs.config import ConfigError, with_base_url
 
-    report_format: ReportFormat = getattr(args, "format", "text")
     try:
         config = load_site_config(args.config, cached=not getattr(args, "no_cache", False))
     except ConfigError as exc:
         print_report(Report(exc.diagnostics, "", failed=True), report_format)
         return EXIT_USAGE
-    except SystemExit as exc:
-        return int(exc.code or 0)
-
+    except UsageError as exc:
+        return _usage_error(str(exc), report_format)
     if getattr(args, "base_url", None) is not None:
         try:
             config = with_base_url(config, args.base_url)
         except ValueError as exc:
-            return _usage_error(f"--base-url: {exc}")
+            return _usage_error(f"--base-url: {exc}", report_format)
+    return config
+
+
+def _run(argv: list[str] | None, keep: list[object] | None = None) -> int:
+    args = _parsed(argv)
+    if isinstance(args, int):
+        return args
+    if args.command == "new":
+        return _new_course(args.folder, args.title)
+    # Imported here, inside the guard, so that Ctrl-C while the libraries load is "interrupted" too.
+    from trustdocs.build import build_site
+
+    report_format: ReportFormat = getattr(args, "format", "text")
+    config = _site_config(args, report_format)
+    if isinstance(config, int):
+        return config
 
     if args.command == "serve":
         from trustdocs.serve import serve

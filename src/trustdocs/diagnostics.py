@@ -193,8 +193,8 @@ class Report:
 
 
 def github_annotation(diagnostic: Diagnostic, strict: bool = False) -> str:
-    """A GitHub Actions workflow command that shows the problem on its file and line; an error
-    for a warning of a STRICT run, which fails for it."""
+    """A GitHub Actions workflow command that shows the problem on its file and line (on the
+    run, for one in no file); an error for a warning of a STRICT run, which fails for it."""
     properties = ",".join(
         f"{key}={_escape_property(str(value))}"
         for key, value in (
@@ -205,7 +205,8 @@ def github_annotation(diagnostic: Diagnostic, strict: bool = False) -> str:
     )
     message = f"{diagnostic.message} ({diagnostic.hint})" if diagnostic.hint else diagnostic.message
     severity = "error" if strict else diagnostic.severity
-    return f"::{severity} {properties}::{_escape_data(message)}"
+    where = f" {properties}" if diagnostic.path else ""
+    return f"::{severity}{where}::{_escape_data(message)}"
 
 
 def checkout_path(path: str) -> str:
