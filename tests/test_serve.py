@@ -16,6 +16,7 @@ from conftest import CONSULTING, make_site, write_files
 
 from trustdocs.build import build_site
 from trustdocs.config import load_config
+from trustdocs.output_folder import MARKER
 from trustdocs.outputs import is_on_request
 from trustdocs.serve import (
     RELOAD_SCRIPT,
@@ -251,7 +252,8 @@ SERVED_SCRIPT = re.compile(
 
 
 def digest(folder: Path, served: bool = False) -> dict[str, str]:
-    """File → hash; for a preview folder, of each file as built, without what serve adds."""
+    """File → hash; for a preview folder, of each file as built, without what serve adds. Not
+    the marker, whose list of files is a build's (the preview's folder is never built into)."""
 
     def built(data: bytes) -> bytes:
         if served:
@@ -261,7 +263,7 @@ def digest(folder: Path, served: bool = False) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(built(p.read_bytes())).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != MARKER
     }
 
 
