@@ -417,3 +417,38 @@ def test_words_after_a_layout_flag_are_said():
         problems[0].message
     )
     assert parse("@page p\n@hidetitle\n@body\nB.\n")[1] == []
+
+
+def test_the_text_before_body_loses_a_capitalised_tag_line_as_a_description_does_and_says_so():
+    """Without `@description`, the text before `@body` is the description: a line of it wrapped
+    before an Angular decorator is read as a tag (a page property), and said at its line and
+    column, exactly as under `@description`; `@author Justin` is a page property, said nothing."""
+    lines = (
+        "Angular components take inputs through the\n@Input() decorator and emit events with\n"
+        "  @Output() properties.\n@author Justin\n@body\nBody.\n"
+    )
+    implicit, implicit_problems = parse(f"@page q Q\n@parent home 2\n{lines}")
+    explicit, explicit_problems = parse(f"@page q Q\n@parent home 2\n@description {lines}")
+    assert implicit.description == "Angular components take inputs through the"
+    said = [(d.line, d.col, d.severity, d.message) for d in implicit_problems]
+    assert said == [
+        (4, 1, "warning", "line read as the tag '@Input' (a page property): it is not shown"),
+        (5, 3, "warning", "line read as the tag '@Output' (a page property): it is not shown"),
+    ]
+    assert said == [(d.line, d.col, d.severity, d.message) for d in explicit_problems]
+    assert implicit.properties == explicit.properties
+    # Among the tags, before the text, `@Input` is no description's line: a page property.
+    page, problems = parse("@page q Q\n@Input() x\nSummary.\n@body\nBody.\n")
+    assert page.description == "Summary." and problems == []
+
+
+def test_a_directive_in_the_text_before_body_shows_its_code_in_the_description_as_under_it():
+    """`@sourceref` in the text before `@body` is in the description, as it is after
+    `@description`: kept there for the Markdown stage, not dropped as written among the tags."""
+    for tag in ("", "@description "):
+        page, problems = parse(f"@page q Q\n{tag}Look at this:\n@sourceref s.py\n@body\nB.\n")
+        assert page.description == "Look at this:\n@sourceref s.py" and problems == []
+    # Above the text, among the tags, it is in neither: said.
+    _, problems = parse("@page q Q\n@sourceref s.py\nSummary.\n@body\nB.\n")
+    assert [(d.line, d.severity) for d in problems] == [(2, "warning")]
+    assert "among the page's tags" in problems[0].message

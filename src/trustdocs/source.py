@@ -383,10 +383,13 @@ def _read_header(
     for i in range(header_end):
         line = lines[i]
         match = None if fenced and i in fenced else TAG_LINE.match(line)
+        # In a description's text: after `@description`, or in the text before `@body` (the
+        # description without it), where the same rules hold.
+        in_text = in_description or (has_body and first_loose is not None)
         if match and (has_body or in_description or first_loose is None):
             name = match.group(1).lower()
-            if name in DIRECTIVES and in_description:  # its code shown in the description
-                description.append((i + 1, line))
+            if name in DIRECTIVES and in_text:  # its code shown in the description
+                (description if in_description else loose).append((i + 1, line))
                 continue
             if name in DIRECTIVES:
                 reader.diagnostics.append(_directive_in_header(reader.path, i + 1, line, name))
@@ -398,7 +401,7 @@ def _read_header(
             col = line.index("@") + 1
             after = line[col + len(match.group(1)) :][:1]
             glued = bool(after) and not after.isspace()
-            prose = in_description and (match.group(1)[0].isupper() or glued)
+            prose = in_text and (match.group(1)[0].isupper() or glued)
             reader.take_tag(match.group(1), match.group(2), i + 1, col, prose)
             if name == "description":
                 in_description = True
