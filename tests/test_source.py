@@ -452,3 +452,27 @@ def test_a_directive_in_the_text_before_body_shows_its_code_in_the_description_a
     _, problems = parse("@page q Q\n@sourceref s.py\nSummary.\n@body\nB.\n")
     assert [(d.line, d.severity) for d in problems] == [(2, "warning")]
     assert "among the page's tags" in problems[0].message
+
+
+@pytest.mark.parametrize("order", ["1_0", "\u0663", "\uff15", "0x1", "1e3", "+"])
+def test_a_parent_order_of_other_than_ascii_digits_is_not_an_integer(order):
+    """`1_0`, Arabic-Indic `٣` or fullwidth `５` are numbers to Python, not to bit-docs: each is
+    warned as `0x1` is, and the page is placed with the siblings without an order."""
+    page, problems = parse(f"@page p\n@parent home {order}\n@body\n")
+    assert (page.parent, page.order) == ("home", None)
+    said = [(d.line, d.severity, d.message) for d in problems]
+    assert said == [(2, "warning", f"@parent order '{order}' is not an integer")]
+
+
+@pytest.mark.parametrize(("order", "read"), [("3", 3), ("-2", -2), ("+4", 4), ("007", 7)])
+def test_a_parent_order_of_ascii_digits_and_a_sign_is_read(order, read):
+    page, problems = parse(f"@page p\n@parent home {order}\n@body\n")
+    assert (page.order, problems) == (read, [])
+
+
+def test_an_outline_depth_of_other_than_ascii_digits_is_not_a_number():
+    page, problems = parse("@page p\n@outline \u0663\n@body\n")
+    assert page.outline_depth == 1
+    assert [(d.line, d.message) for d in problems] == [
+        (2, "@outline depth '\u0663' is not a number")
+    ]

@@ -30,6 +30,8 @@ ESCAPED_AT = re.compile(r"^([ \t]*)@@")
 # entity is not decoded (a code span running over the line) it is told from one an author wrote.
 ESCAPED_TAG_AT = "&#x00040;"
 BLANKS = re.compile(r"[ \t]+")  # what separates a tag's words: spaces and tabs
+# A number as bit-docs reads one (parseInt): ASCII digits and a sign, not Python's `1_0` or `٣`.
+INTEGER = re.compile(r"[+-]?[0-9]+")
 
 # Body directives stay in the body, where the Markdown stage renders them in place.
 DIRECTIVES = frozenset({"sourceref", "highlight", "diff", "codepen"})
@@ -203,12 +205,11 @@ class _Reader:
             self.diagnostics.append(warning(self.path, parent_line, 1, problem, hint))
         if not order_text:
             return parent, None
-        try:
+        if INTEGER.fullmatch(order_text):
             return parent, int(order_text)
-        except ValueError:
-            problem = f"@parent order '{order_text}' is not an integer"
-            self.diagnostics.append(warning(self.path, parent_line, 1, problem))
-            return parent, None
+        problem = f"@parent order '{order_text}' is not an integer"
+        self.diagnostics.append(warning(self.path, parent_line, 1, problem))
+        return parent, None
 
     def outline(self) -> tuple[int, bool]:
         """The `@outline` depth as written (1 by default) and whether the outline is numbered."""
@@ -217,9 +218,9 @@ class _Reader:
         outline_value, outline_line = self.tags["outline"]
         words = outline_value.split()
         depth = 1
-        try:
-            depth = int(words[0]) if words else 1
-        except ValueError:
+        if words and INTEGER.fullmatch(words[0]):
+            depth = int(words[0])
+        elif words:
             problem = f"@outline depth '{words[0]}' is not a number"
             self.diagnostics.append(warning(self.path, outline_line, 1, problem))
         return depth, len(words) > 1 and words[1].lower() == "ol"
