@@ -476,3 +476,12 @@ def test_an_outline_depth_of_other_than_ascii_digits_is_not_a_number():
     assert [(d.line, d.message) for d in problems] == [
         (2, "@outline depth '\u0663' is not a number")
     ]
+
+
+def test_a_page_tag_without_a_name_says_the_file_is_skipped():
+    """A file whose `@page` has no name makes no page: the warning says its text is not built."""
+    page, problems = parse("Intro.\n@page\n@body\nText.\n")
+    assert page is None
+    said = [(d.line, d.severity, d.message) for d in problems]
+    assert said == [(2, "warning", "@page needs a name: not a page, skipped")]
+    assert "write @page NAME" in problems[0].hint

@@ -250,7 +250,8 @@ def parse_page_source(
     page_value, page_line = reader.tags["page"]
     name, title = _first_word(page_value)
     if not name:
-        diagnostics.append(warning(path, page_line, 1, "@page needs a name"))
+        message, hint = "@page needs a name: not a page, skipped", "write @page NAME TITLE"
+        diagnostics.append(warning(path, page_line, 1, message, hint))
         return None, diagnostics
     parent, order = reader.parent_and_order()
     depth, ordered = reader.outline()
