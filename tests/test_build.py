@@ -1215,3 +1215,15 @@ def test_a_page_in_a_markdown_file_not_named_md_is_a_warning(tmp_path, trustdocs
         "content/extra/lesson.markdown:1:1: warning: a page in a .markdown file is not read: "
         "only .md files are pages, and this one is published as it is (rename it to lesson.md)"
     ]
+
+
+def test_a_page_name_with_a_hash_is_an_error_at_its_page_line(tmp_path, trustdocs):
+    """`[h#a]` reads page h, anchor a: a page named `h#a` could never be cross-linked, so its
+    name is refused at its `@page` line, as other names no link or file can hold are."""
+    pages = {
+        "index.md": "@page home Home\n@body\nHi.\n",
+        "h.md": "@parent home\n@page h#a H\n@body\nX.\n",
+    }
+    run = trustdocs(make_site(tmp_path, pages), "build")
+    assert run.code == 1
+    assert "content/h.md:2:1: error: page name 'h#a' may not contain '#'" in run.err
