@@ -1227,3 +1227,23 @@ def test_a_page_name_with_a_hash_is_an_error_at_its_page_line(tmp_path, trustdoc
     run = trustdocs(make_site(tmp_path, pages), "build")
     assert run.code == 1
     assert "content/h.md:2:1: error: page name 'h#a' may not contain '#'" in run.err
+
+
+def test_names_that_differ_only_in_how_an_accent_is_encoded_say_so(tmp_path, trustdocs):
+    """`café` written as `e` and a combining accent (NFD, as some editors save) is not the page
+    `café` (NFC) that looks the same: the unknown parent and the unknown page say why."""
+    nfc, nfd = "caf\u00e9", "cafe\u0301"
+    pages = {
+        "index.md": "@page guide Guide\n@body\nHi.\n",
+        "cafe.md": f"@page guide/{nfc} Café\n@parent guide 1\n@body\nX.\n",
+        "tea.md": f"@page tea Tea\n@parent guide/{nfd} 2\n@body\nSee [guide/{nfd}].\n",
+    }
+    run = trustdocs(make_site(tmp_path, pages), "build")
+    assert run.code == 1
+    said = [line for line in run.err.splitlines() if line.startswith("content/tea.md")]
+    assert said == [
+        f"content/tea.md:2:1: error: unknown parent 'guide/{nfd}' ('guide/{nfc}' is the same "
+        "name with its accent encoded another way: save the files as NFC)",
+        f"content/tea.md:4:5: warning: unknown page 'guide/{nfd}' ('guide/{nfc}' is the same "
+        "name with its accent encoded another way: save the files as NFC)",
+    ]

@@ -187,3 +187,18 @@ def test_an_unknown_page_differing_in_case_gets_its_name_as_the_hint(tmp_path):
     builds_agree(root, tmp_path, "added")
     told = build_site(load_config(root / "site.yaml"), tmp_path / "again").diagnostics
     assert [d.hint for d in told if "unknown page" in d.message] == ["did you mean 'home/lesson'?"]
+
+
+def test_a_near_miss_without_slash_that_differs_only_in_its_accents_encoding_is_said():
+    """`[élève]` written decomposed (NFD), of a page `élève` (NFC): the warning says why it is
+    not that page, where "did you mean 'élève'?" named what looks the very same."""
+    nfc, nfd = "\u00e9l\u00e8ve", "e\u0301le\u0300ve"
+    _, problems = parse(f"Read [{nfd}].\n", names=frozenset({nfc, "home"}))
+    said = [(d.line, d.message, d.hint) for d in problems]
+    assert said == [
+        (
+            10,
+            f"unknown page '{nfd}'",
+            f"'{nfc}' is the same name with its accent encoded another way: save the files as NFC",
+        )
+    ]

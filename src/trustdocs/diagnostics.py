@@ -8,6 +8,7 @@ import functools
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,17 +97,23 @@ def closest(
 ) -> list[str]:
     """The candidates closest to WORD, best first: the one fuzzy match every suggestion uses,
     and the cache's test of which names a hint depends on. Case is ignored (`[Home/A]` is near
-    `home/a`); of candidates alike but for case, the first in order stands for them."""
+    `home/a`), and so is how an accent is encoded (`é`, or `e` and a combining accent); of
+    candidates alike but for these, the first in order stands for them."""
     folded = _folded(candidates) if isinstance(candidates, frozenset) else _fold(candidates)
-    found = difflib.get_close_matches(word.casefold(), list(folded), n=limit, cutoff=cutoff)
+    found = difflib.get_close_matches(_folded_word(word), list(folded), n=limit, cutoff=cutoff)
     return [folded[match] for match in found]
 
 
+def _folded_word(word: str) -> str:
+    """WORD as `closest` compares it: composed (NFC), then case-folded."""
+    return unicodedata.normalize("NFC", word).casefold()
+
+
 def _fold(candidates: Iterable[str]) -> dict[str, str]:
-    """Each candidate's case-folded form → the first candidate, in order, that has it."""
+    """Each candidate's folded form (`_folded_word`) → the first candidate, in order, with it."""
     folded: dict[str, str] = {}
     for candidate in sorted(candidates):
-        folded.setdefault(candidate.casefold(), candidate)
+        folded.setdefault(_folded_word(candidate), candidate)
     return folded
 
 
@@ -134,7 +141,17 @@ def first_bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int, int]
 def did_you_mean(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str:
     """Return a "did you mean 'x'?" hint for the closest candidate, or an empty string."""
     close = closest(word, candidates, cutoff=cutoff)
+    if close and close[0] != word and same_but_encoding(close[0], word):
+        return (
+            f"'{close[0]}' is the same name with its accent encoded another way: "
+            "save the files as NFC"
+        )
     return f"did you mean '{close[0]}'?" if close else ""
+
+
+def same_but_encoding(one: str, other: str) -> bool:
+    """Whether ONE and OTHER are the same text in different Unicode forms (NFC, NFD)."""
+    return unicodedata.normalize("NFC", one) == unicodedata.normalize("NFC", other)
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
