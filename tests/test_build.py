@@ -1247,3 +1247,27 @@ def test_names_that_differ_only_in_how_an_accent_is_encoded_say_so(tmp_path, tru
         f"content/tea.md:4:5: warning: unknown page 'guide/{nfd}' ('guide/{nfc}' is the same "
         "name with its accent encoded another way: save the files as NFC)",
     ]
+
+
+def test_a_byte_that_is_not_utf8_in_a_body_is_its_one_error_the_page_still_known(
+    tmp_path, trustdocs
+):
+    """One bad byte in a page's body is an error at it, and the build fails; but the page's
+    tags are read (the byte replaced), so the pages under it and the links to it are not
+    reported as naming an unknown page as well."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nSee [a] and [a#sec].\n",
+            "b.md": "@page b B\n@parent a 1\n@body\nB.\n",
+        },
+    )
+    (site / "content" / "a.md").write_bytes(
+        b"@page a A\n@parent home 1\n@body\n## Sec\nbad \xff byte\n"
+    )
+    for args in (("build",), ("build", "--no-cache"), ("build",)):
+        run = trustdocs(site, *args)
+        assert run.code == 1
+        said = [line for line in run.err.splitlines() if line.startswith("content/")]
+        assert said == ["content/a.md:5:5: error: not UTF-8 text (byte 0xff)"]
+        assert not (site / "site").exists()

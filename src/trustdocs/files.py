@@ -580,19 +580,24 @@ def read_page(
         data = path.read_bytes()
     except OSError as exc:
         return ReadPage(None, [error(shown, 1, 1, f"cannot read: {exc.strerror}")])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return ReadPage(None, [undecodable_utf8(shown, data, exc)])
-    rel_path = content_path(config, path)
     key = source_key(config, path, data)
     reused = known(key) if known is not None else None
     if reused is not None:
         return ReadPage(*reused, key)
+    try:
+        text, not_text = data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        # Said, and the page read with its bad bytes replaced: its name, parent and headings
+        # stand, so that pages under it and links to it are not reported as well.
+        text, not_text = (
+            data.decode("utf-8", errors="replace"),
+            [undecodable_utf8(shown, data, exc)],
+        )
+    rel_path = content_path(config, path)
     # A page's cached facts hold its tags (KNOWN): files without them are new, or not pages, and
     # cheaper to read again than to keep.
     source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
-    return ReadPage(source, problems, key)
+    return ReadPage(source, not_text + problems, key)
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:
