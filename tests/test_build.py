@@ -1271,3 +1271,51 @@ def test_a_byte_that_is_not_utf8_in_a_body_is_its_one_error_the_page_still_known
         said = [line for line in run.err.splitlines() if line.startswith("content/")]
         assert said == ["content/a.md:5:5: error: not UTF-8 text (byte 0xff)"]
         assert not (site / "site").exists()
+
+
+@pytest.mark.parametrize("lessons", [0, 120])  # 120: the pages are read in build workers
+def test_a_page_refused_for_its_name_still_has_its_body_checked(tmp_path, trustdocs, lessons):
+    """A page whose name is taken by another file, or no page can have, is not built; but the
+    problems of its body are reported in the same run, at their lines, not only once its name
+    is mended. The page that keeps the name reports its own once."""
+    body = "See [zz/yy] and [home#nope].\n@sourceref gone.py\n"
+    pages = {
+        "index.md": "@page home Home\n@body\n## Start\n",
+        "a.md": "@page a A\n@parent home 1\n@body\nSee [zz/yy].\n",
+        "copy.md": f"@page a Other\n@parent home 2\n@body\n{body}",
+        "evil.md": f"@page ../evil Evil\n@parent home 3\n@body\n{body}",
+        **{f"l{n}.md": f"@page l{n} L\n@parent home\n@body\nx\n" for n in range(lessons)},
+    }
+    run = trustdocs(make_site(tmp_path, pages), "build")
+    assert run.code == 1
+    said = [line.partition(" (")[0] for line in run.err.splitlines() if line.startswith("content/")]
+    assert said == [
+        "content/a.md:4:5: warning: unknown page 'zz/yy'",
+        "content/copy.md:1:1: error: duplicate page name 'a'",
+        "content/copy.md:4:5: warning: unknown page 'zz/yy'",
+        "content/copy.md:4:17: error: page 'home' has no anchor '#nope'",
+        "content/copy.md:5:1: error: @sourceref file 'gone.py' does not exist",
+        "content/evil.md:1:1: error: page name '../evil' must be folders and a name separated by "
+        "single '/'",
+        "content/evil.md:4:5: warning: unknown page 'zz/yy'",
+        "content/evil.md:4:17: error: page 'home' has no anchor '#nope'",
+        "content/evil.md:5:1: error: @sourceref file 'gone.py' does not exist",
+    ]
+
+
+def test_a_file_read_by_a_refused_page_is_followed_by_the_next_build(tmp_path, trustdocs):
+    """The refused page's `@sourceref` file, out of the content folder, goes away: the next
+    build, cached, says so (it did not see the change, and told the last build's problems)."""
+    site = make_site(
+        tmp_path,
+        {
+            "index.md": "@page home Home\n@body\nHi.\n",
+            "z.md": "@page home Copy\n@body\n@sourceref ../shared/x.py\n",  # index.md wins
+        },
+    )
+    write_files(site, {"shared/x.py": "x = 1\n"})
+    run = trustdocs(site, "build")
+    assert run.code == 1 and "x.py" not in run.err
+    (site / "shared" / "x.py").unlink()
+    run = trustdocs(site, "build")
+    assert "content/z.md:3:1: error: @sourceref file '../shared/x.py' does not exist" in run.err

@@ -296,7 +296,10 @@ def _keep_record(
     found, late, copied = made
     racy = racy_digests(target, settled, digests) if target is not None else {}
     wrote = (settled, digests, everywhere, copied, late, racy)
-    record = build_record(site.site_key, site.read, site.pages.facts, found, *wrote)
+    refused = frozenset().union(*(page.read_digests for page in site.refused))
+    record = build_record(
+        site.site_key, site.read, site.pages.facts, found, *wrote, refused_reads=refused
+    )
     keep_record(site.cache, site.site_key, target, record, failed=failed)
     if not failed:
         keep_site_document(site.cache)  # site.yaml as this build read it anew

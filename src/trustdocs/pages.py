@@ -13,7 +13,7 @@ from pathlib import Path
 from trustdocs.cache import BuildCache, FileRead, fingerprint, load, read_digest, store
 from trustdocs.config import SiteConfig, theme_folders
 from trustdocs.diagnostics import Diagnostic, closest, display_path, error, warning
-from trustdocs.files import paths_under
+from trustdocs.files import SiteSources, paths_under, read_page
 from trustdocs.markdown import Heading, ParsedMarkdown, PlainText, parse_markdown, plain_parts
 from trustdocs.markdown.headings import theme_ids
 from trustdocs.source import PageSource
@@ -474,6 +474,27 @@ def choose_sources(
         else:
             first[source.name] = source
     return list(first.values()), problems
+
+
+def parse_refused(
+    pages: ParsedPages, read: SiteSources, chosen: list[PageSource]
+) -> tuple[list[ParsedPage], list[Diagnostic]]:
+    """The page files READ that make none of the CHOSEN pages (their name is another file's, or
+    no page's), parsed against the names PAGES were given: not built, but the problems of their
+    bodies are reported with the choice's, at their own lines."""
+    made = {id(source) for source in chosen}
+    refused, problems = [], []
+    for path, source in read.sources.items():
+        if source is None or id(source) in made:
+            continue
+        if pages.bodies_elsewhere:  # held without its body (read in a worker): read again
+            source = read_page(pages.config, path).source
+            if source is None:
+                continue
+        page, found = parse_page(pages.config, source, pages.titles, pages.theme_ids)
+        refused.append(page)
+        problems += found
+    return refused, problems
 
 
 @dataclass

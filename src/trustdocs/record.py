@@ -159,13 +159,15 @@ def build_record(
     copied: Mapping[str, CopySignature],
     late: list[Diagnostic] | None = None,
     racy: dict[str, str] | None = None,
+    refused_reads: frozenset[FileRead] = frozenset(),
 ) -> BuildRecord:
     """What a build READ and reported, with the files it has WRITTEN, for the next build; with
     the titles EVERYWHERE, which every sidebar showed, the files it COPIED as they were before
     it copied them (`copy_signatures`), what only writing found (LATE; None: not tried), and
-    the RACY files written with their digests (`racy_digests`)."""
+    the RACY files written with their digests (`racy_digests`), and the REFUSED_READS of the
+    files that make no page (their problems are reported, so what they read is followed too)."""
     files = read.files
-    reads = {pair for page in facts.values() for pair in page.read_digests}
+    reads = {pair for page in facts.values() for pair in page.read_digests} | refused_reads
     page_keys = [read.keys.get(path, "") for path in files.pages]
     inputs = inputs_key(read.config, site_key, files, page_keys, reads, copied)
     # Each file as it is now: one saved since it was read is read again by the next build. A

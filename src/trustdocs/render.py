@@ -455,6 +455,17 @@ def _render_markdown_of(
     return body_html, render_markdown(page.description, description), context
 
 
+def refused_page_problems(page: ParsedPage, site: SiteSnapshot, theme: Theme) -> list[Diagnostic]:
+    """What rendering finds in PAGE, which is not built (another file has its name, or no page
+    can): its links checked as if it were written where the page of its name is, or else beside
+    its source file. Nothing is written."""
+    source = page.source
+    placed = site.pages.get(source.name)
+    output = placed.output if placed is not None else source.rel_path.rpartition(".")[0] + ".html"
+    here = PageSummary(source.name, source.title, "", output, source.rel_path, frozenset())
+    return list(_render_markdown_of(page, here, site, theme)[2].diagnostics)
+
+
 def render_page(
     page: ParsedPage,
     site: SiteSnapshot,

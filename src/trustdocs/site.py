@@ -17,8 +17,16 @@ from trustdocs.diagnostics import Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.output_folder import FreshOutput, OutputContent
 from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
-from trustdocs.pages import DescriptionTexts, FilesRead, ParsedPages, carried_over, choose_sources
-from trustdocs.render import PageOutputs, site_theme, with_html
+from trustdocs.pages import (
+    DescriptionTexts,
+    FilesRead,
+    ParsedPage,
+    ParsedPages,
+    carried_over,
+    choose_sources,
+    parse_refused,
+)
+from trustdocs.render import PageOutputs, refused_page_problems, site_theme, with_html
 from trustdocs.snapshot import SiteSnapshot, resolve_snapshot
 from trustdocs.source import PageSource
 from trustdocs.workers import (
@@ -55,6 +63,7 @@ class Site:
         self.workers_used = 0  # forked workers of the last full build (0: built in this process)
         self.on_request = False  # pages are rendered when asked for (a large site's preview)
         self.chosen: dict[str, PageSource] = {}  # the source that makes each page
+        self.refused: list[ParsedPage] = []  # files that make no page, parsed to check them
         self.keeps_bodies = False  # pages parsed in workers are never parsed here again
 
     def build(
@@ -138,6 +147,8 @@ class Site:
         chosen, self.choice_problems = choose_sources(self.sources)
         self.pages.choose(chosen, *self.read.of_chosen(chosen))
         self.chosen = {source.name: source for source in chosen}
+        self.refused, problems = parse_refused(self.pages, self.read, chosen)
+        self.choice_problems += problems  # of the files refused: see `parse_refused`
         return chosen
 
     def _resolve(self) -> SiteSnapshot:
@@ -147,10 +158,7 @@ class Site:
         self.snapshot, problems = resolve_snapshot(
             self.config, facts, descriptions, copies, generated
         )
-        if not facts:
-            problems.append(no_pages_problem(self.config))
-        problems += replaced_copies(copies, generated)
-        self.site_problems = self.choice_problems + problems + list(self.files.problems)
+        self.site_problems = _site_problems(self, problems, generated)
         # Outputs made from now on are kept under this snapshot's frame (its tree, its addresses).
         self.made.kept.start(self.snapshot)
         return self.snapshot
@@ -185,6 +193,22 @@ class Site:
     def on_request_file(self, path: str) -> str | None:
         """A file that reads every page, made when asked for (the preview makes it on request)."""
         return None if self.snapshot is None else self.made.on_request_file(path, self.snapshot)
+
+
+def _site_problems(
+    site: Site, found: list[Diagnostic], generated: Mapping[str, str]
+) -> list[Diagnostic]:
+    """The problems of SITE beyond its pages' own: those of choosing its pages (and of the files
+    refused), FOUND resolving it, a site without pages, copies that GENERATED files replace,
+    what the links of the files refused lead to, and those of discovery."""
+    assert site.snapshot is not None  # resolved
+    problems = site.choice_problems + found
+    if not site.pages.facts:
+        problems.append(no_pages_problem(site.config))
+    problems += replaced_copies(site.files.copies, generated)
+    for page in site.refused:
+        problems += refused_page_problems(page, site.snapshot, site.theme)
+    return problems + list(site.files.problems)
 
 
 def _make_loaded(
