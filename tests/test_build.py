@@ -1217,16 +1217,22 @@ def test_a_page_in_a_markdown_file_not_named_md_is_a_warning(tmp_path, trustdocs
     ]
 
 
-def test_a_page_name_with_a_hash_is_an_error_at_its_page_line(tmp_path, trustdocs):
-    """`[h#a]` reads page h, anchor a: a page named `h#a` could never be cross-linked, so its
-    name is refused at its `@page` line, as other names no link or file can hold are."""
+def test_a_page_name_with_a_hash_is_a_warning_at_its_page_line(tmp_path, trustdocs):
+    """`[h#a]` reads page h, anchor a: a page named `h#a` can never be cross-linked. It is
+    still built (a bit-docs site builds unchanged) and the sidebar reaches it."""
     pages = {
         "index.md": "@page home Home\n@body\nHi.\n",
         "h.md": "@parent home\n@page h#a H\n@body\nX.\n",
     }
-    run = trustdocs(make_site(tmp_path, pages), "build")
-    assert run.code == 1
-    assert "content/h.md:2:1: error: page name 'h#a' may not contain '#'" in run.err
+    site = make_site(tmp_path, pages)
+    run = trustdocs(site, "build")
+    assert run.code == 0
+    assert (
+        "content/h.md:2:1: warning: page name 'h#a' holds '#': no cross-link can name it "
+        "([h#a] reads as page 'h' and an anchor)"
+    ) in run.err
+    assert (site / "site" / "h#a.html").is_file()
+    assert 'href="h%23a.html"' in (site / "site" / "index.html").read_text()
 
 
 def test_names_that_differ_only_in_how_an_accent_is_encoded_say_so(tmp_path, trustdocs):

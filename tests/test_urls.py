@@ -101,8 +101,3 @@ def test_a_relative_url_never_reads_as_a_scheme(start, target):
     assert urlsplit(url).scheme == ""
     base = "https://host/site/"
     assert unquote(urljoin(base + start_path, url)) == base + target_path
-
-
-@pytest.mark.parametrize("name", ["h#a", "guide/#", "caf\u00e9#x"])
-def test_a_name_with_a_hash_is_refused_as_a_cross_link_reads_it_as_an_anchor(name):
-    assert "may not contain '#'" in page_name_problem(name)

@@ -473,6 +473,18 @@ def choose_sources(
             )
         else:
             first[source.name] = source
+            if "#" in source.name:  # built, and reached from the sidebar, but never linked to
+                problems.append(
+                    warning(
+                        source.path,
+                        line,
+                        1,
+                        f"page name '{source.name}' holds '#': no cross-link can name it "
+                        f"([{source.name}] reads as page '{source.name.partition('#')[0]}' "
+                        "and an anchor)",
+                        "rename it without '#'",
+                    )
+                )
     return list(first.values()), problems
 
 

@@ -94,9 +94,9 @@ MAX_NAME_BYTES = 1000  # leaves room for the output folder's own path under the 
 
 
 # A name no check below refuses, at a glance: parts of characters that are neither control
-# characters, whitespace (`\s` is `str.isspace`), NUL, backslash nor `#`, none of them "." or "..".
+# characters, whitespace (`\s` is `str.isspace`), NUL nor backslash, none of them "." or "..".
 _PLAIN_NAME = re.compile(
-    r"(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/#]+(?:/(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/#]+)*"
+    r"(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/]+(?:/(?!\.\.?(?:/|$))[^\x00-\x1f\s\\/]+)*"
 )
 
 
@@ -112,8 +112,6 @@ def name_problem(name: str) -> str:
     """`page_name_problem`, each check made."""
     if "\x00" in name or "\\" in name:
         return "may not contain a backslash or NUL"
-    if "#" in name:  # `[NAME#ANCHOR]`: no cross-link could name the page
-        return "may not contain '#' (a cross-link reads what follows '#' as an anchor)"
     if name.startswith("/"):
         return "must be relative (no leading '/')"
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
