@@ -1463,3 +1463,91 @@ def test_a_source_unreadable_while_it_is_read_is_not_blamed_on_the_output(tmp_pa
     exc = PermissionError(13, "Permission denied", str(beside))
     assert _not_written(config, config.output_dir, exc, diagnostics) is diagnostics[-1]
     assert diagnostics[-1].message.startswith("cannot write the output folder")
+
+
+def _built_with_marker_edited(
+    tmp_path: Path, edit
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A site built, a note of the user's put in its output, the marker EDITed (its text in,
+    the new text out), a page changed, and built again."""
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build", "--no-cache").returncode == EXIT_OK
+    (root / "site" / "notes.txt").write_text("mine")
+    marker = root / "site" / MARKER
+    marker.write_text(edit(marker.read_text()))
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    return root, run_cli(root, "build", "--no-cache")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text[:-3],  # cut short
+        lambda text: text + "[1]\n",  # a line that is no path
+        lambda text: text + '{"a": 1}\n',
+        lambda text: text.replace('"index.html"\n', '"index.html"\n"notes.txt"\n'),  # a count off
+    ],
+    ids=["cut short", "a list", "a mapping", "a path added"],
+)
+def test_a_damaged_marker_never_lets_a_build_delete_the_users_files(tmp_path, edit):
+    """A marker whose list of files is cut short or edited vouched for everything in the
+    folder, as an earlier version's does; a line that was no path was an internal error."""
+    root, result = _built_with_marker_edited(tmp_path, edit)
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"its {MARKER} is damaged" in result.stderr
+    assert (root / "site" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize(
+    "swap",
+    [
+        lambda site: ((site / "print.html").unlink(), write_files(site, {"print.html/n.txt": "x"})),
+        lambda site: (shutil.rmtree(site / "_assets"), (site / "_assets").write_text("x")),
+    ],
+    ids=["a folder where a file was", "a file where a folder was"],
+)
+def test_the_users_files_where_the_build_wrote_others_are_never_deleted(tmp_path, swap):
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    swap(root / "site")
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "the last build did not write" in result.stderr
+
+
+def test_a_systems_own_files_in_the_output_go_with_it(tmp_path):
+    """Finder writes `.DS_Store` into a folder it shows, Windows `Thumbs.db`: nobody's work,
+    and no reason to refuse a build."""
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    write_files(root / "site", {".DS_Store": "x", "_assets/Thumbs.db": "x"})
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert not (root / "site" / ".DS_Store").exists()
+
+
+def test_a_hosts_well_known_folder_in_the_content_is_published(tmp_path):
+    """`.well-known/security.txt` (RFC 8615) is public by design: published from the top of
+    the content folder, where other hidden files stay private; one put into the output by hand
+    is refused, with the way to publish it."""
+    pages = dict(CONSULTING)
+    pages[".well-known/security.txt"] = "Contact: mailto:security@example.org\n"
+    pages[".env"] = "SECRET=1\n"
+    pages["notes/.well-known/x.txt"] = "not at the top\n"
+    root = make_site(tmp_path, pages)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    site = root / "site"
+    assert "security@example.org" in (site / ".well-known" / "security.txt").read_text()
+    assert not (site / ".env").exists() and not (site / "notes" / ".well-known").exists()
+    write_files(site, {".well-known/assetlinks.json": "[]"})
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_USAGE
+    assert ".well-known/assetlinks.json" in result.stderr
+    assert "goes in the content folder, a host's .well-known/ too" in result.stderr

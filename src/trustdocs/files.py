@@ -200,7 +200,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             continue
         seen.add((info.st_dev, info.st_ino))
         for entry in entries:
-            if skipped_name(entry.name):
+            if skipped_name(entry.name, folder == str(base)):
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
@@ -249,7 +249,8 @@ def _odd(path: Path, config: SiteConfig) -> bool:
     """Whether PATH, a glob's match in the content folder, is neither a file nor a folder (a
     FIFO, a link to nothing or that loops) where pages are looked for."""
     parts = path.relative_to(config.content_dir).parts
-    return not (path.is_file() or path.is_dir() or any(map(skipped_name, parts)))
+    skipped = any(skipped_name(part, i == 0) for i, part in enumerate(parts))
+    return not (path.is_file() or path.is_dir() or skipped)
 
 
 def _same_link(entry: os.DirEntry[str], base: Path) -> bool:
@@ -505,8 +506,16 @@ def _unnameable(path: Path, folder: bool) -> Diagnostic:
     )
 
 
-def skipped_name(name: str) -> bool:
-    """Whether a file or folder of this NAME is left out of the sources (hidden, or a tool's)."""
+# The one hidden folder published, from the top of the content (or static) folder: a host's
+# `.well-known/` (RFC 8615: security.txt, app links), public by design.
+WELL_KNOWN = ".well-known"
+
+
+def skipped_name(name: str, top: bool = False) -> bool:
+    """Whether a file or folder of this NAME (at the TOP of the folder walked) is left out of
+    the sources (hidden, or a tool's)."""
+    if top and name == WELL_KNOWN:
+        return False
     return name.startswith(".") or name in SKIPPED_FOLDERS
 
 
@@ -516,7 +525,7 @@ def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
         parts = path.relative_to(base).parts
     except ValueError:
         return False
-    if any(skipped_name(part) for part in parts):
+    if any(skipped_name(part, i == 0) for i, part in enumerate(parts)):
         return False
     real = path.resolve()
     for output in (config.output_dir, *_named_output(config)):

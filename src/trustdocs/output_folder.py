@@ -109,7 +109,23 @@ def _location_problem(
         )
     if resolved.is_dir() and not _written_by_trustdocs(resolved):
         return refuse(f"already holds files that trustdocs did not write (no {MARKER} in it)")
+    return _foreign_problem(config, output_dir, resolved, where)
+
+
+def _foreign_problem(
+    config: SiteConfig, output_dir: Path, resolved: Path, where: tuple[str, int]
+) -> Diagnostic | None:
+    """The error for an output folder that holds what its last build did not write, or whose
+    list of what it wrote is damaged; None when it holds only that build's files."""
     foreign = foreign_entries(resolved) if resolved.is_dir() else []
+    if foreign is None:
+        return error(
+            *where,
+            1,
+            f"output folder {output_dir}: its {MARKER} is damaged, so what the last build wrote "
+            "there is not known; refusing to replace it",
+            "move out of it anything of yours, then delete the folder",
+        )
     if foreign:
         shown = ", ".join(foreign[:FOREIGN_SHOWN]) + (", …" if len(foreign) > FOREIGN_SHOWN else "")
         count = f"{len(foreign)} files" if len(foreign) > 1 else "a file"
@@ -118,53 +134,81 @@ def _location_problem(
             1,
             f"output folder {output_dir} holds {count} the last build did not write ({shown}): "
             "a build replaces the whole folder; refusing to delete them",
-            "move them out of it (a file every build should publish goes in the static folder)",
+            "move them out of it (a file every build should publish goes in the "
+            + (
+                "static folder)"
+                if config.layout == "bitdocs"
+                else "content folder, a host's .well-known/ too)"
+            ),
         )
     return None
 
 
 FOREIGN_SHOWN = 3  # files of the user's in the output named in the message, at most
 # The marker lists what the build that wrote the folder left in it, after this line: one
-# path a line as JSON (folders end with "/"), so that the next build finds what others added.
+# path a line as JSON (folders end with "/"), then their count (`_listed`), so that the next
+# build finds what others added.
 LISTING_LINE = "Written by that build:\n"
 
 
-def foreign_entries(folder: Path) -> list[str]:
+# Files a system writes into any folder it shows (its view settings, thumbnails): nobody's work.
+SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "ehthumbs.db", "desktop.ini"})
+
+
+def foreign_entries(folder: Path) -> list[str] | None:
     """What FOLDER (an output trustdocs wrote) holds that the build which wrote it did not: a
-    git checkout of the published branch, notes, a file a page reads; not folders that hold no
-    file. A marker without a list (an earlier version's) vouches for anything but a git
-    repository."""
+    git checkout of the published branch, notes, a file a page reads, a folder of files where
+    the build wrote a file; not folders that hold no file, nor a system's own files (`.DS_Store`).
+    A marker without a list (an earlier version's) vouches for anything but a git repository;
+    None when the list is damaged (cut short, edited): what the build wrote is not known."""
     try:
         with open(folder / MARKER, "rb") as handle:
-            text = handle.read(MARKER_MOST).decode("utf-8", "replace")
+            data = handle.read(MARKER_MOST)
     except OSError:
         return []
-    _, listed, listing = text.partition(LISTING_LINE)
+    _, listed, listing = data.decode("utf-8", "replace").partition(LISTING_LINE)
     if not listed:
         return [".git"] if os.path.lexists(folder / ".git") else []
-    try:
-        written = {json.loads(line) for line in listing.splitlines() if line}
-    except ValueError:  # damaged: as an earlier version's
-        return [".git"] if os.path.lexists(folder / ".git") else []
+    written = _listed(listing) if len(data) < MARKER_MOST else None
+    if written is None:
+        return None
     foreign: list[str] = []
     stack = [(str(folder), "")]
     while stack:
         here, prefix = stack.pop()
         with os.scandir(here) as entries:
             for entry in entries:
-                rel = prefix + entry.name
-                if not prefix and entry.name == MARKER:
+                rel, name = prefix + entry.name, entry.name
+                if (not prefix and name == MARKER) or name in SYSTEM_FILES:
                     continue
-                folder = entry.is_dir(follow_symlinks=False)
-                if rel + "/" in written and folder:
-                    stack.append((entry.path, rel + "/"))
-                elif rel + "/" in written or rel in written:
-                    continue  # where the build wrote a file or folder: whatever it is now
-                elif not folder:
-                    foreign.append(rel)
-                elif _holds_files(entry.path):  # an empty one: nothing is lost with it
-                    foreign.append(rel + "/")
+                if entry.is_dir(follow_symlinks=False):
+                    if rel + "/" in written:
+                        stack.append((entry.path, rel + "/"))
+                    elif _holds_files(entry.path):  # an empty one: nothing is lost with it
+                        foreign.append(rel + "/")
+                elif entry.is_file(follow_symlinks=False):
+                    if rel not in written:  # nor where the build wrote a folder
+                        foreign.append(rel)
+                elif rel not in written and rel + "/" not in written:
+                    foreign.append(rel)  # a link, a FIFO: nothing is lost where the build wrote
     return sorted(foreign)
+
+
+def _listed(listing: str) -> set[str] | None:
+    """The paths a marker's LISTING names, each a JSON string a line, then its count
+    (`{"files": N}`); None when it is not so (cut short, edited by hand)."""
+    lines = listing.split("\n")
+    if len(lines) < 2 or lines[-1] != "":
+        return None
+    try:
+        *paths, end = map(json.loads, lines[:-1])
+    except ValueError:
+        return None
+    if not isinstance(end, dict) or end != {"files": len(paths)}:
+        return None
+    if not all(isinstance(path, str) for path in paths):
+        return None
+    return set(paths)
 
 
 def _holds_files(folder: str) -> bool:
@@ -526,6 +570,7 @@ class FreshOutput:
 def _list_in_marker(folder: Path, written: dict[str, FileSignature]) -> None:
     """Write in FOLDER's marker what it holds (WRITTEN), and update the marker's signature."""
     listing = [json.dumps(rel) for rel in sorted(written) if rel not in ("", MARKER)]
+    listing.append(json.dumps({"files": len(listing)}))  # the end: a list cut short is known
     with open(folder / MARKER, "w", encoding="utf-8") as marker:
         marker.write(MARKER_TEXT + LISTING_LINE + "".join(f"{line}\n" for line in listing))
     written[MARKER] = file_signature(os.lstat(folder / MARKER))
