@@ -49,3 +49,42 @@ def test_known_elements_custom_elements_and_comments_are_quiet():
         "`Array<string>` and Array\\<string> show as text.\n"
     )
     assert body.diagnostics == []
+
+
+def test_component_and_generic_names_that_are_svg_or_html_elements_warn_too():
+    """`<Text>`, `<Link />`, `List<Path>`: a component's or a type's name, which a browser reads
+    as an element it does not know (`<path>` and `<text>` are SVG's, inside `<svg>` only)."""
+    body = render_body(
+        "Use <Text>, <Link /> and List<Path>; <path> too.\n\n"  # file line 3
+        "Drawn: <svg><path d='M0'/><text>x</text></svg>, <math><mi>x</mi></math>, <B>b</B>.\n"
+    )
+    found = sorted((d.line, d.col, d.message.split(" is read as")[0]) for d in body.diagnostics)
+    assert found == [(3, 5, "<Text>"), (3, 13, "<Link />"), (3, 30, "<Path>"), (3, 38, "<path>")]
+
+
+def test_tags_inside_a_raw_html_block_are_read_as_a_browser_reads_them():
+    """Prose about code inside `<details>` lost its words as in a paragraph; a pasted SVG file
+    (its `<?xml …?>` and `<!DOCTYPE svg …>`) and a script's text are not prose."""
+    body = render_body(
+        "<details><summary>Solution</summary>\n"  # file line 3
+        "Update Array<string> and <T>.\n"
+        "</details>\n\n"
+        '<?xml version="1.0"?>\n'  # 7
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
+        "<svg><rect/><text>T</text></svg>\n\n"
+        "<script>\nif (a<b && c<Foo>d) {}\n</script>\n"  # 11
+    )
+    found = sorted((d.line, d.col, d.message.split(" is read as")[0]) for d in body.diagnostics)
+    assert found == [(4, 13, "<string>"), (4, 26, "<T>")]
+
+
+def test_a_heading_of_tags_is_said_once_and_in_a_bitdocs_site_shown():
+    """`## <Foo>`: a site.yaml site says the heading shows no text (once, not for each tag); a
+    bit-docs site shows the tag as text, as bit-docs did, and says nothing."""
+    body = render_body("## <Foo>\n\n## Use Array<Bar> here\n")
+    messages = sorted((d.line, d.message) for d in body.diagnostics)
+    assert [line for line, _ in messages] == [3, 5]
+    assert "shows no text" in messages[0][1] and messages[1][1].startswith("<Bar> is read as")
+    bitdocs = render_body("## <Foo>\n\nText.\n", bitdocs=True)
+    assert bitdocs.diagnostics == []
+    assert "&lt;Foo&gt;" in bitdocs.html

@@ -180,6 +180,8 @@ def _heading_of_tags(inline: Token, env: dict[str, Any]) -> str:
             if child.type == "html_inline":
                 child.type = "text"
         return inline.content.strip()
+    for child in inline.children or []:  # said here, for the whole heading, not tag by tag
+        child.meta.pop("unshown", None)
     report(
         env,
         inline.map[0] if inline.map else 0,

@@ -14,9 +14,11 @@ import re
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.html_inline import html_inline
+from markdown_it.token import Token
 
 from trustdocs.diagnostics import warning
 from trustdocs.markdown.positions import inline_column, inline_line, report
@@ -281,60 +283,131 @@ MATHML_ELEMENTS = frozenset(
         "semantics",
     ]
 )
-KNOWN_ELEMENTS = HTML_ELEMENTS | SVG_ELEMENTS | MATHML_ELEMENTS
+# SVG's and MathML's own elements, known only inside `<svg>` and `<math>`: `<path>` or `<text>`
+# in prose is an element no browser knows (React Native's `<Text>`, `List<Path>`).
+FOREIGN_ELEMENTS = {"svg": SVG_ELEMENTS, "math": MATHML_ELEMENTS}
+# Elements whose text a browser reads as text up to their end tag: no tag inside them.
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "plaintext"})
 
 # A tag as CommonMark reads one: `<name`, `</name`; a custom element's name holds a hyphen.
-_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
 SHOWN_MOST = 40  # characters of the markup quoted in a warning
 _HINT = "write it as code, in backticks, or as \\< to show it as text"
 
 
 def unshown_html_plugin(md: MarkdownIt) -> None:
     """Warn at raw HTML that shows nothing of itself (see the module's text)."""
-    md.inline.ruler.at("html_inline", html_inline_told)
-    md.core.ruler.after("block", "unshown_html_blocks", warn_unshown_html_blocks)
+    md.inline.ruler.at("html_inline", html_inline_noted)
+    # After heading ids: a heading of tags alone is said there (or, in a bit-docs site, shown).
+    md.core.ruler.after("heading_ids", "unshown_html", warn_unshown_html)
 
 
-def unshown(markup: str) -> str | None:
-    """The message for the raw HTML MARKUP (one tag, or a block's start) when a browser shows
-    nothing of it that its author meant to be seen; else None."""
+def unshown(markup: str, inside: str | None = None, block: bool = False) -> str | None:
+    """The message for the raw HTML MARKUP (one tag, comment or the like) when a browser shows
+    nothing of it that its author meant to be seen; else None. INSIDE: the foreign element
+    (`svg`, `math`) it is written in. In a BLOCK of raw HTML, a declaration (`<!DOCTYPE svg …>`)
+    or an `<?xml …?>` is pasted markup, meant to show nothing."""
     if markup.startswith("<?"):
+        if block and markup[2:5].lower() == "xml":
+            return None
         kind = "a processing instruction"
     elif markup.startswith("<![CDATA["):
+        if inside is not None:
+            return None  # text, in SVG and MathML
         kind = "a CDATA section"
-    elif markup.startswith("<!") and markup[2:3].isalpha():
+    elif markup.startswith("<!--") or markup.startswith("<!>"):
+        return None
+    elif markup.startswith("<!"):
+        if block:
+            return None
         kind = "a declaration"
     else:
         found = _TAG.match(markup)
-        if found is None or found.group(1).lower() in KNOWN_ELEMENTS or "-" in found.group(1):
+        if found is None or _known(found.group(2), inside):
             return None
-        return f"is read as an HTML tag, and no browser knows <{found.group(1)}>: it is not shown"
+        return f"is read as an HTML tag, and no browser knows <{found.group(2)}>: it is not shown"
     return f"is read as raw HTML ({kind}): a browser shows nothing of it"
 
 
-def html_inline_told(state: StateInline, silent: bool) -> bool:
-    """markdown-it's raw HTML rule, then a warning when the tag it read shows nothing."""
+def _known(name: str, inside: str | None) -> bool:
+    """Whether a browser knows an element of NAME as written, INSIDE the foreign element named
+    (or in HTML): `<Text>` or `<Link />` is a component's name, not HTML's `text` or `link`."""
+    if "-" in name:
+        return True  # a custom element
+    if name[0].isupper() and not name.isupper():  # mixed case starting with a capital: JSX
+        return False
+    lower = name.lower()
+    return lower in HTML_ELEMENTS or (inside is not None and lower in FOREIGN_ELEMENTS[inside])
+
+
+def html_inline_noted(state: StateInline, silent: bool) -> bool:
+    """markdown-it's raw HTML rule; a tag that shows nothing is noted on its token, with its
+    place, for `warn_unshown_html` (a heading of tags alone is said otherwise)."""
     start = state.pos
     if not html_inline(state, silent):
         return False
     if not silent:
-        markup = state.tokens[-1].content
-        message = unshown(markup)
+        token = state.tokens[-1]
+        inside = _foreign_open(state.tokens[:-1])
+        message = unshown(token.content, inside)
         if message is not None:
-            line, column = inline_line(state, start), inline_column(state, start)
-            _warn(state.env, line, markup, message, column)
+            token.meta["unshown"] = (
+                inline_line(state, start),
+                inline_column(state, start),
+                message,
+            )
     return True
 
 
-def warn_unshown_html_blocks(state: StateCore) -> None:
-    """A warning at each raw HTML block that starts with markup a browser shows nothing of."""
+def _foreign_open(before: list[Token]) -> str | None:
+    """The foreign element (`svg`, `math`) the raw HTML tags BEFORE leave open, if any."""
+    depth = {"svg": 0, "math": 0}
+    for token in before:
+        if token.type == "html_inline":
+            found = _TAG.match(token.content)
+            name = found.group(2).lower() if found else ""
+            if name in depth and not token.content.endswith("/>"):
+                depth[name] += -1 if found.group(1) else 1
+    return next((name for name, open_ in depth.items() if open_ > 0), None)
+
+
+def warn_unshown_html(state: StateCore) -> None:
+    """A warning at each raw HTML tag noted by `html_inline_noted` that is still raw HTML, and
+    at each tag of a raw HTML block that shows nothing."""
     for token in state.tokens:
-        if token.type != "html_block" or token.map is None:
-            continue
-        markup = token.content.lstrip()
-        message = unshown(markup)
+        if token.type == "html_block" and token.map is not None:
+            _warn_in_block(state.env, token.content, token.map[0])
+        elif token.type == "inline":
+            for child in token.children or ():
+                noted = child.meta.get("unshown") if child.type == "html_inline" else None
+                if noted is not None:
+                    line, column, message = noted
+                    _warn(state.env, line, child.content, message, column)
+
+
+def _warn_in_block(env: dict[str, Any], html: str, first_line: int) -> None:
+    """The warnings for the tags of the raw HTML block HTML, which starts on FIRST_LINE."""
+    if "<" not in html:
+        return
+    depth = {"svg": 0, "math": 0}
+    at = 0
+    while (found := HTML_TAG_RE.search(html, at)) is not None:
+        markup, at = found.group(0), found.end()
+        tag = _TAG.match(markup)
+        name = tag.group(2).lower() if tag else ""
+        inside = next((n for n, open_ in depth.items() if open_ > 0), None)
+        message = unshown(markup, inside, block=True)
         if message is not None:
-            _warn(state.env, token.map[0], markup, message)
+            line = html.count("\n", 0, found.start())
+            column = found.start() - (html.rfind("\n", 0, found.start()) + 1)
+            _warn(env, first_line + line, markup, message, column)
+        if tag is None:
+            continue
+        if name in depth and not markup.endswith("/>"):
+            depth[name] += -1 if tag.group(1) else 1
+        elif name in _RAW_TEXT and not tag.group(1):  # its text is no tag: to its end tag
+            end = re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(html, at)
+            at = end.end() if end else len(html)
 
 
 def _warn(env: dict[str, Any], line: int, markup: str, message: str, after: int = 0) -> None:
