@@ -148,7 +148,7 @@ FOREIGN_SHOWN = 3  # files of the user's in the output named in the message, at 
 # The marker lists what the build that wrote the folder left in it, after this line: one
 # path a line as JSON (folders end with "/"), then their count (`_listed`), so that the next
 # build finds what others added.
-LISTING_LINE = "Written by that build:\n"
+LISTING_LINE = "What that build wrote, then how many:\n"
 
 
 # Files a system writes into any folder it shows (its view settings, thumbnails): nobody's work.
