@@ -81,3 +81,19 @@ def test_a_link_reference_definition_no_link_uses_warns_at_its_line():
     ]
     assert 'href="https://example.org/docs"' in body.html
     assert 'href="https://example.org/x"' in body.html
+
+
+def test_a_merge_conflicts_markers_left_in_a_page_warn_outside_code():
+    """`<<<<<<< HEAD`, `=======`, `>>>>>>> origin/master` left by a merge: both versions were
+    shown, the first as a heading (its underline the `=======`), the last in a deep quote."""
+    body = render_body(
+        "Intro.\n\n<<<<<<< HEAD\nOpen in CodeSandbox\n=======\nOpen in StackBlitz\n"
+        ">>>>>>> origin/master\n\n```diff\n<<<<<<< HEAD\na\n=======\nb\n>>>>>>> x\n```\n\n"
+        "A line of ======= in prose.\n"
+    )
+    found = [(d.line, d.col, d.message.split(":")[0]) for d in body.diagnostics]
+    assert found == [
+        (5, 1, "a merge conflict's marker (<<<<<<<)"),
+        (7, 1, "a merge conflict's marker (=======)"),
+        (9, 1, "a merge conflict's marker (>>>>>>>)"),
+    ]

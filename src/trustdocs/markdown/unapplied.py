@@ -29,7 +29,34 @@ def unapplied_plugin(md: MarkdownIt) -> None:
     md.core.ruler.before("footnote_tail", "unreferenced_footnotes", warn_unreferenced_footnotes)
     md.core.ruler.after("inline", "undefined_footnotes", warn_undefined_footnotes)
     md.core.ruler.after("block", "references_used", count_references_used)
+    md.core.ruler.after("block", "merge_conflicts", warn_merge_conflicts)
     md.core.ruler.after("inline", "unused_references", warn_unused_references)
+
+
+# A line git writes around the two sides of a conflict it could not merge (and diff3's `|||||||`).
+_CONFLICT_MARKER = re.compile(r"(?:<{7}|={7}|>{7}|\|{7})(?:[ \t].*)?")
+
+
+def warn_merge_conflicts(state: StateCore) -> None:
+    """A warning at each line outside code that is a merge conflict's marker: a merge left both
+    versions of the text, shown one after the other, its `=======` as a heading's underline."""
+    if "=======" not in state.src and "<<<<<<<" not in state.src and ">>>>>>>" not in state.src:
+        return
+    verbatim: set[int] = set()
+    for token in state.tokens:
+        if token.type in ("fence", "code_block", "html_block") and token.map is not None:
+            verbatim.update(range(*token.map))
+    for line, text in enumerate(state.src.split("\n")):
+        if line not in verbatim and _CONFLICT_MARKER.fullmatch(text.rstrip()):
+            report(
+                state.env,
+                line,
+                text[:7],
+                warning,
+                f"a merge conflict's marker ({text[:7]}): a git merge left two versions of "
+                "this text here, both shown",
+                "keep the lines meant, and remove the markers",
+            )
 
 
 class _UsedReferences(dict[str, Any]):
