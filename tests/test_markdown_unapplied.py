@@ -97,3 +97,36 @@ def test_a_merge_conflicts_markers_left_in_a_page_warn_outside_code():
         (7, 1, "a merge conflict's marker (=======)"),
         (9, 1, "a merge conflict's marker (>>>>>>>)"),
     ]
+
+
+def test_an_unused_definition_in_a_quote_or_list_is_named_by_its_label_as_written():
+    """The warning names the label as written, from its `[` to its closing `]`: after the marks
+    of a quote or list, with its escapes, and cut short with `…` when it runs over lines."""
+    cases = {
+        "> [qunused]: https://x\n": (3, 3, "[qunused]"),
+        "- [lunused]: https://x\n": (3, 3, "[lunused]"),
+        "1. > [deep]: https://x\n": (3, 6, "[deep]"),
+        "[a\\]b]: https://x\n": (3, 1, "[a\\]b]"),
+        "[multi\nline]: https://x\n": (3, 1, "[multi…"),
+        "> [multi\n> line]: https://x\n": (3, 3, "[multi…"),
+    }
+    for markdown, (line, col, label) in cases.items():
+        body = render_body(markdown)
+        found = [(d.line, d.col, d.message, d.hint) for d in body.diagnostics]
+        assert found == [
+            (
+                line,
+                col,
+                f"link reference definition {label} is never used: nothing of it is shown",
+                f"use it in a link ([text]{label}), write the line as text (\\[ to start it), "
+                "or remove it",
+            )
+        ], markdown
+
+
+def test_a_definition_defined_again_in_a_quote_is_named_by_its_label():
+    body = render_body("See [x].\n\n[x]: https://a\n> [x]: https://b\n")
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert found == [
+        (6, 3, "link reference definition [x] is defined again above: this one is never used")
+    ]

@@ -95,7 +95,7 @@ def warn_unused_references(state: StateCore) -> None:
         report(
             state.env,
             line,
-            label,
+            label.removesuffix("…"),
             warning,
             f"link reference definition {label} is never used: nothing of it is shown",
             f"use it in a link ([text]{label}), write the line as text (\\[ to start it), "
@@ -106,20 +106,27 @@ def warn_unused_references(state: StateCore) -> None:
         report(
             state.env,
             line,
-            label,
+            label.removesuffix("…"),
             warning,
             f"link reference definition {label} is defined again above: this one is never used",
             "give one of them another label, or remove one",
         )
 
 
-_DEFINED_LABEL = re.compile(r"\s*(\[[^\]]*\]?)")
-
-
 def _label_at(lines: list[str], line: int) -> str:
-    """The label of the definition starting on LINE (as written, from its `[`)."""
-    found = _DEFINED_LABEL.match(lines[line]) if line < len(lines) else None
-    return found.group(1) if found else "["
+    """The label of the definition starting on LINE, as written from its `[` to its closing `]`
+    (after any quote or list marks, which hold no `[`), or up to the line's end and `…` when it
+    runs over lines."""
+    text = lines[line] if line < len(lines) else ""
+    start = text.find("[")
+    if start < 0:
+        return "["
+    end = start + 1
+    while end < len(text) and text[end] != "]":
+        end += 2 if text[end] == "\\" else 1
+    if end >= len(text):
+        return text[start:].rstrip() + "…"
+    return text[start : end + 1]
 
 
 _FOOTNOTE_MARK = re.compile(r"(?<!\\)\[\^([^\]\s]+)\]")
