@@ -1325,3 +1325,24 @@ def test_a_file_read_by_a_refused_page_is_followed_by_the_next_build(tmp_path, t
     (site / "shared" / "x.py").unlink()
     run = trustdocs(site, "build")
     assert "content/z.md:3:1: error: @sourceref file '../shared/x.py' does not exist" in run.err
+
+
+def test_a_markdown_file_not_named_md_is_a_page_as_the_page_reader_reads_its_tag(
+    tmp_path, trustdocs
+):
+    """Only a file whose first line is a `@page` tag (as a page's is read: not `@pagex`) is
+    told, at that line, blank lines before it counted."""
+    pages = dict(CONSULTING)
+    pages["extra/word.mdown"] = "@pagex is not a tag\n"
+    pages["extra/bare.mkd"] = "@page\n"
+    site = make_site(tmp_path, pages)
+    (site / "content" / "extra" / "late.markdown").write_text("\n\n@page c/z Z\n@body\nText.\n")
+    run = trustdocs(site, "build")
+    assert run.code == 0
+    told = sorted(line for line in run.err.splitlines() if "is not read" in line)
+    assert told == [
+        "content/extra/bare.mkd:1:1: warning: a page in a .mkd file is not read: "
+        "only .md files are pages, and this one is published as it is (rename it to bare.md)",
+        "content/extra/late.markdown:3:1: warning: a page in a .markdown file is not read: "
+        "only .md files are pages, and this one is published as it is (rename it to late.md)",
+    ]

@@ -31,7 +31,7 @@ from trustdocs.diagnostics import (
     warning,
 )
 from trustdocs.output_folder import MARKER
-from trustdocs.source import PageSource, parse_page_source
+from trustdocs.source import TAG_LINE, PageSource, parse_page_source
 
 SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__"})
 MAX_PAGE_BYTES = 8 << 20  # a page file, at most: a lesson is tens of kB, a book's chapter 1 MB
@@ -88,8 +88,9 @@ def discover(config: SiteConfig) -> SourceFiles:
             pages.append(path)
         else:
             copies[path.relative_to(config.content_dir).as_posix()] = path
-            if path.suffix.lower() in OTHER_MARKDOWN_SUFFIXES and _opens_as_page(path):
-                problems.append(_page_not_read(path))
+            page_line = _page_line(path) if path.suffix.lower() in OTHER_MARKDOWN_SUFFIXES else None
+            if page_line is not None:
+                problems.append(_page_not_read(path, *page_line))
     return SourceFiles(tuple(pages), copies, 0, tuple(problems))
 
 
@@ -98,23 +99,35 @@ OTHER_MARKDOWN_SUFFIXES = frozenset(
     {".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext"}
 )
 
+OPENING_READ = 4096  # how much of a file `_page_line` reads for its first line
 
-def _opens_as_page(path: Path) -> bool:
-    """Whether the file at PATH starts with a `@page` line, as a page does."""
+
+def _page_line(path: Path) -> tuple[int, int] | None:
+    """The line and column of the `@page` tag the file at PATH opens with, read as a page's tags
+    are (`@page` alone or before its value, not `@pagex`), blank lines before it counted; None
+    when it opens otherwise."""
     try:
         with open(path, "rb") as handle:
-            start = handle.read(256)
+            start = handle.read(OPENING_READ)
     except OSError:
-        return False
-    return start.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"@page")
+        return None
+    text = start.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            tag = TAG_LINE.match(line)
+            if tag is None or tag.group(1).lower() != "page":
+                return None
+            return number, line.index("@") + 1
+    return None
 
 
-def _page_not_read(path: Path) -> Diagnostic:
+def _page_not_read(path: Path, line: int, col: int) -> Diagnostic:
     """The warning for a page written in a file whose name does not end in `.md`."""
     return warning(
         display_path(path),
-        1,
-        1,
+        line,
+        col,
         f"a page in a {path.suffix} file is not read: only .md files are pages, and this one "
         "is published as it is",
         f"rename it to {path.stem}.md",
