@@ -583,3 +583,40 @@ def test_a_config_that_is_a_fifo_is_named_so_and_never_read(tmp_path, trustdocs)
     run = trustdocs(site, "check")
     assert run.code == 2
     assert "trustdocs: error: site.yaml here is not a regular file: it is a FIFO" in run.err
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (
+            "https://tok:SECRET@x.org:8x/",
+            "is not a valid URL: Port could not be cast to integer value as '8x' "
+            "('https://…@x.org:8x/')",
+        ),
+        (
+            "https://tok:SECRET@x.org/ x",
+            "must be a URL without spaces, not 'https://…@x.org/ x'",
+        ),
+        (
+            "https://tok:SECRET@ｘ.org℀/",
+            "is not a valid URL: netloc '…@ｘ.org℀' contains invalid characters under NFKC "
+            "normalization ('https://…@ｘ.org℀/')",
+        ),
+        (
+            "tok:SECRET@x.org/",
+            "'base_url' must be the absolute http(s) address the site is published at "
+            "(such as https://user.github.io/course/), not '…@x.org/'",
+        ),
+    ],
+)
+def test_a_base_url_option_with_a_password_is_never_echoed_with_it(
+    tmp_path, trustdocs, value, shown
+):
+    """A --base-url holding a token (passed from a CI secret) keeps it out of the log, whatever
+    else is wrong with it, in every format."""
+    site = make_site(tmp_path, CONSULTING)
+    for report_format, lead in (("text", "trustdocs: error: "), ("github", "::error::")):
+        run = trustdocs(site, "build", "--format", report_format, "--base-url", value)
+        assert run.code == 2
+        assert f"{lead}--base-url: {shown}" in run.out + run.err
+        assert "SECRET" not in run.out + run.err and "tok" not in run.out + run.err

@@ -215,3 +215,32 @@ def test_base_url_is_written_escaped_and_never_escaped_twice(tmp_path, value, ad
     assert with_base_url(config, value).base_url == address
     (tmp_path / "site.yaml").write_text(f"title: X\nbase_url: {value}\n", encoding="utf-8")
     assert load_config(tmp_path / "site.yaml").base_url == address
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            '"https://user:s3cret@example.org/ x"',
+            "'base_url' must be a URL without spaces, not 'https://…@example.org/ x'",
+        ),
+        (
+            "https://user:s3cret@example.org:80x/",
+            "'base_url' is not a valid URL: Port could not be cast to integer value as '80x' "
+            "('https://…@example.org:80x/')",
+        ),
+        (
+            "https://user:s3cret@[example.org/",
+            "'base_url' is not a valid URL: Invalid IPv6 URL ('https://…@[example.org/')",
+        ),
+    ],
+)
+def test_a_base_url_with_a_password_is_never_quoted_with_it(tmp_path, value, message):
+    """site.yaml's base_url holding a password is refused without printing it, and so is one
+    with another problem, which is said quoting the address without its user name and password."""
+    (tmp_path / "site.yaml").write_text(f"title: X\nbase_url: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "site.yaml")
+    [problem] = caught.value.diagnostics
+    assert (problem.line, problem.message) == (2, message)
+    assert "s3cret" not in problem.format()

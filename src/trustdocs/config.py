@@ -605,7 +605,7 @@ def with_base_url(config: SiteConfig, url: str) -> SiteConfig:
         raise ValueError(problem)
     address = site_address(url)
     if address is None:
-        raise ValueError(f"{BASE_URL_PROBLEM} ({base_url_hint(url)}), not {url!r}")
+        raise ValueError(f"{BASE_URL_PROBLEM} ({base_url_hint(url)}), not {_shown(url)!r}")
     return dataclasses.replace(config, base_url=address)
 
 
@@ -709,12 +709,12 @@ def _what_it_is(expected: type, value: object) -> str:
 def _url_problem(url: str) -> str | None:
     """Why URL cannot be read as a URL at all (site_address says whether it is a web address)."""
     if any(c.isspace() or ord(c) < 0x20 for c in url):
-        return f"must be a URL without spaces, not '{url}'"
+        return f"must be a URL without spaces, not '{_shown(url)}'"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (a bad port is only found when read)
-    except ValueError as exc:
-        return f"is not a valid URL: {exc} ('{url}')"
+    except ValueError as exc:  # its text may quote the host, user name and password with it
+        return f"is not a valid URL: {_shown_in(str(exc), url)} ('{_shown(url)}')"
     if "@" in parts.netloc:  # not echoed: a token passed from a CI secret stays out of the log
         without = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         return (
@@ -722,6 +722,22 @@ def _url_problem(url: str) -> str | None:
             f"sitemap would publish it): write {without}"
         )
     return None
+
+
+# What comes before the host's `@` (after the scheme and its slashes, or from the start where
+# these are not), as a browser reads it: the user name and password, which no message shows.
+_USER_INFO = re.compile(r"^(?:([^/?#\\@]*:[/\\]+)|)([^/?#\\]*)@")
+
+
+def _shown(url: str) -> str:
+    """URL as a message quotes it: a user name and password in it written `…`."""
+    return _USER_INFO.sub(r"\1…@", url, count=1)
+
+
+def _shown_in(text: str, url: str) -> str:
+    """TEXT, which may quote part of URL, with URL's user name and password written `…`."""
+    found = _USER_INFO.match(url)
+    return text.replace(found.group(2) + "@", "…@") if found else text
 
 
 def _theme_problem(root_dir: Path, theme: str) -> tuple[str, str] | None:
