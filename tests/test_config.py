@@ -195,6 +195,9 @@ def test_a_key_given_twice_at_any_depth_is_an_error_at_both_lines(tmp_path):
         ("https://example.org/100%/", "https://example.org/100%25/"),
         ("https://example.org/a b%2/", None),
         ("https://bücher.example:8080/", "https://xn--bcher-kva.example:8080/"),
+        ("https://bücher.Example/", "https://xn--bcher-kva.example/"),
+        ("https://BÜCHER.EXAMPLE/", "https://xn--bcher-kva.example/"),
+        ("https://Straße.De/", "https://stra%C3%9Fe.de/"),
         ("https://straße.de/", "https://stra%C3%9Fe.de/"),
         ("https://example.org/a/../b/./c", "https://example.org/b/c/"),
         ("https://example.org/a/%2E%2E/b/", "https://example.org/b/"),
@@ -204,8 +207,8 @@ def test_a_key_given_twice_at_any_depth_is_an_error_at_both_lines(tmp_path):
 )
 def test_base_url_is_written_escaped_and_never_escaped_twice(tmp_path, value, address):
     """A base_url is kept as the URL it names: what is already escaped stays as it is, a lone
-    `%` or an accent is escaped, a host with accents is written as the DNS knows it, and `.`
-    and `..` are followed, as a browser follows them (RFC 3986, 5.2.4)."""
+    `%` or an accent is escaped, a host with accents is written as the DNS knows it (in lower
+    case, as it is read whatever its case), and `.` and `..` are followed, as a browser follows them (RFC 3986, 5.2.4)."""
     (tmp_path / "site.yaml").write_text("title: X\n")
     config = load_config(tmp_path / "site.yaml")
     if address is None:

@@ -584,6 +584,9 @@ def _ascii_netloc(netloc: str) -> str:
         return netloc
     userinfo, at, hostport = netloc.rpartition("@")
     host, colon, port = hostport.partition(":")  # a port is digits (see `_url_problem`)
+    # A host is read whatever its case: Python's IDNA leaves an ASCII label's capitals as they
+    # are, which its round trip below would take for a name changed.
+    host = host.lower()
     try:
         ascii_host = host.encode("idna").decode("ascii")
         # Python's IDNA is the 2003 one, which maps some letters to others (ß to ss): a name
