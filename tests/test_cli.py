@@ -620,3 +620,38 @@ def test_a_base_url_option_with_a_password_is_never_echoed_with_it(
         assert run.code == 2
         assert f"{lead}--base-url: {shown}" in run.out + run.err
         assert "SECRET" not in run.out + run.err and "tok" not in run.out + run.err
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        ["--form", "json"],
+        ["--f", "json"],
+        ["--form=json"],
+        ["--forma=json"],
+        ["--format", "github", "--fo", "json"],
+    ],
+)
+def test_arguments_refused_are_reported_in_a_format_asked_with_an_abbreviated_option(
+    tmp_path, trustdocs, asked
+):
+    """argparse takes `--form json` for `--format json`: a refusal is reported in that format
+    too, as a tool reading JSON expects."""
+    site = make_site(tmp_path, CONSULTING)
+    for command in ("build", "check"):
+        run = trustdocs(site, command, *asked, "--bogus")
+        assert run.code == 2 and run.err == ""
+        (problem,) = json.loads(run.out)["diagnostics"]
+        assert problem["message"] == "unrecognized arguments: --bogus"
+
+
+def test_arguments_refused_after_no_format_option_are_reported_as_text(tmp_path, trustdocs, capsys):
+    """A word that is no abbreviation of --format (`--formats`) asks for no format: argparse's
+    usage and message, as text."""
+    site = make_site(tmp_path, CONSULTING)
+    with pytest.raises(SystemExit) as exited:
+        trustdocs(site, "build", "--formats", "json", "--bogus")
+    assert exited.value.code == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert "trustdocs: error: unrecognized arguments: --formats json --bogus" in said.err

@@ -344,21 +344,37 @@ def _internal_error(exc: Exception, argv: list[str] | None) -> int:
 
 def _asked_format(argv: list[str]) -> ReportFormat:
     """The report format ARGV asks for, read without the parser (which refused ARGV): that of its
-    last `--format`, for a command that takes one; else text."""
+    last `--format` (or an abbreviation argparse takes for it: `--form json`, `--form=json`), for
+    a command that takes one; else text."""
+    command = next((word for word in argv if not word.startswith("-")), "")
+    if command not in ("build", "check"):
+        return "text"
     asked: ReportFormat = "text"
     words = iter(argv)
     for word in words:
         if word == "--":
             break
-        if word == "--format":
-            value = next(words, "")
-        elif word.startswith("--format="):
-            value = word.removeprefix("--format=")
-        else:
+        name, equals, value = word.partition("=")
+        if not _names_format(command, name):
             continue
-        asked = next((name for name in REPORT_FORMATS if name == value), asked)
-    command = next((word for word in argv if not word.startswith("-")), "")
-    return asked if command in ("build", "check") else "text"
+        if not equals:
+            value = next(words, "")
+        asked = next((known for known in REPORT_FORMATS if known == value), asked)
+    return asked
+
+
+def _names_format(command: str, name: str) -> bool:
+    """Whether the option NAME is --format to COMMAND's parser: itself, or an abbreviation of it
+    (`--form`) that argparse takes for it, one no other option of the command begins with."""
+    if name == "--format":
+        return True
+    if len(name) < len("--f") or not "--format".startswith(name):
+        return False
+    try:  # argparse itself says which option the abbreviation names
+        probe, _ = make_parser().parse_known_args([command, f"{name}=json"])
+    except ArgumentsRefused:  # the abbreviation of more than one option
+        return False
+    return getattr(probe, "format", None) == "json"
 
 
 def _parsed(argv: list[str] | None) -> argparse.Namespace | int:
