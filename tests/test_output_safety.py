@@ -246,7 +246,7 @@ def test_files_added_to_the_output_since_the_last_build_are_never_deleted(tmp_pa
     result = run_cli(root, "build", *flags)
     assert result.returncode == EXIT_USAGE, result.stderr
     assert "Traceback" not in result.stderr
-    assert "holds 3 files the last build did not write" in result.stderr
+    assert "holds what the last build did not write" in result.stderr
     assert "(.git/, learn-technology-consulting/draft.html, notes.txt)" in result.stderr
     assert snapshot_tree(site) == before
     assert run_cli(root, "check", *flags).returncode == EXIT_USAGE  # as a build would
@@ -1551,3 +1551,24 @@ def test_a_hosts_well_known_folder_in_the_content_is_published(tmp_path):
     assert result.returncode == EXIT_USAGE
     assert ".well-known/assetlinks.json" in result.stderr
     assert "goes in the content folder, a host's .well-known/ too" in result.stderr
+
+
+def test_a_folder_named_like_a_systems_file_is_the_users_and_one_holding_only_those_goes(
+    tmp_path,
+):
+    """A folder named `desktop.ini` or `.DS_Store` holds the user's files, as any folder does;
+    a folder that holds nothing but a `.DS_Store` (Finder opened it) holds nothing of theirs."""
+    root = make_site(tmp_path, CONSULTING)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    site = root / "site"
+    write_files(site, {"untitled folder/.DS_Store": "x"})
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text() + "\nOne more line.\n")
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert not (site / "untitled folder").exists()
+    write_files(site, {"desktop.ini/thesis.txt": "mine", "_assets/.DS_Store/notes.md": "mine"})
+    page.write_text(page.read_text() + "\nAnd one more.\n")
+    result = run_cli(root, "build")
+    assert result.returncode == EXIT_USAGE, result.stderr
+    assert "(_assets/.DS_Store/, desktop.ini/)" in result.stderr
+    assert (site / "desktop.ini" / "thesis.txt").read_text() == "mine"

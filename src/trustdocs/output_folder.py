@@ -128,12 +128,11 @@ def _foreign_problem(
         )
     if foreign:
         shown = ", ".join(foreign[:FOREIGN_SHOWN]) + (", …" if len(foreign) > FOREIGN_SHOWN else "")
-        count = f"{len(foreign)} files" if len(foreign) > 1 else "a file"
         return error(
             *where,
             1,
-            f"output folder {output_dir} holds {count} the last build did not write ({shown}): "
-            "a build replaces the whole folder; refusing to delete them",
+            f"output folder {output_dir} holds what the last build did not write ({shown}): "
+            "a build replaces the whole folder; refusing to replace it",
             "move them out of it (a file every build should publish goes in the "
             + (
                 "static folder)"
@@ -179,7 +178,7 @@ def foreign_entries(folder: Path) -> list[str] | None:
         with os.scandir(here) as entries:
             for entry in entries:
                 rel, name = prefix + entry.name, entry.name
-                if (not prefix and name == MARKER) or name in SYSTEM_FILES:
+                if not prefix and name == MARKER:
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     if rel + "/" in written:
@@ -187,7 +186,7 @@ def foreign_entries(folder: Path) -> list[str] | None:
                     elif _holds_files(entry.path):  # an empty one: nothing is lost with it
                         foreign.append(rel + "/")
                 elif entry.is_file(follow_symlinks=False):
-                    if rel not in written:  # nor where the build wrote a folder
+                    if rel not in written and name not in SYSTEM_FILES:  # nor where a folder was
                         foreign.append(rel)
                 elif rel not in written and rel + "/" not in written:
                     foreign.append(rel)  # a link, a FIFO: nothing is lost where the build wrote
@@ -212,14 +211,16 @@ def _listed(listing: str) -> set[str] | None:
 
 
 def _holds_files(folder: str) -> bool:
-    """Whether FOLDER holds anything but folders, at any depth (links not followed)."""
+    """Whether FOLDER holds anything but folders and a system's own files, at any depth (links
+    not followed)."""
     stack = [folder]
     while stack:
         with os.scandir(stack.pop()) as entries:
             for entry in entries:
-                if not entry.is_dir(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif not (entry.name in SYSTEM_FILES and entry.is_file(follow_symlinks=False)):
                     return True
-                stack.append(entry.path)
     return False
 
 
