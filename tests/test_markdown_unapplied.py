@@ -130,3 +130,15 @@ def test_a_definition_defined_again_in_a_quote_is_named_by_its_label():
     assert found == [
         (6, 3, "link reference definition [x] is defined again above: this one is never used")
     ]
+
+
+def test_a_heading_underlined_with_seven_equals_is_no_conflict_and_html_holds_no_code():
+    """`Summary` over `=======` is a heading, not a merge's leftover; markers inside a raw HTML
+    block are shown as text, as in prose (a `<pre>` shows them as written, as code does)."""
+    heading = render_body("Summary\n=======\n\nText.\n")
+    assert heading.diagnostics == []
+    body = render_body(
+        '<div class="note">\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> branch\n</div>\n\n'
+        "<pre>\n<<<<<<< HEAD\nexample\n</pre>\n"
+    )
+    assert [d.line for d in body.diagnostics] == [4, 6, 8]

@@ -39,24 +39,36 @@ _CONFLICT_MARKER = re.compile(r"(?:<{7}|={7}|>{7}|\|{7})(?:[ \t].*)?")
 
 def warn_merge_conflicts(state: StateCore) -> None:
     """A warning at each line outside code that is a merge conflict's marker: a merge left both
-    versions of the text, shown one after the other, its `=======` as a heading's underline."""
-    if "=======" not in state.src and "<<<<<<<" not in state.src and ">>>>>>>" not in state.src:
+    versions of the text, shown one after the other, its `=======` as a heading's underline. A
+    `=======` alone underlines a heading: only a page with a `<<<<<<<` or `>>>>>>>` is told."""
+    if "<<<<<<<" not in state.src and ">>>>>>>" not in state.src:
         return
     verbatim: set[int] = set()
     for token in state.tokens:
-        if token.type in ("fence", "code_block", "html_block") and token.map is not None:
+        if token.map is None:
+            continue
+        shown_as_written = token.type == "html_block" and VERBATIM_HTML.match(
+            token.content.lstrip()
+        )
+        if token.type in ("fence", "code_block") or shown_as_written:
             verbatim.update(range(*token.map))
-    for line, text in enumerate(state.src.split("\n")):
-        if line not in verbatim and _CONFLICT_MARKER.fullmatch(text.rstrip()):
-            report(
-                state.env,
-                line,
-                text[:7],
-                warning,
-                f"a merge conflict's marker ({text[:7]}): a git merge left two versions of "
-                "this text here, both shown",
-                "keep the lines meant, and remove the markers",
-            )
+    markers = [
+        (line, text)
+        for line, text in enumerate(state.src.split("\n"))
+        if line not in verbatim and _CONFLICT_MARKER.fullmatch(text.rstrip())
+    ]
+    if not any(text[0] in "<>" for _, text in markers):
+        return
+    for line, text in markers:
+        report(
+            state.env,
+            line,
+            text[:7],
+            warning,
+            f"a merge conflict's marker ({text[:7]}): a git merge left two versions of "
+            "this text here, both shown",
+            "keep the lines meant, and remove the markers",
+        )
 
 
 class _UsedReferences(dict[str, Any]):
