@@ -88,3 +88,18 @@ def test_a_heading_of_tags_is_said_once_and_in_a_bitdocs_site_shown():
     bitdocs = render_body("## <Foo>\n\nText.\n", bitdocs=True)
     assert bitdocs.diagnostics == []
     assert "&lt;Foo&gt;" in bitdocs.html
+
+
+def test_html_written_with_capitals_in_a_block_and_svg_over_blocks_are_quiet():
+    """`<Button>`, `<Img>` in a raw HTML block are HTML a browser shows; an `<svg>` split by a
+    blank line goes on in the next block. In prose, `<Link />` is a component's name: HTML's
+    `<link>`, which shows nothing of it."""
+    body = render_body(
+        "<div>\n<Button>Go</Button> <Br>\n</div>\n\n"
+        '<svg width="10">\n<rect width="10"/>\n\n<circle r="3"/>\n</svg>\n\n'
+        "Wrap it in <Link /> first.\n"  # file line 13
+    )
+    found = [(d.line, d.col, d.message) for d in body.diagnostics]
+    assert found == [
+        (13, 12, "<Link /> is read as the HTML tag <link>: the name Link is not shown")
+    ]

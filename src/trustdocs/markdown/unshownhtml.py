@@ -323,21 +323,17 @@ def unshown(markup: str, inside: str | None = None, block: bool = False) -> str 
         kind = "a declaration"
     else:
         found = _TAG.match(markup)
-        if found is None or _known(found.group(2), inside):
+        name = found.group(2) if found else "-"
+        if "-" in name:  # a custom element, or no tag
             return None
-        return f"is read as an HTML tag, and no browser knows <{found.group(2)}>: it is not shown"
+        lower = name.lower()
+        if lower not in HTML_ELEMENTS and (inside is None or lower not in FOREIGN_ELEMENTS[inside]):
+            return f"is read as an HTML tag, and no browser knows <{name}>: it is not shown"
+        # A component's name in prose (`<Link />`, `<Button>`): HTML's element, not its word.
+        if not block and name[0].isupper() and not name.isupper():
+            return f"is read as the HTML tag <{lower}>: the name {name} is not shown"
+        return None
     return f"is read as raw HTML ({kind}): a browser shows nothing of it"
-
-
-def _known(name: str, inside: str | None) -> bool:
-    """Whether a browser knows an element of NAME as written, INSIDE the foreign element named
-    (or in HTML): `<Text>` or `<Link />` is a component's name, not HTML's `text` or `link`."""
-    if "-" in name:
-        return True  # a custom element
-    if name[0].isupper() and not name.isupper():  # mixed case starting with a capital: JSX
-        return False
-    lower = name.lower()
-    return lower in HTML_ELEMENTS or (inside is not None and lower in FOREIGN_ELEMENTS[inside])
 
 
 def html_inline_noted(state: StateInline, silent: bool) -> bool:
@@ -374,10 +370,14 @@ def _foreign_open(before: list[Token]) -> str | None:
 def warn_unshown_html(state: StateCore) -> None:
     """A warning at each raw HTML tag noted by `html_inline_noted` that is still raw HTML, and
     at each tag of a raw HTML block that shows nothing."""
+    depth = {"svg": 0, "math": 0}  # SVG left open by a block goes on in the next one
     for token in state.tokens:
         if token.type == "html_block" and token.map is not None:
-            _warn_in_block(state.env, token.content, token.map[0])
-        elif token.type == "inline":
+            _warn_in_block(state.env, token.content, token.map[0], depth)
+            continue
+        if token.nesting >= 0 and token.level == 0:  # Markdown's own block ends what was open
+            depth = {"svg": 0, "math": 0}
+        if token.type == "inline":
             for child in token.children or ():
                 noted = child.meta.get("unshown") if child.type == "html_inline" else None
                 if noted is not None:
@@ -385,11 +385,11 @@ def warn_unshown_html(state: StateCore) -> None:
                     _warn(state.env, line, child.content, message, column)
 
 
-def _warn_in_block(env: dict[str, Any], html: str, first_line: int) -> None:
-    """The warnings for the tags of the raw HTML block HTML, which starts on FIRST_LINE."""
+def _warn_in_block(env: dict[str, Any], html: str, first_line: int, depth: dict[str, int]) -> None:
+    """The warnings for the tags of the raw HTML block HTML, which starts on FIRST_LINE, inside
+    the foreign elements DEPTH counts open (updated)."""
     if "<" not in html:
         return
-    depth = {"svg": 0, "math": 0}
     at = 0
     while (found := HTML_TAG_RE.search(html, at)) is not None:
         markup, at = found.group(0), found.end()
@@ -404,7 +404,7 @@ def _warn_in_block(env: dict[str, Any], html: str, first_line: int) -> None:
         if tag is None:
             continue
         if name in depth and not markup.endswith("/>"):
-            depth[name] += -1 if tag.group(1) else 1
+            depth[name] = max(0, depth[name] + (-1 if tag.group(1) else 1))
         elif name in _RAW_TEXT and not tag.group(1):  # its text is no tag: to its end tag
             end = re.compile(rf"</{name}[\s/>]", re.IGNORECASE).search(html, at)
             at = end.end() if end else len(html)
