@@ -1346,3 +1346,29 @@ def test_a_markdown_file_not_named_md_is_a_page_as_the_page_reader_reads_its_tag
         "content/extra/late.markdown:3:1: warning: a page in a .markdown file is not read: "
         "only .md files are pages, and this one is published as it is (rename it to late.md)",
     ]
+
+
+def test_bad_bytes_in_a_pages_tags_or_a_utf16_file_are_one_error_each(tmp_path, trustdocs):
+    """Bad bytes in two pages' names made them one name (a false duplicate); in a tag's value,
+    a second message quoting the replaced byte; a UTF-16 file was no page, with only a warning
+    (without a byte order mark, UTF-8 reads it as valid)."""
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHi.\n"})
+    content = site / "content"
+    (content / "c.md").write_bytes(b"@page ch\xe9 A\n@parent home\n@body\nx\n")
+    (content / "c2.md").write_bytes(b"@page ch\xe8 B\n@parent home\n@body\nx\n")
+    (content / "p3.md").write_bytes(
+        b"@page p3 P3\n@parent home \xff\n@outline \xff2\n@hide\xff\n@body\nx\n"
+    )
+    text = "@page u16 U\n@parent home\n@body\nx\n"
+    (content / "u16.md").write_bytes(text.encode("utf-16"))
+    (content / "u16le.md").write_bytes(text.encode("utf-16-le"))
+    run = trustdocs(site, "check", "--no-cache")
+    assert run.code == 1
+    told = [line for line in run.err.splitlines() if line.startswith("content/")]
+    assert told == [
+        "content/c.md:1:9: error: not UTF-8 text (byte 0xe9)",
+        "content/c2.md:1:9: error: not UTF-8 text (byte 0xe8)",
+        "content/p3.md:2:14: error: not UTF-8 text (byte 0xff)",
+        "content/u16.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
+        "content/u16le.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
+    ]

@@ -606,20 +606,51 @@ def read_page(
     reused = known(key) if known is not None else None
     if reused is not None:
         return ReadPage(*reused, key)
+    if _utf16(data):
+        message = "UTF-16 text: pages are UTF-8"
+        return ReadPage(None, [error(shown, 1, 1, message, "save the file as UTF-8")], key)
     try:
-        text, not_text = data.decode("utf-8"), []
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Said, and the page read with its bad bytes replaced: its name, parent and headings
-        # stand, so that pages under it and links to it are not reported as well.
-        text, not_text = (
-            data.decode("utf-8", errors="replace"),
-            [undecodable_utf8(shown, data, exc)],
-        )
+        return _read_with_bad_bytes(config, path, data, undecodable_utf8(shown, data, exc), key)
     rel_path = content_path(config, path)
     # A page's cached facts hold its tags (KNOWN): files without them are new, or not pages, and
     # cheaper to read again than to keep.
     source, problems = parse_page_source(shown, rel_path, text, config.layout == "bitdocs")
-    return ReadPage(source, not_text + problems, key)
+    return ReadPage(source, problems, key)
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether DATA is UTF-16 text: its byte order mark, or (without one) a NUL byte beside
+    every character of a text mostly ASCII, which UTF-8 reads as valid (and as no page)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    start = data[:4096]
+    return len(start) >= 8 and start.count(0) * 3 >= len(start)
+
+
+def _read_with_bad_bytes(
+    config: SiteConfig, path: Path, data: bytes, problem: Diagnostic, key: str
+) -> ReadPage:
+    """A page with bytes that are not UTF-8 (PROBLEM says where), read with them replaced: its
+    name, parent and headings stand, so that pages under it and links to it are not reported
+    too; nothing else is said of the lines holding them. A name holding one is no name."""
+    text = data.decode("utf-8", errors="replace")
+    shown = display_path(path)
+    source, problems = parse_page_source(
+        shown, content_path(config, path), text, config.layout == "bitdocs"
+    )
+    if source is None or "\ufffd" in source.name:
+        return ReadPage(None, [problem], key)
+    lines = text.split("\n")
+    kept = [
+        found
+        for found in problems
+        if found.path != shown
+        or not 0 < found.line <= len(lines)
+        or "\ufffd" not in lines[found.line - 1]
+    ]
+    return ReadPage(source, [problem, *kept], key)
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:
