@@ -1572,3 +1572,26 @@ def test_a_folder_named_like_a_systems_file_is_the_users_and_one_holding_only_th
     assert result.returncode == EXIT_USAGE, result.stderr
     assert "(_assets/.DS_Store/, desktop.ini/)" in result.stderr
     assert (site / "desktop.ini" / "thesis.txt").read_text() == "mine"
+
+
+def test_well_known_is_published_only_from_a_site_yaml_sites_content_and_never_as_pages(
+    tmp_path,
+):
+    """A page file in `.well-known/` is a host's file, copied as it is; a bit-docs site reads
+    no page there (its glob never did) and publishes none of its static folder's."""
+    pages = dict(CONSULTING)
+    pages[".well-known/notes.md"] = "@page wk Well known\n@body\nx\n"
+    root = make_site(tmp_path / "yaml", pages)
+    assert run_cli(root, "build").returncode == EXIT_OK
+    assert (root / "site" / ".well-known" / "notes.md").is_file()
+    assert not (root / "site" / "wk.html").exists()
+    bitdocs = _bitdocs_site(tmp_path / "bitdocs")
+    section = {**BITDOCS_PACKAGE["bit-docs"], "dest": "./docs", "glob": {"pattern": "**/*.md"}}
+    (bitdocs / "package.json").write_text(json.dumps({**BITDOCS_PACKAGE, "bit-docs": section}))
+    write_files(bitdocs, {".well-known/p.md": "@page wk W\n@parent academy\n@body\nx\n"})
+    write_files(bitdocs, {"static/.well-known/security.txt": "x"})
+    result = run_cli(bitdocs, "build")
+    assert result.returncode == EXIT_OK, result.stderr
+    built = [p.relative_to(bitdocs / "docs").as_posix() for p in (bitdocs / "docs").rglob("*")]
+    assert "academy.html" in built or "index.html" in built
+    assert not any("wk.html" in p or ".well-known" in p for p in built), built

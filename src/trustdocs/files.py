@@ -84,7 +84,8 @@ def discover(config: SiteConfig) -> SourceFiles:
     copies: dict[str, Path] = {}
     files, problems = _walk(config.content_dir, config)
     for path in files:
-        if path.suffix.lower() == ".md":
+        rel = path.relative_to(config.content_dir)
+        if path.suffix.lower() == ".md" and rel.parts[0] != WELL_KNOWN:  # a host's files: as is
             pages.append(path)
         else:
             copies[path.relative_to(config.content_dir).as_posix()] = path
@@ -187,6 +188,8 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
     is one that leads above BASE (`leads_above`).
     """
     real_base = os.path.realpath(base)
+    # A site.yaml site publishes its content folder's `.well-known/` where hosts look for it.
+    well_known = base == config.content_dir and config.layout != "bitdocs"
     output, output_names = _site_outputs(config)
     config_file = _file_identity(config.config_path)  # with `content: .`, not content
     found: list[str] = []
@@ -213,7 +216,7 @@ def _walk(base: Path, config: SiteConfig) -> tuple[list[Path], list[Diagnostic]]
             continue
         seen.add((info.st_dev, info.st_ino))
         for entry in entries:
-            if skipped_name(entry.name, folder == str(base)):
+            if skipped_name(entry.name, folder == str(base) and well_known):
                 continue
             try:
                 is_dir, is_file = entry.is_dir(), entry.is_file()
@@ -262,8 +265,7 @@ def _odd(path: Path, config: SiteConfig) -> bool:
     """Whether PATH, a glob's match in the content folder, is neither a file nor a folder (a
     FIFO, a link to nothing or that loops) where pages are looked for."""
     parts = path.relative_to(config.content_dir).parts
-    skipped = any(skipped_name(part, i == 0) for i, part in enumerate(parts))
-    return not (path.is_file() or path.is_dir() or skipped)
+    return not (path.is_file() or path.is_dir() or any(map(skipped_name, parts)))
 
 
 def _same_link(entry: os.DirEntry[str], base: Path) -> bool:
@@ -538,7 +540,8 @@ def belongs(config: SiteConfig, path: Path, base: Path) -> bool:
         parts = path.relative_to(base).parts
     except ValueError:
         return False
-    if any(skipped_name(part, i == 0) for i, part in enumerate(parts)):
+    top = base == config.content_dir and config.layout != "bitdocs"  # see `_walk`
+    if any(skipped_name(part, top and i == 0) for i, part in enumerate(parts)):
         return False
     real = path.resolve()
     for output in (config.output_dir, *_named_output(config)):
