@@ -102,27 +102,22 @@ def warn_unused_references(state: StateCore) -> None:
     if not unused and not again:
         return
     lines = state.src.split("\n")
-    for line in unused:
+    told = [(line, False) for line in unused] + [(line, True) for line in again]
+    for line, twice in told:
         label = _label_at(lines, line)
-        report(
-            state.env,
-            line,
-            label.removesuffix("…"),
-            warning,
-            f"link reference definition {label} is never used: nothing of it is shown",
-            f"use it in a link ([text]{label}), write the line as text (\\[ to start it), "
-            "or remove it",
+        message, hint = (
+            (
+                f"link reference definition {label} is defined again above: this one is never used",
+                "give one of them another label, or remove one",
+            )
+            if twice
+            else (
+                f"link reference definition {label} is never used: nothing of it is shown",
+                f"use it in a link ([text]{label}), write the line as text (\\[ to start it), "
+                "or remove it",
+            )
         )
-    for line in again:
-        label = _label_at(lines, line)
-        report(
-            state.env,
-            line,
-            label.removesuffix("…"),
-            warning,
-            f"link reference definition {label} is defined again above: this one is never used",
-            "give one of them another label, or remove one",
-        )
+        report(state.env, line, label.removesuffix("…"), warning, message, hint)
 
 
 def _label_at(lines: list[str], line: int) -> str:
