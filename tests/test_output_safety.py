@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import CONSULTING, make_site, write_files
 
-from trustdocs.output_folder import MARKER, remove_stale_temporaries, write_output
+from trustdocs.output_folder import MARKER, MARKER_TEXT, remove_stale_temporaries, write_output
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -276,11 +276,11 @@ def test_an_output_an_earlier_version_wrote_is_replaced_unless_it_holds_a_git_re
     """A marker without the list of what its build wrote vouches for the folder, as it did;
     a `.git` in it, never."""
     root = make_site(tmp_path, CONSULTING)
-    write_files(root / "site", {MARKER: "This folder is written by trustdocs build.\n"})
+    write_files(root / "site", {MARKER: MARKER_TEXT})
     write_files(root / "site", {"old.html": "x"})
     assert run_cli(root, "build").returncode == EXIT_OK
     assert not (root / "site" / "old.html").exists()
-    write_files(root / "site", {MARKER: "This folder is written by trustdocs build.\n"})
+    write_files(root / "site", {MARKER: MARKER_TEXT})
     (root / "site" / ".git").write_text("gitdir: ../.git/worktrees/site\n")  # a worktree
     result = run_cli(root, "build")
     assert result.returncode == EXIT_USAGE
@@ -603,9 +603,13 @@ def test_a_users_folders_named_like_temporaries_are_left_alone(tmp_path):
     alike = tmp_path / ".site.old-abcd1234"
     shutil.copytree(output, alike / "site")
     (alike / "NOTES.txt").write_text("mine")
+    fall = tmp_path / ".site.old-fall2024"  # eight characters, as a build's own are named
+    shutil.copytree(output, fall)
+    (fall / "NOTES.txt").write_text("mine")
     write_output(output, {"index.html": "two"})
     for kept in (spring / "NOTES.txt", drafts / "draft.txt", alike / "NOTES.txt"):
         assert kept.read_text() == "mine"
+    assert (fall / "NOTES.txt").read_text() == "mine"
     assert (spring / "index.html").read_text() == "one"
     assert (drafts / "site" / "index.html").read_text() == "one"
 
@@ -1483,12 +1487,15 @@ def _built_with_marker_edited(
 @pytest.mark.parametrize(
     "edit",
     [
+        lambda text: "",  # emptied
+        lambda text: "hello\n",
+        lambda text: text[:18],  # cut inside its first line
         lambda text: text[:-3],  # cut short
         lambda text: text + "[1]\n",  # a line that is no path
         lambda text: text + '{"a": 1}\n',
         lambda text: text.replace('"index.html"\n', '"index.html"\n"notes.txt"\n'),  # a count off
     ],
-    ids=["cut short", "a list", "a mapping", "a path added"],
+    ids=["emptied", "other text", "cut early", "cut short", "a list", "a mapping", "a path added"],
 )
 def test_a_damaged_marker_never_lets_a_build_delete_the_users_files(tmp_path, edit):
     """A marker whose list of files is cut short or edited vouched for everything in the
@@ -1595,3 +1602,32 @@ def test_well_known_is_published_only_from_a_site_yaml_sites_content_and_never_a
     built = [p.relative_to(bitdocs / "docs").as_posix() for p in (bitdocs / "docs").rglob("*")]
     assert "academy.html" in built or "index.html" in built
     assert not any("wk.html" in p or ".well-known" in p for p in built), built
+
+
+@pytest.mark.parametrize("when", ["before the swap", "just before the exchange"])
+def test_a_file_put_into_the_output_while_a_build_runs_is_never_deleted(
+    tmp_path, monkeypatch, when
+):
+    """The folder was looked at when the build began only: a note saved there meanwhile went
+    with the old site."""
+    import trustdocs.output_folder as output_folder
+
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "one"})
+    exchange = output_folder._exchange
+
+    def note_then_exchange(a: Path, b: Path) -> bool:
+        (output / "notes.txt").write_text("mine")
+        return exchange(a, b)
+
+    with output_folder.FreshOutput(output) as fresh, pytest.raises(OSError) as refused:
+        fresh.write("index.html", "two")
+        if when == "before the swap":
+            (output / "notes.txt").write_text("mine")
+        else:
+            monkeypatch.setattr(output_folder, "_exchange", note_then_exchange)
+        fresh.swap_in()
+    assert "did not write was put there during this build (notes.txt)" in str(refused.value)
+    assert (output / "notes.txt").read_text() == "mine"
+    assert (output / "index.html").read_text() == "one"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]

@@ -158,16 +158,19 @@ def foreign_entries(folder: Path) -> list[str] | None:
     """What FOLDER (an output trustdocs wrote) holds that the build which wrote it did not: a
     git checkout of the published branch, notes, a file a page reads, a folder of files where
     the build wrote a file; not folders that hold no file, nor a system's own files (`.DS_Store`).
-    A marker without a list (an earlier version's) vouches for anything but a git repository;
-    None when the list is damaged (cut short, edited): what the build wrote is not known."""
+    A marker without a list, as an earlier version wrote it, vouches for anything but a git
+    repository; None when it is damaged (cut short, edited): what the build wrote is not known."""
     try:
         with open(folder / MARKER, "rb") as handle:
             data = handle.read(MARKER_MOST)
     except OSError:
         return []
-    _, listed, listing = data.decode("utf-8", "replace").partition(LISTING_LINE)
-    if not listed:
+    text = data.decode("utf-8", "replace")
+    if text == MARKER_TEXT:  # an earlier version's, which wrote nothing else
         return [".git"] if os.path.lexists(folder / ".git") else []
+    _, listed, listing = text.partition(LISTING_LINE)
+    if not listed or not text.startswith(MARKER_TEXT):
+        return None
     written = _listed(listing) if len(data) < MARKER_MOST else None
     if written is None:
         return None
@@ -561,11 +564,35 @@ class FreshOutput:
         self.folder.chmod(0o755)
         written = output_signatures(self.folder)
         _list_in_marker(self.folder, written)
-        if not self.output_dir.exists():
-            os.replace(self.folder, self.output_dir)
-        elif not _exchange(self.folder, self.output_dir):
-            _swap_in_two_steps(self.folder, self.output_dir)
+        _swap(self.folder, self.output_dir)
         return written
+
+
+def _swap(fresh: Path, output_dir: Path) -> None:
+    """Put FRESH in OUTPUT_DIR's place; OSError, and the old site left in place, when a file
+    of the user's was put into it while the build ran."""
+    if not output_dir.exists():
+        os.replace(fresh, output_dir)
+        return
+    _refuse_if_foreign(output_dir)
+    if not _exchange(fresh, output_dir):
+        _swap_in_two_steps(fresh, output_dir)
+        return
+    try:  # the old site, where FRESH was: one put there just before the exchange
+        _refuse_if_foreign(fresh)
+    except OSError:
+        _exchange(fresh, output_dir)  # the old site back in place
+        raise
+
+
+def _refuse_if_foreign(folder: Path) -> None:
+    """OSError when FOLDER, an output trustdocs wrote, holds what its last build did not write
+    (or its marker is damaged): put there while this build ran, it is not deleted."""
+    foreign = foreign_entries(folder)
+    if foreign is None or foreign:
+        shown = ", ".join(foreign[:FOREIGN_SHOWN]) if foreign else MARKER
+        reason = f"what the last build did not write was put there during this build ({shown})"
+        raise OSError(errno.ENOTEMPTY, f"{reason}; the previous site is left as it was")
 
 
 def _list_in_marker(folder: Path, written: dict[str, FileSignature]) -> None:
@@ -644,12 +671,16 @@ def remove_stale_temporaries(output_dir: Path) -> None:
         for folder in output_dir.parent.glob(pattern):
             if not named.fullmatch(folder.name) or folder.is_symlink() or not folder.is_dir():
                 continue
-            marker = folder / MARKER
-            if not marker.is_file():
-                marker = folder / "site" / MARKER  # an old site moved aside, alone in it
-                if not marker.is_file() or os.listdir(folder) != ["site"]:
-                    _remove_if_long_empty(folder)
-                    continue
+            # A new site (or the old one it was exchanged with) carries its marker on top; an
+            # old site moved aside is alone in its folder, as `site/` (a user's copy of a site,
+            # `cp -a site .site.old-fall2024`, has its marker on top: theirs).
+            marker: Path | None = folder / MARKER
+            if ".old-" in folder.name:
+                alone = os.listdir(folder) == ["site"]
+                marker = folder / "site" / MARKER if alone else None
+            if marker is None or not marker.is_file():
+                _remove_if_long_empty(folder)
+                continue
             try:
                 descriptor = os.open(marker, os.O_RDONLY)
             except OSError:
