@@ -1372,3 +1372,25 @@ def test_bad_bytes_in_a_pages_tags_or_a_utf16_file_are_one_error_each(tmp_path, 
         "content/u16.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
         "content/u16le.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
     ]
+
+
+def test_a_page_saved_in_another_encoding_says_that_alone(tmp_path, trustdocs):
+    """A page saved as Latin-1: besides its one error, its replaced bytes made an image that
+    does not exist, an anchor no heading has, a parent no page is; and a UTF-8 page ending in
+    NUL bytes (what a crash leaves) was taken for UTF-16."""
+    site = make_site(tmp_path, {"index.md": "@page home Home\n@body\nHi.\n"})
+    content = site / "content"
+    (content / "café.png").write_bytes(b"png")
+    (content / "lesson.md").write_bytes(
+        "@page lesson Lesson\n@parent home 1\n@body\n## Résumé\n\n"
+        "See [it](#résumé), ![photo](café.png) and [lesson#résumé the same].\n".encode("latin-1")
+    )
+    (content / "p3.md").write_bytes(b"@page p3 P3\n@parent hom\xe9 1\n@body\nx\n")
+    (content / "nul.md").write_bytes(b"@page nul Nul\n@parent home 2\n@body\nText.\n" + b"\0" * 120)
+    for args in (("check", "--no-cache"), ("check",), ("check",)):
+        run = trustdocs(site, *args)
+        told = [line for line in run.err.splitlines() if line.startswith("content/")]
+        assert told == [
+            "content/lesson.md:4:5: error: not UTF-8 text (byte 0xe9)",
+            "content/p3.md:2:12: error: not UTF-8 text (byte 0xe9)",
+        ], args

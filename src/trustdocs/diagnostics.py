@@ -126,7 +126,10 @@ def _folded(candidates: frozenset[str]) -> dict[str, str]:
 def undecodable_utf8(path: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
     """The error for a file that is not UTF-8, at the line and column of its first bad byte."""
     line, col, byte = first_bad_byte(data, exc)
-    return error(path, line, col, f"not UTF-8 text (byte 0x{byte:02x})")
+    return error(path, line, col, f"{NOT_UTF8} (byte 0x{byte:02x})")
+
+
+NOT_UTF8 = "not UTF-8 text"  # what `undecodable_utf8` says, first
 
 
 def first_bad_byte(data: bytes, exc: UnicodeDecodeError) -> tuple[int, int, int]:

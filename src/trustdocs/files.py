@@ -609,8 +609,9 @@ def read_page(
     reused = known(key) if known is not None else None
     if reused is not None:
         return ReadPage(*reused, key)
-    if _utf16(data):
-        message = "UTF-16 text: pages are UTF-8"
+    wide = _wide_text(data)
+    if wide is not None:
+        message = f"{wide} text: pages are UTF-8"
         return ReadPage(None, [error(shown, 1, 1, message, "save the file as UTF-8")], key)
     try:
         text = data.decode("utf-8")
@@ -623,13 +624,22 @@ def read_page(
     return ReadPage(source, problems, key)
 
 
-def _utf16(data: bytes) -> bool:
-    """Whether DATA is UTF-16 text: its byte order mark, or (without one) a NUL byte beside
-    every character of a text mostly ASCII, which UTF-8 reads as valid (and as no page)."""
+def _wide_text(data: bytes) -> str | None:
+    """ "UTF-16" or "UTF-32" when DATA is such text: its byte order mark, or (without one) a NUL
+    byte beside each character of a text mostly ASCII, which UTF-8 reads as valid (and as no
+    page); None otherwise (a UTF-8 page ending in NUL bytes included)."""
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
+        return "UTF-16"
     start = data[:4096]
-    return len(start) >= 8 and start.count(0) * 3 >= len(start)
+    if len(start) < 8:
+        return None
+    even, odd = start[0::2], start[1::2]
+    for nuls, others in ((odd, even), (even, odd)):  # little-endian, then big-endian
+        if nuls.count(0) * 10 >= len(nuls) * 9 and others.count(0) * 10 <= len(others):
+            return "UTF-16"
+    return None
 
 
 def _read_with_bad_bytes(
@@ -637,23 +647,15 @@ def _read_with_bad_bytes(
 ) -> ReadPage:
     """A page with bytes that are not UTF-8 (PROBLEM says where), read with them replaced: its
     name, parent and headings stand, so that pages under it and links to it are not reported
-    too; nothing else is said of the lines holding them. A name holding one is no name."""
+    too (nothing else is said of it: `Site.diagnostics`). A name holding one is no name."""
     text = data.decode("utf-8", errors="replace")
     shown = display_path(path)
-    source, problems = parse_page_source(
+    source, _ = parse_page_source(
         shown, content_path(config, path), text, config.layout == "bitdocs"
     )
     if source is None or "\ufffd" in source.name:
         return ReadPage(None, [problem], key)
-    lines = text.split("\n")
-    kept = [
-        found
-        for found in problems
-        if found.path != shown
-        or not 0 < found.line <= len(lines)
-        or "\ufffd" not in lines[found.line - 1]
-    ]
-    return ReadPage(source, [problem, *kept], key)
+    return ReadPage(source, [problem], key)
 
 
 def no_pages_problem(config: SiteConfig) -> Diagnostic:

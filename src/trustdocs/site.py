@@ -13,7 +13,7 @@ from pathlib import Path
 from trustdocs.cache import BuildCache, cache_warnings, site_fingerprint
 from trustdocs.changes import RebuildPlan, frame_unchanged, pages_to_render, showing_retitled
 from trustdocs.config import SiteConfig
-from trustdocs.diagnostics import Diagnostic, sort_diagnostics
+from trustdocs.diagnostics import NOT_UTF8, Diagnostic, sort_diagnostics
 from trustdocs.files import SiteSources, SourceFiles, no_pages_problem
 from trustdocs.output_folder import FreshOutput, OutputContent
 from trustdocs.outputs import SiteOutputs, generated_files, is_on_request, replaced_copies
@@ -183,7 +183,7 @@ class Site:
         # Walked in C: the preview asks after every save, and 10,000 pages have 20,000 lists.
         found = cache_warnings(self.cache, self.config.config_path)  # a new list each time
         found += itertools.chain(*self.read.problems.values(), *self.pages.problems.values())
-        return sort_diagnostics(found + self.site_problems + self.made.diagnostics())
+        return sort_diagnostics(_without_garbled(self, found + self.site_problems))
 
     def output_files(self, on_request: bool = True) -> dict[str, OutputContent]:
         """Every output file: rel path → its text, its bytes, or the source file to copy."""
@@ -209,6 +209,18 @@ def _site_problems(
     for page in site.refused:
         problems += refused_page_problems(page, site.snapshot, site.theme)
     return problems + list(site.files.problems)
+
+
+def _without_garbled(site: Site, found: list[Diagnostic]) -> list[Diagnostic]:
+    """FOUND and what SITE's outputs found, a page with bytes that are not UTF-8 saying that
+    alone: what its replaced bytes made of it (a name, an anchor, a file to read that no page
+    has) is not said."""
+    found += site.made.diagnostics()
+    read = site.read.problems.values()
+    garbled = {d.path for problems in read for d in problems if d.message.startswith(NOT_UTF8)}
+    if not garbled:
+        return found
+    return [d for d in found if d.path not in garbled or d.message.startswith(NOT_UTF8)]
 
 
 def _make_loaded(
