@@ -142,3 +142,13 @@ def test_a_heading_underlined_with_seven_equals_is_no_conflict_and_html_holds_no
         "<pre>\n<<<<<<< HEAD\nexample\n</pre>\n"
     )
     assert [d.line for d in body.diagnostics] == [4, 6, 8]
+
+
+def test_merge_markers_in_a_pre_inside_an_html_block_are_an_example():
+    """A git tutorial shows a conflict in a `<pre>` inside a `<div>` or `<details>`."""
+    body = render_body(
+        '<div class="example">\n<pre>\n<<<<<<< HEAD\nOurs\n=======\nTheirs\n'
+        ">>>>>>> feature\n</pre>\n</div>\n\n<details><summary>See</summary><pre><code>\n"
+        "<<<<<<< HEAD\nx\n>>>>>>> y\n</code></pre></details>\n"
+    )
+    assert body.diagnostics == []

@@ -103,3 +103,11 @@ def test_html_written_with_capitals_in_a_block_and_svg_over_blocks_are_quiet():
     assert found == [
         (13, 12, "<Link /> is read as the HTML tag <link>: the name Link is not shown")
     ]
+
+
+def test_a_component_that_is_htmls_link_or_meta_on_its_own_line_warns():
+    """`<Link href="/about" />` alone on a line is a raw HTML block: HTML's `<link>`, which shows
+    nothing, where a React or Next.js lesson meant the component's name."""
+    body = render_body('Add the component:\n\n<Link href="/about" />\n\n<Meta name="x" />\n')
+    assert [(d.line, d.col) for d in body.diagnostics] == [(5, 1), (7, 1)]
+    assert body.diagnostics[0].message.startswith('<Link href="/about" /> is read as the HTML')

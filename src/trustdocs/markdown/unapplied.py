@@ -37,6 +37,9 @@ def unapplied_plugin(md: MarkdownIt) -> None:
 _CONFLICT_MARKER = re.compile(r"(?:<{7}|={7}|>{7}|\|{7})(?:[ \t].*)?")
 
 
+_PRE = re.compile(r"<pre\b.*?(?:</pre\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+
+
 def warn_merge_conflicts(state: StateCore) -> None:
     """A warning at each line outside code that is a merge conflict's marker: a merge left both
     versions of the text, shown one after the other, its `=======` as a heading's underline. A
@@ -52,6 +55,10 @@ def warn_merge_conflicts(state: StateCore) -> None:
         )
         if token.type in ("fence", "code_block") or shown_as_written:
             verbatim.update(range(*token.map))
+        elif token.type == "html_block":  # a `<pre>` inside a `<div>` or `<details>`
+            for pre in _PRE.finditer(token.content):
+                first = token.map[0] + token.content.count("\n", 0, pre.start())
+                verbatim.update(range(first, first + pre.group(0).count("\n") + 1))
     markers = [
         (line, text)
         for line, text in enumerate(state.src.split("\n"))

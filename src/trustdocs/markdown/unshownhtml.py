@@ -286,6 +286,9 @@ MATHML_ELEMENTS = frozenset(
 # SVG's and MathML's own elements, known only inside `<svg>` and `<math>`: `<path>` or `<text>`
 # in prose is an element no browser knows (React Native's `<Text>`, `List<Path>`).
 FOREIGN_ELEMENTS = {"svg": SVG_ELEMENTS, "math": MATHML_ELEMENTS}
+# HTML elements that show nothing where they are written: `<Link href="/about" />` on a line
+# of its own is a component's name, not HTML's `<link>`, even in a raw HTML block.
+_NOTHING_SHOWN = frozenset({"link", "meta", "base", "head", "template", "slot", "source", "track"})
 # Elements whose text a browser reads as text up to their end tag: no tag inside them.
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "plaintext"})
 
@@ -329,8 +332,9 @@ def unshown(markup: str, inside: str | None = None, block: bool = False) -> str 
         lower = name.lower()
         if lower not in HTML_ELEMENTS and (inside is None or lower not in FOREIGN_ELEMENTS[inside]):
             return f"is read as an HTML tag, and no browser knows <{name}>: it is not shown"
-        # A component's name in prose (`<Link />`, `<Button>`): HTML's element, not its word.
-        if not block and name[0].isupper() and not name.isupper():
+        # A component's name (`<Link />`, `<Button>`): HTML's element, not its word; in a raw
+        # HTML block, HTML written with a capital, unless its element shows nothing anyway.
+        if name[0].isupper() and not name.isupper() and (not block or lower in _NOTHING_SHOWN):
             return f"is read as the HTML tag <{lower}>: the name {name} is not shown"
         return None
     return f"is read as raw HTML ({kind}): a browser shows nothing of it"
