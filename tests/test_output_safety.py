@@ -1627,7 +1627,57 @@ def test_a_file_put_into_the_output_while_a_build_runs_is_never_deleted(
         else:
             monkeypatch.setattr(output_folder, "_exchange", note_then_exchange)
         fresh.swap_in()
-    assert "did not write was put there during this build (notes.txt)" in str(refused.value)
+    assert "was put there during this build (notes.txt)" in refused.value.strerror
     assert (output / "notes.txt").read_text() == "mine"
     assert (output / "index.html").read_text() == "one"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+@pytest.mark.parametrize("made", ["an empty folder", "nothing", "a link"])
+def test_an_output_made_while_a_build_runs_is_never_emptied(tmp_path, made):
+    """An empty output folder (or none) when the build began, and the user's files put there
+    meanwhile (a `git clone` into it), or a link put in its place: they were exchanged with the
+    new site and deleted as the old one, or, through the link, another folder's files."""
+    import trustdocs.output_folder as output_folder
+
+    output, precious = tmp_path / "site", tmp_path / "precious"
+    write_files(precious, {"thesis.txt": "mine"})
+    if made == "an empty folder":
+        output.mkdir()
+    with output_folder.FreshOutput(output) as fresh, pytest.raises(OSError) as refused:
+        fresh.write("index.html", "new")
+        if made == "a link":
+            output.symlink_to(precious)
+        else:
+            write_files(output, {".git/HEAD": "ref", "mine.txt": "mine"})
+        fresh.swap_in()
+    assert "was put there during this build" in refused.value.strerror
+    assert (precious / "thesis.txt").read_text() == "mine"
+    if made != "a link":
+        assert (output / "mine.txt").read_text() == "mine"
+        assert (output / ".git" / "HEAD").is_file()
+
+
+def test_another_build_never_removes_the_old_site_while_a_build_looks_at_it(tmp_path, monkeypatch):
+    """After the exchange the old site waits where the new one was, under its marker: a build
+    starting then took it for a leftover and removed it while this one looked for the user's
+    files in it, and the half-removed old site was put back."""
+    import trustdocs.output_folder as output_folder
+
+    output = tmp_path / "site"
+    write_output(output, {"index.html": "one", "a/b.html": "two"})
+    refuse = output_folder._refuse_if_foreign
+    calls = []
+
+    def another_build_starts(folder: Path) -> None:
+        calls.append(folder)
+        if len(calls) == 2:  # the old site, just exchanged
+            remove_stale_temporaries(output)
+            assert (folder / "a" / "b.html").read_text() == "two"  # not taken for a leftover
+        refuse(folder)
+
+    monkeypatch.setattr(output_folder, "_refuse_if_foreign", another_build_starts)
+    write_output(output, {"index.html": "new", "a/b.html": "new"})
+    assert (output / "index.html").read_text() == "new"
+    assert (output / "a" / "b.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]

@@ -564,17 +564,20 @@ class FreshOutput:
         self.folder.chmod(0o755)
         written = output_signatures(self.folder)
         _list_in_marker(self.folder, written)
-        _swap(self.folder, self.output_dir)
+        _swap(self.folder, self.output_dir, self._lock)
         return written
 
 
-def _swap(fresh: Path, output_dir: Path) -> None:
+def _swap(fresh: Path, output_dir: Path, hold: contextlib.ExitStack) -> None:
     """Put FRESH in OUTPUT_DIR's place; OSError, and the old site left in place, when a file
-    of the user's was put into it while the build ran."""
-    if not output_dir.exists():
-        os.replace(fresh, output_dir)
+    of the user's was put into it while the build ran. The old site's marker is locked (held
+    in HOLD) from before the exchange: another build never takes it for a leftover to remove
+    while this one looks at it."""
+    if not os.path.lexists(output_dir):
+        os.replace(fresh, output_dir)  # a folder of files made there meanwhile: OSError
         return
     _refuse_if_foreign(output_dir)
+    hold.enter_context(_holding(output_dir / MARKER))
     if not _exchange(fresh, output_dir):
         _swap_in_two_steps(fresh, output_dir)
         return
@@ -585,14 +588,37 @@ def _swap(fresh: Path, output_dir: Path) -> None:
         raise
 
 
+@contextlib.contextmanager
+def _holding(marker: Path) -> Iterator[None]:
+    """Hold a lock on MARKER, when there is one."""
+    try:
+        descriptor = os.open(marker, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
 def _refuse_if_foreign(folder: Path) -> None:
-    """OSError when FOLDER, an output trustdocs wrote, holds what its last build did not write
-    (or its marker is damaged): put there while this build ran, it is not deleted."""
-    foreign = foreign_entries(folder)
+    """OSError when FOLDER holds what no build of trustdocs wrote: a link in its place, files
+    without a marker, what its last build did not write (or a damaged marker). Put there while
+    this build ran, it is not deleted."""
+    if folder.is_symlink():
+        foreign: list[str] | None = [f"{folder.name} is a link"]
+    elif not (folder / MARKER).is_file():
+        foreign = sorted(os.listdir(folder))
+    else:
+        foreign = foreign_entries(folder)
     if foreign is None or foreign:
-        shown = ", ".join(foreign[:FOREIGN_SHOWN]) if foreign else MARKER
-        reason = f"what the last build did not write was put there during this build ({shown})"
-        raise OSError(errno.ENOTEMPTY, f"{reason}; the previous site is left as it was")
+        shown = ", ".join(foreign[:FOREIGN_SHOWN]) if foreign else f"its {MARKER} damaged"
+        reason = f"what no build wrote was put there during this build ({shown})"
+        raise OSError(
+            errno.ENOTEMPTY, f"{reason}; the previous site is left as it was", str(folder)
+        )
 
 
 def _list_in_marker(folder: Path, written: dict[str, FileSignature]) -> None:
