@@ -606,7 +606,15 @@ def test_a_users_folders_named_like_temporaries_are_left_alone(tmp_path):
     fall = tmp_path / ".site.old-fall2024"  # eight characters, as a build's own are named
     shutil.copytree(output, fall)
     (fall / "NOTES.txt").write_text("mine")
+    redesign = tmp_path / ".site.new-redesign"  # a copy with its marker, and a draft
+    shutil.copytree(output, redesign)
+    (redesign / "draft.txt").write_text("mine")
+    spring25 = tmp_path / ".site.old-spring25"  # laid out as an old site moved aside, and notes
+    shutil.copytree(output, spring25 / "site")
+    (spring25 / "site" / "notes.txt").write_text("mine")
     write_output(output, {"index.html": "two"})
+    assert (redesign / "draft.txt").read_text() == "mine"
+    assert (spring25 / "site" / "notes.txt").read_text() == "mine"
     for kept in (spring / "NOTES.txt", drafts / "draft.txt", alike / "NOTES.txt"):
         assert kept.read_text() == "mine"
     assert (fall / "NOTES.txt").read_text() == "mine"

@@ -717,6 +717,8 @@ def remove_stale_temporaries(output_dir: Path) -> None:
                 continue  # another build is writing it
             finally:
                 os.close(descriptor)
+            if foreign_entries(marker.parent):  # a user's copy of a site, with files of theirs
+                continue  # (a list cut short, by a build killed as it wrote it: a leftover)
             if marker.parent != folder:
                 _remove_temporary(marker.parent)
             _remove_temporary(folder)
