@@ -1362,6 +1362,10 @@ def test_bad_bytes_in_a_pages_tags_or_a_utf16_file_are_one_error_each(tmp_path, 
     text = "@page u16 U\n@parent home\n@body\nx\n"
     (content / "u16.md").write_bytes(text.encode("utf-16"))
     (content / "u16le.md").write_bytes(text.encode("utf-16-le"))
+    (content / "u32.md").write_bytes(text.encode("utf-32-be"))
+    (content / "ru.md").write_bytes(
+        "@page ru Урок\n@parent home\n@body\nТекст.\n".encode("utf-16-le")
+    )
     run = trustdocs(site, "check", "--no-cache")
     assert run.code == 1
     told = [line for line in run.err.splitlines() if line.startswith("content/")]
@@ -1369,8 +1373,10 @@ def test_bad_bytes_in_a_pages_tags_or_a_utf16_file_are_one_error_each(tmp_path, 
         "content/c.md:1:9: error: not UTF-8 text (byte 0xe9)",
         "content/c2.md:1:9: error: not UTF-8 text (byte 0xe8)",
         "content/p3.md:2:14: error: not UTF-8 text (byte 0xff)",
+        "content/ru.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
         "content/u16.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
         "content/u16le.md:1:1: error: UTF-16 text: pages are UTF-8 (save the file as UTF-8)",
+        "content/u32.md:1:1: error: UTF-32 text: pages are UTF-8 (save the file as UTF-8)",
     ]
 
 

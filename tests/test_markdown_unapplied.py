@@ -152,3 +152,11 @@ def test_merge_markers_in_a_pre_inside_an_html_block_are_an_example():
         "<<<<<<< HEAD\nx\n>>>>>>> y\n</code></pre></details>\n"
     )
     assert body.diagnostics == []
+
+
+def test_a_pre_named_in_a_comment_or_a_custom_element_hides_no_conflict():
+    body = render_body(
+        "<div>\n<!-- <pre> is used below -->\n<pre-x></pre-x>\n<<<<<<< HEAD\nmine\n=======\n"
+        "theirs\n>>>>>>> x\n</div>\n"
+    )
+    assert [d.line for d in body.diagnostics] == [6, 8, 10]

@@ -633,8 +633,14 @@ def _wide_text(data: bytes) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16"
     start = data[:4096]
-    if len(start) < 8:
+    if len(start) < 8 or 0 not in start:
         return None
+    for name, codec in (("UTF-32", "utf-32-le"), ("UTF-32", "utf-32-be")):
+        if "@page" in start[: len(start) // 4 * 4].decode(codec, errors="ignore"):
+            return name  # (any script: the tag is ASCII)
+    for codec in ("utf-16-le", "utf-16-be"):
+        if "@page" in start[: len(start) // 2 * 2].decode(codec, errors="ignore"):
+            return "UTF-16"
     even, odd = start[0::2], start[1::2]
     for nuls, others in ((odd, even), (even, odd)):  # little-endian, then big-endian
         if nuls.count(0) * 10 >= len(nuls) * 9 and others.count(0) * 10 <= len(others):

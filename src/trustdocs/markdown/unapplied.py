@@ -37,7 +37,8 @@ def unapplied_plugin(md: MarkdownIt) -> None:
 _CONFLICT_MARKER = re.compile(r"(?:<{7}|={7}|>{7}|\|{7})(?:[ \t].*)?")
 
 
-_PRE = re.compile(r"<pre\b.*?(?:</pre\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_PRE = re.compile(r"<pre(?=[\s/>]).*?(?:</pre\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
 def warn_merge_conflicts(state: StateCore) -> None:
@@ -56,8 +57,9 @@ def warn_merge_conflicts(state: StateCore) -> None:
         if token.type in ("fence", "code_block") or shown_as_written:
             verbatim.update(range(*token.map))
         elif token.type == "html_block":  # a `<pre>` inside a `<div>` or `<details>`
-            for pre in _PRE.finditer(token.content):
-                first = token.map[0] + token.content.count("\n", 0, pre.start())
+            html = _COMMENT.sub(lambda c: re.sub(r"[^\n]", " ", c[0]), token.content)
+            for pre in _PRE.finditer(html):
+                first = token.map[0] + html.count("\n", 0, pre.start())
                 verbatim.update(range(first, first + pre.group(0).count("\n") + 1))
     markers = [
         (line, text)
