@@ -1477,6 +1477,13 @@ def test_a_source_unreadable_while_it_is_read_is_not_blamed_on_the_output(tmp_pa
     assert diagnostics[-1].message.startswith("cannot write the output folder")
 
 
+def _count_as_float(text: str) -> str:
+    """A marker's TEXT with its count one more, written as a float (`{"files": 20.0}`)."""
+    *lines, end, last = text.split("\n")
+    count = json.loads(end)["files"]
+    return "\n".join([*lines, json.dumps({"files": float(count + 1)}), last])
+
+
 def _built_with_marker_edited(
     tmp_path: Path, edit
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
@@ -1502,8 +1509,18 @@ def _built_with_marker_edited(
         lambda text: text + "[1]\n",  # a line that is no path
         lambda text: text + '{"a": 1}\n',
         lambda text: text.replace('"index.html"\n', '"index.html"\n"notes.txt"\n'),  # a count off
+        lambda text: _count_as_float(text.replace('"index.html"\n', '"index.html"\n"notes.txt"\n')),
     ],
-    ids=["emptied", "other text", "cut early", "cut short", "a list", "a mapping", "a path added"],
+    ids=[
+        "emptied",
+        "other text",
+        "cut early",
+        "cut short",
+        "a list",
+        "a mapping",
+        "a path added",
+        "a path added, counted as a float",
+    ],
 )
 def test_a_damaged_marker_never_lets_a_build_delete_the_users_files(tmp_path, edit):
     """A marker whose list of files is cut short or edited vouched for everything in the

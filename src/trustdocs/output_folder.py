@@ -206,7 +206,7 @@ def _listed(listing: str) -> set[str] | None:
         *paths, end = map(json.loads, lines[:-1])
     except ValueError:
         return None
-    if not isinstance(end, dict) or end != {"files": len(paths)}:
+    if not isinstance(end, dict) or end != {"files": len(paths)} or type(end["files"]) is not int:
         return None
     if not all(isinstance(path, str) for path in paths):
         return None
