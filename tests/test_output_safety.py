@@ -1706,3 +1706,23 @@ def test_another_build_never_removes_the_old_site_while_a_build_looks_at_it(tmp_
     assert (output / "index.html").read_text() == "new"
     assert (output / "a" / "b.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_ctrl_c_during_a_swap_then_refused_never_says_the_new_site_is_in_place(monkeypatch):
+    """Ctrl-C waits while the new site is swapped in, and the command then says it is in place
+    all the same; a swap refused (a file of the user's came into the output) put nothing in
+    place, and saying so contradicted the refusal printed just before."""
+    import signal as signals
+
+    from trustdocs import launch
+
+    monkeypatch.setattr(launch, "_late", "")
+    monkeypatch.setattr(launch, "_interrupted", False)
+    monkeypatch.setattr(launch, "_exit_code", launch.EXIT_INTERRUPTED)
+    with pytest.raises(OSError), launch.interrupts_held("the new site is in place"):
+        launch._on_ctrl_c(signals.SIGINT, None)  # Ctrl-C, held
+        raise OSError("refused")
+    assert launch.interrupted() and launch.interrupted_message() == "interrupted"
+    with launch.interrupts_held("the new site is in place"):
+        launch._on_ctrl_c(signals.SIGINT, None)
+    assert launch.interrupted_message() == "interrupted; the new site is in place all the same"

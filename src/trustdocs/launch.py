@@ -50,9 +50,14 @@ def interrupts_deferred() -> Iterator[None]:
 def interrupts_held(done: str) -> Iterator[None]:
     """Within, Ctrl-C is remembered, not raised: what starts here (DONE, once begun: "the new
     site is in place") is finished whole, and the command ends with 130 after it, saying so."""
+    global _late
     _held.append(done)
     try:
         yield
+    except BaseException:
+        if _late == done and len(_held) == 1:  # not done after all (a swap refused): not said
+            _late = ""
+        raise
     finally:
         _held.pop()
 
