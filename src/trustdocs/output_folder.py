@@ -127,7 +127,7 @@ def _foreign_problem(
             "move out of it anything of yours, then delete the folder",
         )
     if foreign:
-        shown = ", ".join(foreign[:FOREIGN_SHOWN]) + (", …" if len(foreign) > FOREIGN_SHOWN else "")
+        shown = _shown(foreign)
         return error(
             *where,
             1,
@@ -144,6 +144,13 @@ def _foreign_problem(
 
 
 FOREIGN_SHOWN = 3  # files of the user's in the output named in the message, at most
+
+
+def _shown(foreign: list[str]) -> str:
+    """The first FOREIGN_SHOWN of FOREIGN, for a message; "…" for the others."""
+    return ", ".join(foreign[:FOREIGN_SHOWN]) + (", …" if len(foreign) > FOREIGN_SHOWN else "")
+
+
 # The marker lists what the build that wrote the folder left in it, after this line: one
 # path a line as JSON (folders end with "/"), then their count (`_listed`), so that the next
 # build finds what others added.
@@ -614,7 +621,7 @@ def _refuse_if_foreign(folder: Path) -> None:
     else:
         foreign = foreign_entries(folder)
     if foreign is None or foreign:
-        shown = ", ".join(foreign[:FOREIGN_SHOWN]) if foreign else f"its {MARKER} damaged"
+        shown = _shown(foreign) if foreign else f"its {MARKER} damaged"
         reason = f"what no build wrote was put there during this build ({shown})"
         raise OSError(
             errno.ENOTEMPTY, f"{reason}; the previous site is left as it was", str(folder)
